@@ -1,0 +1,50 @@
+# Two commands on a fresh machine: `make run` and `make test`. Each installs what it needs.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8501
+
+.PHONY: run test install install-dev assets browser lint db bench clean
+
+$(PY):
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "permitmap needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(PY)
+	$(PY) -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
+	$(PY) -m pip install -q -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+assets: install
+	$(PY) -m mapping.assets
+
+db: install
+	$(VENV)/bin/permitmap db init
+
+run: assets db
+	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
+
+browser: install-dev
+	bash scripts/install_browser.sh $(PY)
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy domain store layers mapping permits commands app.py
+	$(VENV)/bin/lint-imports
+
+test: assets browser lint
+	$(PY) -m pytest
+
+bench: assets install-dev
+	$(PY) benchmarks/map_bench.py
+
+clean:
+	rm -rf $(VENV) static/vendor var

@@ -1,0 +1,7 @@
+"""permitmap: ``streamlit run app.py``. Wires the HTTP routes to the page router; nothing else."""
+
+import streamlit as st
+
+from mapping.routes import ROUTES
+
+app = st.App("mapping/main.py", routes=ROUTES)

@@ -1,0 +1,1 @@
+"""The ``permitmap`` command line."""

@@ -1,0 +1,106 @@
+"""``permitmap``: create and seed the store, import deposit tables.
+
+Errors a user can cause print one plain line to stderr and exit 1; never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import sys
+from collections import Counter
+from pathlib import Path
+
+from domain.errors import PermitmapError
+from domain.settings import DATA_DIR, load_settings
+from layers.deposit_tables import read_deposit_table
+from store.db import schema_revision
+from store.records import import_deposits, store_counts
+from store.seed import ensure_store
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script."""
+    args = _parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except PermitmapError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="permitmap", description=__doc__.splitlines()[0])
+    groups = parser.add_subparsers(required=True, metavar="COMMAND")
+    db = groups.add_parser("db", help="the store").add_subparsers(required=True, metavar="ACTION")
+    db.add_parser("init", help="create, migrate and seed the store").set_defaults(run=_db_init)
+    deposits = groups.add_parser("deposits", help="deposit tables").add_subparsers(
+        required=True, metavar="ACTION"
+    )
+    imp = deposits.add_parser("import", help="import a USGS MRDS-style or lithium CSV table")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--dataset", help="dataset name to file the records under")
+    imp.set_defaults(run=_deposits_import)
+    return parser
+
+
+def _db_init(_args: argparse.Namespace) -> int:
+    settings = load_settings()
+    engine = ensure_store(settings.database_url, DATA_DIR)
+    counts = store_counts(engine)
+    print(
+        f"store ready at {engine.url.render_as_string(hide_password=True)} "
+        f"(schema {schema_revision(engine)}): {counts['sites']} sites, "
+        f"{counts['deposits']} deposits"
+    )
+    return 0
+
+
+def _deposits_import(args: argparse.Namespace) -> int:
+    path: Path = args.file
+    if not path.is_file():
+        raise PermitmapError(f"{path} does not exist or is not a file.")
+    table = read_deposit_table(path, dataset=args.dataset)
+    settings = load_settings()
+    engine = ensure_store(settings.database_url, DATA_DIR)
+    reasons = Counter(_reason_kind(s.reason) for s in table.skipped)
+    report = {
+        "layout": table.layout,
+        "skipped": [
+            {"row": s.row_number, "record_id": s.record_id, "reason": s.reason}
+            for s in table.skipped
+        ],
+        "unrecognised_commodities": dict(table.unrecognised_commodities),
+    }
+    summary = import_deposits(
+        engine,
+        table.records,
+        dataset=table.dataset,
+        file_name=path.name,
+        checksum=hashlib.sha256(path.read_bytes()).hexdigest(),
+        rows_read=table.rows_read,
+        report=report,
+    )
+    print(
+        f"{path.name}: {table.layout} table, {summary.rows_read} rows read, "
+        f"{summary.rows_loaded} loaded into dataset {summary.dataset!r} "
+        f"({summary.inserted} new, {summary.updated} updated), {summary.rows_skipped} skipped"
+    )
+    for reason, count in reasons.most_common():
+        print(f"  skipped {count}: {reason}")
+    for skipped in table.skipped[:10]:
+        print(f"    row {skipped.row_number} ({skipped.record_id or 'no id'}): {skipped.reason}")
+    if table.unrecognised_commodities:
+        top = ", ".join(f"{k!r} x{v}" for k, v in Counter(table.unrecognised_commodities)
+                        .most_common(8))
+        print(f"  commodity text not recognised (kept in commodities_original): {top}")
+    return 0
+
+
+def _reason_kind(reason: str) -> str:
+    """Group reasons that differ only in their numbers ("latitude 96 is ..." -> one group)."""
+    return " ".join("N" if any(ch.isdigit() for ch in word) else word for word in reason.split())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

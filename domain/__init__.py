@@ -1,0 +1,1 @@
+"""Vocabularies and settings shared by every package (standard library only)."""

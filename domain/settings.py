@@ -1,0 +1,43 @@
+"""Settings read from environment variables (prefix ``PERMITMAP_``), documented in the README."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = REPO_ROOT / "data"
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the app reads from its environment."""
+
+    database_url: str
+    online_basemaps: bool
+    map_point_limit: int
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def load_settings() -> Settings:
+    """Read the settings now (tests change the environment between calls)."""
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if not url:
+        db_path = Path(os.environ.get("PERMITMAP_DB_PATH", REPO_ROOT / "var" / "permitmap.db"))
+        url = f"sqlite:///{db_path.resolve()}"
+    return Settings(
+        database_url=url,
+        online_basemaps=_flag("PERMITMAP_ONLINE_BASEMAPS", False),
+        map_point_limit=int(os.environ.get("PERMITMAP_MAP_POINT_LIMIT", "2000")),
+    )

@@ -1,0 +1,50 @@
+"""Cached loaders: the site table per data revision, the rendered map per filter state."""
+
+from __future__ import annotations
+
+import folium
+import pandas as pd
+import streamlit as st
+
+from domain.settings import load_settings
+from layers.point_index import PointFilter
+from layers.site_query import SiteFilter, filter_sites
+from mapping.filters_ui import deposit_params
+from mapping.site_map import MapOptions, build_map
+from mapping.store_access import deposit_index, engine
+from store.db import data_revision
+from store.records import load_sites
+
+
+def cached_sites() -> pd.DataFrame:
+    """All sites, reloaded only when the data revision changes."""
+    return _sites(data_revision(engine()))
+
+
+@st.cache_data(show_spinner="Loading sites…", max_entries=4)
+def _sites(_revision: int) -> pd.DataFrame:
+    return load_sites(engine())
+
+
+def cached_map(site_filter: SiteFilter, colour_by: str, show_deposits: bool) -> folium.Map:
+    """The map for one filter state; rebuilt only when the filter or the data change."""
+    return _map(site_filter, colour_by, show_deposits, data_revision(engine()))
+
+
+@st.cache_resource(show_spinner="Drawing the map…", max_entries=64)
+def _map(site_filter: SiteFilter, colour_by: str, show_deposits: bool, revision: int) -> folium.Map:
+    sites = filter_sites(_sites(revision), site_filter)
+    options = MapOptions(colour_by=colour_by, deposit_params=deposit_params(site_filter),
+                         show_deposits=show_deposits,
+                         online_basemaps=load_settings().online_basemaps)
+    return build_map(sites, options)
+
+
+def deposit_total(params: tuple[tuple[str, str], ...]) -> int:
+    """How many deposits match the deposit filters anywhere."""
+    values = dict(params)
+    listed = {k: tuple(v.split(",")) if v else () for k, v in values.items()}
+    return deposit_index()[1].count(PointFilter(
+        commodities=listed.get("commodity", ()), statuses=listed.get("status", ()),
+        countries=listed.get("country", ()),
+    ))

@@ -1,0 +1,121 @@
+"""The detail panel beside the map: the clicked site or deposit, found by its id."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import streamlit as st
+from sqlalchemy import Engine
+
+from domain.errors import NotFoundError
+from domain.vocab import PositionQuality, commodity_label, split_codes
+from mapping import state_keys as keys
+from mapping.text import plain, source_links
+from store.records import get_deposit, get_site
+
+Selection = tuple[str, str]  # (kind, id)
+
+
+def selection_from_map(output: dict[str, Any] | None) -> Selection | None:
+    """The (kind, id) of the feature clicked on the map, from st_folium's output."""
+    feature = (output or {}).get("last_active_drawing") or {}
+    props = feature.get("properties") or {}
+    kind, ident = props.get("kind"), props.get("id")
+    if kind in {"site", "deposit"} and ident is not None:
+        return str(kind), html.unescape(str(ident))
+    return None
+
+
+def remember_selection(clicked: Selection | None) -> Selection | None:
+    """Keep the selection across reruns and in the URL (``?site=...``)."""
+    state = st.session_state
+    if clicked is not None and clicked != state.get(keys.SELECTED + "_last_click"):
+        state[keys.SELECTED + "_last_click"] = clicked
+        state[keys.SELECTED] = clicked
+        if clicked[0] == "site":
+            st.query_params["site"] = clicked[1]
+        elif "site" in st.query_params:
+            del st.query_params["site"]
+    if keys.SELECTED not in state and st.query_params.get("site"):
+        state[keys.SELECTED] = ("site", st.query_params["site"])
+    return state.get(keys.SELECTED)
+
+
+def show_details(engine: Engine, selection: Selection | None) -> None:
+    """Render the panel for the selection, or a hint when nothing is selected."""
+    if selection is None:
+        st.info("Click a site or a deposit on the map to see its details here.",
+                icon=":material/touch_app:")
+        return
+    kind, ident = selection
+    try:
+        if kind == "site":
+            _site_panel(get_site(engine, ident))
+        else:
+            _deposit_panel(get_deposit(engine, int(ident)))
+    except (NotFoundError, ValueError):
+        st.warning(f"The selected {kind} is no longer in the store; pick another on the map.")
+
+
+def _site_panel(site: dict[str, Any]) -> None:
+    st.subheader(site["name"], anchor=False)
+    st.markdown(f"**Operator:** {plain(site['operator']) or '_not known_'}")
+    place = ", ".join(plain(p) for p in (site["locality"], site["admin_area"], site["country"]) if p)
+    st.markdown(f"**Place:** {place}")
+    stages = [site["stage"], *split_codes(site["other_stages"])]
+    st.markdown(f"**Supply-chain stage:** {plain('; '.join(stages))}")
+    _commodities(site["commodities"], site["commodities_original"])
+    status = plain(site["status"])
+    detail = ", ".join(p for p in (plain(site["status_original"]), plain(site["status_date"])) if p)
+    st.markdown(f"**Development status:** {status}" + (f" (source: {detail})" if detail else ""))
+    joint = {True: "yes", False: "no", None: "not known"}[site["jointly_selected"]]
+    st.markdown(f"**Jointly selected under the framework:** {joint}")
+    _location(site["lat"], site["lon"], site["position_quality"], site["location_note"])
+    if site["description"]:
+        st.markdown(plain(site["description"]))
+    _sources(site["source"])
+
+
+def _deposit_panel(deposit: dict[str, Any]) -> None:
+    st.subheader(deposit["name"] or "(unnamed deposit)", anchor=False)
+    st.caption(f"Deposit from dataset {plain(deposit['dataset'])}, "
+               f"record {plain(deposit['source_record_id'])}")
+    if deposit["other_names"]:
+        st.markdown(f"**Other names:** {plain(deposit['other_names'])}")
+    place = ", ".join(plain(p) for p in (deposit["admin_area"], deposit["country"]) if p)
+    st.markdown(f"**Place:** {place or '_not recorded_'}")
+    _commodities(deposit["commodities"], deposit["commodities_original"])
+    original = plain(deposit["dev_status_original"])
+    st.markdown(f"**Development status:** {plain(deposit['dev_status'])}"
+                + (f" (source: {original})" if original else ""))
+    if deposit["deposit_type"]:
+        st.markdown(f"**Deposit type:** {plain(deposit['deposit_type'])}")
+    _location(deposit["lat"], deposit["lon"], deposit["position_quality"],
+              deposit["position_note"])
+    _sources(deposit["source"])
+
+
+def _commodities(codes: str, original: str) -> None:
+    names = ", ".join(plain(commodity_label(c)) for c in split_codes(codes))
+    note = f" (source text: {plain(original)})" if original and original != codes else ""
+    st.markdown(f"**Commodities:** {names or '_none recorded_'}{note}")
+
+
+def _location(lat: float | None, lon: float | None, quality: str, note: str) -> None:
+    if lat is None or lon is None:
+        st.markdown("**Location:** not known, so this record is not on the map.")
+        return
+    approx = PositionQuality(quality or "unknown").is_approximate
+    label = f"location approximate: {plain(note)}" if approx else plain(note)
+    st.markdown(f"**Location:** {lat}, {lon} ({plain(quality)})")
+    if label:
+        st.caption(label)
+
+
+def _sources(source: str) -> None:
+    links = source_links(source)
+    if links:
+        st.markdown("**Sources:** " + " · ".join(links))
+    else:
+        st.markdown("**Sources:** _none recorded_")

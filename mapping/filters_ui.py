@@ -1,0 +1,112 @@
+"""The sidebar filters, with counts beside each value, kept in the page URL for sharing."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from domain.vocab import DevStatus, Stage, commodity_label
+from layers.site_query import SiteFilter, facet_counts
+from mapping import state_keys as keys
+
+_LIST_KEYS = (keys.COMMODITIES, keys.STAGES, keys.STATUSES, keys.COUNTRIES)
+_DEFAULTS: dict[str, object] = {
+    keys.SEARCH: "", keys.JOINTLY_SELECTED: False, keys.COLOUR_BY: "status",
+    keys.SHOW_DEPOSITS: True, **{k: [] for k in _LIST_KEYS},
+}
+
+
+def sidebar_filters(sites: pd.DataFrame) -> tuple[SiteFilter, str, bool]:
+    """Draw the filters; return the filter, the colour scheme and whether deposits show."""
+    _load_url_state(sites)
+    sb = st.sidebar
+    sb.text_input("Search by name or operator", key=keys.SEARCH, placeholder="e.g. Mountain Pass")
+    _multiselect("Commodity", keys.COMMODITIES, facet_counts(sites, "commodities", multi=True),
+                 commodity_label)
+    _multiselect("Supply-chain stage", keys.STAGES, _stage_counts(sites), str, [s.value for s in Stage])
+    _multiselect("Development status", keys.STATUSES, facet_counts(sites, "status"), str,
+                 [s.value for s in DevStatus])
+    _multiselect("Country", keys.COUNTRIES, facet_counts(sites, "country"), str)
+    joint = int(sites["jointly_selected"].fillna(False).astype(bool).sum())
+    sb.checkbox(f"Jointly selected under the framework only ({joint})", key=keys.JOINTLY_SELECTED)
+    sb.radio("Colour sites by", ["status", "stage"], key=keys.COLOUR_BY, horizontal=True,
+             format_func={"status": "development status", "stage": "supply-chain stage"}.get)
+    sb.toggle("Show deposits (commodity, status and country filters apply)",
+              key=keys.SHOW_DEPOSITS)
+    sb.button("Clear filters", on_click=_clear, width="stretch")
+    _save_url_state()
+    state = st.session_state
+    site_filter = SiteFilter(
+        commodities=tuple(state[keys.COMMODITIES]),
+        stages=tuple(state[keys.STAGES]),
+        statuses=tuple(state[keys.STATUSES]),
+        countries=tuple(state[keys.COUNTRIES]),
+        jointly_selected_only=bool(state[keys.JOINTLY_SELECTED]),
+        search=str(state[keys.SEARCH]).strip(),
+    )
+    return site_filter, str(state[keys.COLOUR_BY]), bool(state[keys.SHOW_DEPOSITS])
+
+
+def deposit_params(f: SiteFilter) -> tuple[tuple[str, str], ...]:
+    """The filter parts that apply to deposits, as query parameters of /api/deposits."""
+    params = {"commodity": f.commodities, "status": f.statuses, "country": f.countries}
+    return tuple((name, ",".join(values)) for name, values in params.items() if values)
+
+
+def _multiselect(label: str, key: str, counts: dict[str, int], name: object,
+                 order: list[str] | None = None) -> None:
+    options = [o for o in (order or sorted(counts, key=lambda v: (-counts[v], v))) if o in counts]
+    options += [v for v in st.session_state.get(key, []) if v not in options]
+    st.sidebar.multiselect(
+        label, options, key=key, placeholder="any",
+        format_func=lambda v: f"{name(v) if callable(name) else v} ({counts.get(v, 0)})",  # type: ignore[operator]
+    )
+
+
+def _stage_counts(sites: pd.DataFrame) -> dict[str, int]:
+    both = sites["stage"].fillna("") + ";" + sites["other_stages"].fillna("")
+    return facet_counts(pd.DataFrame({"s": both}), "s", multi=True)
+
+
+def _load_url_state(sites: pd.DataFrame) -> None:
+    """On a session's first run, take the filters from the URL (a shared link)."""
+    state = st.session_state
+    if state.get(keys.URL_LOADED):
+        for key, default in _DEFAULTS.items():
+            state.setdefault(key, default)
+        return
+    params = st.query_params
+    for key, default in _DEFAULTS.items():
+        name = keys.URL_PARAMS[key]
+        if key in _LIST_KEYS:
+            state[key] = [v for v in params.get_all(name) if v]
+        elif isinstance(default, bool):
+            state[key] = params.get(name, str(default).lower()) in {"true", "1", "yes"}
+        else:
+            state[key] = params.get(name, default)
+    if state[keys.COLOUR_BY] not in ("status", "stage"):
+        state[keys.COLOUR_BY] = "status"
+    state[keys.URL_LOADED] = True
+
+
+def _save_url_state() -> None:
+    state = st.session_state
+    wanted: dict[str, str | list[str]] = {}
+    for key, default in _DEFAULTS.items():
+        value = state.get(key, default)
+        if value != default:
+            name = keys.URL_PARAMS[key]
+            wanted[name] = list(value) if isinstance(value, list) else str(value).lower() \
+                if isinstance(value, bool) else str(value)
+    selected = st.query_params.get("site")
+    if selected:
+        wanted["site"] = selected
+    current = {k: st.query_params.get_all(k) for k in st.query_params}
+    normalised = {k: v if isinstance(v, list) else [v] for k, v in wanted.items()}
+    if current != normalised:
+        st.query_params.from_dict(wanted)
+
+
+def _clear() -> None:
+    for key, default in _DEFAULTS.items():
+        st.session_state[key] = list(default) if isinstance(default, list) else default

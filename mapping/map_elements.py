@@ -1,0 +1,99 @@
+"""Our own folium elements: the offline basemap, the per-view deposits layer, the legend.
+
+Their scripts are served by the app (``static/permitmap``); the templates only call them
+with JSON options, so no attribute text is ever spliced into JavaScript source.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from typing import Any
+
+import folium
+from branca.element import MacroElement
+from jinja2 import Template
+
+from mapping.palette import FALLBACK_COLOUR
+
+OWN_JS = "/app/static/permitmap/{}"
+
+
+class VectorBasemap(MacroElement):
+    """Country outlines fetched from the app (no tiles, no network) into a base layer."""
+
+    default_js = [("permitmap_basemap", OWN_JS.format("basemap.js"))]
+    default_css = [("permitmap_css", OWN_JS.format("map.css"))]
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        permitmapBasemap({{ this._parent._parent.get_name() }}, {{ this._parent.get_name() }},
+                         {{ this.options_json }});
+        {% endmacro %}"""
+    )
+
+    def __init__(self, coarse_url: str, detail_url: str, detail_zoom: int = 4) -> None:
+        super().__init__()
+        self._name = "VectorBasemap"
+        self.options_json = json.dumps(
+            {"urls": {"coarse": coarse_url, "detail": detail_url}, "detailZoom": detail_zoom}
+        )
+
+
+class DepositLayer(MacroElement):
+    """Deposits loaded per view from ``url`` with the filter ``params``, into its FeatureGroup."""
+
+    default_js = [("permitmap_deposits", OWN_JS.format("deposits.js"))]
+    default_css = [("permitmap_css", OWN_JS.format("map.css"))]
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        permitmapDepositLayer({{ this._parent._parent.get_name() }},
+                              {{ this._parent.get_name() }}, {{ this.options_json }});
+        {% endmacro %}"""
+    )
+
+    def __init__(self, url: str, params: dict[str, str], colours: dict[str, str]) -> None:
+        super().__init__()
+        self._name = "DepositLayer"
+        self.options_json = json.dumps(
+            {"url": url, "params": params, "colours": colours, "fallback": FALLBACK_COLOUR}
+        ).replace("</", "<\\/")
+
+
+class Legend(MacroElement):
+    """A legend control: one swatch per colour shown, plus the outline and cluster cues."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        (function () {
+          var legend = L.control({position: "bottomright"});
+          legend.onAdd = function () {
+            var div = L.DomUtil.create("div", "pm-legend");
+            div.innerHTML = {{ this.html_json }};
+            return div;
+          };
+          legend.addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}"""
+    )
+
+    def __init__(self, title: str, entries: dict[str, str], show_deposits: bool = True) -> None:
+        super().__init__()
+        self._name = "Legend"
+        rows = [f'<div class="pm-title">{html.escape(title)}</div>']
+        rows += [
+            f'<div><span class="pm-swatch" style="background:{html.escape(colour)}"></span>'
+            f"{html.escape(label)}</div>"
+            for label, colour in entries.items()
+        ]
+        rows.append('<div><span class="pm-swatch pm-approx"></span>dashed: approximate place</div>')
+        if show_deposits:
+            rows.append(
+                '<div><span class="pm-swatch pm-cluster-key"></span>group of deposits</div>'
+            )
+        self.html_json = json.dumps("".join(rows)).replace("</", "<\\/")
+
+
+def add_to(parent: folium.MacroElement, *children: Any) -> None:
+    """Attach several elements to one parent."""
+    for child in children:
+        child.add_to(parent)

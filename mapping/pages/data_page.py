@@ -1,0 +1,38 @@
+"""What is in the store, where it came from, and the history of imports."""
+
+import pandas as pd
+import streamlit as st
+
+from domain.settings import DATA_DIR
+from mapping.cached import cached_sites
+from mapping.store_access import engine
+from store.records import recent_imports, store_counts
+
+st.title("Data and sources", anchor=False)
+counts = store_counts(engine())
+left, middle, right = st.columns(3)
+left.metric("Sites", counts["sites"])
+middle.metric("Deposits", f"{counts['deposits']:,}")
+right.metric("Imports", counts["imports"])
+
+sites = cached_sites()
+st.subheader("Sites by stage and country", anchor=False)
+st.dataframe(pd.crosstab(sites["stage"], sites["country"]), width="stretch")
+
+st.subheader("Imports", anchor=False)
+imports = recent_imports(engine())
+if imports:
+    st.dataframe(
+        pd.DataFrame(imports)[["imported_at", "dataset", "file_name", "rows_read", "rows_loaded",
+                               "rows_skipped"]],
+        width="stretch", hide_index=True,
+    )
+else:
+    st.caption("No deposit table imported yet. Import one with "
+               "`permitmap deposits import FILE` (USGS MRDS or lithium CSV).")
+
+st.subheader("Provenance of the bundled data", anchor=False)
+provenance = DATA_DIR / "PROVENANCE.md"
+if provenance.exists():
+    with st.expander("data/PROVENANCE.md", expanded=False):
+        st.markdown(provenance.read_text(encoding="utf-8"))

@@ -1,0 +1,45 @@
+"""One colour per status and per stage, the same on every page (Okabe–Ito based, colour-blind
+safe); approximate locations get a dashed outline as a second cue."""
+
+from __future__ import annotations
+
+from domain.vocab import DevStatus, Stage
+
+STATUS_COLOURS: dict[str, str] = {
+    DevStatus.PRODUCER: "#009E73",
+    DevStatus.CONSTRUCTION: "#0072B2",
+    DevStatus.PERMITTING: "#E69F00",
+    DevStatus.FEASIBILITY: "#F0E442",
+    DevStatus.EXPLORATION: "#56B4E9",
+    DevStatus.PROSPECT: "#CC79A7",
+    DevStatus.OCCURRENCE: "#A6A6A6",
+    DevStatus.CARE_AND_MAINTENANCE: "#6E4B9E",
+    DevStatus.PAST_PRODUCER: "#D55E00",
+    DevStatus.CANCELLED: "#000000",
+    DevStatus.UNKNOWN: "#D9D9D9",
+}
+
+STAGE_COLOURS: dict[str, str] = {
+    Stage.EXPLORATION: "#56B4E9",
+    Stage.MINE: "#E69F00",
+    Stage.SEPARATION_REFINING: "#0072B2",
+    Stage.METAL_ALLOY: "#6E4B9E",
+    Stage.MAGNET: "#CC79A7",
+    Stage.BATTERY: "#009E73",
+    Stage.CATALYST: "#F0E442",
+    Stage.OPTICAL: "#882255",
+    Stage.RECYCLING: "#D55E00",
+    Stage.STOCKPILE: "#000000",
+    Stage.SEABED_RESEARCH: "#44AA99",
+}
+
+COLOUR_SCHEMES: dict[str, tuple[str, dict[str, str]]] = {
+    "status": ("status", STATUS_COLOURS),
+    "stage": ("stage", STAGE_COLOURS),
+}
+FALLBACK_COLOUR = "#D9D9D9"
+
+
+def colour_for(scheme: str, value: str) -> str:
+    """The colour of one value under a scheme ("status" or "stage")."""
+    return COLOUR_SCHEMES[scheme][1].get(value, FALLBACK_COLOUR)

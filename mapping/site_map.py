@@ -1,0 +1,144 @@
+"""Build the folium map of sites and deposits for one filter state.
+
+Sites (hundreds) travel inside the map as escaped GeoJSON; deposits (up to a million) are
+fetched per view from ``/api/deposits``, so the map's size does not grow with the table.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from typing import Any
+
+import folium
+import pandas as pd
+
+from domain.vocab import PositionQuality, commodity_label, split_codes
+from layers.site_query import located
+from mapping.map_elements import DepositLayer, Legend, VectorBasemap, add_to
+from mapping.offline import OfflineFullscreen, OfflineMap, OfflineMeasureControl, OfflineMousePosition
+from mapping.palette import COLOUR_SCHEMES, STATUS_COLOURS, colour_for
+
+SITES_LAYER = "Project sites"
+DEPOSITS_LAYER = "Deposits"
+BASEMAP_LAYER = "Country outlines (offline)"
+ONLINE_BASEMAPS = {
+    "OpenStreetMap (online)": (
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        "&copy; OpenStreetMap contributors",
+    ),
+    "USGS topo (online)": (
+        "https://basemap.nationalmap.gov/arcgis/rest/services/USGSTopo/MapServer/tile/{z}/{y}/{x}",
+        "USGS The National Map",
+    ),
+    "GSI Japan (online)": (
+        "https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png",
+        "Geospatial Information Authority of Japan",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class MapOptions:
+    """What the map shows besides the sites themselves."""
+
+    colour_by: str = "status"
+    deposit_params: tuple[tuple[str, str], ...] = ()
+    show_deposits: bool = True
+    online_basemaps: bool = False
+    height: int = 640
+
+
+def build_map(sites: pd.DataFrame, options: MapOptions) -> folium.Map:
+    """The map for these (already filtered) sites; zoomed to their extent."""
+    m = OfflineMap(location=[30, 0], zoom_start=2, tiles=None, min_zoom=2,
+                   control_scale=True, prefer_canvas=False, world_copy_jump=True)
+    basemap = folium.FeatureGroup(name=BASEMAP_LAYER, overlay=False, control=True)
+    basemap.add_to(m)
+    VectorBasemap("/api/basemap/countries-110m.geojson",
+                  "/api/basemap/countries-50m.geojson").add_to(basemap)
+    if options.online_basemaps:
+        for name, (url, attribution) in ONLINE_BASEMAPS.items():
+            folium.TileLayer(url, name=name, attr=attribution, overlay=False, show=False).add_to(m)
+    if options.show_deposits:
+        deposits = folium.FeatureGroup(name=DEPOSITS_LAYER, overlay=True, show=True)
+        deposits.add_to(m)
+        DepositLayer("/api/deposits", dict(options.deposit_params),
+                     {str(k): v for k, v in STATUS_COLOURS.items()}).add_to(deposits)
+    _sites_layer(sites, options.colour_by).add_to(m)
+    column, colours = COLOUR_SCHEMES[options.colour_by]
+    shown = set(sites[column])
+    entries = {label: colour for label, colour in colours.items() if label in shown}
+    add_to(
+        m,
+        Legend(f"Sites by {column}", entries, options.show_deposits),
+        folium.LayerControl(collapsed=False, position="topright"),
+        OfflineFullscreen(position="topleft"),
+        OfflineMeasureControl(position="topleft", primary_length_unit="kilometers",
+                              secondary_length_unit="miles", primary_area_unit="hectares"),
+        OfflineMousePosition(position="bottomleft", separator=" , ", num_digits=5,
+                             prefix="lat, lon:", lat_first=True),
+    )
+    bounds = _bounds(sites)
+    if bounds is not None:
+        m.fit_bounds(bounds, padding=(30, 30), max_zoom=8)
+    return m
+
+
+def site_features(sites: pd.DataFrame, colour_by: str) -> dict[str, Any]:
+    """Located sites as GeoJSON; every text property is HTML-escaped before it leaves Python."""
+    column = COLOUR_SCHEMES[colour_by][0]
+    features = []
+    for row in located(sites).itertuples(index=False):
+        approximate = PositionQuality(row.position_quality or "unknown").is_approximate
+        commodities = ", ".join(commodity_label(c) for c in split_codes(row.commodities))
+        tip = (
+            f"<b>{html.escape(row.name)}</b><br>{html.escape(row.operator or 'operator unknown')}"
+            f"<br>{html.escape(commodities or 'no commodity recorded')} · "
+            f"{html.escape(row.stage)} · {html.escape(row.status)}"
+            + ("<br><i>location approximate</i>" if approximate else "")
+        )
+        features.append({
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [row.lon, row.lat]},
+            "properties": {
+                "kind": "site",
+                "id": html.escape(row.id),
+                "tip": tip,
+                "colour": colour_for(colour_by, getattr(row, column)),
+                "approximate": approximate,
+            },
+        })
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _sites_layer(sites: pd.DataFrame, colour_by: str) -> folium.GeoJson:
+    return folium.GeoJson(
+        site_features(sites, colour_by),
+        name=SITES_LAYER,
+        marker=folium.CircleMarker(radius=8, weight=2, fill=True, fill_opacity=0.95),
+        style_function=_site_style,
+        highlight_function=lambda _f: {"weight": 4, "radius": 11},
+        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, sticky=False),
+        zoom_on_click=False,
+    )
+
+
+def _site_style(feature: dict[str, Any]) -> dict[str, Any]:
+    props = feature["properties"]
+    return {
+        "fillColor": props["colour"],
+        "color": "#222222",
+        "dashArray": "3 3" if props["approximate"] else None,
+        "fillOpacity": 0.55 if props["approximate"] else 0.95,
+    }
+
+
+def _bounds(sites: pd.DataFrame) -> list[list[float]] | None:
+    points = located(sites)
+    if points.empty:
+        return None
+    south, north = float(points["lat"].min()), float(points["lat"].max())
+    west, east = float(points["lon"].min()), float(points["lon"].max())
+    pad = 0.5 if (north - south) < 1 and (east - west) < 1 else 0.0
+    return [[south - pad, west - pad], [north + pad, east + pad]]

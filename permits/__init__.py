@@ -1,0 +1,1 @@
+"""The permitting domain (timelines arrive in a later issue)."""

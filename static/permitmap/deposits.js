@@ -1,0 +1,96 @@
+/* permitmap deposits layer: each view asks /api/deposits for what is on screen (points, or
+   one cluster per grid cell when zoomed out), so the browser never holds the whole table. */
+(function () {
+  "use strict";
+  var ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"};
+  function escapeHtml(value) {
+    return String(value === null || value === undefined ? "" : value).replace(/[&<>"']/g, function (c) {
+      return ENTITIES[c];
+    });
+  }
+  window.permitmapEscape = escapeHtml;
+
+  window.permitmapDepositLayer = function (map, group, options) {
+    var points = L.geoJSON(null, {
+      pointToLayer: function (feature, latlng) {
+        var colour = options.colours[feature.properties.status] || options.fallback;
+        return L.circleMarker(latlng, {
+          radius: 4, weight: 1, color: "#333333", fillColor: colour, fillOpacity: 0.9
+        });
+      },
+      onEachFeature: function (feature, layer) {
+        var p = feature.properties;
+        var commodities = (p.commodities || "").split(";").filter(Boolean).join(", ");
+        layer.bindTooltip(
+          "<b>" + escapeHtml(p.name || "(unnamed deposit)") + "</b><br>" +
+          escapeHtml(commodities || "no commodity recorded") + " · " + escapeHtml(p.status)
+        );
+      }
+    });
+    // A plain LayerGroup: cluster clicks zoom in and do not reach Streamlit.
+    var clusters = L.layerGroup();
+    group.addLayer(points);
+    group.addLayer(clusters);
+
+    var info = L.control({position: "bottomleft"});
+    info.onAdd = function () {
+      this._div = L.DomUtil.create("div", "pm-deposit-info");
+      return this._div;
+    };
+    info.addTo(map);
+    function say(text) { info._div.textContent = text; }
+
+    function addCluster(feature) {
+      var c = feature.geometry.coordinates, n = feature.properties.count;
+      var size = Math.round(22 + 6 * Math.log10(n));
+      var marker = L.marker([c[1], c[0]], {
+        icon: L.divIcon({
+          className: "pm-cluster", iconSize: [size, size],
+          html: "<span>" + (n >= 10000 ? Math.round(n / 1000) + "k" : n) + "</span>"
+        }),
+        title: n + " deposits: click to zoom in"
+      });
+      marker.on("click", function () { map.setView(marker.getLatLng(), map.getZoom() + 2); });
+      clusters.addLayer(marker);
+    }
+
+    var controller = null, loads = 0;
+    function refresh() {
+      if (!map.hasLayer(group)) { return; }
+      var b = map.getBounds(), started = performance.now();
+      var params = new URLSearchParams(options.params);
+      params.set("bbox", [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]
+        .map(function (n) { return n.toFixed(5); }).join(","));
+      params.set("zoom", String(map.getZoom()));
+      if (controller) { controller.abort(); }
+      controller = new AbortController();
+      say("Loading deposits…");
+      fetch(options.url + "?" + params.toString(), {signal: controller.signal, credentials: "same-origin"})
+        .then(function (response) {
+          return response.json().then(function (body) {
+            if (!response.ok) { throw new Error(body.error || response.statusText); }
+            return body;
+          });
+        })
+        .then(function (fc) {
+          points.clearLayers();
+          clusters.clearLayers();
+          fc.features.forEach(function (f) {
+            if (f.properties.kind === "cluster") { addCluster(f); } else { points.addData(f); }
+          });
+          var m = fc.meta;
+          say(m.in_view.toLocaleString() + " of " + m.matching.toLocaleString() +
+              " deposits in view" + (m.mode === "clusters" ? " (grouped: zoom in for points)" : ""));
+          loads += 1;
+          window.permitmapDeposits = {loads: loads, ms: performance.now() - started, meta: m};
+          map.getContainer().setAttribute("data-deposit-loads", String(loads));
+        })
+        .catch(function (err) {
+          if (err.name !== "AbortError") { say("Deposits could not be loaded: " + err.message); }
+        });
+    }
+    map.on("moveend", refresh);
+    map.on("overlayadd", function (e) { if (e.layer === group) { refresh(); } });
+    refresh();
+  };
+})();

@@ -1,0 +1,87 @@
+"""Engine, migrations and store metadata (data revision, seed checksum)."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, select, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from store.errors import StoreError
+from store.models import StoreMeta
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+REVISION_KEY = "data_revision"
+
+
+@functools.cache
+def get_engine(url: str) -> Engine:
+    """One engine per database URL and process; SQLite gets WAL and a busy timeout."""
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest Alembic revision."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    try:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+    except OperationalError as exc:
+        raise StoreError(
+            f"Cannot open the database at {engine.url.render_as_string(hide_password=True)}: "
+            f"{exc.orig}. Check DATABASE_URL or PERMITMAP_DB_PATH."
+        ) from exc
+
+
+def schema_revision(engine: Engine) -> str | None:
+    """The Alembic revision the database is at, or None before the first migration."""
+    try:
+        with engine.connect() as connection:
+            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except OperationalError:
+        return None
+
+
+def get_meta(session: Session, key: str) -> str | None:
+    """Read one metadata value."""
+    return session.scalar(select(StoreMeta.value).where(StoreMeta.key == key))
+
+
+def set_meta(session: Session, key: str, value: str) -> None:
+    """Write one metadata value (insert or replace)."""
+    row = session.get(StoreMeta, key)
+    if row is None:
+        session.add(StoreMeta(key=key, value=value))
+    else:
+        row.value = value
+
+
+def data_revision(engine: Engine) -> int:
+    """A counter bumped by every change to sites or deposits: caches key on it."""
+    with Session(engine) as session:
+        return int(get_meta(session, REVISION_KEY) or 0)
+
+
+def bump_revision(session: Session) -> None:
+    """Mark the data as changed (inside the transaction that changed it)."""
+    set_meta(session, REVISION_KEY, str(int(get_meta(session, REVISION_KEY) or 0) + 1))

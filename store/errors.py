@@ -1,0 +1,11 @@
+"""Errors raised by the store."""
+
+from domain.errors import InputError, PermitmapError
+
+
+class StoreError(PermitmapError):
+    """The database cannot be used as configured."""
+
+
+class SeedDataError(StoreError, InputError):
+    """A bundled data file does not have the expected shape."""

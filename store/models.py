@@ -1,0 +1,98 @@
+"""Tables. Portable between SQLite and PostgreSQL: plain columns, no dialect types.
+
+Points are kept as ``lat``/``lon`` columns with indexes; ranked lists (commodities, stages)
+as ``;``-joined canonical codes, so a filter is one portable ``LIKE`` and the map index
+reads one row per record.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, DateTime, Float, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table."""
+
+
+class Site(Base):
+    """A project or facility along the supply chain."""
+
+    __tablename__ = "sites"
+
+    id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    name: Mapped[str] = mapped_column(String(300), index=True)
+    operator: Mapped[str] = mapped_column(String(300), default="")
+    country: Mapped[str] = mapped_column(String(80), index=True)
+    admin_area: Mapped[str] = mapped_column(String(120), default="")
+    locality: Mapped[str] = mapped_column(String(300), default="")
+    stage: Mapped[str] = mapped_column(String(40), index=True)
+    other_stages: Mapped[str] = mapped_column(String(200), default="")
+    commodities: Mapped[str] = mapped_column(String(300), default="")
+    commodities_original: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(40), index=True)
+    status_original: Mapped[str] = mapped_column(Text, default="")
+    status_date: Mapped[str] = mapped_column(String(20), default="")
+    jointly_selected: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    lat: Mapped[float | None] = mapped_column(Float, nullable=True)
+    lon: Mapped[float | None] = mapped_column(Float, nullable=True)
+    position_quality: Mapped[str] = mapped_column(String(40), default="unknown")
+    location_note: Mapped[str] = mapped_column(Text, default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(Text, default="")
+
+
+class Deposit(Base):
+    """A mineral deposit or occurrence from a national table or our curated list."""
+
+    __tablename__ = "deposits"
+    __table_args__ = (
+        UniqueConstraint("dataset", "source_record_id", name="uq_deposit_record"),
+        Index("ix_deposits_lat_lon", "lat", "lon"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    dataset: Mapped[str] = mapped_column(String(80), index=True)
+    source_record_id: Mapped[str] = mapped_column(String(120))
+    name: Mapped[str] = mapped_column(String(300), default="")
+    other_names: Mapped[str] = mapped_column(Text, default="")
+    country: Mapped[str] = mapped_column(String(80), default="", index=True)
+    admin_area: Mapped[str] = mapped_column(String(120), default="")
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    dev_status: Mapped[str] = mapped_column(String(40), default="unknown")
+    dev_status_original: Mapped[str] = mapped_column(String(120), default="")
+    commodities: Mapped[str] = mapped_column(String(300), default="")
+    commodities_original: Mapped[str] = mapped_column(Text, default="")
+    deposit_type: Mapped[str] = mapped_column(Text, default="")
+    position_quality: Mapped[str] = mapped_column(String(40), default="published")
+    position_note: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(Text, default="")
+
+
+class DatasetImport(Base):
+    """One import of a file into the store: what was read, loaded and skipped."""
+
+    __tablename__ = "dataset_imports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    dataset: Mapped[str] = mapped_column(String(80))
+    file_name: Mapped[str] = mapped_column(String(300))
+    checksum: Mapped[str] = mapped_column(String(64))
+    rows_read: Mapped[int] = mapped_column(Integer)
+    rows_loaded: Mapped[int] = mapped_column(Integer)
+    rows_skipped: Mapped[int] = mapped_column(Integer)
+    report: Mapped[str] = mapped_column(Text, default="")
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class StoreMeta(Base):
+    """Key/value facts about the store (seed checksum, data revision)."""
+
+    __tablename__ = "store_meta"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

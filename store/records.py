@@ -1,0 +1,157 @@
+"""Reading and writing sites and deposits (bulk upserts that work on SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Engine, Table, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from domain.errors import NotFoundError
+from store.db import bump_revision
+from store.models import DatasetImport, Deposit, Site
+
+DEPOSIT_COLUMNS = [c.name for c in Deposit.__table__.columns if c.name != "id"]
+SITE_COLUMNS = [c.name for c in Site.__table__.columns]
+_CHUNK = 5000
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    """What one import did."""
+
+    dataset: str
+    rows_read: int
+    rows_loaded: int
+    rows_skipped: int
+    inserted: int
+    updated: int
+
+
+def upsert_rows(
+    session: Session, table: Table, rows: Sequence[dict[str, Any]], key: Sequence[str]
+) -> None:
+    """Insert rows, updating those whose ``key`` columns already exist."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    for start in range(0, len(rows), _CHUNK):
+        chunk = rows[start : start + _CHUNK]
+        stmt = insert(table)
+        updates = {c: stmt.excluded[c] for c in chunk[0] if c not in key}
+        session.execute(stmt.on_conflict_do_update(index_elements=list(key), set_=updates), chunk)
+
+
+def import_deposits(
+    engine: Engine,
+    records: pd.DataFrame,
+    *,
+    dataset: str,
+    file_name: str,
+    checksum: str,
+    rows_read: int,
+    report: dict[str, Any],
+) -> ImportSummary:
+    """Load normalised deposit records in one transaction; re-importing updates, never duplicates."""
+    rows = _frame_rows(records, DEPOSIT_COLUMNS)
+    with Session(engine) as session, session.begin():
+        before = _count_dataset(session, dataset)
+        upsert_rows(session, Deposit.__table__, rows, ("dataset", "source_record_id"))
+        after = _count_dataset(session, dataset)
+        session.add(
+            DatasetImport(
+                kind="deposits",
+                dataset=dataset,
+                file_name=file_name,
+                checksum=checksum,
+                rows_read=rows_read,
+                rows_loaded=len(rows),
+                rows_skipped=rows_read - len(rows),
+                report=json.dumps(report, ensure_ascii=False),
+                imported_at=datetime.now(UTC),
+            )
+        )
+        bump_revision(session)
+    inserted = after - before
+    return ImportSummary(
+        dataset, rows_read, len(rows), rows_read - len(rows), inserted, len(rows) - inserted
+    )
+
+
+def upsert_sites(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert or update sites by id."""
+    if rows:
+        upsert_rows(session, Site.__table__, rows, ("id",))
+        bump_revision(session)
+
+
+def load_sites(engine: Engine) -> pd.DataFrame:
+    """Every site, one row each, in name order."""
+    with engine.connect() as connection:
+        frame = pd.read_sql(select(Site).order_by(Site.name), connection)
+    return frame
+
+
+def deposit_points(engine: Engine) -> pd.DataFrame:
+    """The columns the map index needs, for every deposit."""
+    columns = [Deposit.id, Deposit.lat, Deposit.lon, Deposit.dev_status, Deposit.commodities,
+               Deposit.country, Deposit.name]
+    with engine.connect() as connection:
+        return pd.read_sql(select(*columns).order_by(Deposit.id), connection)
+
+
+def get_deposit(engine: Engine, deposit_id: int) -> dict[str, Any]:
+    """One deposit as a dict; NotFoundError when the id is unknown."""
+    with Session(engine) as session:
+        row = session.get(Deposit, deposit_id)
+        if row is None:
+            raise NotFoundError(f"No deposit has id {deposit_id}; it may have been re-imported.")
+        return {c: getattr(row, c) for c in ["id", *DEPOSIT_COLUMNS]}
+
+
+def get_site(engine: Engine, site_id: str) -> dict[str, Any]:
+    """One site as a dict; NotFoundError when the id is unknown."""
+    with Session(engine) as session:
+        row = session.get(Site, site_id)
+        if row is None:
+            raise NotFoundError(f"No site has id {site_id!r}.")
+        return {c: getattr(row, c) for c in SITE_COLUMNS}
+
+
+def store_counts(engine: Engine) -> dict[str, int]:
+    """Row counts of the main tables, for the health route."""
+    with Session(engine) as session:
+        return {
+            "sites": session.scalar(select(func.count()).select_from(Site)) or 0,
+            "deposits": session.scalar(select(func.count()).select_from(Deposit)) or 0,
+            "imports": session.scalar(select(func.count()).select_from(DatasetImport)) or 0,
+        }
+
+
+def recent_imports(engine: Engine, limit: int = 20) -> list[dict[str, Any]]:
+    """The newest dataset imports, newest first."""
+    with Session(engine) as session:
+        rows = session.scalars(
+            select(DatasetImport).order_by(DatasetImport.id.desc()).limit(limit)
+        ).all()
+        return [
+            {c.name: getattr(r, c.name) for c in DatasetImport.__table__.columns} for r in rows
+        ]
+
+
+def _count_dataset(session: Session, dataset: str) -> int:
+    stmt = select(func.count()).select_from(Deposit).where(Deposit.dataset == dataset)
+    return session.scalar(stmt) or 0
+
+
+def _frame_rows(frame: pd.DataFrame, columns: Iterable[str]) -> list[dict[str, Any]]:
+    cols = list(columns)
+    missing = [c for c in cols if c not in frame.columns]
+    if missing:
+        raise ValueError(f"records lack columns {missing}")
+    return frame[cols].to_dict("records")

@@ -1,0 +1,133 @@
+"""Seed the store from the bundled ``data/`` files, idempotently.
+
+The seed files' checksum is kept in ``store_meta``: a restart with unchanged files does
+nothing; changed files are upserted by id, so nothing is ever duplicated.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from domain.vocab import COMMODITY_NAMES, DevStatus, PositionQuality, Stage, split_codes
+from store.db import get_meta, get_engine, migrate, set_meta
+from store.errors import SeedDataError
+from store.models import Deposit
+from store.records import DEPOSIT_COLUMNS, SITE_COLUMNS, upsert_rows, upsert_sites
+
+SEED_KEY = "seed_checksum"
+SEED_FILES = ("sites.csv", "deposits.csv")
+
+
+def ensure_store(database_url: str, data_dir: Path) -> Engine:
+    """Create or migrate the database and seed it from ``data_dir``; return the engine."""
+    engine = get_engine(database_url)
+    migrate(engine)
+    seed(engine, data_dir)
+    return engine
+
+
+def seed(engine: Engine, data_dir: Path) -> bool:
+    """Load the bundled sites and deposits unless already loaded; True when it wrote."""
+    checksum = _checksum(data_dir)
+    with Session(engine) as session, session.begin():
+        if get_meta(session, SEED_KEY) == checksum:
+            return False
+        upsert_sites(session, read_sites(data_dir / "sites.csv"))
+        deposits = read_deposits(data_dir / "deposits.csv")
+        if deposits:
+            upsert_rows(session, Deposit.__table__, deposits, ("dataset", "source_record_id"))
+        set_meta(session, SEED_KEY, checksum)
+    return True
+
+
+def read_sites(path: Path) -> list[dict[str, Any]]:
+    """Read and check ``sites.csv``; SeedDataError names the row and field that is wrong."""
+    rows = []
+    for line, raw in _read_csv(path, SITE_COLUMNS):
+        row: dict[str, Any] = {c: (raw.get(c) or "").strip() for c in SITE_COLUMNS}
+        _check(path, line, "stage", row["stage"], Stage)
+        for stage in split_codes(row["other_stages"]):
+            _check(path, line, "other_stages", stage, Stage)
+        _check(path, line, "status", row["status"], DevStatus)
+        _check(path, line, "position_quality", row["position_quality"], PositionQuality)
+        _check_commodities(path, line, row["commodities"])
+        row["jointly_selected"] = _optional_bool(path, line, row["jointly_selected"])
+        row["lat"], row["lon"] = _optional_point(path, line, row["lat"], row["lon"])
+        rows.append(row)
+    return rows
+
+
+def read_deposits(path: Path) -> list[dict[str, Any]]:
+    """Read and check ``deposits.csv`` (curated deposits with sourced coordinates)."""
+    if not path.exists():
+        return []
+    rows = []
+    for line, raw in _read_csv(path, DEPOSIT_COLUMNS):
+        row: dict[str, Any] = {c: (raw.get(c) or "").strip() for c in DEPOSIT_COLUMNS}
+        _check(path, line, "dev_status", row["dev_status"], DevStatus)
+        _check(path, line, "position_quality", row["position_quality"], PositionQuality)
+        _check_commodities(path, line, row["commodities"])
+        row["lat"], row["lon"] = _optional_point(path, line, row["lat"], row["lon"])
+        if row["lat"] is None:
+            raise SeedDataError(f"{path.name} row {line}: a deposit needs lat and lon.")
+        rows.append(row)
+    return rows
+
+
+def _read_csv(path: Path, columns: list[str]) -> list[tuple[int, dict[str, str]]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        missing = [c for c in columns if c not in (reader.fieldnames or [])]
+        if missing:
+            raise SeedDataError(f"{path.name} lacks the columns {', '.join(missing)}.")
+        return [(n, raw) for n, raw in enumerate(reader, start=2)]
+
+
+def _check(path: Path, line: int, field: str, value: str, vocab: type) -> None:
+    allowed = [m.value for m in vocab]
+    if value not in allowed:
+        raise SeedDataError(
+            f"{path.name} row {line}: {field} {value!r} is not one of {', '.join(allowed)}."
+        )
+
+
+def _check_commodities(path: Path, line: int, value: str) -> None:
+    unknown = [c for c in split_codes(value) if c not in COMMODITY_NAMES]
+    if unknown:
+        raise SeedDataError(f"{path.name} row {line}: unknown commodity codes {unknown}.")
+
+
+def _optional_bool(path: Path, line: int, value: str) -> bool | None:
+    if value == "":
+        return None
+    if value.lower() in {"true", "false"}:
+        return value.lower() == "true"
+    raise SeedDataError(f"{path.name} row {line}: jointly_selected must be true, false or empty.")
+
+
+def _optional_point(path: Path, line: int, lat: str, lon: str) -> tuple[float | None, ...]:
+    if lat == "" and lon == "":
+        return None, None
+    try:
+        y, x = float(lat), float(lon)
+    except ValueError as exc:
+        raise SeedDataError(f"{path.name} row {line}: lat/lon {lat!r}, {lon!r} are not numbers.")  \
+            from exc
+    if not (-90 <= y <= 90 and -180 <= x <= 180):
+        raise SeedDataError(f"{path.name} row {line}: lat/lon {y}, {x} are out of range.")
+    return y, x
+
+
+def _checksum(data_dir: Path) -> str:
+    digest = hashlib.sha256()
+    for name in SEED_FILES:
+        path = data_dir / name
+        if path.exists():
+            digest.update(name.encode() + path.read_bytes())
+    return digest.hexdigest()
