@@ -12,7 +12,7 @@ from collections import Counter
 from pathlib import Path
 
 from domain.errors import PermitmapError
-from domain.settings import DATA_DIR, load_settings
+from domain.settings import load_settings
 from layers.deposit_tables import read_deposit_table
 from store.db import schema_revision
 from store.records import import_deposits, store_counts
@@ -46,7 +46,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _db_init(_args: argparse.Namespace) -> int:
     settings = load_settings()
-    engine = ensure_store(settings.database_url, DATA_DIR)
+    engine = ensure_store(settings.database_url, settings.data_dir)
     counts = store_counts(engine)
     print(
         f"store ready at {engine.url.render_as_string(hide_password=True)} "
@@ -62,7 +62,7 @@ def _deposits_import(args: argparse.Namespace) -> int:
         raise PermitmapError(f"{path} does not exist or is not a file.")
     table = read_deposit_table(path, dataset=args.dataset)
     settings = load_settings()
-    engine = ensure_store(settings.database_url, DATA_DIR)
+    engine = ensure_store(settings.database_url, settings.data_dir)
     reasons = Counter(_reason_kind(s.reason) for s in table.skipped)
     report = {
         "layout": table.layout,

@@ -22,6 +22,7 @@ class Settings:
     """What the app reads from its environment."""
 
     database_url: str
+    data_dir: Path
     online_basemaps: bool
     map_point_limit: int
 
@@ -38,6 +39,7 @@ def load_settings() -> Settings:
         url = f"sqlite:///{db_path.resolve()}"
     return Settings(
         database_url=url,
+        data_dir=Path(os.environ.get("PERMITMAP_DATA_DIR") or DATA_DIR),
         online_basemaps=_flag("PERMITMAP_ONLINE_BASEMAPS", False),
         map_point_limit=int(os.environ.get("PERMITMAP_MAP_POINT_LIMIT", "2000")),
     )

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import functools
 import threading
+from pathlib import Path
 
 from sqlalchemy import Engine
 
-from domain.settings import DATA_DIR, load_settings
+from domain.settings import load_settings
 from layers.point_index import PointIndex
 from store.db import data_revision
 from store.records import deposit_points
@@ -18,14 +19,15 @@ _index: tuple[int, PointIndex] | None = None
 
 
 @functools.cache
-def store_engine(database_url: str | None = None) -> Engine:
-    """Create, migrate and seed the store once per process and URL."""
-    return ensure_store(database_url or load_settings().database_url, DATA_DIR)
+def store_engine(database_url: str, data_dir: Path) -> Engine:
+    """Create, migrate and seed the store once per process, URL and data folder."""
+    return ensure_store(database_url, data_dir)
 
 
 def engine() -> Engine:
     """The engine for the configured database."""
-    return store_engine(load_settings().database_url)
+    settings = load_settings()
+    return store_engine(settings.database_url, settings.data_dir)
 
 
 def deposit_index() -> tuple[int, PointIndex]:

@@ -1,0 +1,1 @@
+"""Readers that turn third-party files (deposit tables, vector layers) into plain records."""

@@ -1,0 +1,88 @@
+"""AppTest: every page runs without exception; filters change the result; links restore state."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.fixtures_data import SAMPLE_SITES, XSS_NAME, write_data_dir
+
+MAIN = str(Path(__file__).resolve().parents[2] / "mapping" / "main.py")
+
+
+@pytest.fixture(autouse=True)
+def sample_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PERMITMAP_DB_PATH", str(tmp_path / "app.db"))
+    monkeypatch.setenv("PERMITMAP_DATA_DIR", str(write_data_dir(tmp_path / "data")))
+
+
+def _run(**query: str) -> AppTest:
+    at = AppTest.from_file(MAIN, default_timeout=60)
+    for key, value in query.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def _summary(at: AppTest) -> str:
+    return next(m.value for m in at.markdown if "sites**" in m.value)
+
+
+def test_map_page_runs_and_counts_sites() -> None:
+    at = _run()
+    assert not at.exception
+    assert _summary(at).startswith(f"**{len(SAMPLE_SITES)} of {len(SAMPLE_SITES)} sites**")
+    assert "without a known location" in _summary(at)  # the unlocated sample site
+
+
+def test_commodity_filter_changes_the_result() -> None:
+    at = _run()
+    at.multiselect(key="f_commodity").set_value(["Nd"]).run()
+    assert not at.exception
+    assert _summary(at).startswith(f"**2 of {len(SAMPLE_SITES)} sites**")
+    assert at.query_params["commodity"] == "Nd"
+
+
+def test_search_and_empty_result_message() -> None:
+    at = _run()
+    at.text_input(key="f_search").set_value("gamma").run()
+    assert _summary(at).startswith("**1 of")
+    at.multiselect(key="f_country").set_value(["United States"]).run()
+    assert _summary(at).startswith("**0 of")
+    assert any("No site matches" in w.value and "clear a filter" in w.value for w in at.warning)
+
+
+def test_jointly_selected_filter() -> None:
+    at = _run()
+    at.checkbox(key="f_joint").check().run()
+    assert _summary(at).startswith("**1 of")
+
+
+def test_shared_link_restores_filters_and_selected_site() -> None:
+    at = _run(stage="permanent magnet", site="jp-gamma")
+    assert not at.exception
+    assert at.multiselect(key="f_stage").value == ["permanent magnet"]
+    assert _summary(at).startswith("**1 of")
+    assert any(h.value == "Gamma Magnet Works" for h in at.subheader)
+
+
+def test_detail_panel_shows_hostile_text_as_text() -> None:
+    at = _run(site="us-xss")
+    assert any(h.value == XSS_NAME for h in at.subheader)
+    operator = next(m.value for m in at.markdown if m.value.startswith("**Operator:**"))
+    # every markdown/HTML character is backslash-escaped: shown literally, never as HTML
+    assert operator == "**Operator:** \\<img src\\=x onerror\\=alert\\(1\\)\\>"
+
+
+def test_unknown_site_in_link_says_so() -> None:
+    at = _run(site="no-such-site")
+    assert not at.exception
+    assert any("no longer in the store" in w.value for w in at.warning)
+
+
+def test_data_page_runs() -> None:
+    at = _run()
+    at.switch_page("pages/data_page.py").run()
+    assert not at.exception
+    assert any(m.label == "Sites" and m.value == str(len(SAMPLE_SITES)) for m in at.metric)

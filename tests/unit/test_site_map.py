@@ -1,0 +1,89 @@
+"""The map builder: layer names, feature counts, escaped text, nothing from the internet."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pandas as pd
+import pytest
+
+from mapping.offline import external_links
+from mapping.site_map import (
+    BASEMAP_LAYER,
+    DEPOSITS_LAYER,
+    SITES_LAYER,
+    MapOptions,
+    build_map,
+    site_features,
+)
+from tests.fixtures_data import SAMPLE_SITES, XSS_NAME
+
+
+@pytest.fixture()
+def sites() -> pd.DataFrame:
+    frame = pd.DataFrame(SAMPLE_SITES)
+    frame["lat"] = pd.to_numeric(frame["lat"])
+    frame["lon"] = pd.to_numeric(frame["lon"])
+    frame["jointly_selected"] = frame["jointly_selected"].map({"true": True}).astype(object)
+    return frame
+
+
+def _html(sites: pd.DataFrame, **options: object) -> str:
+    return build_map(sites, MapOptions(**options)).get_root().render()  # type: ignore[arg-type]
+
+
+def test_layers_and_controls_are_named(sites: pd.DataFrame) -> None:
+    page = _html(sites)
+    for name in (SITES_LAYER, DEPOSITS_LAYER, BASEMAP_LAYER):
+        assert json.dumps(name) in page or name in page
+    assert "permitmapDepositLayer(" in page and "permitmapBasemap(" in page
+    assert "L.control.scale" in page  # scale bar
+    assert "pm-legend" in page
+
+
+def test_only_located_sites_become_features(sites: pd.DataFrame) -> None:
+    features = site_features(sites, "status")["features"]
+    located = sites[sites["lat"].notna()]
+    assert sorted(f["properties"]["id"] for f in features) == sorted(located["id"])
+    approx = {f["properties"]["id"]: f["properties"]["approximate"] for f in features}
+    assert approx["jp-gamma"] is True and approx["us-alpha"] is False
+
+
+def test_attribute_text_is_escaped(sites: pd.DataFrame) -> None:
+    page = _html(sites)
+    assert XSS_NAME not in page
+    # folium writes JSON with \u escapes: "&lt;" arrives in the browser as text, not a tag
+    assert "\\u0026lt;img src=x onerror=alert(1)\\u0026gt;" in page
+
+
+def test_no_request_leaves_the_app(sites: pd.DataFrame) -> None:
+    m = build_map(sites, MapOptions())
+    assert external_links(m) == []
+    page = m.get_root().render()
+    assert not re.findall(r"""(?:src|href)=["']https?://""", page)
+
+
+def test_online_basemaps_only_when_enabled(sites: pd.DataFrame) -> None:
+    assert "tile.openstreetmap.org" not in _html(sites)
+    assert "tile.openstreetmap.org" in _html(sites, online_basemaps=True)
+
+
+def test_deposit_filters_reach_the_layer(sites: pd.DataFrame) -> None:
+    page = _html(sites, deposit_params=(("commodity", "Li,REE"),))
+    assert '"params": {"commodity": "Li,REE"}' in page
+    assert DEPOSITS_LAYER not in _html(sites, show_deposits=False)
+
+
+def test_map_zooms_to_the_filtered_sites(sites: pd.DataFrame) -> None:
+    page = _html(sites[sites["id"] == "jp-gamma"])
+    bounds = re.search(r"fitBounds\(\s*\[\[([-\d.]+),\s*([-\d.]+)\],\s*\[([-\d.]+),\s*([-\d.]+)\]",
+                       page)
+    assert bounds is not None
+    south, west, north, east = map(float, bounds.groups())
+    assert south < 35.9 < north and west < 136.17 < east
+
+
+def test_colour_by_stage_changes_the_legend(sites: pd.DataFrame) -> None:
+    assert "Sites by stage" in _html(sites, colour_by="stage")
+    assert "Sites by status" in _html(sites, colour_by="status")
