@@ -61,7 +61,8 @@ def show_details(engine: Engine, selection: Selection | None) -> None:
 def _site_panel(site: dict[str, Any]) -> None:
     st.subheader(site["name"], anchor=False)
     st.markdown(f"**Operator:** {plain(site['operator']) or '_not known_'}")
-    place = ", ".join(plain(p) for p in (site["locality"], site["admin_area"], site["country"]) if p)
+    parts = (site["locality"], site["admin_area"], site["country"])
+    place = ", ".join(plain(p) for p in parts if p)
     st.markdown(f"**Place:** {place}")
     stages = [site["stage"], *split_codes(site["other_stages"])]
     st.markdown(f"**Supply-chain stage:** {plain('; '.join(stages))}")

@@ -23,7 +23,8 @@ def sidebar_filters(sites: pd.DataFrame) -> tuple[SiteFilter, str, bool]:
     sb.text_input("Search by name or operator", key=keys.SEARCH, placeholder="e.g. Mountain Pass")
     _multiselect("Commodity", keys.COMMODITIES, facet_counts(sites, "commodities", multi=True),
                  commodity_label)
-    _multiselect("Supply-chain stage", keys.STAGES, _stage_counts(sites), str, [s.value for s in Stage])
+    _multiselect("Supply-chain stage", keys.STAGES, _stage_counts(sites), str,
+                 [s.value for s in Stage])
     _multiselect("Development status", keys.STATUSES, facet_counts(sites, "status"), str,
                  [s.value for s in DevStatus])
     _multiselect("Country", keys.COUNTRIES, facet_counts(sites, "country"), str)
@@ -59,7 +60,7 @@ def _multiselect(label: str, key: str, counts: dict[str, int], name: object,
     options += [v for v in st.session_state.get(key, []) if v not in options]
     st.sidebar.multiselect(
         label, options, key=key, placeholder="any",
-        format_func=lambda v: f"{name(v) if callable(name) else v} ({counts.get(v, 0)})",  # type: ignore[operator]
+        format_func=lambda v: f"{name(v) if callable(name) else v} ({counts.get(v, 0)})",
     )
 
 

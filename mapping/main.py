@@ -4,7 +4,7 @@ import streamlit as st
 
 from mapping.errors_ui import show_user_errors
 
-st.set_page_config(page_title="permitmap", page_icon=":material/map:", layout="wide")
+st.set_page_config(page_title="permitmap", layout="wide")
 
 pages = [
     st.Page("pages/map_page.py", title="Map", icon=":material/map:", default=True,

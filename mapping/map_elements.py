@@ -12,6 +12,7 @@ from typing import Any
 
 import folium
 from branca.element import MacroElement
+from folium.elements import JSCSSMixin
 from jinja2 import Template
 
 from mapping.palette import FALLBACK_COLOUR
@@ -19,11 +20,16 @@ from mapping.palette import FALLBACK_COLOUR
 OWN_JS = "/app/static/permitmap/{}"
 
 
-class VectorBasemap(MacroElement):
+def _own_assets(name: str, file_name: str) -> list[tuple[str, str]]:
+    """One of our own scripts or style sheets, served by the app."""
+    return [(name, OWN_JS.format(file_name))]
+
+
+class VectorBasemap(JSCSSMixin, MacroElement):
     """Country outlines fetched from the app (no tiles, no network) into a base layer."""
 
-    default_js = [("permitmap_basemap", OWN_JS.format("basemap.js"))]
-    default_css = [("permitmap_css", OWN_JS.format("map.css"))]
+    default_js = _own_assets("permitmap_basemap", "basemap.js")
+    default_css = _own_assets("permitmap_css", "map.css")
     _template = Template(
         """{% macro script(this, kwargs) %}
         permitmapBasemap({{ this._parent._parent.get_name() }}, {{ this._parent.get_name() }},
@@ -39,11 +45,11 @@ class VectorBasemap(MacroElement):
         )
 
 
-class DepositLayer(MacroElement):
+class DepositLayer(JSCSSMixin, MacroElement):
     """Deposits loaded per view from ``url`` with the filter ``params``, into its FeatureGroup."""
 
-    default_js = [("permitmap_deposits", OWN_JS.format("deposits.js"))]
-    default_css = [("permitmap_css", OWN_JS.format("map.css"))]
+    default_js = _own_assets("permitmap_deposits", "deposits.js")
+    default_css = _own_assets("permitmap_css", "map.css")
     _template = Template(
         """{% macro script(this, kwargs) %}
         permitmapDepositLayer({{ this._parent._parent.get_name() }},

@@ -16,7 +16,12 @@ import pandas as pd
 from domain.vocab import PositionQuality, commodity_label, split_codes
 from layers.site_query import located
 from mapping.map_elements import DepositLayer, Legend, VectorBasemap, add_to
-from mapping.offline import OfflineFullscreen, OfflineMap, OfflineMeasureControl, OfflineMousePosition
+from mapping.offline import (
+    OfflineFullscreen,
+    OfflineMap,
+    OfflineMeasureControl,
+    OfflineMousePosition,
+)
 from mapping.palette import COLOUR_SCHEMES, STATUS_COLOURS, colour_for
 
 SITES_LAYER = "Project sites"
@@ -76,8 +81,8 @@ def build_map(sites: pd.DataFrame, options: MapOptions) -> folium.Map:
         OfflineFullscreen(position="topleft"),
         OfflineMeasureControl(position="topleft", primary_length_unit="kilometers",
                               secondary_length_unit="miles", primary_area_unit="hectares"),
-        OfflineMousePosition(position="bottomleft", separator=" , ", num_digits=5,
-                             prefix="lat, lon:", lat_first=True),
+        OfflineMousePosition(position="bottomleft", separator=", ", num_digits=5,
+                             prefix="lat, lon:", lng_first=False),
     )
     bounds = _bounds(sites)
     if bounds is not None:
@@ -89,23 +94,24 @@ def site_features(sites: pd.DataFrame, colour_by: str) -> dict[str, Any]:
     """Located sites as GeoJSON; every text property is HTML-escaped before it leaves Python."""
     column = COLOUR_SCHEMES[colour_by][0]
     features = []
-    for row in located(sites).itertuples(index=False):
-        approximate = PositionQuality(row.position_quality or "unknown").is_approximate
-        commodities = ", ".join(commodity_label(c) for c in split_codes(row.commodities))
+    for row in located(sites).to_dict("records"):
+        approximate = PositionQuality(row["position_quality"] or "unknown").is_approximate
+        commodities = ", ".join(commodity_label(c) for c in split_codes(row["commodities"]))
         tip = (
-            f"<b>{html.escape(row.name)}</b><br>{html.escape(row.operator or 'operator unknown')}"
+            f"<b>{html.escape(row['name'])}</b>"
+            f"<br>{html.escape(row['operator'] or 'operator unknown')}"
             f"<br>{html.escape(commodities or 'no commodity recorded')} · "
-            f"{html.escape(row.stage)} · {html.escape(row.status)}"
+            f"{html.escape(row['stage'])} · {html.escape(row['status'])}"
             + ("<br><i>location approximate</i>" if approximate else "")
         )
         features.append({
             "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [row.lon, row.lat]},
+            "geometry": {"type": "Point", "coordinates": [row["lon"], row["lat"]]},
             "properties": {
                 "kind": "site",
-                "id": html.escape(row.id),
+                "id": html.escape(row["id"]),
                 "tip": tip,
-                "colour": colour_for(colour_by, getattr(row, column)),
+                "colour": colour_for(colour_by, row[column]),
                 "approximate": approximate,
             },
         })

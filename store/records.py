@@ -6,16 +6,16 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
-from sqlalchemy import Engine, Table, func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from domain.errors import NotFoundError
 from store.db import bump_revision
-from store.models import DatasetImport, Deposit, Site
+from store.models import Base, DatasetImport, Deposit, Site
 
 DEPOSIT_COLUMNS = [c.name for c in Deposit.__table__.columns if c.name != "id"]
 SITE_COLUMNS = [c.name for c in Site.__table__.columns]
@@ -35,14 +35,14 @@ class ImportSummary:
 
 
 def upsert_rows(
-    session: Session, table: Table, rows: Sequence[dict[str, Any]], key: Sequence[str]
+    session: Session, model: type[Base], rows: Sequence[dict[str, Any]], key: Sequence[str]
 ) -> None:
     """Insert rows, updating those whose ``key`` columns already exist."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     for start in range(0, len(rows), _CHUNK):
         chunk = rows[start : start + _CHUNK]
-        stmt = insert(table)
+        stmt = insert(model)
         updates = {c: stmt.excluded[c] for c in chunk[0] if c not in key}
         session.execute(stmt.on_conflict_do_update(index_elements=list(key), set_=updates), chunk)
 
@@ -57,11 +57,11 @@ def import_deposits(
     rows_read: int,
     report: dict[str, Any],
 ) -> ImportSummary:
-    """Load normalised deposit records in one transaction; re-importing updates, never duplicates."""
+    """Load deposit records in one transaction; re-importing updates, never duplicates."""
     rows = _frame_rows(records, DEPOSIT_COLUMNS)
     with Session(engine) as session, session.begin():
         before = _count_dataset(session, dataset)
-        upsert_rows(session, Deposit.__table__, rows, ("dataset", "source_record_id"))
+        upsert_rows(session, Deposit, rows, ("dataset", "source_record_id"))
         after = _count_dataset(session, dataset)
         session.add(
             DatasetImport(
@@ -86,7 +86,7 @@ def import_deposits(
 def upsert_sites(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Insert or update sites by id."""
     if rows:
-        upsert_rows(session, Site.__table__, rows, ("id",))
+        upsert_rows(session, Site, rows, ("id",))
         bump_revision(session)
 
 
@@ -154,4 +154,4 @@ def _frame_rows(frame: pd.DataFrame, columns: Iterable[str]) -> list[dict[str, A
     missing = [c for c in cols if c not in frame.columns]
     if missing:
         raise ValueError(f"records lack columns {missing}")
-    return frame[cols].to_dict("records")
+    return cast(list[dict[str, Any]], frame[cols].to_dict("records"))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from domain.vocab import COMMODITY_NAMES, DevStatus, PositionQuality, Stage, split_codes
-from store.db import get_meta, get_engine, migrate, set_meta
+from store.db import get_engine, get_meta, migrate, set_meta
 from store.errors import SeedDataError
 from store.models import Deposit
 from store.records import DEPOSIT_COLUMNS, SITE_COLUMNS, upsert_rows, upsert_sites
@@ -41,7 +42,7 @@ def seed(engine: Engine, data_dir: Path) -> bool:
         upsert_sites(session, read_sites(data_dir / "sites.csv"))
         deposits = read_deposits(data_dir / "deposits.csv")
         if deposits:
-            upsert_rows(session, Deposit.__table__, deposits, ("dataset", "source_record_id"))
+            upsert_rows(session, Deposit, deposits, ("dataset", "source_record_id"))
         set_meta(session, SEED_KEY, checksum)
     return True
 
@@ -89,7 +90,7 @@ def _read_csv(path: Path, columns: list[str]) -> list[tuple[int, dict[str, str]]
         return [(n, raw) for n, raw in enumerate(reader, start=2)]
 
 
-def _check(path: Path, line: int, field: str, value: str, vocab: type) -> None:
+def _check(path: Path, line: int, field: str, value: str, vocab: type[StrEnum]) -> None:
     allowed = [m.value for m in vocab]
     if value not in allowed:
         raise SeedDataError(

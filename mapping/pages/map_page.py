@@ -20,7 +20,8 @@ on_map = len(located(shown))
 summary = f"**{len(shown)} of {len(sites)} sites** match ({on_map} on the map"
 summary += f", {len(shown) - on_map} without a known location)" if len(shown) > on_map else ")"
 if show_deposits:
-    summary += f" · **{deposit_total(params):,} deposits** match the commodity/status/country filters"
+    summary += (f" · **{deposit_total(params):,} deposits** match the commodity, status and "
+                "country filters")
 st.markdown(summary)
 if shown.empty:
     st.warning(f"No site matches {site_filter.describe()}; clear a filter to see sites again.",

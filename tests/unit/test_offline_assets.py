@@ -11,6 +11,7 @@ from typing import Any
 import folium
 import pytest
 
+from domain.settings import DATA_DIR
 from mapping import assets
 from mapping.offline import (
     OfflineFullscreen,
@@ -22,7 +23,7 @@ from mapping.offline import (
     external_links,
 )
 
-BASEMAP_DIR = assets.ROOT / "data" / "basemap"
+BASEMAP_DIR = DATA_DIR / "basemap"
 TAG_URL = re.compile(r"<(?:script|link)\b[^>]*?\b(?:src|href)=[\"']([^\"']+)[\"']", re.I)
 CSS_URL = re.compile(r"url\(\s*[\"']?([^\"')]+)[\"']?\s*\)")
 
@@ -78,6 +79,12 @@ def test_plain_folium_plugins_would_be_caught() -> None:
 def test_offline_map_has_no_tiles_by_default() -> None:
     m = OfflineMap()
     assert not any(isinstance(c, folium.TileLayer) for c in m._children.values())
+
+
+def test_offline_map_sets_zoom_limits_without_tiles() -> None:
+    # Without a tile layer Leaflet has no maxZoom and Leaflet.markercluster throws.
+    html = OfflineMap(min_zoom=2).get_root().render()
+    assert '"maxZoom": 18' in html and '"minZoom": 2' in html
 
 
 def test_every_local_url_is_an_installed_file(installed: None) -> None:

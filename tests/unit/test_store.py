@@ -44,7 +44,8 @@ def test_migration_creates_tables_and_wal(url: str) -> None:
     assert {"sites", "deposits", "dataset_imports", "store_meta"} <= set(
         inspect(engine).get_table_names()
     )
-    wal_engine = ensure_store(url, write_data_dir(Path(url.removeprefix("sqlite:///")).parent / "d"))
+    folder = Path(url.removeprefix("sqlite:///")).parent
+    wal_engine = ensure_store(url, write_data_dir(folder / "d"))
     with wal_engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
 

@@ -11,11 +11,14 @@
   window.permitmapEscape = escapeHtml;
 
   window.permitmapDepositLayer = function (map, group, options) {
+    // Deposits draw below the sites (overlayPane is 400), so sites stay clickable on top.
+    var pane = "pmDeposits";
+    if (!map.getPane(pane)) { map.createPane(pane).style.zIndex = 390; }
     var points = L.geoJSON(null, {
       pointToLayer: function (feature, latlng) {
         var colour = options.colours[feature.properties.status] || options.fallback;
         return L.circleMarker(latlng, {
-          radius: 4, weight: 1, color: "#333333", fillColor: colour, fillOpacity: 0.9
+          pane: pane, radius: 4, weight: 1, color: "#333333", fillColor: colour, fillOpacity: 0.9
         });
       },
       onEachFeature: function (feature, layer) {
@@ -44,6 +47,7 @@
       var c = feature.geometry.coordinates, n = feature.properties.count;
       var size = Math.round(22 + 6 * Math.log10(n));
       var marker = L.marker([c[1], c[0]], {
+        pane: pane,
         icon: L.divIcon({
           className: "pm-cluster", iconSize: [size, size],
           html: "<span>" + (n >= 10000 ? Math.round(n / 1000) + "k" : n) + "</span>"

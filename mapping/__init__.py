@@ -1,0 +1,1 @@
+"""permitmap user interface: the Streamlit pages and the folium map."""
