@@ -80,7 +80,7 @@ class PointIndex:
         """
         rows = np.flatnonzero(self.filter_mask(filters) & self._bbox_mask(bbox))
         if len(rows) <= point_limit:
-            features = [self._point_feature(i) for i in rows]
+            features = [self._point_feature(int(i)) for i in rows]
             mode = "points"
         else:
             features = self._clusters(rows, zoom)
@@ -88,7 +88,7 @@ class PointIndex:
         return {
             "type": "FeatureCollection",
             "features": features,
-            "meta": {"mode": mode, "in_view": int(len(rows)), "returned": len(features)},
+            "meta": {"mode": mode, "in_view": len(rows), "returned": len(features)},
         }
 
     def count(self, filters: PointFilter) -> int:
@@ -170,7 +170,7 @@ def _inverted_index(commodities: np.ndarray) -> dict[str, np.ndarray]:
     rows: dict[str, list[int]] = {}
     for text, positions in pd.Series(commodities).groupby(commodities).indices.items():
         for code in split_codes(str(text)):
-            rows.setdefault(code, []).extend(positions.tolist())
+            rows.setdefault(code, []).extend(np.asarray(positions).tolist())
     return {code: np.sort(np.asarray(r, dtype=np.int64)) for code, r in rows.items()}
 
 
