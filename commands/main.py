@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import signal
 import sys
 from collections import Counter
 from pathlib import Path
@@ -21,6 +22,7 @@ from store.seed import ensure_store
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script."""
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `permitmap ... | head` ends quietly
     args = _parser().parse_args(argv)
     try:
         return int(args.run(args))

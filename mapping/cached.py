@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import folium
 import pandas as pd
 import streamlit as st
@@ -27,8 +29,13 @@ def _sites(_revision: int) -> pd.DataFrame:
 
 
 def cached_map(site_filter: SiteFilter, colour_by: str, show_deposits: bool) -> folium.Map:
-    """The map for one filter state; rebuilt only when the filter or the data change."""
-    return _map(site_filter, colour_by, show_deposits, data_revision(engine()))
+    """The map for one filter state; rebuilt only when the filter or the data change.
+
+    A copy every time: rendering a folium map adds children to it (each layer's ``addTo``
+    under its current name) and st_folium then renames the elements, so the cached map
+    itself, rendered a second time, would call variables that no longer exist.
+    """
+    return copy.deepcopy(_map(site_filter, colour_by, show_deposits, data_revision(engine())))
 
 
 @st.cache_resource(show_spinner="Drawing the map…", max_entries=64)

@@ -4,13 +4,13 @@ import streamlit as st
 
 from mapping.errors_ui import show_user_errors
 
+# No page icons: Streamlit fetches a material icon used as favicon from a font CDN, and an
+# emoji needs an emoji font that offline machines often lack.
 st.set_page_config(page_title="permitmap", layout="wide")
 
 pages = [
-    st.Page("pages/map_page.py", title="Map", icon=":material/map:", default=True,
-            url_path="map"),
-    st.Page("pages/data_page.py", title="Data and sources", icon=":material/database:",
-            url_path="data"),
+    st.Page("pages/map_page.py", title="Map", default=True, url_path="map"),
+    st.Page("pages/data_page.py", title="Data and sources", url_path="data"),
 ]
 with show_user_errors():
     st.navigation(pages).run()

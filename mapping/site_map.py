@@ -125,7 +125,8 @@ def _sites_layer(sites: pd.DataFrame, colour_by: str) -> folium.GeoJson:
         marker=folium.CircleMarker(radius=8, weight=2, fill=True, fill_opacity=0.95),
         style_function=_site_style,
         highlight_function=lambda _f: {"weight": 4, "radius": 11},
-        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, sticky=False),
+        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, sticky=False,
+                                      direction="top"),
         zoom_on_click=False,
     )
 

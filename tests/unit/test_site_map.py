@@ -87,3 +87,22 @@ def test_map_zooms_to_the_filtered_sites(sites: pd.DataFrame) -> None:
 def test_colour_by_stage_changes_the_legend(sites: pd.DataFrame) -> None:
     assert "Sites by stage" in _html(sites, colour_by="stage")
     assert "Sites by status" in _html(sites, colour_by="status")
+
+
+def test_a_cached_map_copy_renders_like_a_fresh_one(sites: pd.DataFrame) -> None:
+    """st_folium renders the map it is given; a reused map must be copied first."""
+    import copy
+
+    import streamlit_folium
+
+    cached = build_map(sites, MapOptions())
+
+    def streamlit_script(m: object) -> str:
+        m.get_root().render()  # type: ignore[attr-defined]
+        return streamlit_folium._get_map_string(m)  # type: ignore[arg-type]
+
+    first = streamlit_script(copy.deepcopy(cached))
+    second = streamlit_script(copy.deepcopy(cached))
+    assert first == second
+    # every element was renamed: no reference to a variable left from an earlier render
+    assert not re.search(r"\b(?:feature_group|geo_json)_[0-9a-f]{32}\b", second)

@@ -3,6 +3,9 @@
 (function () {
   "use strict";
   window.permitmapBasemap = function (map, group, options) {
+    // Its own pane under every overlay (tiles are 200), so land never hides a marker.
+    var pane = "pmBasemap";
+    if (!map.getPane(pane)) { map.createPane(pane).style.zIndex = 150; }
     var style = {color: "#8c8c8c", weight: 0.7, fillColor: "#f3f0e8", fillOpacity: 1};
     var loaded = {}, pending = {}, current = null;
     function show(name) {
@@ -20,7 +23,7 @@
       fetch(options.urls[name], {credentials: "same-origin"})
         .then(function (r) { return r.json(); })
         .then(function (geojson) {
-          loaded[name] = L.geoJSON(geojson, {style: style, interactive: false});
+          loaded[name] = L.geoJSON(geojson, {style: style, interactive: false, pane: pane});
           update();
         })
         .catch(function () { pending[name] = false; });
