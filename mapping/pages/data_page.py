@@ -19,6 +19,14 @@ sites = cached_sites()
 st.subheader("Sites by stage and country", anchor=False)
 st.dataframe(pd.crosstab(sites["stage"], sites["country"]), width="stretch")
 
+st.subheader("All sites", anchor=False)
+st.dataframe(
+    sites[["name", "operator", "country", "admin_area", "stage", "status", "commodities",
+           "position_quality", "source"]],
+    width="stretch", hide_index=True,
+    column_config={"source": st.column_config.TextColumn("source", width="medium")},
+)
+
 st.subheader("Imports", anchor=False)
 imports = recent_imports(engine())
 if imports:
