@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test install install-dev assets browser lint db bench clean
+.PHONY: run test install install-dev assets test-deps lint db bench clean
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "permitmap needs Python 3.11 or newer")'
@@ -32,15 +32,15 @@ db: install
 run: assets db
 	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
 
-browser: install-dev
-	bash scripts/install_browser.sh $(PY)
+test-deps: install-dev
+	bash scripts/install_test_deps.sh $(PY)
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy domain store layers mapping permits commands app.py
 	$(VENV)/bin/lint-imports
 
-test: assets browser lint
+test: assets test-deps lint
 	$(PY) -m pytest
 
 bench: assets install-dev

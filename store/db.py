@@ -8,7 +8,8 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, select, text
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, create_engine, event, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -55,11 +56,8 @@ def migrate(engine: Engine) -> None:
 
 def schema_revision(engine: Engine) -> str | None:
     """The Alembic revision the database is at, or None before the first migration."""
-    try:
-        with engine.connect() as connection:
-            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    except OperationalError:
-        return None
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
 
 
 def get_meta(session: Session, key: str) -> str | None:

@@ -154,4 +154,6 @@ def _frame_rows(frame: pd.DataFrame, columns: Iterable[str]) -> list[dict[str, A
     missing = [c for c in cols if c not in frame.columns]
     if missing:
         raise ValueError(f"records lack columns {missing}")
-    return cast(list[dict[str, Any]], frame[cols].to_dict("records"))
+    # NaN must reach the database as NULL: PostgreSQL would store it as a float NaN.
+    values = frame[cols].astype(object).where(frame[cols].notna(), None)
+    return cast(list[dict[str, Any]], values.to_dict("records"))

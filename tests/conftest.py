@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.postgres_server import fresh_database, running_server
 
 
 @pytest.fixture
@@ -14,3 +17,18 @@ def realdata_dir() -> Path:
     if not folder.is_dir():
         pytest.skip("../shared/realdata is not beside the repository")
     return folder
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A PostgreSQL server for this test session (see tests/postgres_server.py)."""
+    with running_server() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database of each supported kind: the store's tests run on both."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store' / 'permitmap.db'}"
+    return fresh_database(request.getfixturevalue("postgres_server"))

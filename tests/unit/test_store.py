@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from sqlalchemy import create_engine, inspect
+from sqlalchemy.exc import IntegrityError
 
 from domain.errors import NotFoundError
 from domain.settings import DATA_DIR
@@ -31,22 +32,27 @@ def data_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture()
-def url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'store' / 'permitmap.db'}"
+def url(database_url: str) -> str:
+    """Every store test runs on SQLite and on PostgreSQL."""
+    return database_url
 
 
-def test_migration_creates_tables_and_wal(url: str) -> None:
-    engine = create_engine(url.replace("permitmap.db", "plain.db"))
-    (Path(url.removeprefix("sqlite:///")).parent).mkdir(parents=True, exist_ok=True)
+def test_migration_creates_tables(url: str) -> None:
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url)
     assert schema_revision(engine) is None
     migrate(engine)
     assert schema_revision(engine) == "0001"
     assert {"sites", "deposits", "dataset_imports", "store_meta"} <= set(
         inspect(engine).get_table_names()
     )
-    folder = Path(url.removeprefix("sqlite:///")).parent
-    wal_engine = ensure_store(url, write_data_dir(folder / "d"))
-    with wal_engine.connect() as connection:
+    engine.dispose()
+
+
+def test_sqlite_store_uses_wal(tmp_path: Path) -> None:
+    engine = ensure_store(f"sqlite:///{tmp_path / 'wal.db'}", write_data_dir(tmp_path / "d"))
+    with engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
 
 
@@ -125,7 +131,7 @@ def test_failed_import_leaves_store_as_it_was(url: str, data_dir: Path) -> None:
     before = store_counts(engine)
     broken = _records(3)
     broken.loc[2, "lat"] = None  # violates NOT NULL inside the transaction
-    with pytest.raises(Exception, match="NOT NULL"):
+    with pytest.raises(IntegrityError, match="(?i)not.null"):
         import_deposits(engine, broken, dataset="test-table", file_name="t.csv",
                         checksum="0" * 64, rows_read=3, report={})
     assert store_counts(engine) == before
