@@ -131,7 +131,7 @@ def test_failed_import_leaves_store_as_it_was(url: str, data_dir: Path) -> None:
     before = store_counts(engine)
     broken = _records(3)
     broken.loc[2, "lat"] = None  # violates NOT NULL inside the transaction
-    with pytest.raises(IntegrityError, match="(?i)not.null"):
+    with pytest.raises(IntegrityError, match=r"(?i)not.null"):
         import_deposits(engine, broken, dataset="test-table", file_name="t.csv",
                         checksum="0" * 64, rows_read=3, report={})
     assert store_counts(engine) == before
