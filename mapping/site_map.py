@@ -56,7 +56,7 @@ class MapOptions:
 
 def build_map(sites: pd.DataFrame, options: MapOptions) -> folium.Map:
     """The map for these (already filtered) sites; zoomed to their extent."""
-    m = OfflineMap(location=[30, 0], zoom_start=2, tiles=None, min_zoom=2,
+    m = OfflineMap(location=[30, 0], zoom_start=2, tiles=None, min_zoom=1,
                    control_scale=True, prefer_canvas=False, world_copy_jump=True)
     basemap = folium.FeatureGroup(name=BASEMAP_LAYER, overlay=False, control=True)
     basemap.add_to(m)

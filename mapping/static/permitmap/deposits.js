@@ -79,7 +79,11 @@
         .then(function (fc) {
           points.clearLayers();
           clusters.clearLayers();
+          var centre = map.getCenter().lng;
           fc.features.forEach(function (f) {
+            // Draw each point on the world copy in view (views may cross the 180th meridian).
+            var c = f.geometry.coordinates;
+            c[0] += 360 * Math.round((centre - c[0]) / 360);
             if (f.properties.kind === "cluster") { addCluster(f); } else { points.addData(f); }
           });
           var m = fc.meta;
