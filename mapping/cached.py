@@ -19,12 +19,18 @@ from store.records import load_sites
 
 
 def cached_sites() -> pd.DataFrame:
-    """All sites, reloaded only when the data revision changes."""
-    return _sites(data_revision(engine()))
+    """All sites, reloaded only when the database or its data revision changes."""
+    return _sites(*_data_version())
+
+
+def _data_version() -> tuple[str, int]:
+    """The cache key of the stored data: which database, at which revision."""
+    eng = engine()
+    return eng.url.render_as_string(hide_password=False), data_revision(eng)
 
 
 @st.cache_data(show_spinner="Loading sites…", max_entries=4)
-def _sites(_revision: int) -> pd.DataFrame:
+def _sites(database: str, revision: int) -> pd.DataFrame:
     return load_sites(engine())
 
 
@@ -35,12 +41,13 @@ def cached_map(site_filter: SiteFilter, colour_by: str, show_deposits: bool) -> 
     under its current name) and st_folium then renames the elements, so the cached map
     itself, rendered a second time, would call variables that no longer exist.
     """
-    return copy.deepcopy(_map(site_filter, colour_by, show_deposits, data_revision(engine())))
+    return copy.deepcopy(_map(site_filter, colour_by, show_deposits, *_data_version()))
 
 
 @st.cache_resource(show_spinner="Drawing the map…", max_entries=64)
-def _map(site_filter: SiteFilter, colour_by: str, show_deposits: bool, revision: int) -> folium.Map:
-    sites = filter_sites(_sites(revision), site_filter)
+def _map(site_filter: SiteFilter, colour_by: str, show_deposits: bool, database: str,
+         revision: int) -> folium.Map:
+    sites = filter_sites(_sites(database, revision), site_filter)
     options = MapOptions(colour_by=colour_by, deposit_params=deposit_params(site_filter),
                          show_deposits=show_deposits,
                          online_basemaps=load_settings().online_basemaps)

@@ -15,7 +15,7 @@ from store.records import deposit_points
 from store.seed import ensure_store
 
 _lock = threading.Lock()
-_index: tuple[int, PointIndex] | None = None
+_indexes: dict[str, tuple[int, PointIndex]] = {}  # database URL -> (data revision, index)
 
 
 @functools.cache
@@ -31,11 +31,13 @@ def engine() -> Engine:
 
 
 def deposit_index() -> tuple[int, PointIndex]:
-    """The deposit index for the current data revision; rebuilt after an import."""
-    global _index
+    """The deposit index for the current data revision; rebuilt after an import (by any
+    process: the revision lives in the database)."""
     eng = engine()
+    key = eng.url.render_as_string(hide_password=False)
     revision = data_revision(eng)
     with _lock:
-        if _index is None or _index[0] != revision:
-            _index = (revision, PointIndex.from_frame(deposit_points(eng)))
-        return _index
+        cached = _indexes.get(key)
+        if cached is None or cached[0] != revision:
+            cached = _indexes[key] = (revision, PointIndex.from_frame(deposit_points(eng)))
+        return cached

@@ -86,3 +86,23 @@ def test_data_page_runs() -> None:
     at.switch_page("pages/data_page.py").run()
     assert not at.exception
     assert any(m.label == "Sites" and m.value == str(len(SAMPLE_SITES)) for m in at.metric)
+
+
+def test_new_data_shows_on_the_next_run() -> None:
+    """Caches key on the data revision: a change by any process reaches the page."""
+    from sqlalchemy.orm import Session
+
+    from domain.settings import load_settings
+    from store.records import upsert_sites
+    from store.seed import ensure_store
+    from tests.fixtures_data import site_row
+
+    at = _run()
+    assert _summary(at).startswith(f"**{len(SAMPLE_SITES)} of {len(SAMPLE_SITES)} sites**")
+    settings = load_settings()
+    engine = ensure_store(settings.database_url, settings.data_dir)
+    with Session(engine) as session, session.begin():
+        upsert_sites(session, [site_row("us-new", "New Site", jointly_selected=None)])
+    at.run()
+    total = len(SAMPLE_SITES) + 1
+    assert _summary(at).startswith(f"**{total} of {total} sites**")
