@@ -2,6 +2,6 @@
 
 import streamlit as st
 
-from mapping.routes import ROUTES
+from mapping.routes import ROUTES, lifespan
 
-app = st.App("mapping/main.py", routes=ROUTES)
+app = st.App("mapping/main.py", routes=ROUTES, lifespan=lifespan)

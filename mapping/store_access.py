@@ -18,10 +18,19 @@ _lock = threading.Lock()
 _indexes: dict[str, tuple[int, PointIndex]] = {}  # database URL -> (data revision, index)
 
 
+_engine_lock = threading.Lock()
+
+
 @functools.cache
-def store_engine(database_url: str, data_dir: Path) -> Engine:
-    """Create, migrate and seed the store once per process, URL and data folder."""
+def _ensured(database_url: str, data_dir: Path) -> Engine:
     return ensure_store(database_url, data_dir)
+
+
+def store_engine(database_url: str, data_dir: Path) -> Engine:
+    """Create, migrate and seed the store once per process, URL and data folder (the warm-up
+    thread and the first page may ask at the same time)."""
+    with _engine_lock:
+        return _ensured(database_url, data_dir)
 
 
 def engine() -> Engine:

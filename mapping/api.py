@@ -1,0 +1,70 @@
+"""What the HTTP routes answer: store health, deposits per map view. User errors raise
+InputError; ``mapping.routes`` turns them into status codes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.errors import InputError
+from domain.settings import load_settings
+from layers.point_index import BBox, PointFilter
+from mapping.store_access import deposit_index, engine
+from store.db import schema_revision
+from store.records import store_counts
+
+
+def health_body() -> dict[str, Any]:
+    """The store's state; raises PermitmapError when the database cannot be used."""
+    eng = engine()
+    return {
+        "status": "ok",
+        "database": eng.dialect.name,
+        "schema_revision": schema_revision(eng),
+        "counts": store_counts(eng),
+        "deposit_index_revision": deposit_index()[0],
+        "online_basemaps": load_settings().online_basemaps,
+    }
+
+
+def deposits_body(params: dict[str, str]) -> dict[str, Any]:
+    """Deposits inside the view in ``params`` matching its filters: points or clusters."""
+    bbox, zoom, filters = parse_view(params)
+    revision, index = deposit_index()
+    body = index.query(bbox, zoom, filters, load_settings().map_point_limit)
+    body["meta"]["matching"] = index.count(filters)
+    body["meta"]["revision"] = revision
+    return body
+
+
+def parse_view(params: dict[str, str]) -> tuple[BBox, int, PointFilter]:
+    """Check and read the query parameters of ``/api/deposits``.
+
+    >>> parse_view({"bbox": "-10,-5,10,5", "zoom": "3", "commodity": "Li,REE"})[2].commodities
+    ('Li', 'REE')
+    """
+    try:
+        west, south, east, north = (float(v) for v in params.get("bbox", "").split(","))
+    except ValueError:
+        raise InputError(
+            "bbox must be four numbers west,south,east,north in degrees, e.g. -125,24,-66,50."
+        ) from None
+    if not (-90 <= south <= north <= 90):
+        raise InputError(f"bbox south {south} and north {north} must lie within -90..90, "
+                         "south first.")
+    try:
+        zoom = int(params.get("zoom", "0"))
+    except ValueError:
+        raise InputError("zoom must be a whole number from 0 to 22.") from None
+    if not 0 <= zoom <= 22:
+        raise InputError("zoom must be a whole number from 0 to 22.")
+    filters = PointFilter(
+        commodities=_listed(params.get("commodity")),
+        statuses=_listed(params.get("status")),
+        countries=_listed(params.get("country")),
+        name_contains=params.get("q", "").strip(),
+    )
+    return BBox(west, south, east, north), zoom, filters
+
+
+def _listed(value: str | None) -> tuple[str, ...]:
+    return tuple(v.strip() for v in (value or "").split(",") if v.strip())
