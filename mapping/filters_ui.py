@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 
@@ -54,13 +56,15 @@ def deposit_params(f: SiteFilter) -> tuple[tuple[str, str], ...]:
     return tuple((name, ",".join(values)) for name, values in params.items() if values)
 
 
-def _multiselect(label: str, key: str, counts: dict[str, int], name: object,
+def _multiselect(label: str, key: str, counts: dict[str, int], label_of: Callable[[str], str],
                  order: list[str] | None = None) -> None:
+    """Values present in the data (in ``order``, else most frequent first) with their counts;
+    a value taken from a shared link stays selectable even when no site has it."""
     options = [o for o in (order or sorted(counts, key=lambda v: (-counts[v], v))) if o in counts]
     options += [v for v in st.session_state.get(key, []) if v not in options]
     st.sidebar.multiselect(
         label, options, key=key, placeholder="any",
-        format_func=lambda v: f"{name(v) if callable(name) else v} ({counts.get(v, 0)})",
+        format_func=lambda v: f"{label_of(v)} ({counts.get(v, 0)})",
     )
 
 
@@ -92,20 +96,22 @@ def _load_url_state(sites: pd.DataFrame) -> None:
 
 def _save_url_state() -> None:
     state = st.session_state
-    wanted: dict[str, str | list[str]] = {}
+    wanted: dict[str, list[str]] = {}
     for key, default in _DEFAULTS.items():
         value = state.get(key, default)
         if value != default:
-            name = keys.URL_PARAMS[key]
-            wanted[name] = list(value) if isinstance(value, list) else str(value).lower() \
-                if isinstance(value, bool) else str(value)
-    selected = st.query_params.get("site")
-    if selected:
-        wanted["site"] = selected
-    current = {k: st.query_params.get_all(k) for k in st.query_params}
-    normalised = {k: v if isinstance(v, list) else [v] for k, v in wanted.items()}
-    if current != normalised:
+            wanted[keys.URL_PARAMS[key]] = _url_values(value)
+    if st.query_params.get("site"):
+        wanted["site"] = [st.query_params["site"]]
+    if {k: st.query_params.get_all(k) for k in st.query_params} != wanted:
         st.query_params.from_dict(wanted)
+
+
+def _url_values(value: object) -> list[str]:
+    """A widget value as query-parameter values: lists as they are, booleans as true/false."""
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return [str(value).lower() if isinstance(value, bool) else str(value)]
 
 
 def _clear() -> None:
