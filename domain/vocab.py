@@ -229,6 +229,28 @@ def _damaged_match(key: str) -> str | None:
     return candidates.pop() if len(candidates) == 1 else None
 
 
+# A filter on a group also finds records that list only its members ("Neodymium" is a REE).
+COMMODITY_GROUPS: dict[str, tuple[str, ...]] = {
+    "REE": ("La", "Ce", "Pr", "Nd", "Sm", "Eu", "Gd", "Tb", "Dy", "Ho", "Er", "Tm", "Yb", "Lu",
+            "Y", "Sc"),
+    "PGE": ("Pt", "Pd", "Rh"),
+}
+
+
+def expand_groups(codes: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """The codes plus the members of any group among them, for filtering.
+
+    >>> expand_groups(("Li", "PGE"))
+    ('Li', 'PGE', 'Pt', 'Pd', 'Rh')
+    """
+    expanded: list[str] = []
+    for code in codes:
+        for member in (code, *COMMODITY_GROUPS.get(code, ())):
+            if member not in expanded:
+                expanded.append(member)
+    return tuple(expanded)
+
+
 def commodity_label(code: str) -> str:
     """Display name of a canonical code ("Li" -> "Lithium"); unknown codes pass through."""
     return COMMODITY_NAMES.get(code, code)

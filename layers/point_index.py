@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from domain.vocab import split_codes
+from domain.vocab import expand_groups, split_codes
 
 # A cluster cell is about this many screen pixels wide at the current zoom.
 CLUSTER_CELL_PIXELS = 64
@@ -104,7 +104,7 @@ class PointIndex:
         mask = np.ones(len(self.ids), dtype=bool)
         if filters.commodities:
             wanted = np.zeros(len(self.ids), dtype=bool)
-            for code in filters.commodities:
+            for code in expand_groups(filters.commodities):
                 wanted[self._by_commodity.get(code, _EMPTY)] = True
             mask &= wanted
         if filters.statuses:

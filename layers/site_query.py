@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from domain.vocab import split_codes
+from domain.vocab import expand_groups, split_codes
 
 BBoxTuple = tuple[float, float, float, float]
 
@@ -51,7 +51,7 @@ def filter_sites(sites: pd.DataFrame, f: SiteFilter) -> pd.DataFrame:
     """The sites matching every part of the filter (a site matches a stage by any of its stages)."""
     mask = pd.Series(True, index=sites.index)
     if f.commodities:
-        wanted = set(f.commodities)
+        wanted = set(expand_groups(f.commodities))
         mask &= sites["commodities"].map(lambda t: bool(wanted & set(split_codes(t))))
     if f.stages:
         wanted_stages = set(f.stages)

@@ -7,6 +7,7 @@ from typing import Any
 
 from domain.errors import InputError
 from domain.settings import load_settings
+from domain.vocab import DevStatus, commodity_code
 from layers.point_index import BBox, PointFilter
 from mapping.store_access import deposit_index, engine
 from store.db import schema_revision
@@ -39,7 +40,7 @@ def deposits_body(params: dict[str, str]) -> dict[str, Any]:
 def parse_view(params: dict[str, str]) -> tuple[BBox, int, PointFilter]:
     """Check and read the query parameters of ``/api/deposits``.
 
-    >>> parse_view({"bbox": "-10,-5,10,5", "zoom": "3", "commodity": "Li,REE"})[2].commodities
+    >>> parse_view({"bbox": "-10,-5,10,5", "zoom": "3", "commodity": "lithium,REE"})[2].commodities
     ('Li', 'REE')
     """
     try:
@@ -58,8 +59,8 @@ def parse_view(params: dict[str, str]) -> tuple[BBox, int, PointFilter]:
     if not 0 <= zoom <= 22:
         raise InputError("zoom must be a whole number from 0 to 22.")
     filters = PointFilter(
-        commodities=_listed(params.get("commodity")),
-        statuses=_listed(params.get("status")),
+        commodities=tuple(_commodity(v) for v in _listed(params.get("commodity"))),
+        statuses=tuple(_status(v) for v in _listed(params.get("status"))),
         countries=_listed(params.get("country")),
         name_contains=params.get("q", "").strip(),
     )
@@ -68,3 +69,19 @@ def parse_view(params: dict[str, str]) -> tuple[BBox, int, PointFilter]:
 
 def _listed(value: str | None) -> tuple[str, ...]:
     return tuple(v.strip() for v in (value or "").split(",") if v.strip())
+
+
+def _commodity(value: str) -> str:
+    """A commodity given by symbol or name, in any case ("Li", "lithium", "REE")."""
+    code = commodity_code(value)
+    if code is None:
+        raise InputError(f"commodity {value!r} is not known: give a symbol or a name, such as "
+                         "Li or lithium, REE or rare earth elements; separate several by commas.")
+    return code
+
+
+def _status(value: str) -> str:
+    allowed = [s.value for s in DevStatus]
+    if value.lower() not in allowed:
+        raise InputError(f"status {value!r} is not known: use one of {', '.join(allowed)}.")
+    return value.lower()

@@ -85,7 +85,8 @@ class Legend(MacroElement):
     def __init__(self, title: str, entries: dict[str, str], show_deposits: bool = True) -> None:
         super().__init__()
         self._name = "Legend"
-        rows = [f'<div class="pm-title">{html.escape(title)}</div>']
+        # <details>: the legend folds away when it covers the points the user wants to see.
+        rows = [f'<details open><summary class="pm-title">{html.escape(title)}</summary>']
         rows += [
             f'<div><span class="pm-swatch" style="background:{html.escape(colour)}"></span>'
             f"{html.escape(label)}</div>"
@@ -96,6 +97,7 @@ class Legend(MacroElement):
             rows.append(
                 '<div><span class="pm-swatch pm-cluster-key"></span>group of deposits</div>'
             )
+        rows.append("</details>")
         self.html_json = json.dumps("".join(rows)).replace("</", "<\\/")
 
 

@@ -72,12 +72,12 @@ def build_map(sites: pd.DataFrame, options: MapOptions) -> folium.Map:
                      {str(k): v for k, v in STATUS_COLOURS.items()}).add_to(deposits)
     _sites_layer(sites, options.colour_by).add_to(m)
     column, colours = COLOUR_SCHEMES[options.colour_by]
-    shown = set(sites[column])
+    shown = set(located(sites)[column])
     entries = {label: colour for label, colour in colours.items() if label in shown}
     add_to(
         m,
         Legend(f"Sites by {column}", entries, options.show_deposits),
-        folium.LayerControl(collapsed=False, position="topright"),
+        folium.LayerControl(collapsed=True, position="topright"),
         OfflineFullscreen(position="topleft"),
         OfflineMeasureControl(position="topleft", primary_length_unit="kilometers",
                               secondary_length_unit="miles", primary_area_unit="hectares"),
@@ -119,14 +119,17 @@ def site_features(sites: pd.DataFrame, colour_by: str) -> dict[str, Any]:
 
 
 def _sites_layer(sites: pd.DataFrame, colour_by: str) -> folium.GeoJson:
+    features = site_features(sites, colour_by)
+    # folium's tooltip checks its field against the first feature: none when nothing matched
+    tooltip = folium.GeoJsonTooltip(fields=["tip"], labels=False, sticky=False,
+                                    direction="top") if features["features"] else None
     return folium.GeoJson(
-        site_features(sites, colour_by),
+        features,
         name=SITES_LAYER,
         marker=folium.CircleMarker(radius=8, weight=2, fill=True, fill_opacity=0.95),
         style_function=_site_style,
         highlight_function=lambda _f: {"weight": 4, "radius": 11},
-        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False, sticky=False,
-                                      direction="top"),
+        tooltip=tooltip,
         zoom_on_click=False,
     )
 

@@ -49,6 +49,7 @@ def test_search_and_empty_result_message() -> None:
     at.text_input(key="f_search").set_value("gamma").run()
     assert _summary(at).startswith("**1 of")
     at.multiselect(key="f_country").set_value(["United States"]).run()
+    assert not at.exception
     assert _summary(at).startswith("**0 of")
     assert any("No site matches" in w.value and "clear a filter" in w.value for w in at.warning)
 

@@ -106,3 +106,11 @@ def test_a_cached_map_copy_renders_like_a_fresh_one(sites: pd.DataFrame) -> None
     assert first == second
     # every element was renamed: no reference to a variable left from an earlier render
     assert not re.search(r"\b(?:feature_group|geo_json)_[0-9a-f]{32}\b", second)
+
+
+def test_a_filter_with_no_located_site_still_renders(sites: pd.DataFrame) -> None:
+    """A search that matches nothing, or only sites without a location, draws an empty map."""
+    for subset in (sites.iloc[0:0], sites[sites["id"] == "au-delta"]):
+        page = _html(subset)
+        assert SITES_LAYER in page
+        assert site_features(subset, "status")["features"] == []
