@@ -27,19 +27,31 @@ def selection_from_map(output: dict[str, Any] | None) -> Selection | None:
     return None
 
 
-def remember_selection(clicked: Selection | None) -> Selection | None:
-    """Keep the selection across reruns and in the URL (``?site=...``)."""
+def remember_selection(clicked: Selection | None, hidden_sites: set[str]) -> Selection | None:
+    """Keep the selection across reruns and in the URL (``?site=...`` or ``?deposit=...``);
+    a site that the filters now hide is no longer selected."""
     state = st.session_state
-    if clicked is not None and clicked != state.get(keys.SELECTED + "_last_click"):
-        state[keys.SELECTED + "_last_click"] = clicked
-        state[keys.SELECTED] = clicked
-        if clicked[0] == "site":
-            st.query_params["site"] = clicked[1]
-        elif "site" in st.query_params:
-            del st.query_params["site"]
-    if keys.SELECTED not in state and st.query_params.get("site"):
-        state[keys.SELECTED] = ("site", st.query_params["site"])
-    return state.get(keys.SELECTED)
+    if clicked is not None and clicked != state.get(keys.LAST_CLICK):
+        state[keys.LAST_CLICK] = clicked
+        _select(clicked)
+    elif keys.SELECTED not in state:
+        for kind in ("site", "deposit"):
+            if st.query_params.get(kind):
+                _select((kind, st.query_params[kind]))
+    selection: Selection | None = state.get(keys.SELECTED)
+    if selection is not None and selection[0] == "site" and selection[1] in hidden_sites:
+        _select(None)
+        return None
+    return selection
+
+
+def _select(selection: Selection | None) -> None:
+    st.session_state[keys.SELECTED] = selection
+    for kind in ("site", "deposit"):
+        if selection is not None and selection[0] == kind:
+            st.query_params[kind] = selection[1]
+        elif kind in st.query_params:
+            del st.query_params[kind]
 
 
 def show_details(engine: Engine, selection: Selection | None) -> None:

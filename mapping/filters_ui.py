@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
 
 from domain.vocab import DevStatus, Stage, commodity_label
-from layers.site_query import SiteFilter, facet_counts
+from layers.site_query import SiteFilter, facet_counts, filter_sites
 from mapping import state_keys as keys
 
 _LIST_KEYS = (keys.COMMODITIES, keys.STAGES, keys.STATUSES, keys.COUNTRIES)
@@ -19,18 +20,26 @@ _DEFAULTS: dict[str, object] = {
 
 
 def sidebar_filters(sites: pd.DataFrame) -> tuple[SiteFilter, str, bool]:
-    """Draw the filters; return the filter, the colour scheme and whether deposits show."""
+    """Draw the filters; return the filter, the colour scheme and whether deposits show.
+
+    The count beside each value is what choosing it would give under the other filters.
+    """
     _load_url_state(sites)
+    current = _filter_from_state()
     sb = st.sidebar
     sb.text_input("Search by name or operator", key=keys.SEARCH, placeholder="e.g. Mountain Pass")
-    _multiselect("Commodity", keys.COMMODITIES, facet_counts(sites, "commodities", multi=True),
+    _multiselect("Commodity", keys.COMMODITIES,
+                 facet_counts(_without(sites, current, commodities=()), "commodities", multi=True),
                  commodity_label)
-    _multiselect("Supply-chain stage", keys.STAGES, _stage_counts(sites), str,
-                 [s.value for s in Stage])
-    _multiselect("Development status", keys.STATUSES, facet_counts(sites, "status"), str,
+    _multiselect("Supply-chain stage", keys.STAGES,
+                 _stage_counts(_without(sites, current, stages=())), str, [s.value for s in Stage])
+    _multiselect("Development status", keys.STATUSES,
+                 facet_counts(_without(sites, current, statuses=()), "status"), str,
                  [s.value for s in DevStatus])
-    _multiselect("Country", keys.COUNTRIES, facet_counts(sites, "country"), str)
-    joint = int(sites["jointly_selected"].fillna(False).astype(bool).sum())
+    _multiselect("Country", keys.COUNTRIES,
+                 facet_counts(_without(sites, current, countries=()), "country"), str)
+    joint_pool = _without(sites, current, jointly_selected_only=False)
+    joint = int(joint_pool["jointly_selected"].fillna(False).astype(bool).sum())
     sb.checkbox(f"Jointly selected under the framework only ({joint})", key=keys.JOINTLY_SELECTED)
     sb.radio("Colour sites by", ["status", "stage"], key=keys.COLOUR_BY, horizontal=True,
              format_func={"status": "development status", "stage": "supply-chain stage"}.get)
@@ -39,7 +48,12 @@ def sidebar_filters(sites: pd.DataFrame) -> tuple[SiteFilter, str, bool]:
     sb.button("Clear filters", on_click=_clear, width="stretch")
     _save_url_state()
     state = st.session_state
-    site_filter = SiteFilter(
+    return _filter_from_state(), str(state[keys.COLOUR_BY]), bool(state[keys.SHOW_DEPOSITS])
+
+
+def _filter_from_state() -> SiteFilter:
+    state = st.session_state
+    return SiteFilter(
         commodities=tuple(state[keys.COMMODITIES]),
         stages=tuple(state[keys.STAGES]),
         statuses=tuple(state[keys.STATUSES]),
@@ -47,7 +61,11 @@ def sidebar_filters(sites: pd.DataFrame) -> tuple[SiteFilter, str, bool]:
         jointly_selected_only=bool(state[keys.JOINTLY_SELECTED]),
         search=str(state[keys.SEARCH]).strip(),
     )
-    return site_filter, str(state[keys.COLOUR_BY]), bool(state[keys.SHOW_DEPOSITS])
+
+
+def _without(sites: pd.DataFrame, current: SiteFilter, **cleared: object) -> pd.DataFrame:
+    """The sites matching every current filter except the ones ``cleared``."""
+    return filter_sites(sites, dataclasses.replace(current, **cleared))  # type: ignore[arg-type]
 
 
 def deposit_params(f: SiteFilter) -> tuple[tuple[str, str], ...]:
@@ -101,8 +119,9 @@ def _save_url_state() -> None:
         value = state.get(key, default)
         if value != default:
             wanted[keys.URL_PARAMS[key]] = _url_values(value)
-    if st.query_params.get("site"):
-        wanted["site"] = [st.query_params["site"]]
+    for kind in ("site", "deposit"):  # the selection, kept by details_ui
+        if st.query_params.get(kind):
+            wanted[kind] = [st.query_params[kind]]
     if {k: st.query_params.get_all(k) for k in st.query_params} != wanted:
         st.query_params.from_dict(wanted)
 

@@ -9,6 +9,7 @@ JOINTLY_SELECTED = "f_joint"
 COLOUR_BY = "f_colour"
 SHOW_DEPOSITS = "f_deposits"
 SELECTED = "selected_feature"
+LAST_CLICK = "last_map_click"
 URL_LOADED = "url_state_loaded"
 MAP = "site_map"
 

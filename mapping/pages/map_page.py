@@ -33,4 +33,6 @@ with map_column:
     output = st_folium(folium_map, key=keys.MAP, height=640, use_container_width=True,
                        returned_objects=["last_active_drawing"])
 with detail_column:
-    show_details(engine(), remember_selection(selection_from_map(output)))
+    hidden = set(sites["id"]) - set(shown["id"])
+    selection = remember_selection(selection_from_map(output), hidden)
+    show_details(engine(), selection)

@@ -107,3 +107,27 @@ def test_new_data_shows_on_the_next_run() -> None:
     at.run()
     total = len(SAMPLE_SITES) + 1
     assert _summary(at).startswith(f"**{total} of {total} sites**")
+
+
+def test_a_site_hidden_by_the_filters_is_deselected() -> None:
+    at = _run(site="jp-gamma")
+    assert any(h.value == "Gamma Magnet Works" for h in at.subheader)
+    at.multiselect(key="f_country").set_value(["United States"]).run()
+    assert not at.exception
+    assert not any(h.value == "Gamma Magnet Works" for h in at.subheader)
+    assert "site" not in at.query_params
+
+
+def test_a_shared_deposit_link_opens_the_deposit() -> None:
+    at = _run(deposit="2")
+    assert not at.exception
+    assert any(h.value == "Deposit Two" for h in at.subheader)
+
+
+def test_counts_beside_values_follow_the_other_filters() -> None:
+    at = _run()
+    # AppTest lists the options as the page shows them
+    assert "United States (3)" in at.multiselect(key="f_country").options
+    at.multiselect(key="f_commodity").set_value(["Nd"]).run()
+    labels = at.multiselect(key="f_country").options
+    assert "United States (1)" in labels and "Japan (1)" in labels
