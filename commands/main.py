@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import re
 import signal
 import sys
 from collections import Counter
@@ -32,7 +33,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="permitmap", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="permitmap", description="Create and seed the store; import deposit tables."
+    )
     groups = parser.add_subparsers(required=True, metavar="COMMAND")
     db = groups.add_parser("db", help="the store").add_subparsers(required=True, metavar="ACTION")
     db.add_parser("init", help="create, migrate and seed the store").set_defaults(run=_db_init)
@@ -100,8 +103,15 @@ def _deposits_import(args: argparse.Namespace) -> int:
 
 
 def _reason_kind(reason: str) -> str:
-    """Group reasons that differ only in their numbers ("latitude 96 is ..." -> one group)."""
-    return " ".join("N" if any(ch.isdigit() for ch in word) else word for word in reason.split())
+    """Group reasons that differ only in a row's own value; stated ranges stay.
+
+    >>> _reason_kind("latitude 96.2 is outside -90..90")
+    'latitude … is outside -90..90'
+    """
+    return _OWN_NUMBER.sub("…", reason)
+
+
+_OWN_NUMBER = re.compile(r"(?<![\d.])-?\d+(?:\.\d+)?(?![\d.])")
 
 
 if __name__ == "__main__":

@@ -55,6 +55,7 @@ def _decodes(path: Path, encoding: str, chunk_size: int) -> bool:
 
 def read_text_table(path: Path, encoding: str) -> pd.DataFrame:
     """Every cell as text; blank lines kept so row numbers match what a spreadsheet shows."""
+    _refuse_binary(path)
     with path.open(encoding=encoding, newline="") as handle:
         header = handle.readline()
     if not header.strip():
@@ -70,10 +71,34 @@ def read_text_table(path: Path, encoding: str) -> pd.DataFrame:
             skip_blank_lines=False,
         )
     except (pd.errors.ParserError, ValueError) as exc:
-        raise LayerError(f"{path.name} is not a well-formed CSV file: {exc}") from exc
+        raise LayerError(f"{path.name} is not a well-formed table: {_plain_parser_error(exc)} "
+                         "Export it again as CSV with one header row.") from exc
     if frame.empty:
         raise EmptyTable(f"{path.name} has a header row but no data rows.")
     return frame.reset_index(drop=True)
+
+
+def _refuse_binary(path: Path) -> None:
+    """A zip, gzip or other binary file is not a text table: say so before parsing it."""
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+    if head.startswith((b"PK\x03\x04", b"\x1f\x8b")) or b"\x00" in head:
+        raise LayerError(f"{path.name} is a compressed or binary file, not a text table: "
+                         "unzip it, or export the table as CSV (comma-separated text).")
+
+
+def _plain_parser_error(exc: Exception) -> str:
+    """pandas' tokenizer message in plain words.
+
+    >>> message = "Error tokenizing data. C error: Expected 1 fields in line 5, saw 3"
+    >>> _plain_parser_error(ValueError(message))
+    'line 5 has 3 fields where the header has 1.'
+    """
+    found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+    if found:
+        expected, line, saw = found.groups()
+        return f"line {line} has {saw} fields where the header has {expected}."
+    return str(exc).removeprefix("Error tokenizing data. C error: ")
 
 
 def column_keys(headers: Iterable[object]) -> dict[str, str]:

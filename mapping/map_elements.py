@@ -96,6 +96,7 @@ class Legend(MacroElement):
         if show_deposits:
             rows.append(
                 '<div><span class="pm-swatch pm-cluster-key"></span>group of deposits</div>'
+                '<div class="pm-note">small dots: deposits, same colours</div>'
             )
         rows.append("</details>")
         self.html_json = json.dumps("".join(rows)).replace("</", "<\\/")

@@ -30,7 +30,7 @@ STAGE_COLOURS: dict[str, str] = {
     Stage.OPTICAL: "#882255",
     Stage.RECYCLING: "#D55E00",
     Stage.STOCKPILE: "#000000",
-    Stage.SEABED_RESEARCH: "#44AA99",
+    Stage.SEABED_RESEARCH: "#999933",
 }
 
 COLOUR_SCHEMES: dict[str, tuple[str, dict[str, str]]] = {

@@ -78,3 +78,19 @@ def test_import_real_mrds_twice(realdata_dir: Path, capsys: pytest.CaptureFixtur
     assert f"(0 new, {rows} updated)" in [line for line in out if "rows read" in line][1]
     counts = store_counts(_engine())
     assert counts["deposits"] == rows + 2  # plus the two sample deposits
+
+
+def test_binary_and_ragged_files_are_named_plainly(tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    import gzip
+
+    packed = tmp_path / "deposits.csv"
+    packed.write_bytes(gzip.compress(b"lat,lon\n1,2\n"))
+    assert main(["deposits", "import", str(packed)]) == 1
+    err = capsys.readouterr().err
+    assert "compressed or binary file" in err and "unzip it" in err
+    ragged = tmp_path / "notes.csv"
+    ragged.write_text("lat\n1\n2\n3,4,5\n", encoding="utf-8")
+    assert main(["deposits", "import", str(ragged)]) == 1
+    err = capsys.readouterr().err
+    assert "line 4 has 3 fields where the header has 1" in err and "C error" not in err

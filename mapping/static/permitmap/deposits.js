@@ -99,6 +99,7 @@
     }
     map.on("moveend", refresh);
     map.on("overlayadd", function (e) { if (e.layer === group) { refresh(); } });
+    map.on("overlayremove", function (e) { if (e.layer === group) { say("Deposits hidden"); } });
     refresh();
   };
 })();
