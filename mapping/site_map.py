@@ -81,7 +81,7 @@ def build_map(sites: pd.DataFrame, options: MapOptions) -> folium.Map:
         OfflineFullscreen(position="topleft"),
         OfflineMeasureControl(position="topleft", primary_length_unit="kilometers",
                               secondary_length_unit="miles", primary_area_unit="hectares"),
-        OfflineMousePosition(position="bottomleft", separator=", ", num_digits=5,
+        OfflineMousePosition(position="bottomleft", separator=", ", num_digits=5, empty_string="",
                              prefix="lat, lon:", lng_first=False),
     )
     bounds = _bounds(sites)
