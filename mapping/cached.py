@@ -9,9 +9,8 @@ import pandas as pd
 import streamlit as st
 
 from domain.settings import load_settings
-from layers.point_index import PointFilter
 from layers.site_query import SiteFilter, filter_sites
-from mapping.filters_ui import deposit_params
+from mapping.filters_ui import deposit_filter, deposit_params
 from mapping.site_map import MapOptions, build_map
 from mapping.store_access import deposit_index, engine
 from store.db import data_revision
@@ -54,11 +53,6 @@ def _map(site_filter: SiteFilter, colour_by: str, show_deposits: bool, database:
     return build_map(sites, options)
 
 
-def deposit_total(params: tuple[tuple[str, str], ...]) -> int:
-    """How many deposits match the deposit filters anywhere."""
-    values = dict(params)
-    listed = {k: tuple(v.split(",")) if v else () for k, v in values.items()}
-    return deposit_index()[1].count(PointFilter(
-        commodities=listed.get("commodity", ()), statuses=listed.get("status", ()),
-        countries=listed.get("country", ()),
-    ))
+def deposit_total(site_filter: SiteFilter) -> int:
+    """How many deposits match the deposit part of the filter anywhere."""
+    return deposit_index()[1].count(deposit_filter(site_filter))

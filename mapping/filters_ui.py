@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from domain.vocab import DevStatus, Stage, commodity_label
+from layers.point_index import PointFilter
 from layers.site_query import SiteFilter, facet_counts, filter_sites
 from mapping import state_keys as keys
 
@@ -68,9 +69,15 @@ def _without(sites: pd.DataFrame, current: SiteFilter, **cleared: object) -> pd.
     return filter_sites(sites, dataclasses.replace(current, **cleared))  # type: ignore[arg-type]
 
 
+def deposit_filter(f: SiteFilter) -> PointFilter:
+    """The filter parts that apply to deposits (stage, search and selection are site-only)."""
+    return PointFilter(commodities=f.commodities, statuses=f.statuses, countries=f.countries)
+
+
 def deposit_params(f: SiteFilter) -> tuple[tuple[str, str], ...]:
-    """The filter parts that apply to deposits, as query parameters of /api/deposits."""
-    params = {"commodity": f.commodities, "status": f.statuses, "country": f.countries}
+    """The deposit filter as query parameters of /api/deposits."""
+    d = deposit_filter(f)
+    params = {"commodity": d.commodities, "status": d.statuses, "country": d.countries}
     return tuple((name, ",".join(values)) for name, values in params.items() if values)
 
 

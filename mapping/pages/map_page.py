@@ -7,20 +7,19 @@ from layers.site_query import filter_sites, located
 from mapping import state_keys as keys
 from mapping.cached import cached_map, cached_sites, deposit_total
 from mapping.details_ui import remember_selection, selection_from_map, show_details
-from mapping.filters_ui import deposit_params, sidebar_filters
+from mapping.filters_ui import sidebar_filters
 from mapping.store_access import engine
 
 st.title("Critical-mineral sites and deposits", anchor=False)
 sites = cached_sites()
 site_filter, colour_by, show_deposits = sidebar_filters(sites)
 shown = filter_sites(sites, site_filter)
-params = deposit_params(site_filter)
 
 on_map = len(located(shown))
 summary = f"**{len(shown)} of {len(sites)} sites** match ({on_map} on the map"
 summary += f", {len(shown) - on_map} without a known location)" if len(shown) > on_map else ")"
 if show_deposits:
-    summary += (f" · **{deposit_total(params):,} deposits** match the commodity, status and "
+    summary += (f" · **{deposit_total(site_filter):,} deposits** match the commodity, status and "
                 "country filters")
 st.markdown(summary)
 if shown.empty:
