@@ -37,12 +37,15 @@ class VectorBasemap(JSCSSMixin, MacroElement):
         {% endmacro %}"""
     )
 
-    def __init__(self, coarse_url: str, detail_url: str, detail_zoom: int = 4) -> None:
+    def __init__(self, coarse_url: str, detail_url: str, detail_zoom: int = 4,
+                 lines_url: str | None = None) -> None:
+        """``lines_url``: optional border lines (US states) drawn over the detail outlines."""
         super().__init__()
         self._name = "VectorBasemap"
-        self.options_json = json.dumps(
-            {"urls": {"coarse": coarse_url, "detail": detail_url}, "detailZoom": detail_zoom}
-        )
+        urls = {"coarse": coarse_url, "detail": detail_url}
+        if lines_url is not None:
+            urls["lines"] = lines_url
+        self.options_json = json.dumps({"urls": urls, "detailZoom": detail_zoom})
 
 
 class DepositLayer(JSCSSMixin, MacroElement):

@@ -20,7 +20,7 @@ from starlette.routing import Route
 from domain.errors import InputError, PermitmapError
 from domain.settings import DATA_DIR
 
-BASEMAPS = {"countries-110m.geojson", "countries-50m.geojson"}
+BASEMAPS = {"countries-110m.geojson", "countries-50m.geojson", "us-state-lines.geojson"}
 
 
 def health(_request: Request) -> Response:
@@ -48,7 +48,7 @@ def deposits(request: Request) -> Response:
 
 
 def basemap(request: Request) -> Response:
-    """A bundled basemap file (Natural Earth outlines)."""
+    """A bundled basemap file (Natural Earth outlines, US state lines)."""
     name = request.path_params["name"]
     if name not in BASEMAPS:
         return JSONResponse({"error": f"No basemap named {name!r}."}, status_code=404)

@@ -61,7 +61,8 @@ def build_map(sites: pd.DataFrame, options: MapOptions) -> folium.Map:
     basemap = folium.FeatureGroup(name=BASEMAP_LAYER, overlay=False, control=True)
     basemap.add_to(m)
     VectorBasemap("/api/basemap/countries-110m.geojson",
-                  "/api/basemap/countries-50m.geojson").add_to(basemap)
+                  "/api/basemap/countries-50m.geojson",
+                  lines_url="/api/basemap/us-state-lines.geojson").add_to(basemap)
     if options.online_basemaps:
         for name, (url, attribution) in ONLINE_BASEMAPS.items():
             folium.TileLayer(url, name=name, attr=attribution, overlay=False, show=False).add_to(m)

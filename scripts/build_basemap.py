@@ -4,6 +4,9 @@ One-off converter, kept so the files can be rebuilt and audited::
 
     npm pack world-atlas@2.0.2            # -> world-atlas-2.0.2.tgz
     .venv/bin/python scripts/build_basemap.py world-atlas-2.0.2.tgz
+    npm pack us-atlas@3.0.1               # -> us-atlas-3.0.1.tgz (US state lines)
+    .venv/bin/python scripts/build_basemap.py us-atlas-3.0.1.tgz \
+        --mesh states-10m.json:states --mesh-out us-state-lines.geojson
 
 SOURCE is the ``npm pack`` tarball or a folder holding the TopoJSON files (the
 extracted ``package/`` folder or its parent). The tarball is read in memory; nothing
@@ -17,6 +20,11 @@ encircle a pole down to the pole (Antarctica), because world-atlas follows d3's
 spherical conventions while Leaflet draws planar lon/lat; snap coordinates to the
 output grid with GEOS' precision reducer (keeps polygons valid); orient shells
 counter-clockwise (RFC 7946); write one feature per line, ``name`` the only property.
+
+``--mesh MEMBER:OBJECT`` instead writes the interior borders of one TopoJSON object
+(the arcs shared by two different geometries, like topojson's
+``mesh(topology, object, (a, b) => a !== b)``) as one MultiLineString feature: no
+coastlines, each border drawn once.
 """
 
 from __future__ import annotations
@@ -31,8 +39,9 @@ from itertools import pairwise
 from pathlib import Path
 
 from shapely import affinity, make_valid, set_precision
-from shapely.geometry import LineString, MultiPolygon, Polygon, box
+from shapely.geometry import LineString, MultiLineString, MultiPolygon, Polygon, box
 from shapely.geometry.polygon import orient
+from shapely.ops import linemerge
 
 Point = tuple[float, float]
 Ring = list[Point]
@@ -43,6 +52,8 @@ MAX_BYTES = 1_500_000
 RESOLUTIONS: dict[str, int] = {"110m": 2, "50m": 3}
 # simplification tolerances (degrees) tried in turn until the file fits MAX_BYTES
 TOLERANCES: tuple[float, ...] = (0.0, 0.005, 0.01, 0.02, 0.03)
+MESH_MAX_BYTES = 400_000  # --mesh output budget
+MESH_DECIMALS = 3
 POLE_LAT = 89.99  # rings entirely this close to a pole are degenerate
 
 
@@ -103,6 +114,49 @@ def assemble_ring(indexes: Sequence[int], arcs: list[Ring]) -> Ring:
         points = arcs[index] if index >= 0 else arcs[~index][::-1]
         ring.extend(points if not ring else points[1:])
     return ring
+
+
+def arc_indexes(arcs: object) -> Iterator[int]:
+    """Every arc index (non-negative) in a geometry's nested ``arcs`` lists."""
+    if isinstance(arcs, int):
+        yield arcs if arcs >= 0 else ~arcs
+    elif isinstance(arcs, list):
+        for item in arcs:
+            yield from arc_indexes(item)
+
+
+def interior_mesh(topology: dict, object_name: str) -> list[Ring]:
+    """Arcs shared by two different geometries of ``object_name``, joined into lines."""
+    owners: dict[int, set[int]] = {}
+    for number, geom in enumerate(topology["objects"][object_name]["geometries"]):
+        for index in arc_indexes(geom.get("arcs", [])):
+            owners.setdefault(index, set()).add(number)
+    arcs = decode_arcs(topology)
+    shared = [arcs[index] for index in sorted(owners) if len(owners[index]) > 1]
+    merged = linemerge(MultiLineString(shared))
+    lines = merged.geoms if hasattr(merged, "geoms") else [merged]
+    return [[(x, y) for x, y in line.coords] for line in lines]
+
+
+def convert_mesh(topology: dict, object_name: str, decimals: int, tolerance: float) -> str:
+    lines: list[list[list[float]]] = []
+    for line in simplify_arcs(interior_mesh(topology, object_name), tolerance):
+        coords: list[list[float]] = []
+        for point in ring_coords(line, decimals):
+            if not coords or point != coords[-1]:
+                coords.append(point)
+        if len(coords) >= 2:
+            lines.append(coords)
+    feat = {
+        "type": "Feature",
+        "properties": {"name": f"{object_name} interior borders"},
+        "geometry": {"type": "MultiLineString", "coordinates": lines},
+    }
+    return (
+        '{"type":"FeatureCollection","features":[\n'
+        + json.dumps(feat, separators=(",", ":"))
+        + "\n]}\n"
+    )
 
 
 # ---------------------------------------------------------------- antimeridian / poles
@@ -213,10 +267,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("source", type=Path, help="world-atlas npm tarball or folder")
     parser.add_argument("--out", type=Path, default=OUT_DIR)
+    parser.add_argument("--mesh", metavar="MEMBER:OBJECT",
+                        help="write the interior borders of OBJECT in MEMBER instead, "
+                        "e.g. states-10m.json:states (us-atlas)")
+    parser.add_argument("--mesh-out", default="us-state-lines.geojson",
+                        help="file name for --mesh (default: %(default)s)")
     args = parser.parse_args(argv)
     package = json.loads(read_member(args.source, "package.json"))
     print(f"source: npm {package['name']}@{package['version']}")
     args.out.mkdir(parents=True, exist_ok=True)
+    if args.mesh:
+        return write_mesh(args.source, args.mesh, args.out / args.mesh_out)
     for resolution, decimals in RESOLUTIONS.items():
         topology = json.loads(read_member(args.source, f"countries-{resolution}.json"))
         for tolerance in TOLERANCES:
@@ -233,6 +294,24 @@ def main(argv: list[str] | None = None) -> int:
             f"{target.name}: {count} features, {decimals} decimals, "
             f"simplify tolerance {tolerance} deg, {math.ceil(len(text.encode()) / 1024)} KiB"
         )
+    return 0
+
+
+def write_mesh(source: Path, spec: str, target: Path) -> int:
+    member, _, object_name = spec.partition(":")
+    topology = json.loads(read_member(source, member))
+    for tolerance in TOLERANCES:
+        text = convert_mesh(topology, object_name, MESH_DECIMALS, tolerance)
+        if len(text.encode()) <= MESH_MAX_BYTES:
+            break
+    else:
+        print(f"{target.name}: still over {MESH_MAX_BYTES} bytes", file=sys.stderr)
+        return 1
+    target.write_text(text, encoding="utf-8")
+    print(
+        f"{target.name}: {text.count('],[[') + 1} lines, {MESH_DECIMALS} decimals, "
+        f"simplify tolerance {tolerance} deg, {len(text.encode())} bytes"
+    )
     return 0
 
 

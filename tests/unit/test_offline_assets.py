@@ -154,3 +154,29 @@ def test_basemap_is_valid_display_geojson(name: str) -> None:
             for (lon0, _), (lon1, _) in pairwise(ring):
                 assert abs(lon1 - lon0) <= 180, (feature["properties"]["name"], lon0, lon1)
     assert {"Russia", "Fiji", "Antarctica", "United States of America"} <= names
+
+
+def _lines(geometry: dict[str, Any]) -> list[list[list[float]]]:
+    if geometry["type"] == "LineString":
+        return [geometry["coordinates"]]
+    assert geometry["type"] == "MultiLineString"
+    return list(geometry["coordinates"])
+
+
+def test_us_state_lines_are_valid_display_geojson() -> None:
+    path: Path = BASEMAP_DIR / "us-state-lines.geojson"
+    assert path.stat().st_size < 400_000
+    collection = json.loads(path.read_text(encoding="utf-8"))
+    assert collection["type"] == "FeatureCollection" and collection["features"]
+    count = 0
+    for feature in collection["features"]:
+        assert feature["type"] == "Feature"
+        for line in _lines(feature["geometry"]):
+            assert len(line) >= 2
+            count += 1
+            for lon, lat in line:
+                # conterminous US, Alaska, Hawaii (Aleutians cross the antimeridian)
+                assert -180 <= lon <= -65 or 172 <= lon <= 180, lon
+                assert 18 <= lat <= 72, lat
+                assert round(lon, 3) == lon and round(lat, 3) == lat
+    assert count >= 50  # interior borders between the 48 conterminous states

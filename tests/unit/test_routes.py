@@ -67,4 +67,6 @@ def test_bad_parameters_get_400_and_words(client: TestClient, query: str, messag
 def test_basemap_is_served_and_names_are_checked(client: TestClient) -> None:
     ok = client.get("/api/basemap/countries-110m.geojson")
     assert ok.status_code == 200 and ok.json()["type"] == "FeatureCollection"
+    lines = client.get("/api/basemap/us-state-lines.geojson")
+    assert lines.status_code == 200 and lines.json()["type"] == "FeatureCollection"
     assert client.get("/api/basemap/..%2Fsites.csv").status_code == 404

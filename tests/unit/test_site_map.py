@@ -38,6 +38,7 @@ def test_layers_and_controls_are_named(sites: pd.DataFrame) -> None:
     for name in (SITES_LAYER, DEPOSITS_LAYER, BASEMAP_LAYER):
         assert json.dumps(name) in page or name in page
     assert "permitmapDepositLayer(" in page and "permitmapBasemap(" in page
+    assert '"lines": "/api/basemap/us-state-lines.geojson"' in page
     assert "L.control.scale" in page  # scale bar
     assert "pm-legend" in page
 
