@@ -17,7 +17,7 @@ from domain.errors import PermitmapError
 from domain.settings import load_settings
 from layers.deposit_tables import read_deposit_table
 from store.db import schema_revision
-from store.records import import_deposits, store_counts
+from store.records import dataset_counts, import_deposits, remove_dataset, store_counts
 from store.seed import ensure_store
 
 
@@ -46,6 +46,11 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("file", type=Path)
     imp.add_argument("--dataset", help="dataset name to file the records under")
     imp.set_defaults(run=_deposits_import)
+    deposits.add_parser("list", help="datasets in the store, with their deposit counts") \
+        .set_defaults(run=_deposits_list)
+    rm = deposits.add_parser("remove", help="delete every deposit of one imported dataset")
+    rm.add_argument("dataset")
+    rm.set_defaults(run=_deposits_remove)
     return parser
 
 
@@ -99,6 +104,21 @@ def _deposits_import(args: argparse.Namespace) -> int:
         top = ", ".join(f"{k!r} x{v}" for k, v in Counter(table.unrecognised_commodities)
                         .most_common(8))
         print(f"  commodity text not recognised (kept in commodities_original): {top}")
+    return 0
+
+
+def _deposits_list(_args: argparse.Namespace) -> int:
+    settings = load_settings()
+    for name, count in dataset_counts(ensure_store(settings.database_url,
+                                                   settings.data_dir)).items():
+        print(f"{count:>9,}  {name}")
+    return 0
+
+
+def _deposits_remove(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    removed = remove_dataset(ensure_store(settings.database_url, settings.data_dir), args.dataset)
+    print(f"removed {removed:,} deposits of dataset {args.dataset!r}")
     return 0
 
 

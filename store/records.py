@@ -9,17 +9,18 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 import pandas as pd
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from domain.errors import NotFoundError
+from domain.errors import InputError, NotFoundError
 from store.db import bump_revision
 from store.models import Base, DatasetImport, Deposit, Site
 
 DEPOSIT_COLUMNS = [c.name for c in Deposit.__table__.columns if c.name != "id"]
 SITE_COLUMNS = [c.name for c in Site.__table__.columns]
 _CHUNK = 5000
+CURATED_DATASET = "permitmap-curated"
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,31 @@ def import_deposits(
     return ImportSummary(
         dataset, rows_read, len(rows), rows_read - len(rows), inserted, len(rows) - inserted
     )
+
+
+def dataset_counts(engine: Engine) -> dict[str, int]:
+    """Deposits per dataset, largest first."""
+    with Session(engine) as session:
+        rows = session.execute(
+            select(Deposit.dataset, func.count()).group_by(Deposit.dataset)
+            .order_by(func.count().desc())
+        ).all()
+    return {str(name): int(count) for name, count in rows}
+
+
+def remove_dataset(engine: Engine, dataset: str) -> int:
+    """Delete every deposit of one imported dataset; return how many went."""
+    if dataset == CURATED_DATASET:
+        raise InputError(f"{dataset!r} is the bundled list of curated deposits; it comes back "
+                         "from data/ and cannot be removed here.")
+    with Session(engine) as session, session.begin():
+        removed = _count_dataset(session, dataset)
+        if not removed:
+            known = ", ".join(dataset_counts(engine)) or "none"
+            raise NotFoundError(f"No dataset named {dataset!r} (datasets: {known}).")
+        session.execute(delete(Deposit).where(Deposit.dataset == dataset))
+        bump_revision(session)
+    return removed
 
 
 def upsert_sites(session: Session, rows: Sequence[dict[str, Any]]) -> None:

@@ -94,3 +94,22 @@ def test_binary_and_ragged_files_are_named_plainly(tmp_path: Path,
     assert main(["deposits", "import", str(ragged)]) == 1
     err = capsys.readouterr().err
     assert "line 4 has 3 fields where the header has 1" in err and "C error" not in err
+
+
+def test_list_and_remove_an_imported_dataset(tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    table = tmp_path / "survey.csv"
+    table.write_text("record_id,site_name,latitude,longitude\nA1,Good,40.5,-117.2\n",
+                     encoding="utf-8")
+    assert main(["deposits", "import", str(table), "--dataset", "field-2026"]) == 0
+    assert main(["deposits", "list"]) == 0
+    listing = capsys.readouterr().out
+    assert "1  field-2026" in listing and "2  permitmap-curated" in listing
+    assert main(["deposits", "remove", "field-2026"]) == 0
+    assert "removed 1 deposits of dataset 'field-2026'" in capsys.readouterr().out
+    assert store_counts(_engine())["deposits"] == 2
+    assert main(["deposits", "remove", "field-2026"]) == 1
+    assert "No dataset named 'field-2026'" in capsys.readouterr().err
+    assert main(["deposits", "remove", "permitmap-curated"]) == 1
+    assert "cannot be removed" in capsys.readouterr().err
+    assert store_counts(_engine())["deposits"] == 2
