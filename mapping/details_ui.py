@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 
@@ -43,6 +44,25 @@ def remember_selection(clicked: Selection | None, hidden_sites: set[str]) -> Sel
         _select(None)
         return None
     return selection
+
+
+def site_picker(shown: pd.DataFrame) -> None:
+    """Open any matching site by name: those without a location are not on the map, and not
+    everyone uses a mouse."""
+    names = dict(zip(shown["id"], shown["name"], strict=True))
+    unplaced = set(shown.loc[shown["lat"].isna(), "id"])
+    st.selectbox(
+        "Open a matching site", sorted(names, key=lambda i: names[i].lower()), index=None,
+        key=keys.PICKER, placeholder=f"{len(names)} sites, {len(unplaced)} not on the map",
+        format_func=lambda i: names[i] + ("  (no known location)" if i in unplaced else ""),
+        on_change=_picked,
+    )
+
+
+def _picked() -> None:
+    picked = st.session_state.get(keys.PICKER)
+    if picked is not None:
+        _select(("site", picked))
 
 
 def _select(selection: Selection | None) -> None:

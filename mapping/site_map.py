@@ -51,7 +51,6 @@ class MapOptions:
     deposit_params: tuple[tuple[str, str], ...] = ()
     show_deposits: bool = True
     online_basemaps: bool = False
-    height: int = 640
 
 
 def build_map(sites: pd.DataFrame, options: MapOptions) -> folium.Map:

@@ -6,7 +6,12 @@ from streamlit_folium import st_folium
 from layers.site_query import filter_sites, located
 from mapping import state_keys as keys
 from mapping.cached import cached_map, cached_sites, deposit_total
-from mapping.details_ui import remember_selection, selection_from_map, show_details
+from mapping.details_ui import (
+    remember_selection,
+    selection_from_map,
+    show_details,
+    site_picker,
+)
 from mapping.filters_ui import sidebar_filters
 from mapping.store_access import engine
 
@@ -32,6 +37,7 @@ with map_column:
     output = st_folium(folium_map, key=keys.MAP, height=640, use_container_width=True,
                        returned_objects=["last_active_drawing"])
 with detail_column:
+    site_picker(shown)
     hidden = set(sites["id"]) - set(shown["id"])
     selection = remember_selection(selection_from_map(output), hidden)
     show_details(engine(), selection)

@@ -131,3 +131,14 @@ def test_counts_beside_values_follow_the_other_filters() -> None:
     at.multiselect(key="f_commodity").set_value(["Nd"]).run()
     labels = at.multiselect(key="f_country").options
     assert "United States (1)" in labels and "Japan (1)" in labels
+
+
+def test_a_site_without_location_opens_from_the_picker() -> None:
+    at = _run()
+    picker = at.selectbox(key="site_picker")
+    assert "Delta Unlocated  (no known location)" in picker.options
+    picker.select("Delta Unlocated  (no known location)").run()
+    assert not at.exception
+    assert any(h.value == "Delta Unlocated" for h in at.subheader)
+    assert at.query_params["site"] == "au-delta"
+    assert any("not known, so this record is not on the map" in m.value for m in at.markdown)
