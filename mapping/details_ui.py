@@ -140,7 +140,10 @@ def _location(lat: float | None, lon: float | None, quality: str, note: str) -> 
         st.markdown("**Location:** not known, so this record is not on the map.")
         return
     approx = PositionQuality(quality or "unknown").is_approximate
-    label = f"location approximate: {plain(note)}" if approx else plain(note)
+    prefix = "location approximate"
+    if approx and not note.startswith(prefix):
+        note = f"{prefix}: {note}" if note else prefix
+    label = plain(note)
     st.markdown(f"**Location:** {lat}, {lon} ({plain(quality)})")
     if label:
         st.caption(label)

@@ -86,7 +86,9 @@ def build_map(sites: pd.DataFrame, options: MapOptions) -> folium.Map:
     )
     bounds = _bounds(sites)
     if bounds is not None:
-        m.fit_bounds(bounds, padding=(30, 30), max_zoom=8)
+        # room on the right for the legend, so no site starts hidden under it
+        m.fit_bounds(bounds, padding_top_left=(40, 40), padding_bottom_right=(200, 40),
+                     max_zoom=8)
     return m
 
 

@@ -142,3 +142,9 @@ def test_a_site_without_location_opens_from_the_picker() -> None:
     assert any(h.value == "Delta Unlocated" for h in at.subheader)
     assert at.query_params["site"] == "au-delta"
     assert any("not known, so this record is not on the map" in m.value for m in at.markdown)
+
+
+def test_approximate_locations_say_so_once() -> None:
+    at = _run(site="jp-gamma")
+    captions = [c.value for c in at.caption]
+    assert "location approximate" in captions
