@@ -26,10 +26,6 @@ class Settings:
     online_basemaps: bool
     map_point_limit: int
 
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
-
 
 def load_settings() -> Settings:
     """Read the settings now (tests change the environment between calls)."""

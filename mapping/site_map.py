@@ -14,7 +14,7 @@ import folium
 import pandas as pd
 
 from domain.vocab import PositionQuality, commodity_label, split_codes
-from layers.site_query import located
+from layers.site_query import extent, located
 from mapping.map_elements import DepositLayer, Legend, VectorBasemap, add_to
 from mapping.offline import (
     OfflineFullscreen,
@@ -147,10 +147,10 @@ def _site_style(feature: dict[str, Any]) -> dict[str, Any]:
 
 
 def _bounds(sites: pd.DataFrame) -> list[list[float]] | None:
-    points = located(sites)
-    if points.empty:
+    """Leaflet bounds of the located sites, padded half a degree around a single place."""
+    box = extent(sites)
+    if box is None:
         return None
-    south, north = float(points["lat"].min()), float(points["lat"].max())
-    west, east = float(points["lon"].min()), float(points["lon"].max())
+    west, south, east, north = box
     pad = 0.5 if (north - south) < 1 and (east - west) < 1 else 0.0
     return [[south - pad, west - pad], [north + pad, east + pad]]

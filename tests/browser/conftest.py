@@ -160,7 +160,7 @@ def base_url(app_url: str) -> str:
 
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
-    """Wide enough that the map column shows the whole sample extent (minimum zoom 2)."""
+    """Wide enough that the map column shows the whole sample extent (minimum zoom 1)."""
     return {**browser_context_args, "viewport": {"width": 1920, "height": 1080}}
 
 
