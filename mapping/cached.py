@@ -12,20 +12,13 @@ from domain.settings import load_settings
 from layers.site_query import SiteFilter, filter_sites
 from mapping.filters_ui import deposit_filter, deposit_params
 from mapping.site_map import MapOptions, build_map
-from mapping.store_access import deposit_index, engine
-from store.db import data_revision
+from mapping.store_access import data_version, deposit_index, engine
 from store.records import load_sites
 
 
 def cached_sites() -> pd.DataFrame:
     """All sites, reloaded only when the database or its data revision changes."""
-    return _sites(*_data_version())
-
-
-def _data_version() -> tuple[str, int]:
-    """The cache key of the stored data: which database, at which revision."""
-    eng = engine()
-    return eng.url.render_as_string(hide_password=False), data_revision(eng)
+    return _sites(*data_version())
 
 
 @st.cache_data(show_spinner="Loading sites…", max_entries=4)
@@ -40,7 +33,7 @@ def cached_map(site_filter: SiteFilter, colour_by: str, show_deposits: bool) -> 
     under its current name) and st_folium then renames the elements, so the cached map
     itself, rendered a second time, would call variables that no longer exist.
     """
-    return copy.deepcopy(_map(site_filter, colour_by, show_deposits, *_data_version()))
+    return copy.deepcopy(_map(site_filter, colour_by, show_deposits, *data_version()))
 
 
 @st.cache_resource(show_spinner="Drawing the map…", max_entries=64)

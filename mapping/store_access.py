@@ -39,14 +39,18 @@ def engine() -> Engine:
     return store_engine(settings.database_url, settings.data_dir)
 
 
-def deposit_index() -> tuple[int, PointIndex]:
-    """The deposit index for the current data revision; rebuilt after an import (by any
-    process: the revision lives in the database)."""
+def data_version() -> tuple[str, int]:
+    """The cache key of the stored data: which database, at which revision (bumped by any
+    process that changes sites or deposits, since the revision lives in the database)."""
     eng = engine()
-    key = eng.url.render_as_string(hide_password=False)
-    revision = data_revision(eng)
+    return eng.url.render_as_string(hide_password=False), data_revision(eng)
+
+
+def deposit_index() -> tuple[int, PointIndex]:
+    """The deposit index for the current data revision; rebuilt after an import."""
+    key, revision = data_version()
     with _lock:
         cached = _indexes.get(key)
         if cached is None or cached[0] != revision:
-            cached = _indexes[key] = (revision, PointIndex.from_frame(deposit_points(eng)))
+            cached = _indexes[key] = (revision, PointIndex.from_frame(deposit_points(engine())))
         return cached
