@@ -55,8 +55,7 @@ def filter_sites(sites: pd.DataFrame, f: SiteFilter) -> pd.DataFrame:
         mask &= sites["commodities"].map(lambda t: bool(wanted & set(split_codes(t))))
     if f.stages:
         wanted_stages = set(f.stages)
-        all_stages = sites["stage"].fillna("") + ";" + sites["other_stages"].fillna("")
-        mask &= all_stages.map(lambda t: bool(wanted_stages & set(split_codes(t))))
+        mask &= all_stages(sites).map(lambda t: bool(wanted_stages & set(split_codes(t))))
     if f.statuses:
         mask &= sites["status"].isin(f.statuses)
     if f.countries:
@@ -68,6 +67,11 @@ def filter_sites(sites: pd.DataFrame, f: SiteFilter) -> pd.DataFrame:
         haystack = sites["name"].fillna("") + " " + sites["operator"].fillna("")
         mask &= haystack.str.lower().str.contains(needle, regex=False)
     return sites[mask]
+
+
+def all_stages(sites: pd.DataFrame) -> pd.Series:
+    """Each site's primary and other stages as one ``;``-joined list."""
+    return sites["stage"].fillna("") + ";" + sites["other_stages"].fillna("")
 
 
 def facet_counts(sites: pd.DataFrame, column: str, multi: bool = False) -> dict[str, int]:

@@ -36,7 +36,7 @@ def remember_selection(clicked: Selection | None, hidden_sites: set[str]) -> Sel
         state[keys.LAST_CLICK] = clicked
         _select(clicked)
     elif keys.SELECTED not in state:
-        for kind in ("site", "deposit"):
+        for kind in keys.SELECTION_KINDS:
             if st.query_params.get(kind):
                 _select((kind, st.query_params[kind]))
     selection: Selection | None = state.get(keys.SELECTED)
@@ -67,7 +67,7 @@ def _picked() -> None:
 
 def _select(selection: Selection | None) -> None:
     st.session_state[keys.SELECTED] = selection
-    for kind in ("site", "deposit"):
+    for kind in keys.SELECTION_KINDS:
         if selection is not None and selection[0] == kind:
             st.query_params[kind] = selection[1]
         elif kind in st.query_params:

@@ -10,7 +10,7 @@ import streamlit as st
 
 from domain.vocab import DevStatus, Stage, commodity_label
 from layers.point_index import PointFilter
-from layers.site_query import SiteFilter, facet_counts, filter_sites
+from layers.site_query import SiteFilter, all_stages, facet_counts, filter_sites
 from mapping import state_keys as keys
 
 _LIST_KEYS = (keys.COMMODITIES, keys.STAGES, keys.STATUSES, keys.COUNTRIES)
@@ -94,8 +94,7 @@ def _multiselect(label: str, key: str, counts: dict[str, int], label_of: Callabl
 
 
 def _stage_counts(sites: pd.DataFrame) -> dict[str, int]:
-    both = sites["stage"].fillna("") + ";" + sites["other_stages"].fillna("")
-    return facet_counts(pd.DataFrame({"s": both}), "s", multi=True)
+    return facet_counts(pd.DataFrame({"stages": all_stages(sites)}), "stages", multi=True)
 
 
 def _load_url_state(sites: pd.DataFrame) -> None:
@@ -126,7 +125,7 @@ def _save_url_state() -> None:
         value = state.get(key, default)
         if value != default:
             wanted[keys.URL_PARAMS[key]] = _url_values(value)
-    for kind in ("site", "deposit"):  # the selection, kept by details_ui
+    for kind in keys.SELECTION_KINDS:  # the selection, kept by details_ui
         if st.query_params.get(kind):
             wanted[kind] = [st.query_params[kind]]
     if {k: st.query_params.get_all(k) for k in st.query_params} != wanted:

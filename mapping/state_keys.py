@@ -10,6 +10,7 @@ COLOUR_BY = "f_colour"
 SHOW_DEPOSITS = "f_deposits"
 SELECTED = "selected_feature"
 LAST_CLICK = "last_map_click"
+SELECTION_KINDS = ("site", "deposit")  # also the URL parameters of the selection
 PICKER = "site_picker"
 URL_LOADED = "url_state_loaded"
 MAP = "site_map"
