@@ -13,6 +13,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from sqlalchemy import Engine
+
 from domain.errors import PermitmapError
 from domain.settings import load_settings
 from layers.deposit_tables import read_deposit_table
@@ -54,9 +56,14 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _db_init(_args: argparse.Namespace) -> int:
+def _store() -> Engine:
+    """The configured store, created, migrated and seeded if need be."""
     settings = load_settings()
-    engine = ensure_store(settings.database_url, settings.data_dir)
+    return ensure_store(settings.database_url, settings.data_dir)
+
+
+def _db_init(_args: argparse.Namespace) -> int:
+    engine = _store()
     counts = store_counts(engine)
     print(
         f"store ready at {engine.url.render_as_string(hide_password=True)} "
@@ -71,8 +78,7 @@ def _deposits_import(args: argparse.Namespace) -> int:
     if not path.is_file():
         raise PermitmapError(f"{path} does not exist or is not a file.")
     table = read_deposit_table(path, dataset=args.dataset)
-    settings = load_settings()
-    engine = ensure_store(settings.database_url, settings.data_dir)
+    engine = _store()
     reasons = Counter(_reason_kind(s.reason) for s in table.skipped)
     report = {
         "layout": table.layout,
@@ -108,16 +114,13 @@ def _deposits_import(args: argparse.Namespace) -> int:
 
 
 def _deposits_list(_args: argparse.Namespace) -> int:
-    settings = load_settings()
-    for name, count in dataset_counts(ensure_store(settings.database_url,
-                                                   settings.data_dir)).items():
+    for name, count in dataset_counts(_store()).items():
         print(f"{count:>9,}  {name}")
     return 0
 
 
 def _deposits_remove(args: argparse.Namespace) -> int:
-    settings = load_settings()
-    removed = remove_dataset(ensure_store(settings.database_url, settings.data_dir), args.dataset)
+    removed = remove_dataset(_store(), args.dataset)
     print(f"removed {removed:,} deposits of dataset {args.dataset!r}")
     return 0
 
