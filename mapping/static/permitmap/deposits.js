@@ -79,11 +79,16 @@
         .then(function (fc) {
           points.clearLayers();
           clusters.clearLayers();
+          var view = map.getBounds(), west = view.getWest(), east = view.getEast();
           var centre = map.getCenter().lng;
           fc.features.forEach(function (f) {
-            // Draw each point on the world copy in view (views may cross the 180th meridian).
+            // A point outside the view's longitudes (a view across the 180th meridian) is
+            // drawn on the world copy in view; points already in view stay where they are.
             var c = f.geometry.coordinates;
-            c[0] += 360 * Math.round((centre - c[0]) / 360);
+            if (c[0] < west || c[0] > east) {
+              var copy = c[0] + 360 * Math.round((centre - c[0]) / 360);
+              if (copy >= west && copy <= east) { c[0] = copy; }
+            }
             if (f.properties.kind === "cluster") { addCluster(f); } else { points.addData(f); }
           });
           var m = fc.meta;
