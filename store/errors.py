@@ -9,3 +9,7 @@ class StoreError(PermitmapError):
 
 class SeedDataError(StoreError, InputError):
     """A bundled data file does not have the expected shape."""
+
+
+class EditConflict(InputError):
+    """Someone else saved the same record since the editor opened it."""

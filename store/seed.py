@@ -19,10 +19,11 @@ from domain.vocab import COMMODITY_NAMES, DevStatus, PositionQuality, Stage, spl
 from store.db import get_engine, get_meta, migrate, set_meta
 from store.errors import SeedDataError
 from store.models import Deposit
+from store.permit_seed import PERMIT_FILES, read_permit_seed, write_permit_seed
 from store.records import DEPOSIT_COLUMNS, SITE_COLUMNS, upsert_rows, upsert_sites
 
 SEED_KEY = "seed_checksum"
-SEED_FILES = ("sites.csv", "deposits.csv")
+SEED_FILES = ("sites.csv", "deposits.csv", *PERMIT_FILES)
 
 
 def ensure_store(database_url: str, data_dir: Path) -> Engine:
@@ -34,15 +35,18 @@ def ensure_store(database_url: str, data_dir: Path) -> Engine:
 
 
 def seed(engine: Engine, data_dir: Path) -> bool:
-    """Load the bundled sites and deposits unless already loaded; True when it wrote."""
+    """Load the bundled sites, deposits and permits unless already loaded; True when it wrote."""
     checksum = _checksum(data_dir)
     with Session(engine) as session, session.begin():
         if get_meta(session, SEED_KEY) == checksum:
             return False
-        upsert_sites(session, read_sites(data_dir / "sites.csv"))
+        sites = read_sites(data_dir / "sites.csv")
+        permits, sourced_changes = read_permit_seed(data_dir, (s["id"] for s in sites))
+        upsert_sites(session, sites)
         deposits = read_deposits(data_dir / "deposits.csv")
         if deposits:
             upsert_rows(session, Deposit, deposits, ("dataset", "source_record_id"))
+        write_permit_seed(session, permits, sourced_changes)
         set_meta(session, SEED_KEY, checksum)
     return True
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from permits.schema import ACTION_COLUMNS, MILESTONE_COLUMNS, PROJECT_COLUMNS
+from store.permit_seed import CHANGE_FILE_COLUMNS
 from store.records import DEPOSIT_COLUMNS, SITE_COLUMNS
 
 XSS_NAME = "<img src=x onerror=alert(1)>"
@@ -53,17 +55,88 @@ SAMPLE_DEPOSITS = [
 ]
 
 
+def _row(columns: dict[str, object] | list[str] | tuple[str, ...], **values: object
+         ) -> dict[str, object]:
+    row: dict[str, object] = {c: "" for c in columns}
+    row.update(values)
+    return row
+
+
+SOURCE = "https://example.org/permits"
+# Alpha: an EIS whose NOI (2025-03-01) starts the 2-year clock (due 2027-03-01); the ROD's
+# current target 2027-09-30 exceeds it by 213 days. A paused Section 404 permit. Beta: done.
+SAMPLE_PROJECTS = [
+    _row(PROJECT_COLUMNS, project_id="pm-alpha", site_id="us-alpha", title="Alpha Lithium Mine",
+         status="In Progress", category="FAST-41 Transparency", lead_agency="BLM",
+         dataset="permitmap-curated", source=SOURCE),
+    _row(PROJECT_COLUMNS, project_id="pm-beta", site_id="us-beta", title="Beta Separation Plant",
+         status="Complete", lead_agency="EPA", dataset="permitmap-curated", source=SOURCE),
+]
+SAMPLE_ACTIONS = [
+    _row(ACTION_COLUMNS, action_id="pm-alpha-eis", project_id="pm-alpha",
+         action_type="Environmental Impact Statement (EIS)", agency="BLM", status="In Progress",
+         source=SOURCE),
+    _row(ACTION_COLUMNS, action_id="pm-alpha-404", project_id="pm-alpha",
+         action_type="Section 404 Clean Water Act", agency="USACE", status="Paused",
+         pause_start="2026-01-15", pause_end="2027-06-30", pause_reason="Project Sponsor Factors",
+         pause_next_steps="Sponsor to submit a revised mitigation plan.", source=SOURCE),
+    _row(ACTION_COLUMNS, action_id="pm-beta-ea", project_id="pm-beta",
+         action_type="Environmental Assessment (EA)", agency="EPA", status="Complete",
+         outcome="FONSI", source=SOURCE),
+]
+SAMPLE_MILESTONES = [
+    _row(MILESTONE_COLUMNS, milestone_id="pm-alpha-noi", action_id="pm-alpha-eis",
+         project_id="pm-alpha", sequence=1, name="Notice of intent published",
+         milestone_type="notice of intent", baseline_target="2025-03-01",
+         current_target="2025-03-01", actual_completion="2025-03-01", complete="true",
+         source=SOURCE),
+    _row(MILESTONE_COLUMNS, milestone_id="pm-alpha-deis", action_id="pm-alpha-eis",
+         project_id="pm-alpha", sequence=2, name="Draft EIS published",
+         milestone_type="draft document", baseline_target="2026-03-01",
+         current_target="2026-12-15", depends_on="pm-alpha-noi",
+         reason_for_change="Additional analysis required", source=SOURCE),
+    _row(MILESTONE_COLUMNS, milestone_id="pm-alpha-rod", action_id="pm-alpha-eis",
+         project_id="pm-alpha", sequence=3, name="Record of decision signed",
+         milestone_type="decision", baseline_target="2027-03-01", current_target="2027-09-30",
+         depends_on="pm-alpha-deis", reason_for_change="Additional analysis required",
+         final_milestone="true", source=SOURCE),
+    _row(MILESTONE_COLUMNS, milestone_id="pm-alpha-404-permit", action_id="pm-alpha-404",
+         project_id="pm-alpha", sequence=1, name="Section 404 permit issued",
+         milestone_type="permit issued", baseline_target="2026-09-30",
+         current_target="2026-09-30", source=SOURCE),
+    _row(MILESTONE_COLUMNS, milestone_id="pm-beta-fonsi", action_id="pm-beta-ea",
+         project_id="pm-beta", sequence=1, name="FONSI signed", milestone_type="decision",
+         baseline_target="2024-05-01", current_target="2024-06-01",
+         actual_completion="2024-06-20", complete="true",
+         reason_for_change="Public comment period extended", source=SOURCE),
+]
+# The draft EIS target moved on 2025-09-01 (from its baseline to the current target).
+SAMPLE_CHANGES = [
+    _row(CHANGE_FILE_COLUMNS, changed_at="2025-09-01", entity="milestone",
+         entity_id="pm-alpha-deis", field="current_target", before="2026-03-01",
+         after="2026-12-15", reason="Additional analysis required", source=SOURCE),
+]
+
+
 def write_data_dir(folder: Path, sites: list[dict[str, object]] | None = None,
-                   deposits: list[dict[str, object]] | None = None) -> Path:
-    """Write sites.csv and deposits.csv into ``folder``; return it."""
+                   deposits: list[dict[str, object]] | None = None,
+                   *, permits: bool = True) -> Path:
+    """Write sites.csv, deposits.csv and (unless told not to) permits/ into ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
     _write(folder / "sites.csv", SITE_COLUMNS, SAMPLE_SITES if sites is None else sites)
     _write(folder / "deposits.csv", DEPOSIT_COLUMNS,
            SAMPLE_DEPOSITS if deposits is None else deposits)
+    if permits:
+        (folder / "permits").mkdir(exist_ok=True)
+        _write(folder / "permits" / "projects.csv", list(PROJECT_COLUMNS), SAMPLE_PROJECTS)
+        _write(folder / "permits" / "actions.csv", list(ACTION_COLUMNS), SAMPLE_ACTIONS)
+        _write(folder / "permits" / "milestones.csv", list(MILESTONE_COLUMNS), SAMPLE_MILESTONES)
+        _write(folder / "permits" / "changes.csv", list(CHANGE_FILE_COLUMNS), SAMPLE_CHANGES)
     return folder
 
 
-def _write(path: Path, columns: list[str], rows: list[dict[str, object]]) -> None:
+def _write(path: Path, columns: list[str] | tuple[str, ...], rows: list[dict[str, object]]
+           ) -> None:
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=columns)
         writer.writeheader()

@@ -1,0 +1,100 @@
+"""Checking an editor's change to a milestone before it is saved (pure; the store applies it)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from domain.errors import InputError
+from permits.history import FieldChange, diff_fields, value_text
+from permits.schema import DATE_TARGET_FIELDS, EDITABLE_MILESTONE_FIELDS
+from permits.vocab import ChangeKind, ExtensionOutcome
+
+
+class EditRefused(InputError):
+    """The change breaks a rule of the record (reason missing, inside the lock-out, ...)."""
+
+
+@dataclass(frozen=True)
+class EditPlan:
+    """What saving the change will do: the field changes and how they enter the history."""
+
+    changes: list[FieldChange]
+    kind: ChangeKind
+    applied: bool  # False for a rejected extension request: recorded, not applied
+
+
+def plan_milestone_edit(
+    current: Mapping[str, Any],
+    proposed: Mapping[str, Any],
+    *,
+    reason: str,
+    today: date,
+    lockout_days: int,
+    extension: ExtensionOutcome | None = None,
+) -> EditPlan:
+    """Check a milestone change and say how it is saved; EditRefused says what to do instead.
+
+    >>> cur = {"current_target": date(2027, 1, 10), "complete": False}
+    >>> plan_milestone_edit(cur, {"current_target": date(2027, 3, 1)},
+    ...                     reason="Additional analysis required", today=date(2026, 11, 1),
+    ...                     lockout_days=30).kind.value
+    'edit'
+    >>> plan_milestone_edit(cur, {"current_target": date(2027, 3, 1)}, reason="",
+    ...                     today=date(2026, 11, 1), lockout_days=30)
+    Traceback (most recent call last):
+    permits.editing.EditRefused: A target-date change needs a reason: ...
+    """
+    merged = {**current, **proposed}
+    changes = diff_fields(current, merged, list(EDITABLE_MILESTONE_FIELDS))
+    if not changes:
+        raise EditRefused("Nothing to save: the values are the same as the stored ones.")
+    _check_values(merged, today)
+    dates_changed = [c for c in changes if c.field in (*DATE_TARGET_FIELDS, "baseline_target")]
+    if dates_changed and not reason.strip():
+        raise EditRefused("A target-date change needs a reason: pick one from the list or "
+                          "write your own.")
+    target_changed = any(c.field in DATE_TARGET_FIELDS for c in changes)
+    locked_target = _locked_target(current, today, lockout_days)
+    if target_changed and locked_target is not None and extension is None:
+        days = (locked_target - today).days
+        when = f"is {days} days away" if days >= 0 else f"passed {-days} days ago"
+        raise EditRefused(
+            f"The target date {locked_target.isoformat()} {when}: changes within {lockout_days} "
+            "days of a target are locked out. Record the change as an extension request "
+            "(approved or rejected) with its justification as the reason.")
+    if extension is not None and not target_changed:
+        raise EditRefused("An extension request must change the target date; change the "
+                          "current target or the alternative completion date.")
+    if extension is ExtensionOutcome.APPROVED:
+        return EditPlan(changes, ChangeKind.EXTENSION_APPROVED, applied=True)
+    if extension is ExtensionOutcome.REJECTED:
+        return EditPlan(changes, ChangeKind.EXTENSION_REJECTED, applied=False)
+    return EditPlan(changes, ChangeKind.EDIT, applied=True)
+
+
+def _check_values(merged: Mapping[str, Any], today: date) -> None:
+    actual = _day(merged.get("actual_completion"))
+    if actual is not None and actual > today:
+        raise EditRefused(f"The actual completion date {actual.isoformat()} is in the future; "
+                          "enter it once the milestone is done, or change the target instead.")
+    if bool(merged.get("complete")) and actual is None:
+        raise EditRefused("A complete milestone needs its actual completion date; enter the "
+                          "date it was done.")
+    if bool(merged.get("complete")) and bool(merged.get("not_applicable")):
+        raise EditRefused("A milestone cannot be both complete and not applicable; untick one.")
+
+
+def _locked_target(current: Mapping[str, Any], today: date, lockout_days: int) -> date | None:
+    """The effective target when today falls inside its lock-out window, else None."""
+    target = _day(current.get("alternative_completion")) or _day(current.get("current_target"))
+    if target is None or bool(current.get("complete")):
+        return None
+    return target if (target - today).days <= lockout_days else None
+
+
+def _day(value: Any) -> date | None:
+    text = value_text(value)
+    return date.fromisoformat(text) if text else None

@@ -1,0 +1,238 @@
+"""Derived schedule state of every milestone on a given date, vectorised.
+
+The dashboard's rules: the effective target is the alternative completion date when set,
+else the current target; slip is effective target minus baseline, in days; an open milestone
+whose target has passed raises a missed-date notice counted in business days.
+
+Viewing "as of" a past date: actual completions after that date had not happened yet, so they
+are treated as open. ``today`` (the real date) decides which actual dates lie in the future.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from permits.frames import (
+    DUE_SOON_DAYS,
+    PermitData,
+    as_day,
+    business_days_after,
+    day_number,
+    from_day,
+)
+from permits.vocab import ActionStatus, MilestoneState, ProjectStatus, milestone_event
+
+CLOSED_ACTION_STATUSES = (
+    ActionStatus.CANCELLED,
+    ActionStatus.CLASS_OF_ACTION_CHANGED,
+    ActionStatus.NO_LONGER_TRACKED,
+)
+_MAX_CHAIN = 10_000  # longest dependency chain followed before calling it a cycle
+
+FLAG_COMPLETE_NO_ACTUAL = "complete without an actual date"
+FLAG_ACTUAL_IN_FUTURE = "actual date in the future"
+FLAG_BASELINE_AFTER_TARGET = "baseline after the current target with no reason"
+FLAG_DEPENDENCY_ORDER = "earlier than the milestone it depends on"
+FLAG_DEPENDENCY_MISSING = "depends on a milestone that is not in the record"
+FLAG_NO_BASELINE = "no baseline target"
+
+
+def derive_milestones(data: PermitData, as_of: date, today: date | None = None) -> pd.DataFrame:
+    """Every milestone with its derived state on ``as_of``.
+
+    Adds: ``event``, ``effective_target``, ``slip_days``, ``state``, ``days_to_target``,
+    ``business_days_late``, ``paused``, ``is_open``, ``flags`` ("; "-joined), ``predecessor``,
+    ``projected_finish`` and ``on_critical_path``.
+    """
+    today = today or as_of
+    ms = data.milestones.reset_index(drop=True).copy()
+    now = as_day(as_of)
+    actual_raw = day_number(ms["actual_completion"])
+    happened = ~np.isnan(actual_raw) & (actual_raw <= now)
+    actual = np.where(happened, actual_raw, np.nan)
+    flagged_complete = ms["complete"].to_numpy(bool) & np.isnan(actual_raw)
+    complete = happened | flagged_complete
+    effective = day_number(ms["alternative_completion"])
+    effective = np.where(np.isnan(effective), day_number(ms["current_target"]), effective)
+    baseline = day_number(ms["baseline_target"])
+
+    paused = _paused(data, ms, as_of)
+    closed = ms["action_id"].map(_action_field(data, "status")).isin(CLOSED_ACTION_STATUSES)
+    not_applicable = ms["not_applicable"].to_numpy(bool) | (closed.to_numpy() & ~complete)
+    ms["state"] = np.select(
+        [not_applicable, complete, paused, np.isnan(effective), effective < now,
+         effective <= now + DUE_SOON_DAYS],
+        [MilestoneState.NOT_APPLICABLE.value, MilestoneState.COMPLETE.value,
+         MilestoneState.PAUSED.value, MilestoneState.UNSCHEDULED.value,
+         MilestoneState.OVERDUE.value, MilestoneState.DUE_SOON.value],
+        MilestoneState.SCHEDULED.value,
+    )
+    ms["is_open"] = ~(not_applicable | complete)
+    ms["event"] = [milestone_event(t, n).value for t, n in zip(ms["milestone_type"], ms["name"],
+                                                                   strict=True)]
+    ms["effective_target"] = _to_dates(effective)
+    ms["slip_days"] = effective - baseline
+    ms["days_to_target"] = effective - now
+    overdue = (ms["state"] == MilestoneState.OVERDUE.value).to_numpy()
+    ms["business_days_late"] = business_days_after(np.where(overdue, effective, np.nan), as_of)
+    ms["paused"] = paused
+    ms["actual_as_of"] = _to_dates(actual)
+    predecessor = _predecessors(ms)
+    ms["predecessor"] = predecessor
+    ms["flags"] = _flags(ms, actual_raw, effective, baseline, predecessor, as_day(today))
+    finish, critical = _projection(ms, predecessor, actual, effective, complete, not_applicable,
+                                   now)
+    ms["projected_finish"] = _to_dates(finish)
+    ms["on_critical_path"] = critical
+    return ms
+
+
+def missed_date_notice(row: pd.Series) -> str:
+    """The dashboard's missed-date sentence for one overdue milestone row."""
+    target = pd.Timestamp(row["effective_target"]).strftime("%m/%d/%Y")
+    days = int(row["business_days_late"])
+    unit = "business day" if days == 1 else "business days"
+    return f"Target date of {target} for {row['name']} has passed by {days} {unit}."
+
+
+def _paused(data: PermitData, ms: pd.DataFrame, as_of: date) -> np.ndarray:
+    """Paused on ``as_of``: the action's or the project's pause covers that date."""
+    paused = np.zeros(len(ms), dtype=bool)
+    for frame, key, status in (
+        (data.actions, "action_id", ActionStatus.PAUSED.value),
+        (data.projects, "project_id", ProjectStatus.PAUSED.value),
+    ):
+        covers = _pause_covers(frame, as_of, status)
+        paused |= ms[key].map(dict(zip(frame[key], covers, strict=True))).fillna(False).to_numpy(
+            bool)
+    return paused
+
+
+def _pause_covers(frame: pd.DataFrame, as_of: date, paused_status: str) -> np.ndarray:
+    """Per row: is it paused on ``as_of``? Paused status = open pause (end is only expected)."""
+    start = day_number(frame["pause_start"])
+    end = day_number(frame["pause_end"])
+    now = as_day(as_of)
+    started = np.isnan(start) | (start <= now)
+    is_paused = (frame["status"] == paused_status).to_numpy()
+    window = ~np.isnan(start) & (start <= now) & (np.isnan(end) | (now < end))
+    return (is_paused & started) | (~is_paused & window)
+
+
+def _action_field(data: PermitData, field: str) -> dict[str, str]:
+    return dict(zip(data.actions["action_id"], data.actions[field], strict=True))
+
+
+def _predecessors(ms: pd.DataFrame) -> np.ndarray:
+    """Row position of each milestone's predecessor (-1 for none).
+
+    An explicit dependency wins; otherwise the previous milestone of the same action.
+    """
+    position = pd.Series(np.arange(len(ms)), index=ms["milestone_id"])
+    position = position[~position.index.duplicated()]
+    explicit = ms["depends_on"].map(position).fillna(-1).to_numpy("int64")
+    order = ms.sort_values(["action_id", "sequence"], kind="stable").index.to_numpy()
+    same_action = ms["action_id"].to_numpy()[order]
+    previous = np.full(len(ms), -1, dtype="int64")
+    follows = np.r_[False, same_action[1:] == same_action[:-1]]
+    previous[order[follows]] = order[np.r_[follows[1:], False]]
+    has_explicit = ms["depends_on"].to_numpy() != ""
+    return np.where(has_explicit, explicit, previous)
+
+
+def _flags(
+    ms: pd.DataFrame,
+    actual_raw: np.ndarray,
+    effective: np.ndarray,
+    baseline: np.ndarray,
+    predecessor: np.ndarray,
+    today: float,
+) -> pd.Series:
+    """Inconsistencies the dashboard asks agencies to fix, as "; "-joined text."""
+    own = np.where(np.isnan(actual_raw), effective, actual_raw)
+    pred_date = np.where(predecessor >= 0, own[np.maximum(predecessor, 0)], np.nan)
+    explicit = ms["depends_on"].to_numpy() != ""
+    checks = {
+        FLAG_COMPLETE_NO_ACTUAL: ms["complete"].to_numpy(bool) & np.isnan(actual_raw),
+        FLAG_ACTUAL_IN_FUTURE: actual_raw > today,
+        FLAG_BASELINE_AFTER_TARGET: (baseline > effective)
+        & (ms["reason_for_change"].to_numpy() == ""),
+        FLAG_DEPENDENCY_ORDER: explicit & (own < pred_date),
+        FLAG_DEPENDENCY_MISSING: explicit & (predecessor < 0),
+    }
+    text = np.full(len(ms), "", dtype=object)
+    for label, mask in checks.items():
+        text = np.where(mask, np.where(text == "", label, text + "; " + label), text)
+    return pd.Series(text, index=ms.index)
+
+
+def _projection(
+    ms: pd.DataFrame,
+    predecessor: np.ndarray,
+    actual: np.ndarray,
+    effective: np.ndarray,
+    complete: np.ndarray,
+    not_applicable: np.ndarray,
+    now: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Projected finish of each milestone and the critical path of each project.
+
+    An open milestone cannot finish before today or before its predecessor's projected finish
+    plus the planned gap between the two targets; the latest projected finish of a project is
+    its projected completion, and the chain of predecessors that set it is the critical path.
+    """
+    has_pred = predecessor >= 0
+    pred = np.maximum(predecessor, 0)
+    gap = np.where(has_pred, np.fmax(effective - effective[pred], 0), 0)
+    gap = np.nan_to_num(gap)
+    own = np.where(complete, actual, np.fmax(effective, np.where(np.isnan(effective), np.nan, now)))
+    own = np.where(not_applicable, np.nan, own)
+    finish = own.copy()
+    pushable = ~complete & ~not_applicable & has_pred
+    for _ in range(_MAX_CHAIN):
+        pushed = np.where(pushable, finish[pred] + gap, np.nan)
+        new = np.where(pushable, np.fmax(own, pushed), finish)
+        new = np.where(np.isnan(own) & pushable, pushed, new)
+        if np.array_equal(new, finish, equal_nan=True):
+            break
+        finish = new
+    critical = _critical_path(ms["project_id"].to_numpy(), finish, own, predecessor, gap, complete)
+    return finish, critical
+
+
+def _critical_path(
+    project: np.ndarray,
+    finish: np.ndarray,
+    own: np.ndarray,
+    predecessor: np.ndarray,
+    gap: np.ndarray,
+    complete: np.ndarray,
+) -> np.ndarray:
+    """Mark each project's latest-finishing milestone and the predecessors that bound it."""
+    on_path = np.zeros(len(finish), dtype=bool)
+    known = ~np.isnan(finish)
+    if not known.any():
+        return on_path
+    frame = pd.DataFrame({"project": project[known], "finish": finish[known],
+                          "row": np.flatnonzero(known)})
+    ends = frame.sort_values(["project", "finish", "row"]).groupby("project").tail(1)["row"]
+    on_path[ends.to_numpy()] = True
+    pred = np.maximum(predecessor, 0)
+    binding = (predecessor >= 0) & (complete | ~(own > finish[pred] + gap))
+    frontier = on_path.copy()
+    for _ in range(_MAX_CHAIN):
+        step = np.zeros_like(on_path)
+        step[pred[frontier & binding]] = True
+        step &= ~on_path
+        if not step.any():
+            break
+        on_path |= step
+        frontier = step
+    return on_path
+
+
+def _to_dates(days: np.ndarray) -> pd.Series:
+    return from_day(days)

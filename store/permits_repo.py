@@ -1,0 +1,254 @@
+"""Reading and writing the permitting record; every change also goes to the history table.
+
+Imports diff the incoming rows against the stored ones, so a re-import writes only what
+changed and each changed field leaves one history row. Edits use optimistic locking: a save
+names the version the editor saw, and is refused if someone saved in between.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine, Table, select, update
+from sqlalchemy.orm import Session
+
+from domain.errors import NotFoundError
+from permits.editing import EditPlan
+from permits.frames import PermitData
+from permits.schema import ACTION_COLUMNS, MILESTONE_COLUMNS, PROJECT_COLUMNS, Kind
+from store.db import bump_revision
+from store.errors import EditConflict
+from store.models import DatasetImport
+from store.permit_tables import (
+    permit_actions,
+    permit_changes,
+    permit_milestones,
+    permit_projects,
+)
+from store.records import frame_rows, upsert_rows
+
+_SCHEMAS: dict[str, tuple[Table, str, dict[str, Kind]]] = {
+    "project": (permit_projects, "project_id", PROJECT_COLUMNS),
+    "action": (permit_actions, "action_id", ACTION_COLUMNS),
+    "milestone": (permit_milestones, "milestone_id", MILESTONE_COLUMNS),
+}
+
+
+@dataclass(frozen=True)
+class PermitImportSummary:
+    """What one import of permitting rows did, per record kind."""
+
+    inserted: dict[str, int]
+    updated: dict[str, int]
+    unchanged: dict[str, int]
+    changes_recorded: int
+
+
+def load_permit_data(engine: Engine) -> PermitData:
+    """The whole permitting record."""
+    with engine.connect() as connection:
+        frames = [pd.read_sql(select(t), connection) for t in
+                  (permit_projects, permit_actions, permit_milestones)]
+    return PermitData.from_frames(*frames)
+
+
+def load_changes(engine: Engine, project_ids: list[str] | None = None) -> pd.DataFrame:
+    """The change history (all, or of some projects), oldest first."""
+    stmt = select(permit_changes).order_by(permit_changes.c.changed_at,
+                                           permit_changes.c.change_id)
+    if project_ids is not None:
+        stmt = stmt.where(permit_changes.c.project_id.in_(project_ids))
+    with engine.connect() as connection:
+        frame = pd.read_sql(stmt, connection)
+    frame["changed_at"] = pd.to_datetime(frame["changed_at"], utc=True)
+    return frame
+
+
+def upsert_record(session: Session, data: PermitData, *, keep_edited: bool) -> None:
+    """Write all three frames by id (``keep_edited``: leave records an editor changed alone)."""
+    for entity, frame in (("project", data.projects), ("action", data.actions),
+                          ("milestone", data.milestones)):
+        table, key, columns = _SCHEMAS[entity]
+        rows = _sql_rows(frame, columns)
+        for row in rows:
+            row["version"] = max(1, int(row.get("version") or 0))
+        if rows:
+            where = table.c.version == 1 if keep_edited else None
+            upsert_rows(session, table, rows, (key,), where=where)
+
+
+def record_changes(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Append rows to the history (never updated or deleted)."""
+    if rows:
+        session.execute(permit_changes.insert(), rows)
+
+
+def import_permit_data(
+    engine: Engine, data: PermitData, *, who: str, file_name: str, checksum: str,
+    rows_read: int, report: dict[str, Any], now: datetime | None = None,
+) -> PermitImportSummary:
+    """Load an imported record in one transaction: new rows added, changed fields recorded."""
+    now = now or datetime.now(UTC)
+    inserted, updated, unchanged, history = {}, {}, {}, []
+    with Session(engine) as session, session.begin():
+        for entity, frame in (("project", data.projects), ("action", data.actions),
+                              ("milestone", data.milestones)):
+            table, key, columns = _SCHEMAS[entity]
+            stored = _stored(session, table, key, frame[key].tolist())
+            new, changed, diffs = _diff(frame, stored, key, columns)
+            project_of = dict(zip(frame[key], frame.get("project_id", frame[key]), strict=True))
+            history += [{"changed_at": now, "who": who, "entity": entity, "entity_id": i,
+                         "project_id": project_of[i], "field": f, "before": b, "after": a,
+                         "reason": f"import of {file_name}", "kind": "import", "source": ""}
+                        for i, f, b, a in diffs]
+            rows = _sql_rows(new.assign(recorded_at=now, updated_at=now, version=1), columns)
+            rows += _sql_rows(changed.assign(updated_at=now), columns)
+            for row in rows[len(new):]:
+                row["version"] = int(stored.loc[row[key], "version"]) + 1
+            if rows:
+                upsert_rows(session, table, rows, (key,))
+            inserted[entity], updated[entity] = len(new), len(changed)
+            unchanged[entity] = len(frame) - len(new) - len(changed)
+        record_changes(session, history)
+        session.add(DatasetImport(
+            kind="permits", dataset="permitting-dashboard", file_name=file_name,
+            checksum=checksum, rows_read=rows_read, rows_loaded=len(data.milestones),
+            rows_skipped=rows_read - len(data.milestones),
+            report=json.dumps(report, ensure_ascii=False, default=str), imported_at=now))
+        bump_revision(session)
+    return PermitImportSummary(inserted, updated, unchanged, len(history))
+
+
+def get_record(engine: Engine, entity: str, record_id: str) -> dict[str, Any]:
+    """One project, action or milestone as a dict (with its version)."""
+    table, key, _ = _SCHEMAS[entity]
+    with engine.connect() as connection:
+        row = connection.execute(select(table).where(table.c[key] == record_id)).mappings().first()
+    if row is None:
+        raise NotFoundError(f"No {entity} has id {record_id!r}; it may have been removed.")
+    return dict(row)
+
+
+def save_edit(
+    engine: Engine, entity: str, record_id: str, expected_version: int, plan: EditPlan, *,
+    who: str, reason: str, now: datetime | None = None,
+) -> int:
+    """Apply a checked edit if nobody saved since ``expected_version``; return the new version.
+
+    A rejected extension request is recorded in the history but changes nothing.
+    """
+    table, key, columns = _SCHEMAS[entity]
+    now = now or datetime.now(UTC)
+    with Session(engine) as session, session.begin():
+        row = session.execute(select(table).where(table.c[key] == record_id)).mappings().first()
+        if row is None:
+            raise NotFoundError(f"No {entity} has id {record_id!r}; it may have been removed.")
+        if int(row["version"]) != expected_version:
+            raise EditConflict(_conflict_message(session, entity, record_id))
+        version = expected_version
+        if plan.applied:
+            values = {c.field: _sql_value(c.after, columns[c.field]) for c in plan.changes}
+            result = session.execute(
+                update(table).where(table.c[key] == record_id,
+                                    table.c.version == expected_version)
+                .values(**values, updated_at=now, version=expected_version + 1))
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                raise EditConflict(_conflict_message(session, entity, record_id))
+            version += 1
+        record_changes(session, [
+            {"changed_at": now, "who": who, "entity": entity, "entity_id": record_id,
+             "project_id": row.get("project_id", record_id), "field": c.field,
+             "before": c.before, "after": c.after, "reason": reason, "kind": plan.kind.value,
+             "source": ""} for c in plan.changes])
+        bump_revision(session)
+    return version
+
+
+def _conflict_message(session: Session, entity: str, record_id: str) -> str:
+    latest = session.execute(
+        select(permit_changes).where(permit_changes.c.entity == entity,
+                                     permit_changes.c.entity_id == record_id)
+        .order_by(permit_changes.c.changed_at.desc(), permit_changes.c.change_id.desc())
+    ).mappings().all()
+    if not latest:
+        return (f"This {entity} was changed by someone else since you opened it. Your change "
+                "was not saved; your entries are kept in the form: reload, check, save again.")
+    when = latest[0]["changed_at"]
+    same = [r for r in latest if r["changed_at"] == when]
+    what = "; ".join(f"{r['field']} {r['before'] or '(empty)'} → {r['after'] or '(empty)'}"
+                     for r in same)
+    stamp = pd.Timestamp(when).strftime("%Y-%m-%d %H:%M UTC")
+    why = f" (reason: {same[0]['reason']})" if same[0]["reason"] else ""
+    return (f"{same[0]['who']} saved a change to this {entity} at {stamp} while you were "
+            f"editing: {what}{why}. Your change was not saved; your entries are kept in the "
+            "form. Check the new values, then save again.")
+
+
+def _stored(session: Session, table: Table, key: str, ids: list[str]) -> pd.DataFrame:
+    frames = []
+    for start in range(0, len(ids), 20_000):
+        chunk = ids[start:start + 20_000]
+        stmt = select(table).where(table.c[key].in_(chunk))
+        frames.append(pd.read_sql(stmt, session.connection()))
+    frame = pd.concat(frames) if frames else pd.DataFrame(columns=[c.name for c in table.c])
+    return frame.set_index(key, drop=False)
+
+
+def _diff(frame: pd.DataFrame, stored: pd.DataFrame, key: str, columns: dict[str, Kind]
+          ) -> tuple[pd.DataFrame, pd.DataFrame, list[tuple[str, str, str, str]]]:
+    """New rows, changed rows and (id, field, before, after) of every changed field."""
+    is_new = ~frame[key].isin(stored.index)
+    old = frame[~is_new]
+    if old.empty:
+        return frame[is_new], old, []
+    before = stored.loc[old[key]]
+    diffs: list[tuple[str, str, str, str]] = []
+    changed = np.zeros(len(old), dtype=bool)
+    for name, kind in columns.items():
+        if name == key:
+            continue
+        a, b = _texts(before[name], kind), _texts(old[name], kind)
+        differ = a != b
+        changed |= differ
+        diffs += list(zip(old[key].to_numpy()[differ], [name] * int(differ.sum()),
+                          a[differ], b[differ], strict=True))
+    return frame[is_new], old[changed], diffs
+
+
+def _texts(values: pd.Series, kind: Kind) -> np.ndarray:
+    """Values as the history writes them, vectorised."""
+    if kind == "date":
+        dates = pd.to_datetime(values, errors="coerce")
+        return dates.dt.strftime("%Y-%m-%d").fillna("").to_numpy(dtype=object)
+    if kind == "flag":
+        return np.where(values.fillna(False).astype(bool), "true", "false").astype(object)
+    if kind in ("number", "count"):
+        numbers = pd.to_numeric(values, errors="coerce")
+        return numbers.map(lambda v: "" if pd.isna(v) else f"{v:g}").to_numpy(dtype=object)
+    return values.fillna("").astype(str).to_numpy(dtype=object)
+
+
+def _sql_rows(frame: pd.DataFrame, columns: dict[str, Kind]) -> list[dict[str, Any]]:
+    cols = [*columns, *[c for c in ("recorded_at", "updated_at", "version") if c in frame]]
+    out = frame[cols].copy()
+    for name, kind in columns.items():
+        if kind == "date":
+            out[name] = [v.date() if pd.notna(v) else None for v in out[name]]
+    return frame_rows(out, cols)
+
+
+def _sql_value(text: str, kind: Kind) -> Any:
+    if kind == "date":
+        return date.fromisoformat(text) if text else None
+    if kind == "flag":
+        return text == "true"
+    if kind == "number":
+        return float(text) if text else None
+    if kind == "count":
+        return int(text or 0)
+    return text
