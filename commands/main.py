@@ -1,4 +1,4 @@
-"""``permitmap``: create and seed the store, import deposit tables.
+"""``permitmap``: create and seed the store, import deposit tables and permitting data.
 
 Errors a user can cause print one plain line to stderr and exit 1; never a traceback.
 """
@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 
 from domain.errors import PermitmapError
 from domain.settings import load_settings
+from commands.permits_cli import add_commands as add_permit_commands
 from layers.deposit_tables import read_deposit_table
 from store.db import schema_revision
 from store.records import dataset_counts, import_deposits, remove_dataset, store_counts
@@ -36,7 +37,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="permitmap", description="Create and seed the store; import deposit tables."
+        prog="permitmap",
+        description="Create and seed the store; import deposit tables and permitting data."
     )
     groups = parser.add_subparsers(required=True, metavar="COMMAND")
     db = groups.add_parser("db", help="the store").add_subparsers(required=True, metavar="ACTION")
@@ -53,6 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     rm = deposits.add_parser("remove", help="delete every deposit of one imported dataset")
     rm.add_argument("dataset")
     rm.set_defaults(run=_deposits_remove)
+    add_permit_commands(groups, _store)
     return parser
 
 

@@ -60,19 +60,19 @@ def derive_milestones(data: PermitData, as_of: date, today: date | None = None) 
     baseline = day_number(ms["baseline_target"])
 
     paused = _paused(data, ms, as_of)
-    closed = ms["action_id"].map(_action_field(data, "status")).isin(CLOSED_ACTION_STATUSES)
-    not_applicable = ms["not_applicable"].to_numpy(bool) | (closed.to_numpy() & ~complete)
-    ms["state"] = np.select(
+    action_closed = data.actions["status"].isin(CLOSED_ACTION_STATUSES).to_numpy()
+    closed = _lookup(data.actions["action_id"], action_closed, ms["action_id"], False)
+    not_applicable = ms["not_applicable"].to_numpy(bool) | (closed & ~complete)
+    # Categoricals, not text: half a million short strings cost more than the derivation.
+    order = [MilestoneState.NOT_APPLICABLE, MilestoneState.COMPLETE, MilestoneState.PAUSED,
+             MilestoneState.UNSCHEDULED, MilestoneState.OVERDUE, MilestoneState.DUE_SOON,
+             MilestoneState.SCHEDULED]
+    state_codes = np.select(
         [not_applicable, complete, paused, np.isnan(effective), effective < now,
-         effective <= now + DUE_SOON_DAYS],
-        [MilestoneState.NOT_APPLICABLE.value, MilestoneState.COMPLETE.value,
-         MilestoneState.PAUSED.value, MilestoneState.UNSCHEDULED.value,
-         MilestoneState.OVERDUE.value, MilestoneState.DUE_SOON.value],
-        MilestoneState.SCHEDULED.value,
-    )
+         effective <= now + DUE_SOON_DAYS], range(6), 6)
+    ms["state"] = pd.Categorical.from_codes(state_codes, pd.Index([s.value for s in order]))
     ms["is_open"] = ~(not_applicable | complete)
-    ms["event"] = [milestone_event(t, n).value for t, n in zip(ms["milestone_type"], ms["name"],
-                                                                   strict=True)]
+    ms["event"] = _events(ms)
     ms["effective_target"] = _to_dates(effective)
     ms["slip_days"] = effective - baseline
     ms["days_to_target"] = effective - now
@@ -105,9 +105,7 @@ def _paused(data: PermitData, ms: pd.DataFrame, as_of: date) -> np.ndarray:
         (data.actions, "action_id", ActionStatus.PAUSED.value),
         (data.projects, "project_id", ProjectStatus.PAUSED.value),
     ):
-        covers = _pause_covers(frame, as_of, status)
-        paused |= ms[key].map(dict(zip(frame[key], covers, strict=True))).fillna(False).to_numpy(
-            bool)
+        paused |= _lookup(frame[key], _pause_covers(frame, as_of, status), ms[key], False)
     return paused
 
 
@@ -122,8 +120,39 @@ def _pause_covers(frame: pd.DataFrame, as_of: date, paused_status: str) -> np.nd
     return (is_paused & started) | (~is_paused & window)
 
 
-def _action_field(data: PermitData, field: str) -> dict[str, str]:
-    return dict(zip(data.actions["action_id"], data.actions[field], strict=True))
+def _lookup(keys: pd.Series, values: np.ndarray, wanted: pd.Series, missing: bool
+            ) -> np.ndarray:
+    """The flag in ``values`` of the row whose key equals each of ``wanted``, vectorised."""
+    position = positions(keys, wanted)
+    if not len(values):
+        return np.full(len(wanted), missing, dtype=bool)
+    return np.where(position >= 0, np.asarray(values, dtype=bool)[np.maximum(position, 0)],
+                    missing)
+
+
+def positions(keys: pd.Series, wanted: pd.Series) -> np.ndarray:
+    """Row position in ``keys`` of each value of ``wanted`` (-1 when absent; last row wins).
+
+    One factorisation of both columns together: cheaper than a hash index on text keys.
+
+    >>> positions(pd.Series(["a", "b"]), pd.Series(["b", "z", "a"])).tolist()
+    [1, -1, 0]
+    """
+    codes = pd.factorize(pd.concat([keys, wanted], ignore_index=True))[0]
+    by_code = np.full(codes.max() + 1 if len(codes) else 0, -1, dtype="int64")
+    by_code[codes[:len(keys)]] = np.arange(len(keys))
+    return by_code[codes[len(keys):]]
+
+
+def _events(ms: pd.DataFrame) -> pd.Categorical:
+    """The event of each milestone, worked out once per distinct (type, name)."""
+    pairs = ms["milestone_type"].astype(str) + "\x1f" + ms["name"].astype(str)
+    codes, uniques = pd.factorize(pairs)
+    events = [milestone_event(*u.split("\x1f", 1)).value for u in uniques]
+    categories = list(dict.fromkeys(events))
+    event_code = np.array([categories.index(e) for e in events], dtype="int64")
+    return pd.Categorical.from_codes(event_code[codes] if len(codes) else [],
+                                     pd.Index(categories, dtype=object))
 
 
 def _predecessors(ms: pd.DataFrame) -> np.ndarray:
@@ -131,11 +160,10 @@ def _predecessors(ms: pd.DataFrame) -> np.ndarray:
 
     An explicit dependency wins; otherwise the previous milestone of the same action.
     """
-    position = pd.Series(np.arange(len(ms)), index=ms["milestone_id"])
-    position = position[~position.index.duplicated()]
-    explicit = ms["depends_on"].map(position).fillna(-1).to_numpy("int64")
-    order = ms.sort_values(["action_id", "sequence"], kind="stable").index.to_numpy()
-    same_action = ms["action_id"].to_numpy()[order]
+    explicit = positions(ms["milestone_id"], ms["depends_on"])
+    action_codes = pd.factorize(ms["action_id"])[0]
+    order = np.lexsort((ms["sequence"].to_numpy(), action_codes))
+    same_action = action_codes[order]
     previous = np.full(len(ms), -1, dtype="int64")
     follows = np.r_[False, same_action[1:] == same_action[:-1]]
     previous[order[follows]] = order[np.r_[follows[1:], False]]
@@ -163,10 +191,16 @@ def _flags(
         FLAG_DEPENDENCY_ORDER: explicit & (own < pred_date),
         FLAG_DEPENDENCY_MISSING: explicit & (predecessor < 0),
     }
-    text = np.full(len(ms), "", dtype=object)
-    for label, mask in checks.items():
-        text = np.where(mask, np.where(text == "", label, text + "; " + label), text)
-    return pd.Series(text, index=ms.index)
+    bits = np.zeros(len(ms), dtype="int64")
+    for n, mask in enumerate(checks.values()):
+        bits |= np.asarray(mask, dtype="int64") << n
+    labels = list(checks)
+    codes, uniques = pd.factorize(bits)
+    texts = ["; ".join(labels[n] for n in range(len(labels)) if int(u) >> n & 1)
+             for u in uniques]
+    # Distinct bit patterns give distinct texts, so they can be the categories.
+    return pd.Series(pd.Categorical.from_codes(codes, pd.Index(texts, dtype=object)),
+                     index=ms.index)
 
 
 def _projection(
@@ -190,17 +224,29 @@ def _projection(
     gap = np.nan_to_num(gap)
     own = np.where(complete, actual, np.fmax(effective, np.where(np.isnan(effective), np.nan, now)))
     own = np.where(not_applicable, np.nan, own)
-    finish = own.copy()
-    pushable = ~complete & ~not_applicable & has_pred
-    for _ in range(_MAX_CHAIN):
-        pushed = np.where(pushable, finish[pred] + gap, np.nan)
-        new = np.where(pushable, np.fmax(own, pushed), finish)
-        new = np.where(np.isnan(own) & pushable, pushed, new)
-        if np.array_equal(new, finish, equal_nan=True):
-            break
-        finish = new
+    finish = _push_along_chains(own, np.where(~complete & has_pred, predecessor, -1), gap)
     critical = _critical_path(ms["project_id"].to_numpy(), finish, own, predecessor, gap, complete)
     return finish, critical
+
+
+def _push_along_chains(own: np.ndarray, parent: np.ndarray, gap: np.ndarray) -> np.ndarray:
+    """finish[m] = max(own[m], finish[parent[m]] + gap[m]) along every chain, by doubling.
+
+    Each round doubles how far back a node looks (max-plus pointer jumping), so a chain of
+    n dependencies needs log2(n) vectorised rounds, not n.
+    """
+    best = own.copy()  # the best over a window of ancestors that doubles each round
+    reach = np.where(parent >= 0, parent, -1)
+    offset = np.where(parent >= 0, gap, 0.0)  # summed gaps from ``reach`` down to the node
+    for _ in range(64):
+        linked = reach >= 0
+        if not linked.any():
+            break
+        at = np.maximum(reach, 0)
+        best, offset, reach = (np.where(linked, np.fmax(best, best[at] + offset), best),
+                               np.where(linked, offset + offset[at], offset),
+                               np.where(linked, reach[at], -1))
+    return best
 
 
 def _critical_path(
@@ -216,10 +262,10 @@ def _critical_path(
     known = ~np.isnan(finish)
     if not known.any():
         return on_path
-    frame = pd.DataFrame({"project": project[known], "finish": finish[known],
-                          "row": np.flatnonzero(known)})
-    ends = frame.sort_values(["project", "finish", "row"]).groupby("project").tail(1)["row"]
-    on_path[ends.to_numpy()] = True
+    codes = pd.factorize(project)[0]
+    latest = np.full(codes.max() + 1, -np.inf)
+    np.maximum.at(latest, codes[known], finish[known])
+    on_path[known & (finish == latest[codes])] = True  # ties: every latest finish is an end
     pred = np.maximum(predecessor, 0)
     binding = (predecessor >= 0) & (complete | ~(own > finish[pred] + gap))
     frontier = on_path.copy()

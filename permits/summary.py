@@ -5,15 +5,19 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from permits.frames import PermitData
-from permits.vocab import MilestoneState, ProjectStatus, ScheduleHealth
+from permits.frames import PermitData, day_number, from_day
+from permits.vocab import ActionStatus, MilestoneState, ProjectStatus, ScheduleHealth
 
 _STATES = [s.value for s in MilestoneState]
+_CLOSED_ACTION_STATUSES = [s.value for s in (
+    ActionStatus.COMPLETE, ActionStatus.CANCELLED, ActionStatus.CLASS_OF_ACTION_CHANGED,
+    ActionStatus.NO_LONGER_TRACKED)]
 # Worst first: a site shows the worst health of its projects.
 HEALTH_ORDER = [
     ScheduleHealth.OVERDUE,
     ScheduleHealth.PAUSED,
     ScheduleHealth.DUE_SOON,
+    ScheduleHealth.UNSCHEDULED,
     ScheduleHealth.ON_TRACK,
     ScheduleHealth.COMPLETE,
     ScheduleHealth.NO_SCHEDULE,
@@ -30,6 +34,9 @@ def project_summary(derived: pd.DataFrame, data: PermitData) -> pd.DataFrame:
     """One row per project: percent complete, next milestone, projected completion, health."""
     figures = _group_figures(derived, "project_id")
     out = data.projects.merge(figures, on="project_id", how="left").pipe(_fill_counts)
+    still_open = data.actions[~data.actions["status"].isin(_CLOSED_ACTION_STATUSES)]
+    out["open_actions"] = out["project_id"].map(still_open["project_id"].value_counts()) \
+        .fillna(0).astype("int64")
     out["health"] = _health(out)
     return out
 
@@ -46,24 +53,47 @@ def site_health(projects: pd.DataFrame) -> dict[str, str]:
 
 
 def _group_figures(derived: pd.DataFrame, key: str) -> pd.DataFrame:
-    counts = pd.crosstab(derived[key], derived["state"]).reindex(columns=_STATES, fill_value=0)
-    applicable = counts.sum(axis=1) - counts[MilestoneState.NOT_APPLICABLE.value]
+    """Counts per state and the other figures of each ``key`` group (codes, not Python loops)."""
+    codes, groups = pd.factorize(derived[key])
+    n = len(groups)
+    state_codes = pd.Categorical(derived["state"], categories=_STATES).codes
+    counts = np.zeros((n, len(_STATES)), dtype="int64")
+    np.add.at(counts, (codes, state_codes), 1)
+    total = counts.sum(axis=1)
+    applicable = total - counts[:, _STATES.index(MilestoneState.NOT_APPLICABLE.value)]
+    done = counts[:, _STATES.index(MilestoneState.COMPLETE.value)]
     figures = pd.DataFrame({
-        "milestones": counts.sum(axis=1),
-        "percent_complete": np.where(
-            applicable > 0, 100.0 * counts[MilestoneState.COMPLETE.value] / applicable.clip(1),
-            np.nan),
-        **{f"n_{state}": counts[state] for state in _STATES},
+        key: np.asarray(groups, dtype=object),
+        "milestones": total,
+        "percent_complete": np.where(applicable > 0, 100.0 * done / np.maximum(applicable, 1),
+                                     np.nan),
+        **{f"n_{state}": counts[:, i] for i, state in enumerate(_STATES)},
+        "max_slip_days": _group_max(codes, n, derived["slip_days"].to_numpy(float)),
+        "projected_completion": from_day(_group_max(codes, n,
+                                                    day_number(derived["projected_finish"]))),
+        "flags": np.bincount(codes, weights=(derived["flags"] != "").to_numpy(),
+                             minlength=n).astype("int64"),
     })
-    grouped = derived.groupby(key)
-    figures["max_slip_days"] = grouped["slip_days"].max()
-    figures["projected_completion"] = grouped["projected_finish"].max()
-    figures["flags"] = grouped["flags"].agg(lambda f: int((f != "").sum()))
     nxt = derived[derived["is_open"] & derived["effective_target"].notna()]
     nxt = nxt.sort_values("effective_target", kind="stable").drop_duplicates(key)
-    figures["next_milestone"] = nxt.set_index(key)["name"]
-    figures["next_target"] = nxt.set_index(key)["effective_target"]
-    return figures.reset_index().rename(columns={"index": key})
+    at = pd.Index(nxt[key]).get_indexer(figures[key])
+    found = at >= 0
+    pick = np.maximum(at, 0)
+    names = nxt["name"].to_numpy(object)
+    targets = nxt["effective_target"].to_numpy("datetime64[s]")
+    figures["next_milestone"] = np.where(found, names[pick], "") if len(nxt) else ""
+    figures["next_target"] = pd.Series(
+        np.where(found, targets[pick], np.datetime64("NaT")) if len(nxt)
+        else np.full(n, np.datetime64("NaT"), dtype="datetime64[s]"), dtype="datetime64[s]")
+    return figures
+
+
+def _group_max(codes: np.ndarray, n: int, values: np.ndarray) -> np.ndarray:
+    """Largest known value per group (NaN where a group has none)."""
+    out = np.full(n, -np.inf)
+    known = ~np.isnan(values)
+    np.maximum.at(out, codes[known], values[known])
+    return np.where(np.isinf(out), np.nan, out)
 
 
 def _fill_counts(frame: pd.DataFrame) -> pd.DataFrame:
@@ -77,15 +107,20 @@ def _health(projects: pd.DataFrame) -> np.ndarray:
     paused = (projects["status"] == ProjectStatus.PAUSED.value) | (projects["n_paused"] > 0)
     open_count = projects[[f"n_{s}" for s in _STATES
                            if s not in (MilestoneState.COMPLETE, MilestoneState.NOT_APPLICABLE)]]
-    finished = (projects["milestones"] > 0) & (open_count.sum(axis=1) == 0)
+    nothing_open = (projects["milestones"] > 0) & (open_count.sum(axis=1) == 0)
+    finished = (nothing_open & (projects["open_actions"] == 0)) | (
+        projects["status"] == ProjectStatus.COMPLETE.value)
+    # Open work without a date: an open action with no open milestone, or only undated ones.
+    undated = ~finished & (projects[f"n_{MilestoneState.SCHEDULED.value}"] == 0)
     return np.select(
         [projects["milestones"] == 0,
          projects[f"n_{MilestoneState.OVERDUE.value}"] > 0,
          paused,
          projects[f"n_{MilestoneState.DUE_SOON.value}"] > 0,
-         finished | (projects["status"] == ProjectStatus.COMPLETE.value)],
+         finished,
+         undated],
         [ScheduleHealth.NO_SCHEDULE.value, ScheduleHealth.OVERDUE.value,
          ScheduleHealth.PAUSED.value, ScheduleHealth.DUE_SOON.value,
-         ScheduleHealth.COMPLETE.value],
+         ScheduleHealth.COMPLETE.value, ScheduleHealth.UNSCHEDULED.value],
         ScheduleHealth.ON_TRACK.value,
     )

@@ -50,6 +50,7 @@ class ScheduleHealth(StrEnum):
     OVERDUE = "overdue"
     PAUSED = "paused"
     DUE_SOON = "due soon"
+    UNSCHEDULED = "no target date"  # open work with no published date
     ON_TRACK = "on track"
     COMPLETE = "complete"
     NO_SCHEDULE = "no permitting record"

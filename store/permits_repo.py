@@ -252,3 +252,11 @@ def _sql_value(text: str, kind: Kind) -> Any:
     if kind == "count":
         return int(text or 0)
     return text
+
+
+def project_site_links(engine: Engine) -> dict[str, str]:
+    """Project id → site id of every stored project linked to a site (links made before)."""
+    stmt = select(permit_projects.c.project_id, permit_projects.c.site_id).where(
+        permit_projects.c.site_id != "")
+    with engine.connect() as connection:
+        return {str(p): str(s) for p, s in connection.execute(stmt)}

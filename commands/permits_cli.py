@@ -1,0 +1,140 @@
+"""``permitmap permits ...``: import the Permitting Dashboard dataset, report, export history."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from collections import Counter
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from domain.errors import InputError
+from domain.settings import load_settings
+from permits.dashboard import read_dashboard
+from permits.frames import PermitData
+from permits.history import record_as_of
+from permits.rules import load_rulesets
+from permits.site_links import link_projects
+from store.permits_repo import (
+    import_permit_data,
+    load_changes,
+    load_permit_data,
+    project_site_links,
+)
+from store.records import load_sites
+
+
+def add_commands(groups: argparse._SubParsersAction, store: object) -> None:
+    """Register the ``permits`` command group; ``store`` returns the ready engine."""
+    permits = groups.add_parser("permits", help="permitting timelines").add_subparsers(
+        required=True, metavar="ACTION")
+    imp = permits.add_parser("import", help="import the Permitting Dashboard full dataset "
+                                            "(CSV export or API JSON rows)")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--max-km", type=float, default=50.0,
+                     help="link a project to a site of similar name within this distance")
+    imp.add_argument("--accept-approximate", action="store_true",
+                     help="also link to sites whose position is only approximate")
+    imp.add_argument("--link", action="append", default=[], metavar="PROJECT=SITE",
+                     help="link a dashboard project id to a site id (repeatable)")
+    imp.set_defaults(run=lambda a: _import(a, store()))  # type: ignore[operator]
+    rep = permits.add_parser("report", help="per-site and portfolio figures on a date")
+    rep.add_argument("--as-of", type=_iso_date, default=date.today(), metavar="YYYY-MM-DD")
+    rep.add_argument("--json", action="store_true", help="print JSON")
+    rep.set_defaults(run=lambda a: _report(a, store()))  # type: ignore[operator]
+    his = permits.add_parser("history", help="the change history as CSV")
+    his.add_argument("--site", help="only the projects of this site id")
+    his.set_defaults(run=lambda a: _history(a, store()))  # type: ignore[operator]
+
+
+def _import(args: argparse.Namespace, engine: Engine) -> int:
+    path: Path = args.file
+    if not path.is_file():
+        raise InputError(f"{path} does not exist or is not a file.")
+    batch = read_dashboard(path)
+    links = {**project_site_links(engine), **_given_links(args.link)}
+    linked = link_projects(batch.projects, load_sites(engine), known_links=links,
+                           max_km=args.max_km, accept_approximate=args.accept_approximate)
+    projects = batch.projects.assign(site_id=batch.projects["project_id"].map(
+        linked.site_ids).fillna(""))
+    data = replace(batch, projects=projects)
+    report = {"shape": batch.shape, "problems": [vars(p) for p in batch.problems],
+              "links": [vars(r) for r in linked.rows],
+              "last_data_fetched": batch.last_data_fetched}
+    summary = import_permit_data(
+        engine, PermitData.from_frames(data.projects, data.actions, data.milestones),
+        who=f"import of {path.name}", file_name=path.name,
+        checksum=hashlib.sha256(path.read_bytes()).hexdigest(), rows_read=batch.rows_read,
+        report=report)
+    print(f"{path.name}: {batch.shape}, {batch.rows_read:,} rows read, "
+          f"{len(batch.problems):,} skipped")
+    for kind in ("project", "action", "milestone"):
+        print(f"  {kind}s: {summary.inserted[kind]:,} new, {summary.updated[kind]:,} updated, "
+              f"{summary.unchanged[kind]:,} unchanged")
+    print(f"  history: {summary.changes_recorded:,} field changes recorded")
+    for problem in batch.problems[:10]:
+        print(f"    row {problem.row_number}: {problem.reason}")
+    methods = Counter(r.method or "not linked" for r in linked.rows)
+    print("  links to sites: " + ", ".join(f"{n} {m}" for m, n in methods.most_common()))
+    for row in [r for r in linked.rows if not r.site_id][:20]:
+        print(f"    {row.project_id} {row.title!r}: {row.detail}")
+    return 0
+
+
+def _report(args: argparse.Namespace, engine: Engine) -> int:
+    from permits.report import permit_report
+
+    rulesets = load_rulesets(load_settings().data_dir / "rulesets")
+    data = load_permit_data(engine)
+    if args.as_of < date.today():  # the record as it stood then, from the change history
+        data = record_as_of(data, load_changes(engine), args.as_of)
+    report = permit_report(data, load_sites(engine), rulesets, args.as_of,
+                           today=max(args.as_of, date.today()))
+    if args.json:
+        json.dump(report, sys.stdout, indent=2, ensure_ascii=False)
+        print()
+        return 0
+    p = report["portfolio"]
+    print(f"as of {report['as_of']}: {p['projects']} projects, {p['actions']} actions, "
+          f"{p['milestones']} milestones; {p['overdue_milestones']} overdue; "
+          f"{p['rule_breaches']} rule-set breaches")
+    print(f"  slip (days): {p['slip_days']}")
+    print(f"  sites by health: {p['sites_by_health']}")
+    for site in report["sites"]:
+        print(f"  {site['site_id']:<32} {site['health']:<20} {site['milestones']:>4} milestones, "
+              f"{len(site['overdue'])} overdue, {site['percent_complete']}% complete")
+    return 0
+
+
+def _history(args: argparse.Namespace, engine: Engine) -> int:
+    project_ids = None
+    if args.site:
+        projects = load_permit_data(engine).projects
+        project_ids = projects.loc[projects["site_id"] == args.site, "project_id"].tolist()
+        if not project_ids:
+            raise InputError(f"Site {args.site!r} has no permitting record.")
+    load_changes(engine, project_ids).to_csv(sys.stdout, index=False)
+    return 0
+
+
+def _given_links(pairs: list[str]) -> dict[str, str]:
+    links = {}
+    for pair in pairs:
+        project, sep, site = pair.partition("=")
+        if not sep or not project or not site:
+            raise InputError(f"--link {pair!r} must look like PROJECT_ID=SITE_ID.")
+        project = project.strip()
+        links[project if project.startswith("fpd-") else f"fpd-{project}"] = site.strip()
+    return links
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date written YYYY-MM-DD") from exc

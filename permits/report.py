@@ -1,0 +1,100 @@
+"""Per-site and portfolio figures on a date, as plain data (the CLI prints them as JSON)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from permits.frames import PermitData
+from permits.rules import RuleSet, check_rules
+from permits.schedule import derive_milestones
+from permits.summary import project_summary, site_health
+
+BREACH_STATUSES = ("missed", "breach projected", "breach (past due)")
+
+
+def permit_report(data: PermitData, sites: pd.DataFrame, rulesets: dict[str, RuleSet],
+                  as_of: date, today: date | None = None) -> dict[str, Any]:
+    """Portfolio counts by status, overdue milestones and slip statistics, then each site's."""
+    derived = derive_milestones(data, as_of, today=today)
+    projects = project_summary(derived, data)
+    findings = pd.concat([check_rules(data, derived, rs, as_of) for rs in rulesets.values()],
+                         ignore_index=True) if rulesets else pd.DataFrame(columns=["project_id"])
+    names = dict(zip(sites["id"], sites["name"], strict=True))
+    health = site_health(projects)
+    portfolio = {
+        "projects": len(data.projects),
+        "actions": len(data.actions),
+        "milestones": len(derived),
+        "projects_by_status": _counts(data.projects["status"]),
+        "actions_by_status": _counts(data.actions["status"]),
+        "milestones_by_state": _counts(derived["state"]),
+        "sites_by_health": _counts(pd.Series(list(health.values()), dtype=object)),
+        "overdue_milestones": int((derived["state"] == "overdue").sum()),
+        "slip_days": slip_statistics(derived["slip_days"]),
+        "rule_breaches": int(findings.get("status", pd.Series(dtype=object))
+                             .isin(BREACH_STATUSES).sum()),
+    }
+    site_rows = []
+    for site_id, site_projects in projects.groupby("site_id", sort=True):
+        ids = set(site_projects["project_id"])
+        ms = derived[derived["project_id"].isin(ids)]
+        site_findings = findings[findings["project_id"].isin(ids)]
+        site_rows.append(_site(str(site_id), names.get(str(site_id), ""), health.get(str(site_id),
+                                                                                     ""),
+                               site_projects, ms, site_findings))
+    return {"as_of": as_of.isoformat(), "portfolio": portfolio, "sites": site_rows}
+
+
+def slip_statistics(slip: pd.Series) -> dict[str, Any]:
+    """Count, mean, median, 90th percentile and maximum of slip in days (None when empty).
+
+    >>> slip_statistics(pd.Series([0.0, 10.0, None, 30.0]))["median"]
+    10.0
+    """
+    known = slip.dropna().astype(float)
+    if known.empty:
+        return {"count": 0, "mean": None, "median": None, "p90": None, "max": None}
+    return {"count": len(known), "mean": round(float(known.mean()), 1),
+            "median": float(known.median()), "p90": round(float(np.percentile(known, 90)), 1),
+            "max": float(known.max())}
+
+
+def _site(site_id: str, name: str, health: str, projects: pd.DataFrame, ms: pd.DataFrame,
+          findings: pd.DataFrame) -> dict[str, Any]:
+    overdue = ms[ms["state"] == "overdue"].sort_values("effective_target")
+    upcoming = ms[ms["is_open"] & ms["effective_target"].notna()].sort_values("effective_target")
+    applicable = ms[ms["state"] != "not applicable"]
+    return {
+        "site_id": site_id,
+        "name": name,
+        "health": health,
+        "projects": sorted(projects["project_id"]),
+        "milestones": len(ms),
+        "milestones_by_state": _counts(ms["state"]),
+        "percent_complete": round(100.0 * float((applicable["state"] == "complete").mean()), 1)
+        if len(applicable) else None,
+        "overdue": [{"milestone_id": r["milestone_id"], "name": r["name"],
+                     "target": _iso(r["effective_target"]),
+                     "business_days_late": int(r["business_days_late"])}
+                    for r in overdue.to_dict("records")],
+        "next_milestone": None if upcoming.empty else {
+            "milestone_id": upcoming.iloc[0]["milestone_id"], "name": upcoming.iloc[0]["name"],
+            "target": _iso(upcoming.iloc[0]["effective_target"])},
+        "projected_completion": _iso(ms["projected_finish"].max()),
+        "slip_days": slip_statistics(ms["slip_days"]),
+        "flags": int((ms["flags"] != "").sum()),
+        "rule_findings": [{"clock": r["clock_id"], "status": r["status"], "message": r["message"]}
+                          for r in findings.to_dict("records")],
+    }
+
+
+def _counts(values: pd.Series) -> dict[str, int]:
+    return {str(k or "not stated"): int(v) for k, v in values.value_counts().sort_index().items()}
+
+
+def _iso(value: Any) -> str | None:
+    return None if pd.isna(value) else pd.Timestamp(value).date().isoformat()
