@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from permits.frames import PermitData, as_day, day_number
+from permits.schedule import positions
 from permits.vocab import ActionStatus
 
 # Group-by choices: label -> how to get the group of each milestone row.
@@ -21,21 +22,25 @@ _SITE_GROUPS = {"commodity": "commodities", "stage": "stage", "country": "countr
 
 
 def milestone_facts(derived: pd.DataFrame, data: PermitData, sites: pd.DataFrame) -> pd.DataFrame:
-    """Derived milestones joined with their action's and site's grouping fields."""
-    actions = data.actions.set_index("action_id")
-    facts = derived.assign(
-        agency=derived["action_id"].map(actions["agency"]).fillna(""),
-        action_type=derived["action_id"].map(actions["action_type"]).fillna(""),
-        action_status=derived["action_id"].map(actions["status"]).fillna(""),
-        site_id=derived["project_id"].map(data.projects.set_index("project_id")["site_id"]),
-    )
-    site_fields = sites.set_index("id")
+    """Derived milestones with their grouping fields as categoricals (integer takes, no joins)."""
+    action_row = positions(data.actions["action_id"], derived["action_id"])
+    project_row = positions(data.projects["project_id"], derived["project_id"])
+    site_of_project = positions(sites["id"], data.projects["site_id"])
+    site_row = np.where(project_row >= 0, site_of_project[np.maximum(project_row, 0)], -1) \
+        if len(site_of_project) else np.full(len(derived), -1)
+    facts = derived[["milestone_id", "action_id", "project_id", "state", "slip_days",
+                     "actual_as_of", "effective_target", "baseline_target"]].copy()
+    facts["agency"] = _take(data.actions["agency"], action_row)
+    facts["action_type"] = _take(data.actions["action_type"], action_row)
+    facts["action_status"] = _take(data.actions["status"], action_row)
     for column in _SITE_GROUPS.values():
-        facts[column] = facts["site_id"].map(site_fields[column]).fillna("")
-    done = facts["state"] == "complete"
-    target = facts["baseline_target"].fillna(facts["effective_target"])
-    facts["on_time"] = np.where(done & target.notna() & facts["actual_as_of"].notna(),
-                                (facts["actual_as_of"] <= target).astype(float), np.nan)
+        facts[column] = _take(sites[column], site_row)
+    facts["site_row"] = site_row
+    done = (derived["state"] == "complete").to_numpy()
+    target = derived["baseline_target"].fillna(derived["effective_target"])
+    known = done & target.notna().to_numpy() & derived["actual_as_of"].notna().to_numpy()
+    facts["on_time"] = np.where(known, (derived["actual_as_of"] <= target).to_numpy(float),
+                                np.nan)
     return facts
 
 
@@ -44,24 +49,26 @@ def portfolio_measures(facts: pd.DataFrame, data: PermitData, by: str,
     """One row per group: actions and milestones by status, on-time share, slip, pause time."""
     key = _group_column(by)
     rows = _explode(facts, key)
-    grouped = rows.groupby(key)
+    rows = rows.assign(is_overdue=(rows["state"] == "overdue").to_numpy())
+    grouped = rows.groupby(key, observed=True)
     out = pd.DataFrame({
         "milestones": grouped.size(),
         "completed": grouped["on_time"].count(),
         "on_time_share": grouped["on_time"].mean(),
         "median_slip_days": grouped["slip_days"].median(),
         "p90_slip_days": grouped["slip_days"].quantile(0.9),
-        "overdue": grouped["state"].agg(lambda s: int((s == "overdue").sum())),
+        "overdue": grouped["is_overdue"].sum().astype("int64"),
         "projects": grouped["project_id"].nunique(),
     })
     actions = rows.drop_duplicates(["action_id", key])
-    status_counts = pd.crosstab(actions[key], actions["action_status"].replace("", "not stated"))
+    status = actions["action_status"].astype(str).replace("", "not stated")
+    counts = pd.crosstab(actions[key].astype(str), status).add_prefix("actions ")
     pause = _pause_days(data, as_of)
     actions = actions.assign(pause_days=actions["action_id"].map(pause).fillna(0.0))
-    out["pause_days"] = actions.groupby(key)["pause_days"].sum()
-    out = out.join(status_counts.add_prefix("actions "), how="left").fillna(
-        {c: 0 for c in status_counts.add_prefix("actions ").columns})
-    return out.reset_index().rename(columns={key: by}).sort_values("milestones", ascending=False)
+    out["pause_days"] = actions.groupby(key, observed=True)["pause_days"].sum()
+    out.index = out.index.astype(str)
+    out = out.join(counts, how="left").fillna({c: 0 for c in counts.columns})
+    return out.rename_axis(by).reset_index().sort_values("milestones", ascending=False)
 
 
 def trend(facts: pd.DataFrame, freq: str = "Q") -> pd.DataFrame:
@@ -96,11 +103,35 @@ def _group_column(by: str) -> str:
 
 
 def _explode(facts: pd.DataFrame, key: str) -> pd.DataFrame:
-    """A site with several commodities counts in each of them."""
+    """A site with several commodities counts in each of them (split once per distinct list)."""
     if key != "commodities":
-        return facts.assign(**{key: facts[key].replace("", "not stated")})
-    split = facts.assign(commodities=facts["commodities"].str.split(";")).explode("commodities")
-    return split.assign(commodities=split["commodities"].fillna("").replace("", "not stated"))
+        return facts
+    column = facts["commodities"].astype("category")
+    lists = [str(c).split(";") for c in column.cat.categories]
+    labels = pd.Index(list(dict.fromkeys(x.strip() or "not stated" for lst in lists for x in lst)),
+                      dtype=object)
+    width = max((len(lst) for lst in lists), default=1)
+    table = np.zeros((max(len(lists), 1), width), dtype="int64")
+    for i, lst in enumerate(lists):
+        table[i, :len(lst)] = [labels.get_loc(x.strip() or "not stated") for x in lst]
+    codes = column.cat.codes.to_numpy()
+    counts = np.array([len(lst) for lst in lists], dtype="int64")[codes]
+    rows = np.repeat(np.arange(len(facts)), counts)
+    within = np.arange(len(rows)) - np.repeat(np.cumsum(counts) - counts, counts)
+    out = facts.iloc[rows].reset_index(drop=True)
+    out["commodities"] = pd.Categorical.from_codes(table[codes[rows], within], labels)
+    return out
+
+
+def _take(values: pd.Series, rows: np.ndarray) -> pd.Categorical:
+    """``values`` at row positions (-1 = none → "not stated"), as a categorical."""
+    codes, uniques = pd.factorize(values.astype(str).replace("", "not stated"))
+    labels = [*map(str, uniques), "not stated"]
+    picked = np.where(rows >= 0, codes[np.maximum(rows, 0)], len(labels) - 1) if len(codes) \
+        else np.full(len(rows), len(labels) - 1)
+    labels_index = pd.Index(list(dict.fromkeys(labels)), dtype=object)
+    remap = np.array([labels_index.get_loc(label) for label in labels], dtype="int64")
+    return pd.Categorical.from_codes(remap[picked], labels_index)
 
 
 def _pause_days(data: PermitData, as_of: date) -> pd.Series:

@@ -93,7 +93,8 @@ def _site(site_id: str, name: str, health: str, projects: pd.DataFrame, ms: pd.D
 
 
 def _counts(values: pd.Series) -> dict[str, int]:
-    return {str(k or "not stated"): int(v) for k, v in values.value_counts().sort_index().items()}
+    counts = values.astype(str).value_counts().sort_index()
+    return {str(k or "not stated"): int(v) for k, v in counts.items() if v}
 
 
 def _iso(value: Any) -> str | None:
