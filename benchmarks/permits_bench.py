@@ -18,10 +18,10 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import Engine
 from bench_permits_data import synthetic_record
 from bench_permits_naive import naive_derive
 from bench_support import Row, format_table, goal_row, median, repeat, secs, timed
+from sqlalchemy import Engine
 
 from permits.dashboard import read_dashboard
 from permits.dashboard_columns import FIELDS
@@ -30,8 +30,8 @@ from permits.portfolio import GROUPINGS, milestone_facts, portfolio_measures, st
 from permits.schedule import derive_milestones
 from permits.site_links import link_projects
 from permits.summary import project_summary
-from store.permits_repo import import_permit_data
 from store.db import get_engine, migrate
+from store.permits_repo import import_permit_data
 
 AS_OF = date(2026, 11, 25)
 N_PROJECTS = int(os.environ.get("PERMITMAP_BENCH_PROJECTS", "10000"))

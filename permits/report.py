@@ -66,7 +66,8 @@ def slip_statistics(slip: pd.Series) -> dict[str, Any]:
 def _site(site_id: str, name: str, health: str, projects: pd.DataFrame, ms: pd.DataFrame,
           findings: pd.DataFrame) -> dict[str, Any]:
     overdue = ms[ms["state"] == "overdue"].sort_values("effective_target")
-    upcoming = ms[ms["is_open"] & ms["effective_target"].notna()].sort_values("effective_target")
+    upcoming = ms[ms["is_open"] & ~ms["paused"] & ms["effective_target"].notna()]
+    upcoming = upcoming.sort_values("effective_target")
     applicable = ms[ms["state"] != "not applicable"]
     return {
         "site_id": site_id,

@@ -74,7 +74,7 @@ def _group_figures(derived: pd.DataFrame, key: str) -> pd.DataFrame:
         "flags": np.bincount(codes, weights=(derived["flags"] != "").to_numpy(),
                              minlength=n).astype("int64"),
     })
-    nxt = derived[derived["is_open"] & derived["effective_target"].notna()]
+    nxt = derived[derived["is_open"] & ~derived["paused"] & derived["effective_target"].notna()]
     nxt = nxt.sort_values("effective_target", kind="stable").drop_duplicates(key)
     at = pd.Index(nxt[key]).get_indexer(figures[key])
     found = at >= 0

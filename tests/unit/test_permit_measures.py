@@ -79,7 +79,7 @@ def test_framework_clock_checks_a_financing_milestone(sample: PermitData) -> Non
 
 def test_a_broken_rule_set_names_the_file(tmp_path: Path) -> None:
     (tmp_path / "bad.toml").write_text("id = \n", encoding="utf-8")
-    with pytest.raises(RuleSetError, match="bad.toml"):
+    with pytest.raises(RuleSetError, match=r"bad\.toml"):
         load_ruleset(tmp_path / "bad.toml")
 
 
