@@ -45,6 +45,7 @@ test: assets test-deps lint
 
 bench: assets install-dev
 	$(PY) benchmarks/map_bench.py
+	$(PY) benchmarks/permits_bench.py
 
 clean:
 	rm -rf $(VENV) static/vendor var

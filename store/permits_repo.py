@@ -20,7 +20,9 @@ from sqlalchemy.orm import Session
 from domain.errors import NotFoundError
 from permits.editing import EditPlan
 from permits.frames import PermitData
-from permits.schema import ACTION_COLUMNS, MILESTONE_COLUMNS, PROJECT_COLUMNS, Kind
+from permits.schedule import positions
+from permits.schema import ACTION_COLUMNS, MILESTONE_COLUMNS, PROJECT_COLUMNS, Kind, conform
+from store.bulk import bulk_insert, bulk_upsert
 from store.db import bump_revision
 from store.errors import EditConflict
 from store.models import DatasetImport
@@ -30,7 +32,6 @@ from store.permit_tables import (
     permit_milestones,
     permit_projects,
 )
-from store.records import frame_rows, upsert_rows
 
 _SCHEMAS: dict[str, tuple[Table, str, dict[str, Kind]]] = {
     "project": (permit_projects, "project_id", PROJECT_COLUMNS),
@@ -73,19 +74,16 @@ def upsert_record(session: Session, data: PermitData, *, keep_edited: bool) -> N
     """Write all three frames by id (``keep_edited``: leave records an editor changed alone)."""
     for entity, frame in (("project", data.projects), ("action", data.actions),
                           ("milestone", data.milestones)):
-        table, key, columns = _SCHEMAS[entity]
-        rows = _sql_rows(frame, columns)
-        for row in rows:
-            row["version"] = max(1, int(row.get("version") or 0))
-        if rows:
-            where = table.c.version == 1 if keep_edited else None
-            upsert_rows(session, table, rows, (key,), where=where)
+        table, key, _ = _SCHEMAS[entity]
+        rows = frame.assign(version=frame["version"].clip(lower=1))
+        bulk_upsert(session, table, rows, key,
+                    only_where=f"{table.name}.version = 1" if keep_edited else "")
 
 
 def record_changes(session: Session, rows: list[dict[str, Any]]) -> None:
     """Append rows to the history (never updated or deleted)."""
     if rows:
-        session.execute(permit_changes.insert(), rows)
+        bulk_insert(session, permit_changes, pd.DataFrame(rows))
 
 
 def import_permit_data(
@@ -106,12 +104,10 @@ def import_permit_data(
                          "project_id": project_of[i], "field": f, "before": b, "after": a,
                          "reason": f"import of {file_name}", "kind": "import", "source": ""}
                         for i, f, b, a in diffs]
-            rows = _sql_rows(new.assign(recorded_at=now, updated_at=now, version=1), columns)
-            rows += _sql_rows(changed.assign(updated_at=now), columns)
-            for row in rows[len(new):]:
-                row["version"] = int(stored.loc[row[key], "version"]) + 1
-            if rows:
-                upsert_rows(session, table, rows, (key,))
+            bulk_upsert(session, table, new.assign(recorded_at=now, updated_at=now, version=1),
+                        key)
+            versions = stored.loc[changed[key], "version"].to_numpy("int64") + 1
+            bulk_upsert(session, table, changed.assign(updated_at=now, version=versions), key)
             inserted[entity], updated[entity] = len(new), len(changed)
             unchanged[entity] = len(frame) - len(new) - len(changed)
         record_changes(session, history)
@@ -190,33 +186,40 @@ def _conflict_message(session: Session, entity: str, record_id: str) -> str:
 
 
 def _stored(session: Session, table: Table, key: str, ids: list[str]) -> pd.DataFrame:
-    frames = []
-    for start in range(0, len(ids), 20_000):
-        chunk = ids[start:start + 20_000]
-        stmt = select(table).where(table.c[key].in_(chunk))
-        frames.append(pd.read_sql(stmt, session.connection()))
-    frame = pd.concat(frames) if frames else pd.DataFrame(columns=[c.name for c in table.c])
+    """The stored rows with these ids (a whole-table read beats huge IN lists)."""
+    if len(ids) > 20_000:
+        frame = pd.read_sql(select(table), session.connection())
+        frame = frame[positions(pd.Series(ids, dtype=object), frame[key]) >= 0]
+    else:
+        frames = [pd.read_sql(select(table).where(table.c[key].in_(ids[s:s + 2000])),
+                              session.connection()) for s in range(0, len(ids), 2000)]
+        frame = pd.concat(frames) if frames else pd.DataFrame(columns=[c.name for c in table.c])
     return frame.set_index(key, drop=False)
 
 
 def _diff(frame: pd.DataFrame, stored: pd.DataFrame, key: str, columns: dict[str, Kind]
           ) -> tuple[pd.DataFrame, pd.DataFrame, list[tuple[str, str, str, str]]]:
     """New rows, changed rows and (id, field, before, after) of every changed field."""
-    is_new = ~frame[key].isin(stored.index)
+    at = positions(stored[key], frame[key]) if len(stored) else np.full(len(frame), -1)
+    is_new = at < 0
     old = frame[~is_new]
     if old.empty:
         return frame[is_new], old, []
-    before = stored.loc[old[key]]
+    before = conform(stored.iloc[at[~is_new]].reset_index(drop=True), columns)
+    incoming = old.reset_index(drop=True)
     diffs: list[tuple[str, str, str, str]] = []
     changed = np.zeros(len(old), dtype=bool)
     for name, kind in columns.items():
         if name == key:
             continue
-        a, b = _texts(before[name], kind), _texts(old[name], kind)
-        differ = a != b
+        a, b = before[name], incoming[name]
+        differ = ~((a == b).fillna(False).to_numpy(bool) | (a.isna() & b.isna()).to_numpy())
+        if not differ.any():
+            continue
         changed |= differ
-        diffs += list(zip(old[key].to_numpy()[differ], [name] * int(differ.sum()),
-                          a[differ], b[differ], strict=True))
+        # Text only for what changed: formatting every value costs more than comparing.
+        diffs += list(zip(incoming[key].to_numpy()[differ], [name] * int(differ.sum()),
+                          _texts(a[differ], kind), _texts(b[differ], kind), strict=True))
     return frame[is_new], old[changed], diffs
 
 
@@ -231,15 +234,6 @@ def _texts(values: pd.Series, kind: Kind) -> np.ndarray:
         numbers = pd.to_numeric(values, errors="coerce")
         return numbers.map(lambda v: "" if pd.isna(v) else f"{v:g}").to_numpy(dtype=object)
     return values.fillna("").astype(str).to_numpy(dtype=object)
-
-
-def _sql_rows(frame: pd.DataFrame, columns: dict[str, Kind]) -> list[dict[str, Any]]:
-    cols = [*columns, *[c for c in ("recorded_at", "updated_at", "version") if c in frame]]
-    out = frame[cols].copy()
-    for name, kind in columns.items():
-        if kind == "date":
-            out[name] = [v.date() if pd.notna(v) else None for v in out[name]]
-    return frame_rows(out, cols)
 
 
 def _sql_value(text: str, kind: Kind) -> Any:
