@@ -15,9 +15,9 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from commands.permits_cli import add_commands as add_permit_commands
 from domain.errors import PermitmapError
 from domain.settings import load_settings
-from commands.permits_cli import add_commands as add_permit_commands
 from layers.deposit_tables import read_deposit_table
 from store.db import schema_revision
 from store.records import dataset_counts, import_deposits, remove_dataset, store_counts

@@ -126,9 +126,10 @@ def test_edits_that_break_the_rules_are_refused(proposed: dict[str, object], tod
 
 def test_changes_inside_the_lockout_go_through_as_extension_requests() -> None:
     proposed = {"current_target": pd.Timestamp("2027-02-01")}
-    approved = plan_milestone_edit(CURRENT, proposed, reason="Court order", today=date(2026, 11, 25),
+    today = date(2026, 11, 25)
+    approved = plan_milestone_edit(CURRENT, proposed, reason="Court order", today=today,
                                    lockout_days=30, extension=ExtensionOutcome.APPROVED)
-    rejected = plan_milestone_edit(CURRENT, proposed, reason="Court order", today=date(2026, 11, 25),
+    rejected = plan_milestone_edit(CURRENT, proposed, reason="Court order", today=today,
                                    lockout_days=30, extension=ExtensionOutcome.REJECTED)
     assert (approved.applied, approved.kind.value) == (True, "extension approved")
     assert (rejected.applied, rejected.kind.value) == (False, "extension rejected")
