@@ -78,6 +78,8 @@ def _pause_overruns(data: PermitData, as_of: date) -> pd.DataFrame:
 
 def _stale(data: PermitData, derived: pd.DataFrame, as_of: date, stale_days: int) -> pd.DataFrame:
     """Actions with open milestones whose record has not changed for ``stale_days``."""
+    if derived.empty:
+        return pd.DataFrame(columns=list(ALERT_COLUMNS))
     open_actions = set(derived.loc[derived["is_open"], "action_id"])
     actions = data.actions[data.actions["action_id"].isin(open_actions)]
     touched = np.fmax(day_number(actions["updated_at"]), day_number(actions["recorded_at"]))

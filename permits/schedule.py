@@ -165,8 +165,8 @@ def _predecessors(ms: pd.DataFrame) -> np.ndarray:
     order = np.lexsort((ms["sequence"].to_numpy(), action_codes))
     same_action = action_codes[order]
     previous = np.full(len(ms), -1, dtype="int64")
-    follows = np.r_[False, same_action[1:] == same_action[:-1]]
-    previous[order[follows]] = order[np.r_[follows[1:], False]]
+    follows = np.r_[False, same_action[1:] == same_action[:-1]][:len(ms)]
+    previous[order[follows]] = order[np.r_[follows[1:], False][:len(ms)]]
     has_explicit = ms["depends_on"].to_numpy() != ""
     return np.where(has_explicit, explicit, previous)
 
@@ -263,6 +263,8 @@ def _critical_path(
     if not known.any():
         return on_path
     codes = pd.factorize(project)[0]
+    if not len(codes):
+        return on_path
     latest = np.full(codes.max() + 1, -np.inf)
     np.maximum.at(latest, codes[known], finish[known])
     on_path[known & (finish == latest[codes])] = True  # ties: every latest finish is an end

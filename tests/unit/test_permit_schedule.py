@@ -174,3 +174,11 @@ def test_critical_path_follows_the_binding_dependency() -> None:
     summary = action_summary(derived.reset_index(), data)
     assert summary.loc[0, "percent_complete"] == 25.0
     assert summary.loc[0, "next_milestone"] == "m1"  # the draft, named by its position
+
+
+def test_an_empty_record_derives_to_empty_figures() -> None:
+    data = PermitData.from_frames(pd.DataFrame([{"project_id": "p", "site_id": "s"}]),
+                                  pd.DataFrame(), pd.DataFrame())
+    derived = derive_milestones(data, AS_OF)
+    assert derived.empty and "projected_finish" in derived.columns
+    assert project_summary(derived, data)["health"].tolist() == ["no permitting record"]
