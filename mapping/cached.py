@@ -11,7 +11,7 @@ import streamlit as st
 from domain.settings import load_settings
 from layers.site_query import SiteFilter, filter_sites
 from mapping.filters_ui import deposit_filter, deposit_params
-from mapping.site_map import MapOptions, build_map
+from mapping.site_map import MapOptions, build_map, with_health
 from mapping.store_access import data_version, deposit_index, engine
 from store.records import load_sites
 
@@ -26,20 +26,28 @@ def _sites(database: str, revision: int) -> pd.DataFrame:
     return load_sites(engine())
 
 
-def cached_map(site_filter: SiteFilter, colour_by: str, show_deposits: bool) -> folium.Map:
+def cached_map(site_filter: SiteFilter, colour_by: str, show_deposits: bool,
+               health: tuple[tuple[str, str], ...] = ()) -> folium.Map:
     """The map for one filter state; rebuilt only when the filter or the data change.
+
+    ``health`` ((site id, schedule health) pairs, for colouring by health) is part of the
+    cache key: a map coloured on another as-of date is another map.
 
     A copy every time: rendering a folium map adds children to it (each layer's ``addTo``
     under its current name) and st_folium then renames the elements, so the cached map
     itself, rendered a second time, would call variables that no longer exist.
     """
-    return copy.deepcopy(_map(site_filter, colour_by, show_deposits, *data_version()))
+    if colour_by != "health":
+        health = ()  # the other colourings do not depend on it
+    return copy.deepcopy(_map(site_filter, colour_by, show_deposits, health, *data_version()))
 
 
 @st.cache_resource(show_spinner="Drawing the map…", max_entries=64)
-def _map(site_filter: SiteFilter, colour_by: str, show_deposits: bool, database: str,
-         revision: int) -> folium.Map:
+def _map(site_filter: SiteFilter, colour_by: str, show_deposits: bool,
+         health: tuple[tuple[str, str], ...], database: str, revision: int) -> folium.Map:
     sites = filter_sites(_sites(database, revision), site_filter)
+    if colour_by == "health":
+        sites = with_health(sites, dict(health))
     options = MapOptions(colour_by=colour_by, deposit_params=deposit_params(site_filter),
                          show_deposits=show_deposits,
                          online_basemaps=load_settings().online_basemaps)

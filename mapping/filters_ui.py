@@ -13,6 +13,8 @@ from layers.point_index import PointFilter
 from layers.site_query import SiteFilter, all_stages, facet_counts, filter_sites
 from mapping import state_keys as keys
 
+COLOUR_CHOICES = {"status": "development status", "stage": "supply-chain stage",
+                  "health": "schedule health"}
 _LIST_KEYS = (keys.COMMODITIES, keys.STAGES, keys.STATUSES, keys.COUNTRIES)
 _DEFAULTS: dict[str, object] = {
     keys.SEARCH: "", keys.JOINTLY_SELECTED: False, keys.COLOUR_BY: "status",
@@ -42,8 +44,10 @@ def sidebar_filters(sites: pd.DataFrame) -> tuple[SiteFilter, str, bool]:
     joint_pool = _without(sites, current, jointly_selected_only=False)
     joint = int(joint_pool["jointly_selected"].fillna(False).astype(bool).sum())
     sb.checkbox(f"Jointly selected under the framework only ({joint})", key=keys.JOINTLY_SELECTED)
-    sb.radio("Colour sites by", ["status", "stage"], key=keys.COLOUR_BY, horizontal=True,
-             format_func={"status": "development status", "stage": "supply-chain stage"}.get)
+    sb.radio("Colour sites by", list(COLOUR_CHOICES), key=keys.COLOUR_BY, horizontal=True,
+             format_func=COLOUR_CHOICES.__getitem__,
+             help="Schedule health: the worst of the site's permitting projects on the "
+                  "“View as of” date.")
     sb.toggle("Show deposits (commodity, status and country filters apply)",
               key=keys.SHOW_DEPOSITS)
     sb.button("Clear filters", on_click=_clear, width="stretch")
@@ -113,7 +117,7 @@ def _load_url_state(sites: pd.DataFrame) -> None:
             state[key] = params.get(name, str(default).lower()) in {"true", "1", "yes"}
         else:
             state[key] = params.get(name, default)
-    if state[keys.COLOUR_BY] not in ("status", "stage"):
+    if state[keys.COLOUR_BY] not in COLOUR_CHOICES:
         state[keys.COLOUR_BY] = "status"
     state[keys.URL_LOADED] = True
 
@@ -125,7 +129,7 @@ def _save_url_state() -> None:
         value = state.get(key, default)
         if value != default:
             wanted[keys.URL_PARAMS[key]] = _url_values(value)
-    for kind in keys.SELECTION_KINDS:  # the selection, kept by details_ui
+    for kind in (*keys.SELECTION_KINDS, keys.AS_OF_PARAM):  # kept by details_ui, as_of_ui
         if st.query_params.get(kind):
             wanted[kind] = [st.query_params[kind]]
     if {k: st.query_params.get_all(k) for k in st.query_params} != wanted:

@@ -1,4 +1,4 @@
-"""Page router: the map first, then the data page."""
+"""Page router: the map first, then the permitting pages and the data page."""
 
 import streamlit as st
 
@@ -10,6 +10,9 @@ st.set_page_config(page_title="permitmap", layout="wide")
 
 pages = [
     st.Page("pages/map_page.py", title="Map", default=True, url_path="map"),
+    st.Page("pages/timeline_page.py", title="Site timeline", url_path="timeline"),
+    st.Page("pages/portfolio_page.py", title="Portfolio", url_path="portfolio"),
+    st.Page("pages/alerts_page.py", title="Alerts", url_path="alerts"),
     st.Page("pages/data_page.py", title="Data and sources", url_path="data"),
 ]
 with show_user_errors():

@@ -4,6 +4,8 @@ safe); approximate locations get a dashed outline as a second cue."""
 from __future__ import annotations
 
 from domain.vocab import DevStatus, Stage
+from permits.summary import HEALTH_ORDER
+from permits.vocab import ScheduleHealth
 
 STATUS_COLOURS: dict[str, str] = {
     DevStatus.PRODUCER: "#009E73",
@@ -33,13 +35,29 @@ STAGE_COLOURS: dict[str, str] = {
     Stage.SEABED_RESEARCH: "#999933",
 }
 
+_HEALTH = {
+    ScheduleHealth.OVERDUE: "#D55E00",
+    ScheduleHealth.PAUSED: "#CC79A7",
+    ScheduleHealth.DUE_SOON: "#F0E442",
+    ScheduleHealth.UNSCHEDULED: "#56B4E9",
+    ScheduleHealth.ON_TRACK: "#0072B2",
+    ScheduleHealth.COMPLETE: "#009E73",
+    ScheduleHealth.NO_SCHEDULE: "#D9D9D9",
+}
+# worst first, as the site's health is the worst of its projects'; a value added to the
+# vocabulary later shows in the fallback grey until it gets a colour here
+HEALTH_COLOURS: dict[str, str] = {h: _HEALTH.get(h, "#D9D9D9") for h in HEALTH_ORDER}
+
 COLOUR_SCHEMES: dict[str, tuple[str, dict[str, str]]] = {
     "status": ("status", STATUS_COLOURS),
     "stage": ("stage", STAGE_COLOURS),
+    "health": ("health", HEALTH_COLOURS),
 }
+LEGEND_TITLES = {"status": "Sites by status", "stage": "Sites by stage",
+                 "health": "Sites by schedule health"}
 FALLBACK_COLOUR = "#D9D9D9"
 
 
 def colour_for(scheme: str, value: str) -> str:
-    """The colour of one value under a scheme ("status" or "stage")."""
+    """The colour of one value under a scheme ("status", "stage" or "health")."""
     return COLOUR_SCHEMES[scheme][1].get(value, FALLBACK_COLOUR)

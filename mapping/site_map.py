@@ -22,7 +22,8 @@ from mapping.offline import (
     OfflineMeasureControl,
     OfflineMousePosition,
 )
-from mapping.palette import COLOUR_SCHEMES, STATUS_COLOURS, colour_for
+from mapping.palette import COLOUR_SCHEMES, LEGEND_TITLES, STATUS_COLOURS, colour_for
+from permits.vocab import ScheduleHealth
 
 SITES_LAYER = "Project sites"
 DEPOSITS_LAYER = "Deposits"
@@ -54,7 +55,10 @@ class MapOptions:
 
 
 def build_map(sites: pd.DataFrame, options: MapOptions) -> folium.Map:
-    """The map for these (already filtered) sites; zoomed to their extent."""
+    """The map for these (already filtered) sites; zoomed to their extent.
+
+    Colouring by ``"health"`` needs a ``health`` column (see ``with_health``).
+    """
     m = OfflineMap(location=[30, 0], zoom_start=2, tiles=None, min_zoom=1,
                    control_scale=True, prefer_canvas=False, world_copy_jump=True)
     basemap = folium.FeatureGroup(name=BASEMAP_LAYER, overlay=False, control=True)
@@ -76,7 +80,7 @@ def build_map(sites: pd.DataFrame, options: MapOptions) -> folium.Map:
     entries = {label: colour for label, colour in colours.items() if label in shown}
     add_to(
         m,
-        Legend(f"Sites by {column}", entries, options.show_deposits),
+        Legend(LEGEND_TITLES[options.colour_by], entries, options.show_deposits),
         folium.LayerControl(collapsed=True, position="topright"),
         OfflineFullscreen(position="topleft"),
         OfflineMeasureControl(position="topleft", primary_length_unit="kilometers",
@@ -92,6 +96,11 @@ def build_map(sites: pd.DataFrame, options: MapOptions) -> folium.Map:
     return m
 
 
+def with_health(sites: pd.DataFrame, health: dict[str, str]) -> pd.DataFrame:
+    """The sites with their schedule health; those without a permitting record say so."""
+    return sites.assign(health=sites["id"].map(health).fillna(ScheduleHealth.NO_SCHEDULE.value))
+
+
 def site_features(sites: pd.DataFrame, colour_by: str) -> dict[str, Any]:
     """Located sites as GeoJSON; every text property is HTML-escaped before it leaves Python."""
     column = COLOUR_SCHEMES[colour_by][0]
@@ -105,6 +114,7 @@ def site_features(sites: pd.DataFrame, colour_by: str) -> dict[str, Any]:
             f"<br>{html.escape(commodities or 'no commodity recorded')} · "
             f"{html.escape(row['stage'])} · {html.escape(row['status'])}"
             + ("<br><i>location approximate</i>" if approximate else "")
+            + (f"<br>permitting: {html.escape(str(row['health']))}" if "health" in row else "")
         )
         features.append({
             "type": "Feature",

@@ -26,3 +26,31 @@ URL_PARAMS = {
     COLOUR_BY: "colour",
     SHOW_DEPOSITS: "deposits",
 }
+
+# the shared "View as of" date (kept across pages) and its sidebar widget
+AS_OF = "as_of_date"
+AS_OF_INPUT = "as_of_input"
+AS_OF_PARAM = "as_of"  # query-parameter name, YYYY-MM-DD
+# the site timeline page
+TIMELINE_SITE = "timeline_site"
+TIMELINE_URL_SITE = "timeline_url_site"  # the ?site= value last taken from the URL
+SITE_PARAM = "site"
+# the milestone edit form
+EDIT_MILESTONE = "edit_milestone"
+EDIT_VERSIONS = "edit_versions"  # milestone id -> version read when its form was first drawn
+EDIT_NOTICE = "edit_notice"  # message shown after the rerun that follows a save
+EDIT_ROUNDS = "edit_rounds"  # milestone id -> saves so far: a new round gets fresh widgets
+EDITOR_NAME = "editor_name"  # remembered across pages and forms
+EDIT_FIELDS = ("current_target", "alternative_completion", "baseline_target",
+               "actual_completion", "complete", "not_applicable", "reason_choice",
+               "reason_text", "extension", "who")
+
+
+def edit_key(milestone_id: str, field: str, round_: int) -> str:
+    """The widget key of one field of one milestone's edit form in one round (a saved change
+    starts the next round, so the browser drops what was typed and shows the stored values)."""
+    return f"edit_{field}_{milestone_id}_{round_}"
+
+
+# the portfolio page
+PORTFOLIO_GROUP = "portfolio_group"

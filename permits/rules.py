@@ -6,6 +6,7 @@ A clock says: for actions of these types, from the earliest (or latest) of these
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date
@@ -17,6 +18,7 @@ import pandas as pd
 
 from domain.errors import InputError
 from permits.frames import PermitData
+from permits.schedule import positions
 
 FINDING_COLUMNS = ("ruleset", "clock_id", "label", "project_id", "action_id", "milestone_id",
                    "milestone", "start", "due", "compared", "compared_kind", "over_by_days",
@@ -49,8 +51,7 @@ class Clock:
         >>> Clock("x", "x", ("decision",), years=2).due(date(2025, 3, 1))
         datetime.date(2027, 3, 1)
         """
-        offset = pd.DateOffset(years=self.years, months=self.months, days=self.days)
-        return (pd.Timestamp(start) + offset).date()
+        return _due(self.years, self.months, self.days, start)
 
     @property
     def duration_text(self) -> str:
@@ -97,16 +98,29 @@ def check_rules(data: PermitData, derived: pd.DataFrame, ruleset: RuleSet,
                 as_of: date) -> pd.DataFrame:
     """Every clock of ``ruleset`` applied to every matching action (or project, for fixed dates)."""
     rows: list[dict[str, Any]] = []
-    types = dict(zip(data.actions["action_id"], data.actions["action_type"], strict=True))
-    derived = derived.assign(action_type=derived["action_id"].map(types).fillna(""))
+    columns = ["project_id", "action_id", "milestone_id", "name", "sequence", "event",
+               "actual_as_of", "effective_target"]
+    at = positions(data.actions["action_id"], derived["action_id"])
+    types = data.actions["action_type"].to_numpy(object)
+    derived = derived[columns].assign(
+        action_type=np.where(at >= 0, types[np.maximum(at, 0)] if len(types) else "", ""),
+        event=derived["event"].astype(str))
     for clock in ruleset.clocks:
         scope = derived[_type_matches(derived["action_type"], clock.action_types)]
-        group_key = "project_id" if clock.start_date or not clock.action_types else "action_id"
-        for _, group in scope.groupby(group_key, sort=True):
-            finding = _check_group(clock, group, as_of)
-            if finding:
-                rows.append({"ruleset": ruleset.id, **finding})
+        key = "project_id" if clock.start_date or not clock.action_types else "action_id"
+        ends = _end_milestones(clock, scope, key)
+        starts = _starts(clock, scope, key)
+        ends = ends[[*dict.fromkeys([key, *columns])]]
+        for end in ends.to_dict("records"):  # one per action: formatting, not arithmetic
+            start = clock.start_date or starts.get(end[key])
+            rows.append({"ruleset": ruleset.id, **_finding(clock, end, start, as_of)})
     return pd.DataFrame(rows, columns=list(FINDING_COLUMNS))
+
+
+@functools.lru_cache(maxsize=8192)
+def _due(years: int, months: int, days: int, start: date) -> date:
+    """Calendar arithmetic, remembered: many actions share a start date."""
+    return (pd.Timestamp(start) + pd.DateOffset(years=years, months=months, days=days)).date()
 
 
 def _clock(raw: dict[str, Any]) -> Clock:
@@ -125,18 +139,16 @@ def _clock(raw: dict[str, Any]) -> Clock:
 def _type_matches(action_types: pd.Series, keywords: tuple[str, ...]) -> np.ndarray:
     if not keywords:
         return np.ones(len(action_types), dtype=bool)
-    lower = action_types.str.lower()
+    lower = pd.Series(action_types, dtype="category").str.lower()
     hit = np.zeros(len(action_types), dtype=bool)
     for word in keywords:
         hit |= lower.str.contains(word.lower(), regex=False).to_numpy()
     return hit
 
 
-def _check_group(clock: Clock, group: pd.DataFrame, as_of: date) -> dict[str, Any] | None:
-    end = _end_milestone(clock, group)
-    if end is None:
-        return None
-    start = clock.start_date or _start(clock, group)
+def _finding(clock: Clock, end: dict[Any, Any], start: date | None, as_of: date
+             ) -> dict[str, Any]:
+    """One clock applied to one action (or project): due date, comparison, sentence."""
     base = {"clock_id": clock.id, "label": clock.label, "project_id": end["project_id"],
             "action_id": end["action_id"], "milestone_id": end["milestone_id"],
             "milestone": end["name"]}
@@ -179,21 +191,24 @@ def _message(clock: Clock, name: str, due: date, start: date, compared: date, ki
     return f"{head}; {kind} {compared.isoformat()} is within it ({days} days to spare)."
 
 
-def _start(clock: Clock, group: pd.DataFrame) -> date | None:
-    starts = group[group["event"].isin(clock.start_events)]
-    when = starts["actual_as_of"].fillna(starts["effective_target"]).dropna()
-    if when.empty:
-        return None
-    pick = when.min() if clock.start_rule == "earliest" else when.max()
-    return pd.Timestamp(pick).date()
+def _starts(clock: Clock, scope: pd.DataFrame, key: str) -> dict[str, date]:
+    """Each group's start: the earliest (or latest) date among its start events."""
+    starts = scope[scope["event"].isin(clock.start_events)]
+    when = starts["actual_as_of"].fillna(starts["effective_target"])
+    frame = pd.DataFrame({"key": starts[key].to_numpy(), "when": when.to_numpy()}).dropna()
+    grouped = frame.groupby("key")["when"]
+    picked = grouped.min() if clock.start_rule == "earliest" else grouped.max()
+    return {str(k): pd.Timestamp(v).date() for k, v in picked.items()}
 
 
-def _end_milestone(clock: Clock, group: pd.DataFrame) -> pd.Series | None:
-    for event in clock.end_events:
-        ends = group[group["event"] == event]
-        if clock.end_name_contains:
-            ends = ends[ends["name"].str.lower().str.contains(clock.end_name_contains,
-                                                              regex=False)]
-        if not ends.empty:
-            return ends.sort_values("sequence").iloc[-1]
-    return None
+def _end_milestones(clock: Clock, scope: pd.DataFrame, key: str) -> pd.DataFrame:
+    """Each group's end milestone: the first end event found (in the clock's order of
+    preference), the last of them by sequence."""
+    ends = scope[scope["event"].isin(clock.end_events)]
+    if clock.end_name_contains:
+        ends = ends[ends["name"].str.lower().str.contains(clock.end_name_contains, regex=False)]
+    rank = {event: i for i, event in enumerate(clock.end_events)}
+    ends = ends.assign(_rank=ends["event"].map(rank))
+    ends = ends.sort_values([key, "_rank", "sequence"], ascending=[True, True, False],
+                            kind="stable")
+    return ends.drop_duplicates(key)

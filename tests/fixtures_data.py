@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import shutil
 from pathlib import Path
 
 from permits.schema import ACTION_COLUMNS, MILESTONE_COLUMNS, PROJECT_COLUMNS
@@ -10,6 +11,7 @@ from store.permit_seed import CHANGE_FILE_COLUMNS
 from store.records import DEPOSIT_COLUMNS, SITE_COLUMNS
 
 XSS_NAME = "<img src=x onerror=alert(1)>"
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def site_row(ident: str, name: str, **values: object) -> dict[str, object]:
@@ -132,6 +134,7 @@ def write_data_dir(folder: Path, sites: list[dict[str, object]] | None = None,
         _write(folder / "permits" / "actions.csv", list(ACTION_COLUMNS), SAMPLE_ACTIONS)
         _write(folder / "permits" / "milestones.csv", list(MILESTONE_COLUMNS), SAMPLE_MILESTONES)
         _write(folder / "permits" / "changes.csv", list(CHANGE_FILE_COLUMNS), SAMPLE_CHANGES)
+    shutil.copytree(REPO_ROOT / "data" / "rulesets", folder / "rulesets", dirs_exist_ok=True)
     return folder
 
 

@@ -5,6 +5,7 @@ from streamlit_folium import st_folium
 
 from layers.site_query import filter_sites, located
 from mapping import state_keys as keys
+from mapping.as_of_ui import as_of_sidebar
 from mapping.cached import cached_map, cached_sites, deposit_total
 from mapping.details_ui import (
     remember_selection,
@@ -13,11 +14,15 @@ from mapping.details_ui import (
     site_picker,
 )
 from mapping.filters_ui import sidebar_filters
+from mapping.permit_cache import health_for
 from mapping.store_access import engine
+from mapping.timeline_ui import timeline_link
 
 st.title("Critical-mineral sites and deposits", anchor=False)
 sites = cached_sites()
+as_of = as_of_sidebar()
 site_filter, colour_by, show_deposits = sidebar_filters(sites)
+health = health_for(as_of) if colour_by == "health" else ()
 shown = filter_sites(sites, site_filter)
 
 on_map = len(located(shown))
@@ -33,7 +38,7 @@ if shown.empty:
 
 map_column, detail_column = st.columns([3, 1.25], gap="medium")
 with map_column:
-    folium_map = cached_map(site_filter, colour_by, show_deposits)
+    folium_map = cached_map(site_filter, colour_by, show_deposits, health)
     output = st_folium(folium_map, key=keys.MAP, height=640, use_container_width=True,
                        returned_objects=["last_active_drawing"])
 with detail_column:
@@ -41,3 +46,5 @@ with detail_column:
     hidden = set(sites["id"]) - set(shown["id"])
     selection = remember_selection(selection_from_map(output), hidden)
     show_details(engine(), selection)
+    if selection is not None and selection[0] == "site":
+        timeline_link(selection[1], dict(health or health_for(as_of)))

@@ -1,0 +1,226 @@
+"""The Gantt chart of one project's milestones (Altair, drawn by Streamlit's bundled Vega).
+
+One row per milestone under a bold row per action. Each milestone has up to three bars on its
+row: baseline, current (effective) target and actual, each running from its predecessor's
+date of the same kind to its own; with no predecessor (or an earlier date missing) a diamond
+marks the date. Dependencies are thin connectors, the critical path has a dark outline,
+pauses are shaded over their span, and a dashed rule marks the as-of date.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+
+import altair as alt
+import pandas as pd
+
+KINDS = {  # bar kind -> the derived column holding its date
+    "baseline": "baseline_target",
+    "current target": "effective_target",
+    "actual": "actual_as_of",
+}
+PAUSED = "paused"
+COLOURS = {"baseline": "#A9A9A9", "current target": "#0072B2", "actual": "#009E73",
+           PAUSED: "#F3D7A1"}
+OFFSETS = {"baseline": -9, "current target": 0, "actual": 9}  # pixels from the row's centre
+BAR_PX = 8
+CRITICAL = "critical path"
+ROW_PX = 34
+
+
+def gantt_rows(derived: pd.DataFrame, actions: pd.DataFrame) -> pd.DataFrame:
+    """The chart's rows in order: per action a header row, then its milestones by sequence.
+
+    Columns: ``row`` (key), ``label``, ``header``, ``action_id``, ``milestone_id``.
+    """
+    first = derived.assign(_when=derived["effective_target"].fillna(derived["baseline_target"]))
+    order = first.groupby("action_id")["_when"].min().sort_values(kind="stable")
+    known = [a for a in order.index if a in set(actions["action_id"])]
+    by_id = actions.set_index("action_id")
+    rows: list[dict[str, object]] = []
+    for a, action_id in enumerate(known):
+        action = by_id.loc[action_id]
+        parts = [_short(action["action_type"]) or "Action", action["agency"], action["status"]]
+        rows.append({"row": f"h{a:03d}", "label": " · ".join(p for p in parts if p),
+                     "header": True, "action_id": action_id, "milestone_id": ""})
+        milestones = derived[derived["action_id"] == action_id].sort_values("sequence",
+                                                                              kind="stable")
+        for m, ms in enumerate(milestones.itertuples()):
+            rows.append({"row": f"m{a:03d}{m:03d}", "label": f"{ms.sequence}. {ms.name}",
+                         "header": False, "action_id": action_id,
+                         "milestone_id": ms.milestone_id})
+    return pd.DataFrame(rows, columns=["row", "label", "header", "action_id", "milestone_id"])
+
+
+def _short(action_type: str) -> str:
+    """The abbreviation in brackets when the type has one: "Environmental Impact Statement
+    (EIS)" -> "EIS"; else the type itself.
+
+    >>> _short("Environmental Impact Statement (EIS)"), _short("Land exchange")
+    ('EIS', 'Land exchange')
+    """
+    match = re.search(r"\(([A-Z][A-Za-z0-9-]{1,9})\)\s*$", action_type)
+    return match.group(1) if match else action_type
+
+
+def gantt_bars(derived: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
+    """One bar (``start`` < ``end``) or point (``start`` NaT) per milestone and kind."""
+    row_of = dict(zip(rows["milestone_id"], rows["row"], strict=True))
+    by_id = derived.set_index("milestone_id")
+    out = []
+    for ms in derived.to_dict("records"):
+        pred = by_id.loc[ms["predecessor_id"]] if ms["predecessor_id"] in by_id.index else None
+        for kind, column in KINDS.items():
+            end = ms[column]
+            if pd.isna(end):
+                continue
+            start = pred[column] if pred is not None else pd.NaT
+            if pd.isna(start) or start >= end:
+                start = pd.NaT
+            out.append({
+                "row": row_of.get(ms["milestone_id"], ""), "kind": kind, "start": start,
+                "end": end, "milestone": ms["name"], "state": ms["state"],
+                "slip_days": ms["slip_days"], "critical": bool(ms["on_critical_path"]),
+                "after": "" if pred is None else str(pred["name"]),
+            })
+    columns = ["row", "kind", "start", "end", "milestone", "state", "slip_days", "critical",
+               "after"]
+    return pd.DataFrame(out, columns=columns)
+
+
+def gantt_links(derived: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
+    """Two points per dependency: the predecessor's row and this row, at the date the
+    predecessor's current target ends (where this milestone's bar starts)."""
+    row_of = dict(zip(rows["milestone_id"], rows["row"], strict=True))
+    when = dict(zip(derived["milestone_id"], derived["effective_target"], strict=True))
+    out = []
+    for ms in derived.to_dict("records"):
+        pred = str(ms["predecessor_id"])
+        if pred not in row_of or pd.isna(when.get(pred)) or pd.isna(ms["effective_target"]):
+            continue
+        for row in (row_of[pred], row_of[ms["milestone_id"]]):
+            out.append({"link": ms["milestone_id"], "row": row, "x": when[pred],
+                        "kind": "current target"})
+    return pd.DataFrame(out, columns=["link", "row", "x", "kind"])
+
+
+def gantt_pauses(project: pd.Series, actions: pd.DataFrame, rows: pd.DataFrame,
+                 as_of: date) -> pd.DataFrame:
+    """Shaded spans: each paused action over its rows, a paused project over all rows.
+
+    An open pause runs to its expected end, or to the as-of date when none is recorded.
+    """
+    spans = []
+    for action in actions.to_dict("records"):
+        spans.append((action, rows[rows["action_id"] == action["action_id"]]["row"]))
+    spans.append((project.to_dict(), rows["row"]))
+    out = []
+    for record, hit in spans:
+        start, end = record.get("pause_start"), record.get("pause_end")
+        if pd.isna(start):
+            continue
+        end = pd.Timestamp(as_of) if pd.isna(end) else end
+        if end <= start:
+            continue
+        note = f"{record.get('pause_reason') or 'no reason given'}"
+        out += [{"row": r, "start": start, "end": end, "kind": PAUSED, "reason": note}
+                for r in hit]
+    return pd.DataFrame(out, columns=["row", "start", "end", "kind", "reason"])
+
+
+def gantt_chart(derived: pd.DataFrame, actions: pd.DataFrame, project: pd.Series,
+                as_of: date) -> alt.LayerChart | None:
+    """The chart for one project's milestones, or None when none has a date."""
+    rows = gantt_rows(derived, actions)
+    bars = gantt_bars(derived, rows)
+    if bars.empty:
+        return None
+    pauses = gantt_pauses(project, actions, rows, as_of)
+    dates = pd.concat([bars["start"], bars["end"], pauses["start"], pauses["end"],
+                       pd.Series([pd.Timestamp(as_of)])]).dropna()
+    pad = pd.Timedelta(days=max(30, int((dates.max() - dates.min()).days * 0.03)))
+    enc = _Encodings(rows, (dates.min() - pad, dates.max() + pad))
+    layers: list[alt.Chart] = []
+    if not pauses.empty:
+        layers.append(alt.Chart(pauses).mark_rect().encode(
+            x=enc.x("start"), x2="end:T", y=enc.y, color=enc.colour,
+            tooltip=[alt.Tooltip("kind:N", title="Span"),
+                     alt.Tooltip("start:T", title="From", format="%Y-%m-%d"),
+                     alt.Tooltip("end:T", title="To", format="%Y-%m-%d"),
+                     alt.Tooltip("reason:N", title="Reason")]))
+    for kind, offset in OFFSETS.items():
+        own = bars[bars["kind"] == kind]
+        layers += _kind_layers(own, enc, offset)
+    links = gantt_links(derived, rows)
+    if not links.empty:
+        layers.append(alt.Chart(links).mark_line(strokeWidth=1.3, color="#444444",
+                                                 strokeDash=[3, 2]).encode(
+            x=enc.x("x"), y=enc.y, detail="link:N"))
+    marker = pd.DataFrame({"x": [pd.Timestamp(as_of)],
+                           "text": ["today" if as_of == date.today()
+                                    else f"as of {as_of.isoformat()}"]})
+    layers.append(alt.Chart(marker).mark_rule(color="#D55E00", strokeDash=[6, 4],
+                                              strokeWidth=2).encode(x=enc.x("x")))
+    layers.append(alt.Chart(marker).mark_text(color="#D55E00", align="left", dx=4, dy=-8,
+                                              fontWeight="bold").encode(
+        x=enc.x("x"), y=alt.value(0), text="text:N"))
+    return alt.LayerChart(layer=layers, height=alt.Step(ROW_PX))
+
+
+class _Encodings:
+    """The shared encodings: one date scale, the rows with their labels, colours, tooltips."""
+
+    def __init__(self, rows: pd.DataFrame, span: tuple[pd.Timestamp, pd.Timestamp]) -> None:
+        labels = dict(zip(rows["row"], rows["label"], strict=True))
+        order = rows["row"].tolist()
+        self.y = alt.Y("row:N", sort=order, title=None, scale=alt.Scale(domain=order),
+                       axis=alt.Axis(
+                           labelExpr=f"{json.dumps(labels, ensure_ascii=True)}[datum.value]",
+                           labelLimit=340, labelFontSize=12, ticks=False, domain=False,
+                           labelFontWeight=alt.condition(
+                               "substring(datum.value, 0, 1) == 'h'", alt.value("bold"),
+                               alt.value("normal"))))
+        self.scale = alt.Scale(domain=[span[0].isoformat(), span[1].isoformat()])
+        self.axis = alt.Axis(format="%b %Y", title=None, labelOverlap=True, grid=True)
+        self.colour = alt.Color("kind:N", title=None, scale=alt.Scale(
+            domain=list(COLOURS), range=list(COLOURS.values())),
+            legend=alt.Legend(orient="top", symbolType="square", symbolOpacity=1))
+        self.stroke = alt.Stroke("critical:N", title=None, scale=alt.Scale(
+            domain=[CRITICAL], range=["#111111"]),
+            legend=alt.Legend(orient="top", symbolType="square", symbolFillColor="white"))
+        self.tips = [alt.Tooltip("milestone:N", title="Milestone"),
+                     alt.Tooltip("kind:N", title="Bar"),
+                     alt.Tooltip("start:T", title="From", format="%Y-%m-%d"),
+                     alt.Tooltip("end:T", title="Date", format="%Y-%m-%d"),
+                     alt.Tooltip("after:N", title="After"),
+                     alt.Tooltip("state:N", title="State"),
+                     alt.Tooltip("slip_days:Q", title="Slip (days)", format=".0f"),
+                     alt.Tooltip("critical:N", title="Critical path")]
+
+    def x(self, field: str) -> alt.X:
+        return alt.X(f"{field}:T", scale=self.scale, axis=self.axis)
+
+
+def _kind_layers(bars: pd.DataFrame, enc: _Encodings, offset: int) -> list[alt.Chart]:
+    """Bars and diamonds of one kind, nudged up or down within the row; the critical ones
+    outlined (their stroke has its own legend entry)."""
+    outlined = bars["critical"] & (bars["kind"] == "current target")
+    bars = bars.assign(critical=outlined.map({True: CRITICAL, False: ""}))
+    out = []
+    spans, points = bars[bars["start"].notna()], bars[bars["start"].isna()]
+    if not spans.empty:
+        out.append(alt.Chart(spans).mark_bar(height=BAR_PX, yOffset=offset, strokeWidth=2.2,
+                                             cornerRadius=1).encode(
+            x=enc.x("start"), x2="end:T", y=enc.y, color=enc.colour, tooltip=enc.tips,
+            stroke=alt.condition("datum.critical != ''", enc.stroke,
+                                 alt.value(None))))
+    if not points.empty:
+        out.append(alt.Chart(points).mark_point(shape="diamond", filled=True, size=120,
+                                                yOffset=offset, opacity=1,
+                                                strokeWidth=2.2).encode(
+            x=enc.x("end"), y=enc.y, color=enc.colour, tooltip=enc.tips,
+            stroke=alt.condition("datum.critical != ''", enc.stroke,
+                                 alt.value(None))))
+    return out

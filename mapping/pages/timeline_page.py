@@ -1,0 +1,65 @@
+"""One site's permitting: per project its figures, rule findings, Gantt chart, milestones; then
+the site's change history and the edit form."""
+
+from datetime import date
+
+import streamlit as st
+
+from mapping import timeline_ui as ui
+from mapping.as_of_ui import as_of_label, as_of_sidebar
+from mapping.cached import cached_sites
+from mapping.edit_ui import edit_form
+from mapping.permit_cache import (
+    changes,
+    derived_for,
+    health_for,
+    projects_for,
+    record_for,
+    rule_setting,
+    site_findings,
+)
+from mapping.store_access import engine
+from mapping.text import plain
+
+st.title("Site timeline", anchor=False)
+as_of = as_of_sidebar()
+site_id = ui.site_picker(cached_sites(), dict(health_for(as_of)))
+if site_id is None:
+    st.info("Pick a site to see its permitting timeline.", icon=":material/timeline:")
+    st.stop()
+
+data = record_for(as_of).for_site(site_id)
+if data.projects.empty:
+    st.info(f"No permitting record for this site ({as_of_label(as_of)}). Records are added "
+            "with `permitmap permits import` or in `data/permits/`.", icon=":material/info:")
+    st.stop()
+
+project_ids = tuple(data.projects["project_id"])
+derived = derived_for(as_of)
+derived = derived[derived["project_id"].isin(project_ids)]
+summary = projects_for(as_of).set_index("project_id")
+found = site_findings(as_of, project_ids)
+for project_id in project_ids:
+    project = summary.loc[project_id]
+    own = derived[derived["project_id"] == project_id]
+    actions = data.actions[data.actions["project_id"] == project_id]
+    st.subheader(project["title"] or project_id, anchor=False, divider="gray")
+    ui.project_header(project)
+    ui.pauses(project, actions, as_of)
+    ui.findings(found[found["project_id"] == project_id])
+    ui.notices(own)
+    ui.gantt(own, actions, project, as_of)
+    with st.expander(f"Milestones ({len(own)})", expanded=True):
+        ui.milestone_table(own, actions)
+    ui.sources(data.for_projects([project_id]))
+
+st.subheader("History", anchor=False, divider="gray")
+ui.history(changes(), data, as_of, site_id)
+
+st.subheader("Change a milestone", anchor=False, divider="gray")
+if as_of < date.today():
+    st.info(f"You are viewing the record {plain(as_of_label(as_of))}; set “View as of” back to "
+            "today to change it.", icon=":material/edit_off:")
+else:
+    edit_form(record_for(date.today()).for_site(site_id), engine(),
+              rule_setting("lockout_days", 30))

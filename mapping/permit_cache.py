@@ -1,0 +1,176 @@
+"""Cached permitting figures: the record, its history and rule sets, and what they give on a date.
+
+Everything is keyed by ``data_version()`` (any saved edit or import bumps it), so a change by
+any process reaches every page on its next run. The whole-record frames can be large (the
+Permitting Dashboard import: hundreds of thousands of milestones), so they are cached once per
+process (``st.cache_resource``) and handed out as shallow copies: pandas copies on write, so
+a page that changes its copy never changes what another page sees, and nobody pays for
+unpickling a deep copy on every rerun.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from domain.settings import load_settings
+from mapping.store_access import data_version, engine
+from permits.alerts import ALERT_COLUMNS, alerts
+from permits.frames import PermitData
+from permits.history import record_as_of
+from permits.rules import FINDING_COLUMNS, RuleSet, check_rules, load_rulesets, setting
+from permits.schedule import derive_milestones
+from permits.summary import project_summary, site_health
+from store.permits_repo import load_changes, load_permit_data
+
+
+def permit_data() -> PermitData:
+    """The current permitting record."""
+    return _copy(_permit_data(*data_version()))
+
+
+@st.cache_resource(show_spinner="Loading the permitting record…", max_entries=2)
+def _permit_data(database: str, revision: int) -> PermitData:
+    return load_permit_data(engine())
+
+
+def changes() -> pd.DataFrame:
+    """The whole change history, oldest first."""
+    return _changes(*data_version()).copy(deep=False)
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _changes(database: str, revision: int) -> pd.DataFrame:
+    return load_changes(engine())
+
+
+def rulesets() -> dict[str, RuleSet]:
+    """The rule sets in the data folder's ``rulesets/`` (reread when a file changes)."""
+    folder = load_settings().data_dir / "rulesets"
+    stamp = tuple((p.name, p.stat().st_mtime_ns) for p in sorted(folder.glob("*.toml")))
+    return _rulesets(str(folder), stamp)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _rulesets(folder: str, stamp: tuple[tuple[str, int], ...]) -> dict[str, RuleSet]:
+    return load_rulesets(Path(folder))
+
+
+def rule_setting(name: str, default: int) -> int:
+    """A numeric setting of the rule sets (``lockout_days``, ``stale_days``, ...)."""
+    return setting(rulesets(), name, default)
+
+
+def record_for(as_of: date) -> PermitData:
+    """The record as it stood at the end of ``as_of``: the current one from today on, else the
+    current one with every later change undone (from the history)."""
+    return _copy(_record(*data_version(), as_of, date.today()))
+
+
+def _record(database: str, revision: int, as_of: date, today: date) -> PermitData:
+    if as_of >= today:
+        return _permit_data(database, revision)
+    return _record_as_of(database, revision, as_of)
+
+
+@st.cache_resource(show_spinner="Replaying the history…", max_entries=4)
+def _record_as_of(database: str, revision: int, as_of: date) -> PermitData:
+    return record_as_of(_permit_data(database, revision), _changes(database, revision), as_of)
+
+
+def derived_for(as_of: date) -> pd.DataFrame:
+    """Every milestone of ``record_for(as_of)`` with its derived state on that date, plus
+    ``predecessor_id`` (the predecessor's milestone id, "" for none), which stays right when
+    the frame is filtered (``predecessor`` is a row position in the whole frame)."""
+    return _derived(*data_version(), as_of, date.today()).copy(deep=False)
+
+
+@st.cache_resource(show_spinner="Working out the schedule…", max_entries=4)
+def _derived(database: str, revision: int, as_of: date, today: date) -> pd.DataFrame:
+    data = _record(database, revision, as_of, today)
+    derived = derive_milestones(_non_empty(data), as_of, today)
+    if data.milestones.empty:  # derive_milestones fails on an empty frame: keep its columns
+        derived = derived.iloc[:0].copy()
+    ids = derived["milestone_id"].to_numpy(dtype=object)
+    position = derived["predecessor"].to_numpy(dtype="int64")
+    derived["predecessor_id"] = (np.where(position >= 0, ids[np.maximum(position, 0)], "")
+                                 if len(ids) else pd.Series(dtype=object))
+    return derived
+
+
+def _non_empty(data: PermitData) -> PermitData:
+    if not data.milestones.empty:
+        return data
+    return PermitData.from_frames(data.projects, data.actions,
+                                  pd.DataFrame({"milestone_id": ["(none)"]}))
+
+
+def projects_for(as_of: date) -> pd.DataFrame:
+    """One row per project with percent complete, next milestone, projected completion, health."""
+    return _projects(*data_version(), as_of, date.today()).copy(deep=False)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _projects(database: str, revision: int, as_of: date, today: date) -> pd.DataFrame:
+    return project_summary(_derived(database, revision, as_of, today),
+                           _record(database, revision, as_of, today))
+
+
+def health_for(as_of: date) -> tuple[tuple[str, str], ...]:
+    """Worst schedule health of each site's projects, as a sorted (hashable) tuple."""
+    return _health(*data_version(), as_of, date.today())
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _health(database: str, revision: int, as_of: date,
+            today: date) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(site_health(_projects(database, revision, as_of, today)).items()))
+
+
+def site_findings(as_of: date, project_ids: tuple[str, ...]) -> pd.DataFrame:
+    """The rule sets checked against some projects (one site's) on ``as_of``."""
+    return _site_findings(*data_version(), as_of, date.today(), project_ids)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _site_findings(database: str, revision: int, as_of: date, today: date,
+                   project_ids: tuple[str, ...]) -> pd.DataFrame:
+    data = _record(database, revision, as_of, today).for_projects(set(project_ids))
+    derived = _derived(database, revision, as_of, today)
+    return _check(data, derived[derived["project_id"].isin(project_ids)], as_of)
+
+
+def _check(data: PermitData, derived: pd.DataFrame, as_of: date) -> pd.DataFrame:
+    frames = [check_rules(data, derived, rs, as_of) for rs in rulesets().values()]
+    frames = [f for f in frames if not f.empty]
+    if not frames:
+        return pd.DataFrame(columns=list(FINDING_COLUMNS))
+    return pd.concat(frames, ignore_index=True)
+
+
+def alerts_for(as_of: date) -> pd.DataFrame:
+    """Every alert on ``as_of`` with the rule sets' lock-out, warning and stale settings."""
+    return _alerts(*data_version(), as_of, date.today()).copy(deep=False)
+
+
+@st.cache_resource(show_spinner="Checking every record…", max_entries=4)
+def _alerts(database: str, revision: int, as_of: date, today: date) -> pd.DataFrame:
+    derived = _derived(database, revision, as_of, today)
+    if derived.empty:  # alerts() cannot group an empty frame; no milestone, no alert
+        return pd.DataFrame(columns=list(ALERT_COLUMNS))
+    data = _record(database, revision, as_of, today)
+    return alerts(data, derived, _check(data, derived, as_of), as_of,
+                  lockout_days=rule_setting("lockout_days", 30),
+                  warning_days=rule_setting("lockout_warning_days", 14),
+                  stale_days=rule_setting("stale_days", 90))
+
+
+def _copy(data: PermitData) -> PermitData:
+    return replace(data, projects=data.projects.copy(deep=False),
+                   actions=data.actions.copy(deep=False),
+                   milestones=data.milestones.copy(deep=False))
