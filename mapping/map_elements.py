@@ -85,7 +85,8 @@ class Legend(MacroElement):
         {% endmacro %}"""
     )
 
-    def __init__(self, title: str, entries: dict[str, str], show_deposits: bool = True) -> None:
+    def __init__(self, title: str, entries: dict[str, str], show_deposits: bool = True,
+                 deposit_note: str = "small dots: deposits, same colours") -> None:
         super().__init__()
         self._name = "Legend"
         # <details>: the legend folds away when it covers the points the user wants to see.
@@ -99,7 +100,7 @@ class Legend(MacroElement):
         if show_deposits:
             rows.append(
                 '<div><span class="pm-swatch pm-cluster-key"></span>group of deposits</div>'
-                '<div class="pm-note">small dots: deposits, same colours</div>'
+                f'<div class="pm-note">{html.escape(deposit_note)}</div>'
             )
         rows.append("</details>")
         self.html_json = json.dumps("".join(rows)).replace("</", "<\\/")

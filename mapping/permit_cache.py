@@ -20,7 +20,7 @@ import streamlit as st
 
 from domain.settings import load_settings
 from mapping.store_access import data_version, engine
-from permits.alerts import ALERT_COLUMNS, alerts
+from permits.alerts import alerts
 from permits.frames import PermitData
 from permits.history import record_as_of
 from permits.rules import FINDING_COLUMNS, RuleSet, check_rules, load_rulesets, setting
@@ -92,22 +92,12 @@ def derived_for(as_of: date) -> pd.DataFrame:
 
 @st.cache_resource(show_spinner="Working out the schedule…", max_entries=4)
 def _derived(database: str, revision: int, as_of: date, today: date) -> pd.DataFrame:
-    data = _record(database, revision, as_of, today)
-    derived = derive_milestones(_non_empty(data), as_of, today)
-    if data.milestones.empty:  # derive_milestones fails on an empty frame: keep its columns
-        derived = derived.iloc[:0].copy()
+    derived = derive_milestones(_record(database, revision, as_of, today), as_of, today)
     ids = derived["milestone_id"].to_numpy(dtype=object)
     position = derived["predecessor"].to_numpy(dtype="int64")
     derived["predecessor_id"] = (np.where(position >= 0, ids[np.maximum(position, 0)], "")
                                  if len(ids) else pd.Series(dtype=object))
     return derived
-
-
-def _non_empty(data: PermitData) -> PermitData:
-    if not data.milestones.empty:
-        return data
-    return PermitData.from_frames(data.projects, data.actions,
-                                  pd.DataFrame({"milestone_id": ["(none)"]}))
 
 
 def projects_for(as_of: date) -> pd.DataFrame:
@@ -161,8 +151,6 @@ def alerts_for(as_of: date) -> pd.DataFrame:
 @st.cache_resource(show_spinner="Checking every record…", max_entries=4)
 def _alerts(database: str, revision: int, as_of: date, today: date) -> pd.DataFrame:
     derived = _derived(database, revision, as_of, today)
-    if derived.empty:  # alerts() cannot group an empty frame; no milestone, no alert
-        return pd.DataFrame(columns=list(ALERT_COLUMNS))
     data = _record(database, revision, as_of, today)
     return alerts(data, derived, _check(data, derived, as_of), as_of,
                   lockout_days=rule_setting("lockout_days", 30),

@@ -80,7 +80,10 @@ def build_map(sites: pd.DataFrame, options: MapOptions) -> folium.Map:
     entries = {label: colour for label, colour in colours.items() if label in shown}
     add_to(
         m,
-        Legend(LEGEND_TITLES[options.colour_by], entries, options.show_deposits),
+        Legend(LEGEND_TITLES[options.colour_by], entries, options.show_deposits,
+               # Deposits are always coloured by development status.
+               "small dots: deposits, same colours" if options.colour_by == "status"
+               else "small dots: deposits, coloured by development status"),
         folium.LayerControl(collapsed=True, position="topright"),
         OfflineFullscreen(position="topleft"),
         OfflineMeasureControl(position="topleft", primary_length_unit="kilometers",
