@@ -54,3 +54,14 @@ def edit_key(milestone_id: str, field: str, round_: int) -> str:
 
 # the portfolio page
 PORTFOLIO_GROUP = "portfolio_group"
+
+# the action status form
+ACTION_EDIT = "action_edit"
+ACTION_VERSIONS = "action_versions"  # action id -> version read when its form was first drawn
+ACTION_NOTICE = "action_notice"
+ACTION_ROUNDS = "action_rounds"
+
+
+def action_key(action_id: str, field: str, round_: int) -> str:
+    """The widget key of one field of one action's form in one round (see ``edit_key``)."""
+    return f"action_{field}_{action_id}_{round_}"

@@ -9,8 +9,8 @@ from typing import Any
 
 from domain.errors import InputError
 from permits.history import FieldChange, diff_fields, value_text
-from permits.schema import DATE_TARGET_FIELDS, EDITABLE_MILESTONE_FIELDS
-from permits.vocab import ChangeKind, ExtensionOutcome
+from permits.schema import DATE_TARGET_FIELDS, EDITABLE_ACTION_FIELDS, EDITABLE_MILESTONE_FIELDS
+from permits.vocab import ActionStatus, ChangeKind, ExtensionOutcome
 
 
 class EditRefused(InputError):
@@ -98,3 +98,49 @@ def _locked_target(current: Mapping[str, Any], today: date, lockout_days: int) -
 def _day(value: Any) -> date | None:
     text = value_text(value)
     return date.fromisoformat(text) if text else None
+
+
+def plan_action_edit(
+    current: Mapping[str, Any],
+    proposed: Mapping[str, Any],
+    *,
+    today: date,
+) -> EditPlan:
+    """Check a change of an action's status, outcome or pause, as the dashboard's pausing rules
+    ask: a pause needs its start, a coded reason and next steps; resuming closes the pause.
+
+    >>> cur = {"status": "In Progress", "pause_start": None, "pause_end": None}
+    >>> plan = plan_action_edit(cur, {"status": "Paused", "pause_start": date(2026, 11, 1),
+    ...     "pause_reason": "Project Sponsor Factors", "pause_next_steps": "Await plan"},
+    ...     today=date(2026, 11, 25))
+    >>> [c.field for c in plan.changes]
+    ['status', 'pause_start', 'pause_reason', 'pause_next_steps']
+    """
+    merged = {**current, **proposed}
+    status = str(merged.get("status") or "")
+    if status and status not in {s.value for s in ActionStatus}:
+        raise EditRefused(f"{status!r} is not a status the dashboard uses; pick one from the "
+                          "list.")
+    was_paused = current.get("status") == ActionStatus.PAUSED.value
+    if status == ActionStatus.PAUSED.value and not was_paused:
+        if _day(merged.get("pause_start")) is None:
+            merged["pause_start"] = today
+        if not str(merged.get("pause_reason") or "").strip():
+            raise EditRefused("A pause needs its reason: pick one from the list.")
+        if not str(merged.get("pause_next_steps") or "").strip():
+            raise EditRefused("A pause needs a summary of next steps and when it should end.")
+        merged["pause_end"] = proposed.get("pause_end")  # an expected end, if given
+    if was_paused and status != ActionStatus.PAUSED.value and _day(merged.get("pause_end")) \
+            in (None, _day(current.get("pause_end"))):
+        merged["pause_end"] = today  # resumed today: the pause's actual end
+    start, end = _day(merged.get("pause_start")), _day(merged.get("pause_end"))
+    if start is not None and start > today:
+        raise EditRefused(f"The pause start {start.isoformat()} is in the future; record the "
+                          "pause when it begins.")
+    if start is not None and end is not None and end < start:
+        raise EditRefused(f"The pause ends ({end.isoformat()}) before it starts "
+                          f"({start.isoformat()}); correct one of the dates.")
+    changes = diff_fields(current, merged, list(EDITABLE_ACTION_FIELDS))
+    if not changes:
+        raise EditRefused("Nothing to save: the values are the same as the stored ones.")
+    return EditPlan(changes, ChangeKind.EDIT, applied=True)

@@ -6,6 +6,7 @@ from datetime import date
 import streamlit as st
 
 from mapping import timeline_ui as ui
+from mapping.action_edit_ui import action_form
 from mapping.as_of_ui import as_of_label, as_of_sidebar
 from mapping.cached import cached_sites
 from mapping.edit_ui import edit_form
@@ -61,5 +62,7 @@ if as_of < date.today():
     st.info(f"You are viewing the record {plain(as_of_label(as_of))}; set “View as of” back to "
             "today to change it.", icon=":material/edit_off:")
 else:
-    edit_form(record_for(date.today()).for_site(site_id), engine(),
-              rule_setting("lockout_days", 30))
+    current = record_for(date.today()).for_site(site_id)
+    edit_form(current, engine(), rule_setting("lockout_days", 30))
+    st.subheader("Change an action's status or pause", anchor=False, divider="gray")
+    action_form(current, engine())

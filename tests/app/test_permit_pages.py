@@ -256,3 +256,24 @@ def test_map_coloured_by_schedule_health() -> None:
     assert at.query_params["colour"] == "health"
     links = [e for e in at.get("page_link")]
     assert links and "Permitting timeline (paused)" in links[0].proto.label
+
+
+def test_an_action_is_paused_with_reason_and_next_steps_then_resumed() -> None:
+    at = _page(TIMELINE, site="us-alpha")
+    at.selectbox(key="action_edit").set_value("pm-alpha-eis").run()
+    key = "action_{}_pm-alpha-eis_0".format
+    at.selectbox(key=key("status")).set_value("Paused")
+    at.text_input(key=key("who")).input("Ada")
+    at.button[[b.label for b in at.button].index("Save the action")].click().run()
+    assert any("needs its reason" in e.value for e in at.error)  # refused, nothing stored
+    assert get_record(_engine(), "action", "pm-alpha-eis")["version"] == 1
+    at.selectbox(key=key("pause_reason")).set_value("Litigation")
+    at.text_area(key=key("pause_next_steps")).input("Await the court's ruling.")
+    at.button[[b.label for b in at.button].index("Save the action")].click().run()
+    assert not at.exception
+    stored = get_record(_engine(), "action", "pm-alpha-eis")
+    assert (stored["status"], stored["pause_reason"], stored["pause_start"]) == (
+        "Paused", "Litigation", date.today())
+    history = load_changes(_engine())
+    assert set(history.loc[history["entity"] == "action", "field"]) == {
+        "status", "pause_start", "pause_reason", "pause_next_steps"}

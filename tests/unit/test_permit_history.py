@@ -137,3 +137,22 @@ def test_changes_inside_the_lockout_go_through_as_extension_requests() -> None:
                                 lockout_days=30)
     assert [(c.field, c.before, c.after) for c in early.changes] == [
         ("current_target", "2026-12-10", "2027-02-01")]
+
+
+def test_resuming_an_action_closes_its_pause_and_bad_pauses_are_refused() -> None:
+    from permits.editing import plan_action_edit
+
+    paused = {"status": "Paused", "pause_start": date(2026, 1, 15),
+              "pause_end": date(2026, 6, 30), "pause_reason": "Litigation",
+              "pause_next_steps": "Await ruling"}
+    plan = plan_action_edit(paused, {"status": "In Progress"}, today=date(2026, 11, 25))
+    assert [(c.field, c.after) for c in plan.changes] == [("status", "In Progress"),
+                                                          ("pause_end", "2026-11-25")]
+    with pytest.raises(EditRefused, match="not a status the dashboard uses"):
+        plan_action_edit(paused, {"status": "Ongoing"}, today=date(2026, 11, 25))
+    with pytest.raises(EditRefused, match=r"ends .* before it starts"):
+        plan_action_edit(paused, {"pause_end": date(2025, 1, 1)}, today=date(2026, 11, 25))
+    with pytest.raises(EditRefused, match="summary of next steps"):
+        plan_action_edit({"status": "In Progress"}, {"status": "Paused",
+                                                     "pause_reason": "Litigation"},
+                         today=date(2026, 11, 25))
