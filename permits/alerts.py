@@ -85,8 +85,9 @@ def _stale(data: PermitData, derived: pd.DataFrame, as_of: date, stale_days: int
     touched = np.fmax(day_number(actions["updated_at"]), day_number(actions["recorded_at"]))
     last_milestone = derived.groupby("action_id")["updated_at"].max()
     touched = np.fmax(touched, day_number(actions["action_id"].map(last_milestone)))
-    stale = actions[~np.isnan(touched) & (touched < as_day(as_of) - stale_days)]
-    days = (as_day(as_of) - touched[~np.isnan(touched) & (touched < as_day(as_of) - stale_days)])
+    is_stale = ~np.isnan(touched) & (touched < as_day(as_of) - stale_days)
+    stale = actions[is_stale]
+    days = as_day(as_of) - touched[is_stale]
     messages = [f"{t} ({a}): no update for {int(d)} days." for t, a, d in
                 zip(stale["action_type"], stale["agency"], days, strict=True)]
     when = pd.Series(pd.to_datetime(as_of) - pd.to_timedelta(days, unit="D"), index=stale.index)

@@ -20,8 +20,6 @@ from permits.schema import (
 )
 from permits.vocab import ChangeKind
 
-CHANGE_COLUMNS = ("changed_at", "who", "entity", "entity_id", "project_id", "field", "before",
-                  "after", "reason", "kind", "source")
 # Changes that were applied to the record (a rejected extension request was not).
 APPLIED_KINDS = frozenset({ChangeKind.EDIT, ChangeKind.IMPORT, ChangeKind.SOURCE,
                            ChangeKind.EXTENSION_APPROVED})

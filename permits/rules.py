@@ -53,11 +53,6 @@ class Clock:
         """
         return _due(self.years, self.months, self.days, start)
 
-    @property
-    def duration_text(self) -> str:
-        parts = [(self.years, "year"), (self.months, "month"), (self.days, "day")]
-        return " ".join(f"{n} {unit}{'s' if n != 1 else ''}" for n, unit in parts if n)
-
 
 @dataclass(frozen=True)
 class RuleSet:

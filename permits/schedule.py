@@ -37,7 +37,6 @@ FLAG_ACTUAL_IN_FUTURE = "actual date in the future"
 FLAG_BASELINE_AFTER_TARGET = "baseline after the current target with no reason"
 FLAG_DEPENDENCY_ORDER = "earlier than the milestone it depends on"
 FLAG_DEPENDENCY_MISSING = "depends on a milestone that is not in the record"
-FLAG_NO_BASELINE = "no baseline target"
 
 
 def derive_milestones(data: PermitData, as_of: date, today: date | None = None) -> pd.DataFrame:
@@ -73,19 +72,19 @@ def derive_milestones(data: PermitData, as_of: date, today: date | None = None) 
     ms["state"] = pd.Categorical.from_codes(state_codes, pd.Index([s.value for s in order]))
     ms["is_open"] = ~(not_applicable | complete)
     ms["event"] = _events(ms)
-    ms["effective_target"] = _to_dates(effective)
+    ms["effective_target"] = from_day(effective)
     ms["slip_days"] = effective - baseline
     ms["days_to_target"] = effective - now
     overdue = (ms["state"] == MilestoneState.OVERDUE.value).to_numpy()
     ms["business_days_late"] = business_days_after(np.where(overdue, effective, np.nan), as_of)
     ms["paused"] = paused
-    ms["actual_as_of"] = _to_dates(actual)
+    ms["actual_as_of"] = from_day(actual)
     predecessor = _predecessors(ms)
     ms["predecessor"] = predecessor
     ms["flags"] = _flags(ms, actual_raw, effective, baseline, predecessor, as_day(today))
     finish, critical = _projection(ms, predecessor, actual, effective, complete, not_applicable,
                                    now)
-    ms["projected_finish"] = _to_dates(finish)
+    ms["projected_finish"] = from_day(finish)
     ms["on_critical_path"] = critical
     return ms
 
@@ -280,7 +279,3 @@ def _critical_path(
         on_path |= step
         frontier = step
     return on_path
-
-
-def _to_dates(days: np.ndarray) -> pd.Series:
-    return from_day(days)

@@ -20,24 +20,24 @@ from sqlalchemy.orm import Session
 from domain.errors import NotFoundError
 from permits.editing import EditPlan
 from permits.frames import PermitData
+from permits.history import ENTITIES
 from permits.schedule import positions
-from permits.schema import ACTION_COLUMNS, MILESTONE_COLUMNS, PROJECT_COLUMNS, Kind, conform
+from permits.schema import Kind, conform
 from store.bulk import bulk_insert, bulk_upsert
 from store.db import bump_revision
 from store.errors import EditConflict
 from store.models import DatasetImport
 from store.permit_tables import (
+    TABLES,
     permit_actions,
     permit_changes,
     permit_milestones,
     permit_projects,
 )
 
+# entity -> (table, key column, column kinds): the kinds and keys as permits.history names them.
 _SCHEMAS: dict[str, tuple[Table, str, dict[str, Kind]]] = {
-    "project": (permit_projects, "project_id", PROJECT_COLUMNS),
-    "action": (permit_actions, "action_id", ACTION_COLUMNS),
-    "milestone": (permit_milestones, "milestone_id", MILESTONE_COLUMNS),
-}
+    entity: (TABLES[entity], key, columns) for entity, (_, key, columns) in ENTITIES.items()}
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Engine, Table, delete, func, select
+from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -36,24 +36,16 @@ class ImportSummary:
 
 
 def upsert_rows(
-    session: Session,
-    model: type[Base] | Table,
-    rows: Sequence[dict[str, Any]],
-    key: Sequence[str],
-    *,
-    where: ColumnElement[bool] | None = None,
+    session: Session, model: type[Base], rows: Sequence[dict[str, Any]], key: Sequence[str]
 ) -> None:
-    """Insert rows, updating those whose ``key`` columns already exist (and match ``where``)."""
+    """Insert rows, updating those whose ``key`` columns already exist."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     for start in range(0, len(rows), _CHUNK):
         chunk = rows[start : start + _CHUNK]
         stmt = insert(model)
         updates = {c: stmt.excluded[c] for c in chunk[0] if c not in key}
-        session.execute(
-            stmt.on_conflict_do_update(index_elements=list(key), set_=updates, where=where),
-            chunk,
-        )
+        session.execute(stmt.on_conflict_do_update(index_elements=list(key), set_=updates), chunk)
 
 
 def import_deposits(
@@ -67,7 +59,7 @@ def import_deposits(
     report: dict[str, Any],
 ) -> ImportSummary:
     """Load deposit records in one transaction; re-importing updates, never duplicates."""
-    rows = frame_rows(records, DEPOSIT_COLUMNS)
+    rows = _frame_rows(records, DEPOSIT_COLUMNS)
     with Session(engine) as session, session.begin():
         before = _count_dataset(session, dataset)
         upsert_rows(session, Deposit, rows, ("dataset", "source_record_id"))
@@ -183,7 +175,7 @@ def _count_dataset(session: Session, dataset: str) -> int:
     return session.scalar(stmt) or 0
 
 
-def frame_rows(frame: pd.DataFrame, columns: Iterable[str]) -> list[dict[str, Any]]:
+def _frame_rows(frame: pd.DataFrame, columns: Iterable[str]) -> list[dict[str, Any]]:
     cols = list(columns)
     missing = [c for c in cols if c not in frame.columns]
     if missing:
