@@ -7,6 +7,7 @@ import hashlib
 import json
 import sys
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -29,7 +30,7 @@ from store.permits_repo import (
 from store.records import load_sites
 
 
-def add_commands(groups: argparse._SubParsersAction, store: object) -> None:
+def add_commands(groups: argparse._SubParsersAction, store: Callable[[], Engine]) -> None:
     """Register the ``permits`` command group; ``store`` returns the ready engine."""
     permits = groups.add_parser("permits", help="permitting timelines").add_subparsers(
         required=True, metavar="ACTION")
@@ -42,14 +43,14 @@ def add_commands(groups: argparse._SubParsersAction, store: object) -> None:
                      help="also link to sites whose position is only approximate")
     imp.add_argument("--link", action="append", default=[], metavar="PROJECT=SITE",
                      help="link a dashboard project id to a site id (repeatable)")
-    imp.set_defaults(run=lambda a: _import(a, store()))  # type: ignore[operator]
+    imp.set_defaults(run=lambda a: _import(a, store()))
     rep = permits.add_parser("report", help="per-site and portfolio figures on a date")
     rep.add_argument("--as-of", type=_iso_date, default=date.today(), metavar="YYYY-MM-DD")
     rep.add_argument("--json", action="store_true", help="print JSON")
-    rep.set_defaults(run=lambda a: _report(a, store()))  # type: ignore[operator]
+    rep.set_defaults(run=lambda a: _report(a, store()))
     his = permits.add_parser("history", help="the change history as CSV")
     his.add_argument("--site", help="only the projects of this site id")
-    his.set_defaults(run=lambda a: _history(a, store()))  # type: ignore[operator]
+    his.set_defaults(run=lambda a: _history(a, store()))
 
 
 def _import(args: argparse.Namespace, engine: Engine) -> int:

@@ -15,12 +15,11 @@ from sqlalchemy import Engine
 
 from mapping import state_keys as keys
 from mapping.as_of_ui import EARLIEST, LATEST
-from mapping.text import plain
-from permits.editing import EditRefused, plan_action_edit
+from mapping.edit_ui import change_summary, editor_name, save_checked
+from permits.editing import plan_action_edit
 from permits.frames import PermitData
 from permits.vocab import PAUSE_REASONS, ActionStatus
-from store.errors import EditConflict
-from store.permits_repo import get_record, save_edit
+from store.permits_repo import get_record
 
 NOT_STATED = ""
 
@@ -91,29 +90,19 @@ def _save(engine: Engine, action_id: str, round_: int, record: dict[str, Any],
     def value(field: str) -> Any:
         return state.get(keys.action_key(action_id, field, round_))
 
-    who = str(value("who") or "").strip()
-    if not who:
-        st.error("Enter your name: the history records who made each change.",
-                 icon=":material/person:")
+    who = editor_name(value("who"))
+    if who is None:
         return
-    state[keys.EDITOR_NAME] = who
     proposed = {f: value(f) for f in ("status", "outcome", "pause_reason", "pause_start",
                                       "pause_end", "pause_next_steps")}
     reason = str(value("reason") or "").strip()
-    try:
-        plan = plan_action_edit(record, proposed, today=date.today())
-        new_version = save_edit(engine, "action", action_id, versions[action_id], plan,
-                                who=who, reason=reason)
-    except EditRefused as exc:
-        st.error(plain(str(exc)), icon=":material/block:")
+    saved = save_checked(engine, "action", action_id, versions,
+                         lambda: plan_action_edit(record, proposed, today=date.today()),
+                         who=who, reason=reason)
+    if saved is None:
         return
-    except EditConflict as exc:
-        versions[action_id] = int(get_record(engine, "action", action_id)["version"])
-        st.error(plain(str(exc)), icon=":material/sync_problem:")
-        return
-    what = "; ".join(f"{c.field.replace('_', ' ')} {c.before or '(empty)'} → {c.after or '(empty)'}"
-                     for c in plan.changes)
-    state[keys.ACTION_NOTICE] = f"Saved: {plain(what)} (version {new_version})."
+    plan, new_version = saved
+    state[keys.ACTION_NOTICE] = f"Saved: {change_summary(plan)} (version {new_version})."
     versions.pop(action_id, None)
     state[keys.ACTION_ROUNDS][action_id] = round_ + 1
     st.rerun()

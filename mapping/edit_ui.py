@@ -7,6 +7,7 @@ overwritten. A refused save keeps every entry in the form.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -16,7 +17,7 @@ from sqlalchemy import Engine
 from mapping import state_keys as keys
 from mapping.as_of_ui import EARLIEST, LATEST
 from mapping.text import plain
-from permits.editing import EditRefused, plan_milestone_edit
+from permits.editing import EditPlan, EditRefused, plan_milestone_edit
 from permits.frames import PermitData
 from permits.history import value_text
 from permits.schema import DATE_TARGET_FIELDS
@@ -98,12 +99,9 @@ def _save(engine: Engine, milestone_id: str, round_: int, record: dict[str, Any]
     def value(field: str) -> Any:
         return state.get(keys.edit_key(milestone_id, field, round_))
 
-    who = str(value("who") or "").strip()
-    if not who:
-        st.error("Enter your name: the history records who made each change.",
-                 icon=":material/person:")
+    who = editor_name(value("who"))
+    if who is None:
         return
-    state[keys.EDITOR_NAME] = who
     choice, text = value("reason_choice"), str(value("reason_text") or "").strip()
     reason = "; ".join(p for p in (choice if choice != OTHER_REASON else None, text) if p)
     proposed: dict[str, Any] = {f: value(f) for f in DATE_FIELDS}
@@ -114,26 +112,51 @@ def _save(engine: Engine, milestone_id: str, round_: int, record: dict[str, Any]
         proposed["reason_for_change"] = reason
     extension = value("extension")
     outcome = None if extension in (None, NO_EXTENSION) else ExtensionOutcome(extension)
-    try:
-        plan = plan_milestone_edit(record, proposed, reason=reason, today=date.today(),
-                                   lockout_days=lockout_days, extension=outcome)
-        new_version = save_edit(engine, "milestone", milestone_id, versions[milestone_id], plan,
-                                who=who, reason=reason)
-    except EditRefused as exc:
-        st.error(plain(str(exc)), icon=":material/block:")
+    saved = save_checked(engine, "milestone", milestone_id, versions, lambda: plan_milestone_edit(
+        record, proposed, reason=reason, today=date.today(), lockout_days=lockout_days,
+        extension=outcome), who=who, reason=reason)
+    if saved is None:
         return
-    except EditConflict as exc:
-        # the form keeps the entries; the next save is checked against what is stored now
-        versions[milestone_id] = int(get_record(engine, "milestone", milestone_id)["version"])
-        st.error(plain(str(exc)), icon=":material/sync_problem:")
-        return
-    what = "; ".join(f"{c.field.replace('_', ' ')} {c.before or '(empty)'} → {c.after or '(empty)'}"
-                     for c in plan.changes)
+    plan, new_version = saved
     verb = "Saved" if plan.applied else "Recorded the rejected extension request (not applied)"
-    state[keys.EDIT_NOTICE] = f"{verb}: {plain(what)} (version {new_version})."
+    state[keys.EDIT_NOTICE] = f"{verb}: {change_summary(plan)} (version {new_version})."
     versions.pop(milestone_id, None)  # the next form reads the new version
     state[keys.EDIT_ROUNDS][milestone_id] = round_ + 1  # and shows the stored values
     for field in keys.EDIT_FIELDS:
         state.pop(keys.edit_key(milestone_id, field, round_), None)
     st.rerun()
 
+
+def editor_name(entered: Any) -> str | None:
+    """The editor's name, remembered for the next form; None (and a message) when empty."""
+    who = str(entered or "").strip()
+    if not who:
+        st.error("Enter your name: the history records who made each change.",
+                 icon=":material/person:")
+        return None
+    st.session_state[keys.EDITOR_NAME] = who
+    return who
+
+
+def save_checked(engine: Engine, entity: str, record_id: str, versions: dict[str, int],
+                 plan_for: Callable[[], EditPlan], *, who: str,
+                 reason: str) -> tuple[EditPlan, int] | None:
+    """Check and save a change under the version the form read; (plan, new version), or None
+    after showing why it was refused. The form keeps its entries either way."""
+    try:
+        plan = plan_for()
+        return plan, save_edit(engine, entity, record_id, versions[record_id], plan, who=who,
+                               reason=reason)
+    except EditRefused as exc:
+        st.error(plain(str(exc)), icon=":material/block:")
+    except EditConflict as exc:
+        # the next save is checked against what is stored now
+        versions[record_id] = int(get_record(engine, entity, record_id)["version"])
+        st.error(plain(str(exc)), icon=":material/sync_problem:")
+    return None
+
+
+def change_summary(plan: EditPlan) -> str:
+    """The fields a saved change touched, for the notice after the save (markdown-safe)."""
+    return plain("; ".join(f"{c.field.replace('_', ' ')} {c.before or '(empty)'} → "
+                           f"{c.after or '(empty)'}" for c in plan.changes))
