@@ -12,8 +12,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from permits.frames import PermitData, as_day, day_number
-from permits.schedule import positions
+from permits.frames import PermitData, as_day, day_number, positions
 from permits.vocab import ActionStatus
 
 # Group-by choices: label -> how to get the group of each milestone row.

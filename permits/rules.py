@@ -17,8 +17,7 @@ import numpy as np
 import pandas as pd
 
 from domain.errors import InputError
-from permits.frames import PermitData
-from permits.schedule import positions
+from permits.frames import PermitData, positions
 
 FINDING_COLUMNS = ("ruleset", "clock_id", "label", "project_id", "action_id", "milestone_id",
                    "milestone", "start", "due", "compared", "compared_kind", "over_by_days",

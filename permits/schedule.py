@@ -22,6 +22,7 @@ from permits.frames import (
     business_days_after,
     day_number,
     from_day,
+    positions,
 )
 from permits.vocab import ActionStatus, MilestoneState, ProjectStatus, milestone_event
 
@@ -127,20 +128,6 @@ def _lookup(keys: pd.Series, values: np.ndarray, wanted: pd.Series, missing: boo
         return np.full(len(wanted), missing, dtype=bool)
     return np.where(position >= 0, np.asarray(values, dtype=bool)[np.maximum(position, 0)],
                     missing)
-
-
-def positions(keys: pd.Series, wanted: pd.Series) -> np.ndarray:
-    """Row position in ``keys`` of each value of ``wanted`` (-1 when absent; last row wins).
-
-    One factorisation of both columns together: cheaper than a hash index on text keys.
-
-    >>> positions(pd.Series(["a", "b"]), pd.Series(["b", "z", "a"])).tolist()
-    [1, -1, 0]
-    """
-    codes = pd.factorize(pd.concat([keys, wanted], ignore_index=True))[0]
-    by_code = np.full(codes.max() + 1 if len(codes) else 0, -1, dtype="int64")
-    by_code[codes[:len(keys)]] = np.arange(len(keys))
-    return by_code[codes[len(keys):]]
 
 
 def _events(ms: pd.DataFrame) -> pd.Categorical:

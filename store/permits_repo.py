@@ -19,9 +19,8 @@ from sqlalchemy.orm import Session
 
 from domain.errors import NotFoundError
 from permits.editing import EditPlan
-from permits.frames import PermitData
+from permits.frames import PermitData, positions
 from permits.history import ENTITIES
-from permits.schedule import positions
 from permits.schema import Kind, conform
 from store.bulk import bulk_insert, bulk_upsert
 from store.db import bump_revision
