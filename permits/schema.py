@@ -129,6 +129,8 @@ def _as_kind(values: pd.Series, kind: Kind) -> pd.Series:
             dates = dates.dt.tz_localize(None)
         return dates.dt.normalize().astype("datetime64[s]")
     if kind == "flag":
+        if pd.api.types.is_bool_dtype(values):  # already flags: no per-value reading
+            return values.astype(bool)
         return values.map(_flag).astype(bool)
     if kind == "number":
         return pd.to_numeric(values, errors="coerce").astype(float)
