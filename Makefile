@@ -30,14 +30,15 @@ db: install
 	$(VENV)/bin/permitmap db init
 
 run: assets db
-	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
+	$(VENV)/bin/streamlit run app.py --server.port $(PORT) \
+		--server.maxUploadSize $${PERMITMAP_MAX_UPLOAD_MB:-500}
 
 test-deps: install-dev
 	bash scripts/install_test_deps.sh $(PY)
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy domain store layers mapping permits commands app.py
+	$(VENV)/bin/mypy domain store layers catalog mapping permits commands app.py
 	$(VENV)/bin/lint-imports
 
 test: assets test-deps lint
@@ -46,6 +47,8 @@ test: assets test-deps lint
 bench: assets install-dev
 	$(PY) benchmarks/map_bench.py
 	$(PY) benchmarks/permits_bench.py
+	$(PY) benchmarks/layers_bench.py
+	$(PY) benchmarks/raster_bench.py
 
 clean:
 	rm -rf $(VENV) static/vendor var

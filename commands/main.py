@@ -1,4 +1,4 @@
-"""``permitmap``: create and seed the store, import deposit tables and permitting data.
+"""``permitmap``: create and seed the store, import deposit tables, permitting data and layers.
 
 Errors a user can cause print one plain line to stderr and exit 1; never a traceback.
 """
@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from commands.layers_cli import add_commands as add_layer_commands
 from commands.permits_cli import add_commands as add_permit_commands
 from domain.errors import PermitmapError
 from domain.settings import load_settings
@@ -56,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     rm.add_argument("dataset")
     rm.set_defaults(run=_deposits_remove)
     add_permit_commands(groups, _store)
+    add_layer_commands(groups, _store)
     return parser
 
 

@@ -25,6 +25,8 @@ class Settings:
     data_dir: Path
     online_basemaps: bool
     map_point_limit: int
+    layer_dir: Path
+    max_upload_mb: int
 
 
 def load_settings() -> Settings:
@@ -38,4 +40,6 @@ def load_settings() -> Settings:
         data_dir=Path(os.environ.get("PERMITMAP_DATA_DIR") or DATA_DIR),
         online_basemaps=_flag("PERMITMAP_ONLINE_BASEMAPS", False),
         map_point_limit=int(os.environ.get("PERMITMAP_MAP_POINT_LIMIT", "2000")),
+        layer_dir=Path(os.environ.get("PERMITMAP_LAYER_DIR") or REPO_ROOT / "var" / "layers"),
+        max_upload_mb=int(os.environ.get("PERMITMAP_MAX_UPLOAD_MB", "500")),
     )

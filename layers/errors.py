@@ -13,3 +13,19 @@ class UnsupportedTable(LayerError, ValueError):
 
 class EmptyTable(LayerError, ValueError):
     """A table file is empty, or has a header row and no data rows."""
+
+
+class UnsupportedFormat(LayerError, ValueError):
+    """An upload is not one of the formats we read, or not what its name says it is."""
+
+
+class UnsafeFile(LayerError, ValueError):
+    """An upload is refused because reading it could reach outside it or exhaust the machine."""
+
+
+class FileTooLarge(LayerError, ValueError):
+    """An upload is over a stated size limit."""
+
+
+class UnreadableLayer(LayerError, ValueError):
+    """An upload is of a known format but its contents are broken."""

@@ -1,4 +1,5 @@
-"""Cached loaders: the site table per data revision, the rendered map per filter state."""
+"""Cached loaders: the site table per data revision, the rendered map per filter state, the
+layer catalog per layer revision."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from layers.site_query import SiteFilter, filter_sites
 from mapping.filters_ui import deposit_filter, deposit_params
 from mapping.site_map import MapOptions, build_map, with_health
 from mapping.store_access import data_version, deposit_index, engine
+from mapping.survey_overlays import BBox, Overlay
+from store.layer_repo import LayerRecord, layer_revision, list_layers
 from store.records import load_sites
 
 
@@ -27,7 +30,8 @@ def _sites(database: str, revision: int) -> pd.DataFrame:
 
 
 def cached_map(site_filter: SiteFilter, colour_by: str, show_deposits: bool,
-               health: tuple[tuple[str, str], ...] = ()) -> folium.Map:
+               health: tuple[tuple[str, str], ...] = (), overlays: tuple[Overlay, ...] = (),
+               focus: BBox | None = None) -> folium.Map:
     """The map for one filter state; rebuilt only when the filter or the data change.
 
     ``health`` ((site id, schedule health) pairs, for colouring by health) is part of the
@@ -39,17 +43,19 @@ def cached_map(site_filter: SiteFilter, colour_by: str, show_deposits: bool,
     """
     if colour_by != "health":
         health = ()  # the other colourings do not depend on it
-    return copy.deepcopy(_map(site_filter, colour_by, show_deposits, health, *data_version()))
+    return copy.deepcopy(_map(site_filter, colour_by, show_deposits, health, overlays, focus,
+                              *data_version()))
 
 
 @st.cache_resource(show_spinner="Drawing the map…", max_entries=64)
 def _map(site_filter: SiteFilter, colour_by: str, show_deposits: bool,
-         health: tuple[tuple[str, str], ...], database: str, revision: int) -> folium.Map:
+         health: tuple[tuple[str, str], ...], overlays: tuple[Overlay, ...],
+         focus: BBox | None, database: str, revision: int) -> folium.Map:
     sites = filter_sites(_sites(database, revision), site_filter)
     if colour_by == "health":
         sites = with_health(sites, dict(health))
     options = MapOptions(colour_by=colour_by, deposit_params=deposit_params(site_filter),
-                         show_deposits=show_deposits,
+                         show_deposits=show_deposits, overlays=overlays, focus=focus,
                          online_basemaps=load_settings().online_basemaps)
     return build_map(sites, options)
 
@@ -57,3 +63,19 @@ def _map(site_filter: SiteFilter, colour_by: str, show_deposits: bool,
 def deposit_total(site_filter: SiteFilter) -> int:
     """How many deposits match the deposit part of the filter anywhere."""
     return deposit_index()[1].count(deposit_filter(site_filter))
+
+
+def cached_layers() -> list[LayerRecord]:
+    """The layer catalog, reloaded only when some process changed it."""
+    eng = engine()
+    return _layers(eng.url.render_as_string(hide_password=False), layer_revision(eng))
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _layers(database: str, revision: int) -> list[LayerRecord]:
+    return list_layers(engine())
+
+
+def shown_overlays() -> tuple[Overlay, ...]:
+    """The catalog's layers that are not hidden, oldest first (newer ones draw on top)."""
+    return tuple(Overlay.of(r) for r in reversed(cached_layers()) if not r.hidden)

@@ -13,6 +13,8 @@ pages = [
     st.Page("pages/timeline_page.py", title="Site timeline", url_path="timeline"),
     st.Page("pages/portfolio_page.py", title="Portfolio", url_path="portfolio"),
     st.Page("pages/alerts_page.py", title="Alerts", url_path="alerts"),
+    st.Page("pages/layers_page.py", title="Survey layers", url_path="layers"),
+    st.Page("pages/upload_page.py", title="Upload a layer", url_path="upload"),
     st.Page("pages/data_page.py", title="Data and sources", url_path="data"),
 ]
 with show_user_errors():

@@ -20,7 +20,7 @@ from mapping.palette import FALLBACK_COLOUR
 OWN_JS = "/app/static/permitmap/{}"
 
 
-def _own_assets(name: str, file_name: str) -> list[tuple[str, str]]:
+def own_assets(name: str, file_name: str) -> list[tuple[str, str]]:
     """One of our own scripts or style sheets, served by the app."""
     return [(name, OWN_JS.format(file_name))]
 
@@ -28,8 +28,8 @@ def _own_assets(name: str, file_name: str) -> list[tuple[str, str]]:
 class VectorBasemap(JSCSSMixin, MacroElement):
     """Country outlines fetched from the app (no tiles, no network) into a base layer."""
 
-    default_js = _own_assets("permitmap_basemap", "basemap.js")
-    default_css = _own_assets("permitmap_css", "map.css")
+    default_js = own_assets("permitmap_basemap", "basemap.js")
+    default_css = own_assets("permitmap_css", "map.css")
     _template = Template(
         """{% macro script(this, kwargs) %}
         permitmapBasemap({{ this._parent._parent.get_name() }}, {{ this._parent.get_name() }},
@@ -51,8 +51,8 @@ class VectorBasemap(JSCSSMixin, MacroElement):
 class DepositLayer(JSCSSMixin, MacroElement):
     """Deposits loaded per view from ``url`` with the filter ``params``, into its FeatureGroup."""
 
-    default_js = _own_assets("permitmap_deposits", "deposits.js")
-    default_css = _own_assets("permitmap_css", "map.css")
+    default_js = own_assets("permitmap_deposits", "deposits.js")
+    default_css = own_assets("permitmap_css", "map.css")
     _template = Template(
         """{% macro script(this, kwargs) %}
         permitmapDepositLayer({{ this._parent._parent.get_name() }},

@@ -1,4 +1,5 @@
-"""HTTP routes served beside the pages: health, deposits per map view, basemap outlines.
+"""HTTP routes served beside the pages: health, deposits per map view, basemap outlines,
+survey layer features and raster tiles.
 
 User errors become status codes here and nowhere else. The work lives in ``mapping.api``,
 imported on the first request: its libraries (pandas, SQLAlchemy) would otherwise add
@@ -17,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from domain.errors import InputError, PermitmapError
+from domain.errors import InputError, NotFoundError, PermitmapError
 from domain.settings import DATA_DIR
 
 BASEMAPS = {"countries-110m.geojson", "countries-50m.geojson", "us-state-lines.geojson"}
@@ -56,6 +57,37 @@ def basemap(request: Request) -> Response:
                         headers={"Cache-Control": "public, max-age=86400"})
 
 
+def layer_features(request: Request) -> Response:
+    """A vector survey layer's features as GeoJSON, each with an escaped HTML popup."""
+    from mapping import layer_api
+
+    try:
+        body = layer_api.layer_geojson(request.path_params["layer"])
+    except PermitmapError as exc:
+        return _error(exc)
+    return Response(body, media_type="application/geo+json")
+
+
+def tile(request: Request) -> Response:
+    """One PNG tile of a raster survey layer (``?v=`` in the URL changes with its style)."""
+    from mapping import layer_api
+
+    params = request.path_params
+    try:
+        png = layer_api.tile_png(params["layer"], params["z"], params["x"], params["y"])
+    except PermitmapError as exc:
+        return _error(exc)
+    return Response(png, media_type="image/png",
+                    headers={"Cache-Control": "public, max-age=3600"})
+
+
+def _error(exc: PermitmapError) -> Response:
+    """A user error as JSON with its status: 404 for what is not there, 400 for bad input."""
+    status = 404 if isinstance(exc, NotFoundError) else 400 if isinstance(exc, InputError) \
+        else 503
+    return JSONResponse({"error": str(exc)}, status_code=status)
+
+
 @asynccontextmanager
 async def lifespan(_app: Any) -> AsyncIterator[None]:
     """Warm the store, the deposit index and the page libraries while the first visitor's
@@ -80,4 +112,6 @@ ROUTES = [
     Route("/api/health", health, methods=["GET"]),
     Route("/api/deposits", deposits, methods=["GET"]),
     Route("/api/basemap/{name}", basemap, methods=["GET"]),
+    Route("/api/layers/{layer}/features.geojson", layer_features, methods=["GET"]),
+    Route("/tiles/{layer}/{z:int}/{x:int}/{y:int}.png", tile, methods=["GET"]),
 ]

@@ -23,6 +23,7 @@ from mapping.offline import (
     OfflineMousePosition,
 )
 from mapping.palette import COLOUR_SCHEMES, LEGEND_TITLES, STATUS_COLOURS, colour_for
+from mapping.survey_overlays import BBox, Overlay, add_overlays
 from permits.vocab import ScheduleHealth
 
 SITES_LAYER = "Project sites"
@@ -52,6 +53,8 @@ class MapOptions:
     deposit_params: tuple[tuple[str, str], ...] = ()
     show_deposits: bool = True
     online_basemaps: bool = False
+    overlays: tuple[Overlay, ...] = ()  # survey layers shown, in catalog order
+    focus: BBox | None = None  # zoom here instead of to the sites (a layer's extent)
 
 
 def build_map(sites: pd.DataFrame, options: MapOptions) -> folium.Map:
@@ -69,6 +72,7 @@ def build_map(sites: pd.DataFrame, options: MapOptions) -> folium.Map:
     if options.online_basemaps:
         for name, (url, attribution) in ONLINE_BASEMAPS.items():
             folium.TileLayer(url, name=name, attr=attribution, overlay=False, show=False).add_to(m)
+    add_overlays(m, options.overlays)  # before the sites, so sites stay on top
     if options.show_deposits:
         deposits = folium.FeatureGroup(name=DEPOSITS_LAYER, overlay=True, show=True)
         deposits.add_to(m)
@@ -91,11 +95,11 @@ def build_map(sites: pd.DataFrame, options: MapOptions) -> folium.Map:
         OfflineMousePosition(position="bottomleft", separator=", ", num_digits=5, empty_string="",
                              prefix="lat, lon:", lng_first=False),
     )
-    bounds = _bounds(sites)
+    bounds = _bounds(sites) if options.focus is None else _box_bounds(options.focus)
     if bounds is not None:
         # room on the right for the legend, so no site starts hidden under it
         m.fit_bounds(bounds, padding_top_left=(40, 40), padding_bottom_right=(200, 40),
-                     max_zoom=8)
+                     max_zoom=8 if options.focus is None else 14)
     return m
 
 
@@ -162,8 +166,10 @@ def _site_style(feature: dict[str, Any]) -> dict[str, Any]:
 def _bounds(sites: pd.DataFrame) -> list[list[float]] | None:
     """Leaflet bounds of the located sites, padded half a degree around a single place."""
     box = extent(sites)
-    if box is None:
-        return None
+    return None if box is None else _box_bounds(box)
+
+
+def _box_bounds(box: BBox) -> list[list[float]]:
     west, south, east, north = box
     pad = 0.5 if (north - south) < 1 and (east - west) < 1 else 0.0
     return [[south - pad, west - pad], [north + pad, east + pad]]

@@ -65,3 +65,19 @@ ACTION_ROUNDS = "action_rounds"
 def action_key(action_id: str, field: str, round_: int) -> str:
     """The widget key of one field of one action's form in one round (see ``edit_key``)."""
     return f"action_{field}_{action_id}_{round_}"
+
+# survey layer uploads and the layer catalog
+UPLOAD_FILE = "upload_file"
+UPLOAD_REPORTS = "upload_reports"  # (file id, options) -> pre-flight report
+UPLOAD_LAYERS = "upload_layers"
+UPLOAD_CRS = "upload_crs"
+UPLOAD_CRS_TEXT = "upload_crs_text"
+UPLOAD_REPAIR = "upload_repair"
+UPLOAD_DROP = "upload_drop_out_of_range"
+UPLOAD_NOTICE = "upload_notice"  # what the last publish did, shown after its rerun
+LAYER_FOCUS = "layer_focus"  # (layer name, bounds) the map zooms to
+
+
+def layer_key(layer_id: str, field: str, version: int) -> str:
+    """A catalog widget's key for one layer at one version (a saved change starts fresh)."""
+    return f"layer_{field}_{layer_id}_{version}"

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Boolean, Date, DateTime, Float, Integer, Table
+from sqlalchemy import Boolean, Date, DateTime, Float, Integer, LargeBinary, Table
 from sqlalchemy.orm import Session
 
 _CHUNK = 20_000
@@ -70,6 +70,8 @@ def _python_values(column: pd.Series, sql_type: Any, dialect: str) -> Sequence[A
         return [int(v) for v in flags] if dialect == "sqlite" else flags
     if isinstance(sql_type, Integer):
         return pd.to_numeric(column, errors="coerce").fillna(0).astype("int64").tolist()
+    if isinstance(sql_type, LargeBinary):
+        return column.tolist()  # bytes as they are (WKB)
     if isinstance(sql_type, Float):
         numbers = pd.to_numeric(column, errors="coerce").to_numpy(float)
         return [None if np.isnan(v) else float(v) for v in numbers]

@@ -13,3 +13,7 @@ class SeedDataError(StoreError, InputError):
 
 class EditConflict(InputError):
     """Someone else saved the same record since the editor opened it."""
+
+
+class DuplicateUpload(InputError):
+    """The same file (same checksum) was published before."""

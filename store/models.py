@@ -7,9 +7,21 @@ reads one row per record.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, DateTime, Float, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -96,3 +108,56 @@ class StoreMeta(Base):
 
     key: Mapped[str] = mapped_column(String(80), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class SurveyLayer(Base):
+    """An uploaded survey layer: vector features in ``survey_features``, or a raster COG file.
+
+    One upload can give several layers (a file's geometry types are split), hence the
+    duplicate key is the upload's checksum with the layer inside it.
+    """
+
+    __tablename__ = "survey_layers"
+    __table_args__ = (UniqueConstraint("checksum", "source_layer", name="uq_layer_upload"),)
+
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(10))
+    description: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(Text, default="")
+    licence: Mapped[str] = mapped_column(Text, default="")
+    surveyed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    uploaded_by: Mapped[str] = mapped_column(String(120))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    original_filename: Mapped[str] = mapped_column(String(300))
+    checksum: Mapped[str] = mapped_column(String(64), index=True)
+    source_layer: Mapped[str] = mapped_column(String(300), default="")
+    file_format: Mapped[str] = mapped_column(String(60), default="")
+    original_crs: Mapped[str] = mapped_column(Text, default="")
+    geometry_type: Mapped[str] = mapped_column(String(40), default="")
+    feature_count: Mapped[int] = mapped_column(Integer, default=0)
+    min_lon: Mapped[float | None] = mapped_column(Float, nullable=True)
+    min_lat: Mapped[float | None] = mapped_column(Float, nullable=True)
+    max_lon: Mapped[float | None] = mapped_column(Float, nullable=True)
+    max_lat: Mapped[float | None] = mapped_column(Float, nullable=True)
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    style: Mapped[str] = mapped_column(Text, default="{}")
+    raster_file: Mapped[str] = mapped_column(String(300), default="")
+    report: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class SurveyFeature(Base):
+    """One feature of a vector layer: WKB geometry in EPSG:4326, properties as JSON text."""
+
+    __tablename__ = "survey_features"
+
+    layer_id: Mapped[str] = mapped_column(
+        String(80), ForeignKey("survey_layers.id", ondelete="CASCADE"), primary_key=True)
+    feature_no: Mapped[int] = mapped_column(Integer, primary_key=True)
+    geometry: Mapped[bytes] = mapped_column(LargeBinary)
+    properties: Mapped[str] = mapped_column(Text, default="{}")
+    min_lon: Mapped[float] = mapped_column(Float)
+    min_lat: Mapped[float] = mapped_column(Float)
+    max_lon: Mapped[float] = mapped_column(Float)
+    max_lat: Mapped[float] = mapped_column(Float)

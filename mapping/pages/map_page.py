@@ -6,7 +6,7 @@ from streamlit_folium import st_folium
 from layers.site_query import filter_sites, located
 from mapping import state_keys as keys
 from mapping.as_of_ui import as_of_sidebar
-from mapping.cached import cached_map, cached_sites, deposit_total
+from mapping.cached import cached_map, cached_sites, deposit_total, shown_overlays
 from mapping.details_ui import (
     remember_selection,
     selection_from_map,
@@ -36,9 +36,18 @@ if shown.empty:
     st.warning(f"No site matches {site_filter.describe()}; clear a filter to see sites again.",
                icon=":material/filter_alt_off:")
 
+focus = st.session_state.get(keys.LAYER_FOCUS)
+if focus is not None:
+    note, back = st.columns([4, 1])
+    note.info(f"Zoomed to the survey layer {focus[0]}.", icon=":material/layers:")
+    if back.button("Back to all sites"):
+        del st.session_state[keys.LAYER_FOCUS]
+        st.rerun()
+
 map_column, detail_column = st.columns([3, 1.25], gap="medium")
 with map_column:
-    folium_map = cached_map(site_filter, colour_by, show_deposits, health)
+    folium_map = cached_map(site_filter, colour_by, show_deposits, health, shown_overlays(),
+                            focus[1] if focus else None)
     output = st_folium(folium_map, key=keys.MAP, height=640, use_container_width=True,
                        returned_objects=["last_active_drawing"])
 with detail_column:

@@ -1,0 +1,144 @@
+"""``permitmap layers ...``: check an upload, publish it, list and remove survey layers."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from layers.vector_read import VectorOptions
+from sqlalchemy import Engine
+
+from catalog.publish import LayerDetails, publish_upload, remove_layer
+from domain.errors import InputError
+from domain.settings import load_settings
+from layers.limits import UploadLimits
+from layers.preflight import check_upload
+from layers.report import PreflightReport
+from store.layer_repo import list_layers
+
+
+def add_commands(groups: argparse._SubParsersAction, store: Callable[[], Engine]) -> None:
+    """Register the ``layers`` command group; ``store`` returns the ready engine."""
+    layers = groups.add_parser("layers", help="survey layers").add_subparsers(
+        required=True, metavar="ACTION")
+    check = layers.add_parser("check", help="pre-flight report of a file; stores nothing "
+                                            "(exit 0: can be published, 1: cannot)")
+    _file_options(check)
+    check.add_argument("--json", action="store_true", help="print one JSON object")
+    check.set_defaults(run=_check)
+    pub = layers.add_parser("publish", help="check a file and add it to the layer catalog")
+    _file_options(pub)
+    pub.add_argument("--name", help="layer name (default: the file name)")
+    pub.add_argument("--by", required=True, help="who is publishing it")
+    pub.add_argument("--description", default="")
+    pub.add_argument("--source", default="", help="who made the survey, or where it came from")
+    pub.add_argument("--licence", default="")
+    pub.add_argument("--surveyed", type=date.fromisoformat, metavar="YYYY-MM-DD")
+    pub.set_defaults(run=lambda a: _publish(a, store()))
+    layers.add_parser("list", help="layers in the catalog").set_defaults(
+        run=lambda a: _list(store()))
+    rm = layers.add_parser("remove", help="delete a layer (and its raster file)")
+    rm.add_argument("layer_id")
+    rm.set_defaults(run=lambda a: _remove(a, store()))
+
+
+def _file_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", type=Path)
+    parser.add_argument("--layer", action="append", metavar="NAME",
+                        help="a layer inside the file to read (repeatable; default: the "
+                             "usual choice for the format)")
+    parser.add_argument("--crs", metavar="EPSG:CODE",
+                        help="the coordinate system to use when the file states none")
+    parser.add_argument("--no-repair", action="store_true",
+                        help="do not repair invalid geometries")
+    parser.add_argument("--drop-out-of-range", action="store_true",
+                        help="leave out features whose coordinates are out of range")
+
+
+def _options(args: argparse.Namespace) -> VectorOptions:
+    return VectorOptions(layers=tuple(args.layer) if args.layer else None,
+                         assume_crs=args.crs, repair_invalid=not args.no_repair,
+                         drop_out_of_range=args.drop_out_of_range)
+
+
+def _limits() -> UploadLimits:
+    return UploadLimits.from_megabytes(load_settings().max_upload_mb)
+
+
+def _existing(path: Path) -> Path:
+    if not path.is_file():
+        raise InputError(f"{path} does not exist or is not a file.")
+    return path
+
+
+def _check(args: argparse.Namespace) -> int:
+    path = _existing(args.file)
+    try:
+        report = check_upload(path, path.name, _options(args), _limits())
+    except Exception as exc:  # noqa: BLE001 - the command's promise: a message, never a traceback
+        print(f"error: {path.name} could not be checked ({type(exc).__name__}: {exc}). "
+              "This is a fault in permitmap; please report it with the file.", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(report.to_json(), indent=2, ensure_ascii=False, default=str))
+    else:
+        print(report_text(report))
+    return 0 if report.ok else 1
+
+
+def report_text(report: PreflightReport) -> str:
+    """The report as lines of text for a terminal."""
+    lines = [f"{report.file_name}: {report.format} ({report.kind}), "
+             f"{report.size_bytes:,} bytes — "
+             + ("can be published" if report.ok else "cannot be published as it is")]
+    for layer in report.layers:
+        types = ", ".join(f"{n:,} {t}" for t, n in layer.geometry_types.items()) or "none"
+        lines.append(f"  layer {layer.name or '(the file)'}: {layer.feature_count:,} features "
+                     f"({types}); CRS {layer.crs or 'not stated'}"
+                     + (f"; encoding {layer.encoding}" if layer.encoding else ""))
+        lines += [f"    could be {c.code} {c.name} ({c.where})" for c in layer.crs_candidates]
+    if report.raster is not None:
+        r = report.raster
+        lines.append(f"  raster {r.width:,} x {r.height:,} px, {r.band_count} band(s) {r.dtype}, "
+                     f"nodata {r.nodata}, CRS {r.crs or 'not stated'}, "
+                     f"{'already a COG' if r.is_cog else 'not a COG (will be converted)'}")
+        lines += [f"    band {s.band}: {s.minimum} to {s.maximum}, mean {s.mean}"
+                  for s in r.stats]
+        lines += [f"    could be {c.code} {c.name} ({c.where})" for c in r.crs_candidates]
+    lines += [f"  error: {text}" for text in report.errors]
+    lines += [f"  warning: {text}" for text in report.warnings]
+    lines += [f"  note: {text}" for text in report.notes]
+    return "\n".join(lines)
+
+
+def _publish(args: argparse.Namespace, engine: Engine) -> int:
+    path = _existing(args.file)
+    details = LayerDetails(name=args.name or path.stem, uploaded_by=args.by,
+                           description=args.description, source=args.source,
+                           licence=args.licence, surveyed_on=args.surveyed)
+    records = publish_upload(engine, path, path.name, details,
+                             layer_dir=load_settings().layer_dir, options=_options(args),
+                             limits=_limits())
+    for record in records:
+        count = f"{record.feature_count:,} features" if record.kind == "vector" else "raster"
+        print(f"published {record.id}: {record.name} ({count})")
+    return 0
+
+
+def _list(engine: Engine) -> int:
+    for record in list_layers(engine):
+        hidden = " (hidden)" if record.hidden else ""
+        size = f"{record.feature_count:,} features" if record.kind == "vector" else "raster"
+        print(f"{record.id}  {record.name}{hidden}  {size}  {record.original_filename}  "
+              f"by {record.uploaded_by} {record.uploaded_at:%Y-%m-%d}")
+    return 0
+
+
+def _remove(args: argparse.Namespace, engine: Engine) -> int:
+    record = remove_layer(engine, args.layer_id, load_settings().layer_dir)
+    print(f"removed {record.id}: {record.name}")
+    return 0

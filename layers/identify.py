@@ -1,0 +1,273 @@
+"""Identify an upload's format from its content and name, after the size and safety checks.
+
+Content wins over the extension (a ``.json`` holding GeoJSON is GeoJSON); a mismatch is noted
+on the :class:`~layers.sources.Source`. Formats GDAL could be tricked by (VRTs, zips, XML)
+pass :mod:`layers.upload_safety` before anything else looks at them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import zipfile
+from pathlib import Path, PurePosixPath
+from xml.etree.ElementTree import ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import iterparse
+
+from layers import upload_safety
+from layers.errors import FileTooLarge, UnreadableLayer, UnsafeFile, UnsupportedFormat
+from layers.limits import MIB, UploadLimits
+from layers.sources import FileFormat, Source
+
+HEAD_BYTES = 64 * 1024
+ACCEPTED = (
+    "GeoJSON or TopoJSON (.geojson, .json), a zipped Shapefile (.zip with .shp, .shx, .dbf, "
+    ".prj), GeoPackage (.gpkg), KML or KMZ, GPX, CSV (.csv) or Excel (.xlsx) with coordinate "
+    "columns, FlatGeobuf (.fgb), GeoParquet (.parquet), GeoTIFF or COG (.tif), SRTM .hgt"
+)
+SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg", ".sbn", ".sbx", ".qix", ".qmd")
+TEXT_TABLES = (".csv", ".txt", ".tsv", ".tab")
+HGT_SIZES = (1201 * 1201 * 2, 3601 * 3601 * 2)
+_MAGIC = (
+    (b"SQLite format 3\x00", FileFormat.GEOPACKAGE),
+    (b"PAR1", FileFormat.GEOPARQUET),
+    (b"II*\x00", FileFormat.GEOTIFF),
+    (b"MM\x00*", FileFormat.GEOTIFF),
+    (b"II+\x00", FileFormat.GEOTIFF),
+    (b"MM\x00+", FileFormat.GEOTIFF),
+)
+_XML_ROOTS = {"kml": FileFormat.KML, "gpx": FileFormat.GPX}
+_EXPECTED_EXTENSIONS = {
+    FileFormat.GEOJSON: (".geojson", ".json", ".geojsonl"),
+    FileFormat.TOPOJSON: (".topojson", ".json", ".topo.json"),
+    FileFormat.GEOPACKAGE: (".gpkg",),
+    FileFormat.GEOPARQUET: (".parquet", ".geoparquet", ".pq"),
+    FileFormat.GEOTIFF: (".tif", ".tiff", ".cog"),
+    FileFormat.FLATGEOBUF: (".fgb",),
+    FileFormat.KML: (".kml",),
+    FileFormat.GPX: (".gpx",),
+    FileFormat.KMZ: (".kmz",),
+    FileFormat.SHAPEFILE_ZIP: (".zip",),
+    FileFormat.SRTM_HGT: (".zip", ".hgt"),
+    FileFormat.EXCEL: (".xlsx", ".xlsm"),
+    FileFormat.CSV: TEXT_TABLES,
+}
+
+
+def identify(path: Path, name: str, limits: UploadLimits) -> Source:
+    """The format of the upload at ``path`` (originally called ``name``), checked for safety.
+
+    Raises FileTooLarge, UnsafeFile, UnsupportedFormat or UnreadableLayer with a message
+    for the person who uploaded it.
+    """
+    size = path.stat().st_size
+    if size > limits.max_file_bytes:
+        raise FileTooLarge(
+            f"{name} is {size / MIB:,.1f} MB; uploads may be up to "
+            f"{limits.max_file_bytes // MIB:,} MB. Split the layer or clip it to your area."
+        )
+    if size == 0:
+        raise UnreadableLayer(f"{name} is empty (0 bytes); check the file was saved completely.")
+    with path.open("rb") as handle:
+        head = handle.read(HEAD_BYTES)
+    checksum = _sha256(path)
+    upload_safety.check_head(head, name)
+    extension = _extension(name)
+    fmt, gdal_path, notes = _by_content(path, name, extension, head, limits)
+    notes = _mismatch_note(name, extension, fmt) + notes
+    return Source(path, name, fmt, gdal_path, size, checksum, notes)
+
+
+def _sha256(path: Path) -> str:
+    """The file's SHA-256, read in chunks."""
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def _extension(name: str) -> str:
+    """The lower-case extension, e.g. ``.geojson``."""
+    return PurePosixPath(name.replace("\\", "/")).suffix.lower()
+
+
+def _mismatch_note(name: str, extension: str, fmt: FileFormat) -> list[str]:
+    """A note when the content is not what the extension says."""
+    if extension in _EXPECTED_EXTENSIONS.get(fmt, ()):
+        return []
+    shown = extension or "no extension"
+    return [f"{name} ({shown}) holds {fmt.value} data; it was read as {fmt.value}."]
+
+
+def _by_content(
+    path: Path, name: str, extension: str, head: bytes, limits: UploadLimits
+) -> tuple[FileFormat, str, list[str]]:
+    """Format, GDAL path and notes, from the first bytes (then the extension)."""
+    for magic, fmt in _MAGIC:
+        if head.startswith(magic):
+            return fmt, str(path), []
+    if head[:3] == b"fgb" and head[4:7] == b"fgb":
+        return FileFormat.FLATGEOBUF, str(path), []
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        return _zip_format(path, name, extension, limits)
+    if extension == ".vrt":
+        raise UnsafeFile(f"{name} is a VRT file: VRT files point at other files, so they are "
+                         "not accepted. Upload the data file itself.")
+    if extension in SHAPEFILE_PARTS:
+        raise UnsupportedFormat(_shapefile_part_message(name))
+    if extension == ".hgt" and path.stat().st_size in HGT_SIZES:
+        return FileFormat.SRTM_HGT, str(path), []
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise UnsupportedFormat(f"{name} is an old Excel (.xls) or Office file; save the sheet "
+                                "as .xlsx or CSV and upload that.")
+    return _text_format(path, name, extension, head)
+
+
+def _shapefile_part_message(name: str) -> str:
+    """What to do when one file of a Shapefile comes alone."""
+    stem = PurePosixPath(name).stem
+    return (
+        f"{name} is one part of a Shapefile, which is several files; zip {stem}.shp, "
+        f"{stem}.shx, {stem}.dbf and {stem}.prj (and {stem}.cpg if there is one) together "
+        "and upload the zip."
+    )
+
+
+# --- text -------------------------------------------------------------------------------
+
+
+def _text_format(
+    path: Path, name: str, extension: str, head: bytes
+) -> tuple[FileFormat, str, list[str]]:
+    """GeoJSON, TopoJSON, KML, GPX or CSV from text content; refuses binary unknowns."""
+    text = _strip_bom(head).lstrip()
+    if text.startswith((b"{", b"[")):
+        upload_safety.check_text_content(path, name, xml=False)
+        topo = re.search(rb'"type"\s*:\s*"Topology"', text[:4096])
+        return (FileFormat.TOPOJSON if topo else FileFormat.GEOJSON), str(path), []
+    if text.startswith(b"<") or extension in (".kml", ".gpx", ".xml"):
+        upload_safety.check_text_content(path, name, xml=True)
+        return _xml_format(path, name), str(path), []
+    if b"\x00" not in head and extension in TEXT_TABLES:
+        return FileFormat.CSV, str(path), []
+    raise UnsupportedFormat(
+        f"{name} is not a format we read (it is {_describe(head, extension)}). "
+        f"We accept: {ACCEPTED}."
+    )
+
+
+def _xml_format(path: Path, name: str) -> FileFormat:
+    """KML or GPX from the XML root element, parsed with DTDs and entities forbidden."""
+    try:
+        for _event, element in iterparse(str(path), events=("start",), forbid_dtd=True):
+            root = element.tag.rsplit("}", 1)[-1].lower()
+            if root in _XML_ROOTS:
+                return _XML_ROOTS[root]
+            raise UnsupportedFormat(
+                f"{name} is XML with a <{root}> root, not KML or GPX. We accept: {ACCEPTED}."
+            )
+    except DefusedXmlException as exc:
+        raise UnsafeFile(
+            f"{name} declares a DOCTYPE or XML entities ({type(exc).__name__}), which can "
+            "expand without limit; export the file again without them."
+        ) from exc
+    except ParseError as exc:
+        raise UnreadableLayer(
+            f"{name} is not well-formed XML ({exc}); check the file was saved completely."
+        ) from exc
+    raise UnreadableLayer(f"{name} holds no XML elements; check the file was saved completely.")
+
+
+def _strip_bom(head: bytes) -> bytes:
+    """The bytes without a UTF-8 byte-order mark."""
+    return head.removeprefix(b"\xef\xbb\xbf")
+
+
+def _describe(head: bytes, extension: str) -> str:
+    """A few words on an unrecognised file."""
+    kind = "binary data" if b"\x00" in head[:4096] else "text"
+    return f"{kind} with the extension {extension}" if extension else f"{kind} with no extension"
+
+
+# --- zips -------------------------------------------------------------------------------
+
+
+def _zip_format(
+    path: Path, name: str, extension: str, limits: UploadLimits
+) -> tuple[FileFormat, str, list[str]]:
+    """Format of a zip upload: Excel, KMZ, zipped Shapefile or zipped SRTM ``.hgt``."""
+    entries = upload_safety.zip_entries(path, name, limits)
+    files = [e.filename for e in entries if not e.is_dir() and not _is_clutter(e.filename)]
+    lower = {f.lower(): f for f in files}
+    if "xl/workbook.xml" in lower:
+        return FileFormat.EXCEL, str(path), []
+    shapefiles = [f for f in files if f.lower().endswith(".shp")]
+    if shapefiles:
+        return _shapefile_zip(path, name, shapefiles, lower)
+    kml = sorted((f for f in files if f.lower().endswith(".kml")), key=_kml_rank)
+    if kml:
+        _check_zipped_text(path, kml[0], name)
+        notes = [] if extension == ".kmz" else [f"{name} holds {kml[0]}; it was read as KMZ."]
+        return FileFormat.KMZ, _vsizip(path, kml[0]), notes
+    hgt = [f for f in files if f.lower().endswith(".hgt")]
+    if hgt:
+        notes = [f"{name} holds {len(hgt)} .hgt files; {hgt[0]} was read."] if len(hgt) > 1 else []
+        return FileFormat.SRTM_HGT, _vsizip(path, hgt[0]), notes
+    found = ", ".join(files[:10]) + (" …" if len(files) > 10 else "") if files else "nothing"
+    raise UnsupportedFormat(
+        f"{name} holds no .shp file (found: {found}); zip the .shp, .shx, .dbf and .prj "
+        "together, or upload other formats without zipping them."
+    )
+
+
+def _shapefile_zip(
+    path: Path, name: str, shapefiles: list[str], lower: dict[str, str]
+) -> tuple[FileFormat, str, list[str]]:
+    """The GDAL path of a zipped Shapefile: the ``.shp``, or its folder when there are several."""
+    for shp in shapefiles:
+        stem = shp[:-4]
+        missing = [part for part in (".shx", ".dbf") if (stem + part).lower() not in lower]
+        if missing:
+            raise UnreadableLayer(
+                f"{name} holds {shp} without its {' and '.join(missing)} part"
+                f"{'s' if len(missing) > 1 else ''}; zip the .shp, .shx, .dbf and .prj of "
+                "the layer together."
+            )
+    folders = sorted({str(PurePosixPath(shp).parent) for shp in shapefiles})
+    if len(shapefiles) == 1:
+        return FileFormat.SHAPEFILE_ZIP, _vsizip(path, shapefiles[0]), []
+    if len(folders) > 1:
+        raise UnsupportedFormat(
+            f"{name} holds Shapefiles in {len(folders)} folders ({', '.join(shapefiles[:6])}); "
+            "zip one folder's layers at a time."
+        )
+    folder = "" if folders[0] == "." else folders[0]
+    note = (
+        f"{name} holds {len(shapefiles)} Shapefiles ({', '.join(shapefiles)}); each is "
+        "listed as a layer and the first is read unless you choose others."
+    )
+    return FileFormat.SHAPEFILE_ZIP, _vsizip(path, folder), [note]
+
+
+def _check_zipped_text(path: Path, entry: str, name: str) -> None:
+    """Run the XML content checks on one zip entry (the KML of a KMZ) without extracting it."""
+    with zipfile.ZipFile(path) as archive, archive.open(entry) as handle:
+        upload_safety.check_stream(iter(lambda: handle.read(upload_safety.SCAN_CHUNK), b""),
+                                   f"{name} ({entry})", xml=True)
+
+
+def _kml_rank(entry: str) -> tuple[int, int, str]:
+    """``doc.kml`` first, then KML files nearest the zip's top folder."""
+    return (PurePosixPath(entry).name.lower() != "doc.kml", entry.count("/"), entry)
+
+
+def _is_clutter(entry: str) -> bool:
+    """macOS resource forks and hidden files that zip tools add."""
+    parts = PurePosixPath(entry).parts
+    return parts[0] == "__MACOSX" or PurePosixPath(entry).name.startswith(".")
+
+
+def _vsizip(path: Path, entry: str) -> str:
+    """A GDAL ``/vsizip/`` path to one entry (or folder) of a zip."""
+    base = f"/vsizip/{path.resolve()}"
+    return f"{base}/{entry}" if entry else base

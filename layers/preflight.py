@@ -1,0 +1,66 @@
+"""The pre-flight check of one upload: identify it, then read and check it as vector or raster.
+
+Problems with what the file holds end up in the report, in words; nothing is stored here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from layers.errors import LayerError
+from layers.identify import identify
+from layers.limits import UploadLimits
+from layers.raster_check import check_raster
+from layers.report import PreflightReport
+from layers.sources import LayerKind, Progress, Source, no_progress
+from layers.vector_read import PreparedLayer, VectorOptions, read_vector
+
+RASTER_EXTENSIONS = (".tif", ".tiff", ".hgt", ".hgt.zip")
+
+
+@dataclass
+class Inspection:
+    """What the pre-flight found: the identified source (None when refused), the report, and
+    for vector files the layers ready to publish."""
+
+    source: Source | None
+    report: PreflightReport
+    vector_layers: list[PreparedLayer] = field(default_factory=list)
+
+
+def inspect_upload(path: Path, name: str, options: VectorOptions | None = None,
+                   limits: UploadLimits | None = None,
+                   progress: Progress = no_progress) -> Inspection:
+    """Identify and check the upload at ``path`` (its original name ``name``)."""
+    options = options or VectorOptions()
+    limits = limits or UploadLimits()
+    progress(0.0, f"Looking at {name}…")
+    try:
+        source = identify(path, name, limits)
+    except LayerError as exc:
+        return Inspection(None, refused_report(path, name, str(exc)))
+    if source.kind is LayerKind.RASTER:
+        report = check_raster(source, limits, progress, assume_crs=options.assume_crs)
+        layers: list[PreparedLayer] = []
+    else:
+        reading = read_vector(source, options, limits, progress)
+        report, layers = reading.report, reading.layers
+    report.notes[:0] = [note for note in source.notes if note not in report.notes]
+    progress(1.0, "Checked.")
+    return Inspection(source, report, layers if report.ok else [])
+
+
+def check_upload(path: Path, name: str | None = None, options: VectorOptions | None = None,
+                 limits: UploadLimits | None = None,
+                 progress: Progress = no_progress) -> PreflightReport:
+    """Only the report (what ``permitmap layers check`` prints)."""
+    return inspect_upload(path, name or path.name, options, limits, progress).report
+
+
+def refused_report(path: Path, name: str, message: str) -> PreflightReport:
+    """A report for a file refused before it could be read."""
+    kind = LayerKind.RASTER if name.lower().endswith(RASTER_EXTENSIONS) else LayerKind.VECTOR
+    size = path.stat().st_size if path.exists() else 0
+    return PreflightReport(file_name=name, format="not recognised", kind=kind,
+                           size_bytes=size, errors=[message])

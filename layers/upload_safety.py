@@ -1,0 +1,192 @@
+"""Safety checks on an upload's bytes, before GDAL sees it: zip entry lists and risky content.
+
+Nothing here extracts or hands anything to GDAL. Zips are judged by their ``ZipInfo`` list
+(names, sizes, ratios, flags); text and XML by a streaming byte scan, so a 500 MB KML costs a
+second, not a parse. Every refusal raises :class:`~layers.errors.UnsafeFile` saying what was
+found and what to do instead.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import stat
+import zipfile
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path, PurePosixPath
+
+from layers.errors import UnreadableLayer, UnsafeFile
+from layers.limits import MIB, UploadLimits
+
+NESTED_ARCHIVES = (".zip", ".kmz")
+RATIO_FLOOR_BYTES = 1 * MIB  # below this unpacked size, a high ratio cannot exhaust anything
+SCAN_CHUNK = 4 * MIB
+VRT_MARKERS = (b"<vrtdataset", b"<ogrvrtdatasource")
+XML_ENTITY_MARKERS = (b"<!doctype", b"<!entity")
+NETWORK_LINK = b"<networklink"
+GDAL_VSI_PATH = re.compile(rb"/vsi[a-z0-9_]+/", re.IGNORECASE)
+_OVERLAP = 64  # bytes carried between chunks so a marker split across two is still found
+
+
+def zip_entries(path: Path, name: str, limits: UploadLimits) -> list[zipfile.ZipInfo]:
+    """The entries of a zip upload after :func:`check_zip_entries`; nothing is extracted."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise UnreadableLayer(
+            f"{name} is not a readable zip file ({exc}); zip the files again and re-upload."
+        ) from exc
+    check_zip_entries(entries, name, limits)
+    return entries
+
+
+def check_zip_entries(
+    entries: Sequence[zipfile.ZipInfo], name: str, limits: UploadLimits
+) -> None:
+    """Refuse a zip whose entry list could escape the upload folder or exhaust the machine.
+
+    Checks: entry count, unsafe names (``../``, absolute, drive letters, links), encrypted
+    entries, nested archives, total unpacked size and compression ratios.
+    """
+    if len(entries) > limits.max_zip_entries:
+        raise UnsafeFile(
+            f"{name} holds {len(entries):,} entries; the limit is {limits.max_zip_entries:,}. "
+            "Zip only the files of the layer you want to publish."
+        )
+    for entry in entries:
+        _check_entry(entry, name, limits)
+    total = sum(entry.file_size for entry in entries)
+    packed = sum(entry.compress_size for entry in entries)
+    if total > limits.max_unzipped_bytes:
+        raise UnsafeFile(
+            f"{name} would unpack to {total / MIB:,.0f} MB; the limit is "
+            f"{limits.max_unzipped_bytes // MIB:,} MB. Upload the layer in smaller parts."
+        )
+    if total > RATIO_FLOOR_BYTES and total > limits.max_zip_ratio * max(packed, 1):
+        raise UnsafeFile(
+            f"{name} is a possible zip bomb: it unpacks {total / max(packed, 1):,.0f} times "
+            f"larger than it is (limit {limits.max_zip_ratio:.0f}:1). Zip the real files again."
+        )
+
+
+def _check_entry(entry: zipfile.ZipInfo, name: str, limits: UploadLimits) -> None:
+    """Refuse one entry with an unsafe name, a link, encryption, nesting or a bomb ratio."""
+    label = entry.filename
+    normal = label.replace("\\", "/")
+    if normal.startswith("/") or re.match(r"^[A-Za-z]:", normal):
+        raise UnsafeFile(
+            f"{name} holds an entry with an absolute path ({label!r}); zip the files "
+            "with paths relative to the zip's top folder."
+        )
+    if ".." in PurePosixPath(normal).parts:
+        raise UnsafeFile(
+            f"{name} holds an entry that points outside the zip ({label!r}, path traversal "
+            "with '..'); zip the files again without '..' in their paths."
+        )
+    if stat.S_ISLNK(entry.external_attr >> 16):
+        raise UnsafeFile(f"{name} holds a symbolic link ({label!r}); zip the real files instead.")
+    if entry.flag_bits & 0x1:
+        raise UnsafeFile(
+            f"{name} holds an encrypted (password-protected) entry ({label!r}); "
+            "zip the files again without a password."
+        )
+    if normal.lower().endswith(NESTED_ARCHIVES):
+        raise UnsafeFile(
+            f"{name} holds another archive ({label!r}, a nested zip); unzip it and upload "
+            "its files in one zip, or upload it on its own."
+        )
+    ratio = entry.file_size / max(entry.compress_size, 1)
+    if entry.file_size > RATIO_FLOOR_BYTES and ratio > limits.max_zip_ratio:
+        raise UnsafeFile(
+            f"{name} is a possible zip bomb: {label!r} unpacks {ratio:,.0f} times larger than "
+            f"it is stored (limit {limits.max_zip_ratio:.0f}:1). Zip the real files again."
+        )
+
+
+# --- content ----------------------------------------------------------------------------
+
+
+def check_head(head: bytes, name: str) -> None:
+    """Refuse a file whose first bytes are a GDAL VRT, whatever its extension says."""
+    text = _as_utf8(head).lower()
+    if any(marker in text for marker in VRT_MARKERS):
+        raise _vrt_refusal(name)
+
+
+def _vrt_refusal(name: str) -> UnsafeFile:
+    """The refusal for VRT markup found anywhere in an upload."""
+    return UnsafeFile(
+        f"{name} is a GDAL VRT file: VRT files point at other files (or URLs) rather "
+        "than holding data, so they are not accepted. Upload the data file itself "
+        "(e.g. the GeoTIFF or GeoPackage the VRT refers to)."
+    )
+
+
+def check_text_content(path: Path, name: str, *, xml: bool) -> None:
+    """Scan a text or XML upload for VRTs, GDAL ``/vsi`` paths and, in XML, DTDs and links.
+
+    Raises UnsafeFile naming what was found: ``<!DOCTYPE``/``<!ENTITY`` (entity expansion),
+    KML ``<NetworkLink>`` (network fetch), ``/vsicurl/``-style paths, VRT markup.
+    """
+    with path.open("rb") as handle:
+        check_stream(_chunks(handle.read), name, xml=xml)
+
+
+def check_stream(chunks: Iterator[bytes], name: str, *, xml: bool) -> None:
+    """:func:`check_text_content` over an iterator of byte chunks (e.g. a zip entry)."""
+    tail = b""
+    for chunk in _decoded(chunks):
+        window = tail + chunk.lower()
+        _check_window(window, name, xml=xml)
+        tail = window[-_OVERLAP:]
+
+
+def _check_window(window: bytes, name: str, *, xml: bool) -> None:
+    """Raise UnsafeFile for the first risky marker in one lower-cased window of bytes."""
+    if any(marker in window for marker in VRT_MARKERS):
+        raise _vrt_refusal(name)
+    if xml and any(marker in window for marker in XML_ENTITY_MARKERS):
+        raise UnsafeFile(
+            f"{name} declares a DOCTYPE or XML entities, which can expand without limit "
+            "(a 'billion laughs' file); KML and GPX need neither. Export the file again "
+            "from your GIS, or remove the <!DOCTYPE ...> block."
+        )
+    if xml and NETWORK_LINK in window:
+        raise UnsafeFile(
+            f"{name} links to other KML files on the network (<NetworkLink>), which we "
+            "do not fetch; save the linked file and upload it instead."
+        )
+    found = GDAL_VSI_PATH.search(window)
+    if found:
+        path_text = found.group(0).decode("ascii", "replace")
+        raise UnsafeFile(
+            f"{name} refers to a GDAL virtual path ({path_text}…), which could make the "
+            "reader fetch data from outside the upload; remove it and upload the data itself."
+        )
+
+
+def _chunks(read: Callable[[int], bytes]) -> Iterator[bytes]:
+    """Chunks from a ``read(size)`` callable until it returns nothing."""
+    while chunk := read(SCAN_CHUNK):
+        yield chunk
+
+
+def _decoded(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """The chunks as UTF-8-ish bytes: UTF-16 text (with a BOM) is decoded first."""
+    first = next(chunks, b"")
+    if not first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        yield first
+        yield from chunks
+        return
+    decoder = codecs.getincrementaldecoder("utf-16")(errors="replace")
+    yield decoder.decode(first).encode("utf-8")
+    for chunk in chunks:
+        yield decoder.decode(chunk).encode("utf-8")
+
+
+def _as_utf8(head: bytes) -> bytes:
+    """The first bytes of a file as UTF-8 when it starts with a UTF-16 byte-order mark."""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return head.decode("utf-16", errors="replace").encode("utf-8")
+    return head

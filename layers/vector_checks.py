@@ -1,0 +1,247 @@
+"""Vectorised geometry checks on one layer: empties, validity, range, antimeridian, families.
+
+Everything runs on whole shapely arrays; only the few features that wrap around the
+antimeridian go through Python one by one (the ``antimeridian`` package fixes them).
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+from dataclasses import dataclass, field
+
+import antimeridian
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS, Transformer
+
+from layers.report import VectorLayerReport
+from layers.table_text import column_keys
+
+WGS84 = "EPSG:4326"
+MAX_EXAMPLES = 5
+MAX_OUT_OF_RANGE = 10
+TOLERANCE = 1e-6  # degrees: 180.00000000000006 from rounding is not out of range
+LABEL_KEYS = ("name", "id", "site_id", "site_name", "title", "label", "fid", "objectid")
+FAMILIES = {0: "Point", 4: "Point", 1: "LineString", 2: "LineString", 5: "LineString",
+            3: "Polygon", 6: "Polygon"}  # fmt: skip
+FAMILY_WORDS = {"Point": "points", "LineString": "lines", "Polygon": "polygons"}
+_SHAPELY_TYPES = ("Point", "LineString", "LinearRing", "Polygon", "MultiPoint",
+                  "MultiLineString", "MultiPolygon", "GeometryCollection")  # fmt: skip
+
+
+@dataclass
+class CheckResult:
+    """A layer in EPSG:4326 ready to split, with what the checks found, in words."""
+
+    frame: gpd.GeoDataFrame
+    warnings: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def check_layer(
+    frame: gpd.GeoDataFrame,
+    report: VectorLayerReport,
+    label: str,
+    *,
+    repair_invalid: bool,
+    drop_out_of_range: bool,
+) -> CheckResult:
+    """Check a layer whose CRS is set; fill ``report`` and return the EPSG:4326 frame.
+
+    Parameters: ``label`` names the layer in messages ("survey.gpkg, layer 'roads'").
+    Null and empty geometries are dropped; invalid ones repaired when ``repair_invalid``.
+    """
+    result = CheckResult(frame)
+    positions = np.arange(1, len(frame) + 1)  # 1-based feature numbers in the file
+    geoms = np.asarray(frame.geometry.array, dtype=object)
+    empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    report.empty_count = int(empty.sum())
+    report.feature_count = len(frame)
+    if report.empty_count:
+        result.warnings.append(
+            f"{label}: {report.empty_count:,} of {len(frame):,} features have no geometry "
+            "(null or empty); they are left out when the layer is published."
+        )
+    frame, positions, geoms = frame[~empty], positions[~empty], geoms[~empty]
+    report.geometry_types = _type_counts(geoms)
+    geoms = _validity(frame, geoms, positions, report, label, result, repair_invalid)
+    frame = frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs))
+    frame = _to_wgs84(frame) if not _is_wgs84(frame) else frame
+    frame, positions = _range(frame, positions, report, label, result, drop_out_of_range)
+    result.frame = _antimeridian(frame, report, label, result)
+    return result
+
+
+def split_families(frame: gpd.GeoDataFrame) -> dict[str, gpd.GeoDataFrame]:
+    """The frame split into points, lines and polygons (collections exploded first)."""
+    type_ids = shapely.get_type_id(np.asarray(frame.geometry.array, dtype=object))
+    if (type_ids == 7).any():
+        collections = frame[type_ids == 7].explode(index_parts=False)
+        frame = pd.concat([frame[type_ids != 7], collections]).sort_index(kind="stable")
+        type_ids = shapely.get_type_id(np.asarray(frame.geometry.array, dtype=object))
+    family = pd.Series(type_ids, index=frame.index).map(FAMILIES).fillna("Other").to_numpy()
+    return {name: frame[family == name] for name in FAMILY_WORDS if (family == name).any()}
+
+
+def feature_labels(frame: pd.DataFrame, positions: np.ndarray) -> list[str]:
+    """'feature 12 ("Camp A")' labels for messages, using a name or id column when present."""
+    keys = column_keys(c for c in frame.columns if c != frame.geometry.name)
+    column = next((keys[k] for k in LABEL_KEYS if k in keys), None)
+    labels = [f"feature {int(p)}" for p in positions]
+    if column is None:
+        return labels
+    values = frame[column].astype("str").to_numpy()
+    return [f'{label} ({column} "{value}")' for label, value in zip(labels, values, strict=True)]
+
+
+def _is_wgs84(frame: gpd.GeoDataFrame) -> bool:
+    """Whether the frame is already in EPSG:4326 (nothing to transform)."""
+    return frame.crs is not None and frame.crs.to_epsg() == 4326
+
+
+def _to_wgs84(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The frame in EPSG:4326: one coordinate pass (2D), with a cached transformer."""
+    geoms = np.asarray(frame.geometry.array, dtype=object).copy()
+    coords = shapely.get_coordinates(geoms)
+    lon, lat = _transformer(frame.crs.to_wkt()).transform(coords[:, 0], coords[:, 1])
+    geoms = shapely.set_coordinates(geoms, np.column_stack([lon, lat]))
+    return frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=WGS84))
+
+
+@functools.lru_cache(maxsize=32)
+def _transformer(crs_wkt: str) -> Transformer:
+    """A transformer from a CRS (as WKT) to longitude/latitude on WGS 84."""
+    return Transformer.from_crs(CRS.from_wkt(crs_wkt), WGS84, always_xy=True)
+
+
+def _type_counts(geoms: np.ndarray) -> dict[str, int]:
+    """Geometry type names and how many features have each."""
+    ids, counts = np.unique(shapely.get_type_id(geoms), return_counts=True)
+    return {_SHAPELY_TYPES[i]: int(n) for i, n in zip(ids, counts, strict=True) if i >= 0}
+
+
+def _validity(
+    frame: gpd.GeoDataFrame,
+    geoms: np.ndarray,
+    positions: np.ndarray,
+    report: VectorLayerReport,
+    label: str,
+    result: CheckResult,
+    repair: bool,
+) -> np.ndarray:
+    """Count invalid geometries with examples; repair them with make_valid when asked."""
+    invalid = ~shapely.is_valid(geoms)
+    report.invalid_count = int(invalid.sum())
+    if not report.invalid_count:
+        return geoms
+    where = np.flatnonzero(invalid)[:MAX_EXAMPLES]
+    names = feature_labels(frame.iloc[where], positions[where])
+    reasons = shapely.is_valid_reason(geoms[where])
+    report.invalid_examples = [f"{n}: {r}" for n, r in zip(names, reasons, strict=True)]
+    action = ("they are repaired (make_valid) before publishing" if repair
+              else "they are published as they are and may draw wrongly; choose repair to fix")
+    result.warnings.append(
+        f"{label}: {report.invalid_count:,} invalid geometries "
+        f"(e.g. {report.invalid_examples[0]}); {action}."
+    )
+    if repair:
+        geoms = geoms.copy()
+        geoms[invalid] = shapely.make_valid(geoms[invalid], method="structure",
+                                            keep_collapsed=False)
+    return geoms
+
+
+def _range(
+    frame: gpd.GeoDataFrame,
+    positions: np.ndarray,
+    report: VectorLayerReport,
+    label: str,
+    result: CheckResult,
+    drop: bool,
+) -> tuple[gpd.GeoDataFrame, np.ndarray]:
+    """Flag features outside longitude -180..180 / latitude -90..90 (or not finite)."""
+    bounds = shapely.bounds(np.asarray(frame.geometry.array, dtype=object))
+    finite = np.isfinite(bounds).all(axis=1)
+    inside = finite & (np.abs(bounds[:, [0, 2]]) <= 180 + TOLERANCE).all(axis=1)
+    inside &= (np.abs(bounds[:, [1, 3]]) <= 90 + TOLERANCE).all(axis=1)
+    if inside.any():
+        good = bounds[inside]
+        report.bounds = (float(good[:, 0].min()), float(good[:, 1].min()),
+                         float(good[:, 2].max()), float(good[:, 3].max()))
+    if inside.all():
+        return frame, positions
+    outside = np.flatnonzero(~inside)
+    report.out_of_range = feature_labels(frame.iloc[outside[:MAX_OUT_OF_RANGE]],
+                                         positions[outside[:MAX_OUT_OF_RANGE]])
+    more = f" and {len(outside) - MAX_OUT_OF_RANGE:,} more" if len(outside) > 10 else ""
+    listed = "; ".join(report.out_of_range) + more
+    if drop:
+        result.warnings.append(f"{label}: {len(outside):,} features with coordinates out of "
+                               f"range are left out ({listed}).")
+        return frame[inside], positions[inside]
+    result.errors.append(
+        f"{label}: {len(outside):,} features have coordinates out of range (latitude beyond "
+        f"±90°, longitude beyond ±180°, or not numbers) after conversion to WGS 84: {listed}. "
+        "Check the coordinate system and the coordinate order (lon, lat), fix those "
+        "features, or choose to publish without them."
+    )
+    return frame, positions
+
+
+def _antimeridian(
+    frame: gpd.GeoDataFrame, report: VectorLayerReport, label: str, result: CheckResult
+) -> gpd.GeoDataFrame:
+    """Count features spanning more than 180° of longitude; split those that wrap around."""
+    geoms = np.asarray(frame.geometry.array, dtype=object)
+    bounds = shapely.bounds(geoms)
+    spanning = np.flatnonzero((bounds[:, 2] - bounds[:, 0]) > 180)
+    report.crossing_antimeridian = len(spanning)
+    if not len(spanning):
+        return frame
+    wrapped = [i for i in spanning if _wraps(geoms[i])]
+    if wrapped:
+        geoms = geoms.copy()
+        for i in wrapped:
+            geoms[i] = _fix(geoms[i])
+        frame = frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs))
+    fixed = f"; {len(wrapped):,} were split at 180° so they draw correctly" if wrapped else ""
+    result.warnings.append(
+        f"{label}: {len(spanning):,} features cross or span the antimeridian (180° longitude)"
+        f"{fixed}."
+    )
+    return frame
+
+
+def _wraps(geom: shapely.Geometry) -> bool:
+    """Whether a ring or line jumps more than 180° of longitude between two vertices."""
+    parts = shapely.get_parts(geom)
+    lines = shapely.get_rings(parts) if shapely.get_dimensions(geom) == 2 else parts
+    for line in lines:
+        x = shapely.get_coordinates(line)[:, 0]
+        step = np.abs(np.diff(x)) > 180
+        along = (np.abs(x[:-1]) == 180) & (np.abs(x[1:]) == 180)  # a side on the meridian itself
+        if (step & ~along).any():
+            return True
+    return False
+
+
+def _fix(geom: shapely.Geometry) -> shapely.Geometry:
+    """The geometry split at the antimeridian by the ``antimeridian`` package.
+
+    Straight lines in longitude/latitude (not great circles), as the web map draws them.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", antimeridian.FixWindingWarning)
+        kind = geom.geom_type
+        if kind == "Polygon":
+            return antimeridian.fix_polygon(geom, great_circle=False)
+        if kind == "MultiPolygon":
+            return antimeridian.fix_multi_polygon(geom, great_circle=False)
+        if kind == "LineString":
+            return antimeridian.fix_line_string(geom, great_circle=False)
+        if kind == "MultiLineString":
+            return antimeridian.fix_multi_line_string(geom, great_circle=False)
+    return geom

@@ -1,0 +1,101 @@
+"""What the layer routes answer: a vector layer's features as GeoJSON, a raster layer's tiles.
+
+User errors raise InputError or NotFoundError; ``mapping.routes`` turns them into status codes.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import json
+from typing import Any
+
+import numpy as np
+import shapely
+from layers.tiles import RasterStyle, render_tile
+
+from catalog.publish import raster_path
+from domain.errors import InputError
+from domain.settings import load_settings
+from mapping.store_access import engine
+from store.layer_repo import LayerRecord, get_layer, layer_features
+
+POPUP_FIELDS = 12  # a popup lists this many properties at most
+PRECISION = 6  # decimals of a degree: about 0.1 m
+
+
+def layer_geojson(layer_id: str) -> str:
+    """All features of a vector layer as a GeoJSON FeatureCollection text.
+
+    Each feature carries only ``popup``: its properties as an HTML table, escaped here, since
+    Leaflet shows popup text as HTML.
+    """
+    record = get_layer(engine(), layer_id)
+    if record.kind != "vector":
+        raise InputError(f"Layer {record.name!r} is a raster; its pixels are served as tiles "
+                         f"from /tiles/{layer_id}/{{z}}/{{x}}/{{y}}.png.")
+    return _geojson(record.id, record.version)
+
+
+@functools.lru_cache(maxsize=8)
+def _geojson(layer_id: str, _version: int) -> str:
+    rows = layer_features(engine(), layer_id)
+    geometries = shapely.set_precision(shapely.from_wkb(rows["geometry"].to_numpy()),
+                                       10.0 ** -PRECISION)
+    shapes = shapely.to_geojson(geometries)
+    popups = [json.dumps({"popup": popup_html(text)}, ensure_ascii=False)
+              for text in rows["properties"]]
+    features = ",".join(
+        f'{{"type":"Feature","id":{number},"geometry":{shape},"properties":{popup}}}'
+        for number, shape, popup in zip(rows["feature_no"], shapes, popups, strict=True)
+        if shape is not None and shape != "null")
+    return f'{{"type":"FeatureCollection","features":[{features}]}}'
+
+
+def popup_html(properties_json: str) -> str:
+    """A feature's properties as an escaped HTML table (the first few, then a count).
+
+    >>> popup_html('{"name": "<b>Claim 7</b>", "note": ""}')
+    '<table><tr><th>name</th><td>&lt;b&gt;Claim 7&lt;/b&gt;</td></tr></table>'
+    """
+    properties: dict[str, Any] = json.loads(properties_json or "{}")
+    items = [(k, v) for k, v in properties.items() if v is not None and v != ""]
+    rows = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>"
+                   for k, v in items[:POPUP_FIELDS])
+    more = len(items) - POPUP_FIELDS
+    tail = f"<tr><td colspan=2>… {more} more</td></tr>" if more > 0 else ""
+    return f"<table>{rows}{tail}</table>" if rows else "<i>no attributes</i>"
+
+
+def tile_png(layer_id: str, z: int, x: int, y: int) -> bytes:
+    """One 256-pixel PNG tile of a raster layer, drawn with the layer's style; a transparent
+    tile where the raster has no data."""
+    if not (0 <= z <= 24 and 0 <= x < 2**z and 0 <= y < 2**z):
+        raise InputError(f"Tile {z}/{x}/{y} does not exist: z is 0 to 24 and x, y are 0 to "
+                         "2^z − 1.")
+    record = get_layer(engine(), layer_id)
+    if record.kind != "raster":
+        raise InputError(f"Layer {record.name!r} holds vector features; read them from "
+                         f"/api/layers/{layer_id}/features.geojson.")
+    png = render_tile(raster_path(record, load_settings().layer_dir), z, x, y,
+                      raster_style(record))
+    return png if png is not None else EMPTY_TILE
+
+
+def raster_style(record: LayerRecord) -> RasterStyle:
+    """The tile style stored with a raster layer."""
+    style = record.style
+    stretch = style.get("stretch")
+    return RasterStyle(colormap=style.get("colormap"),
+                       stretch=(float(stretch[0]), float(stretch[1])) if stretch else None)
+
+
+def _empty_tile() -> bytes:
+    from rio_tiler.models import ImageData
+
+    image = ImageData(np.zeros((1, 256, 256), dtype="uint8"))
+    image.array.mask = True
+    return image.render(img_format="PNG", add_mask=True)
+
+
+EMPTY_TILE = _empty_tile()

@@ -1,0 +1,22 @@
+"""The layer catalog: every uploaded survey layer with its metadata and actions."""
+
+import streamlit as st
+
+from mapping.cached import cached_layers
+from mapping.catalog_ui import layer_panel
+from mapping.errors_ui import show_user_errors
+
+st.title("Survey layers", anchor=False)
+layers = cached_layers()
+if not layers:
+    st.info("No survey layer yet. Upload one on the Upload page.", icon=":material/layers:")
+    if st.button("Upload a layer"):
+        st.switch_page("pages/upload_page.py")
+    st.stop()
+st.caption(f"{len(layers)} layers, newest first. Hidden layers stay here but leave the map.")
+for record in layers:
+    hidden = " · hidden" if record.hidden else ""
+    size = f"{record.feature_count:,} features" if record.kind == "vector" else "raster"
+    with st.expander(f"**{record.name}** — {size}{hidden}", expanded=len(layers) == 1), \
+            show_user_errors():
+        layer_panel(record)

@@ -1,0 +1,77 @@
+"""Upload a survey layer: the pre-flight report first, then the details, then publish."""
+
+from datetime import date
+
+import streamlit as st
+from layers.vector_read import VectorOptions
+
+from catalog.publish import LayerDetails
+from layers.sources import FileFormat
+from mapping import state_keys as keys
+from mapping.errors_ui import show_user_errors
+from mapping.upload_ui import (
+    checked_report,
+    crs_choice,
+    fix_choices,
+    layer_choice,
+    publish,
+    show_report,
+    upload_limits,
+)
+
+st.title("Upload a survey layer", anchor=False)
+notice = st.session_state.pop(keys.UPLOAD_NOTICE, None)
+if notice:
+    st.success(notice, icon=":material/check_circle:")
+    if st.button("Show it on the map", key="upload_show_on_map"):
+        st.switch_page("pages/map_page.py")
+with st.expander("What you can upload, and the limits"):
+    st.markdown("Formats: " + ", ".join(f.value for f in FileFormat) + ". Zip a Shapefile's "
+                ".shp, .shx, .dbf and .prj (and .cpg) together; a subfolder in the zip is fine.")
+    st.markdown("Limits: " + "; ".join(upload_limits().describe()) + ".")
+    st.caption("Nothing is stored until you press Publish. Files are read without following "
+               "links to other files or to the network.")
+
+upload = st.file_uploader("Survey file", key=keys.UPLOAD_FILE,
+                          help="Vector layers (GeoJSON, zipped Shapefile, GeoPackage, KML/KMZ, "
+                               "GPX, CSV/Excel with coordinates, FlatGeobuf, GeoParquet) or "
+                               "rasters (GeoTIFF/COG, zipped SRTM .hgt).")
+if upload is None:
+    st.info("Choose a file to see what it holds before anything is stored.",
+            icon=":material/upload_file:")
+    st.stop()
+
+with show_user_errors():
+    options = VectorOptions()
+    report = checked_report(upload, options)
+    chosen_layers = layer_choice(report)
+    crs = crs_choice(report)
+    repair, drop = fix_choices(report)
+    options = VectorOptions(layers=chosen_layers, assume_crs=crs, repair_invalid=repair,
+                            drop_out_of_range=drop)
+    if options != VectorOptions():
+        report = checked_report(upload, options)
+    show_report(report)
+    if not report.ok:
+        st.stop()
+    with st.form("upload_details"):
+        st.subheader("About this layer", anchor=False)
+        name = st.text_input("Name", value=upload.name.rsplit(".", 1)[0])
+        description = st.text_area("Description", height=80)
+        left, right = st.columns(2)
+        source = left.text_input("Source", help="Who surveyed it, or where it came from")
+        licence = right.text_input("Licence", help="e.g. public domain, CC BY 4.0, internal")
+        surveyed = left.date_input("Surveyed on", value=None, max_value=date.today(),
+                                   format="YYYY-MM-DD")
+        who = right.text_input("Uploaded by", value=st.session_state.get(keys.EDITOR_NAME, ""))
+        submitted = st.form_submit_button("Publish", type="primary")
+    if submitted:
+        details = LayerDetails(name=name, uploaded_by=who, description=description,
+                               source=source, licence=licence, surveyed_on=surveyed)
+        records = publish(upload, details, options)
+        st.session_state[keys.EDITOR_NAME] = who.strip()
+        names = ", ".join(f"'{r.name}'" for r in records)
+        st.session_state[keys.UPLOAD_NOTICE] = (
+            f"Published {names}. It is on the map and in the layer catalog.")
+        st.session_state[keys.LAYER_FOCUS] = (records[0].name, records[0].bounds)
+        st.rerun()

@@ -1,0 +1,264 @@
+"""The survey layer catalog in the store: add (atomically, refusing duplicates), list, rename,
+hide, restyle and delete layers; read a vector layer's features.
+
+Geometries arrive and leave as WKB in EPSG:4326 with their bounding boxes, so the store needs
+no geo library, and PostGIS can later take the same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Engine, delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from domain.errors import InputError, NotFoundError
+from store.bulk import bulk_insert
+from store.db import get_meta, set_meta
+from store.errors import DuplicateUpload
+from store.models import SurveyFeature, SurveyLayer
+
+LAYER_REVISION_KEY = "layer_revision"
+FEATURE_COLUMNS = ["geometry", "properties", "min_lon", "min_lat", "max_lon", "max_lat"]
+
+
+@dataclass(frozen=True)
+class NewLayer:
+    """A layer ready to store. ``features`` (vector only) has :data:`FEATURE_COLUMNS`."""
+
+    name: str
+    kind: str
+    uploaded_by: str
+    original_filename: str
+    checksum: str
+    source_layer: str = ""
+    file_format: str = ""
+    original_crs: str = ""
+    geometry_type: str = ""
+    feature_count: int = 0
+    bounds: tuple[float, float, float, float] | None = None
+    description: str = ""
+    source: str = ""
+    licence: str = ""
+    surveyed_on: date | None = None
+    style: dict[str, Any] = field(default_factory=dict)
+    report: dict[str, Any] = field(default_factory=dict)
+    features: pd.DataFrame | None = None
+
+
+@dataclass(frozen=True)
+class LayerRecord:
+    """A stored layer's catalog entry."""
+
+    id: str
+    name: str
+    kind: str
+    description: str
+    source: str
+    licence: str
+    surveyed_on: date | None
+    uploaded_by: str
+    uploaded_at: datetime
+    original_filename: str
+    checksum: str
+    source_layer: str
+    file_format: str
+    original_crs: str
+    geometry_type: str
+    feature_count: int
+    bounds: tuple[float, float, float, float] | None
+    hidden: bool
+    style: dict[str, Any]
+    raster_file: str
+    version: int
+
+
+def layer_id_for(name: str, checksum: str, source_layer: str) -> str:
+    """A readable, stable id: the name as a slug plus a short hash of what makes it unique.
+
+    >>> layer_id_for("Géologie: Sheet 12 (rev. 2)", "ab" * 32, "")[:21]
+    'geologie-sheet-12-rev'
+    """
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:60].strip("-") or "layer"
+    digest = hashlib.sha1(f"{checksum}/{source_layer}".encode(), usedforsecurity=False)
+    return f"{slug}-{digest.hexdigest()[:8]}"
+
+
+def add_layers(engine: Engine, layers: Sequence[NewLayer],
+               place_files: Callable[[list[str]], None] | None = None) -> list[LayerRecord]:
+    """Store ``layers`` in one transaction; all or nothing.
+
+    ``place_files(ids)`` runs inside the transaction after the rows are written (it moves a
+    raster into its folder); if it raises, nothing is stored. An upload published before
+    (same checksum and layer) is refused with who published it and when.
+    """
+    ids = [layer_id_for(layer.name, layer.checksum, layer.source_layer) for layer in layers]
+    try:
+        with Session(engine) as session, session.begin():
+            _refuse_duplicates(session, layers)
+            for layer_id, layer in zip(ids, layers, strict=True):
+                session.add(_row(layer_id, layer))
+            session.flush()
+            for layer_id, layer in zip(ids, layers, strict=True):
+                if layer.features is not None:
+                    frame = layer.features[FEATURE_COLUMNS].copy()
+                    frame.insert(0, "feature_no", range(1, len(frame) + 1))
+                    frame.insert(0, "layer_id", layer_id)
+                    bulk_insert(session, SurveyFeature.__table__, frame)  # type: ignore[arg-type]
+            _bump(session)
+            if place_files is not None:
+                place_files(ids)
+    except IntegrityError as exc:  # another process published the same file a moment ago
+        raise DuplicateUpload(
+            f"{layers[0].original_filename} was published by someone else just now; "
+            "refresh the layer catalog to see it.") from exc
+    return [get_layer(engine, layer_id) for layer_id in ids]
+
+
+def list_layers(engine: Engine, *, include_hidden: bool = True) -> list[LayerRecord]:
+    """Every layer, newest upload first."""
+    query = select(SurveyLayer).order_by(SurveyLayer.uploaded_at.desc(), SurveyLayer.name)
+    if not include_hidden:
+        query = query.where(SurveyLayer.hidden.is_(False))
+    with Session(engine) as session:
+        return [_record(row) for row in session.scalars(query)]
+
+
+def get_layer(engine: Engine, layer_id: str) -> LayerRecord:
+    """One layer by id; NotFoundError names it when it is not there."""
+    with Session(engine) as session:
+        row = session.get(SurveyLayer, layer_id)
+        if row is None:
+            raise NotFoundError(f"No survey layer with id {layer_id!r}; it may have been "
+                                "deleted. Open the layer catalog to see the layers there are.")
+        return _record(row)
+
+
+def update_layer(engine: Engine, layer_id: str, *, name: str | None = None,
+                 description: str | None = None, hidden: bool | None = None,
+                 style: dict[str, Any] | None = None) -> LayerRecord:
+    """Rename, describe, hide or show, or restyle a layer."""
+    if name is not None and not name.strip():
+        raise InputError("A layer needs a name; type one before saving.")
+    with Session(engine) as session, session.begin():
+        row = session.get(SurveyLayer, layer_id)
+        if row is None:
+            raise NotFoundError(f"No survey layer with id {layer_id!r}; it may have been "
+                                "deleted by someone else.")
+        if name is not None:
+            row.name = name.strip()[:200]
+        if description is not None:
+            row.description = description
+        if hidden is not None:
+            row.hidden = hidden
+        if style is not None:
+            row.style = json.dumps(style, sort_keys=True)
+        row.version += 1
+        _bump(session)
+    return get_layer(engine, layer_id)
+
+
+def delete_layer(engine: Engine, layer_id: str) -> LayerRecord:
+    """Remove a layer and its features; returns what was removed (its raster file is the
+    caller's to delete)."""
+    record = get_layer(engine, layer_id)
+    with Session(engine) as session, session.begin():
+        session.execute(delete(SurveyFeature).where(SurveyFeature.layer_id == layer_id))
+        session.execute(delete(SurveyLayer).where(SurveyLayer.id == layer_id))
+        _bump(session)
+    return record
+
+
+def layer_features(engine: Engine, layer_id: str,
+                   bbox: tuple[float, float, float, float] | None = None) -> pd.DataFrame:
+    """A vector layer's features (``feature_no``, WKB ``geometry``, JSON ``properties``),
+    optionally only those whose bounding box meets ``bbox`` (lon/lat)."""
+    table = SurveyFeature.__table__
+    query = select(table.c.feature_no, table.c.geometry, table.c.properties).where(
+        table.c.layer_id == layer_id).order_by(table.c.feature_no)
+    if bbox is not None:
+        west, south, east, north = bbox
+        query = query.where(table.c.max_lon >= west, table.c.min_lon <= east,
+                            table.c.max_lat >= south, table.c.min_lat <= north)
+    with engine.connect() as connection:
+        rows = connection.execute(query).all()
+    frame = pd.DataFrame(rows, columns=["feature_no", "geometry", "properties"])
+    frame["geometry"] = [bytes(value) for value in frame["geometry"]]  # memoryview on PG
+    return frame
+
+
+def layer_revision(engine: Engine) -> int:
+    """A counter bumped by every change to the layer catalog: caches key on it."""
+    with Session(engine) as session:
+        return int(get_meta(session, LAYER_REVISION_KEY) or 0)
+
+
+def count_features(engine: Engine, layer_id: str) -> int:
+    """How many features a layer has in the store."""
+    with Session(engine) as session:
+        query = select(func.count()).where(SurveyFeature.layer_id == layer_id)
+        return int(session.scalar(query) or 0)
+
+
+def _refuse_duplicates(session: Session, layers: Sequence[NewLayer]) -> None:
+    checksums = {layer.checksum for layer in layers}
+    query = select(SurveyLayer).where(SurveyLayer.checksum.in_(checksums))
+    earlier = list(session.scalars(query))
+    if earlier:
+        first = earlier[0]
+        when = first.uploaded_at.strftime("%Y-%m-%d %H:%M")
+        raise DuplicateUpload(
+            f"This file was published before: {first.original_filename} is the layer "
+            f"'{first.name}', uploaded by {first.uploaded_by} on {when} UTC (same contents, "
+            "checksum " f"{first.checksum[:12]}…). Open it in the layer catalog; to replace "
+            "it, delete it there first.")
+
+
+def _row(layer_id: str, layer: NewLayer) -> SurveyLayer:
+    west, south, east, north = layer.bounds or (None, None, None, None)
+    return SurveyLayer(
+        id=layer_id, name=layer.name.strip()[:200] or layer_id, kind=layer.kind,
+        description=layer.description, source=layer.source, licence=layer.licence,
+        surveyed_on=layer.surveyed_on, uploaded_by=layer.uploaded_by,
+        uploaded_at=datetime.now(UTC), original_filename=layer.original_filename,
+        checksum=layer.checksum, source_layer=layer.source_layer,
+        file_format=layer.file_format, original_crs=layer.original_crs,
+        geometry_type=layer.geometry_type, feature_count=layer.feature_count,
+        min_lon=west, min_lat=south, max_lon=east, max_lat=north, hidden=False,
+        style=json.dumps(layer.style, sort_keys=True),
+        raster_file=f"{layer_id}/layer.tif" if layer.kind == "raster" else "",
+        report=json.dumps(layer.report, default=str), version=1)
+
+
+def _record(row: SurveyLayer) -> LayerRecord:
+    bounds = None
+    if None not in (row.min_lon, row.min_lat, row.max_lon, row.max_lat):
+        bounds = (float(row.min_lon), float(row.min_lat),  # type: ignore[arg-type]
+                  float(row.max_lon), float(row.max_lat))  # type: ignore[arg-type]
+    uploaded_at = row.uploaded_at
+    if uploaded_at.tzinfo is None:  # SQLite keeps no zone; we store UTC
+        uploaded_at = uploaded_at.replace(tzinfo=UTC)
+    return LayerRecord(
+        id=row.id, name=row.name, kind=row.kind, description=row.description,
+        source=row.source, licence=row.licence, surveyed_on=row.surveyed_on,
+        uploaded_by=row.uploaded_by, uploaded_at=uploaded_at,
+        original_filename=row.original_filename, checksum=row.checksum,
+        source_layer=row.source_layer, file_format=row.file_format,
+        original_crs=row.original_crs, geometry_type=row.geometry_type,
+        feature_count=row.feature_count, bounds=bounds, hidden=row.hidden,
+        style=json.loads(row.style or "{}"), raster_file=row.raster_file, version=row.version)
+
+
+def _bump(session: Session) -> None:
+    set_meta(session, LAYER_REVISION_KEY,
+             str(int(get_meta(session, LAYER_REVISION_KEY) or 0) + 1))

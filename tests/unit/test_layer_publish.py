@@ -1,0 +1,113 @@
+"""Publishing uploads into the catalog (SQLite), and the routes that draw them: all or nothing,
+duplicates refused, tiles and features served, removal."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+from catalog.publish import LayerDetails, PublishRefused, publish_upload, remove_layer
+from mapping.routes import ROUTES
+from store.errors import DuplicateUpload
+from store.layer_repo import layer_features, list_layers
+from store.seed import ensure_store
+from tests.fixtures_data import write_data_dir
+from tests.layer_files import write_claims_zip, write_magnetics_tif, write_mixed_geojson
+
+DETAILS = LayerDetails(name="Survey", uploaded_by="alice", source="Field team 3",
+                       licence="internal")
+
+
+@pytest.fixture()
+def setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict:
+    monkeypatch.setenv("PERMITMAP_DB_PATH", str(tmp_path / "layers.db"))
+    monkeypatch.setenv("PERMITMAP_DATA_DIR", str(write_data_dir(tmp_path / "data")))
+    monkeypatch.setenv("PERMITMAP_LAYER_DIR", str(tmp_path / "layer_files"))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    engine = ensure_store(f"sqlite:///{tmp_path / 'layers.db'}", tmp_path / "data")
+    files = tmp_path / "uploads"
+    files.mkdir()
+    return {"engine": engine, "layer_dir": tmp_path / "layer_files", "files": files}
+
+
+def _publish(setting: dict, path: Path, **options) -> list:  # type: ignore[no-untyped-def]
+    return publish_upload(setting["engine"], path, path.name, DETAILS,
+                          layer_dir=setting["layer_dir"], **options)
+
+
+def test_a_mixed_file_publishes_one_layer_per_geometry_type(setting: dict) -> None:
+    records = _publish(setting, write_mixed_geojson(setting["files"]))
+    assert sorted((r.geometry_type, r.feature_count) for r in records) == [
+        ("Point", 2), ("Polygon", 1)]
+    assert all(r.name.startswith("Survey (") and r.uploaded_by == "alice" for r in records)
+    assert {r.original_crs for r in records} == {"EPSG:4326"}
+
+
+def test_the_same_file_again_is_refused_and_nothing_changes(setting: dict) -> None:
+    path = write_claims_zip(setting["files"])
+    [first] = _publish(setting, path)
+    assert first.original_crs == "EPSG:32611" and first.feature_count == 3
+    west, _south, _east, north = first.bounds
+    assert -116.61 < west < -116.59 and 41.14 < north < 41.16  # back in lon/lat
+    with pytest.raises(DuplicateUpload, match="published before"):
+        _publish(setting, path)
+    assert [r.id for r in list_layers(setting["engine"])] == [first.id]
+
+
+def test_a_file_with_errors_is_refused_and_stores_nothing(setting: dict) -> None:
+    broken = setting["files"] / "broken.geojson"
+    broken.write_text('{"type": "FeatureCollection", "features": [', encoding="utf-8")
+    with pytest.raises(PublishRefused, match=r"broken\.geojson cannot be published"):
+        _publish(setting, broken)
+    assert list_layers(setting["engine"]) == []
+
+
+def test_a_raster_becomes_a_cog_in_its_folder_and_is_removed_with_its_layer(setting: dict) -> None:
+    [record] = _publish(setting, write_magnetics_tif(setting["files"]))
+    cog = setting["layer_dir"] / record.raster_file
+    assert cog.is_file() and record.kind == "raster" and record.original_crs == "EPSG:5070"
+    assert list((setting["layer_dir"] / ".staging").iterdir()) == []
+    assert record.style["colormap"] and record.style["stretch"]
+    remove_layer(setting["engine"], record.id, setting["layer_dir"])
+    assert not cog.parent.exists() and list_layers(setting["engine"]) == []
+
+
+def test_a_refused_raster_leaves_no_file_behind(setting: dict) -> None:
+    path = write_magnetics_tif(setting["files"])
+    [first] = _publish(setting, path)
+    with pytest.raises(DuplicateUpload):
+        _publish(setting, path)
+    folders = [p.name for p in setting["layer_dir"].iterdir() if p.name != ".staging"]
+    assert folders == [first.id]
+    assert list((setting["layer_dir"] / ".staging").iterdir()) == []
+
+
+def test_routes_serve_tiles_and_escaped_features(setting: dict) -> None:
+    [raster] = _publish(setting, write_magnetics_tif(setting["files"]))
+    [vector] = _publish(setting, write_claims_zip(setting["files"]))
+    client = TestClient(Starlette(routes=ROUTES))
+    # the tile over the grid's centre at zoom 9 (about -117.4, 40.8 in Nevada)
+    response = client.get(f"/tiles/{raster.id}/9/89/192.png")
+    assert response.status_code == 200 and response.headers["content-type"] == "image/png"
+    image = Image.open(io.BytesIO(response.content)).convert("RGBA")
+    assert image.size == (256, 256)
+    assert image.getchannel("A").getextrema()[1] == 255  # drawn pixels
+    assert len(set(image.getdata())) > 10  # a colour ramp, not one flat colour
+    outside = Image.open(io.BytesIO(client.get(f"/tiles/{raster.id}/9/400/100.png").content))
+    assert outside.getchannel("A").getextrema() == (0, 0)  # fully transparent
+    assert client.get(f"/tiles/{raster.id}/3/9/1.png").status_code == 400
+    assert client.get("/tiles/no-such-layer/1/0/0.png").status_code == 404
+    body = client.get(f"/api/layers/{vector.id}/features.geojson").json()
+    assert len(body["features"]) == 3
+    popups = " ".join(f["properties"]["popup"] for f in body["features"])
+    assert "&lt;script&gt;" in popups and "<script>" not in popups and "鉱区 2" in popups
+    wrong = client.get(f"/api/layers/{raster.id}/features.geojson")
+    assert wrong.status_code == 400 and "tiles" in wrong.json()["error"]
+    assert len(layer_features(setting["engine"], vector.id)) == 3
+    assert json.loads(layer_features(setting["engine"], vector.id)["properties"][0])["area_ha"]
