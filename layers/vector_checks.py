@@ -62,8 +62,10 @@ def check_layer(
     report.feature_count = len(frame)
     if report.empty_count:
         result.warnings.append(
-            f"{label}: {report.empty_count:,} of {len(frame):,} features have no geometry "
-            "(null or empty); they are left out when the layer is published."
+            f"{label}: {report.empty_count:,} of {len(frame):,} features "
+            f"{_verb(report.empty_count, 'has', 'have')} no geometry (null or empty); "
+            f"{_verb(report.empty_count, 'it is', 'they are')} left out when the layer is "
+            "published."
         )
     frame, positions, geoms = frame[~empty], positions[~empty], geoms[~empty]
     report.geometry_types = _type_counts(geoms)
@@ -144,7 +146,8 @@ def _validity(
     action = ("they are repaired (make_valid) before publishing" if repair
               else "they are published as they are and may draw wrongly; choose repair to fix")
     result.warnings.append(
-        f"{label}: {report.invalid_count:,} invalid geometries "
+        f"{label}: {report.invalid_count:,} invalid "
+        f"{_verb(report.invalid_count, 'geometry', 'geometries')} "
         f"(e.g. {report.invalid_examples[0]}); {action}."
     )
     if repair:
@@ -167,8 +170,9 @@ def _range(
     finite = np.isfinite(bounds).all(axis=1)
     inside = finite & (np.abs(bounds[:, [0, 2]]) <= 180 + TOLERANCE).all(axis=1)
     inside &= (np.abs(bounds[:, [1, 3]]) <= 90 + TOLERANCE).all(axis=1)
+    frame = _snap_to_range(frame, inside & (np.abs(bounds) > [180, 90, 180, 90]).any(axis=1))
     if inside.any():
-        good = bounds[inside]
+        good = np.clip(bounds[inside], [-180, -90, -180, -90], [180, 90, 180, 90])
         report.bounds = (float(good[:, 0].min()), float(good[:, 1].min()),
                          float(good[:, 2].max()), float(good[:, 3].max()))
     if inside.all():
@@ -191,6 +195,17 @@ def _range(
     return frame, positions
 
 
+def _snap_to_range(frame: gpd.GeoDataFrame, overshoot: np.ndarray) -> gpd.GeoDataFrame:
+    """Features a rounding error past ±180° or ±90° are put back on the edge (other tools,
+    and RFC 7946 readers, refuse 180.00000000000006)."""
+    if not overshoot.any():
+        return frame
+    geoms = np.asarray(frame.geometry.array, dtype=object).copy()
+    geoms[overshoot] = shapely.transform(
+        geoms[overshoot], lambda xy: np.clip(xy, [-180.0, -90.0], [180.0, 90.0]))
+    return frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs))
+
+
 def _antimeridian(
     frame: gpd.GeoDataFrame, report: VectorLayerReport, label: str, result: CheckResult
 ) -> gpd.GeoDataFrame:
@@ -207,12 +222,24 @@ def _antimeridian(
         for i in wrapped:
             geoms[i] = _fix(geoms[i])
         frame = frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs))
-    fixed = f"; {len(wrapped):,} were split at 180° so they draw correctly" if wrapped else ""
+    fixed = (f"; {len(wrapped):,} {_verb(len(wrapped), 'was', 'were')} split at 180° so "
+             f"{_verb(len(wrapped), 'it draws', 'they draw')} correctly" if wrapped else "")
     result.warnings.append(
-        f"{label}: {len(spanning):,} features cross or span the antimeridian (180° longitude)"
+        f"{label}: {len(spanning):,} "
+        f"{_verb(len(spanning), 'feature crosses or spans', 'features cross or span')} "
+        "the antimeridian (180° longitude)"
         f"{fixed}."
     )
     return frame
+
+
+def _verb(count: int, one: str, many: str) -> str:
+    """The word that agrees with ``count``.
+
+    >>> _verb(1, "feature has", "features have"), _verb(3, "was", "were")
+    ('feature has', 'were')
+    """
+    return one if count == 1 else many
 
 
 def _wraps(geom: shapely.Geometry) -> bool:

@@ -1,0 +1,320 @@
+"""Chromium against a real ``streamlit run``: survey layers uploaded, published and shown.
+
+Through the real pages: upload a zipped Shapefile of three claims, read the pre-flight
+report, publish it and see its three polygons on the map (zoomed to them); click a claim and
+read its attributes in the popup, the hostile name as text; then the same for a GeoTIFF,
+whose tiles come from the app's tile route and load as 256-pixel images. Nothing leaves
+localhost, nothing throws, no dialog opens.
+
+The server is this module's own (one for the module): the session server of
+``conftest.py`` serves the sample store to the map tests, and layers published here would
+add polygons to its map. This one keeps its database and layer files (``PERMITMAP_LAYER_DIR``)
+in a temporary folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from playwright.sync_api import (
+    Browser,
+    ConsoleMessage,
+    Dialog,
+    Error,
+    Page,
+    Request,
+    Response,
+    expect,
+)
+from sqlalchemy import create_engine
+
+from catalog.publish import raster_path
+from store.layer_repo import LayerRecord, list_layers
+from tests.browser.conftest import (
+    MAP_IFRAME,
+    RESULTS,
+    ROOT,
+    TIMEOUT_MS,
+    MapPage,
+    _free_port,
+    _wait_until_healthy,
+    is_local,
+)
+from tests.fixtures_data import write_data_dir
+from tests.layer_files import CLAIMS, write_claims_zip, write_magnetics_tif
+
+pytestmark = pytest.mark.browser
+
+SCREENSHOT = Path("/tmp/layers_map.png")
+CLAIMS_NAME = "Humboldt claims"
+MAGNETICS_NAME = "Magnetics, Osgood Mountains"
+HOSTILE = CLAIMS[0][0]  # 'Claim 1 <script>alert(1)</script>'
+SURVEY_PATHS = "path.pm-survey"
+RASTER_TILES = ".pm-raster img.leaflet-tile"
+
+
+# --- this module's server and page --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LayerServer:
+    url: str
+    db_path: Path
+    layer_dir: Path
+
+    def layers(self) -> list[LayerRecord]:
+        """The layer catalog, read from the server's database."""
+        engine = create_engine(f"sqlite:///{self.db_path}")
+        try:
+            return list_layers(engine)
+        finally:
+            engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def layer_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LayerServer]:
+    """``streamlit run app.py`` on the sample store, with layer files in a temporary folder."""
+    folder = tmp_path_factory.mktemp("layer-app")
+    server = LayerServer("", folder / "app.db", folder / "layers")
+    env = {
+        **os.environ,
+        "PERMITMAP_DB_PATH": str(server.db_path),
+        "PERMITMAP_DATA_DIR": str(write_data_dir(folder / "data")),
+        "PERMITMAP_LAYER_DIR": str(server.layer_dir),
+        "PERMITMAP_ONLINE_BASEMAPS": "false",
+        "PYTHONUNBUFFERED": "1",
+    }
+    env.pop("DATABASE_URL", None)
+    port = _free_port()
+    log = folder / "server.log"
+    command = [
+        sys.executable, "-m", "streamlit", "run", "app.py",
+        "--server.port", str(port),
+        "--server.address", "127.0.0.1",
+        "--server.headless", "true",
+        "--server.fileWatcherType", "none",
+        "--browser.gatherUsageStats", "false",
+    ]
+    with log.open("wb") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out,
+                                   stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_healthy(url, process, log)
+        yield LayerServer(url, server.db_path, server.layer_dir)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=15)
+
+
+@dataclass
+class LayerPage(MapPage):
+    """The app's page with what the browser did recorded, responses included."""
+
+    responses: list[tuple[str, int]] = field(default_factory=list)
+
+
+@pytest.fixture
+def layer_page(browser: Browser, layer_server: LayerServer,
+               request: pytest.FixtureRequest) -> Iterator[LayerPage]:
+    """A fresh context and page on this module's server (the ``page`` fixture would start
+    the session server too: its context arguments carry that server's base URL)."""
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    expect.set_options(timeout=TIMEOUT_MS)
+    recorded = LayerPage(page, layer_server.url)
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            recorded.console_errors.append(f"{message.text} @ {message.location}")
+
+    def on_dialog(dialog: Dialog) -> None:
+        recorded.dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+    def on_request(req: Request) -> None:
+        recorded.requests.append(req.url)
+
+    def on_response(response: Response) -> None:
+        recorded.responses.append((response.url, response.status))
+
+    def on_page_error(error: Error) -> None:
+        recorded.page_errors.append(f"{error.name}: {error.message}")
+
+    page.on("console", on_console)
+    page.on("dialog", on_dialog)
+    page.on("request", on_request)
+    page.on("response", on_response)
+    page.on("pageerror", on_page_error)
+    try:
+        yield recorded
+        report = getattr(request.node, "rep_call", None)
+        if report is not None and report.failed:
+            RESULTS.mkdir(exist_ok=True)
+            name = re.sub(r"[^\w.-]+", "_", request.node.name)
+            page.screenshot(path=str(RESULTS / f"{name}.png"), full_page=True)
+            (RESULTS / f"{name}.json").write_text(json.dumps({
+                "page_errors": recorded.page_errors,
+                "console_errors": recorded.console_errors,
+                "dialogs": recorded.dialogs, "responses": recorded.responses,
+            }, indent=1))
+    finally:
+        context.close()
+
+
+# --- steps ---------------------------------------------------------------------------------
+
+
+def _publish(layer_page: LayerPage, path: Path, name: str, who: str) -> None:
+    """Upload ``path`` on the upload page, check its report, publish, open the map."""
+    page = layer_page.page
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Upload a layer") \
+        .click()
+    expect(page).to_have_url(re.compile(r"/upload$"))
+    expect(page.get_by_role("heading", name="Upload a survey layer")).to_be_visible()
+    page.locator('[data-testid="stFileUploader"] input[type=file]').set_input_files(path)
+    expect(page.get_by_text(f"{path.name}:")).to_contain_text("can be published")
+    form = page.locator('[data-testid="stForm"]')
+    form.get_by_label("Name", exact=True).fill(name)
+    form.get_by_label("Uploaded by").fill(who)
+    form.get_by_role("button", name="Publish").click()
+    expect(page.get_by_text(f"Published '{name}'")).to_be_visible()
+    page.get_by_role("button", name="Show it on the map").click()
+    expect(page).to_have_url(re.compile(r"/map$"))
+    expect(page.get_by_text(f"Zoomed to the survey layer {name}.")).to_be_visible()
+    layer_page.wait_idle()
+
+
+def _survey_point(layer_page: LayerPage, needle: str) -> tuple[float, float]:
+    """Page coordinates of the middle of the survey feature whose popup holds ``needle``
+    (as the popup's HTML has it); asserts its path is the topmost element there."""
+    found = layer_page.map_frame().evaluate(
+        """(needle) => {
+          const map = window.map_div;
+          let target = null;
+          map.eachLayer((layer) => {
+            const p = layer.feature && layer.feature.properties;
+            if (!target && p && p.popup && p.popup.includes(needle) && layer._path) {
+              target = layer;
+            }
+          });
+          if (!target) { return null; }
+          const point = map.latLngToContainerPoint(target.getBounds().getCenter());
+          const box = map.getContainer().getBoundingClientRect();
+          const x = box.left + point.x, y = box.top + point.y;
+          return {x: x, y: y, hit: document.elementFromPoint(x, y) === target._path};
+        }""",
+        needle,
+    )
+    assert found is not None, f"no survey feature whose popup holds {needle!r}"
+    assert found["hit"], f"the feature of {needle!r} is covered at its middle"
+    box = layer_page.page.locator(MAP_IFRAME).bounding_box()
+    assert box is not None
+    return box["x"] + found["x"], box["y"] + found["y"]
+
+
+SURVEY_IN_VIEW = """() => {
+  const map = window.map_div, view = map.getBounds();
+  let n = 0;
+  map.eachLayer((layer) => {
+    if (layer.feature && layer._path && layer._path.classList.contains("pm-survey")
+        && view.contains(layer.getBounds())) { n += 1; }
+  });
+  return n;
+}"""
+
+TILES_LOADED = """(selector) => {
+  const tiles = Array.from(document.querySelectorAll(selector));
+  return tiles.length > 0 && tiles.every((img) => img.complete)
+    && tiles.some((img) => img.classList.contains("leaflet-tile-loaded")
+                           && img.naturalWidth === 256 && img.naturalHeight === 256);
+}"""
+
+FIT_ALL_LAYERS = """() => {
+  const map = window.map_div;
+  let bounds = null;
+  const add = (b) => { bounds = bounds ? bounds.extend(b) : L.latLngBounds(b); };
+  map.eachLayer((layer) => {
+    if (layer.feature && layer._path && layer._path.classList.contains("pm-survey")) {
+      add(layer.getBounds());
+    }
+    if (layer.options && layer.options.className === "pm-raster" && layer.options.bounds) {
+      add(layer.options.bounds);
+    }
+  });
+  map.fitBounds(bounds, {animate: false, padding: [40, 40]});
+}"""
+
+
+def _tile_responses(layer_page: LayerPage, layer_id: str) -> list[tuple[str, int]]:
+    pattern = re.compile(rf"^/tiles/{re.escape(layer_id)}/\d+/\d+/\d+\.png$")
+    return [(u, s) for u, s in layer_page.responses if pattern.match(urlparse(u).path)]
+
+
+# --- the test ------------------------------------------------------------------------------
+
+
+def test_uploaded_layers_are_drawn_on_the_map(layer_page: LayerPage, layer_server: LayerServer,
+                                              tmp_path: Path) -> None:
+    page = layer_page.page
+    page.goto(layer_server.url + "/")
+    layer_page.wait_idle()
+
+    # 1. the zipped Shapefile: three claim polygons, in view of the map zoomed to them
+    _publish(layer_page, write_claims_zip(tmp_path), CLAIMS_NAME, "alice")
+    [claims] = layer_server.layers()
+    assert (claims.name, claims.kind, claims.feature_count) == (CLAIMS_NAME, "vector", 3)
+    expect(layer_page.map.locator(".leaflet-container[data-survey-loads]")).to_be_attached()
+    expect(layer_page.map.locator(SURVEY_PATHS)).to_have_count(3)
+    assert layer_page.map_frame().evaluate(SURVEY_IN_VIEW) == 3
+    assert any(urlparse(u).path == f"/api/layers/{claims.id}/features.geojson"
+               for u in layer_page.requests)
+
+    # 3. a click on a claim opens its popup; the hostile name is text, no script runs
+    x, y = _survey_point(layer_page, "Claim 1 &lt;script&gt;")
+    page.mouse.click(x, y)
+    popup = layer_page.map.locator(".leaflet-popup-content")
+    expect(popup).to_contain_text(HOSTILE)  # textContent: the name as it was typed
+    expect(popup).to_contain_text("12.5")  # area_ha of claim 1
+    expect(popup.locator("td").first).to_have_text(HOSTILE)
+    expect(popup.locator("script")).to_have_count(0)
+
+    # 2. the GeoTIFF: tiles from the app's tile route, loaded as 256-pixel images
+    _publish(layer_page, write_magnetics_tif(tmp_path), MAGNETICS_NAME, "alice")
+    magnetics = next(r for r in layer_server.layers() if r.name == MAGNETICS_NAME)
+    assert magnetics.kind == "raster"
+    assert raster_path(magnetics, layer_server.layer_dir).is_file()  # in the test's folder
+    frame = layer_page.map_frame()
+    frame.wait_for_function(TILES_LOADED, arg=RASTER_TILES)
+    tiles = _tile_responses(layer_page, magnetics.id)
+    assert tiles, "no tile of the raster layer was requested"
+    assert {status for _, status in tiles} == {200}, tiles
+    assert all(re.search(rf"[?&]v={magnetics.version}(&|$)", u) for u, _ in tiles)
+    expect(layer_page.map.locator(SURVEY_PATHS)).to_have_count(3)  # the claims stay on
+
+    # both layers in one view, for the eye
+    frame.evaluate(FIT_ALL_LAYERS)
+    frame.wait_for_function(TILES_LOADED, arg=RASTER_TILES)
+    assert frame.evaluate(SURVEY_IN_VIEW) == 3
+    page.locator(MAP_IFRAME).screenshot(path=str(SCREENSHOT))
+    assert {status for _, status in _tile_responses(layer_page, magnetics.id)} == {200}
+
+    # 4. nothing left localhost, nothing threw, no dialog opened
+    assert [u for u in layer_page.requests if not is_local(u)] == []
+    assert layer_page.page_errors == []
+    assert layer_page.console_errors == []
+    assert layer_page.dialogs == []
