@@ -9,7 +9,6 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from layers.vector_read import VectorOptions
 from sqlalchemy import Engine
 
 from catalog.publish import LayerDetails, publish_upload, remove_layer
@@ -18,6 +17,7 @@ from domain.settings import load_settings
 from layers.limits import UploadLimits
 from layers.preflight import check_upload
 from layers.report import PreflightReport
+from layers.vector_read import VectorOptions
 from store.layer_repo import list_layers
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
-from layers.tiles import COLORMAPS
 
 from catalog.publish import remove_layer
 from catalog.styles import checked_raster_style, checked_vector_style
 from domain.settings import load_settings
+from layers.tiles import COLORMAPS
 from mapping import state_keys as keys
 from mapping.store_access import engine
 from store.layer_repo import LayerRecord, update_layer
@@ -33,12 +33,14 @@ def metadata_table(record: LayerRecord) -> pd.DataFrame:
         "extent (lon/lat)": ", ".join(f"{v:.4f}" for v in record.bounds) if record.bounds else "",
         "checksum (SHA-256)": record.checksum,
     }
-    return pd.DataFrame({"": list(rows), "value": [str(v) for v in rows.values()]})
+    filled = {label: str(value) for label, value in rows.items() if value}
+    return pd.DataFrame({"": list(filled), "value": list(filled.values())})
 
 
 def layer_panel(record: LayerRecord) -> None:
     """Everything about one layer, with its actions."""
-    st.dataframe(metadata_table(record), hide_index=True, width="stretch")
+    table = metadata_table(record)
+    st.dataframe(table, hide_index=True, width="stretch", height=35 * (len(table) + 1) + 3)
     left, middle, right = st.columns(3)
     if left.button("Zoom to layer", key=keys.layer_key(record.id, "zoom", record.version),
                    disabled=record.bounds is None):

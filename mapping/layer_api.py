@@ -12,11 +12,11 @@ from typing import Any
 
 import numpy as np
 import shapely
-from layers.tiles import RasterStyle, render_tile
 
 from catalog.publish import raster_path
 from domain.errors import InputError
 from domain.settings import load_settings
+from layers.tiles import RasterStyle, render_tile
 from mapping.store_access import engine
 from store.layer_repo import LayerRecord, get_layer, layer_features
 

@@ -12,8 +12,8 @@ import folium
 from branca.element import MacroElement
 from folium.elements import JSCSSMixin
 from jinja2 import Template
-from layers.tiles import legend_colours
 
+from layers.tiles import legend_colours
 from mapping.map_elements import own_assets
 from store.layer_repo import LayerRecord
 

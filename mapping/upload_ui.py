@@ -10,7 +10,6 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
-from layers.vector_read import VectorOptions
 
 from catalog.publish import LayerDetails, publish_upload
 from domain.settings import load_settings
@@ -19,6 +18,7 @@ from layers.preflight import inspect_upload
 from layers.report import PreflightReport
 from layers.sources import Progress
 from layers.staging import staged_upload
+from layers.vector_read import VectorOptions
 from mapping import state_keys as keys
 from mapping.store_access import engine
 from store.layer_repo import LayerRecord

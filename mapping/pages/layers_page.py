@@ -14,6 +14,7 @@ if not layers:
         st.switch_page("pages/upload_page.py")
     st.stop()
 st.caption(f"{len(layers)} layers, newest first. Hidden layers stay here but leave the map.")
+st.page_link("pages/upload_page.py", label="Upload another layer", icon=":material/upload:")
 for record in layers:
     hidden = " · hidden" if record.hidden else ""
     size = f"{record.feature_count:,} features" if record.kind == "vector" else "raster"

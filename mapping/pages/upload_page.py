@@ -3,10 +3,10 @@
 from datetime import date
 
 import streamlit as st
-from layers.vector_read import VectorOptions
 
 from catalog.publish import LayerDetails
 from layers.sources import FileFormat
+from layers.vector_read import VectorOptions
 from mapping import state_keys as keys
 from mapping.errors_ui import show_user_errors
 from mapping.upload_ui import (
@@ -23,8 +23,9 @@ st.title("Upload a survey layer", anchor=False)
 notice = st.session_state.pop(keys.UPLOAD_NOTICE, None)
 if notice:
     st.success(notice, icon=":material/check_circle:")
-    if st.button("Show it on the map", key="upload_show_on_map"):
-        st.switch_page("pages/map_page.py")
+    # A link, not a button: the notice is popped, so a button's click would rerun a page that
+    # no longer has the button, and its switch_page would never run.
+    st.page_link("pages/map_page.py", label="Show it on the map", icon=":material/map:")
 with st.expander("What you can upload, and the limits"):
     st.markdown("Formats: " + ", ".join(f.value for f in FileFormat) + ". Zip a Shapefile's "
                 ".shp, .shx, .dbf and .prj (and .cpg) together; a subfolder in the zip is fine.")
@@ -42,6 +43,7 @@ if upload is None:
     st.stop()
 
 with show_user_errors():
+    report_area = st.container()  # the report reads first; the choices that change it follow
     options = VectorOptions()
     report = checked_report(upload, options)
     chosen_layers = layer_choice(report)
@@ -51,7 +53,8 @@ with show_user_errors():
                             drop_out_of_range=drop)
     if options != VectorOptions():
         report = checked_report(upload, options)
-    show_report(report)
+    with report_area:
+        show_report(report)
     if not report.ok:
         st.stop()
     with st.form("upload_details"):

@@ -42,7 +42,10 @@
             .openOn(map);
         });
     }
-    map.on("overlayadd", function (e) { if (e.layer === group) { load(); } });
+    // folium adds the group to the map after this script has run (its addTo comes last), so
+    // the first load() finds it off the map: load when the group is added, by folium or by
+    // the layer control alike.
+    group.on("add", load);
     load();
   };
 })();
