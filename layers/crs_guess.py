@@ -32,7 +32,7 @@ JGD2011_PLANES = tuple(range(6669, 6688))  # JGD2011 / Japan Plane Rectangular C
 US_UTM_ZONES = tuple(range(10, 20))
 JAPAN_UTM_ZONES = tuple(range(51, 56))
 STATE_PLANE_NAME = re.compile(r"^NAD83 / (?!UTM|Conus|Alaska Albers|MTM|BLM|.*Lambert)")
-MAX_CANDIDATES = 12
+MAX_CANDIDATES = 40  # every UTM zone of the US and Japan fits in the list
 
 
 @dataclass(frozen=True)

@@ -31,9 +31,10 @@ from rasterio.transform import array_bounds, from_gcps
 from rasterio.warp import transform_bounds
 from rasterio.windows import Window
 
+from layers.crs_guess import crs_candidates
 from layers.errors import UnreadableLayer, UnsafeFile, UnsupportedFormat
 from layers.limits import UploadLimits
-from layers.report import BandStats, BBox, CrsCandidate, PreflightReport, RasterReport
+from layers.report import BandStats, BBox, PreflightReport, RasterReport
 from layers.sources import FileFormat, LayerKind, Progress, Source, no_progress
 
 DRIVERS: dict[FileFormat, str] = {FileFormat.GEOTIFF: "GTiff", FileFormat.SRTM_HGT: "SRTMHGT"}
@@ -178,36 +179,6 @@ def _within(bounds: tuple[float, float, float, float],
     """Whether ``bounds`` lie inside ``box`` (both west, south, east, north)."""
     west, south, east, north = bounds
     return box[0] <= west and east <= box[2] and box[1] <= south and north <= box[3]
-
-
-LONLAT_BOX = (-180.0, -90.0, 180.0, 90.0)
-UTM_BOX = (100_000.0, 0.0, 900_000.0, 9_400_000.0)
-CONUS_ALBERS_BOX = (-2_600_000.0, 0.0, 2_600_000.0, 3_600_000.0)
-MERCATOR_BOX = (-20_100_000.0, -20_100_000.0, 20_100_000.0, 20_100_000.0)
-
-
-def crs_candidates(bounds: tuple[float, float, float, float]) -> list[CrsCandidate]:
-    """Coordinate systems that would put a raster with these coordinates somewhere plausible.
-
-    Longitude/latitude (WGS 84, NAD83) when the numbers fit; otherwise UTM zones 10N-19N
-    (the western and central United States), CONUS Albers and web mercator as they fit.
-    """
-    codes: list[int] = []
-    if _within(bounds, LONLAT_BOX):
-        codes += [4326, 4269]
-    else:
-        if _within(bounds, UTM_BOX):
-            codes += [32610 + zone for zone in range(10)]
-        if _within(bounds, CONUS_ALBERS_BOX):
-            codes.append(5070)
-        if _within(bounds, MERCATOR_BOX):
-            codes.append(3857)
-    candidates = []
-    for code in codes:
-        crs = ProjCRS.from_epsg(code)
-        area = crs.area_of_use
-        candidates.append(CrsCandidate(f"EPSG:{code}", crs.name, area.name if area else ""))
-    return candidates
 
 
 def is_rgb_imagery(dataset: DatasetReader) -> bool:

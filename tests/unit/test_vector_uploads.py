@@ -97,7 +97,8 @@ def test_zipped_shapefile_in_subfolder_with_missing_prj_offers_utm(tmp_path: Pat
     assert reading.layers == []
     assert "has no coordinate system; choose one" in reading.report.errors[0]
     codes = [c.code for c in reading.report.layers[0].crs_candidates]
-    assert "EPSG:32611" in codes and "EPSG:26911" in codes and len(codes) <= 12
+    assert "EPSG:32611" in codes and "EPSG:26911" in codes and len(codes) <= 40
+    assert "EPSG:6691" in codes  # JGD2011 / UTM zone 54N: Japanese surveys too
     assert "EPSG:4326" not in codes
     assumed = read(upload, assume_crs="EPSG:32611")
     assert assumed.report.ok
