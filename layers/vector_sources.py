@@ -69,6 +69,8 @@ def _ogr(
     progress: Progress,
 ) -> list[RawLayer]:
     """Layers of a GDAL-readable upload, listed with their figures, the chosen ones read."""
+    if not wanted and _single_layer(source):
+        return _only_layer(source, limits, report, progress)
     try:
         listed = [str(name) for name, _kind in pyogrio.list_layers(source.gdal_path)]
         infos = {name: _layer_info(source, name) for name in listed}
@@ -94,6 +96,63 @@ def _ogr(
     if not _within_limit(source, sum(len(layer.frame) for layer in layers), limits, report):
         return []
     return layers
+
+
+def _single_layer(source: Source) -> bool:
+    """Formats that hold one layer: read it straight away. Listing the layers first would
+    make GDAL parse a GeoJSON or KML file two more times (list, then count)."""
+    if source.format in (FileFormat.GEOJSON, FileFormat.FLATGEOBUF):
+        return True
+    return source.format in (FileFormat.KML, FileFormat.KMZ) and not _has_folders(source)
+
+
+def _has_folders(source: Source) -> bool:
+    """Whether a KML (or a KMZ's KML) has folders or several documents, which GDAL reads as
+    layers; scanned in chunks, since the file was already checked as safe XML."""
+    if source.format is FileFormat.KMZ:
+        entry = source.gdal_path.split(f"{source.path}/", 1)[-1]
+        with zipfile.ZipFile(source.path) as archive, archive.open(entry) as handle:
+            return _mentions(handle, (b"<Folder", b"<kml:Folder"), documents=True)
+    with source.path.open("rb") as handle:
+        return _mentions(handle, (b"<Folder", b"<kml:Folder"), documents=True)
+
+
+def _mentions(handle: Any, words: tuple[bytes, ...], *, documents: bool) -> bool:
+    """Whether the stream holds any of ``words`` (or, with ``documents``, a second Document)."""
+    tail, seen_documents = b"", 0
+    while chunk := handle.read(1 << 22):
+        text = tail + chunk
+        if any(word in text for word in words):
+            return True
+        if documents:
+            seen_documents += chunk.count(b"<Document")
+            if seen_documents > 1:
+                return True
+        tail = text[-32:]
+    return False
+
+
+def _only_layer(source: Source, limits: UploadLimits, report: PreflightReport,
+                progress: Progress) -> list[RawLayer]:
+    """The one layer of a single-layer file, its figures taken from what was read."""
+    progress(0.1, f"Reading features of {source.name}…")
+    try:
+        frame = pyogrio.read_dataframe(source.gdal_path, use_arrow=True)
+    except (*OGR_ERRORS, *DECODE_ERRORS) as exc:
+        report.errors.append(read_error_message(source, exc))
+        return []
+    code, crs_name = crs_words(frame.crs.to_wkt() if frame.crs is not None else None)
+    name = Path(source.name).stem
+    layer = VectorLayerReport(name=name, feature_count=len(frame), crs=code, crs_name=crs_name,
+                              fields=[str(c) for c in frame.columns if c != frame.geometry.name],
+                              encoding="UTF-8")
+    report.layers = [layer]
+    if not len(frame):
+        report.errors.append(f"{source.name} holds no features; check you exported the data.")
+        return []
+    if not _within_limit(source, len(frame), limits, report):
+        return []
+    return [RawLayer(name, source.name, frame, layer)]
 
 
 def _layer_info(source: Source, name: str) -> dict[str, Any]:

@@ -59,6 +59,7 @@ MAGNETICS_NAME = "Magnetics, Osgood Mountains"
 HOSTILE = CLAIMS[0][0]  # 'Claim 1 <script>alert(1)</script>'
 SURVEY_PATHS = "path.pm-survey"
 RASTER_TILES = ".pm-raster img.leaflet-tile"
+APP = '[data-testid="stApp"]'
 
 
 # --- this module's server and page --------------------------------------------------------
@@ -226,6 +227,14 @@ def _survey_point(layer_page: LayerPage, needle: str) -> tuple[float, float]:
     return box["x"] + found["x"], box["y"] + found["y"]
 
 
+WATCH_SCRIPT_STATE = """(selector) => {
+  const app = document.querySelector(selector);
+  window.__scriptStates = [];
+  new MutationObserver(() => {
+    window.__scriptStates.push(app.getAttribute("data-test-script-state"));
+  }).observe(app, {attributes: true, attributeFilter: ["data-test-script-state"]});
+}"""
+
 SURVEY_IN_VIEW = """() => {
   const map = window.map_div, view = map.getBounds();
   let n = 0;
@@ -285,12 +294,20 @@ def test_uploaded_layers_are_drawn_on_the_map(layer_page: LayerPage, layer_serve
 
     # 3. a click on a claim opens its popup; the hostile name is text, no script runs
     x, y = _survey_point(layer_page, "Claim 1 &lt;script&gt;")
+    page.evaluate(WATCH_SCRIPT_STATE, APP)
     page.mouse.click(x, y)
     popup = layer_page.map.locator(".leaflet-popup-content")
     expect(popup).to_contain_text(HOSTILE)  # textContent: the name as it was typed
     expect(popup).to_contain_text("12.5")  # area_ha of claim 1
     expect(popup.locator("td").filter(has_text="Claim 1")).to_have_text(HOSTILE)
     expect(popup.locator("script")).to_have_count(0)
+    # st_folium sends the clicked feature to the script (last_active_drawing, debounced), and
+    # the map page reruns; a page switch before that rerun ends would be undone by it. Wait
+    # for it, then the popup is still open on the same map.
+    page.wait_for_function("() => window.__scriptStates.includes('notRunning')")
+    layer_page.wait_idle()
+    expect(popup).to_contain_text(HOSTILE)
+    expect(layer_page.map.locator(SURVEY_PATHS)).to_have_count(3)
 
     # 2. the GeoTIFF: tiles from the app's tile route, loaded as 256-pixel images
     _publish(layer_page, write_magnetics_tif(tmp_path), MAGNETICS_NAME, "alice")

@@ -463,3 +463,11 @@ def test_real_table_without_coordinates(realdata_dir: Path) -> None:
     reading = read(realdata_dir / "deposits" / "usgs_lithium_us_Resources.csv")
     assert "no coordinate columns" in reading.report.errors[0]
     assert "Site_ID" in reading.report.errors[0]
+
+
+def test_an_empty_feature_collection_is_refused(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.geojson"
+    empty.write_text('{"type": "FeatureCollection", "features": []}', encoding="utf-8")
+    reading = read(empty)
+    assert not reading.report.ok and reading.layers == []
+    assert "holds no features" in reading.report.errors[0]
