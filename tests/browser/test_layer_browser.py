@@ -245,11 +245,14 @@ SURVEY_IN_VIEW = """() => {
   return n;
 }"""
 
+# Every tile has loaded and faded in, the tiles of an earlier zoom are gone, and some tile is a
+# 256-pixel image.
 TILES_LOADED = """(selector) => {
   const tiles = Array.from(document.querySelectorAll(selector));
-  return tiles.length > 0 && tiles.every((img) => img.complete)
-    && tiles.some((img) => img.classList.contains("leaflet-tile-loaded")
-                           && img.naturalWidth === 256 && img.naturalHeight === 256);
+  return tiles.length > 0 && new Set(tiles.map((img) => img.parentNode)).size === 1
+    && tiles.every((img) => img.complete && img.classList.contains("leaflet-tile-loaded")
+                            && getComputedStyle(img).opacity === "1")
+    && tiles.some((img) => img.naturalWidth === 256 && img.naturalHeight === 256);
 }"""
 
 FIT_ALL_LAYERS = """() => {
