@@ -88,11 +88,21 @@ class RampLegend(MacroElement):
         self._name = "RampLegend"
         ramp = ", ".join(html.escape(c) for c in colours)
         ends = "" if low is None or high is None else (
-            f'<div class="pm-ramp-labels"><span>{low:.4g}</span><span>{high:.4g}</span></div>')
+            f'<div class="pm-ramp-labels"><span>{ramp_label(low)}</span>'
+            f"<span>{ramp_label(high)}</span></div>")
         text = (f'<div class="pm-title">{html.escape(name)}</div>'
                 f'<div class="pm-ramp" style="background: linear-gradient(to right, {ramp})">'
                 f"</div>{ends}")
         self.html_json = json.dumps(text).replace("</", "<\\/")
+
+
+def ramp_label(value: float) -> str:
+    """A stretch end as a reader wants it: whole numbers with separators when large.
+
+    >>> ramp_label(49720.4), ramp_label(-313.71), ramp_label(0.000123)
+    ('49,720', '-313.7', '0.000123')
+    """
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
 
 
 def add_overlays(m: folium.Map, overlays: tuple[Overlay, ...]) -> None:

@@ -103,7 +103,9 @@
         });
     }
     map.on("moveend", refresh);
-    map.on("overlayadd", function (e) { if (e.layer === group) { refresh(); } });
+    // "add" fires whether folium or the layer control puts the group on the map (folium adds
+    // it after this script ran, so a map that never moves would otherwise never load).
+    group.on("add", refresh);
     map.on("overlayremove", function (e) { if (e.layer === group) { say("Deposits hidden"); } });
     refresh();
   };
