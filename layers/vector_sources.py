@@ -107,29 +107,43 @@ def _single_layer(source: Source) -> bool:
 
 
 def _has_folders(source: Source) -> bool:
-    """Whether a KML (or a KMZ's KML) has folders or several documents, which GDAL reads as
-    layers; scanned in chunks, since the file was already checked as safe XML."""
+    """Whether a KML (or a KMZ's KML) holds more than one layer for GDAL: several folders or
+    documents, or placemarks outside its one folder. Scanned in chunks (the file was already
+    checked as safe XML); one folder holding every placemark is what GIS tools export."""
     if source.format is FileFormat.KMZ:
         entry = source.gdal_path.split(f"{source.path}/", 1)[-1]
         with zipfile.ZipFile(source.path) as archive, archive.open(entry) as handle:
-            return _mentions(handle, (b"<Folder", b"<kml:Folder"), documents=True)
+            return _several_layers(handle)
     with source.path.open("rb") as handle:
-        return _mentions(handle, (b"<Folder", b"<kml:Folder"), documents=True)
+        return _several_layers(handle)
 
 
-def _mentions(handle: Any, words: tuple[bytes, ...], *, documents: bool) -> bool:
-    """Whether the stream holds any of ``words`` (or, with ``documents``, a second Document)."""
-    tail, seen_documents = b"", 0
+def _several_layers(handle: Any) -> bool:
+    """Whether the KML stream has more than one folder or document, or placemarks outside
+    the folder; first and last offsets of each tag are all it keeps."""
+    tags = {"folder": rb"<(?:kml:)?Folder[\s>]", "end": rb"</(?:kml:)?Folder>",
+            "document": rb"<(?:kml:)?Document[\s>]", "placemark": rb"<(?:kml:)?Placemark[\s>]"}
+    counts = dict.fromkeys(tags, 0)
+    first: dict[str, int] = {}
+    last: dict[str, int] = {}
+    offset, tail = 0, b""
     while chunk := handle.read(1 << 22):
         text = tail + chunk
-        if any(word in text for word in words):
+        base = offset - len(tail)
+        for name, pattern in tags.items():
+            for match in re.finditer(pattern, text):
+                if match.end() <= len(tail):
+                    continue  # seen in the previous chunk
+                counts[name] += 1
+                first.setdefault(name, base + match.start())
+                last[name] = base + match.start()
+        if counts["folder"] > 1 or counts["document"] > 1:
             return True
-        if documents:
-            seen_documents += chunk.count(b"<Document")
-            if seen_documents > 1:
-                return True
+        offset += len(chunk)
         tail = text[-32:]
-    return False
+    if counts["folder"] == 0 or counts["placemark"] == 0:
+        return False
+    return not (first["folder"] < first["placemark"] and last["placemark"] < last.get("end", -1))
 
 
 def _only_layer(source: Source, limits: UploadLimits, report: PreflightReport,

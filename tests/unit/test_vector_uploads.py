@@ -471,3 +471,26 @@ def test_an_empty_feature_collection_is_refused(tmp_path: Path) -> None:
     reading = read(empty)
     assert not reading.report.ok and reading.layers == []
     assert "holds no features" in reading.report.errors[0]
+
+
+def test_kml_with_one_folder_and_a_loose_placemark_reads_both(tmp_path: Path) -> None:
+    kml = tmp_path / "mixed.kml"
+    point = "<Placemark><name>{}</name><Point><coordinates>{},40</coordinates></Point></Placemark>"
+    kml.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><kml xmlns="http://www.opengis.net/kml/2.2">'
+        f"<Document>{point.format('loose', -116)}<Folder><name>claims</name>"
+        f"{point.format('in folder', -115)}</Folder></Document></kml>", encoding="utf-8")
+    reading = read(kml)
+    assert reading.report.ok, reading.report.errors
+    names = sorted(n for layer in reading.layers for n in layer.frame["Name"])
+    assert names == ["in folder", "loose"]
+
+
+def test_kml_exported_as_one_folder_is_one_layer(tmp_path: Path) -> None:
+    frame = gpd.GeoDataFrame({"claim": ["A", "B"]},
+                             geometry=[shapely.Point(-116, 40), shapely.Point(-115, 41)],
+                             crs="EPSG:4326")
+    frame.to_file(tmp_path / "claims.kml", driver="KML", engine="pyogrio")
+    reading = read(tmp_path / "claims.kml")
+    assert [layer.name for layer in reading.report.layers] == ["claims"]
+    assert list(reading.layers[0].frame["claim"]) == ["A", "B"]
