@@ -97,8 +97,12 @@ def _ingest_rows(striped: Path, tmp: Path) -> list[Row]:
     from rio_cogeo.profiles import cog_profiles
 
     from layers.cog import write_cog
+    from layers.identify import identify
+    from layers.limits import UploadLimits
     from layers.raster_check import check_raster
 
+    _progress("identify (format sniff, SHA-256 of the whole file)")
+    identify_s = timed(lambda: identify(striped, striped.name, UploadLimits()))
     source = _source(striped)
     _progress("check_raster")
     report = None
@@ -119,11 +123,13 @@ def _ingest_rows(striped: Path, tmp: Path) -> list[Row]:
     plain_size = plain.stat().st_size
     plain.unlink()
     return [
+        Row("identify (format sniff, SHA-256 of the whole file)", secs(identify_s)),
         Row("check_raster (header, block probe, stats from a 1024 px read)", secs(check_s)),
         Row("write_cog (GDAL COG driver, ZSTD 1 + predictor, all CPUs)", secs(cog_s),
             secs(plain_s)),
         goal_row("ingest: check + COG", check_s + cog_s, secs, 30.0,
                  naive=secs(plain_s)),
+        Row("ingest with identify (what publishing does)", secs(identify_s + check_s + cog_s)),
         Row("COG size", size(cog.stat().st_size), size(plain_size)),
     ]
 
