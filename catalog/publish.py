@@ -8,6 +8,7 @@ so a failure at any step leaves neither a row nor a file behind.
 from __future__ import annotations
 
 import shutil
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import date
@@ -27,6 +28,7 @@ from layers.vector_read import PreparedLayer, VectorOptions
 from store.layer_repo import LayerRecord, NewLayer, add_layers, delete_layer
 
 STAGING = ".staging"
+INCOMING = ".incoming"  # uploads being checked or published (mapping.upload_ui)
 
 
 class PublishRefused(InputError):
@@ -68,6 +70,19 @@ def remove_layer(engine: Engine, layer_id: str, layer_dir: Path) -> LayerRecord:
     if record.raster_file:
         shutil.rmtree(layer_dir / Path(record.raster_file).parent, ignore_errors=True)
     return record
+
+
+def sweep_leftovers(layer_dir: Path, older_than_s: float = 6 * 3600) -> int:
+    """Remove uploads and conversions a killed process left in ``.incoming`` and ``.staging``
+    (a live one is never that old); how many were removed."""
+    removed = 0
+    cutoff = time.time() - older_than_s
+    for folder in (layer_dir / INCOMING, layer_dir / STAGING):
+        for entry in folder.glob("*") if folder.is_dir() else ():
+            if entry.stat().st_mtime < cutoff:
+                shutil.rmtree(entry, ignore_errors=True)
+                removed += 1
+    return removed
 
 
 def raster_path(record: LayerRecord, layer_dir: Path) -> Path:
@@ -115,11 +130,19 @@ def _publish_raster(engine: Engine, inspection: Inspection, details: LayerDetail
             licence=details.licence, surveyed_on=details.surveyed_on,
             style=default_raster_style(raster), report=report.to_json())
 
+        placed: list[Path] = []
+
         def place(ids: list[str]) -> None:
             staging.rename(layer_dir / ids[0])  # atomic on one file system
+            placed.append(layer_dir / ids[0])
 
         progress(0.95, "Adding the layer to the catalog…")
-        return add_layers(engine, [layer], place_files=place)
+        try:
+            return add_layers(engine, [layer], place_files=place)
+        except BaseException:
+            for folder in placed:  # placed, then the commit failed: no row, so no file
+                shutil.rmtree(folder, ignore_errors=True)
+            raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)  # gone already when it was placed
 
@@ -135,7 +158,8 @@ def feature_rows(prepared: PreparedLayer) -> pd.DataFrame:
     else:
         text = attributes.to_json(orient="records", lines=True, date_format="iso",
                                   force_ascii=False, default_handler=str)
-        properties = text.splitlines()
+        # not splitlines(): it also splits at U+2028 and U+0085 inside values
+        properties = text.split("\n")[: len(frame)]
     return pd.DataFrame({
         "geometry": shapely.to_wkb(geometries), "properties": properties,
         "min_lon": boxes[:, 0], "min_lat": boxes[:, 1],

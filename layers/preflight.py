@@ -5,6 +5,7 @@ Problems with what the file holds end up in the report, in words; nothing is sto
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from layers.sources import LayerKind, Progress, Source, no_progress
 from layers.vector_read import PreparedLayer, VectorOptions, read_vector
 
 RASTER_EXTENSIONS = (".tif", ".tiff", ".hgt", ".hgt.zip")
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -32,20 +34,39 @@ class Inspection:
 def inspect_upload(path: Path, name: str, options: VectorOptions | None = None,
                    limits: UploadLimits | None = None,
                    progress: Progress = no_progress) -> Inspection:
-    """Identify and check the upload at ``path`` (its original name ``name``)."""
+    """Identify and check the upload at ``path`` (its original name ``name``).
+
+    Never raises for what the file holds: a reader failing in a way nobody foresaw is
+    logged with its traceback for us, and the report says the file could not be read.
+    """
     options = options or VectorOptions()
     limits = limits or UploadLimits()
     progress(0.0, f"Looking at {name}…")
     try:
-        source = identify(path, name, limits)
+        return _inspect(path, name, options, limits, progress)
     except LayerError as exc:
         return Inspection(None, refused_report(path, name, str(exc)))
+    except Exception as exc:  # the upload page's promise: a message, never a traceback
+        log.exception("Unforeseen failure while checking %s", name)
+        return Inspection(None, refused_report(path, name, (
+            f"{name} could not be read ({type(exc).__name__}: {exc}). Check it opens in your "
+            "GIS and export it again; if it does, report it to the permitmap team with the "
+            "file.")))
+
+
+def _inspect(path: Path, name: str, options: VectorOptions, limits: UploadLimits,
+             progress: Progress) -> Inspection:
+    source = identify(path, name, limits)
     if source.kind is LayerKind.RASTER:
         report = check_raster(source, limits, progress, assume_crs=options.assume_crs)
         layers: list[PreparedLayer] = []
     else:
         reading = read_vector(source, options, limits, progress)
         report, layers = reading.report, reading.layers
+        if report.ok and not layers:
+            report.errors.append(f"{name} holds no features with a geometry (only empty "
+                                 "folders, overlays or attribute rows); nothing would draw. "
+                                 "Check you exported the layer with its shapes.")
     report.notes[:0] = [note for note in source.notes if note not in report.notes]
     progress(1.0, "Checked.")
     return Inspection(source, report, layers if report.ok else [])

@@ -42,7 +42,11 @@ def safe_file_name(file_name: str) -> str:
     """
     base = re.split(r"[\\/]", file_name)[-1]
     base = re.sub(r"[\x00-\x1f]", "", base).strip(" .")
-    return base[:200] or "upload"
+    # file systems count bytes (255 at most): keep the extension, shorten the stem
+    stem, dot, suffix = base.rpartition(".") if "." in base else (base, "", "")
+    room = 200 - len(f"{dot}{suffix}".encode())
+    stem = stem.encode()[:max(room, 1)].decode(errors="ignore")
+    return f"{stem}{dot}{suffix}" if stem else "upload"
 
 
 def _copy_limited(stream: BinaryIO, target: Path, max_bytes: int) -> None:

@@ -12,9 +12,10 @@ from typing import Any
 
 import numpy as np
 import shapely
+from rasterio.errors import RasterioError
 
 from catalog.publish import raster_path
-from domain.errors import InputError
+from domain.errors import InputError, NotFoundError
 from domain.settings import load_settings
 from layers.tiles import RasterStyle, render_tile
 from mapping.store_access import engine
@@ -22,10 +23,14 @@ from store.layer_repo import LayerRecord, get_layer, layer_features
 
 POPUP_FIELDS = 12  # a popup lists this many properties at most
 PRECISION = 6  # decimals of a degree: about 0.1 m
+WHOLE_LAYER_LIMIT = 20_000  # larger layers are sent per map view (bbox), at most this many
+CACHED_LAYER_LIMIT = 50_000  # features of a layer whose whole GeoJSON text may be cached
 
 
-def layer_geojson(layer_id: str) -> str:
-    """All features of a vector layer as a GeoJSON FeatureCollection text.
+def layer_geojson(layer_id: str, params: dict[str, str] | None = None) -> str:
+    """A vector layer's features as a GeoJSON FeatureCollection text: all of them, or, for a
+    layer of more than :data:`WHOLE_LAYER_LIMIT` features, those meeting ``bbox`` (at most
+    that many; ``"truncated": true`` says when more were there).
 
     Each feature carries only ``popup``: its properties as an HTML table, escaped here, since
     Leaflet shows popup text as HTML.
@@ -34,14 +39,45 @@ def layer_geojson(layer_id: str) -> str:
     if record.kind != "vector":
         raise InputError(f"Layer {record.name!r} is a raster; its pixels are served as tiles "
                          f"from /tiles/{layer_id}/{{z}}/{{x}}/{{y}}.png.")
-    return _geojson(record.id, record.version)
+    bbox = parse_bbox((params or {}).get("bbox"))
+    if bbox is None and record.feature_count <= CACHED_LAYER_LIMIT:
+        return _cached_geojson(record.id, record.version)
+    return _geojson(record.id, bbox, limit=WHOLE_LAYER_LIMIT)
+
+
+def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
+    """``west,south,east,north`` in degrees, or None when not given.
+
+    >>> parse_bbox("-120,35,-110,42.5"), parse_bbox(None)
+    ((-120.0, 35.0, -110.0, 42.5), None)
+    """
+    if not text:
+        return None
+    try:
+        west, south, east, north = (float(v) for v in text.split(","))
+    except ValueError:
+        raise InputError("bbox must be four numbers west,south,east,north in degrees, "
+                         "e.g. -125,24,-66,50.") from None
+    if not (-90 <= south <= north <= 90):
+        raise InputError(f"bbox south {south} and north {north} must lie within -90..90, "
+                         "south first.")
+    return west, south, east, north
 
 
 @functools.lru_cache(maxsize=8)
-def _geojson(layer_id: str, _version: int) -> str:
-    rows = layer_features(engine(), layer_id)
-    geometries = shapely.set_precision(shapely.from_wkb(rows["geometry"].to_numpy()),
-                                       10.0 ** -PRECISION)
+def _cached_geojson(layer_id: str, _version: int) -> str:
+    return _geojson(layer_id, None, limit=None)
+
+
+def _geojson(layer_id: str, bbox: tuple[float, float, float, float] | None,
+             limit: int | None) -> str:
+    rows = layer_features(engine(), layer_id, bbox, None if limit is None else limit + 1)
+    truncated = limit is not None and len(rows) > limit
+    if truncated:
+        rows = rows.iloc[:limit]
+    # rounding, not set_precision: that refuses an invalid polygon kept unrepaired
+    geometries = shapely.transform(shapely.from_wkb(rows["geometry"].to_numpy()),
+                                   lambda xy: np.round(xy, PRECISION))
     shapes = shapely.to_geojson(geometries)
     popups = [json.dumps({"popup": popup_html(text)}, ensure_ascii=False)
               for text in rows["properties"]]
@@ -49,7 +85,8 @@ def _geojson(layer_id: str, _version: int) -> str:
         f'{{"type":"Feature","id":{number},"geometry":{shape},"properties":{popup}}}'
         for number, shape, popup in zip(rows["feature_no"], shapes, popups, strict=True)
         if shape is not None and shape != "null")
-    return f'{{"type":"FeatureCollection","features":[{features}]}}'
+    flag = ',"truncated":true' if truncated else ""
+    return f'{{"type":"FeatureCollection"{flag},"features":[{features}]}}'
 
 
 def popup_html(properties_json: str) -> str:
@@ -77,8 +114,12 @@ def tile_png(layer_id: str, z: int, x: int, y: int) -> bytes:
     if record.kind != "raster":
         raise InputError(f"Layer {record.name!r} holds vector features; read them from "
                          f"/api/layers/{layer_id}/features.geojson.")
-    png = render_tile(raster_path(record, load_settings().layer_dir), z, x, y,
-                      raster_style(record))
+    path = raster_path(record, load_settings().layer_dir)
+    try:
+        png = render_tile(path, z, x, y, raster_style(record))
+    except (OSError, RasterioError) as exc:  # deleted or damaged since it was published
+        raise NotFoundError(f"The file of layer {record.name!r} cannot be read ({exc}); it "
+                            "may have been deleted. Publish the layer again.") from exc
     return png if png is not None else EMPTY_TILE
 
 

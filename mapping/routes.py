@@ -62,7 +62,8 @@ def layer_features(request: Request) -> Response:
     from mapping import layer_api
 
     try:
-        body = layer_api.layer_geojson(request.path_params["layer"])
+        body = layer_api.layer_geojson(request.path_params["layer"],
+                                       dict(request.query_params))
     except PermitmapError as exc:
         return _error(exc)
     return Response(body, media_type="application/geo+json")

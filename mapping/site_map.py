@@ -72,7 +72,8 @@ def build_map(sites: pd.DataFrame, options: MapOptions) -> folium.Map:
     if options.online_basemaps:
         for name, (url, attribution) in ONLINE_BASEMAPS.items():
             folium.TileLayer(url, name=name, attr=attribution, overlay=False, show=False).add_to(m)
-    add_overlays(m, options.overlays)  # before the sites, so sites stay on top
+    # before the sites, so sites stay on top
+    add_overlays(m, options.overlays, frozenset({BASEMAP_LAYER, DEPOSITS_LAYER, SITES_LAYER}))
     if options.show_deposits:
         deposits = folium.FeatureGroup(name=DEPOSITS_LAYER, overlay=True, show=True)
         deposits.add_to(m)

@@ -14,6 +14,7 @@ from folium.elements import JSCSSMixin
 from jinja2 import Template
 
 from layers.tiles import legend_colours
+from mapping.layer_api import WHOLE_LAYER_LIMIT
 from mapping.map_elements import own_assets
 from store.layer_repo import LayerRecord
 
@@ -30,12 +31,14 @@ class Overlay:
     version: int
     style_json: str
     bounds: BBox | None
+    feature_count: int = 0
 
     @classmethod
     def of(cls, record: LayerRecord) -> Overlay:
         """The overlay of a catalog entry."""
         return cls(record.id, record.name, record.kind, record.version,
-                   json.dumps(record.style, sort_keys=True), record.bounds)
+                   json.dumps(record.style, sort_keys=True), record.bounds,
+                   record.feature_count)
 
     @property
     def style(self) -> dict:
@@ -60,9 +63,10 @@ class SurveyVectorLayer(JSCSSMixin, MacroElement):
         style = overlay.style
         self.options_json = json.dumps({
             "url": f"/api/layers/{overlay.id}/features.geojson?v={overlay.version}",
+            "perView": overlay.feature_count > WHOLE_LAYER_LIMIT,
             "name": overlay.name, "colour": style.get("colour", "#d95f02"),
             "weight": style.get("weight", 2), "fillOpacity": style.get("fill_opacity", 0.25),
-        }).replace("</", "<\\/")
+        }).replace("<", "\\u003c")  # no tag, not even inside a string, in the page's script
 
 
 class RampLegend(MacroElement):
@@ -105,18 +109,41 @@ def ramp_label(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
 
 
-def add_overlays(m: folium.Map, overlays: tuple[Overlay, ...]) -> None:
-    """Add each survey layer to the map as an overlay the layer control can switch."""
+def add_overlays(m: folium.Map, overlays: tuple[Overlay, ...],
+                 taken: frozenset[str] = frozenset()) -> None:
+    """Add each survey layer to the map as an overlay the layer control can switch.
+
+    The control writes layer names into the page as HTML, and a second layer of the same
+    name would replace the first in it: names are escaped and made unique (``taken``: the
+    map's own layer names).
+    """
+    seen = set(taken)
     for overlay in overlays:
+        label = control_label(overlay.name, seen)
         if overlay.kind == "raster":
-            _raster(m, overlay)
+            _raster(m, overlay, label)
         else:
-            group = folium.FeatureGroup(name=overlay.name, overlay=True, show=True)
+            group = folium.FeatureGroup(name=label, overlay=True, show=True)
             group.add_to(m)
             SurveyVectorLayer(overlay).add_to(group)
 
 
-def _raster(m: folium.Map, overlay: Overlay) -> None:
+def control_label(name: str, seen: set[str]) -> str:
+    """The layer control's HTML for ``name``: escaped, numbered when already in ``seen``.
+
+    >>> taken = {"Project sites"}
+    >>> control_label("Project sites", taken), control_label("<b>x</b>", taken)
+    ('Project sites (2)', '&lt;b&gt;x&lt;/b&gt;')
+    """
+    label, number = name, 1
+    while label in seen:
+        number += 1
+        label = f"{name} ({number})"
+    seen.add(label)
+    return html.escape(label)
+
+
+def _raster(m: folium.Map, overlay: Overlay, label: str) -> None:
     style = overlay.style
     extra: dict[str, Any] = {}
     if overlay.bounds is not None:
@@ -124,7 +151,7 @@ def _raster(m: folium.Map, overlay: Overlay) -> None:
         extra["bounds"] = [[south, west], [north, east]]  # no tile requests outside it
     folium.TileLayer(
         tiles=f"/tiles/{overlay.id}/{{z}}/{{x}}/{{y}}.png?v={overlay.version}",
-        name=overlay.name, attr=html.escape(overlay.name), overlay=True, show=True,
+        name=label, attr=label, overlay=True, show=True,
         opacity=float(style.get("opacity", 0.75)), max_zoom=22, max_native_zoom=18,
         class_name="pm-raster", **extra,
     ).add_to(m)

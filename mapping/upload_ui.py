@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from catalog.publish import LayerDetails, publish_upload
+from catalog.publish import INCOMING, LayerDetails, publish_upload
 from domain.settings import load_settings
 from layers.limits import UploadLimits
 from layers.preflight import inspect_upload
@@ -34,7 +34,7 @@ def upload_limits() -> UploadLimits:
 def incoming_dir() -> Path:
     """Where uploads wait while they are checked or published (inside the layer folder, so a
     published raster moves into place on the same file system)."""
-    return load_settings().layer_dir / ".incoming"
+    return load_settings().layer_dir / INCOMING
 
 
 def checked_report(upload: Any, options: VectorOptions) -> PreflightReport:
@@ -79,46 +79,51 @@ def show_report(report: PreflightReport) -> None:
         _raster_figures(report)
 
 
-def crs_choice(report: PreflightReport) -> str | None:
-    """Ask for a coordinate system when the file states none; the code chosen, or None."""
+def crs_choice(report: PreflightReport, file_key: str) -> str | None:
+    """Ask for a coordinate system when the file (``report`` read with no choices) states
+    none: the likely ones, or any EPSG code; the code chosen, or None."""
+    missing = any(layer.crs is None for layer in report.layers) or (
+        report.raster is not None and report.raster.crs is None)
+    if not missing:
+        return None
     candidates = [c for layer in report.layers for c in layer.crs_candidates]
     if report.raster is not None:
         candidates += report.raster.crs_candidates
-    if not candidates and not st.session_state.get(keys.UPLOAD_CRS):
-        return None
     labels = {f"{c.code} — {c.name} ({c.where})": c.code for c in candidates}
     choice = st.selectbox("Coordinate system of the file", [*labels, OTHER_CRS], index=None,
-                          key=keys.UPLOAD_CRS, placeholder="Choose the system the survey used",
+                          key=f"{keys.UPLOAD_CRS}_{file_key}",
+                          placeholder="Choose the system the survey used",
                           help="The file does not say which coordinate system its numbers are "
                                "in. These would place it somewhere plausible.")
     if choice == OTHER_CRS:
-        code = st.text_input("EPSG code", key=keys.UPLOAD_CRS_TEXT, placeholder="EPSG:6669")
+        code = st.text_input("EPSG code", key=f"{keys.UPLOAD_CRS_TEXT}_{file_key}",
+                             placeholder="EPSG:6669")
         return code.strip() or None
     return labels.get(choice) if choice else None
 
 
-def layer_choice(report: PreflightReport) -> tuple[str, ...] | None:
+def layer_choice(report: PreflightReport, file_key: str) -> tuple[str, ...] | None:
     """Let the user pick layers when a file has several; None means the usual choice."""
     names = [layer.name for layer in report.layers if layer.name]
     if len(names) < 2:
         return None
-    picked = st.multiselect("Layers to publish", names, key=keys.UPLOAD_LAYERS,
+    picked = st.multiselect("Layers to publish", names, key=f"{keys.UPLOAD_LAYERS}_{file_key}",
                             placeholder="The usual choice for this format",
                             help="Each layer (and each geometry type in it) becomes a layer of "
                                  "its own on the map.")
     return tuple(picked) or None
 
 
-def fix_choices(report: PreflightReport) -> tuple[bool, bool]:
+def fix_choices(report: PreflightReport, file_key: str) -> tuple[bool, bool]:
     """Repair invalid geometries? Leave out features out of range? Asked only when it matters."""
     repair = True
     if any(layer.invalid_count for layer in report.layers):
         repair = st.checkbox("Repair invalid geometries (shapely make_valid)", value=True,
-                             key=keys.UPLOAD_REPAIR)
+                             key=f"{keys.UPLOAD_REPAIR}_{file_key}")
     drop = False
     if any(layer.out_of_range for layer in report.layers):
         drop = st.checkbox("Publish without the features whose coordinates are out of range",
-                           value=False, key=keys.UPLOAD_DROP)
+                           value=False, key=f"{keys.UPLOAD_DROP}_{file_key}")
     return repair, drop
 
 

@@ -7,9 +7,9 @@ no geo library, and PostGIS can later take the same bytes.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
+import secrets
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -17,15 +17,15 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, delete, func, select
+from sqlalchemy import Engine, Integer, Text, cast, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from domain.errors import InputError, NotFoundError
 from store.bulk import bulk_insert
-from store.db import get_meta, set_meta
+from store.db import get_meta
 from store.errors import DuplicateUpload
-from store.models import SurveyFeature, SurveyLayer
+from store.models import StoreMeta, SurveyFeature, SurveyLayer
 
 LAYER_REVISION_KEY = "layer_revision"
 FEATURE_COLUMNS = ["geometry", "properties", "min_lon", "min_lat", "max_lon", "max_lat"]
@@ -82,16 +82,16 @@ class LayerRecord:
     version: int
 
 
-def layer_id_for(name: str, checksum: str, source_layer: str) -> str:
-    """A readable, stable id: the name as a slug plus a short hash of what makes it unique.
+def new_layer_id(name: str) -> str:
+    """A readable id: the name as a slug, plus random hex so that a layer deleted and
+    published again never meets the caches (map, tiles) of the one before.
 
-    >>> layer_id_for("Géologie: Sheet 12 (rev. 2)", "ab" * 32, "")[:21]
-    'geologie-sheet-12-rev'
+    >>> new_layer_id("Géologie: Sheet 12 (rev. 2)")[:22], len(new_layer_id("地質図"))
+    ('geologie-sheet-12-rev-', 14)
     """
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:60].strip("-") or "layer"
-    digest = hashlib.sha1(f"{checksum}/{source_layer}".encode(), usedforsecurity=False)
-    return f"{slug}-{digest.hexdigest()[:8]}"
+    return f"{slug}-{secrets.token_hex(4)}"
 
 
 def add_layers(engine: Engine, layers: Sequence[NewLayer],
@@ -102,7 +102,7 @@ def add_layers(engine: Engine, layers: Sequence[NewLayer],
     raster into its folder); if it raises, nothing is stored. An upload published before
     (same checksum and layer) is refused with who published it and when.
     """
-    ids = [layer_id_for(layer.name, layer.checksum, layer.source_layer) for layer in layers]
+    ids = [new_layer_id(layer.name) for layer in layers]
     try:
         with Session(engine) as session, session.begin():
             _refuse_duplicates(session, layers)
@@ -180,9 +180,10 @@ def delete_layer(engine: Engine, layer_id: str) -> LayerRecord:
 
 
 def layer_features(engine: Engine, layer_id: str,
-                   bbox: tuple[float, float, float, float] | None = None) -> pd.DataFrame:
+                   bbox: tuple[float, float, float, float] | None = None,
+                   limit: int | None = None) -> pd.DataFrame:
     """A vector layer's features (``feature_no``, WKB ``geometry``, JSON ``properties``),
-    optionally only those whose bounding box meets ``bbox`` (lon/lat)."""
+    optionally only those whose bounding box meets ``bbox`` (lon/lat), at most ``limit``."""
     table = SurveyFeature.__table__
     query = select(table.c.feature_no, table.c.geometry, table.c.properties).where(
         table.c.layer_id == layer_id).order_by(table.c.feature_no)
@@ -190,6 +191,8 @@ def layer_features(engine: Engine, layer_id: str,
         west, south, east, north = bbox
         query = query.where(table.c.max_lon >= west, table.c.min_lon <= east,
                             table.c.max_lat >= south, table.c.min_lat <= north)
+    if limit is not None:
+        query = query.limit(limit)
     with engine.connect() as connection:
         rows = connection.execute(query).all()
     frame = pd.DataFrame(rows, columns=["feature_no", "geometry", "properties"])
@@ -211,9 +214,11 @@ def count_features(engine: Engine, layer_id: str) -> int:
 
 
 def _refuse_duplicates(session: Session, layers: Sequence[NewLayer]) -> None:
-    checksums = {layer.checksum for layer in layers}
-    query = select(SurveyLayer).where(SurveyLayer.checksum.in_(checksums))
-    earlier = list(session.scalars(query))
+    """Refuse a layer of a file that was published before (another layer of the same
+    GeoPackage may still be added)."""
+    keys = {(layer.checksum, layer.source_layer) for layer in layers}
+    query = select(SurveyLayer).where(SurveyLayer.checksum.in_({k[0] for k in keys}))
+    earlier = [row for row in session.scalars(query) if (row.checksum, row.source_layer) in keys]
     if earlier:
         first = earlier[0]
         when = first.uploaded_at.strftime("%Y-%m-%d %H:%M")
@@ -229,7 +234,7 @@ def _row(layer_id: str, layer: NewLayer) -> SurveyLayer:
     return SurveyLayer(
         id=layer_id, name=layer.name.strip()[:200] or layer_id, kind=layer.kind,
         description=layer.description, source=layer.source, licence=layer.licence,
-        surveyed_on=layer.surveyed_on, uploaded_by=layer.uploaded_by,
+        surveyed_on=layer.surveyed_on, uploaded_by=layer.uploaded_by.strip()[:120],
         uploaded_at=datetime.now(UTC), original_filename=layer.original_filename,
         checksum=layer.checksum, source_layer=layer.source_layer,
         file_format=layer.file_format, original_crs=layer.original_crs,
@@ -260,5 +265,8 @@ def _record(row: SurveyLayer) -> LayerRecord:
 
 
 def _bump(session: Session) -> None:
-    set_meta(session, LAYER_REVISION_KEY,
-             str(int(get_meta(session, LAYER_REVISION_KEY) or 0) + 1))
+    """Add one to the layer revision in the database itself, so that two processes saving
+    at once both count (migration 0003 creates the row)."""
+    value = cast(cast(StoreMeta.value, Integer) + 1, Text)
+    session.execute(update(StoreMeta).where(StoreMeta.key == LAYER_REVISION_KEY)
+                    .values(value=value))

@@ -4,7 +4,8 @@ from datetime import date
 
 import streamlit as st
 
-from catalog.publish import LayerDetails
+from catalog.publish import LayerDetails, sweep_leftovers
+from domain.settings import load_settings
 from layers.sources import FileFormat
 from layers.vector_read import VectorOptions
 from mapping import state_keys as keys
@@ -20,6 +21,7 @@ from mapping.upload_ui import (
 )
 
 st.title("Upload a survey layer", anchor=False)
+sweep_leftovers(load_settings().layer_dir)  # what a killed process left while uploading
 notice = st.session_state.pop(keys.UPLOAD_NOTICE, None)
 if notice:
     st.success(notice, icon=":material/check_circle:")
@@ -46,9 +48,10 @@ with show_user_errors():
     report_area = st.container()  # the report reads first; the choices that change it follow
     options = VectorOptions()
     report = checked_report(upload, options)
-    chosen_layers = layer_choice(report)
-    crs = crs_choice(report)
-    repair, drop = fix_choices(report)
+    file_key = upload.file_id  # choices made for one file do not carry over to the next
+    chosen_layers = layer_choice(report, file_key)
+    crs = crs_choice(report, file_key)
+    repair, drop = fix_choices(report, file_key)
     options = VectorOptions(layers=chosen_layers, assume_crs=crs, repair_invalid=repair,
                             drop_out_of_range=drop)
     if options != VectorOptions():
@@ -59,14 +62,15 @@ with show_user_errors():
         st.stop()
     with st.form("upload_details"):
         st.subheader("About this layer", anchor=False)
-        name = st.text_input("Name", value=upload.name.rsplit(".", 1)[0])
+        name = st.text_input("Name", value=upload.name.rsplit(".", 1)[0][:200], max_chars=200)
         description = st.text_area("Description", height=80)
         left, right = st.columns(2)
         source = left.text_input("Source", help="Who surveyed it, or where it came from")
         licence = right.text_input("Licence", help="e.g. public domain, CC BY 4.0, internal")
         surveyed = left.date_input("Surveyed on", value=None, max_value=date.today(),
                                    format="YYYY-MM-DD")
-        who = right.text_input("Uploaded by", value=st.session_state.get(keys.EDITOR_NAME, ""))
+        who = right.text_input("Uploaded by", value=st.session_state.get(keys.EDITOR_NAME, ""),
+                               max_chars=120)
         submitted = st.form_submit_button("Publish", type="primary")
     if submitted:
         details = LayerDetails(name=name, uploaded_by=who, description=description,

@@ -113,3 +113,107 @@ def test_routes_serve_tiles_and_escaped_features(setting: dict) -> None:
     assert wrong.status_code == 400 and "tiles" in wrong.json()["error"]
     assert len(layer_features(setting["engine"], vector.id)) == 3
     assert json.loads(layer_features(setting["engine"], vector.id)["properties"][0])["area_ha"]
+
+
+def _geojson(folder: Path, name: str, features: list[dict]) -> Path:
+    path = folder / name
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}),
+                    encoding="utf-8")
+    return path
+
+
+def _feature(geometry: dict | None, **properties: object) -> dict:
+    return {"type": "Feature", "properties": properties, "geometry": geometry}
+
+
+BOWTIE = {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]}
+
+
+def test_text_with_line_separators_and_an_unrepaired_polygon_publish_and_serve(
+        setting: dict) -> None:
+    path = _geojson(setting["files"], "notes.geojson", [
+        _feature(BOWTIE, note="first\u2028second\u0085third"),
+        _feature({"type": "Point", "coordinates": [1, 2]}, note="plain")])
+    from layers.vector_read import VectorOptions
+
+    records = _publish(setting, path, options=VectorOptions(repair_invalid=False))
+    assert sorted(r.feature_count for r in records) == [1, 1]
+    client = TestClient(Starlette(routes=ROUTES))
+    for record in records:
+        response = client.get(f"/api/layers/{record.id}/features.geojson")
+        assert response.status_code == 200 and len(response.json()["features"]) == 1
+    polygon = next(r for r in records if r.geometry_type == "Polygon")
+    stored = json.loads(layer_features(setting["engine"], polygon.id)["properties"][0])
+    assert stored["note"] == "first\u2028second\u0085third"
+
+
+def test_a_file_with_no_geometry_at_all_is_refused(setting: dict) -> None:
+    path = _geojson(setting["files"], "empty_shapes.geojson",
+                    [_feature(None, name="a"), _feature(None, name="b")])
+    with pytest.raises(PublishRefused, match="no features with a geometry"):
+        _publish(setting, path)
+    assert list_layers(setting["engine"]) == []
+
+
+def test_a_layer_published_again_gets_a_new_id(setting: dict) -> None:
+    path = write_claims_zip(setting["files"])
+    [first] = _publish(setting, path)
+    remove_layer(setting["engine"], first.id, setting["layer_dir"])
+    [again] = _publish(setting, path)
+    assert again.id != first.id and again.name == first.name
+
+
+def test_large_layers_are_sent_per_view(setting: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mapping import layer_api
+
+    [record] = _publish(setting, write_claims_zip(setting["files"]))
+    monkeypatch.setattr(layer_api, "CACHED_LAYER_LIMIT", 1)
+    monkeypatch.setattr(layer_api, "WHOLE_LAYER_LIMIT", 2)
+    client = TestClient(Starlette(routes=ROUTES))
+    base = f"/api/layers/{record.id}/features.geojson"
+    everything = client.get(f"{base}?bbox=-180,-90,180,90").json()
+    assert len(everything["features"]) == 2 and everything["truncated"] is True
+    west_only = client.get(f"{base}?bbox=-116.62,40.9,-116.52,41.2").json()
+    assert len(west_only["features"]) == 1 and "truncated" not in west_only
+    bad = client.get(f"{base}?bbox=1,2,3")
+    assert bad.status_code == 400 and "west,south,east,north" in bad.json()["error"]
+
+
+def test_a_missing_raster_file_is_a_404_with_words(setting: dict) -> None:
+    import shutil
+
+    [record] = _publish(setting, write_magnetics_tif(setting["files"]))
+    shutil.rmtree(setting["layer_dir"] / record.id)
+    response = TestClient(Starlette(routes=ROUTES)).get(f"/tiles/{record.id}/9/89/192.png")
+    assert response.status_code == 404 and "Publish the layer again" in response.json()["error"]
+
+
+def test_a_commit_failing_after_the_raster_was_placed_leaves_no_folder(
+        setting: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    import catalog.publish
+
+    def place_then_fail(_engine, _layers, place_files):  # type: ignore[no-untyped-def]
+        place_files(["magnetics-0000"])
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(catalog.publish, "add_layers", place_then_fail)
+    with pytest.raises(RuntimeError, match="went away"):
+        _publish(setting, write_magnetics_tif(setting["files"]))
+    assert sorted(p.name for p in setting["layer_dir"].iterdir()) == [".staging"]
+    assert list((setting["layer_dir"] / ".staging").iterdir()) == []
+
+
+def test_leftovers_of_killed_uploads_are_swept(setting: dict) -> None:
+    import os
+    import time
+
+    from catalog.publish import sweep_leftovers
+
+    old = setting["layer_dir"] / ".incoming" / "upload-old"
+    new = setting["layer_dir"] / ".staging" / "fresh"
+    for folder in (old, new):
+        folder.mkdir(parents=True)
+    day_ago = time.time() - 86_400
+    os.utime(old, (day_ago, day_ago))
+    assert sweep_leftovers(setting["layer_dir"]) == 1
+    assert not old.exists() and new.exists()

@@ -67,11 +67,22 @@ def test_a_layer_is_stored_with_its_features_and_metadata(engine) -> None:  # ty
     assert layer_features(engine, record.id, (130, 30, 145, 40))["feature_no"].tolist() == [1]
 
 
-def test_the_same_file_twice_is_refused_and_nothing_is_added(engine) -> None:  # type: ignore[no-untyped-def]
+def test_the_same_layer_twice_is_refused_and_nothing_is_added(engine) -> None:  # type: ignore[no-untyped-def]
     add_layers(engine, [_layer()])
     with pytest.raises(DuplicateUpload, match=r"published before.*alice"):
-        add_layers(engine, [_layer(source_layer="other")])
+        add_layers(engine, [_layer(source_layer="other"), _layer()])
     assert len(list_layers(engine)) == 1
+    # another layer of the same file (a GeoPackage's second table) is welcome
+    add_layers(engine, [_layer(source_layer="other")])
+    assert len(list_layers(engine)) == 2
+
+
+def test_publishing_from_two_processes_at_once_counts_both(engine) -> None:  # type: ignore[no-untyped-def]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda n: add_layers(engine, [_layer(checksum=f"{n:064d}")]), range(8)))
+    assert layer_revision(engine) == 8 and len(list_layers(engine)) == 8
 
 
 def test_a_failure_while_placing_files_stores_nothing(engine) -> None:  # type: ignore[no-untyped-def]

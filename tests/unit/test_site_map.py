@@ -115,3 +115,19 @@ def test_a_filter_with_no_located_site_still_renders(sites: pd.DataFrame) -> Non
         page = _html(subset)
         assert SITES_LAYER in page
         assert site_features(subset, "status")["features"] == []
+
+
+def test_survey_layer_names_are_escaped_and_unique_in_the_layer_control(
+        sites: pd.DataFrame) -> None:
+    from mapping.survey_overlays import Overlay
+
+    hostile = "<svg onload=alert(2)>"
+    overlays = (Overlay("a-1", hostile, "vector", 1, "{}", None),
+                Overlay("b-2", SITES_LAYER, "vector", 1, "{}", None),
+                Overlay("c-3", SITES_LAYER, "raster", 1, '{"colormap": "viridis"}',
+                        (-117.0, 40.0, -116.0, 41.0)))
+    page = _html(sites, overlays=overlays)
+    assert hostile not in page
+    assert "\\u0026lt;svg onload=alert(2)\\u0026gt;" in page  # the layer control's label
+    assert f"{SITES_LAYER} (2)" in page and f"{SITES_LAYER} (3)" in page
+    assert "/tiles/c-3/{z}/{x}/{y}.png?v=1" in page

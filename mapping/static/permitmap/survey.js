@@ -1,9 +1,15 @@
 /* permitmap survey layers: a vector layer's features are fetched from the app once the layer
-   is shown; popups arrive as HTML escaped by the server. Raster layers are plain tile layers. */
+   is shown (a large layer: per map view, like the deposits); popups arrive as HTML escaped by
+   the server. Raster layers are plain tile layers. */
 (function () {
   "use strict";
+  var ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"};
+  function escapeHtml(value) {
+    return String(value).replace(/[&<>"']/g, function (c) { return ENTITIES[c]; });
+  }
+
   window.permitmapSurveyLayer = function (map, group, options) {
-    var loaded = false;
+    var loaded = false, controller = null;
     var layer = L.geoJSON(null, {
       style: function () {
         return {color: options.colour, weight: options.weight, fillColor: options.colour,
@@ -19,10 +25,21 @@
       }
     });
     group.addLayer(layer);
+
+    function url() {
+      if (!options.perView) { return options.url; }
+      var b = map.getBounds();
+      var box = [Math.max(b.getWest(), -180), Math.max(b.getSouth(), -90),
+                 Math.min(b.getEast(), 180), Math.min(b.getNorth(), 90)];
+      return options.url + "&bbox=" + box.map(function (n) { return n.toFixed(5); }).join(",");
+    }
+
     function load() {
-      if (loaded || !map.hasLayer(group)) { return; }
+      if (!map.hasLayer(group) || (loaded && !options.perView)) { return; }
       loaded = true;
-      fetch(options.url, {credentials: "same-origin"})
+      if (controller) { controller.abort(); }
+      controller = new AbortController();
+      fetch(url(), {signal: controller.signal, credentials: "same-origin"})
         .then(function (response) {
           return response.json().then(function (body) {
             if (!response.ok) { throw new Error(body.error || response.statusText); }
@@ -30,22 +47,24 @@
           });
         })
         .then(function (fc) {
+          layer.clearLayers();
           layer.addData(fc);
           var done = Number(map.getContainer().getAttribute("data-survey-loads") || "0") + 1;
           map.getContainer().setAttribute("data-survey-loads", String(done));
         })
         .catch(function (err) {
+          if (err.name === "AbortError") { return; }
           loaded = false;
           L.popup().setLatLng(map.getCenter())
-            .setContent("Layer " + window.permitmapEscape(options.name) +
-                        " could not be loaded: " + window.permitmapEscape(err.message))
+            .setContent("Layer " + escapeHtml(options.name) + " could not be loaded: " +
+                        escapeHtml(err.message))
             .openOn(map);
         });
     }
-    // folium adds the group to the map after this script has run (its addTo comes last), so
-    // the first load() finds it off the map: load when the group is added, by folium or by
-    // the layer control alike.
+    // "add" fires whether folium or the layer control puts the group on the map (folium adds
+    // it after this script ran).
     group.on("add", load);
+    if (options.perView) { map.on("moveend", load); }
     load();
   };
 })();

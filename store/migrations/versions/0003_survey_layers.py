@@ -57,9 +57,13 @@ def upgrade() -> None:
         sa.Column("max_lon", sa.Float(), nullable=False),
         sa.Column("max_lat", sa.Float(), nullable=False),
     )
+    # The layer revision counter exists from the start, so it can be bumped atomically.
+    meta = sa.table("store_meta", sa.column("key", sa.String), sa.column("value", sa.Text))
+    op.bulk_insert(meta, [{"key": "layer_revision", "value": "0"}])
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM store_meta WHERE key = 'layer_revision'")
     op.drop_table("survey_features")
     op.drop_index("ix_survey_layers_checksum", table_name="survey_layers")
     op.drop_table("survey_layers")
