@@ -1,18 +1,46 @@
-"""GDAL settings that keep reading an upload inside the upload: no OGR VRT, no network.
+"""GDAL settings that keep reading an upload inside the upload: an allow-list of vector
+drivers, no network.
 
 Imported first by :mod:`layers` because GDAL reads ``GDAL_SKIP`` once, when pyogrio (or
-rasterio) registers its drivers on import; set later, it has no effect. The raster VRT
-driver stays registered: rasterio's WarpedVRT (used by rio-tiler) needs it, so raster VRT
-uploads are refused by content in :mod:`layers.upload_safety` instead.
+rasterio) registers its drivers on import; set later, it has no effect. pyogrio opens a file
+with every registered driver that recognises it, so a driver we do not read is a way in: an
+OGR VRT or a GDALG pipeline (``{"type": "gdal_streamed_alg", ...}``) renamed ``.geojson``
+reads any local file it names. Every vector driver we do not use is therefore skipped, and
+:func:`assert_vector_drivers_safe` refuses to read when GDAL registers one we have not
+reviewed (a newer GDAL adds drivers). The raster VRT driver stays registered: rasterio's
+WarpedVRT (used by rio-tiler) needs it, so raster VRT uploads are refused by content in
+:mod:`layers.upload_safety` instead.
+
+``GDAL_SKIP`` is read by both GDAL copies (pyogrio's and rasterio's); none of the names
+skipped here is one rasterio needs (GTiff, COG, MEM, VRT, PNG, JPEG, WEBP, SRTMHGT).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import MutableMapping
+from collections.abc import Iterable, MutableMapping
 
-SKIPPED_DRIVERS = ("OGR_VRT",)
-"""Drivers GDAL must not register: an OGR VRT can read any local file or URL it names."""
+ALLOWED_VECTOR_DRIVERS = (
+    "GeoJSON", "TopoJSON", "ESRI Shapefile", "GPKG", "KML", "LIBKML", "GPX", "FlatGeobuf",
+    "MEM", "CSV", "XLSX",
+)  # fmt: skip
+"""Vector drivers pyogrio keeps: the formats we read, and those we (and tests) write."""
+
+RASTER_DRIVERS_NEEDED = ("GTiff", "COG", "MEM", "VRT", "PNG", "JPEG", "WEBP", "SRTMHGT")
+"""Raster drivers rasterio must keep (reading, COG conversion, tiles); never skipped."""
+
+SKIPPED_DRIVERS = (
+    "ADBC", "AIVector", "AVCBin", "AVCE00", "AmigoCloud", "CSW", "Carto", "DGN", "DXF",
+    "EDIGEO", "EEDA", "ESRIJSON", "Elasticsearch", "GDALG", "GML", "GPSBabel", "GTFS",
+    "GeoJSONSeq", "GeoRSS", "HTTP", "Idrisi", "JML", "JSONFG", "LVBAG", "MBTiles", "MVT",
+    "MapInfo File", "MapML", "MiraMonVector", "NGW", "OAPIF", "ODS", "OGCAPI", "OGR_GMT",
+    "OGR_PDS", "OGR_VRT", "OSM", "OpenFileGDB", "PCIDSK", "PDF", "PDS4", "PGDUMP", "PLSCENES",
+    "PMTiles", "S57", "SQLite", "SXF", "Selafin", "VDV", "VFK", "VICAR", "WAsP", "WFS",
+)  # fmt: skip
+"""Drivers GDAL must not register: every vector driver pyogrio's GDAL (3.12) registers that
+is not in :data:`ALLOWED_VECTOR_DRIVERS`. GDALG and OGR VRT read any local file or URL they
+name; HTTP, WFS, OAPIF, Carto and friends fetch from the network; the rest are formats we do
+not accept, whose parsers need not be exposed to uploads."""
 
 NO_NETWORK_OPTIONS = {
     # /vsicurl/ only opens names ending with one of these extensions: this one never occurs.
@@ -26,34 +54,65 @@ NO_NETWORK_OPTIONS = {
 """Environment settings both GDAL copies (pyogrio's and rasterio's) read when they start."""
 
 
+def skip_list(existing: str, skipped: Iterable[str] = SKIPPED_DRIVERS) -> str:
+    """``existing`` (a ``GDAL_SKIP`` value) with ``skipped`` added, comma-separated.
+
+    GDAL splits ``GDAL_SKIP`` on commas when it holds one, else on spaces: commas keep
+    names with spaces ("MapInfo File") whole. An existing space-separated value is split
+    on spaces first.
+
+    >>> skip_list("netCDF HDF5", ["OGR_VRT", "MapInfo File"])
+    'netCDF,HDF5,OGR_VRT,MapInfo File'
+    """
+    separator = "," if "," in existing else None
+    names = [name.strip() for name in existing.split(separator) if name.strip()]
+    names += [name for name in skipped if name not in names]
+    return ",".join(names)
+
+
 def configure_environment(environ: MutableMapping[str, str] = os.environ) -> None:
     """Add the skipped drivers to ``GDAL_SKIP`` (kept merged) and set the no-network options.
 
     >>> env = {"GDAL_SKIP": "netCDF"}
     >>> configure_environment(env)
-    >>> env["GDAL_SKIP"], env["GDAL_HTTP_MAX_RETRY"]
-    ('netCDF OGR_VRT', '0')
+    >>> env["GDAL_SKIP"].split(",")[:3], env["GDAL_HTTP_MAX_RETRY"]
+    (['netCDF', 'ADBC', 'AIVector'], '0')
     """
-    skipped = environ.get("GDAL_SKIP", "").replace(",", " ").split()
-    skipped += [name for name in SKIPPED_DRIVERS if name not in skipped]
-    environ["GDAL_SKIP"] = " ".join(skipped)
+    environ["GDAL_SKIP"] = skip_list(environ.get("GDAL_SKIP", ""))
     for name, value in NO_NETWORK_OPTIONS.items():
         environ.setdefault(name, value)
 
 
-def assert_vector_drivers_safe() -> None:
-    """Raise RuntimeError when pyogrio registered the OGR VRT driver despite ``GDAL_SKIP``.
+def unsafe_drivers(registered: Iterable[str]) -> tuple[list[str], list[str]]:
+    """Of the ``registered`` vector drivers: those that should have been skipped, and those
+    neither allowed nor skipped (added by a newer GDAL, not yet reviewed)."""
+    names = set(registered)
+    skipped = sorted(names.intersection(SKIPPED_DRIVERS))
+    unknown = sorted(names - set(SKIPPED_DRIVERS) - set(ALLOWED_VECTOR_DRIVERS))
+    return skipped, unknown
 
-    That happens only when pyogrio was imported before :mod:`layers`: a programming error.
+
+def assert_vector_drivers_safe() -> None:
+    """Raise RuntimeError unless every vector driver pyogrio registered is on the allow-list.
+
+    A skipped driver being registered means pyogrio was imported before :mod:`layers` (a
+    programming error); an unknown one means a newer GDAL added it: fail closed until it is
+    reviewed.
     """
     import pyogrio
 
-    registered = set(pyogrio.list_drivers())
-    present = sorted(registered.intersection(SKIPPED_DRIVERS))
-    if present:
+    skipped, unknown = unsafe_drivers(pyogrio.list_drivers())
+    if skipped:
         raise RuntimeError(
-            f"GDAL drivers {', '.join(present)} are registered: pyogrio was imported before "
+            f"GDAL drivers {', '.join(skipped)} are registered: pyogrio was imported before "
             "layers.gdal_safety set GDAL_SKIP. Import layers before pyogrio or geopandas I/O."
+        )
+    if unknown:
+        raise RuntimeError(
+            f"GDAL registers vector drivers that have not been reviewed: {', '.join(unknown)} "
+            "(probably added by a newer GDAL). Uploads are not read until they are: review "
+            "them and add them to SKIPPED_DRIVERS in layers/gdal_safety.py (or, if we read "
+            "that format, to ALLOWED_VECTOR_DRIVERS)."
         )
 
 

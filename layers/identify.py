@@ -7,9 +7,9 @@ pass :mod:`layers.upload_safety` before anything else looks at them.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import re
-import zipfile
 from pathlib import Path, PurePosixPath
 from xml.etree.ElementTree import ParseError
 
@@ -77,7 +77,7 @@ def identify(path: Path, name: str, limits: UploadLimits) -> Source:
     extension = _extension(name)
     fmt, gdal_path, notes = _by_content(path, name, extension, head, limits)
     notes = _mismatch_note(name, extension, fmt) + notes
-    return Source(path, name, fmt, gdal_path, size, checksum, notes)
+    return Source(path, name, fmt, gdal_path, size, checksum, notes, _entry(path, gdal_path))
 
 
 def _sha256(path: Path) -> str:
@@ -139,16 +139,27 @@ def _shapefile_part_message(name: str) -> str:
 def _text_format(
     path: Path, name: str, extension: str, head: bytes
 ) -> tuple[FileFormat, str, list[str]]:
-    """GeoJSON, TopoJSON, KML, GPX or CSV from text content; refuses binary unknowns."""
-    text = _strip_bom(head).lstrip()
+    """GeoJSON, TopoJSON, KML, GPX or CSV from text content; refuses binary unknowns.
+
+    UTF-16 text (with a byte-order mark, as Excel's "Unicode Text" writes) is recognised:
+    a UTF-16 CSV is read as such; UTF-16 JSON is refused (GDAL reads JSON as UTF-8 only).
+    """
+    utf16 = _is_utf16(head)
+    text = _strip_bom(upload_safety.as_utf8(head)).lstrip()
     if text.startswith((b"{", b"[")):
+        if utf16:
+            raise UnsupportedFormat(
+                f"{name} is JSON saved as UTF-16 text, which is not read; save it again "
+                "as UTF-8 (e.g. in a text editor choose 'Save with encoding: UTF-8') and "
+                "upload that."
+            )
         upload_safety.check_text_content(path, name, xml=False)
         topo = re.search(rb'"type"\s*:\s*"Topology"', text[:4096])
         return (FileFormat.TOPOJSON if topo else FileFormat.GEOJSON), str(path), []
     if text.startswith(b"<") or extension in (".kml", ".gpx", ".xml"):
         upload_safety.check_text_content(path, name, xml=True)
         return _xml_format(path, name), str(path), []
-    if b"\x00" not in head and extension in TEXT_TABLES:
+    if b"\x00" not in text and extension in TEXT_TABLES:
         return FileFormat.CSV, str(path), []
     raise UnsupportedFormat(
         f"{name} is not a format we read (it is {_describe(head, extension)}). "
@@ -183,9 +194,15 @@ def _strip_bom(head: bytes) -> bytes:
     return head.removeprefix(b"\xef\xbb\xbf")
 
 
+def _is_utf16(head: bytes) -> bool:
+    """Whether the bytes start with a UTF-16 byte-order mark."""
+    return head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+
+
 def _describe(head: bytes, extension: str) -> str:
     """A few words on an unrecognised file."""
     kind = "binary data" if b"\x00" in head[:4096] else "text"
+    kind = "UTF-16 text" if _is_utf16(head) else kind
     return f"{kind} with the extension {extension}" if extension else f"{kind} with no extension"
 
 
@@ -197,6 +214,7 @@ def _zip_format(
 ) -> tuple[FileFormat, str, list[str]]:
     """Format of a zip upload: Excel, KMZ, zipped Shapefile or zipped SRTM ``.hgt``."""
     entries = upload_safety.zip_entries(path, name, limits)
+    upload_safety.check_zip_contents(path, name, entries)
     files = [e.filename for e in entries if not e.is_dir() and not _is_clutter(e.filename)]
     lower = {f.lower(): f for f in files}
     if "xl/workbook.xml" in lower:
@@ -206,7 +224,6 @@ def _zip_format(
         return _shapefile_zip(path, name, shapefiles, lower)
     kml = sorted((f for f in files if f.lower().endswith(".kml")), key=_kml_rank)
     if kml:
-        _check_zipped_text(path, kml[0], name)
         notes = [] if extension == ".kmz" else [f"{name} holds {kml[0]}; it was read as KMZ."]
         return FileFormat.KMZ, _vsizip(path, kml[0]), notes
     hgt = [f for f in files if f.lower().endswith(".hgt")]
@@ -214,6 +231,11 @@ def _zip_format(
         notes = [f"{name} holds {len(hgt)} .hgt files; {hgt[0]} was read."] if len(hgt) > 1 else []
         return FileFormat.SRTM_HGT, _vsizip(path, hgt[0]), notes
     found = ", ".join(files[:10]) + (" …" if len(files) > 10 else "") if files else "nothing"
+    if extension == ".kmz":
+        raise UnsupportedFormat(
+            f"{name} holds no .kml file (found: {found}); a KMZ is a zipped KML. Save the "
+            "layer again as KMZ (or KML) from Google Earth or your GIS and re-upload."
+        )
     raise UnsupportedFormat(
         f"{name} holds no .shp file (found: {found}); zip the .shp, .shx, .dbf and .prj "
         "together, or upload other formats without zipping them."
@@ -249,13 +271,6 @@ def _shapefile_zip(
     return FileFormat.SHAPEFILE_ZIP, _vsizip(path, folder), [note]
 
 
-def _check_zipped_text(path: Path, entry: str, name: str) -> None:
-    """Run the XML content checks on one zip entry (the KML of a KMZ) without extracting it."""
-    with zipfile.ZipFile(path) as archive, archive.open(entry) as handle:
-        upload_safety.check_stream(iter(lambda: handle.read(upload_safety.SCAN_CHUNK), b""),
-                                   f"{name} ({entry})", xml=True)
-
-
 def _kml_rank(entry: str) -> tuple[int, int, str]:
     """``doc.kml`` first, then KML files nearest the zip's top folder."""
     return (PurePosixPath(entry).name.lower() != "doc.kml", entry.count("/"), entry)
@@ -264,7 +279,13 @@ def _kml_rank(entry: str) -> tuple[int, int, str]:
 def _is_clutter(entry: str) -> bool:
     """macOS resource forks and hidden files that zip tools add."""
     parts = PurePosixPath(entry).parts
-    return parts[0] == "__MACOSX" or PurePosixPath(entry).name.startswith(".")
+    return parts[:1] == ("__MACOSX",) or PurePosixPath(entry).name.startswith(".")
+
+
+def _entry(path: Path, gdal_path: str) -> str:
+    """The zip entry (or folder) a ``/vsizip/`` path built by :func:`_vsizip` points at."""
+    base = _vsizip(path, "")
+    return gdal_path.removeprefix(base).lstrip("/") if gdal_path.startswith(base) else ""
 
 
 def _vsizip(path: Path, entry: str) -> str:

@@ -17,6 +17,7 @@ class UploadLimits:
     max_zip_ratio: float = 200.0
     max_raster_pixels: int = 2_000_000_000
     max_features: int = 5_000_000
+    max_block_bytes: int = 256 * MIB
 
     def describe(self) -> list[str]:
         """The limits in words, for the upload page."""
@@ -25,7 +26,8 @@ class UploadLimits:
             f"zip files with up to {self.max_zip_entries:,} entries, "
             f"{self.max_unzipped_bytes // MIB:,} MB unpacked and a compression ratio "
             f"up to {self.max_zip_ratio:.0f}:1",
-            f"rasters up to {self.max_raster_pixels:,} pixels per band",
+            f"rasters up to {self.max_raster_pixels:,} pixels per band, stored tiled or "
+            f"striped in blocks of up to {self.max_block_bytes // MIB:,} MB",
             f"vector layers up to {self.max_features:,} features",
         ]
 

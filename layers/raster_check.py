@@ -24,7 +24,7 @@ from pyproj import CRS as ProjCRS
 from pyproj.exceptions import CRSError as ProjCRSError
 from rasterio._err import CPLE_BaseError
 from rasterio.crs import CRS
-from rasterio.enums import ColorInterp, Resampling
+from rasterio.enums import ColorInterp, Interleaving, Resampling
 from rasterio.errors import RasterioError
 from rasterio.io import DatasetReader
 from rasterio.transform import array_bounds, from_gcps
@@ -33,7 +33,7 @@ from rasterio.windows import Window
 
 from layers.crs_guess import crs_candidates
 from layers.errors import UnreadableLayer, UnsafeFile, UnsupportedFormat
-from layers.limits import UploadLimits
+from layers.limits import MIB, UploadLimits
 from layers.report import BandStats, BBox, PreflightReport, RasterReport
 from layers.sources import FileFormat, LayerKind, Progress, Source, no_progress
 
@@ -128,7 +128,36 @@ def declared_size_problem(dataset: DatasetReader, file_bytes: int,
         return (f"The file declares {declared / 1e9:,.1f} GB of pixel data in "
                 f"{file_bytes / 1e3:,.0f} kB, more than {limits.max_zip_ratio:.0f} times its "
                 "size: refused as a possible decompression bomb; it was not read.")
+    block = largest_block_bytes(dataset)
+    if block > limits.max_block_bytes:
+        height, width = max(dataset.block_shapes, key=lambda shape: shape[0] * shape[1])
+        whole = height >= dataset.height and width >= dataset.width
+        where = "in one block" if whole else f"in blocks of {width:,} × {height:,} pixels"
+        return (f"The file stores its pixels {where} of {_megabytes(block)} MB; save it tiled "
+                "(e.g. gdal_translate -co TILED=YES) or striped and upload again. Reading any "
+                "part of a block decodes all of it, so blocks may hold up to "
+                f"{_megabytes(limits.max_block_bytes)} MB; it was not read.")
     return None
+
+
+def _megabytes(size: int) -> str:
+    """A size in MB for messages: one decimal below 10 MB.
+
+    >>> _megabytes(2_250_000), _megabytes(1_600_000_000)
+    ('2.1', '1,526')
+    """
+    megabytes = size / MIB
+    return f"{megabytes:,.1f}" if megabytes < 10 else f"{megabytes:,.0f}"
+
+
+def largest_block_bytes(dataset: DatasetReader) -> int:
+    """Bytes GDAL decodes at once for the largest block: one band's block, or every band's
+    when the bands are interleaved by pixel (stored together in each block)."""
+    sizes = [height * width * np.dtype(dtype).itemsize
+             for (height, width), dtype in zip(dataset.block_shapes, dataset.dtypes, strict=True)]
+    if dataset.count > 1 and dataset.interleaving is Interleaving.pixel:
+        return sum(sizes)
+    return max(sizes, default=0)
 
 
 def crs_code(crs: CRS) -> str:

@@ -56,6 +56,8 @@ class Source:
 
     ``gdal_path`` is what to hand GDAL: the file itself, or a ``/vsizip/`` path to the one
     entry inside a zip to read (``.shp`` in a subfolder, ``doc.kml`` in a KMZ, an ``.hgt``).
+    ``entry`` is that entry's name inside the zip (or the folder of several Shapefiles), for
+    reading it with Python's zipfile; empty when the upload is not a zip.
     """
 
     path: Path
@@ -65,6 +67,7 @@ class Source:
     size_bytes: int
     checksum: str
     notes: list[str] = field(default_factory=list)
+    entry: str = ""
 
     @property
     def kind(self) -> LayerKind:

@@ -7,7 +7,9 @@ friends) and blanks become missing coordinates, and those rows are counted and s
 
 from __future__ import annotations
 
+import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,17 +17,31 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from openpyxl.utils.exceptions import InvalidFileException
+from pyproj import CRS
+from pyproj.exceptions import CRSError
 
 from layers.coordinates import NO_DATA_VALUES
 from layers.deposit_tables import LAT_LON_PAIRS, WKT_COLUMNS
 from layers.errors import LayerError
-from layers.table_text import blank_rows, clean_text, column_keys, detect_encoding, read_text_table
+from layers.table_text import (
+    blank_rows,
+    clean_text,
+    column_keys,
+    detect_encoding,
+    map_unique,
+    read_text_table,
+)
 
 LAT_KEYS = ("latitude", "lat", "lat_wgs84", "latitude_wgs84", "lat_dd", "y_coord", "northing")
 LON_KEYS = ("longitude", "lon", "long", "lng", "long_wgs84", "lon_wgs84", "longitude_wgs84",
             "lon_dd", "x_coord", "easting")  # fmt: skip
 MORE_WKT_COLUMNS = ("wkt_geom", "the_geom", "shape", "geometry_wkt")
 SRID_PREFIX = r"(?i)^\s*SRID=(\d+)\s*;\s*"
+EXCEL_ERRORS = (zipfile.BadZipFile, InvalidFileException, KeyError, TypeError, ValueError,
+                OSError, IndexError, SyntaxError, zlib.error, EOFError)
+"""What openpyxl (and zipfile under it) raises on a malformed or damaged workbook; XML
+parse errors are SyntaxError subclasses."""
 
 
 @dataclass
@@ -38,6 +54,7 @@ class TableLayer:
     encoding: str | None = None
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
+    has_coordinates: bool = False  # coordinate columns found (frame may still be None: error)
 
 
 def read_csv_table(path: Path, name: str) -> TableLayer:
@@ -47,10 +64,11 @@ def read_csv_table(path: Path, name: str) -> TableLayer:
         frame = read_text_table(path, encoding)
     except LayerError as exc:
         return TableLayer(name="", columns=[], error=str(exc))
-    frame = frame[~blank_rows(frame)].reset_index(drop=True)
-    layer = table_layer(frame, name, sheet="")
+    frame = frame[~blank_rows(frame)]
+    rows = frame.index.to_numpy() + 2  # as a spreadsheet numbers them: the header is row 1
+    layer = table_layer(frame.reset_index(drop=True), name, sheet="", row_numbers=rows)
     layer.encoding = encoding
-    if encoding not in ("utf-8", "utf-8-sig"):
+    if encoding not in ("utf-8", "utf-8-sig", "utf-16"):
         layer.warnings.append(f"{name} is not UTF-8; it was read as {encoding} (Windows/Latin-1).")
     return layer
 
@@ -59,18 +77,28 @@ def read_excel_tables(path: Path, name: str) -> list[TableLayer]:
     """Every sheet of a workbook as a layer (sheets without coordinates carry an error)."""
     try:
         sheets = pd.read_excel(path, sheet_name=None, engine="openpyxl")
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        return [TableLayer(name="", columns=[], error=f"{name} could not be read as an Excel "
-                           f"workbook ({exc}); save it again as .xlsx or CSV.")]
+    except EXCEL_ERRORS as exc:
+        detail = str(exc).strip() or type(exc).__name__
+        return [TableLayer(name="", columns=[], error=(
+            f"{name} is not a readable Excel workbook ({detail}); open it in Excel and save "
+            "it again as .xlsx (Excel Workbook), or save the sheet as CSV, and upload that."))]
     layers = []
     for sheet, frame in sheets.items():
-        frame = frame.dropna(how="all").reset_index(drop=True)
-        layers.append(table_layer(frame, name, sheet=str(sheet)))
+        frame = frame.dropna(how="all")
+        rows = frame.index.to_numpy() + 2
+        layers.append(table_layer(frame.reset_index(drop=True), name, sheet=str(sheet),
+                                  row_numbers=rows))
     return layers
 
 
-def table_layer(frame: pd.DataFrame, name: str, sheet: str) -> TableLayer:
-    """Geometries from the coordinate columns of one table; an error when there are none."""
+def table_layer(frame: pd.DataFrame, name: str, sheet: str,
+                row_numbers: np.ndarray | None = None) -> TableLayer:
+    """Geometries from the coordinate columns of one table; an error when there are none,
+    or when its ``crs``/``srid``/``epsg`` column names a coordinate system we do not know.
+
+    ``row_numbers`` are the rows as the file numbers them (default: position + 2, below a
+    header row), for messages.
+    """
     label = f"{name}, sheet {sheet!r}" if sheet else name
     columns = [str(column) for column in frame.columns]
     keys = column_keys(frame.columns)
@@ -91,7 +119,13 @@ def table_layer(frame: pd.DataFrame, name: str, sheet: str) -> TableLayer:
         assert wkt is not None
         geometry, missing, markers, srid = _wkt_geometries(frame[wkt])
         used = [wkt]
-    crs = _stated_crs(frame, keys) or (f"EPSG:{srid}" if pair is None and srid else None)
+    layer.has_coordinates = True
+    rows = np.arange(len(frame)) + 2 if row_numbers is None else row_numbers
+    stated, problem = _stated_crs(frame, keys, rows)
+    if problem:
+        layer.error = f"{label}: {problem}"
+        return layer
+    crs = stated or (f"EPSG:{srid}" if pair is None and srid else None)
     properties = _typed(frame.drop(columns=used))
     layer.frame = gpd.GeoDataFrame(properties, geometry=geometry, crs=crs)
     layer.warnings += _missing_warnings(label, missing, markers, len(frame))
@@ -140,17 +174,51 @@ def _wkt_geometries(values: pd.Series) -> tuple[np.ndarray, int, int, str | None
     return geometry, missing, 0, (str(srids[0]) if len(srids) == 1 else None)
 
 
-def _stated_crs(frame: pd.DataFrame, keys: dict[str, str]) -> str | None:
-    """A CRS named by a ``crs``/``srid``/``epsg`` column, when every row names the same one."""
+def _stated_crs(frame: pd.DataFrame, keys: dict[str, str],
+                rows: np.ndarray) -> tuple[str | None, str | None]:
+    """A CRS named by a ``crs``/``srid``/``epsg`` column, when every row names the same one;
+    and what is wrong when a row names one we do not know (with the rows and the value).
+
+    Codes are read as EPSG codes, also as a spreadsheet stores them (``4326.0``).
+    """
     column = next((keys[k] for k in ("crs", "srid", "epsg") if k in keys), None)
     if column is None:
-        return None
+        return None, None
     text = clean_text(frame[column].astype("str"))
-    values = text[text != ""].unique()
-    if len(values) != 1:
-        return None
-    value = str(values[0])
-    return f"EPSG:{value}" if value.isdigit() else value
+    given = text != ""
+    codes = map_unique(text[given], _crs_code)
+    unknown = codes[codes == ""]
+    if len(unknown):
+        values = text[given][unknown.index]
+        value = str(values.iloc[0])
+        where = rows[values.index[values == value]]
+        shown = ", ".join(str(r) for r in where[:5]) + (" …" if len(where) > 5 else "")
+        others = values.nunique() - 1
+        more = f" (and {others} other unknown value{'s' if others > 1 else ''})" if others else ""
+        return None, (
+            f"the {column!r} column names a coordinate system we do not know: {value!r} in "
+            f"row{'s' if len(where) > 1 else ''} {shown}{more}. Give an EPSG code such as "
+            "4326 (longitude/latitude, WGS 84) or 26911 (UTM zone 11N), or remove the "
+            "column if the coordinates are longitude and latitude."
+        )
+    named = codes.unique()
+    return (str(named[0]) if len(named) == 1 else None), None
+
+
+def _crs_code(value: str) -> str:
+    """``EPSG:4326`` for ``4326``, ``4326.0`` or ``epsg:4326``; another CRS text as it is
+    when PROJ knows it; empty when it does not.
+
+    >>> _crs_code("4326.0"), _crs_code("EPSG:26911"), _crs_code("not a crs")
+    ('EPSG:4326', 'EPSG:26911', '')
+    """
+    code = re.fullmatch(r"(?i)\s*(?:epsg\s*:\s*)?(\d+)(?:\.0*)?\s*", value)
+    text = f"EPSG:{code.group(1)}" if code else value
+    try:
+        CRS.from_user_input(text)
+    except CRSError:
+        return ""
+    return text
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:

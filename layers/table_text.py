@@ -19,10 +19,12 @@ from layers.errors import EmptyTable, LayerError, UnsupportedTable
 
 NULL_MARKERS = frozenset({"<null>", "null", "nan", "none", "n/a", "#n/a"})
 SEPARATORS = (",", ";", "\t", "|")
+UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
 def detect_encoding(path: Path, chunk_size: int = 1 << 20) -> str:
-    """The first of utf-8(-sig), cp1252 and latin-1 that decodes the whole file."""
+    """UTF-16 when the file starts with its byte-order mark (Excel's "Unicode Text"), else
+    the first of utf-8(-sig), cp1252 and latin-1 that decodes the whole file."""
     try:
         with path.open("rb") as handle:
             head = handle.read(4)
@@ -33,6 +35,8 @@ def detect_encoding(path: Path, chunk_size: int = 1 << 20) -> str:
             f"{path.name} is a zip or Excel workbook, not a CSV file. "
             "Save the sheet as CSV (UTF-8) and import that."
         )
+    if head.startswith(UTF16_BOMS):
+        return "utf-16"
     first = "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
     for encoding in (first, "cp1252"):
         if _decodes(path, encoding, chunk_size):
@@ -82,6 +86,8 @@ def _refuse_binary(path: Path) -> None:
     """A zip, gzip or other binary file is not a text table: say so before parsing it."""
     with path.open("rb") as handle:
         head = handle.read(4096)
+    if head.startswith(UTF16_BOMS):
+        return
     if head.startswith((b"PK\x03\x04", b"\x1f\x8b")) or b"\x00" in head:
         raise LayerError(f"{path.name} is a compressed or binary file, not a text table: "
                          "unzip it, or export the table as CSV (comma-separated text).")

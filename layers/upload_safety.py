@@ -1,17 +1,22 @@
 """Safety checks on an upload's bytes, before GDAL sees it: zip entry lists and risky content.
 
-Nothing here extracts or hands anything to GDAL. Zips are judged by their ``ZipInfo`` list
-(names, sizes, ratios, flags); text and XML by a streaming byte scan, so a 500 MB KML costs a
-second, not a parse. Every refusal raises :class:`~layers.errors.UnsafeFile` saying what was
-found and what to do instead.
+Nothing here extracts to disk or hands anything to GDAL. Zips are judged by their
+``ZipInfo`` list (names, sizes, ratios, flags), then every entry's content is checked in a
+stream like an upload of its own; text and XML by a streaming byte scan, so a 500 MB KML
+costs a second, not a parse. Refused content (VRTs, GDAL pipelines, ``/vsi`` paths, XML
+entities, network links) raises :class:`~layers.errors.UnsafeFile` saying what was found and
+what to do instead; an entry that cannot be unpacked raises
+:class:`~layers.errors.UnreadableLayer`.
 """
 
 from __future__ import annotations
 
 import codecs
+import lzma
 import re
 import stat
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path, PurePosixPath
 
@@ -21,11 +26,18 @@ from layers.limits import MIB, UploadLimits
 NESTED_ARCHIVES = (".zip", ".kmz")
 RATIO_FLOOR_BYTES = 1 * MIB  # below this unpacked size, a high ratio cannot exhaust anything
 SCAN_CHUNK = 4 * MIB
+HEAD_SCAN = 64 * 1024  # bytes of a zip entry looked at to tell text from binary
 VRT_MARKERS = (b"<vrtdataset", b"<ogrvrtdatasource")
 XML_ENTITY_MARKERS = (b"<!doctype", b"<!entity")
 NETWORK_LINK = b"<networklink"
 GDAL_VSI_PATH = re.compile(rb"/vsi[a-z0-9_]+/", re.IGNORECASE)
-_OVERLAP = 64  # bytes carried between chunks so a marker split across two is still found
+GDALG_MARKER = b"gdal_streamed_alg"
+GDAL_COMMAND_LINE = re.compile(rb'"command_line"\s*:\s*"\s*gdal\s', re.IGNORECASE)
+XML_ENTRIES = (".kml", ".gpx")  # zip entries GDAL may parse as XML: always scanned whole
+ZIP_READ_ERRORS = (zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError, NotImplementedError,
+                   OSError)
+"""What Python's zipfile raises on a damaged (or oddly compressed) entry while unpacking it."""
+_OVERLAP = 256  # bytes carried between chunks so a marker split across two is still found
 
 
 def zip_entries(path: Path, name: str, limits: UploadLimits) -> list[zipfile.ZipInfo]:
@@ -74,6 +86,11 @@ def _check_entry(entry: zipfile.ZipInfo, name: str, limits: UploadLimits) -> Non
     """Refuse one entry with an unsafe name, a link, encryption, nesting or a bomb ratio."""
     label = entry.filename
     normal = label.replace("\\", "/")
+    if not PurePosixPath(normal.strip("/")).parts:
+        raise UnsafeFile(
+            f"{name} holds an entry with no name, which zip tools do not write; the zip is "
+            "damaged or was made by hand. Zip the files again and re-upload."
+        )
     if normal.startswith("/") or re.match(r"^[A-Za-z]:", normal):
         raise UnsafeFile(
             f"{name} holds an entry with an absolute path ({label!r}); zip the files "
@@ -104,14 +121,67 @@ def _check_entry(entry: zipfile.ZipInfo, name: str, limits: UploadLimits) -> Non
         )
 
 
+def damaged_entry(name: str, entry: str, exc: BaseException) -> UnreadableLayer:
+    """The error for a zip entry that cannot be unpacked (bad data, CRC or compression)."""
+    detail = str(exc).strip() or type(exc).__name__
+    return UnreadableLayer(
+        f"{name} is damaged (entry {entry!r} cannot be unpacked: {detail}); zip the files "
+        "again and re-upload."
+    )
+
+
+def check_zip_contents(path: Path, name: str, entries: Sequence[zipfile.ZipInfo]) -> None:
+    """Run the content checks on every entry of a zip before GDAL reads any of it.
+
+    Each entry's first bytes are checked for a VRT or a GDAL pipeline; an entry that looks
+    like text (no NUL byte there) is scanned whole like a text upload (``/vsi`` paths too),
+    and a ``.kml``/``.gpx`` always is, as XML (DTDs, entities, network links).
+    Raises UnsafeFile for risky content and UnreadableLayer for an entry that cannot be
+    unpacked. Nothing is extracted to disk.
+    """
+    with zipfile.ZipFile(path) as archive:
+        for entry in entries:
+            if entry.is_dir():
+                continue
+            label = f"{name} ({entry.filename})"
+            xml = entry.filename.lower().endswith(XML_ENTRIES)
+            try:
+                with archive.open(entry) as handle:
+                    head = handle.read(SCAN_CHUNK)
+                    check_head(head[:HEAD_SCAN], label)
+                    if xml or b"\x00" not in as_utf8(head[:HEAD_SCAN]):  # text: scan all
+                        check_stream(_prepend(head, _chunks(handle.read)), label, xml=xml)
+            except ZIP_READ_ERRORS as exc:
+                raise damaged_entry(name, entry.filename, exc) from exc
+
+
+def _prepend(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
+    """``first``, then the chunks of ``rest``."""
+    yield first
+    yield from rest
+
+
 # --- content ----------------------------------------------------------------------------
 
 
 def check_head(head: bytes, name: str) -> None:
-    """Refuse a file whose first bytes are a GDAL VRT, whatever its extension says."""
-    text = _as_utf8(head).lower()
+    """Refuse a file whose first bytes are a GDAL VRT or pipeline, whatever its extension."""
+    text = as_utf8(head).lower()
     if any(marker in text for marker in VRT_MARKERS):
         raise _vrt_refusal(name)
+    _check_pipeline(text, name)
+
+
+def _check_pipeline(window: bytes, name: str) -> None:
+    """Refuse a GDALG file (``{"type": "gdal_streamed_alg", "command_line": "gdal ..."}``):
+    GDAL runs the pipeline it names, which can read any file on the server."""
+    if GDALG_MARKER in window or GDAL_COMMAND_LINE.search(window):
+        raise UnsafeFile(
+            f"{name} is a GDAL pipeline, not data: it holds a command ('gdal_streamed_alg' "
+            "or a 'command_line' running gdal) that would make the reader fetch other files. "
+            "Upload the data file itself (e.g. the GeoJSON, zipped Shapefile or GeoPackage); "
+            "if you made this file with GDAL, run the pipeline and upload what it writes."
+        )
 
 
 def _vrt_refusal(name: str) -> UnsafeFile:
@@ -146,6 +216,7 @@ def _check_window(window: bytes, name: str, *, xml: bool) -> None:
     """Raise UnsafeFile for the first risky marker in one lower-cased window of bytes."""
     if any(marker in window for marker in VRT_MARKERS):
         raise _vrt_refusal(name)
+    _check_pipeline(window, name)
     if xml and any(marker in window for marker in XML_ENTITY_MARKERS):
         raise UnsafeFile(
             f"{name} declares a DOCTYPE or XML entities, which can expand without limit "
@@ -185,7 +256,7 @@ def _decoded(chunks: Iterator[bytes]) -> Iterator[bytes]:
         yield decoder.decode(chunk).encode("utf-8")
 
 
-def _as_utf8(head: bytes) -> bytes:
+def as_utf8(head: bytes) -> bytes:
     """The first bytes of a file as UTF-8 when it starts with a UTF-16 byte-order mark."""
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return head.decode("utf-16", errors="replace").encode("utf-8")

@@ -15,6 +15,7 @@ from typing import Any
 
 import geopandas as gpd
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pyogrio
 from pyogrio.errors import DataLayerError, DataSourceError, FeatureError, FieldError
 from pyogrio.errors import GeometryError as OgrGeometryError
@@ -25,6 +26,7 @@ from layers.limits import UploadLimits
 from layers.report import PreflightReport, VectorLayerReport
 from layers.sources import FileFormat, Progress, Source
 from layers.table_layers import TableLayer, read_csv_table, read_excel_tables
+from layers.upload_safety import ZIP_READ_ERRORS, damaged_entry
 
 OGR_ERRORS = (DataSourceError, DataLayerError, FieldError, FeatureError, OgrGeometryError)
 DECODE_ERRORS = (pa.ArrowException, UnicodeDecodeError)
@@ -69,16 +71,29 @@ def _ogr(
     progress: Progress,
 ) -> list[RawLayer]:
     """Layers of a GDAL-readable upload, listed with their figures, the chosen ones read."""
-    if not wanted and _single_layer(source):
+    try:
+        single = not wanted and _single_layer(source)
+    except DamagedEntry as exc:
+        report.errors.append(str(damaged_entry(source.name, exc.entry, exc.cause)))
+        return []
+    if single:
         return _only_layer(source, limits, report, progress)
     try:
-        listed = [str(name) for name, _kind in pyogrio.list_layers(source.gdal_path)]
+        kinds = {str(name): kind for name, kind in pyogrio.list_layers(source.gdal_path)}
+        listed = list(kinds)
         infos = {name: _layer_info(source, name) for name in listed}
     except OGR_ERRORS as exc:
         report.errors.append(read_error_message(source, exc))
         return []
     report.layers = [_info_report(name, info) for name, info in infos.items()]
-    chosen = _choose(source, listed, infos, wanted, report)
+    tables = [name for name in listed if kinds[name] is None and _is_plain_table(source)]
+    if tables:
+        report.notes.append(
+            f"{source.name}: {_plain_tables_words(tables)} no geometry column (plain "
+            "attribute tables); they are listed without a geometry type and not read as "
+            "map layers."
+        )
+    chosen = _choose(source, listed, infos, wanted, report, tables)
     if not _within_limit(source, sum(max(int(infos[n]["features"]), 0) for n in chosen),
                          limits, report):
         return []
@@ -89,6 +104,9 @@ def _ogr(
         frame = _read_ogr(source, name, by_name[name], report)
         if frame is None:
             return []
+        if not isinstance(frame, gpd.GeoDataFrame):
+            report.errors.append(_plain_table_error(source, name))
+            return []
         if len(frame):
             by_name[name].feature_count = len(frame)
             by_name[name].fields = [str(c) for c in frame.columns if c != frame.geometry.name]
@@ -96,6 +114,24 @@ def _ogr(
     if not _within_limit(source, sum(len(layer.frame) for layer in layers), limits, report):
         return []
     return layers
+
+
+def _is_plain_table(source: Source) -> bool:
+    """Whether a layer listed without a geometry type is a plain table (GeoPackage, Shapefile
+    .dbf alone); KML and GPX layers list no type until they are read."""
+    return source.format not in WHOLE_FILE_PARSERS
+
+
+def _plain_tables_words(tables: list[str]) -> str:
+    """``layer 'a' has`` or ``layers 'a', 'b' have``."""
+    names = ", ".join(map(repr, tables))
+    return f"layer {names} has" if len(tables) == 1 else f"layers {names} have"
+
+
+def _plain_table_error(source: Source, name: str) -> str:
+    """The error for a chosen layer that has no geometry column."""
+    return (f"{source.name}: layer {name!r} has no geometry column (it is a plain table); "
+            "choose another layer, or add coordinates to it in your GIS and export it again.")
 
 
 def _single_layer(source: Source) -> bool:
@@ -111,11 +147,22 @@ def _has_folders(source: Source) -> bool:
     documents, or placemarks outside its one folder. Scanned in chunks (the file was already
     checked as safe XML); one folder holding every placemark is what GIS tools export."""
     if source.format is FileFormat.KMZ:
-        entry = source.gdal_path.split(f"{source.path}/", 1)[-1]
-        with zipfile.ZipFile(source.path) as archive, archive.open(entry) as handle:
-            return _several_layers(handle)
+        entry = zip_entry(source)
+        try:
+            with zipfile.ZipFile(source.path) as archive, archive.open(entry) as handle:
+                return _several_layers(handle)
+        except ZIP_READ_ERRORS as exc:
+            raise DamagedEntry(entry, exc) from exc
     with source.path.open("rb") as handle:
         return _several_layers(handle)
+
+
+def zip_entry(source: Source) -> str:
+    """The zip entry ``source.gdal_path`` points at: ``source.entry``, else taken from the
+    ``/vsizip/`` path (built from the resolved upload path, so split on that)."""
+    if source.entry:
+        return source.entry
+    return source.gdal_path.split(f"/vsizip/{source.path.resolve()}/", 1)[-1]
 
 
 def _several_layers(handle: Any) -> bool:
@@ -155,8 +202,12 @@ def _only_layer(source: Source, limits: UploadLimits, report: PreflightReport,
     except (*OGR_ERRORS, *DECODE_ERRORS) as exc:
         report.errors.append(read_error_message(source, exc))
         return []
-    code, crs_name = crs_words(frame.crs.to_wkt() if frame.crs is not None else None)
     name = Path(source.name).stem
+    if not isinstance(frame, gpd.GeoDataFrame):
+        report.errors.append(f"{source.name} has no geometry column (it is a plain table); "
+                             "export the layer with its geometry and upload it again.")
+        return []
+    code, crs_name = crs_words(frame.crs.to_wkt() if frame.crs is not None else None)
     layer = VectorLayerReport(name=name, feature_count=len(frame), crs=code, crs_name=crs_name,
                               fields=[str(c) for c in frame.columns if c != frame.geometry.name],
                               encoding="UTF-8")
@@ -211,15 +262,20 @@ def _choose(
     infos: dict[str, dict[str, Any]],
     wanted: tuple[str, ...] | None,
     report: PreflightReport,
+    tables: list[str] | None = None,
 ) -> list[str]:
-    """Which layers to read: those asked for, else all non-empty (KML/GPX) or the first."""
+    """Which layers to read: those asked for, else all non-empty (KML/GPX) or the first;
+    never a plain table (``tables``: layers without a geometry column)."""
+    tables = tables or []
     if wanted:
         unknown = [name for name in wanted if name not in infos]
         if unknown:
             report.errors.append(f"{source.name} has no layer {', '.join(map(repr, unknown))}; "
                                  f"its layers are: {', '.join(listed)}.")
-        return [name for name in wanted if name in infos]
-    non_empty = [name for name in listed if int(infos[name]["features"] or 0) != 0]
+        report.errors += [_plain_table_error(source, name) for name in wanted if name in tables]
+        return [name for name in wanted if name in infos and name not in tables]
+    non_empty = [name for name in listed
+                 if int(infos[name]["features"] or 0) != 0 and name not in tables]
     if source.format is FileFormat.GPX:
         return [name for name in non_empty if name in GPX_DEFAULT]
     if source.format in (FileFormat.KML, FileFormat.KMZ):
@@ -238,8 +294,12 @@ def _read_ogr(
     source: Source, name: str, layer: VectorLayerReport, report: PreflightReport
 ) -> gpd.GeoDataFrame | None:
     """One layer through pyogrio (Arrow); a Shapefile that is not UTF-8 is read as cp1252."""
-    encoding = _shapefile_fallback(source, name) if source.format is FileFormat.SHAPEFILE_ZIP \
-        else None
+    try:
+        encoding = _shapefile_fallback(source, name) \
+            if source.format is FileFormat.SHAPEFILE_ZIP else None
+    except DamagedEntry as exc:
+        report.errors.append(str(damaged_entry(source.name, exc.entry, exc.cause)))
+        return None
     try:
         frame = pyogrio.read_dataframe(source.gdal_path, layer=name, use_arrow=True,
                                        encoding=encoding)
@@ -263,17 +323,33 @@ def _shapefile_fallback(source: Source, layer: str) -> str | None:
         dbf = names.get(f"{layer.lower()}.dbf")
         if dbf is None or f"{layer.lower()}.cpg" in names:
             return None
-        with archive.open(dbf) as handle:
-            header = handle.read(32)
-            if len(header) < 32 or header[29] != 0:  # byte 29: the dBASE code page (LDID)
-                return None
-            decoder = codecs.getincrementaldecoder("utf-8")()
-            try:
-                while chunk := handle.read(1 << 20):
-                    decoder.decode(chunk)
-            except UnicodeDecodeError:
-                return FALLBACK_ENCODING
+        try:
+            return _dbf_fallback(archive, dbf)
+        except ZIP_READ_ERRORS as exc:
+            raise DamagedEntry(dbf, exc) from exc
+
+
+def _dbf_fallback(archive: zipfile.ZipFile, dbf: str) -> str | None:
+    """``cp1252`` when the zipped .dbf has no code page byte and bytes that are not UTF-8."""
+    with archive.open(dbf) as handle:
+        header = handle.read(32)
+        if len(header) < 32 or header[29] != 0:  # byte 29: the dBASE code page (LDID)
+            return None
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        try:
+            while chunk := handle.read(1 << 20):
+                decoder.decode(chunk)
+        except UnicodeDecodeError:
+            return FALLBACK_ENCODING
     return None
+
+
+class DamagedEntry(Exception):
+    """A zip entry could not be unpacked (which entry, and zipfile's error)."""
+
+    def __init__(self, entry: str, cause: BaseException) -> None:
+        super().__init__(entry)
+        self.entry, self.cause = entry, cause
 
 
 def _label(source: Source, layer: str, layer_count: int) -> str:
@@ -318,7 +394,21 @@ def _line_at(path: Path, offset: int) -> int:
 
 
 def _parquet(source: Source, limits: UploadLimits, report: PreflightReport) -> list[RawLayer]:
-    """A GeoParquet file through geopandas (pyogrio has no Parquet driver)."""
+    """A GeoParquet file through geopandas (pyogrio has no Parquet driver); the row count
+    in the Parquet footer is checked against the limit before anything is read."""
+    try:
+        with pq.ParquetFile(source.path) as parquet:
+            rows = parquet.metadata.num_rows
+    except (pa.ArrowException, ValueError, OSError) as exc:
+        report.errors.append(
+            f"{source.name} is not a readable Parquet file ({exc}); export it again as "
+            "GeoParquet (e.g. with geopandas to_parquet or GDAL)."
+        )
+        return []
+    if not _within_limit(source, rows, limits, report):
+        report.layers.append(VectorLayerReport(name=PurePosixPath(source.name).stem,
+                                               feature_count=rows))
+        return []
     try:
         frame = gpd.read_parquet(source.path)
     except (pa.ArrowException, ValueError, OSError) as exc:
@@ -383,9 +473,12 @@ def _chosen_tables(
         missing = [t for t in picked if t.frame is None]
         report.errors += [t.error or "" for t in missing]
         return [t for t in picked if t.frame is not None]
-    usable = [t for t in tables if t.frame is not None]
+    usable = [t for t in tables if t.frame is not None or t.has_coordinates]
     if not usable:
         report.errors += [t.error or f"{source.name} holds no data." for t in tables[:3]]
+        return []
+    if usable[0].frame is None:  # coordinates, but e.g. an unknown coordinate system
+        report.errors.append(usable[0].error or f"{source.name} holds no data.")
         return []
     if len(tables) > 1:
         report.notes.append(f"{source.name}: sheet {usable[0].name!r} is read (the first with "

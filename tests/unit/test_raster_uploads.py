@@ -692,3 +692,26 @@ def test_real_vrt_is_refused(realdata_dir: Path) -> None:
     assert not report.ok and "could not be opened as a GeoTIFF" in report.errors[0]
     with pytest.raises(UnreadableLayer), open_upload(source(path)):
         pass
+
+
+@pytest.mark.parametrize(("bands", "interleave"), [(1, "band"), (3, "pixel")])
+def test_raster_stored_in_one_huge_block_is_refused(tmp_path: Path, bands: int,
+                                                    interleave: str) -> None:
+    """A deflated single strip compresses 40,000 × 40,000 bytes into ~2 MB, and any read
+    decodes all of it: refused by block size, before a pixel is read (here scaled down)."""
+    data = np.zeros((bands, 1500, 1500), "uint8")
+    path = write_tif(tmp_path / "strip.tif", data, compress="deflate", tiled=False,
+                     blockysize=1500, interleave=interleave)
+    with rasterio.open(path) as dataset:
+        assert dataset.block_shapes[0] == (1500, 1500)
+    small = UploadLimits(max_block_bytes=2 * 1024 * 1024)  # one band's block is 2.1 MB
+    report = check_raster(source(path), limits=small)
+    assert not report.ok and report.raster is not None and report.raster.stats == []
+    expected = "6.4" if bands == 3 else "2.1"
+    assert f"stores its pixels in one block of {expected} MB" in report.errors[0]
+    assert "save it tiled (e.g. gdal_translate -co TILED=YES) or striped" in report.errors[0]
+    with pytest.raises(UnsafeFile, match="in one block of"):
+        write_cog(source(path), tmp_path / "strip.cog.tif", limits=small)
+    assert not (tmp_path / "strip.cog.tif").exists()
+    assert check_raster(source(path)).ok  # within the default 256 MB per block
+    assert any("blocks of up to 256 MB" in line for line in UploadLimits().describe())

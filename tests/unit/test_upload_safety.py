@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -163,7 +164,12 @@ def test_unknown_binary_is_unsupported(tmp_path: Path) -> None:
 def test_gdal_skip_is_merged_with_existing_value() -> None:
     env = {"GDAL_SKIP": "netCDF,HDF5", "GDAL_HTTP_TIMEOUT": "30"}
     configure_environment(env)
-    assert env["GDAL_SKIP"] == "netCDF HDF5 OGR_VRT"
+    names = env["GDAL_SKIP"].split(",")  # commas: GDAL keeps "MapInfo File" whole
+    assert names[:2] == ["netCDF", "HDF5"]
+    assert {"OGR_VRT", "GDALG", "MapInfo File"} <= set(names)
+    spaced = {"GDAL_SKIP": "netCDF HDF5"}  # an operator's space-separated value is kept
+    configure_environment(spaced)
+    assert spaced["GDAL_SKIP"].split(",")[:3] == ["netCDF", "HDF5", "ADBC"]
     assert env["GDAL_HTTP_TIMEOUT"] == "30"  # an operator's setting is kept
     assert env["CPL_VSIL_CURL_ALLOWED_EXTENSIONS"].startswith(".permitmap")
 
@@ -202,4 +208,146 @@ def test_pyogrio_imported_first_is_detected(tmp_path: Path) -> None:
                           cwd=Path(__file__).resolve().parents[2], timeout=120,
                           env={"PATH": "/usr/bin:/bin"})
     assert done.returncode == 0, done.stderr
-    assert "caught GDAL drivers OGR_VRT are registered" in done.stdout
+    assert "caught GDAL drivers " in done.stdout
+    assert "GDALG" in done.stdout and "OGR_VRT" in done.stdout
+    assert "pyogrio was imported before" in done.stdout
+
+
+# --- GDAL pipelines (GDALG), driver allow-list, damaged zips ------------------------------------
+
+
+def gdalg(local: Path) -> str:
+    """A GDALG file: GDAL runs the pipeline, which reads ``local``."""
+    return json.dumps({"type": "gdal_streamed_alg",
+                       "command_line": f"gdal vector pipeline ! read {local} ! write --of "
+                                       "stream x"})
+
+
+def secret_csv(tmp_path: Path) -> Path:
+    secret = tmp_path / "secret.csv"
+    secret.write_text("a,b\n1,password\n")
+    return secret
+
+
+def test_gdalg_pipeline_renamed_geojson_is_refused(tmp_path: Path) -> None:
+    upload = tmp_path / "survey.geojson"
+    upload.write_text(gdalg(secret_csv(tmp_path)))
+    with pytest.raises(UnsafeFile, match="is a GDAL pipeline, not data"):
+        identify(upload, "survey.geojson", LIMITS)
+
+
+def test_gdal_command_line_without_the_type_is_refused(tmp_path: Path) -> None:
+    upload = tmp_path / "survey.json"
+    upload.write_text('{"command_line": "gdal vector pipeline ! read /etc/hosts ! write x"}')
+    with pytest.raises(UnsafeFile, match="GDAL pipeline"):
+        identify(upload, "survey.json", LIMITS)
+
+
+def test_gdalg_pipeline_zipped_as_a_shapefile_is_refused(tmp_path: Path) -> None:
+    upload = write_zip(tmp_path / "survey.zip", {
+        "a.shp": gdalg(secret_csv(tmp_path)).encode(), "a.shx": bytes(100), "a.dbf": bytes(33),
+    })
+    with pytest.raises(UnsafeFile, match=r"survey.zip \(a.shp\) is a GDAL pipeline"):
+        identify(upload, "survey.zip", LIMITS)
+
+
+def test_vsi_path_in_any_text_entry_of_a_zip_is_refused(tmp_path: Path) -> None:
+    upload = write_zip(tmp_path / "survey.zip", {
+        "a.shp": bytes(100), "a.shx": bytes(100), "a.dbf": bytes(33),
+        "a.prj": b'GEOGCS["/vsicurl/http://example.com/x"]',
+    })
+    with pytest.raises(UnsafeFile, match=r"\(a.prj\) refers to a GDAL virtual path"):
+        identify(upload, "survey.zip", LIMITS)
+
+
+def test_drivers_outside_the_allow_list_are_not_registered_in_a_fresh_process(
+        tmp_path: Path) -> None:
+    """GDALG, network and MapInfo drivers are skipped (names with spaces too: GDAL_SKIP is
+    comma-separated); a GDALG file handed straight to pyogrio is not run; rasterio still
+    opens a GeoTIFF, warps through a VRT and writes PNG tiles."""
+    upload = tmp_path / "survey.geojson"
+    upload.write_text(gdalg(secret_csv(tmp_path)))
+    script = textwrap.dedent(f"""
+        import layers, numpy, pyogrio, rasterio
+        from pyogrio.errors import DataSourceError
+        from rasterio.io import MemoryFile
+        from rasterio.transform import from_origin
+        from rasterio.vrt import WarpedVRT
+        registered = set(pyogrio.list_drivers())
+        for name in ("GDALG", "HTTP", "WFS", "MapInfo File", "OGR_VRT", "OpenFileGDB"):
+            assert name not in registered, name
+        with rasterio.Env() as env:
+            drivers = set(env.drivers())
+        needed = ("GTiff", "COG", "MEM", "VRT", "PNG", "JPEG", "WEBP", "SRTMHGT")
+        assert set(needed) <= drivers, set(needed) - drivers
+        assert "HTTP" not in drivers
+        tif = {str(tmp_path / "grid.tif")!r}
+        with rasterio.open(tif, "w", driver="GTiff", width=8, height=8, count=1, dtype="uint8",
+                           crs="EPSG:4326", transform=from_origin(0, 8, 1, 1)) as dst:
+            dst.write(numpy.ones((1, 8, 8), "uint8"))
+        with rasterio.open(tif) as src, WarpedVRT(src, crs="EPSG:3857") as vrt:
+            assert vrt.read(1).any()
+        with MemoryFile() as memory:
+            with memory.open(driver="PNG", width=8, height=8, count=1, dtype="uint8") as png:
+                png.write(numpy.ones((1, 8, 8), "uint8"))
+            assert memory.read().startswith(b"\\x89PNG")
+        try:
+            frame = pyogrio.read_dataframe({str(upload)!r})
+        except DataSourceError as exc:
+            print("refused:", exc)
+        else:
+            print("OPENED", frame.to_dict())
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parents[2], timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("refused:"), done.stdout
+    assert "password" not in done.stdout
+
+
+def test_unreviewed_vector_driver_fails_closed(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pyogrio
+
+    drivers = dict(pyogrio.list_drivers())
+    monkeypatch.setattr(pyogrio, "list_drivers", lambda: {**drivers, "NewFormat": "rw"})
+    with pytest.raises(RuntimeError, match=r"not been reviewed: NewFormat.*add them to "
+                                           r"SKIPPED_DRIVERS"):
+        assert_vector_drivers_safe()
+
+
+@pytest.mark.parametrize("entry", ["", "."])
+def test_zip_entry_without_a_name_is_refused(tmp_path: Path, entry: str) -> None:
+    upload = tmp_path / "odd.zip"
+    with zipfile.ZipFile(upload, "w") as archive:
+        archive.writestr(zipfile.ZipInfo(entry), b"x")
+        archive.writestr("a.txt", b"y")
+    with pytest.raises(UnsafeFile, match="an entry with no name"):
+        identify(upload, "odd.zip", LIMITS)
+
+
+def damage(path: Path, entry: str) -> Path:
+    """Overwrite bytes in the middle of ``entry``'s compressed data (the zip stays listable)."""
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo(entry)
+    data = bytearray(path.read_bytes())
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    middle = start + info.compress_size // 2
+    data[middle:middle + 16] = b"\xff" * 16
+    path.write_bytes(bytes(data))
+    return path
+
+
+def placemarks(count: int) -> bytes:
+    """A KML with ``count`` numbered placemarks (enough bytes to damage in the middle)."""
+    marks = "".join(f"<Placemark><name>site {i}</name><Point><coordinates>{-117 + i / 1e4},"
+                    f"39.5</coordinates></Point></Placemark>" for i in range(count))
+    return (f'<?xml version="1.0"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document>'
+            f"{marks}</Document></kml>").encode()
+
+
+def test_kmz_with_a_damaged_entry_is_unreadable(tmp_path: Path) -> None:
+    upload = damage(write_zip(tmp_path / "claims.kmz", {"doc.kml": placemarks(2000)}),
+                    "doc.kml")
+    with pytest.raises(UnreadableLayer, match=r"claims.kmz is damaged \(entry 'doc.kml' "
+                                              r"cannot be unpacked.*zip the files again"):
+        identify(upload, "claims.kmz", LIMITS)

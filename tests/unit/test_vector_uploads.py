@@ -12,6 +12,7 @@ import layers  # noqa: F401  (first: sets GDAL_SKIP before pyogrio is imported)
 # isort: on
 import geopandas as gpd
 import openpyxl
+import pandas as pd
 import pyogrio
 import pytest
 import shapely
@@ -494,3 +495,202 @@ def test_kml_exported_as_one_folder_is_one_layer(tmp_path: Path) -> None:
     reading = read(tmp_path / "claims.kml")
     assert [layer.name for layer in reading.report.layers] == ["claims"]
     assert list(reading.layers[0].frame["claim"]) == ["A", "B"]
+
+
+# --- review fixes: CRS columns, plain tables, damaged zips, paths, limits, messages --------------
+
+
+def excel(path: Path, rows: list[list[object]]) -> Path:
+    """A one-sheet workbook with ``rows`` (the first is the header)."""
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    book.save(path)
+    return path
+
+
+def test_excel_epsg_column_with_a_blank_cell_is_read_as_epsg(tmp_path: Path) -> None:
+    """A blank cell makes the column numbers (4326.0): still EPSG:4326, not a CRS error."""
+    path = excel(tmp_path / "holes.xlsx", [["hole", "x", "y", "epsg"],
+                                           ["DH-1", 500000, 4370000, 26911],
+                                           ["DH-2", 500100, 4370100, None]])
+    reading = read(path)
+    assert reading.report.ok, reading.report.errors
+    assert reading.report.layers[0].crs == "EPSG:26911"
+    (layer,) = reading.layers
+    assert layer.original_crs == "EPSG:26911"
+    assert layer.frame.geometry.x.round(3).between(-117.1, -116.9).all()
+
+
+def test_unknown_crs_in_a_crs_column_names_the_rows_and_value(tmp_path: Path) -> None:
+    path = excel(tmp_path / "holes.xlsx", [["hole", "lon", "lat", "crs"],
+                                           ["DH-1", -117.2, 39.5, "WGS84-ish"],
+                                           ["DH-2", -117.1, 39.6, "WGS84-ish"],
+                                           ["DH-3", -117.0, 39.7, "EPSG:4326"]])
+    reading = read(path)
+    assert not reading.report.ok and reading.layers == []
+    (error,) = reading.report.errors
+    assert "'crs' column names a coordinate system we do not know: 'WGS84-ish' in rows 2, 3" \
+        in error
+    assert "Give an EPSG code such as 4326" in error
+
+
+def test_unknown_crs_in_a_csv_counts_rows_as_the_file_does(tmp_path: Path) -> None:
+    path = tmp_path / "holes.csv"
+    path.write_text("hole,lon,lat,srid\nDH-1,-117.2,39.5,4326\n\nDH-2,-117.1,39.6,99999999\n")
+    reading = read(path)
+    assert "'99999999' in row 4." in reading.report.errors[0]
+
+
+@pytest.mark.parametrize("broken", ["workbook", "styles"])
+def test_malformed_workbook_is_a_report_error(tmp_path: Path, broken: str) -> None:
+    good = excel(tmp_path / "good.xlsx", [["lon", "lat"], [-117.2, 39.5]])
+    bad = {"workbook": ("xl/workbook.xml", b"garbage"),  # openpyxl: ParseError
+           "styles": ("xl/styles.xml",  # openpyxl: TypeError
+                      b"<styleSheet xmlns='http://schemas.openxmlformats.org/spreadsheetml/"
+                      b"2006/main'><cellXfs count='1'><xf numFmtId='abc'/></cellXfs>"
+                      b"</styleSheet>")}[broken]
+    path = tmp_path / "holes.xlsx"
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(path, "w") as target:
+        for name in source.namelist():
+            target.writestr(name, bad[1] if name == bad[0] else source.read(name))
+    reading = read(path)
+    assert not reading.report.ok
+    assert "holes.xlsx is not a readable Excel workbook" in reading.report.errors[0]
+    assert "open it in Excel and save it again as .xlsx" in reading.report.errors[0]
+
+
+def gpkg_with_plain_table(tmp_path: Path) -> Path:
+    """A GeoPackage whose first table has no geometry column, then a point layer."""
+    path = tmp_path / "survey.gpkg"
+    pyogrio.write_dataframe(pd.DataFrame({"code": ["A", "B"], "meaning": ["andesite", "b"]}),
+                            path, layer="lookup")
+    pyogrio.write_dataframe(sites(), path, layer="holes")
+    return path
+
+
+def test_gpkg_plain_table_is_marked_and_skipped_by_default(tmp_path: Path) -> None:
+    reading = read(gpkg_with_plain_table(tmp_path))
+    assert reading.report.ok, reading.report.errors
+    assert [layer.name for layer in reading.layers] == ["holes"]
+    lookup = next(layer for layer in reading.report.layers if layer.name == "lookup")
+    assert lookup.geometry_types == {}
+    assert any("layer 'lookup' has no geometry column" in n for n in reading.report.notes)
+
+
+def test_choosing_a_gpkg_plain_table_is_a_report_error(tmp_path: Path) -> None:
+    reading = read(gpkg_with_plain_table(tmp_path), layers=("lookup",))
+    assert not reading.report.ok and reading.layers == []
+    assert ("layer 'lookup' has no geometry column (it is a plain table); choose another "
+            "layer") in reading.report.errors[0]
+
+
+def kmz(path: Path) -> Path:
+    kml = ('<?xml version="1.0"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document>'
+           "<Placemark><name>DH-1</name><Point><coordinates>-117.2,39.5</coordinates></Point>"
+           "</Placemark></Document></kml>")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("doc.kml", kml)
+    return path
+
+
+def test_kmz_given_by_a_relative_path_is_read(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """``permitmap layers publish ../claims.kmz``: the entry is not found by the raw path."""
+    kmz(tmp_path / "claims.kmz")
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path / "work")
+    source = identify(Path("../claims.kmz"), "claims.kmz", LIMITS)
+    reading = read_vector(source)
+    assert reading.report.ok, reading.report.errors
+    assert len(reading.layers[0].frame) == 1
+    assert source.entry == "doc.kml"
+
+
+def test_kmz_given_by_a_symlink_is_read(tmp_path: Path) -> None:
+    link = tmp_path / "link.kmz"
+    link.symlink_to(kmz(tmp_path / "claims.kmz"))
+    reading = read(link)
+    assert reading.report.ok, reading.report.errors
+
+
+def overwrite_middle(path: Path, entry: str) -> None:
+    """Damage ``entry``'s compressed bytes in place (the zip's entry list stays readable)."""
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo(entry)
+    data = bytearray(path.read_bytes())
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    middle = start + info.compress_size // 2
+    data[middle:middle + 16] = b"\xff" * 16
+    path.write_bytes(bytes(data))
+
+
+def test_kmz_damaged_after_identify_is_a_report_error(tmp_path: Path) -> None:
+    marks = "".join(f"<Placemark><name>site {i}</name><Point><coordinates>{-117 + i / 1e4},"
+                    "39.5</coordinates></Point></Placemark>" for i in range(2000))
+    path = tmp_path / "claims.kmz"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("doc.kml", '<?xml version="1.0"?><kml xmlns="http://www.opengis.net/'
+                                    f'kml/2.2"><Document>{marks}</Document></kml>')
+    source = identify(path, "claims.kmz", LIMITS)
+    overwrite_middle(path, "doc.kml")
+    reading = read_vector(source)
+    assert not reading.report.ok
+    assert "claims.kmz is damaged (entry 'doc.kml' cannot be unpacked" in \
+        reading.report.errors[0]
+
+
+def test_shapefile_dbf_damaged_after_identify_is_a_report_error(tmp_path: Path) -> None:
+    folder = tmp_path / "shp"
+    folder.mkdir()
+    frame = gpd.GeoDataFrame({"name": [f"Señal {i}" for i in range(3000)]},
+                             geometry=shapely.points(range(3000), range(3000)), crs="EPSG:4326")
+    pyogrio.write_dataframe(frame, folder / "holes.shp", encoding="latin1")
+    (folder / "holes.cpg").unlink(missing_ok=True)
+    path = zip_folder(folder, tmp_path / "holes.zip")
+    source = identify(path, "holes.zip", LIMITS)
+    overwrite_middle(path, "holes.dbf")
+    reading = read_vector(source)
+    assert not reading.report.ok
+    assert any("holes.zip is damaged (entry 'holes.dbf' cannot be unpacked" in e
+               for e in reading.report.errors), reading.report.errors
+
+
+def test_geoparquet_row_limit_is_checked_before_reading(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "sites.parquet"
+    sites().to_parquet(path)
+    source = identify(path, "sites.parquet", LIMITS)
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the whole file was read before the row count was checked")
+
+    monkeypatch.setattr(gpd, "read_parquet", refuse)
+    reading = read_vector(source, limits=UploadLimits(max_features=2))
+    assert "has 3 features; the limit is 2" in reading.report.errors[0]
+
+
+def test_kmz_without_a_kml_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "claims.kmz"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("files/icon.png", b"\x89PNG\r\n\x1a\n")
+    with pytest.raises(UnsupportedFormat, match=r"holds no \.kml file \(found: files/icon.png\); "
+                                                "a KMZ is a zipped KML"):
+        identify(path, "claims.kmz", LIMITS)
+
+
+def test_utf16_csv_is_read(tmp_path: Path) -> None:
+    """Excel's "Unicode Text" and some loggers write UTF-16 with a byte-order mark."""
+    path = tmp_path / "holes.csv"
+    path.write_text("hole\tlon\tlat\nDH-ñ\t-117.2\t39.5\nDH-2\t-117.1\t39.6\n",
+                    encoding="utf-16")
+    reading = read(path)
+    assert reading.report.ok, reading.report.errors
+    assert reading.layers[0].frame["hole"].tolist() == ["DH-ñ", "DH-2"]
+
+
+def test_utf16_json_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    path = tmp_path / "sites.geojson"
+    path.write_text('{"type": "FeatureCollection", "features": []}', encoding="utf-16")
+    with pytest.raises(UnsupportedFormat, match=r"UTF-16 text.*save it again as UTF-8"):
+        identify(path, "sites.geojson", LIMITS)
