@@ -1,0 +1,181 @@
+"""What a site export holds: the selection (filters, map extent, as-of date) read from URL or
+command-line parameters, the file name that says what it holds, and the rows to write.
+
+The page, ``GET /api/sites.geojson`` and ``permitmap export sites`` all go through
+:func:`export_frame` with a :class:`SiteSelection`, so the same filters give the same sites.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from domain.errors import InputError
+from domain.vocab import DevStatus, Stage, commodity_code, commodity_label, split_codes
+from layers.site_query import BBoxTuple, SiteFilter, filter_sites
+
+COUNTRY_CODES = {"United States": "us", "Japan": "jp", "Australia": "au", "Canada": "ca",
+                 "Estonia": "ee", "Vietnam": "vn", "India": "in", "Malaysia": "my",
+                 "South Korea": "kr", "France": "fr", "Cuba": "cu"}
+PARAMETERS = ("commodity", "stage", "status", "country", "q", "bbox", "as_of")
+
+
+@dataclass(frozen=True)
+class SiteSelection:
+    """Which sites an export holds, and the date whose permitting state it carries."""
+
+    filter: SiteFilter
+    as_of: date
+    bbox: BBoxTuple | None = None
+
+    def describe(self) -> str:
+        """The selection in words, for a briefing pack's README."""
+        extent = "" if self.bbox is None else " inside " + ",".join(f"{v:g}" for v in self.bbox)
+        return f"{self.filter.describe()}{extent}, as of {self.as_of.isoformat()}"
+
+    def file_stem(self) -> str:
+        """``sites_li-ree_us-jp_2026-11-24``: the filters that narrow it, then the date.
+
+        >>> SiteSelection(SiteFilter(commodities=("Li", "REE"),
+        ...     countries=("United States", "Japan")), date(2026, 11, 24)).file_stem()
+        'sites_li-ree_us-jp_2026-11-24'
+        """
+        f = self.filter
+        parts = ["sites", "-".join(c.lower() for c in f.commodities),
+                 "-".join(_slug(s) for s in f.stages), "-".join(_slug(s) for s in f.statuses),
+                 "-".join(COUNTRY_CODES.get(c, _slug(c)) for c in f.countries),
+                 _slug(f.search), "bbox" if self.bbox else "", self.as_of.isoformat()]
+        return "_".join(p for p in parts if p)[:150]
+
+
+def parse_selection(params: Mapping[str, str], today: date,
+                    countries: tuple[str, ...] = ()) -> SiteSelection:
+    """A selection from URL or command-line parameters (:data:`PARAMETERS`); InputError says
+    which parameter is wrong and what it takes.
+
+    ``commodity`` takes symbols or names in any case, several separated by commas (``Li``,
+    ``lithium``); ``country`` any case of the names in ``countries``.
+    """
+    unknown = sorted(set(params) - set(PARAMETERS) - {"v"})
+    if unknown:
+        raise InputError(f"Unknown parameter {', '.join(unknown)}: use "
+                         f"{', '.join(PARAMETERS)}.")
+    site_filter = SiteFilter(
+        commodities=tuple(_commodity(v) for v in _listed(params.get("commodity"))),
+        stages=tuple(_choice("stage", v, [s.value for s in Stage])
+                     for v in _listed(params.get("stage"))),
+        statuses=tuple(_choice("status", v, [s.value for s in DevStatus])
+                       for v in _listed(params.get("status"))),
+        countries=tuple(_choice("country", v, list(countries)) if countries else v
+                        for v in _listed(params.get("country"))),
+        search=params.get("q", "").strip())
+    return SiteSelection(site_filter, _as_of(params.get("as_of"), today),
+                         _bbox(params.get("bbox")))
+
+
+def select_sites(sites: pd.DataFrame, selection: SiteSelection) -> pd.DataFrame:
+    """The sites the selection holds: filters, then the extent (sites without a location are
+    outside every extent)."""
+    chosen = filter_sites(sites, selection.filter)
+    if selection.bbox is None:
+        return chosen
+    west, south, east, north = selection.bbox
+    lon, lat = chosen["lon"], chosen["lat"]
+    across = lon.between(west, 180) | lon.between(-180, east) if west > east \
+        else lon.between(west, east)
+    return chosen[across & lat.between(south, north)]
+
+
+def export_frame(sites: pd.DataFrame, state: pd.DataFrame, selection: SiteSelection,
+                 exported_at: datetime) -> gpd.GeoDataFrame:
+    """The selected sites as typed, flat rows with their permitting state on the as-of date.
+
+    ``state`` is :func:`permits.site_state.site_permit_state`'s frame for that date.
+    """
+    chosen = select_sites(sites, selection).merge(state, how="left", left_on="id",
+                                                  right_on="site_id")
+    codes = chosen["commodities"].fillna("").map(split_codes)
+    has_point = chosen["lat"].notna() & chosen["lon"].notna()
+    points = gpd.points_from_xy(chosen["lon"].fillna(0), chosen["lat"].fillna(0))
+    frame = pd.DataFrame({
+        "id": chosen["id"], "name": chosen["name"], "operator": chosen["operator"],
+        "country": chosen["country"], "admin_area": chosen["admin_area"],
+        "locality": chosen["locality"], "stage": chosen["stage"],
+        "other_stages": chosen["other_stages"].fillna("").map(split_codes).map(list),
+        "commodities": codes.map(list),
+        "commodity_names": codes.map(lambda c: [commodity_label(x) for x in c]),
+        "status": chosen["status"], "status_date": chosen["status_date"],
+        "position_quality": chosen["position_quality"],
+        "schedule_health": chosen["schedule_health"].fillna("no permitting record"),
+        "next_milestone": chosen["next_milestone"].fillna(""),
+        "next_milestone_date": pd.to_datetime(chosen["next_milestone_date"]).dt.date,
+        "slip_days": pd.to_numeric(chosen["slip_days"]).round().astype("Int64"),
+        "source": chosen["source"], "as_of": selection.as_of,
+        "exported_at": pd.Timestamp(exported_at),
+    })
+    geometry = gpd.GeoSeries(np.where(has_point, points, None), crs="EPSG:4326")
+    return gpd.GeoDataFrame(frame.reset_index(drop=True), geometry=geometry.values,
+                            crs="EPSG:4326")
+
+
+def with_extent(selection: SiteSelection, bbox: BBoxTuple | None) -> SiteSelection:
+    """The same selection limited to a map extent (or not, with None)."""
+    return replace(selection, bbox=bbox)
+
+
+def _listed(value: str | None) -> list[str]:
+    return [v.strip() for v in (value or "").split(",") if v.strip()]
+
+
+def _commodity(value: str) -> str:
+    code = commodity_code(value)
+    if code is None:
+        raise InputError(f"commodity {value!r} is not known: give a symbol or a name, such as "
+                         "Li or lithium, REE or rare earth elements; separate several by commas.")
+    return code
+
+
+def _choice(name: str, value: str, allowed: list[str]) -> str:
+    by_lower = {a.lower(): a for a in allowed}
+    if value.lower() not in by_lower:
+        raise InputError(f"{name} {value!r} is not known: use one of {', '.join(allowed)}.")
+    return by_lower[value.lower()]
+
+
+def _as_of(value: str | None, today: date) -> date:
+    if not value:
+        return today
+    try:
+        as_of = date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"as_of {value!r} is not a date: write it as YYYY-MM-DD, "
+                         "e.g. 2026-06-30.") from None
+    if as_of > today:
+        raise InputError(f"as_of {value} is after today ({today.isoformat()}): the record "
+                         "can only be shown as it stood on a past day or today.")
+    return as_of
+
+
+def _bbox(value: str | None) -> BBoxTuple | None:
+    if not value:
+        return None
+    try:
+        west, south, east, north = (float(v) for v in value.split(","))
+    except ValueError:
+        raise InputError("bbox must be four numbers minx,miny,maxx,maxy (west,south,east,"
+                         "north in degrees), e.g. -125,24,-66,50.") from None
+    if not (-90 <= south <= north <= 90 and -180 <= west <= 180 and -180 <= east <= 180):
+        raise InputError(f"bbox {value} is out of range: longitudes -180..180, latitudes "
+                         "-90..90 with south before north (west may exceed east across the "
+                         "180th meridian).")
+    return west, south, east, north
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
