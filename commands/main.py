@@ -1,4 +1,5 @@
-"""``permitmap``: create and seed the store, import deposit tables, permitting data and layers.
+"""``permitmap``: create and seed the store; import deposit tables, permitting data and
+layers; export sites.
 
 Errors a user can cause print one plain line to stderr and exit 1; never a traceback.
 """
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from commands.export_cli import add_commands as add_export_commands
 from commands.layers_cli import add_commands as add_layer_commands
 from commands.permits_cli import add_commands as add_permit_commands
 from domain.errors import PermitmapError
@@ -58,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     rm.set_defaults(run=_deposits_remove)
     add_permit_commands(groups, _store)
     add_layer_commands(groups, _store)
+    add_export_commands(groups, _store)
     return parser
 
 

@@ -82,6 +82,23 @@ def tile(request: Request) -> Response:
                     headers={"Cache-Control": "public, max-age=3600"})
 
 
+def sites_geojson(request: Request) -> Response:
+    """The sites matching the URL's filters, extent and as-of date, as RFC 7946 GeoJSON."""
+    from datetime import date
+
+    from layers.export_formats import rfc7946_geojson
+    from mapping import export_api
+
+    try:
+        selection = export_api.selection_from(dict(request.query_params), date.today())
+        frame = export_api.selected_frame(selection)
+    except PermitmapError as exc:
+        return _error(exc)
+    name = f"{selection.file_stem()}.geojson"
+    return Response(rfc7946_geojson(frame), media_type="application/geo+json",
+                    headers={"Content-Disposition": f'inline; filename="{name}"'})
+
+
 def _error(exc: PermitmapError) -> Response:
     """A user error as JSON with its status: 404 for what is not there, 400 for bad input."""
     status = 404 if isinstance(exc, NotFoundError) else 400 if isinstance(exc, InputError) \
@@ -115,4 +132,5 @@ ROUTES = [
     Route("/api/basemap/{name}", basemap, methods=["GET"]),
     Route("/api/layers/{layer}/features.geojson", layer_features, methods=["GET"]),
     Route("/tiles/{layer}/{z:int}/{x:int}/{y:int}.png", tile, methods=["GET"]),
+    Route("/api/sites.geojson", sites_geojson, methods=["GET"]),
 ]

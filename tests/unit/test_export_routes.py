@@ -1,0 +1,76 @@
+"""``GET /api/sites.geojson`` and ``permitmap export sites``: good and bad parameters, and the
+same sites from the URL, the command line and the page's filter."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+from commands.main import main
+from layers.export_formats import rfc7946_problems
+from layers.site_export import SiteSelection, export_frame
+from layers.site_query import SiteFilter
+from mapping.routes import ROUTES
+from permits.site_state import site_permit_state
+from tests.fixtures_data import write_data_dir
+
+
+@pytest.fixture()
+def client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> TestClient:
+    monkeypatch.setenv("PERMITMAP_DB_PATH", str(tmp_path / "export.db"))
+    monkeypatch.setenv("PERMITMAP_DATA_DIR", str(write_data_dir(tmp_path / "data")))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    return TestClient(Starlette(routes=ROUTES))
+
+
+def test_the_url_gives_rfc7946_geojson_of_the_filtered_sites(client: TestClient) -> None:
+    response = client.get("/api/sites.geojson?commodity=lithium&country=united%20states")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/geo+json")
+    assert f"sites_li_us_{date.today().isoformat()}.geojson" in \
+        response.headers["content-disposition"]
+    body = json.loads(response.content)
+    assert rfc7946_problems(body) == []
+    assert sorted(f["id"] for f in body["features"]) == ["us-alpha", "us-xss"]
+    alpha = next(f for f in body["features"] if f["id"] == "us-alpha")
+    assert alpha["properties"]["commodities"] == ["Li"]
+    assert alpha["properties"]["schedule_health"] == "paused"
+
+
+@pytest.mark.parametrize(("query", "words"), [
+    ("commodity=unobtainium", "commodity 'unobtainium' is not known"),
+    ("bbox=1,2", "bbox must be four numbers"),
+    ("as_of=yesterday", "as_of 'yesterday' is not a date"),
+    ("sort=name", "Unknown parameter sort"),
+])
+def test_bad_parameters_are_400_with_a_message(client: TestClient, query: str,
+                                               words: str) -> None:
+    response = client.get(f"/api/sites.geojson?{query}")
+    assert response.status_code == 400 and words in response.json()["error"]
+
+
+def test_url_cli_and_page_filter_give_the_same_sites(
+        client: TestClient, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    query = {"commodity": "Nd,li", "stage": "mine,permanent magnet", "bbox": "-130,20,150,50"}
+    from_url = client.get("/api/sites.geojson", params=query).json()
+    out = tmp_path / "sites.geojson"
+    assert main(["export", "sites", "--format", "geojson", "--out", str(out),
+                 "--commodity", query["commodity"], "--stage", query["stage"],
+                 f"--bbox={query['bbox']}"]) == 0
+    assert "wrote 3 sites" in capsys.readouterr().out
+    from_cli = json.loads(out.read_text(encoding="utf-8"))
+    from mapping.cached import cached_sites
+    from mapping.permit_cache import projects_for
+
+    page_filter = SiteFilter(commodities=("Nd", "Li"), stages=("mine", "permanent magnet"))
+    selection = SiteSelection(page_filter, date.today(), (-130.0, 20.0, 150.0, 50.0))
+    from_page = export_frame(cached_sites(), site_permit_state(projects_for(date.today())),
+                             selection, datetime.now(UTC))
+    ids = sorted(f["id"] for f in from_url["features"])
+    assert ids == sorted(f["id"] for f in from_cli["features"]) == sorted(from_page["id"])
+    assert ids == ["jp-gamma", "us-alpha", "us-xss"]
