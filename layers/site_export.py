@@ -50,7 +50,8 @@ class SiteSelection:
         parts = ["sites", "-".join(c.lower() for c in f.commodities),
                  "-".join(_slug(s) for s in f.stages), "-".join(_slug(s) for s in f.statuses),
                  "-".join(COUNTRY_CODES.get(c, _slug(c)) for c in f.countries),
-                 _slug(f.search), "bbox" if self.bbox else "", self.as_of.isoformat()]
+                 _slug(f.search), "-".join(_slug(i) for i in f.site_ids),
+                 "bbox" if self.bbox else "", self.as_of.isoformat()]
         return "_".join(p for p in parts if p)[:150]
 
 

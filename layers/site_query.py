@@ -33,6 +33,7 @@ class SiteFilter:
     countries: tuple[str, ...] = ()
     jointly_selected_only: bool = False
     search: str = ""
+    site_ids: tuple[str, ...] = ()  # one site's page exports that site only
 
     def describe(self) -> str:
         """The filter in words, for empty results and exports."""
@@ -43,6 +44,7 @@ class SiteFilter:
             ", ".join(self.countries),
             "jointly selected" if self.jointly_selected_only else "",
             f'name contains "{self.search}"' if self.search else "",
+            ", ".join(self.site_ids),
         ]
         return " + ".join(p for p in parts if p) or "no filter"
 
@@ -62,6 +64,8 @@ def filter_sites(sites: pd.DataFrame, f: SiteFilter) -> pd.DataFrame:
         mask &= sites["country"].isin(f.countries)
     if f.jointly_selected_only:
         mask &= sites["jointly_selected"].fillna(False).astype(bool)
+    if f.site_ids:
+        mask &= sites["id"].isin(f.site_ids)
     if f.search.strip():
         needle = f.search.strip().lower()
         haystack = sites["name"].fillna("") + " " + sites["operator"].fillna("")

@@ -81,3 +81,7 @@ LAYER_FOCUS = "layer_focus"  # (layer name, bounds) the map zooms to
 def layer_key(layer_id: str, field: str, version: int) -> str:
     """A catalog widget's key for one layer at one version (a saved change starts fresh)."""
     return f"layer_{field}_{layer_id}_{version}"
+
+# site exports (a prepared file waits in the session until downloaded or the choice changes)
+EXPORT_FORMAT = "export_format"
+EXPORT_READY = "export_ready"  # place -> (selection, format, ExportFile)

@@ -3,6 +3,7 @@
 import streamlit as st
 from streamlit_folium import st_folium
 
+from layers.site_export import SiteSelection
 from layers.site_query import filter_sites, located
 from mapping import state_keys as keys
 from mapping.as_of_ui import as_of_sidebar
@@ -13,6 +14,7 @@ from mapping.details_ui import (
     show_details,
     site_picker,
 )
+from mapping.export_ui import export_controls
 from mapping.filters_ui import sidebar_filters
 from mapping.permit_cache import health_for
 from mapping.store_access import engine
@@ -57,3 +59,5 @@ with detail_column:
     show_details(engine(), selection)
     if selection is not None and selection[0] == "site":
         timeline_link(selection[1], dict(health or health_for(as_of)))
+    with st.expander("Export these sites", icon=":material/download:"):
+        export_controls(SiteSelection(site_filter, as_of), "map")

@@ -5,11 +5,14 @@ from datetime import date
 
 import streamlit as st
 
+from layers.site_export import SiteSelection
+from layers.site_query import SiteFilter
 from mapping import timeline_ui as ui
 from mapping.action_edit_ui import action_form
 from mapping.as_of_ui import as_of_label, as_of_sidebar
 from mapping.cached import cached_sites
 from mapping.edit_ui import edit_form
+from mapping.export_ui import export_controls
 from mapping.permit_cache import (
     changes,
     derived_for,
@@ -28,6 +31,8 @@ site_id = ui.site_picker(cached_sites(), dict(health_for(as_of)))
 if site_id is None:
     st.info("Pick a site to see its permitting timeline.", icon=":material/timeline:")
     st.stop()
+with st.sidebar.expander("Export this site", icon=":material/download:"):
+    export_controls(SiteSelection(SiteFilter(site_ids=(site_id,)), as_of), "site")
 
 data = record_for(as_of).for_site(site_id)
 if data.projects.empty:

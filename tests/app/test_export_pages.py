@@ -1,0 +1,53 @@
+"""AppTest: the export buttons beside the map and on a site's page name what they hold, and a
+changed filter never offers the file prepared for the old one."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.fixtures_data import write_data_dir
+
+MAIN = str(Path(__file__).resolve().parents[2] / "mapping" / "main.py")
+
+
+@pytest.fixture(autouse=True)
+def sample_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PERMITMAP_DB_PATH", str(tmp_path / "app.db"))
+    monkeypatch.setenv("PERMITMAP_DATA_DIR", str(write_data_dir(tmp_path / "data")))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+
+
+def _downloads(at: AppTest) -> list[str]:
+    return [element.proto.label for element in at.get("download_button")]
+
+
+def _prepare(at: AppTest) -> None:
+    next(b for b in at.button if b.label == "Prepare the export").click().run()
+    assert not at.exception
+
+
+def test_the_map_exports_what_the_filters_show() -> None:
+    at = AppTest.from_file(MAIN, default_timeout=90).run()
+    at.selectbox(key="export_format_map").set_value("csv").run()
+    assert _downloads(at) == []  # nothing is made until asked for
+    _prepare(at)
+    assert _downloads(at) == [f"Download sites_{date.today().isoformat()}.csv"]
+    at.multiselect(key="f_commodity").set_value(["Li"]).run()
+    assert _downloads(at) == []  # the old file held other sites
+    _prepare(at)
+    assert _downloads(at) == [f"Download sites_li_{date.today().isoformat()}.csv"]
+
+
+def test_a_site_page_exports_that_site() -> None:
+    at = AppTest.from_file(MAIN, default_timeout=90)
+    at.query_params["site"] = "us-alpha"
+    at.run()
+    at.switch_page("pages/timeline_page.py").run()
+    assert not at.exception
+    _prepare(at)
+    wanted = f"Download sites_us-alpha_{date.today().isoformat()}.geojson"
+    assert wanted in _downloads(at)
