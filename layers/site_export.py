@@ -48,9 +48,9 @@ class SiteSelection:
         """
         f = self.filter
         parts = ["sites", "-".join(c.lower() for c in f.commodities),
-                 "-".join(_slug(s) for s in f.stages), "-".join(_slug(s) for s in f.statuses),
-                 "-".join(COUNTRY_CODES.get(c, _slug(c)) for c in f.countries),
-                 _slug(f.search), "-".join(_slug(i) for i in f.site_ids),
+                 "-".join(slug(s) for s in f.stages), "-".join(slug(s) for s in f.statuses),
+                 "-".join(COUNTRY_CODES.get(c, slug(c)) for c in f.countries),
+                 slug(f.search), "-".join(slug(i) for i in f.site_ids),
                  "bbox" if self.bbox else "", self.as_of.isoformat()]
         return "_".join(p for p in parts if p)[:150]
 
@@ -178,5 +178,10 @@ def _bbox(value: str | None) -> BBoxTuple | None:
     return west, south, east, north
 
 
-def _slug(text: str) -> str:
+def slug(text: str) -> str:
+    """Lower-case letters, digits and dashes, for file names.
+
+    >>> slug("Claims, Humboldt County (rev 2)")
+    'claims-humboldt-county-rev-2'
+    """
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")

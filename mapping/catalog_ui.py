@@ -11,6 +11,7 @@ from catalog.styles import checked_raster_style, checked_vector_style
 from domain.settings import load_settings
 from layers.tiles import COLORMAPS
 from mapping import state_keys as keys
+from mapping.export_ui import LABELS
 from mapping.store_access import engine
 from store.layer_repo import LayerRecord, update_layer
 
@@ -50,6 +51,7 @@ def layer_panel(record: LayerRecord) -> None:
     if middle.button(label, key=keys.layer_key(record.id, "hide", record.version)):
         update_layer(engine(), record.id, hidden=not record.hidden)
         st.rerun()
+    _downloads(record)
     _rename_form(record)
     if record.kind == "raster":
         _raster_style_form(record)
@@ -61,6 +63,16 @@ def layer_panel(record: LayerRecord) -> None:
                      key=keys.layer_key(record.id, "delete", record.version)):
             remove_layer(engine(), record.id, load_settings().layer_dir)
             st.rerun()
+
+
+def _downloads(record: LayerRecord) -> None:
+    """Links that export the layer back (made by the server when clicked)."""
+    base = f"/api/layers/{record.id}/export?format="
+    if record.kind == "raster":
+        st.markdown(f"Download: [Cloud-Optimized GeoTIFF]({base}tif)")
+        return
+    links = " · ".join(f"[{label}]({base}{fmt.value})" for fmt, label in LABELS.items())
+    st.markdown(f"Download: {links}")
 
 
 def _rename_form(record: LayerRecord) -> None:

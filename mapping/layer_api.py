@@ -8,15 +8,24 @@ from __future__ import annotations
 import functools
 import html
 import json
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import shapely
 from rasterio.errors import RasterioError
 
+from catalog.layer_export import (
+    COG_MEDIA_TYPE,
+    cog_file,
+    export_vector_layer,
+    raster_download_name,
+)
 from catalog.publish import raster_path
 from domain.errors import InputError, NotFoundError
 from domain.settings import load_settings
+from layers.export_formats import ExportFile, ExportFormat
 from layers.tiles import RasterStyle, render_tile
 from mapping.store_access import engine
 from store.layer_repo import LayerRecord, get_layer, layer_features
@@ -102,6 +111,35 @@ def popup_html(properties_json: str) -> str:
     more = len(items) - POPUP_FIELDS
     tail = f"<tr><td colspan=2>… {more} more</td></tr>" if more > 0 else ""
     return f"<table>{rows}{tail}</table>" if rows else "<i>no attributes</i>"
+
+
+@dataclass(frozen=True)
+class OnDisk:
+    """A download served straight from a file (a raster's COG: no copy in memory)."""
+
+    path: Path
+    file_name: str
+    media_type: str
+
+
+def layer_download(layer_id: str, fmt: str) -> ExportFile | OnDisk:
+    """An uploaded layer in the asked format: a vector layer in any export format, a raster
+    as its Cloud-Optimized GeoTIFF."""
+    record = get_layer(engine(), layer_id)
+    if record.kind == "raster":
+        if fmt not in ("", "tif", "cog"):
+            raise InputError(f"{record.name} is a raster: it downloads as its Cloud-Optimized "
+                             "GeoTIFF (format=tif).")
+        path = cog_file(record, load_settings().layer_dir)
+        if not path.is_file():
+            raise NotFoundError(f"The file of layer {record.name!r} is missing; publish the "
+                                "layer again.")
+        return OnDisk(path, raster_download_name(record), COG_MEDIA_TYPE)
+    formats = [f.value for f in ExportFormat]
+    if fmt not in formats:
+        raise InputError(f"format {fmt!r} is not one we write: use one of "
+                         f"{', '.join(formats)}.")
+    return export_vector_layer(engine(), record, ExportFormat(fmt))
 
 
 def tile_png(layer_id: str, z: int, x: int, y: int) -> bytes:

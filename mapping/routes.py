@@ -99,6 +99,22 @@ def sites_geojson(request: Request) -> Response:
                     headers={"Content-Disposition": f'inline; filename="{name}"'})
 
 
+def layer_export(request: Request) -> Response:
+    """An uploaded layer exported back: ``?format=geojson|gpkg|csv|kml|shp|parquet`` for a
+    vector layer; a raster layer's COG (``?format=tif``, the default for rasters)."""
+    from mapping import layer_api
+
+    try:
+        file = layer_api.layer_download(request.path_params["layer"],
+                                        request.query_params.get("format", ""))
+    except PermitmapError as exc:
+        return _error(exc)
+    disposition = {"Content-Disposition": f'attachment; filename="{file.file_name}"'}
+    if isinstance(file, layer_api.OnDisk):
+        return FileResponse(file.path, media_type=file.media_type, headers=disposition)
+    return Response(file.data, media_type=file.media_type, headers=disposition)
+
+
 def _error(exc: PermitmapError) -> Response:
     """A user error as JSON with its status: 404 for what is not there, 400 for bad input."""
     status = 404 if isinstance(exc, NotFoundError) else 400 if isinstance(exc, InputError) \
@@ -133,4 +149,5 @@ ROUTES = [
     Route("/api/layers/{layer}/features.geojson", layer_features, methods=["GET"]),
     Route("/tiles/{layer}/{z:int}/{x:int}/{y:int}.png", tile, methods=["GET"]),
     Route("/api/sites.geojson", sites_geojson, methods=["GET"]),
+    Route("/api/layers/{layer}/export", layer_export, methods=["GET"]),
 ]

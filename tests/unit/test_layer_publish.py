@@ -217,3 +217,41 @@ def test_leftovers_of_killed_uploads_are_swept(setting: dict) -> None:
     os.utime(old, (day_ago, day_ago))
     assert sweep_leftovers(setting["layer_dir"]) == 1
     assert not old.exists() and new.exists()
+
+
+@pytest.mark.parametrize("fmt", ["geojson", "gpkg", "csv", "kml", "shp", "parquet"])
+def test_a_vector_layer_exports_back_in_every_format(setting: dict, tmp_path: Path,
+                                                     fmt: str) -> None:
+    import pyogrio
+
+    [record] = _publish(setting, write_claims_zip(setting["files"]))
+    response = TestClient(Starlette(routes=ROUTES)).get(
+        f"/api/layers/{record.id}/export?format={fmt}")
+    assert response.status_code == 200
+    name = response.headers["content-disposition"].split('filename="')[1].rstrip('"')
+    assert name.startswith("survey.")
+    target = tmp_path / name
+    target.write_bytes(response.content)
+    if fmt == "csv":
+        import pandas as pd
+
+        back = pd.read_csv(target, encoding="utf-8-sig")
+    elif fmt == "parquet":
+        import geopandas as gpd
+
+        back = gpd.read_parquet(target)
+    else:
+        back = pyogrio.read_dataframe(f"/vsizip/{target}" if fmt == "shp" else target)
+    assert len(back) == 3
+    names = back["Name"] if fmt == "kml" else back["name"]  # KML's own <name> element
+    assert "鉱区 2" in set(names)
+
+
+def test_a_raster_layer_exports_back_as_its_cog(setting: dict) -> None:
+    [record] = _publish(setting, write_magnetics_tif(setting["files"]))
+    client = TestClient(Starlette(routes=ROUTES))
+    response = client.get(f"/api/layers/{record.id}/export?format=tif")
+    assert response.status_code == 200 and response.content[:4] == b"II*\x00"
+    assert response.content == (setting["layer_dir"] / record.raster_file).read_bytes()
+    wrong = client.get(f"/api/layers/{record.id}/export?format=csv")
+    assert wrong.status_code == 400 and "Cloud-Optimized GeoTIFF" in wrong.json()["error"]
