@@ -1,5 +1,5 @@
-"""``permitmap export sites``: the same sites the page and ``/api/sites.geojson`` give for the
-same filters, written in any export format."""
+"""``permitmap export sites`` and ``export briefing``: the same sites the page and
+``/api/sites.geojson`` give for the same filters, in any export format or as a briefing pack."""
 
 from __future__ import annotations
 
@@ -11,10 +11,13 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from catalog.briefing import PackOptions, briefing_pack
 from catalog.site_export import site_export
+from domain.colours import STATUS_COLOURS
 from domain.errors import InputError
-from layers.export_formats import ExportFormat, export_features
-from layers.site_export import parse_selection
+from domain.settings import DATA_DIR
+from layers.export_formats import ExportFile, ExportFormat, export_features
+from layers.site_export import SiteSelection, parse_selection
 from store.records import load_sites
 
 FILTERS = ("commodity", "stage", "status", "country", "q", "bbox", "as_of")
@@ -26,32 +29,62 @@ def add_commands(groups: argparse._SubParsersAction, store: Callable[[], Engine]
         required=True, metavar="WHAT")
     sites = export.add_parser("sites", help="the selected sites with their permitting state")
     sites.add_argument("--format", required=True, choices=[f.value for f in ExportFormat])
-    sites.add_argument("--out", type=Path, required=True,
-                       help="file to write; a folder gets the file name that says what it holds")
-    sites.add_argument("--commodity", help="symbols or names, comma-separated (Li,lithium)")
-    sites.add_argument("--stage", help="supply-chain stages, comma-separated")
-    sites.add_argument("--status", help="development statuses, comma-separated")
-    sites.add_argument("--country", help="countries, comma-separated")
-    sites.add_argument("--q", help="name or operator contains")
-    sites.add_argument("--bbox", help="minx,miny,maxx,maxy in degrees; write --bbox=-125,24,-66,50 "
-                                      "when it starts with a minus sign")
-    sites.add_argument("--as-of", dest="as_of", metavar="YYYY-MM-DD",
-                       help="the permitting state as it stood that day (default today)")
+    _selection_options(sites)
     sites.set_defaults(run=lambda a: _sites(a, store()))
+    pack = export.add_parser("briefing", help="a briefing pack (zip): sites, timetables, "
+                                              "change history, map picture, layers, README")
+    pack.add_argument("--since", type=date.fromisoformat, metavar="YYYY-MM-DD",
+                      help="change history from this day (default: 90 days before --as-of)")
+    _selection_options(pack)
+    pack.set_defaults(run=lambda a: _briefing(a, store()))
+
+
+def _selection_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", type=Path, required=True,
+                        help="file to write; a folder gets the file name that says what it "
+                             "holds")
+    parser.add_argument("--commodity", help="symbols or names, comma-separated (Li,lithium)")
+    parser.add_argument("--stage", help="supply-chain stages, comma-separated")
+    parser.add_argument("--status", help="development statuses, comma-separated")
+    parser.add_argument("--country", help="countries, comma-separated")
+    parser.add_argument("--q", help="name or operator contains")
+    parser.add_argument("--bbox", help="minx,miny,maxx,maxy in degrees; write "
+                                       "--bbox=-125,24,-66,50 when it starts with a minus sign")
+    parser.add_argument("--as-of", dest="as_of", metavar="YYYY-MM-DD",
+                        help="the permitting state as it stood that day (default today)")
+
+
+def _selection(args: argparse.Namespace, engine: Engine) -> SiteSelection:
+    params = {name: value for name in FILTERS if (value := getattr(args, name))}
+    countries = tuple(sorted(load_sites(engine)["country"].dropna().unique()))
+    return parse_selection(params, date.today(), countries)
 
 
 def _sites(args: argparse.Namespace, engine: Engine) -> int:
-    params = {name: value for name in FILTERS if (value := getattr(args, name))}
-    countries = tuple(sorted(load_sites(engine)["country"].dropna().unique()))
-    selection = parse_selection(params, date.today(), countries)
+    selection = _selection(args, engine)
     frame = site_export(engine, selection, date.today(), datetime.now(UTC))
     written = export_features(frame, ExportFormat(args.format), stem=selection.file_stem())
-    target: Path = args.out / written.file_name if args.out.is_dir() else args.out
+    target = _write(args.out, written)
+    print(f"wrote {len(frame):,} sites ({selection.describe()}) to {target}")
+    return 0
+
+
+def _briefing(args: argparse.Namespace, engine: Engine) -> int:
+    selection = _selection(args, engine)
+    options = PackOptions(basemap=DATA_DIR / "basemap" / "countries-50m.geojson",
+                          colours=STATUS_COLOURS, since=args.since)
+    written = briefing_pack(engine, selection, date.today(), datetime.now(UTC), options)
+    target = _write(args.out, written)
+    print(f"wrote the briefing pack ({selection.describe()}) to {target}")
+    return 0
+
+
+def _write(out: Path, written: ExportFile) -> Path:
+    target = out / written.file_name if out.is_dir() else out
     if not target.parent.is_dir():
         raise InputError(f"Folder {target.parent} does not exist; create it or choose another "
                          "--out.")
     target.write_bytes(written.data)
-    print(f"wrote {len(frame):,} sites ({selection.describe()}) to {target}")
     for note in written.notes:
         print(f"  note: {note}", file=sys.stderr)
-    return 0
+    return target

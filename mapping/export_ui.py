@@ -3,12 +3,18 @@ page (that site). The file is made when asked for, not on every rerun of the pag
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
 import streamlit as st
 
+from catalog.briefing import PackOptions, briefing_pack
+from domain.colours import STATUS_COLOURS
+from domain.settings import DATA_DIR
 from layers.export_formats import ExportFile, ExportFormat, export_features
 from layers.site_export import SiteSelection
 from mapping import state_keys as keys
 from mapping.export_api import selected_frame
+from mapping.store_access import engine
 
 LABELS = {ExportFormat.GEOJSON: "GeoJSON", ExportFormat.GPKG: "GeoPackage",
           ExportFormat.CSV: "CSV (spreadsheets)", ExportFormat.KML: "KML (Google Earth)",
@@ -36,6 +42,27 @@ def export_controls(selection: SiteSelection, place: str) -> None:
                        icon=":material/download:")
     for note in file.notes:
         st.caption(note)
+
+
+def briefing_controls(selection: SiteSelection, place: str) -> None:
+    """"Prepare a briefing pack", then its download (a zip)."""
+    ready: dict[str, tuple[SiteSelection, ExportFile]] = st.session_state.setdefault(
+        keys.BRIEFING_READY, {})
+    prepared = ready.get(place)
+    if prepared is None or prepared[0] != selection:
+        if not st.button("Prepare a briefing pack", key=f"briefing_prepare_{place}",
+                         help="One zip: the sites (GeoJSON, CSV), their permit timetables, "
+                              "the last 90 days of changes, a map picture, the survey layers' "
+                              "metadata and a README with the filters, date and sources."):
+            return
+        options = PackOptions(basemap=DATA_DIR / "basemap" / "countries-50m.geojson",
+                              colours=STATUS_COLOURS)
+        with st.spinner("Making the briefing pack…"):
+            pack = briefing_pack(engine(), selection, date.today(), datetime.now(UTC), options)
+        prepared = ready[place] = (selection, pack)
+    st.download_button(f"Download {prepared[1].file_name}", prepared[1].data,
+                       file_name=prepared[1].file_name, mime="application/zip",
+                       key=f"briefing_download_{place}", icon=":material/folder_zip:")
 
 
 def site_file(selection: SiteSelection, fmt: ExportFormat) -> ExportFile:

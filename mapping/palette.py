@@ -3,23 +3,10 @@ safe); approximate locations get a dashed outline as a second cue."""
 
 from __future__ import annotations
 
-from domain.vocab import DevStatus, Stage
+from domain.colours import STATUS_COLOURS
+from domain.vocab import Stage
 from permits.summary import HEALTH_ORDER
 from permits.vocab import ScheduleHealth
-
-STATUS_COLOURS: dict[str, str] = {
-    DevStatus.PRODUCER: "#009E73",
-    DevStatus.CONSTRUCTION: "#0072B2",
-    DevStatus.PERMITTING: "#E69F00",
-    DevStatus.FEASIBILITY: "#F0E442",
-    DevStatus.EXPLORATION: "#56B4E9",
-    DevStatus.PROSPECT: "#CC79A7",
-    DevStatus.OCCURRENCE: "#A6A6A6",
-    DevStatus.CARE_AND_MAINTENANCE: "#6E4B9E",
-    DevStatus.PAST_PRODUCER: "#D55E00",
-    DevStatus.CANCELLED: "#000000",
-    DevStatus.UNKNOWN: "#D9D9D9",
-}
 
 STAGE_COLOURS: dict[str, str] = {
     Stage.EXPLORATION: "#56B4E9",

@@ -14,7 +14,7 @@ from mapping.details_ui import (
     show_details,
     site_picker,
 )
-from mapping.export_ui import export_controls
+from mapping.export_ui import briefing_controls, export_controls
 from mapping.filters_ui import sidebar_filters
 from mapping.permit_cache import health_for
 from mapping.store_access import engine
@@ -61,3 +61,4 @@ with detail_column:
         timeline_link(selection[1], dict(health or health_for(as_of)))
     with st.expander("Export these sites", icon=":material/download:"):
         export_controls(SiteSelection(site_filter, as_of), "map")
+        briefing_controls(SiteSelection(site_filter, as_of), "map")

@@ -51,3 +51,10 @@ def test_a_site_page_exports_that_site() -> None:
     _prepare(at)
     wanted = f"Download sites_us-alpha_{date.today().isoformat()}.geojson"
     assert wanted in _downloads(at)
+
+
+def test_the_map_prepares_a_briefing_pack() -> None:
+    at = AppTest.from_file(MAIN, default_timeout=90).run()
+    next(b for b in at.button if b.label == "Prepare a briefing pack").click().run()
+    assert not at.exception
+    assert f"Download briefing_sites_{date.today().isoformat()}.zip" in _downloads(at)

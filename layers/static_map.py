@@ -1,0 +1,119 @@
+"""A picture of the map view for a briefing pack: country outlines from the bundled basemap,
+the sites as coloured dots, a title and a legend, drawn with Pillow (no browser, no tiles)."""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Callable
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import shapely
+from PIL import Image, ImageDraw, ImageFont
+
+from layers.site_query import BBoxTuple
+
+WIDTH, HEIGHT = 1200, 800
+LAND, BORDER, SEA = "#f2efe9", "#9a9a9a", "#dce9f2"
+FALLBACK = "#888888"
+
+
+def map_png(sites: gpd.GeoDataFrame, basemap: Path, title: str,
+            colours: dict[str, str], extent: BBoxTuple | None = None) -> bytes:
+    """The sites (a ``status`` column colours them) over the country outlines in ``basemap``
+    (GeoJSON), in web mercator, framed on ``extent`` or else on the sites."""
+    box = _frame(extent or _sites_extent(sites))
+    image = Image.new("RGB", (WIDTH, HEIGHT), SEA)
+    draw = ImageDraw.Draw(image)
+    to_px = _projector(box)
+    for ring in _rings(basemap):
+        points = to_px(ring)
+        if len(points) > 2:
+            draw.polygon(points, fill=LAND, outline=BORDER)
+    shown = sites[sites.geometry.notna() & ~sites.geometry.is_empty]
+    xy = shapely.get_coordinates(shown.geometry.to_numpy())
+    for (x, y), status in zip(to_px(xy), shown["status"], strict=True):
+        colour = colours.get(status, FALLBACK)
+        draw.ellipse((x - 6, y - 6, x + 6, y + 6), fill=colour, outline="#222222", width=2)
+    _title(draw, title, len(shown), len(sites))
+    _legend(draw, [s for s in colours if s in set(shown["status"])], colours)
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def _sites_extent(sites: gpd.GeoDataFrame) -> BBoxTuple:
+    located = sites.geometry[sites.geometry.notna() & ~sites.geometry.is_empty]
+    if located.empty:
+        return (-180.0, -60.0, 180.0, 75.0)
+    west, south, east, north = (float(v) for v in located.total_bounds)
+    return west, south, east, north
+
+
+def _frame(box: BBoxTuple) -> tuple[float, float, float, float]:
+    """The box in web-mercator metres, padded 8 % and widened to the picture's shape."""
+    west, south, east, north = box
+    if east < west:  # across the 180th meridian: show the whole width
+        west, east = -180.0, 180.0
+    x0, y0 = _mercator(west, max(south, -85.0))
+    x1, y1 = _mercator(east, min(north, 85.0))
+    pad = max(x1 - x0, y1 - y0, 200_000.0) * 0.08
+    x0, x1, y0, y1 = x0 - pad, x1 + pad, y0 - pad, y1 + pad
+    aspect = WIDTH / HEIGHT
+    if (x1 - x0) / (y1 - y0) < aspect:
+        grow = ((y1 - y0) * aspect - (x1 - x0)) / 2
+        x0, x1 = x0 - grow, x1 + grow
+    else:
+        grow = ((x1 - x0) / aspect - (y1 - y0)) / 2
+        y0, y1 = y0 - grow, y1 + grow
+    return x0, y0, x1, y1
+
+
+def _mercator(lon: float, lat: float) -> tuple[float, float]:
+    radius = 6_378_137.0
+    return (math.radians(lon) * radius,
+            math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)) * radius)
+
+
+def _projector(frame: tuple[float, float, float, float]
+               ) -> Callable[[np.ndarray], list[tuple[float, float]]]:
+    x0, y0, x1, y1 = frame
+
+    def to_px(lonlat: np.ndarray) -> list[tuple[float, float]]:
+        lon = np.radians(lonlat[:, 0]) * 6_378_137.0
+        lat = np.clip(lonlat[:, 1], -85.0, 85.0)
+        y = np.log(np.tan(np.pi / 4 + np.radians(lat) / 2)) * 6_378_137.0
+        px = (lon - x0) / (x1 - x0) * WIDTH
+        py = (y1 - y) / (y1 - y0) * HEIGHT
+        return list(zip(px.tolist(), py.tolist(), strict=True))
+
+    return to_px
+
+
+def _rings(basemap: Path) -> list[np.ndarray]:
+    """Exterior rings of the basemap's countries, as lon/lat arrays."""
+    shapes = shapely.from_geojson(basemap.read_text(encoding="utf-8"))
+    parts = shapely.get_parts(shapely.get_parts(shapes))
+    polygons = [p for p in parts if p.geom_type == "Polygon"]
+    return [np.asarray(p.exterior.coords) for p in polygons]
+
+
+def _title(draw: ImageDraw.ImageDraw, title: str, shown: int, total: int) -> None:
+    font = ImageFont.load_default(size=18)
+    text = f"{title}  ({shown} of {total} sites located)"
+    draw.rectangle((0, 0, WIDTH, 30), fill="#ffffff")
+    draw.text((10, 6), text, fill="#222222", font=font)
+
+
+def _legend(draw: ImageDraw.ImageDraw, statuses: list[str], colours: dict[str, str]) -> None:
+    font = ImageFont.load_default(size=14)
+    top = HEIGHT - 14 - 20 * len(statuses)
+    draw.rectangle((WIDTH - 210, top - 8, WIDTH - 8, HEIGHT - 8), fill="#ffffff",
+                   outline="#888888")
+    for n, status in enumerate(statuses):
+        y = top + 20 * n
+        draw.ellipse((WIDTH - 200, y, WIDTH - 188, y + 12), fill=colours[status],
+                     outline="#222222")
+        draw.text((WIDTH - 180, y - 2), status, fill="#222222", font=font)
