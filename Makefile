@@ -49,6 +49,7 @@ bench: assets install-dev
 	$(PY) benchmarks/permits_bench.py
 	$(PY) benchmarks/layers_bench.py
 	$(PY) benchmarks/raster_bench.py
+	$(PY) benchmarks/export_bench.py
 
 clean:
 	rm -rf $(VENV) static/vendor var
