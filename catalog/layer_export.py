@@ -24,7 +24,8 @@ def layer_frame(engine: Engine, record: LayerRecord) -> gpd.GeoDataFrame:
     attributes = pd.DataFrame.from_records([json.loads(text or "{}")
                                             for text in rows["properties"]],
                                            index=rows.index)
-    attributes = attributes.drop(columns=["id"], errors="ignore")
+    # the layer's own "id" (if any) is kept as source_id; "id" is our stable feature number
+    attributes = attributes.rename(columns={"id": "source_id"})
     attributes.insert(0, "id", rows["feature_no"].astype(str))
     return gpd.GeoDataFrame(attributes, geometry=shapely.from_wkb(rows["geometry"].to_numpy()),
                             crs="EPSG:4326")

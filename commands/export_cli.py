@@ -20,7 +20,7 @@ from layers.export_formats import ExportFile, ExportFormat, export_features
 from layers.site_export import SiteSelection, parse_selection
 from store.records import load_sites
 
-FILTERS = ("commodity", "stage", "status", "country", "q", "bbox", "as_of")
+FILTERS = ("commodity", "stage", "status", "country", "jointly_selected", "q", "bbox", "as_of")
 
 
 def add_commands(groups: argparse._SubParsersAction, store: Callable[[], Engine]) -> None:
@@ -40,13 +40,15 @@ def add_commands(groups: argparse._SubParsersAction, store: Callable[[], Engine]
 
 
 def _selection_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--out", type=Path, required=True,
+    parser.add_argument("--out", required=True,
                         help="file to write; a folder gets the file name that says what it "
                              "holds")
     parser.add_argument("--commodity", help="symbols or names, comma-separated (Li,lithium)")
     parser.add_argument("--stage", help="supply-chain stages, comma-separated")
     parser.add_argument("--status", help="development statuses, comma-separated")
     parser.add_argument("--country", help="countries, comma-separated")
+    parser.add_argument("--jointly-selected", dest="jointly_selected", action="store_const",
+                        const="true", help="only projects jointly selected under the framework")
     parser.add_argument("--q", help="name or operator contains")
     parser.add_argument("--bbox", help="minx,miny,maxx,maxy in degrees; write "
                                        "--bbox=-125,24,-66,50 when it starts with a minus sign")
@@ -79,12 +81,19 @@ def _briefing(args: argparse.Namespace, engine: Engine) -> int:
     return 0
 
 
-def _write(out: Path, written: ExportFile) -> Path:
+def _write(given: str, written: ExportFile) -> Path:
+    out = Path(given)
+    if given.endswith(("/", "\\")) and not out.is_dir():
+        raise InputError(f"Folder {out} does not exist; create it or choose another --out.")
     target = out / written.file_name if out.is_dir() else out
     if not target.parent.is_dir():
         raise InputError(f"Folder {target.parent} does not exist; create it or choose another "
                          "--out.")
-    target.write_bytes(written.data)
+    try:
+        target.write_bytes(written.data)
+    except OSError as exc:
+        raise InputError(f"Cannot write {target}: {exc.strerror}. Choose a folder you may "
+                         "write to with --out.") from exc
     for note in written.notes:
         print(f"  note: {note}", file=sys.stderr)
     return target

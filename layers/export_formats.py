@@ -181,12 +181,39 @@ def _neutralise_frame(out: pd.DataFrame) -> list[str]:
     for name in out.columns:
         out[name], count = neutralise_formulas(out[name])
         total += count
+    headers, count = neutralise_formulas(pd.Series(out.columns.astype(str), dtype="str"))
+    out.columns = pd.Index(headers.tolist())
+    total += count
     if not total:
         return []
     cells = "cell starting" if total == 1 else "cells starting"
     return [f"{total:,} CSV {cells} with =, +, -, @, tab or carriage return "
             f"{'was' if total == 1 else 'were'} prefixed with ' so spreadsheets show "
             f"{'it' if total == 1 else 'them'} as text."]
+
+
+def distinct_field_names(columns: pd.DataFrame, label: str) -> tuple[pd.DataFrame, list[str]]:
+    """Field names GDAL accepts: no two equal ignoring case, none called ``fid`` or ``id``
+    (the FID and our own id column); renamed ones are reported.
+
+    >>> distinct_field_names(pd.DataFrame(columns=["Name", "name", "fid"]), "GPKG")[0].columns
+    Index(['Name', 'name_2', 'fid_2'], dtype='str')
+    """
+    seen = {"id", "fid"}
+    names: list[str] = []
+    for name in map(str, columns.columns):
+        new, number = name, 1
+        while new.lower() in seen:
+            number += 1
+            new = f"{name}_{number}"
+        seen.add(new.lower())
+        names.append(new)
+    changed = [f"{old} → {new}" for old, new in zip(columns.columns, names, strict=True)
+               if old != new]
+    if not changed:
+        return columns, []
+    return columns.set_axis(names, axis=1), [
+        f"{label} field names must differ ignoring case: {', '.join(changed)}."]
 
 
 def _lists_joined(table: ExportTable, columns: pd.DataFrame,
@@ -209,6 +236,8 @@ def _gpkg(table: ExportTable, layer: str, precision: int) -> tuple[bytes, list[s
         elif kind is Kind.DATETIME and columns[name].dt.tz is not None:
             columns[name] = columns[name].dt.tz_convert("UTC")
     columns, notes = _lists_joined(table, columns, "GeoPackage")
+    columns, renamed = distinct_field_names(columns, "GeoPackage")
+    notes += renamed
     frame = _frame(table.with_id(columns), table.geoms)
     return _written(frame, f"{layer}.gpkg", driver="GPKG", layer=layer), notes
 
@@ -220,6 +249,8 @@ def _kml(table: ExportTable, layer: str, precision: int) -> tuple[bytes, list[st
     for name, kind in table.kinds.items():
         if kind is Kind.INT and _fits_int32(columns[name]):
             columns[name] = columns[name].astype("Int32")  # LIBKML writes 64-bit ints as text
+    columns, renamed = distinct_field_names(columns, "KML")
+    notes += renamed
     frame, dropped = _located(_frame(table.with_id(columns), table.geoms), "KML")
     return _written(frame, f"{layer}.kml", driver="LIBKML", layer=layer), notes + dropped
 

@@ -8,6 +8,7 @@ that wrap around the antimeridian go through Python one by one.
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -134,10 +135,15 @@ def _typed_objects(values: pd.Series) -> tuple[pd.Series, Kind]:
         return _datetimes(pd.Series(pd.to_datetime(values, utc=_mixed_zones(values))))
     if inferred in _OBJECT_DTYPES:
         return _typed(values.astype(_OBJECT_DTYPES[inferred]))
-    first = values.dropna().head(1).tolist()
-    if first and isinstance(first[0], list | tuple | np.ndarray):
-        lists = pa.array(values, from_pandas=True, type=pa.list_(pa.string()))
-        return pd.Series(lists.to_pylist(), index=values.index, dtype=object), Kind.LIST
+    present = values.dropna()
+    listed = present.map(lambda v: isinstance(v, list | tuple | np.ndarray))
+    if len(present) and bool(listed.all()):  # every value a list: a list of texts
+        return values.map(lambda v: [str(x) for x in v] if isinstance(
+            v, list | tuple | np.ndarray) else None), Kind.LIST
+    if bool(listed.any()):  # lists mixed with other values: each as JSON text
+        return values.map(lambda v: json.dumps(list(v), ensure_ascii=False, default=str)
+                          if isinstance(v, list | tuple | np.ndarray) else v).astype("str"), \
+            Kind.TEXT
     return values.astype("str"), Kind.TEXT
 
 

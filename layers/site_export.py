@@ -23,7 +23,8 @@ from layers.site_query import BBoxTuple, SiteFilter, filter_sites
 COUNTRY_CODES = {"United States": "us", "Japan": "jp", "Australia": "au", "Canada": "ca",
                  "Estonia": "ee", "Vietnam": "vn", "India": "in", "Malaysia": "my",
                  "South Korea": "kr", "France": "fr", "Cuba": "cu"}
-PARAMETERS = ("commodity", "stage", "status", "country", "q", "bbox", "as_of")
+PARAMETERS = ("commodity", "stage", "status", "country", "jointly_selected", "q", "bbox",
+              "as_of")
 
 
 @dataclass(frozen=True)
@@ -50,9 +51,10 @@ class SiteSelection:
         parts = ["sites", "-".join(c.lower() for c in f.commodities),
                  "-".join(slug(s) for s in f.stages), "-".join(slug(s) for s in f.statuses),
                  "-".join(COUNTRY_CODES.get(c, slug(c)) for c in f.countries),
-                 slug(f.search), "-".join(slug(i) for i in f.site_ids),
-                 "bbox" if self.bbox else "", self.as_of.isoformat()]
-        return "_".join(p for p in parts if p)[:150]
+                 "joint" if f.jointly_selected_only else "", slug(f.search),
+                 "-".join(slug(i) for i in f.site_ids), "bbox" if self.bbox else ""]
+        # the date always ends the name, however long the filters
+        return f"{'_'.join(p for p in parts if p)[:130]}_{self.as_of.isoformat()}"
 
 
 def parse_selection(params: Mapping[str, str], today: date,
@@ -75,6 +77,7 @@ def parse_selection(params: Mapping[str, str], today: date,
                        for v in _listed(params.get("status"))),
         countries=tuple(_choice("country", v, list(countries)) if countries else v
                         for v in _listed(params.get("country"))),
+        jointly_selected_only=_flag("jointly_selected", params.get("jointly_selected")),
         search=params.get("q", "").strip())
     return SiteSelection(site_filter, _as_of(params.get("as_of"), today),
                          _bbox(params.get("bbox")))
@@ -132,6 +135,14 @@ def with_extent(selection: SiteSelection, bbox: BBoxTuple | None) -> SiteSelecti
 
 def _listed(value: str | None) -> list[str]:
     return [v.strip() for v in (value or "").split(",") if v.strip()]
+
+
+def _flag(name: str, value: str | None) -> bool:
+    if value is None or value.strip().lower() in ("", "false", "0", "no"):
+        return False
+    if value.strip().lower() in ("true", "1", "yes"):
+        return True
+    raise InputError(f"{name} must be true or false, not {value!r}.")
 
 
 def _commodity(value: str) -> str:

@@ -14,7 +14,7 @@ from layers.export_formats import ExportFile, ExportFormat, export_features
 from layers.site_export import SiteSelection
 from mapping import state_keys as keys
 from mapping.export_api import selected_frame
-from mapping.store_access import engine
+from mapping.store_access import data_version, engine
 
 LABELS = {ExportFormat.GEOJSON: "GeoJSON", ExportFormat.GPKG: "GeoPackage",
           ExportFormat.CSV: "CSV (spreadsheets)", ExportFormat.KML: "KML (Google Earth)",
@@ -27,16 +27,17 @@ def export_controls(selection: SiteSelection, place: str) -> None:
         "Export format", [f.value for f in ExportFormat], key=f"{keys.EXPORT_FORMAT}_{place}",
         format_func=lambda v: LABELS[ExportFormat(v)],
         help="The sites as filtered, with their permitting state on the 'View as of' date."))
-    ready: dict[str, tuple[SiteSelection, ExportFormat, ExportFile]] = \
-        st.session_state.setdefault(keys.EXPORT_READY, {})
+    if not _can_export(selection):
+        return
+    ready: dict[str, tuple[object, ExportFile]] = st.session_state.setdefault(
+        keys.EXPORT_READY, {})
+    wanted = (selection, fmt, data_version())  # an edit or import makes a new file
     prepared = ready.get(place)
-    if prepared is None or prepared[:2] != (selection, fmt):
-        if st.button("Prepare the export", key=f"export_prepare_{place}"):
-            ready[place] = (selection, fmt, site_file(selection, fmt))
-            prepared = ready[place]
-        else:
+    if prepared is None or prepared[0] != wanted:
+        if not st.button("Prepare the export", key=f"export_prepare_{place}"):
             return
-    file = prepared[2]
+        prepared = ready[place] = (wanted, site_file(selection, fmt))
+    file = prepared[1]
     st.download_button(f"Download {file.file_name}", file.data, file_name=file.file_name,
                        mime=file.media_type, key=f"export_download_{place}",
                        icon=":material/download:")
@@ -46,10 +47,13 @@ def export_controls(selection: SiteSelection, place: str) -> None:
 
 def briefing_controls(selection: SiteSelection, place: str) -> None:
     """"Prepare a briefing pack", then its download (a zip)."""
-    ready: dict[str, tuple[SiteSelection, ExportFile]] = st.session_state.setdefault(
+    if not _can_export(selection):
+        return
+    ready: dict[str, tuple[object, ExportFile]] = st.session_state.setdefault(
         keys.BRIEFING_READY, {})
+    wanted = (selection, data_version())
     prepared = ready.get(place)
-    if prepared is None or prepared[0] != selection:
+    if prepared is None or prepared[0] != wanted:
         if not st.button("Prepare a briefing pack", key=f"briefing_prepare_{place}",
                          help="One zip: the sites (GeoJSON, CSV), their permit timetables, "
                               "the last 90 days of changes, a map picture, the survey layers' "
@@ -59,10 +63,20 @@ def briefing_controls(selection: SiteSelection, place: str) -> None:
                               colours=STATUS_COLOURS)
         with st.spinner("Making the briefing pack…"):
             pack = briefing_pack(engine(), selection, date.today(), datetime.now(UTC), options)
-        prepared = ready[place] = (selection, pack)
+        prepared = ready[place] = (wanted, pack)
     st.download_button(f"Download {prepared[1].file_name}", prepared[1].data,
                        file_name=prepared[1].file_name, mime="application/zip",
                        key=f"briefing_download_{place}", icon=":material/folder_zip:")
+
+
+def _can_export(selection: SiteSelection) -> bool:
+    """Exports carry the record as it stood on a past day or today (as the URL and the
+    command line do); a later 'View as of' date is a projection, so it says so."""
+    if selection.as_of <= date.today():
+        return True
+    st.caption("Exports hold the record as it stood on a past day or today; set 'View as of' "
+               "to today or earlier to export.")
+    return False
 
 
 def site_file(selection: SiteSelection, fmt: ExportFormat) -> ExportFile:

@@ -13,6 +13,7 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
+from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
@@ -90,7 +91,8 @@ def sites_geojson(request: Request) -> Response:
     from mapping import export_api
 
     try:
-        selection = export_api.selection_from(dict(request.query_params), date.today())
+        selection = export_api.selection_from(request.query_params.multi_items(),
+                                              date.today())
         frame = export_api.selected_frame(selection)
     except PermitmapError as exc:
         return _error(exc)
@@ -112,7 +114,9 @@ def layer_export(request: Request) -> Response:
     disposition = {"Content-Disposition": f'attachment; filename="{file.file_name}"'}
     if isinstance(file, layer_api.OnDisk):
         return FileResponse(file.path, media_type=file.media_type, headers=disposition)
-    return Response(file.data, media_type=file.media_type, headers=disposition)
+    # what the format could not hold (renamed fields, lists joined, features left out)
+    notes = {"X-Export-Notes": quote(" | ".join(file.notes))} if file.notes else {}
+    return Response(file.data, media_type=file.media_type, headers=disposition | notes)
 
 
 def _error(exc: PermitmapError) -> Response:

@@ -4,6 +4,7 @@ same sites from the URL, the command line and the page's filter."""
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -74,3 +75,33 @@ def test_url_cli_and_page_filter_give_the_same_sites(
     ids = sorted(f["id"] for f in from_url["features"])
     assert ids == sorted(f["id"] for f in from_cli["features"]) == sorted(from_page["id"])
     assert ids == ["jp-gamma", "us-alpha", "us-xss"]
+
+
+def test_a_parameter_given_twice_is_refused(client: TestClient) -> None:
+    response = client.get("/api/sites.geojson?commodity=Li&commodity=REE")
+    assert response.status_code == 400 and "more than once" in response.json()["error"]
+
+
+def test_jointly_selected_is_a_parameter_and_part_of_the_name(client: TestClient) -> None:
+    response = client.get("/api/sites.geojson?jointly_selected=true")
+    assert response.status_code == 200
+    assert "sites_joint_" in response.headers["content-disposition"]
+    assert len(response.json()["features"]) == 1  # one sample site is jointly selected
+    bad = client.get("/api/sites.geojson?jointly_selected=maybe")
+    assert bad.status_code == 400 and "true or false" in bad.json()["error"]
+
+
+def test_cli_write_errors_are_messages(tmp_path: Path, client: TestClient,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    missing = f"{tmp_path / 'newdir'}/"
+    assert main(["export", "sites", "--format", "csv", "--out", missing]) == 1
+    assert "does not exist" in capsys.readouterr().err
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        code = main(["export", "sites", "--format", "csv", "--out", str(locked / "x.csv")])
+    finally:
+        locked.chmod(0o700)
+    if os.geteuid() != 0:  # root may write anywhere
+        assert code == 1 and "Cannot write" in capsys.readouterr().err

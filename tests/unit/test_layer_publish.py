@@ -255,3 +255,23 @@ def test_a_raster_layer_exports_back_as_its_cog(setting: dict) -> None:
     assert response.content == (setting["layer_dir"] / record.raster_file).read_bytes()
     wrong = client.get(f"/api/layers/{record.id}/export?format=csv")
     assert wrong.status_code == 400 and "Cloud-Optimized GeoTIFF" in wrong.json()["error"]
+
+
+def test_awkward_attributes_export_in_every_format_with_notes(setting: dict) -> None:
+    path = _geojson(setting["files"], "awkward.geojson", [
+        _feature({"type": "Point", "coordinates": [1, 2]}, id="orig-7", Name="A", name="a",
+                 fid="text", ids=[1, 2], mixed=["x"]),
+        _feature({"type": "Point", "coordinates": [3, 4]}, id="orig-8", Name="B", name="b",
+                 fid="more", ids=[3], mixed="abc")])
+    [record] = _publish(setting, path)
+    client = TestClient(Starlette(routes=ROUTES))
+    for fmt in ("geojson", "gpkg", "csv", "kml", "shp", "parquet"):
+        response = client.get(f"/api/layers/{record.id}/export?format={fmt}")
+        assert response.status_code == 200, (fmt, response.text)
+    body = client.get(f"/api/layers/{record.id}/export?format=geojson").json()
+    first = body["features"][0]["properties"]
+    assert first["source_id"] == "orig-7" and first["ids"] == ["1", "2"]
+    # JSON holds both shapes as they were; the other formats wrote it as text (200 above)
+    assert first["mixed"] == ["x"] and body["features"][1]["properties"]["mixed"] == "abc"
+    gpkg = client.get(f"/api/layers/{record.id}/export?format=gpkg")
+    assert "must%20differ%20ignoring%20case" in gpkg.headers["x-export-notes"]
