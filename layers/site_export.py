@@ -40,6 +40,22 @@ class SiteSelection:
         extent = "" if self.bbox is None else " inside " + ",".join(f"{v:g}" for v in self.bbox)
         return f"{self.filter.describe()}{extent}, as of {self.as_of.isoformat()}"
 
+    def url_params(self) -> dict[str, str]:
+        """The selection as URL parameters of ``/api/sites.geojson`` (what
+        :func:`parse_selection` reads back).
+
+        >>> SiteSelection(SiteFilter(commodities=("Li",), jointly_selected_only=True),
+        ...               date(2026, 6, 30)).url_params()
+        {'commodity': 'Li', 'jointly_selected': 'true', 'as_of': '2026-06-30'}
+        """
+        f = self.filter
+        params = {"commodity": ",".join(f.commodities), "stage": ",".join(f.stages),
+                  "status": ",".join(f.statuses), "country": ",".join(f.countries),
+                  "jointly_selected": "true" if f.jointly_selected_only else "",
+                  "q": f.search, "as_of": self.as_of.isoformat(),
+                  "bbox": ",".join(f"{v:g}" for v in self.bbox) if self.bbox else ""}
+        return {name: value for name, value in params.items() if value}
+
     def file_stem(self) -> str:
         """``sites_li-ree_us-jp_2026-11-24``: the filters that narrow it, then the date.
 

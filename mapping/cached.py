@@ -4,12 +4,14 @@ layer catalog per layer revision."""
 from __future__ import annotations
 
 import copy
+from datetime import date
 
 import folium
 import pandas as pd
 import streamlit as st
 
 from domain.settings import load_settings
+from layers.site_export import SiteSelection
 from layers.site_query import SiteFilter, filter_sites
 from mapping.filters_ui import deposit_filter, deposit_params
 from mapping.site_map import MapOptions, build_map, with_health
@@ -31,7 +33,7 @@ def _sites(database: str, revision: int) -> pd.DataFrame:
 
 def cached_map(site_filter: SiteFilter, colour_by: str, show_deposits: bool,
                health: tuple[tuple[str, str], ...] = (), overlays: tuple[Overlay, ...] = (),
-               focus: BBox | None = None) -> folium.Map:
+               focus: BBox | None = None, as_of: date | None = None) -> folium.Map:
     """The map for one filter state; rebuilt only when the filter or the data change.
 
     ``health`` ((site id, schedule health) pairs, for colouring by health) is part of the
@@ -44,18 +46,20 @@ def cached_map(site_filter: SiteFilter, colour_by: str, show_deposits: bool,
     if colour_by != "health":
         health = ()  # the other colourings do not depend on it
     return copy.deepcopy(_map(site_filter, colour_by, show_deposits, health, overlays, focus,
-                              *data_version()))
+                              as_of or date.today(), *data_version()))
 
 
 @st.cache_resource(show_spinner="Drawing the map…", max_entries=64)
 def _map(site_filter: SiteFilter, colour_by: str, show_deposits: bool,
          health: tuple[tuple[str, str], ...], overlays: tuple[Overlay, ...],
-         focus: BBox | None, database: str, revision: int) -> folium.Map:
+         focus: BBox | None, as_of: date, database: str, revision: int) -> folium.Map:
     sites = filter_sites(_sites(database, revision), site_filter)
     if colour_by == "health":
         sites = with_health(sites, dict(health))
     options = MapOptions(colour_by=colour_by, deposit_params=deposit_params(site_filter),
                          show_deposits=show_deposits, overlays=overlays, focus=focus,
+                         export_params=tuple(SiteSelection(site_filter, as_of)
+                                             .url_params().items()),
                          online_basemaps=load_settings().online_basemaps)
     return build_map(sites, options)
 

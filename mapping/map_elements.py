@@ -110,3 +110,41 @@ def add_to(parent: folium.MacroElement, *children: Any) -> None:
     """Attach several elements to one parent."""
     for child in children:
         child.add_to(parent)
+
+
+class ExportViewLink(MacroElement):
+    """A map control linking to ``/api/sites.geojson`` for the filters and the map's current
+    view: the extent is read in the browser when clicked, so panning costs no rerun."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        (function () {
+          var options = {{ this.options_json }};
+          var map = {{ this._parent.get_name() }};
+          var control = L.control({position: "bottomleft"});
+          control.onAdd = function () {
+            var link = L.DomUtil.create("a", "pm-export-view");
+            link.textContent = "GeoJSON of this view";
+            link.title = "The sites matching the filters inside the map's current view";
+            link.target = "_blank";
+            L.DomEvent.disableClickPropagation(link);
+            function update() {
+              var b = map.getBounds(), params = new URLSearchParams(options.params);
+              var box = [Math.max(b.getWest(), -180), Math.max(b.getSouth(), -90),
+                         Math.min(b.getEast(), 180), Math.min(b.getNorth(), 90)];
+              params.set("bbox", box.map(function (n) { return n.toFixed(5); }).join(","));
+              link.href = options.url + "?" + params.toString();
+            }
+            map.on("moveend", update);
+            update();
+            return link;
+          };
+          control.addTo(map);
+        })();
+        {% endmacro %}"""
+    )
+
+    def __init__(self, url: str, params: dict[str, str]) -> None:
+        super().__init__()
+        self._name = "ExportViewLink"
+        self.options_json = json.dumps({"url": url, "params": params}).replace("<", "\\u003c")

@@ -15,7 +15,7 @@ import pandas as pd
 
 from domain.vocab import PositionQuality, commodity_label, split_codes
 from layers.site_query import extent, located
-from mapping.map_elements import DepositLayer, Legend, VectorBasemap, add_to
+from mapping.map_elements import DepositLayer, ExportViewLink, Legend, VectorBasemap, add_to
 from mapping.offline import (
     OfflineFullscreen,
     OfflineMap,
@@ -55,6 +55,7 @@ class MapOptions:
     online_basemaps: bool = False
     overlays: tuple[Overlay, ...] = ()  # survey layers shown, in catalog order
     focus: BBox | None = None  # zoom here instead of to the sites (a layer's extent)
+    export_params: tuple[tuple[str, str], ...] = ()  # the filters as /api/sites.geojson params
 
 
 def build_map(sites: pd.DataFrame, options: MapOptions) -> folium.Map:
@@ -90,6 +91,7 @@ def build_map(sites: pd.DataFrame, options: MapOptions) -> folium.Map:
                "small dots: deposits, same colours" if options.colour_by == "status"
                else "small dots: deposits, coloured by development status"),
         folium.LayerControl(collapsed=True, position="topright"),
+        ExportViewLink("/api/sites.geojson", dict(options.export_params)),
         OfflineFullscreen(position="topleft"),
         OfflineMeasureControl(position="topleft", primary_length_unit="kilometers",
                               secondary_length_unit="miles", primary_area_unit="hectares"),

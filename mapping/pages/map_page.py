@@ -49,7 +49,7 @@ if focus is not None:
 map_column, detail_column = st.columns([3, 1.25], gap="medium")
 with map_column:
     folium_map = cached_map(site_filter, colour_by, show_deposits, health, shown_overlays(),
-                            focus[1] if focus else None)
+                            focus[1] if focus else None, as_of)
     output = st_folium(folium_map, key=keys.MAP, height=640, use_container_width=True,
                        returned_objects=["last_active_drawing"])
 with detail_column:

@@ -76,3 +76,13 @@ def test_a_past_date_replays_the_history(engine) -> None:  # type: ignore[no-unt
     assert alpha["next_milestone"] == "Draft EIS published"
     assert alpha["next_milestone_date"] == date(2026, 3, 1)  # before the target moved
     assert selection.file_stem() == "sites_li_2025-06-01"
+
+
+@pytest.mark.parametrize("params", [
+    {}, {"commodity": "Li,REE", "country": "Japan", "as_of": "2025-06-01"},
+    {"stage": "mine", "status": "permitting", "jointly_selected": "true", "q": "alpha",
+     "bbox": "130,30,-100,42.5"},
+])
+def test_a_selection_written_as_url_parameters_reads_back_the_same(params: dict) -> None:
+    selection = parse_selection(params, TODAY, COUNTRIES)
+    assert parse_selection(selection.url_params(), TODAY, COUNTRIES) == selection

@@ -131,3 +131,10 @@ def test_survey_layer_names_are_escaped_and_unique_in_the_layer_control(
     assert "\\u0026lt;svg onload=alert(2)\\u0026gt;" in page  # the layer control's label
     assert f"{SITES_LAYER} (2)" in page and f"{SITES_LAYER} (3)" in page
     assert "/tiles/c-3/{z}/{x}/{y}.png?v=1" in page
+
+
+def test_the_map_links_to_the_geojson_of_its_view(sites: pd.DataFrame) -> None:
+    page = _html(sites, export_params=(("commodity", "Li"), ("as_of", "2026-06-30")))
+    assert '"url": "/api/sites.geojson"' in page
+    assert '"params": {"commodity": "Li", "as_of": "2026-06-30"}' in page
+    assert "GeoJSON of this view" in page
