@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from domain.errors import InputError
-from domain.vocab import DevStatus, Stage, commodity_code, commodity_label, split_codes
+from domain.vocab import DevStatus, Stage, commodity_label, split_codes
+from layers import query_params as qp
 from layers.site_query import BBoxTuple, SiteFilter, filter_sites
 
 COUNTRY_CODES = {"United States": "us", "Japan": "jp", "Australia": "au", "Canada": "ca",
@@ -86,17 +87,17 @@ def parse_selection(params: Mapping[str, str], today: date,
         raise InputError(f"Unknown parameter {', '.join(unknown)}: use "
                          f"{', '.join(PARAMETERS)}.")
     site_filter = SiteFilter(
-        commodities=tuple(_commodity(v) for v in _listed(params.get("commodity"))),
-        stages=tuple(_choice("stage", v, [s.value for s in Stage])
-                     for v in _listed(params.get("stage"))),
-        statuses=tuple(_choice("status", v, [s.value for s in DevStatus])
-                       for v in _listed(params.get("status"))),
-        countries=tuple(_choice("country", v, list(countries)) if countries else v
-                        for v in _listed(params.get("country"))),
-        jointly_selected_only=_flag("jointly_selected", params.get("jointly_selected")),
+        commodities=tuple(qp.commodity(v) for v in qp.listed(params.get("commodity"))),
+        stages=tuple(qp.choice("stage", v, [s.value for s in Stage])
+                     for v in qp.listed(params.get("stage"))),
+        statuses=tuple(qp.choice("status", v, [s.value for s in DevStatus])
+                       for v in qp.listed(params.get("status"))),
+        countries=tuple(qp.choice("country", v, list(countries)) if countries else v
+                        for v in qp.listed(params.get("country"))),
+        jointly_selected_only=qp.flag("jointly_selected", params.get("jointly_selected")),
         search=params.get("q", "").strip())
     return SiteSelection(site_filter, _as_of(params.get("as_of"), today),
-                         _bbox(params.get("bbox")))
+                         qp.bbox(params.get("bbox")))
 
 
 def select_sites(sites: pd.DataFrame, selection: SiteSelection) -> pd.DataFrame:
@@ -149,33 +150,6 @@ def with_extent(selection: SiteSelection, bbox: BBoxTuple | None) -> SiteSelecti
     return replace(selection, bbox=bbox)
 
 
-def _listed(value: str | None) -> list[str]:
-    return [v.strip() for v in (value or "").split(",") if v.strip()]
-
-
-def _flag(name: str, value: str | None) -> bool:
-    if value is None or value.strip().lower() in ("", "false", "0", "no"):
-        return False
-    if value.strip().lower() in ("true", "1", "yes"):
-        return True
-    raise InputError(f"{name} must be true or false, not {value!r}.")
-
-
-def _commodity(value: str) -> str:
-    code = commodity_code(value)
-    if code is None:
-        raise InputError(f"commodity {value!r} is not known: give a symbol or a name, such as "
-                         "Li or lithium, REE or rare earth elements; separate several by commas.")
-    return code
-
-
-def _choice(name: str, value: str, allowed: list[str]) -> str:
-    by_lower = {a.lower(): a for a in allowed}
-    if value.lower() not in by_lower:
-        raise InputError(f"{name} {value!r} is not known: use one of {', '.join(allowed)}.")
-    return by_lower[value.lower()]
-
-
 def _as_of(value: str | None, today: date) -> date:
     if not value:
         return today
@@ -188,21 +162,6 @@ def _as_of(value: str | None, today: date) -> date:
         raise InputError(f"as_of {value} is after today ({today.isoformat()}): the record "
                          "can only be shown as it stood on a past day or today.")
     return as_of
-
-
-def _bbox(value: str | None) -> BBoxTuple | None:
-    if not value:
-        return None
-    try:
-        west, south, east, north = (float(v) for v in value.split(","))
-    except ValueError:
-        raise InputError("bbox must be four numbers minx,miny,maxx,maxy (west,south,east,"
-                         "north in degrees), e.g. -125,24,-66,50.") from None
-    if not (-90 <= south <= north <= 90 and -180 <= west <= 180 and -180 <= east <= 180):
-        raise InputError(f"bbox {value} is out of range: longitudes -180..180, latitudes "
-                         "-90..90 with south before north (west may exceed east across the "
-                         "180th meridian).")
-    return west, south, east, north
 
 
 def slug(text: str) -> str:

@@ -7,7 +7,8 @@ from typing import Any
 
 from domain.errors import InputError
 from domain.settings import load_settings
-from domain.vocab import DevStatus, commodity_code
+from domain.vocab import DevStatus
+from layers import query_params as qp
 from layers.point_index import BBox, PointFilter
 from mapping.store_access import deposit_index, engine
 from store.db import schema_revision
@@ -58,30 +59,11 @@ def parse_view(params: dict[str, str]) -> tuple[BBox, int, PointFilter]:
         raise InputError("zoom must be a whole number from 0 to 22.") from None
     if not 0 <= zoom <= 22:
         raise InputError("zoom must be a whole number from 0 to 22.")
+    statuses = [s.value for s in DevStatus]
     filters = PointFilter(
-        commodities=tuple(_commodity(v) for v in _listed(params.get("commodity"))),
-        statuses=tuple(_status(v) for v in _listed(params.get("status"))),
-        countries=_listed(params.get("country")),
+        commodities=tuple(qp.commodity(v) for v in qp.listed(params.get("commodity"))),
+        statuses=tuple(qp.choice("status", v, statuses) for v in qp.listed(params.get("status"))),
+        countries=tuple(qp.listed(params.get("country"))),
         name_contains=params.get("q", "").strip(),
     )
     return BBox(west, south, east, north), zoom, filters
-
-
-def _listed(value: str | None) -> tuple[str, ...]:
-    return tuple(v.strip() for v in (value or "").split(",") if v.strip())
-
-
-def _commodity(value: str) -> str:
-    """A commodity given by symbol or name, in any case ("Li", "lithium", "REE")."""
-    code = commodity_code(value)
-    if code is None:
-        raise InputError(f"commodity {value!r} is not known: give a symbol or a name, such as "
-                         "Li or lithium, REE or rare earth elements; separate several by commas.")
-    return code
-
-
-def _status(value: str) -> str:
-    allowed = [s.value for s in DevStatus]
-    if value.lower() not in allowed:
-        raise InputError(f"status {value!r} is not known: use one of {', '.join(allowed)}.")
-    return value.lower()

@@ -25,6 +25,7 @@ from catalog.layer_export import (
 from catalog.publish import raster_path
 from domain.errors import InputError, NotFoundError
 from domain.settings import load_settings
+from layers import query_params as qp
 from layers.export_formats import ExportFile, ExportFormat
 from layers.tiles import RasterStyle, render_tile
 from mapping.store_access import engine
@@ -48,29 +49,10 @@ def layer_geojson(layer_id: str, params: dict[str, str] | None = None) -> str:
     if record.kind != "vector":
         raise InputError(f"Layer {record.name!r} is a raster; its pixels are served as tiles "
                          f"from /tiles/{layer_id}/{{z}}/{{x}}/{{y}}.png.")
-    bbox = parse_bbox((params or {}).get("bbox"))
+    bbox = qp.bbox((params or {}).get("bbox"))
     if bbox is None and record.feature_count <= CACHED_LAYER_LIMIT:
         return _cached_geojson(record.id, record.version)
     return _geojson(record.id, bbox, limit=WHOLE_LAYER_LIMIT)
-
-
-def parse_bbox(text: str | None) -> tuple[float, float, float, float] | None:
-    """``west,south,east,north`` in degrees, or None when not given.
-
-    >>> parse_bbox("-120,35,-110,42.5"), parse_bbox(None)
-    ((-120.0, 35.0, -110.0, 42.5), None)
-    """
-    if not text:
-        return None
-    try:
-        west, south, east, north = (float(v) for v in text.split(","))
-    except ValueError:
-        raise InputError("bbox must be four numbers west,south,east,north in degrees, "
-                         "e.g. -125,24,-66,50.") from None
-    if not (-90 <= south <= north <= 90):
-        raise InputError(f"bbox south {south} and north {north} must lie within -90..90, "
-                         "south first.")
-    return west, south, east, north
 
 
 @functools.lru_cache(maxsize=8)
