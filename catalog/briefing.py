@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Engine
 
+from catalog.site_export import permit_state
 from layers.export_formats import (
     ExportFile,
     ExportFormat,
@@ -22,12 +23,7 @@ from layers.export_formats import (
 )
 from layers.site_export import SiteSelection, export_frame
 from layers.static_map import map_png
-from permits.history import record_as_of
-from permits.schedule import derive_milestones
-from permits.site_state import site_permit_state
-from permits.summary import project_summary
 from store.layer_repo import LayerRecord, list_layers
-from store.permits_repo import load_changes, load_permit_data
 from store.records import load_sites
 
 TIMETABLE_COLUMNS = ["site_id", "project_id", "project", "action_id", "milestone_id",
@@ -50,14 +46,9 @@ class PackOptions:
 def briefing_pack(engine: Engine, selection: SiteSelection, today: date,
                   exported_at: datetime, options: PackOptions) -> ExportFile:
     """The pack as a zip named after what it holds."""
-    data = load_permit_data(engine)
-    changes = load_changes(engine)
-    if selection.as_of < today:
-        data = record_as_of(data, changes, selection.as_of)
-    derived = derive_milestones(data, selection.as_of, today)
-    state = site_permit_state(project_summary(derived, data))
-    sites = export_frame(load_sites(engine), state, selection, exported_at)
-    projects = data.projects[data.projects["site_id"].isin(sites["id"])]
+    state = permit_state(engine, selection.as_of, today)
+    sites = export_frame(load_sites(engine), state.sites, selection, exported_at)
+    projects = state.data.projects[state.data.projects["site_id"].isin(sites["id"])]
     since = options.since or selection.as_of - DEFAULT_PERIOD
     stem = selection.file_stem()
     geojson = export_features(sites, ExportFormat.GEOJSON, stem=stem)
@@ -66,8 +57,8 @@ def briefing_pack(engine: Engine, selection: SiteSelection, today: date,
     files = {
         geojson.file_name: geojson.data,
         csv.file_name: csv.data,
-        "permit_timetables.csv": _csv(_timetables(derived, projects)),
-        "change_history.csv": _csv(_history(changes, projects, since, selection.as_of)),
+        "permit_timetables.csv": _csv(_timetables(state.derived, projects)),
+        "change_history.csv": _csv(_history(state.changes, projects, since, selection.as_of)),
         "map.png": map_png(sites, options.basemap, f"Sites: {selection.describe()}",
                            options.colours, selection.bbox),
         "survey_layers.json": json.dumps([_layer_meta(r) for r in layers], indent=2,
