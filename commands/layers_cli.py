@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -77,12 +76,8 @@ def _existing(path: Path) -> Path:
 
 def _check(args: argparse.Namespace) -> int:
     path = _existing(args.file)
-    try:
-        report = check_upload(path, path.name, _options(args), _limits())
-    except Exception as exc:  # noqa: BLE001 - the command's promise: a message, never a traceback
-        print(f"error: {path.name} could not be checked ({type(exc).__name__}: {exc}). "
-              "This is a fault in permitmap; please report it with the file.", file=sys.stderr)
-        return 1
+    # inspect_upload turns any failure of the readers into a report error (never a traceback)
+    report = check_upload(path, path.name, _options(args), _limits())
     if args.json:
         print(json.dumps(report.to_json(), indent=2, ensure_ascii=False, default=str))
     else:
