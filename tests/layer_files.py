@@ -61,3 +61,15 @@ def write_magnetics_tif(folder: Path, name: str = "magnetics.tif") -> Path:
     with rasterio.open(target, "w", **profile) as dataset:
         dataset.write(values, 1)
     return target
+
+
+def damage_zip_entry(path: Path, entry: str) -> Path:
+    """Overwrite bytes in the middle of ``entry``'s compressed data (the zip stays listable)."""
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo(entry)
+    data = bytearray(path.read_bytes())
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    middle = start + info.compress_size // 2
+    data[middle:middle + 16] = b"\xff" * 16
+    path.write_bytes(bytes(data))
+    return path

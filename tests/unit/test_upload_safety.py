@@ -17,6 +17,7 @@ from layers.gdal_safety import assert_vector_drivers_safe, configure_environment
 from layers.identify import identify
 from layers.limits import MIB, UploadLimits
 from layers.upload_safety import check_zip_entries
+from tests.layer_files import damage_zip_entry
 
 LIMITS = UploadLimits()
 POINT = '{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[1,2]}}'
@@ -325,18 +326,6 @@ def test_zip_entry_without_a_name_is_refused(tmp_path: Path, entry: str) -> None
         identify(upload, "odd.zip", LIMITS)
 
 
-def damage(path: Path, entry: str) -> Path:
-    """Overwrite bytes in the middle of ``entry``'s compressed data (the zip stays listable)."""
-    with zipfile.ZipFile(path) as archive:
-        info = archive.getinfo(entry)
-    data = bytearray(path.read_bytes())
-    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
-    middle = start + info.compress_size // 2
-    data[middle:middle + 16] = b"\xff" * 16
-    path.write_bytes(bytes(data))
-    return path
-
-
 def placemarks(count: int) -> bytes:
     """A KML with ``count`` numbered placemarks (enough bytes to damage in the middle)."""
     marks = "".join(f"<Placemark><name>site {i}</name><Point><coordinates>{-117 + i / 1e4},"
@@ -346,7 +335,7 @@ def placemarks(count: int) -> bytes:
 
 
 def test_kmz_with_a_damaged_entry_is_unreadable(tmp_path: Path) -> None:
-    upload = damage(write_zip(tmp_path / "claims.kmz", {"doc.kml": placemarks(2000)}),
+    upload = damage_zip_entry(write_zip(tmp_path / "claims.kmz", {"doc.kml": placemarks(2000)}),
                     "doc.kml")
     with pytest.raises(UnreadableLayer, match=r"claims.kmz is damaged \(entry 'doc.kml' "
                                               r"cannot be unpacked.*zip the files again"):

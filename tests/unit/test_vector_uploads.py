@@ -22,6 +22,7 @@ from layers.identify import identify
 from layers.limits import UploadLimits
 from layers.sources import FileFormat
 from layers.vector_read import VectorOptions, VectorReading, read_vector
+from tests.layer_files import damage_zip_entry
 
 LIMITS = UploadLimits()
 
@@ -614,17 +615,6 @@ def test_kmz_given_by_a_symlink_is_read(tmp_path: Path) -> None:
     assert reading.report.ok, reading.report.errors
 
 
-def overwrite_middle(path: Path, entry: str) -> None:
-    """Damage ``entry``'s compressed bytes in place (the zip's entry list stays readable)."""
-    with zipfile.ZipFile(path) as archive:
-        info = archive.getinfo(entry)
-    data = bytearray(path.read_bytes())
-    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
-    middle = start + info.compress_size // 2
-    data[middle:middle + 16] = b"\xff" * 16
-    path.write_bytes(bytes(data))
-
-
 def test_kmz_damaged_after_identify_is_a_report_error(tmp_path: Path) -> None:
     marks = "".join(f"<Placemark><name>site {i}</name><Point><coordinates>{-117 + i / 1e4},"
                     "39.5</coordinates></Point></Placemark>" for i in range(2000))
@@ -633,7 +623,7 @@ def test_kmz_damaged_after_identify_is_a_report_error(tmp_path: Path) -> None:
         archive.writestr("doc.kml", '<?xml version="1.0"?><kml xmlns="http://www.opengis.net/'
                                     f'kml/2.2"><Document>{marks}</Document></kml>')
     source = identify(path, "claims.kmz", LIMITS)
-    overwrite_middle(path, "doc.kml")
+    damage_zip_entry(path, "doc.kml")
     reading = read_vector(source)
     assert not reading.report.ok
     assert "claims.kmz is damaged (entry 'doc.kml' cannot be unpacked" in \
@@ -649,7 +639,7 @@ def test_shapefile_dbf_damaged_after_identify_is_a_report_error(tmp_path: Path) 
     (folder / "holes.cpg").unlink(missing_ok=True)
     path = zip_folder(folder, tmp_path / "holes.zip")
     source = identify(path, "holes.zip", LIMITS)
-    overwrite_middle(path, "holes.dbf")
+    damage_zip_entry(path, "holes.dbf")
     reading = read_vector(source)
     assert not reading.report.ok
     assert any("holes.zip is damaged (entry 'holes.dbf' cannot be unpacked" in e
