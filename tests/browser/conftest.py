@@ -18,6 +18,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Generator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -96,16 +97,17 @@ def _wait_until_healthy(base_url: str, process: subprocess.Popen[bytes], log: Pa
             time.sleep(0.2)  # polling interval of a bounded loop, not a wait for a condition
 
 
-@pytest.fixture(scope="session")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL of ``streamlit run app.py`` on the sample store (created on first request)."""
-    folder = tmp_path_factory.mktemp("browser-app")
+@contextmanager
+def running_app(folder: Path, **settings: str) -> Iterator[str]:
+    """``streamlit run app.py`` on the sample store in ``folder`` (plus ``settings``, e.g.
+    ``PERMITMAP_LAYER_DIR``), until the block ends; yields its base URL."""
     env = {
         **os.environ,
         "PERMITMAP_DB_PATH": str(folder / "app.db"),
         "PERMITMAP_DATA_DIR": str(write_data_dir(folder / "data")),
         "PERMITMAP_ONLINE_BASEMAPS": "false",
         "PYTHONUNBUFFERED": "1",
+        **settings,
     }
     env.pop("DATABASE_URL", None)
     port = _free_port()
@@ -132,6 +134,13 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=15)
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of ``streamlit run app.py`` on the sample store (created on first request)."""
+    with running_app(tmp_path_factory.mktemp("browser-app")) as base_url:
+        yield base_url
 
 
 # --- the browser (pytest-playwright's fixtures, configured) --------------------------------

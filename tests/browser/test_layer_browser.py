@@ -15,10 +15,7 @@ in a temporary folder.
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,14 +38,11 @@ from store.layer_repo import LayerRecord, list_layers
 from tests.browser.conftest import (
     MAP_IFRAME,
     RESULTS,
-    ROOT,
     TIMEOUT_MS,
     MapPage,
-    _free_port,
-    _wait_until_healthy,
     is_local,
+    running_app,
 )
-from tests.fixtures_data import write_data_dir
 from tests.layer_files import CLAIMS, write_claims_zip, write_magnetics_tif
 
 pytestmark = pytest.mark.browser
@@ -84,40 +78,9 @@ class LayerServer:
 def layer_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LayerServer]:
     """``streamlit run app.py`` on the sample store, with layer files in a temporary folder."""
     folder = tmp_path_factory.mktemp("layer-app")
-    db_path, layer_dir = folder / "app.db", folder / "layers"
-    env = {
-        **os.environ,
-        "PERMITMAP_DB_PATH": str(db_path),
-        "PERMITMAP_DATA_DIR": str(write_data_dir(folder / "data")),
-        "PERMITMAP_LAYER_DIR": str(layer_dir),
-        "PERMITMAP_ONLINE_BASEMAPS": "false",
-        "PYTHONUNBUFFERED": "1",
-    }
-    env.pop("DATABASE_URL", None)
-    port = _free_port()
-    log = folder / "server.log"
-    command = [
-        sys.executable, "-m", "streamlit", "run", "app.py",
-        "--server.port", str(port),
-        "--server.address", "127.0.0.1",
-        "--server.headless", "true",
-        "--server.fileWatcherType", "none",
-        "--browser.gatherUsageStats", "false",
-    ]
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out,
-                                   stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_healthy(url, process, log)
-        yield LayerServer(url, db_path, layer_dir)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
+    layer_dir = folder / "layers"
+    with running_app(folder, PERMITMAP_LAYER_DIR=str(layer_dir)) as url:
+        yield LayerServer(url, folder / "app.db", layer_dir)
 
 
 @dataclass
