@@ -15,6 +15,8 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from catalog.site_export import permit_state
+from domain.colours import STATUS_COLOURS
+from domain.settings import DATA_DIR
 from layers.export_formats import (
     ExportFile,
     ExportFormat,
@@ -41,6 +43,12 @@ class PackOptions:
     since: date | None = None  # history from this day (default: 90 days before as-of)
     layer_ids: tuple[str, ...] | None = None  # survey layers listed (default: all shown)
     notes: list[str] = field(default_factory=list)
+
+    @classmethod
+    def bundled(cls, since: date | None = None) -> PackOptions:
+        """The bundled 1:50m country outlines and the web map's status colours."""
+        return cls(basemap=DATA_DIR / "basemap" / "countries-50m.geojson",
+                   colours=STATUS_COLOURS, since=since)
 
 
 def briefing_pack(engine: Engine, selection: SiteSelection, today: date,

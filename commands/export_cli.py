@@ -13,9 +13,7 @@ from sqlalchemy import Engine
 
 from catalog.briefing import PackOptions, briefing_pack
 from catalog.site_export import site_export
-from domain.colours import STATUS_COLOURS
 from domain.errors import InputError
-from domain.settings import DATA_DIR
 from layers.export_formats import ExportFile, ExportFormat, export_features
 from layers.site_export import SiteSelection, parse_selection
 from store.records import load_sites
@@ -73,9 +71,8 @@ def _sites(args: argparse.Namespace, engine: Engine) -> int:
 
 def _briefing(args: argparse.Namespace, engine: Engine) -> int:
     selection = _selection(args, engine)
-    options = PackOptions(basemap=DATA_DIR / "basemap" / "countries-50m.geojson",
-                          colours=STATUS_COLOURS, since=args.since)
-    written = briefing_pack(engine, selection, date.today(), datetime.now(UTC), options)
+    written = briefing_pack(engine, selection, date.today(), datetime.now(UTC),
+                            PackOptions.bundled(args.since))
     target = _write(args.out, written)
     print(f"wrote the briefing pack ({selection.describe()}) to {target}")
     return 0

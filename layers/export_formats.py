@@ -44,6 +44,8 @@ _EXTENSIONS = {"geojson": ".geojson", "gpkg": ".gpkg", "csv": ".csv", "kml": ".k
 _MEDIA_TYPES = {"geojson": "application/geo+json", "gpkg": "application/geopackage+sqlite3",
                 "csv": "text/csv; charset=utf-8", "kml": "application/vnd.google-earth.kml+xml",
                 "shp": "application/zip", "parquet": "application/vnd.apache.parquet"}
+_LABELS = {"geojson": "GeoJSON", "gpkg": "GeoPackage", "csv": "CSV (spreadsheets)",
+           "kml": "KML (Google Earth)", "shp": "Shapefile (zip)", "parquet": "GeoParquet"}
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 DBF_NAME_BYTES = 10
 DBF_TEXT_BYTES = 254
@@ -70,6 +72,20 @@ class ExportFormat(StrEnum):
     def media_type(self) -> str:
         """The Content-Type of the file."""
         return _MEDIA_TYPES[self.value]
+
+    @property
+    def label(self) -> str:
+        """The format's name for people choosing one."""
+        return _LABELS[self.value]
+
+    @property
+    def url_suffix(self) -> str:
+        """What follows ``/api/sites.`` in the export URL (``shp.zip`` for a Shapefile).
+
+        >>> [f.url_suffix for f in ExportFormat]
+        ['geojson', 'gpkg', 'csv', 'kml', 'shp.zip', 'parquet']
+        """
+        return "shp.zip" if self is ExportFormat.SHP else self.value
 
 
 @dataclass(frozen=True)

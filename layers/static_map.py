@@ -18,29 +18,37 @@ from layers.site_query import BBoxTuple
 WIDTH, HEIGHT = 1200, 800
 LAND, BORDER, SEA = "#f2efe9", "#9a9a9a", "#dce9f2"
 FALLBACK = "#888888"
+EARTH_RADIUS = 6_378_137.0  # web mercator's sphere, metres
 
 
 def map_png(sites: gpd.GeoDataFrame, basemap: Path, title: str,
             colours: dict[str, str], extent: BBoxTuple | None = None) -> bytes:
     """The sites (a ``status`` column colours them) over the country outlines in ``basemap``
-    (GeoJSON), in web mercator, framed on ``extent`` or else on the sites."""
-    box = _frame(extent or _sites_extent(sites))
+    (GeoJSON), in web mercator, framed on ``extent`` (the map's view: all of it, nothing
+    added but what the picture's shape needs; west > east runs across the 180th meridian)
+    or else on the sites, with a margin."""
+    box = picture_frame(extent, 0.0) if extent else picture_frame(_sites_extent(sites), 0.08)
     image = Image.new("RGB", (WIDTH, HEIGHT), SEA)
     draw = ImageDraw.Draw(image)
     to_px = _projector(box)
+    west, east = (math.degrees(x / EARTH_RADIUS) for x in (box[0], box[2]))
+    # a frame past the 180th meridian shows the outlines' next copy beyond it too
+    copies = [s for s in (-360.0, 0.0, 360.0) if s - 180.0 < east and s + 180.0 > west]
     for ring in _rings(basemap):
-        points = to_px(ring)
-        if len(points) > 2:
-            draw.polygon(points, fill=LAND, outline=BORDER)
+        for shift in copies:
+            points = to_px(ring + np.array([shift, 0.0]))
+            if len(points) > 2:
+                draw.polygon(points, fill=LAND, outline=BORDER)
     shown = sites[sites.geometry.notna() & ~sites.geometry.is_empty]
     xy = shapely.get_coordinates(shown.geometry.to_numpy())
+    xy[:, 0] = np.where(xy[:, 0] < west, xy[:, 0] + 360.0, xy[:, 0])  # east of 180°
     for (x, y), status in zip(to_px(xy), shown["status"], strict=True):
         colour = colours.get(status, FALLBACK)
         draw.ellipse((x - 6, y - 6, x + 6, y + 6), fill=colour, outline="#222222", width=2)
     _title(draw, title, len(shown), len(sites))
     _legend(draw, [s for s in colours if s in set(shown["status"])], colours)
     out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)
+    image.save(out, format="PNG")  # optimize=True: 9 % smaller, 6 times slower
     return out.getvalue()
 
 
@@ -52,14 +60,27 @@ def _sites_extent(sites: gpd.GeoDataFrame) -> BBoxTuple:
     return west, south, east, north
 
 
-def _frame(box: BBoxTuple) -> tuple[float, float, float, float]:
-    """The box in web-mercator metres, padded 8 % and widened to the picture's shape."""
+def picture_frame(box: BBoxTuple, margin: float) -> tuple[float, float, float, float]:
+    """``box`` in web-mercator metres (x0, y0, x1, y1), at least 200 km across, with
+    ``margin`` (a share of its size) around it, widened to the picture's shape. A box with
+    west > east runs across the 180th meridian: x1 lies east of it.
+
+    >>> frame = picture_frame((-10.0, -10.0, 10.0, 10.0), 0.0)
+    >>> round((frame[2] - frame[0]) / (frame[3] - frame[1]), 3)  # the picture's shape
+    1.5
+    >>> round(frame[3]) == round(_mercator(0.0, 10.0)[1])  # the tall side: the box's own
+    True
+    >>> picture_frame((170.0, -20.0, -170.0, 0.0), 0.0)[2] > _mercator(180.0, 0.0)[0]
+    True
+    """
     west, south, east, north = box
-    if east < west:  # across the 180th meridian: show the whole width
-        west, east = -180.0, 180.0
+    if east < west:
+        east += 360.0
     x0, y0 = _mercator(west, max(south, -85.0))
     x1, y1 = _mercator(east, min(north, 85.0))
-    pad = max(x1 - x0, y1 - y0, 200_000.0) * 0.08
+    grow = max(0.0, 200_000.0 - max(x1 - x0, y1 - y0)) / 2  # a single place: 200 km around
+    x0, x1, y0, y1 = x0 - grow, x1 + grow, y0 - grow, y1 + grow
+    pad = max(x1 - x0, y1 - y0) * margin
     x0, x1, y0, y1 = x0 - pad, x1 + pad, y0 - pad, y1 + pad
     aspect = WIDTH / HEIGHT
     if (x1 - x0) / (y1 - y0) < aspect:
@@ -72,9 +93,8 @@ def _frame(box: BBoxTuple) -> tuple[float, float, float, float]:
 
 
 def _mercator(lon: float, lat: float) -> tuple[float, float]:
-    radius = 6_378_137.0
-    return (math.radians(lon) * radius,
-            math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)) * radius)
+    return (math.radians(lon) * EARTH_RADIUS,
+            math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)) * EARTH_RADIUS)
 
 
 def _projector(frame: tuple[float, float, float, float]
@@ -82,9 +102,9 @@ def _projector(frame: tuple[float, float, float, float]
     x0, y0, x1, y1 = frame
 
     def to_px(lonlat: np.ndarray) -> list[tuple[float, float]]:
-        lon = np.radians(lonlat[:, 0]) * 6_378_137.0
+        lon = np.radians(lonlat[:, 0]) * EARTH_RADIUS
         lat = np.clip(lonlat[:, 1], -85.0, 85.0)
-        y = np.log(np.tan(np.pi / 4 + np.radians(lat) / 2)) * 6_378_137.0
+        y = np.log(np.tan(np.pi / 4 + np.radians(lat) / 2)) * EARTH_RADIUS
         px = (lon - x0) / (x1 - x0) * WIDTH
         py = (y1 - y) / (y1 - y0) * HEIGHT
         return list(zip(px.tolist(), py.tolist(), strict=True))

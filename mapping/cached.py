@@ -14,7 +14,7 @@ from domain.settings import load_settings
 from layers.site_export import SiteSelection
 from layers.site_query import SiteFilter, filter_sites
 from mapping.filters_ui import deposit_filter, deposit_params
-from mapping.site_map import MapOptions, build_map, with_health
+from mapping.site_map import FUTURE_EXPORT, MapOptions, build_map, with_health
 from mapping.store_access import data_version, deposit_index, engine
 from mapping.survey_overlays import BBox, Overlay
 from store.layer_repo import LayerRecord, layer_revision, list_layers
@@ -60,6 +60,7 @@ def _map(site_filter: SiteFilter, colour_by: str, show_deposits: bool,
                          show_deposits=show_deposits, overlays=overlays, focus=focus,
                          export_params=tuple(SiteSelection(site_filter, as_of)
                                              .url_params().items()),
+                         export_unavailable=FUTURE_EXPORT if as_of > date.today() else "",
                          online_basemaps=load_settings().online_basemaps)
     return build_map(sites, options)
 

@@ -9,9 +9,9 @@ import streamlit as st
 from catalog.publish import remove_layer
 from catalog.styles import checked_raster_style, checked_vector_style
 from domain.settings import load_settings
+from layers.export_formats import ExportFormat
 from layers.tiles import COLORMAPS
 from mapping import state_keys as keys
-from mapping.export_ui import LABELS
 from mapping.store_access import engine
 from store.layer_repo import LayerRecord, update_layer
 
@@ -71,7 +71,7 @@ def _downloads(record: LayerRecord) -> None:
     if record.kind == "raster":
         st.markdown(f"Download: [Cloud-Optimized GeoTIFF]({base}tif)")
         return
-    links = " · ".join(f"[{label}]({base}{fmt.value})" for fmt, label in LABELS.items())
+    links = " · ".join(f"[{fmt.label}]({base}{fmt.value})" for fmt in ExportFormat)
     st.markdown(f"Download: {links}")
 
 

@@ -112,39 +112,30 @@ def add_to(parent: folium.MacroElement, *children: Any) -> None:
         child.add_to(parent)
 
 
-class ExportViewLink(MacroElement):
-    """A map control linking to ``/api/sites.geojson`` for the filters and the map's current
-    view: the extent is read in the browser when clicked, so panning costs no rerun."""
+class ExportViewControl(JSCSSMixin, MacroElement):
+    """A map control that downloads the sites matching the filters inside the map's current
+    view, in a chosen format, or a briefing pack of that view. The extent is read in the
+    browser (``export_view.js``), so panning costs no rerun.
 
+    ``params``: the filters as URL parameters; ``formats``: (URL suffix, label) pairs;
+    ``unavailable``: why nothing can be exported now (shown instead of the links).
+    """
+
+    default_js = own_assets("permitmap_view", "view.js") + own_assets("permitmap_export_view",
+                                                                      "export_view.js")
+    default_css = own_assets("permitmap_css", "map.css")
     _template = Template(
         """{% macro script(this, kwargs) %}
-        (function () {
-          var options = {{ this.options_json }};
-          var map = {{ this._parent.get_name() }};
-          var control = L.control({position: "bottomleft"});
-          control.onAdd = function () {
-            var link = L.DomUtil.create("a", "pm-export-view");
-            link.textContent = "GeoJSON of this view";
-            link.title = "The sites matching the filters inside the map's current view";
-            link.target = "_blank";
-            L.DomEvent.disableClickPropagation(link);
-            function update() {
-              var b = map.getBounds(), params = new URLSearchParams(options.params);
-              var box = [Math.max(b.getWest(), -180), Math.max(b.getSouth(), -90),
-                         Math.min(b.getEast(), 180), Math.min(b.getNorth(), 90)];
-              params.set("bbox", box.map(function (n) { return n.toFixed(5); }).join(","));
-              link.href = options.url + "?" + params.toString();
-            }
-            map.on("moveend", update);
-            update();
-            return link;
-          };
-          control.addTo(map);
-        })();
+        permitmapExportView({{ this._parent.get_name() }}, {{ this.options_json }});
         {% endmacro %}"""
     )
 
-    def __init__(self, url: str, params: dict[str, str]) -> None:
+    def __init__(self, sites_url: str, briefing_url: str, params: dict[str, str],
+                 formats: list[tuple[str, str]], unavailable: str = "") -> None:
         super().__init__()
-        self._name = "ExportViewLink"
-        self.options_json = json.dumps({"url": url, "params": params}).replace("<", "\\u003c")
+        self._name = "ExportViewControl"
+        self.options_json = json.dumps({
+            "sitesUrl": sites_url, "briefingUrl": briefing_url, "params": params,
+            "formats": [{"suffix": suffix, "label": label} for suffix, label in formats],
+            "unavailable": unavailable,
+        }).replace("<", "\\u003c")

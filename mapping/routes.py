@@ -1,5 +1,5 @@
 """HTTP routes served beside the pages: health, deposits per map view, basemap outlines,
-survey layer features and raster tiles.
+survey layer features and raster tiles, site exports and briefing packs.
 
 User errors become status codes here and nowhere else. The work lives in ``mapping.api``,
 imported on the first request: its libraries (pandas, SQLAlchemy) would otherwise add
@@ -12,7 +12,7 @@ import json
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from starlette.requests import Request
@@ -21,6 +21,9 @@ from starlette.routing import Route
 
 from domain.errors import InputError, NotFoundError, PermitmapError
 from domain.settings import DATA_DIR
+
+if TYPE_CHECKING:  # imported on the first request, with the rest of the export code
+    from layers.export_formats import ExportFile
 
 BASEMAPS = {"countries-110m.geojson", "countries-50m.geojson", "us-state-lines.geojson"}
 
@@ -83,22 +86,39 @@ def tile(request: Request) -> Response:
                     headers={"Cache-Control": "public, max-age=3600"})
 
 
-def sites_geojson(request: Request) -> Response:
-    """The sites matching the URL's filters, extent and as-of date, as RFC 7946 GeoJSON."""
+def sites_export(request: Request) -> Response:
+    """The sites matching the URL's filters, extent and as-of date in the format the path
+    ends in (``sites.geojson``, ``sites.gpkg``, ``sites.csv``, ``sites.kml``,
+    ``sites.shp.zip``, ``sites.parquet``). GeoJSON is shown inline; the others download."""
     from datetime import date
 
-    from layers.export_formats import rfc7946_geojson
+    from layers.export_formats import ExportFormat
+    from mapping import export_api
+
+    try:
+        fmt = export_api.format_for(request.path_params["suffix"])
+        selection = export_api.selection_from(request.query_params.multi_items(),
+                                              date.today())
+        file = export_api.sites_file(selection, fmt)
+    except PermitmapError as exc:
+        return _error(exc)
+    return _file(file, inline=fmt is ExportFormat.GEOJSON)
+
+
+def briefing(request: Request) -> Response:
+    """A briefing pack (zip) of the sites the URL's parameters select; with ``bbox`` (the
+    map's view) its picture frames that view."""
+    from datetime import date
+
     from mapping import export_api
 
     try:
         selection = export_api.selection_from(request.query_params.multi_items(),
                                               date.today())
-        frame = export_api.selected_frame(selection)
+        file = export_api.briefing_file(selection)
     except PermitmapError as exc:
         return _error(exc)
-    name = f"{selection.file_stem()}.geojson"
-    return Response(rfc7946_geojson(frame), media_type="application/geo+json",
-                    headers={"Content-Disposition": f'inline; filename="{name}"'})
+    return _file(file)
 
 
 def layer_export(request: Request) -> Response:
@@ -111,12 +131,23 @@ def layer_export(request: Request) -> Response:
                                         request.query_params.get("format", ""))
     except PermitmapError as exc:
         return _error(exc)
-    disposition = {"Content-Disposition": f'attachment; filename="{file.file_name}"'}
     if isinstance(file, layer_api.OnDisk):
-        return FileResponse(file.path, media_type=file.media_type, headers=disposition)
-    # what the format could not hold (renamed fields, lists joined, features left out)
+        return FileResponse(file.path, media_type=file.media_type,
+                            headers=_disposition(file.file_name, inline=False))
+    return _file(file)
+
+
+def _file(file: ExportFile, inline: bool = False) -> Response:
+    """An export with its name; what the format could not hold (renamed fields, lists
+    joined, features left out) in ``X-Export-Notes``."""
     notes = {"X-Export-Notes": quote(" | ".join(file.notes))} if file.notes else {}
-    return Response(file.data, media_type=file.media_type, headers=disposition | notes)
+    return Response(file.data, media_type=file.media_type,
+                    headers=_disposition(file.file_name, inline) | notes)
+
+
+def _disposition(file_name: str, inline: bool) -> dict[str, str]:
+    kind = "inline" if inline else "attachment"
+    return {"Content-Disposition": f'{kind}; filename="{file_name}"'}
 
 
 def _error(exc: PermitmapError) -> Response:
@@ -152,6 +183,7 @@ ROUTES = [
     Route("/api/basemap/{name}", basemap, methods=["GET"]),
     Route("/api/layers/{layer}/features.geojson", layer_features, methods=["GET"]),
     Route("/tiles/{layer}/{z:int}/{x:int}/{y:int}.png", tile, methods=["GET"]),
-    Route("/api/sites.geojson", sites_geojson, methods=["GET"]),
+    Route("/api/sites.{suffix}", sites_export, methods=["GET"]),
+    Route("/api/briefing.zip", briefing, methods=["GET"]),
     Route("/api/layers/{layer}/export", layer_export, methods=["GET"]),
 ]

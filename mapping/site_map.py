@@ -14,8 +14,15 @@ import folium
 import pandas as pd
 
 from domain.vocab import PositionQuality, commodity_label, split_codes
+from layers.export_formats import ExportFormat
 from layers.site_query import extent, located
-from mapping.map_elements import DepositLayer, ExportViewLink, Legend, VectorBasemap, add_to
+from mapping.map_elements import (
+    DepositLayer,
+    ExportViewControl,
+    Legend,
+    VectorBasemap,
+    add_to,
+)
 from mapping.offline import (
     OfflineFullscreen,
     OfflineMap,
@@ -43,6 +50,9 @@ ONLINE_BASEMAPS = {
         "Geospatial Information Authority of Japan",
     ),
 }
+# the page's export buttons and the map's export control say the same
+FUTURE_EXPORT = ("Exports hold the record as it stood on a past day or today; set 'View as "
+                 "of' to today or earlier to export.")
 
 
 @dataclass(frozen=True)
@@ -55,7 +65,8 @@ class MapOptions:
     online_basemaps: bool = False
     overlays: tuple[Overlay, ...] = ()  # survey layers shown, in catalog order
     focus: BBox | None = None  # zoom here instead of to the sites (a layer's extent)
-    export_params: tuple[tuple[str, str], ...] = ()  # the filters as /api/sites.geojson params
+    export_params: tuple[tuple[str, str], ...] = ()  # the filters as /api/sites.* params
+    export_unavailable: str = ""  # why the view cannot be exported now (a future as-of date)
 
 
 def build_map(sites: pd.DataFrame, options: MapOptions) -> folium.Map:
@@ -91,7 +102,9 @@ def build_map(sites: pd.DataFrame, options: MapOptions) -> folium.Map:
                "small dots: deposits, same colours" if options.colour_by == "status"
                else "small dots: deposits, coloured by development status"),
         folium.LayerControl(collapsed=True, position="topright"),
-        ExportViewLink("/api/sites.geojson", dict(options.export_params)),
+        ExportViewControl("/api/sites", "/api/briefing.zip", dict(options.export_params),
+                          [(f.url_suffix, f.label) for f in ExportFormat],
+                          options.export_unavailable),
         OfflineFullscreen(position="topleft"),
         OfflineMeasureControl(position="topleft", primary_length_unit="kilometers",
                               secondary_length_unit="miles", primary_area_unit="hectares"),

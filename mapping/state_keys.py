@@ -84,5 +84,5 @@ def layer_key(layer_id: str, field: str, version: int) -> str:
 
 # site exports (a prepared file waits in the session until downloaded or the choice changes)
 EXPORT_FORMAT = "export_format"
-EXPORT_READY = "export_ready"  # place -> (selection, format, ExportFile)
-BRIEFING_READY = "briefing_ready"  # place -> (selection, briefing pack zip)
+EXPORT_READY = "export_ready"  # place -> ((selection, format, data version), ExportFile)
+BRIEFING_READY = "briefing_ready"  # place -> ((selection, data version), pack zip)

@@ -49,7 +49,8 @@ class Overlay:
 class SurveyVectorLayer(JSCSSMixin, MacroElement):
     """A vector survey layer loaded from ``/api/layers/{id}/features.geojson`` when shown."""
 
-    default_js = own_assets("permitmap_survey", "survey.js")
+    default_js = own_assets("permitmap_view", "view.js") + own_assets("permitmap_survey",
+                                                                      "survey.js")
     _template = Template(
         """{% macro script(this, kwargs) %}
         permitmapSurveyLayer({{ this._parent._parent.get_name() }},

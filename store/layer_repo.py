@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, Integer, Text, cast, delete, func, select, update
+from sqlalchemy import Engine, Integer, Text, and_, cast, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -183,13 +183,15 @@ def layer_features(engine: Engine, layer_id: str,
                    bbox: tuple[float, float, float, float] | None = None,
                    limit: int | None = None) -> pd.DataFrame:
     """A vector layer's features (``feature_no``, WKB ``geometry``, JSON ``properties``),
-    optionally only those whose bounding box meets ``bbox`` (lon/lat), at most ``limit``."""
+    optionally only those whose bounding box meets ``bbox`` (lon/lat; west > east spans the
+    180th meridian), at most ``limit``."""
     table = SurveyFeature.__table__
     query = select(table.c.feature_no, table.c.geometry, table.c.properties).where(
         table.c.layer_id == layer_id).order_by(table.c.feature_no)
     if bbox is not None:
         west, south, east, north = bbox
-        query = query.where(table.c.max_lon >= west, table.c.min_lon <= east,
+        west_of, east_of = table.c.max_lon >= west, table.c.min_lon <= east
+        query = query.where(and_(west_of, east_of) if west <= east else or_(west_of, east_of),
                             table.c.max_lat >= south, table.c.min_lat <= north)
     if limit is not None:
         query = query.limit(limit)

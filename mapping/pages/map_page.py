@@ -60,5 +60,7 @@ with detail_column:
     if selection is not None and selection[0] == "site":
         timeline_link(selection[1], dict(health or health_for(as_of)))
     with st.expander("Export these sites", icon=":material/download:"):
+        st.caption("Every site the filters show. For only what the map shows, use "
+                   "'Export this view' at the map's bottom left.")
         export_controls(SiteSelection(site_filter, as_of), "map")
         briefing_controls(SiteSelection(site_filter, as_of), "map")

@@ -3,7 +3,7 @@ changed filter never offers the file prepared for the old one."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -28,6 +28,8 @@ def _downloads(at: AppTest) -> list[str]:
 def _prepare(at: AppTest) -> None:
     next(b for b in at.button if b.label == "Prepare the export").click().run()
     assert not at.exception
+    # the download takes the button's place
+    assert "Prepare the export" not in [b.label for b in at.button]
 
 
 def test_the_map_exports_what_the_filters_show() -> None:
@@ -58,3 +60,14 @@ def test_the_map_prepares_a_briefing_pack() -> None:
     next(b for b in at.button if b.label == "Prepare a briefing pack").click().run()
     assert not at.exception
     assert f"Download briefing_sites_{date.today().isoformat()}.zip" in _downloads(at)
+    assert "Prepare a briefing pack" not in [b.label for b in at.button]
+
+
+def test_a_future_as_of_date_exports_nothing_and_says_why() -> None:
+    at = AppTest.from_file(MAIN, default_timeout=90)
+    at.query_params["as_of"] = (date.today() + timedelta(days=30)).isoformat()
+    at.run()
+    assert not at.exception
+    labels = [b.label for b in at.button]
+    assert "Prepare the export" not in labels and "Prepare a briefing pack" not in labels
+    assert any("set 'View as of' to today or earlier" in c.value for c in at.caption)

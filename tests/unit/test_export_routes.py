@@ -1,19 +1,27 @@
-"""``GET /api/sites.geojson`` and ``permitmap export sites``: good and bad parameters, and the
-same sites from the URL, the command line and the page's filter."""
+"""``GET /api/sites.{format}``, ``GET /api/briefing.zip`` and ``permitmap export sites``: good
+and bad parameters, every format read back, and the same sites from the URL, the command
+line and the page's filter."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import zipfile
 from datetime import UTC, date, datetime
 from pathlib import Path
+from urllib.parse import unquote
 
+import geopandas as gpd
+import pandas as pd
+import pyogrio
 import pytest
+from PIL import Image
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from commands.main import main
-from layers.export_formats import rfc7946_problems
+from layers.export_formats import ExportFormat, rfc7946_problems
 from layers.site_export import SiteSelection, export_frame
 from layers.site_query import SiteFilter
 from mapping.routes import ROUTES
@@ -105,3 +113,60 @@ def test_cli_write_errors_are_messages(tmp_path: Path, client: TestClient,
         locked.chmod(0o700)
     if os.geteuid() != 0:  # root may write anywhere
         assert code == 1 and "Cannot write" in capsys.readouterr().err
+
+
+def _read_back(content: bytes, suffix: str, tmp_path: Path) -> list[str]:
+    """The site ids of a downloaded file, read with the library each format's users have."""
+    path = tmp_path / f"download.{suffix}"
+    path.write_bytes(content)
+    if suffix == "csv":
+        return sorted(pd.read_csv(path, encoding="utf-8-sig")["id"])
+    if suffix == "parquet":
+        return sorted(gpd.read_parquet(path)["id"])
+    return sorted(pyogrio.read_dataframe(path)["id"])
+
+
+@pytest.mark.parametrize("fmt", list(ExportFormat))
+def test_every_format_has_a_url_with_the_same_sites(client: TestClient, fmt: ExportFormat,
+                                                    tmp_path: Path) -> None:
+    query = "commodity=Li,Nd&bbox=-130,20,150,50"  # leaves out Australia's Ni/Co site
+    response = client.get(f"/api/sites.{fmt.url_suffix}?{query}")
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith(fmt.media_type.split(";")[0])
+    kind = "inline" if fmt is ExportFormat.GEOJSON else "attachment"
+    name = f"sites_li-nd_bbox_{date.today().isoformat()}{fmt.extension}"
+    assert response.headers["content-disposition"] == f'{kind}; filename="{name}"'
+    assert _read_back(response.content, fmt.url_suffix, tmp_path) == \
+        ["jp-gamma", "us-alpha", "us-beta", "us-xss"]
+
+
+def test_the_shapefile_url_reports_renamed_fields(client: TestClient) -> None:
+    response = client.get("/api/sites.shp.zip")
+    notes = unquote(response.headers["x-export-notes"])
+    assert "at most 10 characters" in notes and "next_milestone_date" in notes
+
+
+def test_an_unknown_format_is_404_and_names_the_formats(client: TestClient) -> None:
+    response = client.get("/api/sites.xlsx?commodity=Li")
+    assert response.status_code == 404
+    assert "No export format 'xlsx'" in response.json()["error"]
+    assert "/api/sites.gpkg" in response.json()["error"]
+
+
+def test_the_briefing_url_packs_the_view(client: TestClient) -> None:
+    response = client.get("/api/briefing.zip?commodity=Li&bbox=-120,35,-110,45")
+    assert response.status_code == 200
+    name = f"briefing_sites_li_bbox_{date.today().isoformat()}.zip"
+    assert response.headers["content-disposition"] == f'attachment; filename="{name}"'
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    sites = json.loads(archive.read(name.removeprefix("briefing_").replace(".zip", ".geojson")))
+    assert sorted(f["id"] for f in sites["features"]) == ["us-alpha", "us-xss"]
+    assert "inside -120,35,-110,45" in archive.read("README.txt").decode()
+    assert Image.open(io.BytesIO(archive.read("map.png"))).size == (1200, 800)
+
+
+@pytest.mark.parametrize("query", ["commodity=unobtainium", "bbox=200,0,210,10",
+                                   "as_of=2999-01-01", "format=gpkg"])
+def test_bad_briefing_parameters_are_400(client: TestClient, query: str) -> None:
+    response = client.get(f"/api/briefing.zip?{query}")
+    assert response.status_code == 400 and response.json()["error"]

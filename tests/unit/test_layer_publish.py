@@ -179,6 +179,26 @@ def test_large_layers_are_sent_per_view(setting: dict, monkeypatch: pytest.Monke
     assert bad.status_code == 400 and "west,south,east,north" in bad.json()["error"]
 
 
+def test_a_view_across_the_180th_meridian_gets_the_features_on_both_sides(
+        setting: dict) -> None:
+    from mapping import layer_api
+
+    points = [_feature({"type": "Point", "coordinates": [lon, -18.0]}, name=name)
+              for lon, name in ((178.4, "Suva"), (-175.2, "Nukuʻalofa"), (0.0, "far away"))]
+    [record] = _publish(setting, _geojson(setting["files"], "pacific.geojson", points))
+    client = TestClient(Starlette(routes=ROUTES))
+    base = f"/api/layers/{record.id}/features.geojson"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(layer_api, "CACHED_LAYER_LIMIT", 1)  # served per view
+        across = client.get(f"{base}?bbox=170,-25,-170,-10").json()
+        west_of_it = client.get(f"{base}?bbox=170,-25,180,-10").json()
+    def lons(body: dict) -> list[float]:
+        return sorted(f["geometry"]["coordinates"][0] for f in body["features"])
+
+    assert lons(across) == [-175.2, 178.4]
+    assert lons(west_of_it) == [178.4]
+
+
 def test_a_missing_raster_file_is_a_404_with_words(setting: dict) -> None:
     import shutil
 

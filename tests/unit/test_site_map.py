@@ -133,8 +133,25 @@ def test_survey_layer_names_are_escaped_and_unique_in_the_layer_control(
     assert "/tiles/c-3/{z}/{x}/{y}.png?v=1" in page
 
 
-def test_the_map_links_to_the_geojson_of_its_view(sites: pd.DataFrame) -> None:
+def _export_options(page: str) -> dict[str, object]:
+    found = re.search(r"permitmapExportView\([^,]+, (\{.*?\})\);", page, re.DOTALL)
+    assert found, "the map has no export control"
+    options: dict[str, object] = json.loads(found.group(1))
+    return options
+
+
+def test_the_map_exports_its_view_in_every_format(sites: pd.DataFrame) -> None:
     page = _html(sites, export_params=(("commodity", "Li"), ("as_of", "2026-06-30")))
-    assert '"url": "/api/sites.geojson"' in page
-    assert '"params": {"commodity": "Li", "as_of": "2026-06-30"}' in page
-    assert "GeoJSON of this view" in page
+    assert "/app/static/permitmap/export_view.js" in page
+    options = _export_options(page)
+    assert options["sitesUrl"] == "/api/sites" and options["briefingUrl"] == "/api/briefing.zip"
+    assert options["params"] == {"commodity": "Li", "as_of": "2026-06-30"}
+    assert [f["suffix"] for f in options["formats"]] == [  # type: ignore[attr-defined]
+        "geojson", "gpkg", "csv", "kml", "shp.zip", "parquet"]
+    assert options["unavailable"] == ""
+
+
+def test_the_export_control_says_why_a_future_date_cannot_export(sites: pd.DataFrame) -> None:
+    options = _export_options(_html(sites, export_unavailable="Set 'View as of' <today>"))
+    assert options["unavailable"] == "Set 'View as of' <today>"
+    assert "<today>" not in _html(sites, export_unavailable="<today>")  # escaped for script

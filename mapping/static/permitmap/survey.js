@@ -28,10 +28,7 @@
 
     function url() {
       if (!options.perView) { return options.url; }
-      var b = map.getBounds();
-      var box = [Math.max(b.getWest(), -180), Math.max(b.getSouth(), -90),
-                 Math.min(b.getEast(), 180), Math.min(b.getNorth(), 90)];
-      return options.url + "&bbox=" + box.map(function (n) { return n.toFixed(5); }).join(",");
+      return options.url + "&bbox=" + window.permitmapBboxParam(map);  // view.js
     }
 
     function load() {

@@ -1,0 +1,51 @@
+/* permitmap "Export this view": download links for the sites that match the page's filters
+   inside the map's current view, in a chosen format, and for a briefing pack of that view.
+   The extent is read in the browser whenever the view changes, so panning costs no rerun of
+   the page; the server reads the same parameters as /api/sites.geojson. */
+(function () {
+  "use strict";
+
+  function element(tag, className, parent, text) {
+    var node = L.DomUtil.create(tag, className, parent);
+    if (text) { node.textContent = text; }
+    return node;
+  }
+
+  window.permitmapExportView = function (map, options) {
+    var control = L.control({position: "bottomleft"});
+    control.onAdd = function () {
+      var box = element("div", "pm-export-view");
+      L.DomEvent.disableClickPropagation(box);
+      L.DomEvent.disableScrollPropagation(box);
+      element("span", "pm-export-title", box, "Export this view");
+      if (options.unavailable) {
+        element("span", "pm-export-note", box, options.unavailable);
+        return box;
+      }
+      var select = element("select", "pm-export-format", box);
+      select.setAttribute("aria-label", "Export format");
+      options.formats.forEach(function (format) {
+        var option = element("option", "", select, format.label);
+        option.value = format.suffix;
+      });
+      var file = element("a", "pm-export-file", box, "Download");
+      file.title = "The sites matching the filters inside the map's current view";
+      var pack = element("a", "pm-export-pack", box, "Briefing pack");
+      pack.title = "A zip of these sites with their timetables, changes and a map picture";
+      [file, pack].forEach(function (link) { link.setAttribute("download", ""); });
+
+      function update() {
+        var params = new URLSearchParams(options.params);
+        params.set("bbox", window.permitmapBboxParam(map));  // view.js
+        var query = "?" + params.toString();
+        file.href = options.sitesUrl + "." + select.value + query;
+        pack.href = options.briefingUrl + query;
+      }
+      map.on("moveend", update);
+      select.addEventListener("change", update);
+      update();
+      return box;
+    };
+    control.addTo(map);
+  };
+})();

@@ -1,0 +1,19 @@
+/* permitmap: the map's view as the app's routes take a bbox: west,south,east,north within
+   -180..180, west > east when the view spans the 180th meridian (the map repeats the world,
+   so a view may run past it either way). Shared by the export control and survey layers. */
+(function () {
+  "use strict";
+  window.permitmapViewBox = function (map) {
+    var b = map.getBounds(), west = b.getWest(), east = b.getEast();
+    var south = Math.max(b.getSouth(), -90), north = Math.min(b.getNorth(), 90);
+    if (east - west >= 360) {
+      return [-180, south, 180, north];
+    }
+    var start = ((west + 180) % 360 + 360) % 360 - 180;
+    var end = start + (east - west);
+    return [start, south, end > 180 ? end - 360 : end, north];
+  };
+  window.permitmapBboxParam = function (map) {
+    return window.permitmapViewBox(map).map(function (n) { return n.toFixed(5); }).join(",");
+  };
+})();
