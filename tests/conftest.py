@@ -1,7 +1,15 @@
-"""Fixtures shared by every test package."""
+"""Fixtures shared by every test package.
+
+``layers`` is imported first: it sets GDAL_SKIP, which only counts before pyogrio is first
+imported, and a test module may import pyogrio before anything of ours.
+"""
 
 from __future__ import annotations
 
+# isort: off
+import layers  # noqa: F401
+
+# isort: on
 from collections.abc import Iterator
 from pathlib import Path
 
