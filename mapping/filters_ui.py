@@ -90,7 +90,12 @@ def _multiselect(label: str, key: str, counts: dict[str, int], label_of: Callabl
     """Values present in the data (in ``order``, else most frequent first) with their counts;
     a value taken from a shared link stays selectable even when no site has it."""
     options = [o for o in (order or sorted(counts, key=lambda v: (-counts[v], v))) if o in counts]
-    options += [v for v in st.session_state.get(key, []) if v not in options]
+    chosen = list(st.session_state.get(key, []))
+    options += [v for v in chosen if v not in options]
+    # Set through the Session State API, the value is sent to the browser with this run's
+    # labels: otherwise the browser keeps a chosen value's old label ("Neodymium (2)") after
+    # another filter changed its count, and sends that label back as the value next time.
+    st.session_state[key] = chosen
     st.sidebar.multiselect(
         label, options, key=key, placeholder="any",
         format_func=lambda v: f"{label_of(v)} ({counts.get(v, 0)})",

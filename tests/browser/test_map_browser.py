@@ -93,6 +93,27 @@ def test_sidebar_filter_changes_the_marker_count(map_page: MapPage) -> None:
     assert map_page.site_ids() == ND_IDS
 
 
+def test_a_chosen_value_survives_its_count_changing(map_page: MapPage) -> None:
+    """Choosing a country changes the count beside Neodymium (2 -> 1); the next rerun must
+    keep Neodymium chosen, not a stale label of it."""
+    page = map_page.open().page
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    for name, value, option in (("Commodity", "Neodymium", r"^Neodymium \(2\)"),
+                                ("Country", "Japan", r"^Japan \(1\)")):
+        box = sidebar.get_by_role("combobox", name=name)
+        box.click()
+        box.fill(value)
+        page.get_by_role("option", name=re.compile(option)).click()
+        page.keyboard.press("Escape")  # the list stays open over the next filter
+        map_page.wait_idle()
+    expect(page).to_have_url(re.compile(r"[?&]country=Japan(&|$)"))
+    sidebar.get_by_text("schedule health").click()  # any rerun
+    map_page.wait_idle()
+    expect(page.get_by_text("1 of 5 sites")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"[?&]commodity=Nd(&|$)"))
+    expect(map_page.site_markers).to_have_count(1)
+
+
 def test_no_javascript_errors(map_page: MapPage) -> None:
     _tour(map_page)
     # Nothing is excluded: every console error and uncaught exception fails the test.
