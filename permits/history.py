@@ -18,7 +18,7 @@ from permits.schema import (
     Kind,
     conform,
 )
-from permits.vocab import ChangeKind
+from permits.vocab import ActionStatus, ChangeKind
 
 # Changes that were applied to the record (a rejected extension request was not).
 APPLIED_KINDS = frozenset({ChangeKind.EDIT, ChangeKind.IMPORT, ChangeKind.SOURCE,
@@ -73,7 +73,8 @@ def record_as_of(data: PermitData, changes: pd.DataFrame, as_of: date) -> Permit
     """The record as it stood at the end of ``as_of``: later records dropped, later changes undone.
 
     For each field, the earliest applied change after ``as_of`` holds in ``before`` the value
-    the field had on that date.
+    the field had on that date. A status of Complete that the record's own dates contradict
+    (see :func:`_not_yet_complete`) is taken back to In Progress.
     """
     end_of_day = pd.Timestamp(as_of) + pd.Timedelta(days=1)
     later = changes[(pd.to_datetime(changes["changed_at"]).dt.tz_localize(None) >= end_of_day)
@@ -98,4 +99,22 @@ def record_as_of(data: PermitData, changes: pd.DataFrame, as_of: date) -> Permit
             frame.loc[hit, field] = restored.to_numpy()
             frame = conform(frame, {field: columns.get(field, "text")})
         frames[attr] = conform(frame, columns | RECORD_COLUMNS)
+    return _not_yet_complete(replace(data, **frames), end_of_day)
+
+
+def _not_yet_complete(data: PermitData, end_of_day: pd.Timestamp) -> PermitData:
+    """An action or project recorded as Complete, one of whose milestones was completed after
+    the day, was still In Progress that day. A record imported complete carries no history
+    entry for its status, so only its milestones' dates can tell when it finished."""
+    ms = data.milestones
+    later = ms["actual_completion"].notna() & (ms["actual_completion"] >= end_of_day)
+    open_then = {"actions": ("action_id", set(ms.loc[later, "action_id"])),
+                 "projects": ("project_id", set(ms.loc[later, "project_id"]))}
+    frames = {}
+    for attr, (key, unfinished) in open_then.items():
+        frame = getattr(data, attr).copy()
+        done_too_early = (frame["status"] == ActionStatus.COMPLETE.value) & \
+            frame[key].isin(unfinished)
+        frame.loc[done_too_early, "status"] = ActionStatus.IN_PROGRESS.value
+        frames[attr] = frame
     return replace(data, **frames)

@@ -156,3 +156,22 @@ def test_resuming_an_action_closes_its_pause_and_bad_pauses_are_refused() -> Non
         plan_action_edit({"status": "In Progress"}, {"status": "Paused",
                                                      "pause_reason": "Litigation"},
                          today=date(2026, 11, 25))
+
+
+def test_a_record_imported_complete_was_in_progress_before_its_last_completion() -> None:
+    """Seeded complete (no history entry for the status), an action and its project were
+    still in progress before the decision that completed them."""
+    data = _record()
+    milestones = data.milestones.assign(
+        actual_completion=pd.to_datetime(["2025-03-01", "2025-06-01", "2025-12-08"]),
+        complete=True)
+    final = PermitData.from_frames(data.projects.assign(status="Complete"),
+                                   data.actions.assign(status="Complete"), milestones)
+    empty = pd.DataFrame(columns=["changed_at", "entity", "entity_id", "field", "before",
+                                  "after", "kind"])
+    before = record_as_of(final, empty, date(2025, 12, 7))
+    assert before.actions["status"].tolist() == ["In Progress"]
+    assert before.projects["status"].tolist() == ["In Progress"]
+    after = record_as_of(final, empty, date(2025, 12, 8))  # the end of the decision's day
+    assert after.actions["status"].tolist() == ["Complete"]
+    assert after.projects["status"].tolist() == ["Complete"]
