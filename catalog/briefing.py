@@ -23,7 +23,8 @@ from layers.export_formats import (
     export_features,
     neutralise_formulas,
 )
-from layers.site_export import SiteSelection, export_frame
+from layers.site_export import SiteSelection, boxes_meet, export_frame
+from layers.site_query import BBoxTuple
 from layers.static_map import map_png
 from store.layer_repo import LayerRecord, list_layers
 from store.records import load_sites
@@ -40,6 +41,7 @@ class PackOptions:
 
     basemap: Path
     colours: dict[str, str]
+    lines: Path | None = None  # border lines drawn over the outlines (US states)
     since: date | None = None  # history from this day (default: 90 days before as-of)
     layer_ids: tuple[str, ...] | None = None  # survey layers listed (default: all shown)
     notes: list[str] = field(default_factory=list)
@@ -48,7 +50,8 @@ class PackOptions:
     def bundled(cls, since: date | None = None) -> PackOptions:
         """The bundled 1:50m country outlines and the web map's status colours."""
         return cls(basemap=DATA_DIR / "basemap" / "countries-50m.geojson",
-                   colours=STATUS_COLOURS, since=since)
+                   colours=STATUS_COLOURS, since=since,
+                   lines=DATA_DIR / "basemap" / "us-state-lines.geojson")
 
 
 def briefing_pack(engine: Engine, selection: SiteSelection, today: date,
@@ -61,14 +64,14 @@ def briefing_pack(engine: Engine, selection: SiteSelection, today: date,
     stem = selection.file_stem()
     geojson = export_features(sites, ExportFormat.GEOJSON, stem=stem)
     csv = export_features(sites, ExportFormat.CSV, stem=stem)
-    layers = _layers(engine, options.layer_ids)
+    layers = _layers(engine, options.layer_ids, selection.bbox)
     files = {
         geojson.file_name: geojson.data,
         csv.file_name: csv.data,
         "permit_timetables.csv": _csv(_timetables(state.derived, projects)),
         "change_history.csv": _csv(_history(state.changes, projects, since, selection.as_of)),
-        "map.png": map_png(sites, options.basemap, f"Sites: {selection.describe()}",
-                           options.colours, selection.bbox),
+        "map.png": map_png(sites, options.basemap, selection.describe().capitalize(),
+                           options.colours, selection.bbox, options.lines),
         "survey_layers.json": json.dumps([_layer_meta(r) for r in layers], indent=2,
                                          ensure_ascii=False, default=str).encode(),
     }
@@ -92,9 +95,13 @@ def _history(changes: pd.DataFrame, projects: pd.DataFrame, since: date,
     return changes[wanted].drop(columns=["change_id"])
 
 
-def _layers(engine: Engine, layer_ids: tuple[str, ...] | None) -> list[LayerRecord]:
+def _layers(engine: Engine, layer_ids: tuple[str, ...] | None,
+            bbox: BBoxTuple | None) -> list[LayerRecord]:
+    """The layers asked for (default: those shown on the map), and of those with an extent
+    only the ones that meet the selection's extent."""
     records = list_layers(engine, include_hidden=False)
-    return records if layer_ids is None else [r for r in records if r.id in layer_ids]
+    chosen = records if layer_ids is None else [r for r in records if r.id in layer_ids]
+    return [r for r in chosen if bbox is None or r.bounds is None or boxes_meet(r.bounds, bbox)]
 
 
 def _layer_meta(record: LayerRecord) -> dict[str, object]:
@@ -116,7 +123,8 @@ def _readme(selection: SiteSelection, exported_at: datetime, since: date, n_site
         "",
         f"Sites: {n_sites} ({selection.describe()}).",
         f"Permitting state as the record stood at the end of {selection.as_of.isoformat()}; "
-        f"{n_projects} permitting projects.",
+        f"{n_projects} permitting project{'' if n_projects == 1 else 's'}. Each site's "
+        "development status and its date are the site record's current ones.",
         f"Change history from {since.isoformat()} to {selection.as_of.isoformat()}.",
         f"Made {exported_at.isoformat(timespec='seconds')}.",
         "",

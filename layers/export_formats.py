@@ -40,7 +40,7 @@ __all__ = ["ExportFile", "ExportFormat", "export_features", "neutralise_formulas
            "rfc7946_geojson", "rfc7946_problems", "shapefile_field_names"]
 
 _EXTENSIONS = {"geojson": ".geojson", "gpkg": ".gpkg", "csv": ".csv", "kml": ".kml",
-               "shp": ".zip", "parquet": ".parquet"}
+               "shp": ".shp.zip", "parquet": ".parquet"}
 _MEDIA_TYPES = {"geojson": "application/geo+json", "gpkg": "application/geopackage+sqlite3",
                 "csv": "text/csv; charset=utf-8", "kml": "application/vnd.google-earth.kml+xml",
                 "shp": "application/zip", "parquet": "application/vnd.apache.parquet"}
@@ -65,7 +65,7 @@ class ExportFormat(StrEnum):
 
     @property
     def extension(self) -> str:
-        """The file name extension, with its dot (``.zip`` for a zipped Shapefile)."""
+        """The file name extension, with its dot (``.shp.zip`` for a zipped Shapefile)."""
         return _EXTENSIONS[self.value]
 
     @property

@@ -37,9 +37,14 @@ class SiteSelection:
     bbox: BBoxTuple | None = None
 
     def describe(self) -> str:
-        """The selection in words, for a briefing pack's README."""
+        """The selection in words, for a briefing pack's README and picture.
+
+        >>> SiteSelection(SiteFilter(), date(2026, 6, 30), (-120.0, 35.5, -110.0, 45.0)).describe()
+        'all sites inside -120,35.5,-110,45, as of 2026-06-30'
+        """
+        what = "all sites" if self.filter == SiteFilter() else self.filter.describe()
         extent = "" if self.bbox is None else " inside " + ",".join(f"{v:g}" for v in self.bbox)
-        return f"{self.filter.describe()}{extent}, as of {self.as_of.isoformat()}"
+        return f"{what}{extent}, as of {self.as_of.isoformat()}"
 
     def url_params(self) -> dict[str, str]:
         """The selection as URL parameters of ``/api/sites.geojson`` (what
@@ -111,6 +116,25 @@ def select_sites(sites: pd.DataFrame, selection: SiteSelection) -> pd.DataFrame:
     across = lon.between(west, 180) | lon.between(-180, east) if west > east \
         else lon.between(west, east)
     return chosen[across & lat.between(south, north)]
+
+
+def boxes_meet(a: BBoxTuple, b: BBoxTuple) -> bool:
+    """Whether two lon/lat boxes share a point; either may run across the 180th meridian
+    (west > east).
+
+    >>> boxes_meet((170.0, -20.0, -170.0, -10.0), (-175.0, -15.0, -172.0, -12.0))
+    True
+    >>> boxes_meet((-120.0, 30.0, -100.0, 45.0), (120.0, 20.0, 150.0, 50.0))
+    False
+    """
+    if a[1] > b[3] or b[1] > a[3]:
+        return False
+    return any(w1 <= e2 and w2 <= e1 for w1, e1 in _spans(a) for w2, e2 in _spans(b))
+
+
+def _spans(box: BBoxTuple) -> list[tuple[float, float]]:
+    west, _, east, _ = box
+    return [(west, east)] if west <= east else [(west, 180.0), (-180.0, east)]
 
 
 def export_frame(sites: pd.DataFrame, state: pd.DataFrame, selection: SiteSelection,

@@ -13,6 +13,7 @@ import numpy as np
 import shapely
 from PIL import Image, ImageDraw, ImageFont
 
+from domain.vocab import PositionQuality
 from layers.site_query import BBoxTuple
 
 WIDTH, HEIGHT = 1200, 800
@@ -22,34 +23,58 @@ EARTH_RADIUS = 6_378_137.0  # web mercator's sphere, metres
 
 
 def map_png(sites: gpd.GeoDataFrame, basemap: Path, title: str,
-            colours: dict[str, str], extent: BBoxTuple | None = None) -> bytes:
-    """The sites (a ``status`` column colours them) over the country outlines in ``basemap``
-    (GeoJSON), in web mercator, framed on ``extent`` (the map's view: all of it, nothing
-    added but what the picture's shape needs; west > east runs across the 180th meridian)
-    or else on the sites, with a margin."""
+            colours: dict[str, str], extent: BBoxTuple | None = None,
+            lines: Path | None = None) -> bytes:
+    """The sites (a ``status`` column colours them; a ``position_quality`` that is
+    approximate draws a ring) over the country outlines in ``basemap`` and the border
+    ``lines`` (GeoJSON), in web mercator, framed on ``extent`` (the map's view: all of it,
+    nothing added but what the picture's shape needs; west > east runs across the 180th
+    meridian) or else on the sites, with a margin."""
     box = picture_frame(extent, 0.0) if extent else picture_frame(_sites_extent(sites), 0.08)
     image = Image.new("RGB", (WIDTH, HEIGHT), SEA)
     draw = ImageDraw.Draw(image)
     to_px = _projector(box)
     west, east = (math.degrees(x / EARTH_RADIUS) for x in (box[0], box[2]))
     # a frame past the 180th meridian shows the outlines' next copy beyond it too
-    copies = [s for s in (-360.0, 0.0, 360.0) if s - 180.0 < east and s + 180.0 > west]
-    for ring in _rings(basemap):
+    copies = [np.array([s, 0.0]) for s in (-360.0, 0.0, 360.0)
+              if s - 180.0 < east and s + 180.0 > west]
+    for ring in _parts(basemap, exterior_rings=True):
         for shift in copies:
-            points = to_px(ring + np.array([shift, 0.0]))
-            if len(points) > 2:
-                draw.polygon(points, fill=LAND, outline=BORDER)
+            draw.polygon(to_px(ring + shift), fill=LAND, outline=BORDER)
+    for line in _parts(lines, exterior_rings=False) if lines else []:
+        for shift in copies:
+            draw.line(to_px(line + shift), fill=BORDER, width=1)
     shown = sites[sites.geometry.notna() & ~sites.geometry.is_empty]
-    xy = shapely.get_coordinates(shown.geometry.to_numpy())
-    xy[:, 0] = np.where(xy[:, 0] < west, xy[:, 0] + 360.0, xy[:, 0])  # east of 180°
-    for (x, y), status in zip(to_px(xy), shown["status"], strict=True):
-        colour = colours.get(status, FALLBACK)
-        draw.ellipse((x - 6, y - 6, x + 6, y + 6), fill=colour, outline="#222222", width=2)
+    approximate = _approximate(shown)
+    _draw_sites(draw, shown, to_px, west, colours, approximate)
     _title(draw, title, len(shown), len(sites))
-    _legend(draw, [s for s in colours if s in set(shown["status"])], colours)
+    _legend(draw, [s for s in colours if s in set(shown["status"])], colours,
+            bool(approximate.any()))
     out = io.BytesIO()
     image.save(out, format="PNG")  # optimize=True: 9 % smaller, 6 times slower
     return out.getvalue()
+
+
+def _draw_sites(draw: ImageDraw.ImageDraw, shown: gpd.GeoDataFrame,
+                to_px: Callable[[np.ndarray], list[tuple[float, float]]], west: float,
+                colours: dict[str, str], approximate: np.ndarray) -> None:
+    """Dots in the status colour; a ring where the place is approximate (the web map's
+    dashed outline)."""
+    xy = shapely.get_coordinates(shown.geometry.to_numpy())
+    xy[:, 0] = np.where(xy[:, 0] < west, xy[:, 0] + 360.0, xy[:, 0])  # east of 180°
+    for (x, y), status, ring in zip(to_px(xy), shown["status"], approximate, strict=True):
+        colour = colours.get(status, FALLBACK)
+        if ring:
+            draw.ellipse((x - 7, y - 7, x + 7, y + 7), fill="#ffffff", outline=colour, width=4)
+        else:
+            draw.ellipse((x - 6, y - 6, x + 6, y + 6), fill=colour, outline="#222222", width=2)
+
+
+def _approximate(sites: gpd.GeoDataFrame) -> np.ndarray:
+    if "position_quality" not in sites:
+        return np.zeros(len(sites), dtype=bool)
+    return sites["position_quality"].fillna("unknown").map(
+        lambda q: PositionQuality(q).is_approximate).to_numpy(bool)
 
 
 def _sites_extent(sites: gpd.GeoDataFrame) -> BBoxTuple:
@@ -112,12 +137,14 @@ def _projector(frame: tuple[float, float, float, float]
     return to_px
 
 
-def _rings(basemap: Path) -> list[np.ndarray]:
-    """Exterior rings of the basemap's countries, as lon/lat arrays."""
-    shapes = shapely.from_geojson(basemap.read_text(encoding="utf-8"))
+def _parts(path: Path, exterior_rings: bool) -> list[np.ndarray]:
+    """The polygons' exterior rings (``exterior_rings``) or the lines of a GeoJSON file, as
+    lon/lat arrays."""
+    shapes = shapely.from_geojson(path.read_text(encoding="utf-8"))
     parts = shapely.get_parts(shapely.get_parts(shapes))
-    polygons = [p for p in parts if p.geom_type == "Polygon"]
-    return [np.asarray(p.exterior.coords) for p in polygons]
+    if exterior_rings:
+        return [np.asarray(p.exterior.coords) for p in parts if p.geom_type == "Polygon"]
+    return [np.asarray(p.coords) for p in parts if p.geom_type == "LineString"]
 
 
 def _title(draw: ImageDraw.ImageDraw, title: str, shown: int, total: int) -> None:
@@ -127,9 +154,11 @@ def _title(draw: ImageDraw.ImageDraw, title: str, shown: int, total: int) -> Non
     draw.text((10, 6), text, fill="#222222", font=font)
 
 
-def _legend(draw: ImageDraw.ImageDraw, statuses: list[str], colours: dict[str, str]) -> None:
+def _legend(draw: ImageDraw.ImageDraw, statuses: list[str], colours: dict[str, str],
+            approximate: bool) -> None:
     font = ImageFont.load_default(size=14)
-    top = HEIGHT - 14 - 20 * len(statuses)
+    rows = len(statuses) + approximate
+    top = HEIGHT - 14 - 20 * rows
     draw.rectangle((WIDTH - 210, top - 8, WIDTH - 8, HEIGHT - 8), fill="#ffffff",
                    outline="#888888")
     for n, status in enumerate(statuses):
@@ -137,3 +166,8 @@ def _legend(draw: ImageDraw.ImageDraw, statuses: list[str], colours: dict[str, s
         draw.ellipse((WIDTH - 200, y, WIDTH - 188, y + 12), fill=colours[status],
                      outline="#222222")
         draw.text((WIDTH - 180, y - 2), status, fill="#222222", font=font)
+    if approximate:
+        y = top + 20 * len(statuses)
+        draw.ellipse((WIDTH - 200, y, WIDTH - 188, y + 12), fill="#ffffff", outline="#222222",
+                     width=3)
+        draw.text((WIDTH - 180, y - 2), "ring: approximate place", fill="#222222", font=font)

@@ -38,7 +38,8 @@ def selection_from(params: dict[str, str] | list[tuple[str, str]],
         names = [name for name, _ in params]
         twice = sorted({name for name in names if names.count(name) > 1})
         if twice:
-            raise InputError(f"{', '.join(twice)} given more than once: put several values in "
+            raise InputError(f"{', '.join(twice)} given more than once: give each parameter "
+                             "once; several commodities, stages, statuses or countries go in "
                              "one, separated by commas (commodity=Li,REE).")
         params = dict(params)
     countries = tuple(sorted(cached_sites()["country"].dropna().unique()))

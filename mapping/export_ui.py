@@ -21,20 +21,20 @@ PACK_HELP = ("One zip: the sites (GeoJSON, CSV), their permit timetables, the la
              "filters, date and sources.")
 
 
-def export_controls(selection: SiteSelection, place: str) -> None:
-    """A format choice, "Prepare the export", then the download of what ``selection`` holds."""
+def export_controls(selection: SiteSelection, place: str, with_pack: bool = False) -> None:
+    """A format choice, "Prepare the export", then the download of what ``selection`` holds;
+    with ``with_pack`` also "Prepare a briefing pack". A later 'View as of' date than today
+    is a projection: it says so once, instead of the buttons."""
+    if selection.as_of > date.today():
+        st.caption(FUTURE_EXPORT)
+        return
     fmt = ExportFormat(st.selectbox(
         "Export format", [f.value for f in ExportFormat], key=f"{keys.EXPORT_FORMAT}_{place}",
         format_func=lambda v: ExportFormat(v).label,
         help="The sites as filtered, with their permitting state on the 'View as of' date."))
-    if _can_export(selection):
-        _prepared_download(keys.EXPORT_READY, place, (selection, fmt), "Prepare the export",
-                           None, lambda: sites_file(selection, fmt))
-
-
-def briefing_controls(selection: SiteSelection, place: str) -> None:
-    """"Prepare a briefing pack", then its download (a zip)."""
-    if _can_export(selection):
+    _prepared_download(keys.EXPORT_READY, place, (selection, fmt), "Prepare the export",
+                       None, lambda: sites_file(selection, fmt))
+    if with_pack:
         _prepared_download(keys.BRIEFING_READY, place, (selection,), "Prepare a briefing pack",
                            PACK_HELP, lambda: briefing_file(selection))
 
@@ -59,12 +59,3 @@ def _prepared_download(state_key: str, place: str, wanted: tuple[object, ...], p
                          on_click="ignore", icon=":material/download:")
     for note in file.notes:
         st.caption(note)
-
-
-def _can_export(selection: SiteSelection) -> bool:
-    """Exports carry the record as it stood on a past day or today (as the URL and the
-    command line do); a later 'View as of' date is a projection, so it says so."""
-    if selection.as_of <= date.today():
-        return True
-    st.caption(FUTURE_EXPORT)
-    return False

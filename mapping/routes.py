@@ -137,6 +137,14 @@ def layer_export(request: Request) -> Response:
     return _file(file)
 
 
+def unknown_api(request: Request) -> Response:
+    """Any other ``/api/`` path: a JSON 404 naming the routes, not the app's HTML page."""
+    known = ", ".join(sorted({r.path for r in ROUTES if r.path.startswith("/api/")} - {
+        "/api/{rest:path}"}))
+    return JSONResponse({"error": f"No route {request.url.path}: the API has {known}."},
+                        status_code=404)
+
+
 def _file(file: ExportFile, inline: bool = False) -> Response:
     """An export with its name; what the format could not hold (renamed fields, lists
     joined, features left out) in ``X-Export-Notes``."""
@@ -186,4 +194,5 @@ ROUTES = [
     Route("/api/sites.{suffix}", sites_export, methods=["GET"]),
     Route("/api/briefing.zip", briefing, methods=["GET"]),
     Route("/api/layers/{layer}/export", layer_export, methods=["GET"]),
+    Route("/api/{rest:path}", unknown_api),  # last: only what nothing above took
 ]

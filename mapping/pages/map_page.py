@@ -14,7 +14,7 @@ from mapping.details_ui import (
     show_details,
     site_picker,
 )
-from mapping.export_ui import briefing_controls, export_controls
+from mapping.export_ui import export_controls
 from mapping.filters_ui import sidebar_filters
 from mapping.permit_cache import health_for
 from mapping.store_access import engine
@@ -62,5 +62,4 @@ with detail_column:
     with st.expander("Export these sites", icon=":material/download:"):
         st.caption("Every site the filters show. For only what the map shows, use "
                    "'Export this view' at the map's bottom left.")
-        export_controls(SiteSelection(site_filter, as_of), "map")
-        briefing_controls(SiteSelection(site_filter, as_of), "map")
+        export_controls(SiteSelection(site_filter, as_of), "map", with_pack=True)

@@ -70,4 +70,6 @@ def test_a_future_as_of_date_exports_nothing_and_says_why() -> None:
     assert not at.exception
     labels = [b.label for b in at.button]
     assert "Prepare the export" not in labels and "Prepare a briefing pack" not in labels
-    assert any("set 'View as of' to today or earlier" in c.value for c in at.caption)
+    said = [c for c in at.caption if "set 'View as of' to today or earlier" in c.value]
+    assert len(said) == 1  # once, not once per button
+    assert "export_format_map" not in [s.key for s in at.selectbox]

@@ -44,6 +44,7 @@ def test_the_map_downloads_the_sites_in_its_view(map_page: MapPage, tmp_path: Pa
     map_page.open()
     _view(map_page, 36.0, 137.0, 6)  # central Japan: only the magnet works is in view
     control = map_page.map.locator(".pm-export-view")
+    expect(control.locator(".pm-export-title")).to_have_text("Export this view (1 site)")
     control.get_by_label("Export format").select_option("gpkg")
     link = control.get_by_role("link", name="Download")
     west, south, east, north = _bbox(link.get_attribute("href"))
@@ -52,6 +53,9 @@ def test_the_map_downloads_the_sites_in_its_view(map_page: MapPage, tmp_path: Pa
         link.click()
     download = info.value
     assert download.suggested_filename == f"sites_bbox_{TODAY}.gpkg"
+    _view(map_page, 30.0, 0.0, 1)  # the world: every located site
+    expect(control.locator(".pm-export-title")).to_have_text(
+        f"Export this view ({len([s for s in SAMPLE_SITES if s['lat'] != ''])} sites)")
     path = tmp_path / download.suggested_filename
     download.save_as(path)
     sites = pyogrio.read_dataframe(path)

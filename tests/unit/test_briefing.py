@@ -79,3 +79,26 @@ def test_the_command_writes_the_pack(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert "README.txt" in zipfile.ZipFile(pack).namelist()
     assert main(["export", "briefing", "--out", str(tmp_path / "no" / "x.zip")]) == 1
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_a_pack_of_a_view_lists_only_the_layers_that_meet_it(
+        engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from catalog.publish import LayerDetails, publish_upload
+
+    for name, lon in (("Nevada claims", -117.0), ("Akita samples", 140.1)):
+        path = tmp_path / f"{lon}.geojson"
+        path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+            {"type": "Feature", "properties": {"n": 1},
+             "geometry": {"type": "Point", "coordinates": [lon, 40.0]}}]}), encoding="utf-8")
+        publish_upload(engine, path, path.name, LayerDetails(name=name, uploaded_by="alice"),
+                       layer_dir=tmp_path / "layer_files")
+
+    def listed(params: dict[str, str]) -> list[str]:
+        pack = briefing_pack(engine, parse_selection(params, TODAY),
+                             TODAY, datetime(2026, 11, 25, tzinfo=UTC), OPTIONS)
+        archive = zipfile.ZipFile(io.BytesIO(pack.data))
+        return sorted(r["name"] for r in json.loads(archive.read("survey_layers.json")))
+
+    assert listed({}) == ["Akita samples", "Nevada claims"]
+    assert listed({"bbox": "120,20,150,50"}) == ["Akita samples"]
+    assert listed({"bbox": "170,20,-110,50"}) == ["Nevada claims"]  # across 180°

@@ -170,3 +170,11 @@ def test_the_briefing_url_packs_the_view(client: TestClient) -> None:
 def test_bad_briefing_parameters_are_400(client: TestClient, query: str) -> None:
     response = client.get(f"/api/briefing.zip?{query}")
     assert response.status_code == 400 and response.json()["error"]
+
+
+@pytest.mark.parametrize("path", ["/api/sites", "/api/sites.", "/api/nothing", "/api/"])
+def test_an_unknown_api_path_is_a_json_404(client: TestClient, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 404
+    error = response.json()["error"]
+    assert error.startswith("No ") and ("/api/sites.{suffix}" in error or "format" in error)

@@ -13,7 +13,7 @@ from shapely.geometry import Point
 
 from domain.colours import STATUS_COLOURS
 from domain.settings import DATA_DIR
-from layers.static_map import HEIGHT, LAND, SEA, WIDTH, map_png, picture_frame
+from layers.static_map import BORDER, HEIGHT, LAND, SEA, WIDTH, map_png, picture_frame
 
 BASEMAP = DATA_DIR / "basemap" / "countries-110m.geojson"
 RADIUS = 6_378_137.0
@@ -80,3 +80,20 @@ def test_a_view_across_the_180th_meridian_shows_both_sides() -> None:
 def test_without_a_view_the_sites_are_framed_with_a_margin() -> None:
     png = map_png(_sites((136.17, 35.9, "producer")), BASEMAP, "One site", STATUS_COLOURS)
     assert _colour(png, (WIDTH // 2, HEIGHT // 2)) == STATUS_COLOURS["producer"].upper()
+
+
+def test_approximate_places_are_rings_and_state_lines_are_drawn() -> None:
+    view = (-120.0, 30.0, -100.0, 45.0)
+    frame = picture_frame(view, 0.0)
+    sites = _sites((-115.0, 36.0, "producer"), (-105.0, 40.0, "producer"))
+    sites["position_quality"] = ["approximate (town)", "surveyed"]
+    lines = DATA_DIR / "basemap" / "us-state-lines.geojson"
+    png = map_png(sites, BASEMAP, "Sites", STATUS_COLOURS, view, lines)
+    assert _colour(png, _pixel(frame, -115.0, 36.0)) == "#FFFFFF"  # a ring: white inside
+    assert _colour(png, _pixel(frame, -105.0, 40.0)) == STATUS_COLOURS["producer"].upper()
+    # the Utah-Nevada line (114.05° W) is drawn where it runs; without lines it is land
+    x, y = _pixel(frame, -114.05, 40.0)
+    near = [_colour(png, (x + dx, y)) for dx in (-1, 0, 1)]
+    assert BORDER.upper() in near
+    plain = map_png(sites, BASEMAP, "Sites", STATUS_COLOURS, view)
+    assert {_colour(plain, (x + dx, y)) for dx in (-1, 0, 1)} == {LAND.upper()}

@@ -11,13 +11,27 @@
     return node;
   }
 
+  // How many of the map's site markers lie inside the view box (deposits are not exported).
+  function sitesInView(map, box) {
+    var count = 0;
+    map.eachLayer(function (layer) {
+      var p = layer.feature && layer.feature.properties;
+      if (!p || p.kind !== "site" || !layer.getLatLng) { return; }
+      var at = layer.getLatLng(), lon = at.lng;
+      var across = box[0] > box[2];
+      var inLon = across ? (lon >= box[0] || lon <= box[2]) : (lon >= box[0] && lon <= box[2]);
+      if (inLon && at.lat >= box[1] && at.lat <= box[3]) { count += 1; }
+    });
+    return count;
+  }
+
   window.permitmapExportView = function (map, options) {
     var control = L.control({position: "bottomleft"});
     control.onAdd = function () {
       var box = element("div", "pm-export-view");
       L.DomEvent.disableClickPropagation(box);
       L.DomEvent.disableScrollPropagation(box);
-      element("span", "pm-export-title", box, "Export this view");
+      var title = element("span", "pm-export-title", box, "Export this view");
       if (options.unavailable) {
         element("span", "pm-export-note", box, options.unavailable);
         return box;
@@ -35,7 +49,9 @@
       [file, pack].forEach(function (link) { link.setAttribute("download", ""); });
 
       function update() {
-        var params = new URLSearchParams(options.params);
+        var params = new URLSearchParams(options.params), view = window.permitmapViewBox(map);
+        var n = sitesInView(map, view);
+        title.textContent = "Export this view (" + n + (n === 1 ? " site)" : " sites)");
         params.set("bbox", window.permitmapBboxParam(map));  // view.js
         var query = "?" + params.toString();
         file.href = options.sitesUrl + "." + select.value + query;
