@@ -85,7 +85,7 @@ class ExportFormat(StrEnum):
         >>> [f.url_suffix for f in ExportFormat]
         ['geojson', 'gpkg', 'csv', 'kml', 'shp.zip', 'parquet']
         """
-        return "shp.zip" if self is ExportFormat.SHP else self.value
+        return self.extension.removeprefix(".")
 
 
 @dataclass(frozen=True)

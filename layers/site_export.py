@@ -111,11 +111,10 @@ def select_sites(sites: pd.DataFrame, selection: SiteSelection) -> pd.DataFrame:
     chosen = filter_sites(sites, selection.filter)
     if selection.bbox is None:
         return chosen
-    west, south, east, north = selection.bbox
-    lon, lat = chosen["lon"], chosen["lat"]
-    across = lon.between(west, 180) | lon.between(-180, east) if west > east \
-        else lon.between(west, east)
-    return chosen[across & lat.between(south, north)]
+    _, south, _, north = selection.bbox
+    lon = chosen["lon"]
+    inside = np.logical_or.reduce([lon.between(w, e) for w, e in _spans(selection.bbox)])
+    return chosen[inside & chosen["lat"].between(south, north)]
 
 
 def boxes_meet(a: BBoxTuple, b: BBoxTuple) -> bool:
@@ -133,6 +132,7 @@ def boxes_meet(a: BBoxTuple, b: BBoxTuple) -> bool:
 
 
 def _spans(box: BBoxTuple) -> list[tuple[float, float]]:
+    """The box's west-east spans: two when it runs across the 180th meridian."""
     west, _, east, _ = box
     return [(west, east)] if west <= east else [(west, 180.0), (-180.0, east)]
 
