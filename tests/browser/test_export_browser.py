@@ -67,7 +67,10 @@ def test_the_map_downloads_the_sites_in_its_view(map_page: MapPage, tmp_path: Pa
 def test_the_briefing_pack_of_the_view_frames_the_view(map_page: MapPage) -> None:
     map_page.open("?commodity=Li")
     _view(map_page, 38.5, -116.5, 5)  # Nevada and around
-    pack = map_page.map.locator(".pm-export-view").get_by_role("link", name="Briefing pack")
+    control = map_page.map.locator(".pm-export-view")
+    # the links follow the view on "moveend": wait for it before reading one
+    expect(control.locator(".pm-export-title")).to_have_text("Export this view (2 sites)")
+    pack = control.get_by_role("link", name="Briefing pack")
     bbox = _bbox(pack.get_attribute("href"))
     with map_page.page.expect_download() as info:
         pack.click()
