@@ -24,7 +24,7 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 assets: install
-	$(PY) -m mapping.assets
+	$(PY) -m mapping.webmap.assets
 
 db: install
 	$(VENV)/bin/permitmap db init
@@ -38,7 +38,7 @@ test-deps: install-dev
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy domain store layers catalog mapping permits commands app.py
+	$(VENV)/bin/mypy domain store layers sites exports services mapping permits commands app.py
 	$(VENV)/bin/lint-imports
 
 test: assets test-deps lint

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
-from mapping.routes import ROUTES, lifespan
+from mapping.web.routes import EXCEPTION_HANDLERS, ROUTES, lifespan
 
-app = st.App("mapping/main.py", routes=ROUTES, lifespan=lifespan)
+app = st.App("mapping/main.py", routes=ROUTES, lifespan=lifespan,
+             exception_handlers=EXCEPTION_HANDLERS)

@@ -29,8 +29,8 @@ from playwright.sync_api import Browser, Page, ViewportSize
 from streamlit.testing.v1 import AppTest
 
 from domain.vocab import commodity_label
-from layers.site_query import facet_counts, located
 from mapping.store_access import engine
+from sites.filters import facet_counts, located
 from store.records import load_sites
 
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'

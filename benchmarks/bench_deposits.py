@@ -28,11 +28,11 @@ from bench_support import (
 from playwright.sync_api import Page
 from streamlit_folium import _get_header, _get_html, _get_map_string
 
-from layers.site_query import located
-from mapping.map_elements import VectorBasemap
-from mapping.offline import OfflineMap, collected_links
-from mapping.site_map import MapOptions, build_map, site_features
 from mapping.store_access import engine
+from mapping.webmap.map_elements import VectorBasemap
+from mapping.webmap.offline import OfflineMap, collected_links
+from mapping.webmap.site_map import MapOptions, build_map, site_features
+from sites.filters import located
 from store.records import deposit_points, load_sites
 
 REAL_MRDS = ROOT.parent / "shared" / "realdata" / "deposits" / "minmod_mrds_sites_8079.csv"

@@ -14,8 +14,9 @@ import numpy as np
 import pandas as pd
 from bench_support import Row, median, millis, secs, size, timed
 
+from domain.bbox import BBox
 from domain.vocab import COMMODITY_NAMES
-from layers.point_index import BBox, PointFilter, PointIndex
+from sites.point_index import PointFilter, PointIndex
 
 POINTS = 1_000_000
 POINT_LIMIT = 2000

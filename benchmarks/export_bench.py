@@ -29,7 +29,7 @@ import pandas as pd
 import shapely
 from bench_support import Row, format_table, goal_row, secs, size, timed
 
-from layers.export_formats import ExportFormat, export_features
+from exports.formats import ExportFormat, export_features
 
 N = int(os.environ.get("PERMITMAP_BENCH_FEATURES", "100000"))
 VIEW_SITES = 10_000
@@ -63,9 +63,10 @@ def _endpoint_rows(tmp: Path) -> list[Row]:
     from starlette.applications import Starlette
     from starlette.testclient import TestClient
 
-    from mapping import export_api
-    from mapping.routes import ROUTES
-    from tests.fixtures_data import SAMPLE_SITES, write_data_dir
+    from mapping import export_files
+    from mapping.web import export_api
+    from mapping.web.routes import ROUTES
+    from tests.support.fixtures_data import SAMPLE_SITES, write_data_dir
 
     _progress(f"endpoint: seeding {VIEW_SITES:,} sites")
     rng = np.random.default_rng(3)
@@ -84,12 +85,12 @@ def _endpoint_rows(tmp: Path) -> list[Row]:
     selection = export_api.selection_from({"bbox": "-125,30,-95,46"}, dt.date.today())
 
     def naive() -> None:
-        frame = export_api.selected_frame(selection)
+        frame = export_files.selected_frame(selection)
         frame.assign(**{c: frame[c].map(str) for c in ("commodities", "commodity_names",
                                                        "other_stages")}).to_json(default=str)
 
     def naive_gpkg() -> None:
-        frame = export_api.selected_frame(selection)
+        frame = export_files.selected_frame(selection)
         frame.assign(**{c: frame[c].map(str) for c in ("commodities", "commodity_names",
                                                        "other_stages")}).to_file(
             tmp / "naive.gpkg", driver="GPKG", engine="pyogrio")

@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench_support import Row, format_table, goal_row, millis, secs, size, timed  # noqa: E402
 
-from layers.sources import FileFormat, Source  # noqa: E402
+from layers.upload_formats import FileFormat, Source  # noqa: E402
 
 SIDE = int(os.environ.get("PERMITMAP_BENCH_RASTER_SIDE", "11200"))
 NODATA = -99999.0

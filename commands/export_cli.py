@@ -11,11 +11,11 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from catalog.briefing import PackOptions, briefing_pack
-from catalog.site_export import site_export
 from domain.errors import InputError
-from layers.export_formats import ExportFile, ExportFormat, export_features
-from layers.site_export import SiteSelection, parse_selection
+from exports.formats import ExportFile, ExportFormat, export_features
+from services.briefing import PackOptions, briefing_pack
+from services.site_export import site_export
+from sites.selection import SiteSelection, parse_selection
 from store.records import load_sites
 
 FILTERS = ("commodity", "stage", "status", "country", "jointly_selected", "q", "bbox", "as_of")

@@ -10,13 +10,13 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from catalog.publish import LayerDetails, publish_upload, remove_layer
 from domain.errors import InputError
 from domain.settings import load_settings
 from layers.limits import UploadLimits
 from layers.preflight import check_upload
-from layers.report import PreflightReport
+from layers.preflight_report import PreflightReport
 from layers.vector_read import VectorOptions
+from services.publishing import LayerDetails, publish_upload, remove_layer
 from store.layer_repo import list_layers
 
 

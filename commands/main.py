@@ -21,7 +21,7 @@ from commands.layers_cli import add_commands as add_layer_commands
 from commands.permits_cli import add_commands as add_permit_commands
 from domain.errors import PermitmapError
 from domain.settings import load_settings
-from layers.deposit_tables import read_deposit_table
+from sites.deposit_tables import read_deposit_table
 from store.db import schema_revision
 from store.records import dataset_counts, import_deposits, remove_dataset, store_counts
 from store.seed import ensure_store

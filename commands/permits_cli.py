@@ -88,7 +88,7 @@ def _import(args: argparse.Namespace, engine: Engine) -> int:
 
 
 def _report(args: argparse.Namespace, engine: Engine) -> int:
-    from permits.report import permit_report
+    from permits.status_report import permit_report
 
     rulesets = load_rulesets(load_settings().data_dir / "rulesets")
     data = load_permit_data(engine)

@@ -34,7 +34,7 @@ from layers.raster_check import (
     open_upload,
     parse_crs,
 )
-from layers.sources import Progress, Source, no_progress
+from layers.upload_formats import Progress, Source, no_progress
 
 BLOCKSIZE = 512
 SMALLEST_OVERVIEW = 256

@@ -22,6 +22,13 @@ from layers.table_text import clean_text, constant_text
 NO_DATA_VALUES = (-999.0, -9999.0, -9999.99, -99999.0)
 NULL_ISLAND = "coordinates 0, 0 ('null island') are a placeholder, not a location"
 WGS84 = "EPSG:4326"
+# column names (lower case) that hold a WKT geometry, and latitude/longitude pairs
+WKT_COLUMNS = ("location", "wkt", "geometry", "geom")
+LAT_LON_PAIRS = (
+    ("latitude", "longitude"), ("lat", "lon"), ("lat", "long"), ("lat", "lng"),
+    ("lat_wgs84", "long_wgs84"), ("approx_lat", "approx_lon"), ("dec_lat", "dec_long"),
+    ("dec_lat", "dec_lon"), ("y", "x"),
+)  # fmt: skip
 # RE2 syntax (pyarrow): optional SRID prefix, POINT [Z|M|ZM] (x y [z [m]])
 WKT_POINT_PATTERN = (
     r"(?i)^\s*(?:SRID=(?P<srid>\d+)\s*;\s*)?POINT\s*(?:ZM|Z|M)?\s*"

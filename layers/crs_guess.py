@@ -24,7 +24,8 @@ from pyproj import CRS, Transformer
 from pyproj.database import query_crs_info
 from pyproj.enums import PJType
 
-from layers.report import CrsCandidate
+from domain.bbox import BBox
+from layers.preflight_report import CrsCandidate
 
 GEOGRAPHIC = (4326, 4269, 6668)  # WGS 84, NAD83, JGD2011
 ALBERS = (5070, 3338)  # NAD83 / Conus Albers, NAD83 / Alaska Albers
@@ -71,9 +72,7 @@ def _lands_inside(entry: _Entry, x: float, y: float) -> bool:
     lon, lat = _inverse(entry.code).transform(x, y, errcheck=False)
     if not (math.isfinite(lon) and math.isfinite(lat)):
         return False
-    west, south, east, north = entry.area
-    inside_lon = west <= lon <= east if west <= east else lon >= west or lon <= east
-    return inside_lon and south <= lat <= north
+    return bool(BBox.of(entry.area).contains(lon, lat))
 
 
 def _rank(entry: _Entry) -> tuple[int, float, int]:
@@ -84,9 +83,8 @@ def _rank(entry: _Entry) -> tuple[int, float, int]:
 
 def _area_size(entry: _Entry) -> float:
     """Rough size of the area of use in square degrees (smaller is more specific)."""
-    west, south, east, north = entry.area
-    width = east - west if west <= east else 360 - west + east
-    return width * (north - south)
+    area = BBox.of(entry.area)
+    return area.width * (area.north - area.south)
 
 
 @functools.cache

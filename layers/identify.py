@@ -1,7 +1,7 @@
 """Identify an upload's format from its content and name, after the size and safety checks.
 
 Content wins over the extension (a ``.json`` holding GeoJSON is GeoJSON); a mismatch is noted
-on the :class:`~layers.sources.Source`. Formats GDAL could be tricked by (VRTs, zips, XML)
+on the :class:`~layers.upload_formats.Source`. Formats GDAL could be tricked by (VRTs, zips, XML)
 pass :mod:`layers.upload_safety` before anything else looks at them.
 """
 
@@ -19,7 +19,7 @@ from defusedxml.ElementTree import iterparse
 from layers import upload_safety
 from layers.errors import FileTooLarge, UnreadableLayer, UnsafeFile, UnsupportedFormat
 from layers.limits import MIB, UploadLimits
-from layers.sources import FileFormat, Source
+from layers.upload_formats import FileFormat, Source
 
 HEAD_BYTES = 64 * 1024
 ACCEPTED = (

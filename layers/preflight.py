@@ -12,9 +12,9 @@ from pathlib import Path
 from layers.errors import LayerError
 from layers.identify import identify
 from layers.limits import UploadLimits
+from layers.preflight_report import PreflightReport
 from layers.raster_check import check_raster
-from layers.report import PreflightReport
-from layers.sources import LayerKind, Progress, Source, no_progress
+from layers.upload_formats import LayerKind, Progress, Source, no_progress
 from layers.vector_read import PreparedLayer, VectorOptions, read_vector
 
 RASTER_EXTENSIONS = (".tif", ".tiff", ".hgt", ".hgt.zip")

@@ -31,11 +31,12 @@ from rasterio.transform import array_bounds, from_gcps
 from rasterio.warp import transform_bounds
 from rasterio.windows import Window
 
+from domain.bbox import Bounds
 from layers.crs_guess import crs_candidates
 from layers.errors import UnreadableLayer, UnsafeFile, UnsupportedFormat
 from layers.limits import MIB, UploadLimits
-from layers.report import BandStats, BBox, PreflightReport, RasterReport
-from layers.sources import FileFormat, LayerKind, Progress, Source, no_progress
+from layers.preflight_report import BandStats, PreflightReport, RasterReport
+from layers.upload_formats import FileFormat, LayerKind, Progress, Source, no_progress
 
 DRIVERS: dict[FileFormat, str] = {FileFormat.GEOTIFF: "GTiff", FileFormat.SRTM_HGT: "SRTMHGT"}
 """The one GDAL driver each raster format may be opened with."""
@@ -192,7 +193,7 @@ def parse_crs(text: str) -> CRS | None:
         return None
 
 
-def bounds_4326(crs: CRS, bounds: tuple[float, float, float, float]) -> BBox | None:
+def bounds_4326(crs: CRS, bounds: Bounds) -> Bounds | None:
     """``bounds`` in ``crs`` as longitude/latitude, or None when they do not transform."""
     try:
         west, south, east, north = transform_bounds(crs, "EPSG:4326", *bounds,

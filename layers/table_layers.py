@@ -1,6 +1,6 @@
 """CSV and Excel tables as point (or WKT) layers: find the coordinate columns, build geometries.
 
-Column detection reuses the deposit-table vocabulary (:mod:`layers.deposit_tables`) with a
+Column detection reuses the deposit-table vocabulary (:mod:`sites.deposit_tables`) with a
 few more spellings; any WKT geometry type is accepted. No-data markers (-9999.99 and
 friends) and blanks become missing coordinates, and those rows are counted and skipped.
 """
@@ -21,8 +21,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
-from layers.coordinates import NO_DATA_VALUES
-from layers.deposit_tables import LAT_LON_PAIRS, WKT_COLUMNS
+from layers.coordinates import LAT_LON_PAIRS, NO_DATA_VALUES, WKT_COLUMNS
 from layers.errors import LayerError
 from layers.table_text import (
     blank_rows,

@@ -35,7 +35,7 @@ from rio_tiler.colormap import cmap
 from rio_tiler.constants import WEB_MERCATOR_TMS
 from rio_tiler.models import ImageData
 
-from layers.report import BBox
+from domain.bbox import Bounds
 
 COLORMAPS: tuple[str, ...] = ("viridis", "cividis", "magma", "terrain", "gray", "rdylbu_r",
                               "spectral_r", "turbo")
@@ -64,7 +64,7 @@ class _Facts:
     """What is known about one published file, shared between threads."""
 
     mercator_bounds: tuple[float, float, float, float]
-    bounds_4326: BBox
+    bounds_4326: Bounds
     value_range: tuple[float, float]
     count: int
     dtype: str
@@ -133,7 +133,7 @@ def legend_colours(colormap: str, steps: int = 9) -> list[str]:
     return ["#{:02x}{:02x}{:02x}".format(*ramp[p][:3]) for p in picks]
 
 
-def raster_bounds(cog_path: Path) -> BBox:
+def raster_bounds(cog_path: Path) -> Bounds:
     """The raster's extent in longitude/latitude (EPSG:4326), for "zoom to layer"."""
     with rasterio.Env(**TILE_ENV):
         return _open(cog_path)[1].bounds_4326

@@ -7,17 +7,16 @@ antimeridian go through Python one by one (the ``antimeridian`` package fixes th
 from __future__ import annotations
 
 import functools
-import warnings
 from dataclasses import dataclass, field
 
-import antimeridian
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 from pyproj import CRS, Transformer
 
-from layers.report import VectorLayerReport
+from layers.meridian_split import spanning_half_the_world, split_where_wrapping
+from layers.preflight_report import VectorLayerReport
 from layers.table_text import column_keys
 
 WGS84 = "EPSG:4326"
@@ -211,19 +210,15 @@ def _antimeridian(
 ) -> gpd.GeoDataFrame:
     """Count features spanning more than 180° of longitude; split those that wrap around."""
     geoms = np.asarray(frame.geometry.array, dtype=object)
-    bounds = shapely.bounds(geoms)
-    spanning = np.flatnonzero((bounds[:, 2] - bounds[:, 0]) > 180)
+    spanning = spanning_half_the_world(geoms)
     report.crossing_antimeridian = len(spanning)
     if not len(spanning):
         return frame
-    wrapped = [i for i in spanning if _wraps(geoms[i])]
+    geoms, wrapped = split_where_wrapping(geoms, spanning)
     if wrapped:
-        geoms = geoms.copy()
-        for i in wrapped:
-            geoms[i] = _fix(geoms[i])
         frame = frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs))
-    fixed = (f"; {len(wrapped):,} {_verb(len(wrapped), 'was', 'were')} split at 180° so "
-             f"{_verb(len(wrapped), 'it draws', 'they draw')} correctly" if wrapped else "")
+    fixed = (f"; {wrapped:,} {_verb(wrapped, 'was', 'were')} split at 180° so "
+             f"{_verb(wrapped, 'it draws', 'they draw')} correctly" if wrapped else "")
     result.warnings.append(
         f"{label}: {len(spanning):,} "
         f"{_verb(len(spanning), 'feature crosses or spans', 'features cross or span')} "
@@ -240,35 +235,3 @@ def _verb(count: int, one: str, many: str) -> str:
     ('feature has', 'were')
     """
     return one if count == 1 else many
-
-
-def _wraps(geom: shapely.Geometry) -> bool:
-    """Whether a ring or line jumps more than 180° of longitude between two vertices."""
-    parts = shapely.get_parts(geom)
-    lines = shapely.get_rings(parts) if shapely.get_dimensions(geom) == 2 else parts
-    for line in lines:
-        x = shapely.get_coordinates(line)[:, 0]
-        step = np.abs(np.diff(x)) > 180
-        along = (np.abs(x[:-1]) == 180) & (np.abs(x[1:]) == 180)  # a side on the meridian itself
-        if (step & ~along).any():
-            return True
-    return False
-
-
-def _fix(geom: shapely.Geometry) -> shapely.Geometry:
-    """The geometry split at the antimeridian by the ``antimeridian`` package.
-
-    Straight lines in longitude/latitude (not great circles), as the web map draws them.
-    """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", antimeridian.FixWindingWarning)
-        kind = geom.geom_type
-        if kind == "Polygon":
-            return antimeridian.fix_polygon(geom, great_circle=False)
-        if kind == "MultiPolygon":
-            return antimeridian.fix_multi_polygon(geom, great_circle=False)
-        if kind == "LineString":
-            return antimeridian.fix_line_string(geom, great_circle=False)
-        if kind == "MultiLineString":
-            return antimeridian.fix_multi_line_string(geom, great_circle=False)
-    return geom

@@ -15,14 +15,14 @@ import pandas as pd
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
-from layers import vector_sources
+from layers import vector_layers
 from layers.crs_guess import crs_candidates
 from layers.gdal_safety import assert_vector_drivers_safe
 from layers.limits import UploadLimits
-from layers.report import PreflightReport
-from layers.sources import FileFormat, LayerKind, Progress, Source, no_progress
+from layers.preflight_report import PreflightReport
+from layers.upload_formats import FileFormat, LayerKind, Progress, Source, no_progress
 from layers.vector_checks import FAMILY_WORDS, check_layer, split_families
-from layers.vector_sources import RawLayer
+from layers.vector_layers import RawLayer
 
 LONLAT_BY_SPEC = (FileFormat.GEOJSON, FileFormat.TOPOJSON, FileFormat.KML, FileFormat.KMZ,
                   FileFormat.GPX)  # formats whose coordinates are WGS 84 when none is stated
@@ -96,7 +96,7 @@ def read_vector(
         return VectorReading(report)
     assert_vector_drivers_safe()
     progress(0.05, "Listing layers…")
-    raws = vector_sources.read_layers(source, options.layers, limits, report, progress)
+    raws = vector_layers.read_layers(source, options.layers, limits, report, progress)
     progress(0.6, "Checking geometries…")
     checked = [c for raw in raws if (c := _check(source, raw, options, report)) is not None]
     progress(0.9, "Preparing layers…")

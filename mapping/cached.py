@@ -10,13 +10,13 @@ import folium
 import pandas as pd
 import streamlit as st
 
+from domain.bbox import Bounds
 from domain.settings import load_settings
-from layers.site_export import SiteSelection
-from layers.site_query import SiteFilter, filter_sites
-from mapping.filters_ui import deposit_filter, deposit_params
-from mapping.site_map import FUTURE_EXPORT, MapOptions, build_map, with_health
 from mapping.store_access import data_version, deposit_index, engine
-from mapping.survey_overlays import BBox, Overlay
+from mapping.webmap.site_map import FUTURE_EXPORT, MapOptions, build_map, with_health
+from mapping.webmap.survey_overlays import Overlay
+from sites.filters import SiteFilter, deposit_filter, filter_sites
+from sites.selection import SiteSelection, deposit_params
 from store.layer_repo import LayerRecord, layer_revision, list_layers
 from store.records import load_sites
 
@@ -33,7 +33,7 @@ def _sites(database: str, revision: int) -> pd.DataFrame:
 
 def cached_map(site_filter: SiteFilter, colour_by: str, show_deposits: bool,
                health: tuple[tuple[str, str], ...] = (), overlays: tuple[Overlay, ...] = (),
-               focus: BBox | None = None, as_of: date | None = None) -> folium.Map:
+               focus: Bounds | None = None, as_of: date | None = None) -> folium.Map:
     """The map for one filter state; rebuilt only when the filter or the data change.
 
     ``health`` ((site id, schedule health) pairs, for colouring by health) is part of the
@@ -52,7 +52,7 @@ def cached_map(site_filter: SiteFilter, colour_by: str, show_deposits: bool,
 @st.cache_resource(show_spinner="Drawing the map…", max_entries=64)
 def _map(site_filter: SiteFilter, colour_by: str, show_deposits: bool,
          health: tuple[tuple[str, str], ...], overlays: tuple[Overlay, ...],
-         focus: BBox | None, as_of: date, database: str, revision: int) -> folium.Map:
+         focus: Bounds | None, as_of: date, database: str, revision: int) -> folium.Map:
     sites = filter_sites(_sites(database, revision), site_filter)
     if colour_by == "health":
         sites = with_health(sites, dict(health))

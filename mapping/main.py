@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from mapping.errors_ui import show_user_errors
+from mapping.page_errors import show_user_errors
 
 # No page icons: Streamlit fetches a material icon used as favicon from a font CDN, and an
 # emoji needs an emoji font that offline machines often lack.

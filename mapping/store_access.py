@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from domain.settings import load_settings
-from layers.point_index import PointIndex
+from sites.point_index import PointIndex
 from store.db import data_revision
 from store.records import deposit_points
 from store.seed import ensure_store

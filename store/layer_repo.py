@@ -21,6 +21,7 @@ from sqlalchemy import Engine, Integer, Text, and_, cast, delete, func, or_, sel
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from domain.bbox import BBox
 from domain.errors import InputError, NotFoundError
 from store.bulk import bulk_insert
 from store.db import get_meta
@@ -180,7 +181,7 @@ def delete_layer(engine: Engine, layer_id: str) -> LayerRecord:
 
 
 def layer_features(engine: Engine, layer_id: str,
-                   bbox: tuple[float, float, float, float] | None = None,
+                   bbox: BBox | None = None,
                    limit: int | None = None) -> pd.DataFrame:
     """A vector layer's features (``feature_no``, WKB ``geometry``, JSON ``properties``),
     optionally only those whose bounding box meets ``bbox`` (lon/lat; west > east spans the
@@ -189,10 +190,9 @@ def layer_features(engine: Engine, layer_id: str,
     query = select(table.c.feature_no, table.c.geometry, table.c.properties).where(
         table.c.layer_id == layer_id).order_by(table.c.feature_no)
     if bbox is not None:
-        west, south, east, north = bbox
-        west_of, east_of = table.c.max_lon >= west, table.c.min_lon <= east
-        query = query.where(and_(west_of, east_of) if west <= east else or_(west_of, east_of),
-                            table.c.max_lat >= south, table.c.min_lat <= north)
+        query = query.where(or_(*(and_(table.c.max_lon >= west, table.c.min_lon <= east)
+                                  for west, east in bbox.spans())),
+                            table.c.max_lat >= bbox.south, table.c.min_lat <= bbox.north)
     if limit is not None:
         query = query.limit(limit)
     with engine.connect() as connection:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.postgres_server import fresh_database, running_server
+from tests.support.postgres_server import fresh_database, running_server
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ def realdata_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
-    """A PostgreSQL server for this test session (see tests/postgres_server.py)."""
+    """A PostgreSQL server for this test session (see tests/support/postgres_server.py)."""
     with running_server() as url:
         yield url
 

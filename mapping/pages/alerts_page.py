@@ -3,9 +3,9 @@ expected end, records not updated, rule-set breaches; each with a link to its si
 
 import streamlit as st
 
-from mapping import alerts_ui as ui
-from mapping.as_of_ui import as_of_label, as_of_sidebar
 from mapping.cached import cached_sites
+from mapping.parts import alert_list as ui
+from mapping.parts.as_of_picker import as_of_label, as_of_sidebar
 from mapping.permit_cache import alerts_for, record_for, rule_setting
 
 st.title("Alerts", anchor=False)

@@ -3,8 +3,8 @@
 import streamlit as st
 
 from mapping.cached import cached_layers
-from mapping.catalog_ui import layer_panel
-from mapping.errors_ui import show_user_errors
+from mapping.page_errors import show_user_errors
+from mapping.parts.layer_panels import layer_panel
 
 st.title("Survey layers", anchor=False)
 layers = cached_layers()

@@ -3,22 +3,22 @@
 import streamlit as st
 from streamlit_folium import st_folium
 
-from layers.site_export import SiteSelection
-from layers.site_query import filter_sites, located
 from mapping import state_keys as keys
-from mapping.as_of_ui import as_of_sidebar
 from mapping.cached import cached_map, cached_sites, deposit_total, shown_overlays
-from mapping.details_ui import (
+from mapping.parts.as_of_picker import as_of_sidebar
+from mapping.parts.detail_panel import (
     remember_selection,
     selection_from_map,
     show_details,
     site_picker,
 )
-from mapping.export_ui import export_controls
-from mapping.filters_ui import sidebar_filters
+from mapping.parts.export_buttons import export_controls
+from mapping.parts.sidebar_filters import sidebar_filters
+from mapping.parts.timeline_sections import timeline_link
 from mapping.permit_cache import health_for
 from mapping.store_access import engine
-from mapping.timeline_ui import timeline_link
+from sites.filters import filter_sites, located
+from sites.selection import SiteSelection
 
 st.title("Critical-mineral sites and deposits", anchor=False)
 sites = cached_sites()

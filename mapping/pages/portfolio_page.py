@@ -3,10 +3,10 @@ project; the trend per quarter; every project with a link to its site."""
 
 import streamlit as st
 
-from mapping import portfolio_ui as ui
 from mapping import state_keys as keys
-from mapping.as_of_ui import as_of_label, as_of_sidebar
 from mapping.cached import cached_sites
+from mapping.parts import portfolio_tables as ui
+from mapping.parts.as_of_picker import as_of_label, as_of_sidebar
 from mapping.permit_cache import derived_for, projects_for, record_for
 from permits.portfolio import GROUPINGS, milestone_facts, portfolio_measures, status_counts, trend
 

@@ -5,14 +5,13 @@ from datetime import date
 
 import streamlit as st
 
-from layers.site_export import SiteSelection
-from layers.site_query import SiteFilter
-from mapping import timeline_ui as ui
-from mapping.action_edit_ui import action_form
-from mapping.as_of_ui import as_of_label, as_of_sidebar
 from mapping.cached import cached_sites
-from mapping.edit_ui import edit_form
-from mapping.export_ui import export_controls
+from mapping.parts import timeline_sections as ui
+from mapping.parts.action_form import action_form
+from mapping.parts.as_of_picker import as_of_label, as_of_sidebar
+from mapping.parts.export_buttons import export_controls
+from mapping.parts.milestone_form import edit_form
+from mapping.parts.safe_text import plain
 from mapping.permit_cache import (
     changes,
     derived_for,
@@ -23,7 +22,8 @@ from mapping.permit_cache import (
     site_findings,
 )
 from mapping.store_access import engine
-from mapping.text import plain
+from sites.filters import SiteFilter
+from sites.selection import SiteSelection
 
 st.title("Site timeline", anchor=False)
 as_of = as_of_sidebar()

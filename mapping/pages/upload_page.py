@@ -4,13 +4,12 @@ from datetime import date
 
 import streamlit as st
 
-from catalog.publish import LayerDetails, sweep_leftovers
 from domain.settings import load_settings
-from layers.sources import FileFormat
+from layers.upload_formats import FileFormat
 from layers.vector_read import VectorOptions
 from mapping import state_keys as keys
-from mapping.errors_ui import show_user_errors
-from mapping.upload_ui import (
+from mapping.page_errors import show_user_errors
+from mapping.parts.upload_report import (
     checked_report,
     crs_choice,
     fix_choices,
@@ -19,6 +18,7 @@ from mapping.upload_ui import (
     show_report,
     upload_limits,
 )
+from services.publishing import LayerDetails, sweep_leftovers
 
 st.title("Upload a survey layer", anchor=False)
 sweep_leftovers(load_settings().layer_dir)  # what a killed process left while uploading

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.fixtures_data import write_data_dir
+from tests.support.fixtures_data import write_data_dir
 
 MAIN = str(Path(__file__).resolve().parents[2] / "mapping" / "main.py")
 

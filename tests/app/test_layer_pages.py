@@ -9,8 +9,8 @@ from streamlit.testing.v1 import AppTest
 
 from store.layer_repo import list_layers
 from store.seed import ensure_store
-from tests.fixtures_data import write_data_dir
-from tests.layer_files import write_claims_zip, write_magnetics_tif
+from tests.support.fixtures_data import write_data_dir
+from tests.support.layer_files import write_claims_zip, write_magnetics_tif
 
 MAIN = str(Path(__file__).resolve().parents[2] / "mapping" / "main.py")
 
@@ -86,7 +86,7 @@ def test_a_broken_file_gets_a_message_not_a_form(tmp_path: Path) -> None:
 
 
 def test_catalog_renames_hides_and_deletes(tmp_path: Path) -> None:
-    from catalog.publish import LayerDetails, publish_upload
+    from services.publishing import LayerDetails, publish_upload
 
     engine = _engine(tmp_path)
     path = write_claims_zip(tmp_path)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.fixtures_data import SAMPLE_SITES, XSS_NAME, write_data_dir
+from tests.support.fixtures_data import SAMPLE_SITES, XSS_NAME, write_data_dir
 
 MAIN = str(Path(__file__).resolve().parents[2] / "mapping" / "main.py")
 
@@ -96,7 +96,7 @@ def test_new_data_shows_on_the_next_run() -> None:
     from domain.settings import load_settings
     from store.records import upsert_sites
     from store.seed import ensure_store
-    from tests.fixtures_data import site_row
+    from tests.support.fixtures_data import site_row
 
     at = _run()
     assert _summary(at).startswith(f"**{len(SAMPLE_SITES)} of {len(SAMPLE_SITES)} sites**")

@@ -1,5 +1,6 @@
 """AppTest: the site timeline, its history replay and edit form, the portfolio, the alerts and
-the map coloured by schedule health, on the sample permitting record (tests/fixtures_data.py).
+the map coloured by schedule health, on the sample permitting record
+(tests/support/fixtures_data.py).
 
 Dates that the lock-out depends on are set relative to today in the store, so the tests do
 not expire; the as-of views use fixed dates.
@@ -23,7 +24,7 @@ from store.db import bump_revision
 from store.permit_tables import permit_milestones
 from store.permits_repo import get_record, load_changes, save_edit
 from store.seed import ensure_store
-from tests.fixtures_data import write_data_dir
+from tests.support.fixtures_data import write_data_dir
 
 MAIN = str(Path(__file__).resolve().parents[2] / "mapping" / "main.py")
 TIMELINE = "pages/timeline_page.py"

@@ -1,6 +1,6 @@
 """Browser tier: a real ``streamlit run`` on a free port and Chromium through pytest-playwright.
 
-The server is started once per session on the sample store (``tests.fixtures_data``); every
+The server is started once per session on the sample store (``tests.support.fixtures_data``); every
 test gets a fresh browser context and a ``MapPage`` that records requests, page errors,
 console errors and dialogs of the page and of every frame in it (the map's iframe included).
 The tests fail, never skip, when Chromium or the server cannot start.
@@ -37,7 +37,7 @@ from playwright.sync_api import (
     expect,
 )
 
-from tests.fixtures_data import write_data_dir
+from tests.support.fixtures_data import write_data_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "test-results"

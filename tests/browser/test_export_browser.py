@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import MapPage, is_local
-from tests.fixtures_data import SAMPLE_SITES
+from tests.support.fixtures_data import SAMPLE_SITES
 
 pytestmark = pytest.mark.browser
 

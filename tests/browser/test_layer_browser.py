@@ -33,7 +33,7 @@ from playwright.sync_api import (
 )
 from sqlalchemy import create_engine
 
-from catalog.publish import raster_path
+from services.publishing import raster_path
 from store.layer_repo import LayerRecord, list_layers
 from tests.browser.conftest import (
     MAP_IFRAME,
@@ -43,7 +43,7 @@ from tests.browser.conftest import (
     is_local,
     running_app,
 )
-from tests.layer_files import CLAIMS, write_claims_zip, write_magnetics_tif
+from tests.support.layer_files import CLAIMS, write_claims_zip, write_magnetics_tif
 
 pytestmark = pytest.mark.browser
 

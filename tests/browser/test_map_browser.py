@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import APP_IDLE, MapPage, is_local
-from tests.fixtures_data import SAMPLE_DEPOSITS, SAMPLE_SITES, XSS_NAME
+from tests.support.fixtures_data import SAMPLE_DEPOSITS, SAMPLE_SITES, XSS_NAME
 
 pytestmark = pytest.mark.browser
 

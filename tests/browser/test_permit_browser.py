@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 import pytest
 from playwright.sync_api import expect
 
-from mapping.palette import HEALTH_COLOURS
+from mapping.webmap.palette import HEALTH_COLOURS
 from permits.vocab import ScheduleHealth
 from tests.browser.conftest import APP_IDLE, MapPage, is_local
 

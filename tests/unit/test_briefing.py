@@ -13,14 +13,14 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from catalog.briefing import PackOptions, briefing_pack
 from commands.main import main
 from domain.colours import STATUS_COLOURS
 from domain.settings import DATA_DIR
-from layers.export_formats import rfc7946_problems
-from layers.site_export import parse_selection
+from services.briefing import PackOptions, briefing_pack
+from sites.selection import parse_selection
 from store.seed import ensure_store
-from tests.fixtures_data import write_data_dir
+from tests.support.fixtures_data import write_data_dir
+from tests.support.rfc7946 import rfc7946_problems
 
 TODAY = date(2026, 11, 25)
 OPTIONS = PackOptions(basemap=DATA_DIR / "basemap" / "countries-110m.geojson",
@@ -83,7 +83,7 @@ def test_the_command_writes_the_pack(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 def test_a_pack_of_a_view_lists_only_the_layers_that_meet_it(
         engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from catalog.publish import LayerDetails, publish_upload
+    from services.publishing import LayerDetails, publish_upload
 
     for name, lon in (("Nevada claims", -117.0), ("Akita samples", 140.1)):
         path = tmp_path / f"{lon}.geojson"

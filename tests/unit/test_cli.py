@@ -12,7 +12,7 @@ from commands.main import main
 from domain.settings import load_settings
 from store.records import deposit_points, store_counts
 from store.seed import ensure_store
-from tests.fixtures_data import SAMPLE_SITES, write_data_dir
+from tests.support.fixtures_data import SAMPLE_SITES, write_data_dir
 
 
 @pytest.fixture(autouse=True)

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 from domain.errors import InputError
 from domain.vocab import COMMODITY_NAMES, normalise_commodities
-from layers.deposit_tables import RECORD_COLUMNS, DepositTable, read_deposit_table
 from layers.errors import EmptyTable, LayerError, UnsupportedTable
+from sites.deposit_tables import RECORD_COLUMNS, DepositTable, read_deposit_table
 from store.models import Deposit
 
 REALDATA = Path(__file__).resolve().parents[3] / "shared" / "realdata"

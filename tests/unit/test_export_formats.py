@@ -22,16 +22,16 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from layers.errors import UnsupportedFormat
-from layers.export_formats import (
+from exports.formats import (
     ExportFile,
     ExportFormat,
     export_features,
     neutralise_formulas,
     rfc7946_geojson,
-    rfc7946_problems,
     shapefile_field_names,
 )
+from layers.errors import UnsupportedFormat
+from tests.support.rfc7946 import rfc7946_problems
 
 AKITA = "秋田製錬所"
 FORMULA = '=HYPERLINK("http://evil.example/?x=1","click")'

@@ -21,12 +21,14 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from commands.main import main
-from layers.export_formats import ExportFormat, rfc7946_problems
-from layers.site_export import SiteSelection, export_frame
-from layers.site_query import SiteFilter
-from mapping.routes import ROUTES
+from domain.bbox import BBox
+from exports.formats import ExportFormat
+from mapping.web.routes import ROUTES
 from permits.site_state import site_permit_state
-from tests.fixtures_data import write_data_dir
+from sites.filters import SiteFilter
+from sites.selection import SiteSelection, export_frame
+from tests.support.fixtures_data import write_data_dir
+from tests.support.rfc7946 import rfc7946_problems
 
 
 @pytest.fixture()
@@ -77,7 +79,7 @@ def test_url_cli_and_page_filter_give_the_same_sites(
     from mapping.permit_cache import projects_for
 
     page_filter = SiteFilter(commodities=("Nd", "Li"), stages=("mine", "permanent magnet"))
-    selection = SiteSelection(page_filter, date.today(), (-130.0, 20.0, 150.0, 50.0))
+    selection = SiteSelection(page_filter, date.today(), BBox(-130, 20, 150, 50))
     from_page = export_frame(cached_sites(), site_permit_state(projects_for(date.today())),
                              selection, datetime.now(UTC))
     ids = sorted(f["id"] for f in from_url["features"])

@@ -13,13 +13,13 @@ from PIL import Image
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from catalog.publish import LayerDetails, PublishRefused, publish_upload, remove_layer
-from mapping.routes import ROUTES
+from mapping.web.routes import ROUTES
+from services.publishing import LayerDetails, PublishRefused, publish_upload, remove_layer
 from store.errors import DuplicateUpload
 from store.layer_repo import layer_features, list_layers
 from store.seed import ensure_store
-from tests.fixtures_data import write_data_dir
-from tests.layer_files import write_claims_zip, write_magnetics_tif, write_mixed_geojson
+from tests.support.fixtures_data import write_data_dir
+from tests.support.layer_files import write_claims_zip, write_magnetics_tif, write_mixed_geojson
 
 DETAILS = LayerDetails(name="Survey", uploaded_by="alice", source="Field team 3",
                        licence="internal")
@@ -164,7 +164,7 @@ def test_a_layer_published_again_gets_a_new_id(setting: dict) -> None:
 
 
 def test_large_layers_are_sent_per_view(setting: dict, monkeypatch: pytest.MonkeyPatch) -> None:
-    from mapping import layer_api
+    from mapping.web import layer_api
 
     [record] = _publish(setting, write_claims_zip(setting["files"]))
     monkeypatch.setattr(layer_api, "CACHED_LAYER_LIMIT", 1)
@@ -181,7 +181,7 @@ def test_large_layers_are_sent_per_view(setting: dict, monkeypatch: pytest.Monke
 
 def test_a_view_across_the_180th_meridian_gets_the_features_on_both_sides(
         setting: dict) -> None:
-    from mapping import layer_api
+    from mapping.web import layer_api
 
     points = [_feature({"type": "Point", "coordinates": [lon, -18.0]}, name=name)
               for lon, name in ((178.4, "Suva"), (-175.2, "Nukuʻalofa"), (0.0, "far away"))]
@@ -210,13 +210,13 @@ def test_a_missing_raster_file_is_a_404_with_words(setting: dict) -> None:
 
 def test_a_commit_failing_after_the_raster_was_placed_leaves_no_folder(
         setting: dict, monkeypatch: pytest.MonkeyPatch) -> None:
-    import catalog.publish
+    import services.publishing
 
     def place_then_fail(_engine, _layers, place_files):  # type: ignore[no-untyped-def]
         place_files(["magnetics-0000"])
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(catalog.publish, "add_layers", place_then_fail)
+    monkeypatch.setattr(services.publishing, "add_layers", place_then_fail)
     with pytest.raises(RuntimeError, match="went away"):
         _publish(setting, write_magnetics_tif(setting["files"]))
     assert sorted(p.name for p in setting["layer_dir"].iterdir()) == [".staging"]
@@ -227,7 +227,7 @@ def test_leftovers_of_killed_uploads_are_swept(setting: dict) -> None:
     import os
     import time
 
-    from catalog.publish import sweep_leftovers
+    from services.publishing import sweep_leftovers
 
     old = setting["layer_dir"] / ".incoming" / "upload-old"
     new = setting["layer_dir"] / ".staging" / "fresh"

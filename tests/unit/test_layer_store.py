@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 import shapely
 
+from domain.bbox import BBox
 from domain.errors import InputError, NotFoundError
 from store.errors import DuplicateUpload
 from store.layer_repo import (
@@ -24,7 +25,7 @@ from store.layer_repo import (
     update_layer,
 )
 from store.seed import ensure_store
-from tests.fixtures_data import write_data_dir
+from tests.support.fixtures_data import write_data_dir
 
 
 @pytest.fixture()
@@ -64,7 +65,7 @@ def test_a_layer_is_stored_with_its_features_and_metadata(engine) -> None:  # ty
     assert shapely.from_wkb(rows["geometry"][1]).equals(shapely.box(-117.0, 41.0, -116.5, 41.5))
     assert json.loads(rows["properties"][0]) == {"名前": "鉱区 1", "ha": 12.5}
     # only the features whose box meets the view
-    assert layer_features(engine, record.id, (130, 30, 145, 40))["feature_no"].tolist() == [1]
+    assert layer_features(engine, record.id, BBox(130, 30, 145, 40))["feature_no"].tolist() == [1]
 
 
 def test_the_same_layer_twice_is_refused_and_nothing_is_added(engine) -> None:  # type: ignore[no-untyped-def]

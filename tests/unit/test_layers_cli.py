@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from commands.main import main
-from tests.fixtures_data import write_data_dir
-from tests.layer_files import write_claims_zip, write_magnetics_tif
+from tests.support.fixtures_data import write_data_dir
+from tests.support.layer_files import write_claims_zip, write_magnetics_tif
 
 
 @pytest.fixture(autouse=True)

@@ -12,8 +12,8 @@ import folium
 import pytest
 
 from domain.settings import DATA_DIR
-from mapping import assets
-from mapping.offline import (
+from mapping.webmap import assets
+from mapping.webmap.offline import (
     OfflineFullscreen,
     OfflineMap,
     OfflineMarkerCluster,
@@ -91,7 +91,7 @@ def test_every_local_url_is_an_installed_file(installed: None) -> None:
     m = full_map()
     urls = set(rendered_urls(m)) | set(collected_links(m)) | set(assets.VENDOR_URLS.values())
     missing = [u for u in sorted(urls) if not assets.url_to_path(u).is_file()]
-    assert missing == [], f"run `python -m mapping.assets`; missing: {missing}"
+    assert missing == [], f"run `python -m mapping.webmap.assets`; missing: {missing}"
 
 
 def test_vendored_css_references_only_installed_files(installed: None) -> None:

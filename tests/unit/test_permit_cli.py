@@ -11,12 +11,12 @@ import pytest
 
 from commands.main import main
 from domain.settings import load_settings
-from permits.report import permit_report
 from permits.rules import load_rulesets
+from permits.status_report import permit_report
 from store.permits_repo import load_changes, load_permit_data
 from store.records import load_sites
 from store.seed import ensure_store
-from tests.fixtures_data import write_data_dir
+from tests.support.fixtures_data import write_data_dir
 from tests.unit.test_dashboard_import import THACKER, content, write_csv, write_json
 
 # Thacker's rows renamed and placed 1 km from the sample site "Alpha Lithium" (41.7, -118.07).

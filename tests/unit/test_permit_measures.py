@@ -12,10 +12,10 @@ from domain.settings import DATA_DIR
 from permits.alerts import KIND_LOCKOUT, KIND_MISSED, KIND_PAUSE_OVERRUN, KIND_RULE, alerts
 from permits.frames import PermitData
 from permits.portfolio import milestone_facts, portfolio_measures, trend
-from permits.report import permit_report
 from permits.rules import RuleSetError, check_rules, load_ruleset, load_rulesets, setting
 from permits.schedule import derive_milestones
-from tests.fixtures_data import (
+from permits.status_report import permit_report
+from tests.support.fixtures_data import (
     SAMPLE_ACTIONS,
     SAMPLE_MILESTONES,
     SAMPLE_PROJECTS,

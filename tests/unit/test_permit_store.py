@@ -23,7 +23,7 @@ from store.permits_repo import (
     save_edit,
 )
 from store.seed import ensure_store, read_sites, seed
-from tests.fixtures_data import SAMPLE_SITES, write_data_dir
+from tests.support.fixtures_data import SAMPLE_SITES, write_data_dir
 
 TODAY = date(2025, 10, 1)
 

@@ -7,7 +7,8 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from layers.point_index import BBox, PointFilter, PointIndex
+from domain.bbox import BBox
+from sites.point_index import PointFilter, PointIndex
 
 
 def _frame(n: int, seed: int = 1) -> pd.DataFrame:

@@ -26,10 +26,10 @@ from rio_tiler.constants import WEB_MERCATOR_TMS
 from layers.cog import overview_count, write_cog
 from layers.errors import UnreadableLayer, UnsafeFile, UnsupportedFormat
 from layers.limits import UploadLimits
+from layers.preflight_report import PreflightReport
 from layers.raster_check import check_raster, open_upload
-from layers.report import PreflightReport
-from layers.sources import FileFormat, LayerKind, Source
 from layers.tiles import COLORMAPS, RasterStyle, legend_colours, raster_bounds, render_tile
+from layers.upload_formats import FileFormat, LayerKind, Source
 
 # A grid in Nevada in lon/lat, 0.001° pixels.
 NEVADA = from_origin(-117.0, 39.0, 0.001, 0.001)

@@ -16,11 +16,11 @@ from PIL import Image
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from catalog.publish import LayerDetails, PublishRefused, publish_upload
-from mapping.routes import ROUTES
+from mapping.web.routes import ROUTES
+from services.publishing import LayerDetails, PublishRefused, publish_upload
 from store.layer_repo import list_layers
 from store.seed import ensure_store
-from tests.fixtures_data import write_data_dir
+from tests.support.fixtures_data import write_data_dir
 
 pytestmark = pytest.mark.realdata
 

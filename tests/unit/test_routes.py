@@ -8,8 +8,8 @@ import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from mapping.routes import ROUTES
-from tests.fixtures_data import SAMPLE_DEPOSITS, SAMPLE_SITES, write_data_dir
+from mapping.web.routes import ROUTES
+from tests.support.fixtures_data import SAMPLE_DEPOSITS, SAMPLE_SITES, write_data_dir
 
 
 @pytest.fixture()

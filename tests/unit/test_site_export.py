@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from catalog.site_export import site_export
 from domain.errors import InputError
-from layers.site_export import parse_selection
+from services.site_export import site_export
+from sites.selection import parse_selection
 from store.seed import ensure_store
-from tests.fixtures_data import write_data_dir
+from tests.support.fixtures_data import write_data_dir
 
 TODAY = date(2026, 11, 25)
 NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)

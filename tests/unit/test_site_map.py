@@ -8,8 +8,8 @@ import re
 import pandas as pd
 import pytest
 
-from mapping.offline import external_links
-from mapping.site_map import (
+from mapping.webmap.offline import external_links
+from mapping.webmap.site_map import (
     BASEMAP_LAYER,
     DEPOSITS_LAYER,
     SITES_LAYER,
@@ -17,7 +17,7 @@ from mapping.site_map import (
     build_map,
     site_features,
 )
-from tests.fixtures_data import SAMPLE_SITES, XSS_NAME
+from tests.support.fixtures_data import SAMPLE_SITES, XSS_NAME
 
 
 @pytest.fixture()
@@ -119,7 +119,7 @@ def test_a_filter_with_no_located_site_still_renders(sites: pd.DataFrame) -> Non
 
 def test_survey_layer_names_are_escaped_and_unique_in_the_layer_control(
         sites: pd.DataFrame) -> None:
-    from mapping.survey_overlays import Overlay
+    from mapping.webmap.survey_overlays import Overlay
 
     hostile = "<svg onload=alert(2)>"
     overlays = (Overlay("a-1", hostile, "vector", 1, "{}", None),

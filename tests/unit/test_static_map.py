@@ -13,7 +13,7 @@ from shapely.geometry import Point
 
 from domain.colours import STATUS_COLOURS
 from domain.settings import DATA_DIR
-from layers.static_map import BORDER, HEIGHT, LAND, SEA, WIDTH, map_png, picture_frame
+from exports.briefing_picture import BORDER, HEIGHT, LAND, SEA, WIDTH, map_png, picture_frame
 
 BASEMAP = DATA_DIR / "basemap" / "countries-110m.geojson"
 RADIUS = 6_378_137.0

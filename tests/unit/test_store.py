@@ -23,7 +23,13 @@ from store.records import (
     store_counts,
 )
 from store.seed import ensure_store, read_sites, seed
-from tests.fixtures_data import SAMPLE_SITES, XSS_NAME, deposit_row, site_row, write_data_dir
+from tests.support.fixtures_data import (
+    SAMPLE_SITES,
+    XSS_NAME,
+    deposit_row,
+    site_row,
+    write_data_dir,
+)
 
 
 @pytest.fixture()

@@ -17,7 +17,7 @@ from layers.gdal_safety import assert_vector_drivers_safe, configure_environment
 from layers.identify import identify
 from layers.limits import MIB, UploadLimits
 from layers.upload_safety import check_zip_entries
-from tests.layer_files import damage_zip_entry
+from tests.support.layer_files import damage_zip_entry
 
 LIMITS = UploadLimits()
 POINT = '{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[1,2]}}'

@@ -20,9 +20,9 @@ import shapely
 from layers.errors import UnreadableLayer, UnsafeFile, UnsupportedFormat
 from layers.identify import identify
 from layers.limits import UploadLimits
-from layers.sources import FileFormat
+from layers.upload_formats import FileFormat
 from layers.vector_read import VectorOptions, VectorReading, read_vector
-from tests.layer_files import damage_zip_entry
+from tests.support.layer_files import damage_zip_entry
 
 LIMITS = UploadLimits()
 

@@ -61,10 +61,9 @@
     var controller = null, loads = 0;
     function refresh() {
       if (!map.hasLayer(group)) { return; }
-      var b = map.getBounds(), started = performance.now();
+      var started = performance.now();
       var params = new URLSearchParams(options.params);
-      params.set("bbox", [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]
-        .map(function (n) { return n.toFixed(5); }).join(","));
+      params.set("bbox", window.permitmapBboxParam(map));  // view.js
       params.set("zoom", String(map.getZoom()));
       if (controller) { controller.abort(); }
       controller = new AbortController();

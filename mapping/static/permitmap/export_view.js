@@ -17,10 +17,8 @@
     map.eachLayer(function (layer) {
       var p = layer.feature && layer.feature.properties;
       if (!p || p.kind !== "site" || !layer.getLatLng) { return; }
-      var at = layer.getLatLng(), lon = at.lng;
-      var across = box[0] > box[2];
-      var inLon = across ? (lon >= box[0] || lon <= box[2]) : (lon >= box[0] && lon <= box[2]);
-      if (inLon && at.lat >= box[1] && at.lat <= box[3]) { count += 1; }
+      var at = layer.getLatLng();
+      if (window.permitmapBoxContains(box, at.lng, at.lat)) { count += 1; }  // view.js
     });
     return count;
   }

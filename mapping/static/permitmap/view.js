@@ -1,6 +1,8 @@
-/* permitmap: the map's view as the app's routes take a bbox: west,south,east,north within
-   -180..180, west > east when the view spans the 180th meridian (the map repeats the world,
-   so a view may run past it either way). Shared by the export control and survey layers. */
+/* permitmap: the map's view as the app's routes take a bbox (domain/bbox.py): west,south,
+   east,north within -180..180, west > east when the view spans the 180th meridian (the map
+   repeats the world, so a view may run past it either way), and whether such a box holds a
+   point. The one place the browser splits a view at the meridian; shared by the deposits
+   layer, the survey layers and the export control. */
 (function () {
   "use strict";
   window.permitmapViewBox = function (map) {
@@ -12,6 +14,11 @@
     var start = ((west + 180) % 360 + 360) % 360 - 180;
     var end = start + (east - west);
     return [start, south, end > 180 ? end - 360 : end, north];
+  };
+  window.permitmapBoxContains = function (box, lon, lat) {
+    var across = box[0] > box[2];
+    var inLon = across ? (lon >= box[0] || lon <= box[2]) : (lon >= box[0] && lon <= box[2]);
+    return inLon && lat >= box[1] && lat <= box[3];
   };
   window.permitmapBboxParam = function (map) {
     return window.permitmapViewBox(map).map(function (n) { return n.toFixed(5); }).join(",");

@@ -1,1 +1,0 @@
-"""The survey layer catalog: publishing uploads (layers/ reads, store/ keeps) and removing them."""

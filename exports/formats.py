@@ -1,0 +1,381 @@
+"""Export a selection of features to GeoJSON, GeoPackage, CSV, KML, zipped Shapefile or
+GeoParquet: one call, bytes back, with notes on what a format could not keep as it was.
+
+Input: a GeoDataFrame with an ``id`` column of unique strings (the stable feature id) and a
+CRS (reprojected to EPSG:4326 when it is another). GeoJSON follows RFC 7946
+(:mod:`exports.geojson`); the other formats keep ``id`` as an ordinary column.
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyogrio
+import shapely
+
+from exports.geojson import (
+    ExportTable,
+    Kind,
+    export_table,
+    geojson_bytes,
+    joined_lists,
+    rfc7946_geojson,
+    text_columns,
+)
+from layers.errors import UnsupportedFormat
+
+__all__ = ["ExportFile", "ExportFormat", "export_features", "neutralise_formulas",
+           "rfc7946_geojson", "shapefile_field_names"]
+
+_EXTENSIONS = {"geojson": ".geojson", "gpkg": ".gpkg", "csv": ".csv", "kml": ".kml",
+               "shp": ".shp.zip", "parquet": ".parquet"}
+_MEDIA_TYPES = {"geojson": "application/geo+json", "gpkg": "application/geopackage+sqlite3",
+                "csv": "text/csv; charset=utf-8", "kml": "application/vnd.google-earth.kml+xml",
+                "shp": "application/zip", "parquet": "application/vnd.apache.parquet"}
+_LABELS = {"geojson": "GeoJSON", "gpkg": "GeoPackage", "csv": "CSV (spreadsheets)",
+           "kml": "KML (Google Earth)", "shp": "Shapefile (zip)", "parquet": "GeoParquet"}
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+DBF_NAME_BYTES = 10
+DBF_TEXT_BYTES = 254
+SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
+INT32 = np.iinfo(np.int32)
+
+
+class ExportFormat(StrEnum):
+    """An export format; the values are what URLs and the CLI use."""
+
+    GEOJSON = "geojson"
+    GPKG = "gpkg"
+    CSV = "csv"
+    KML = "kml"
+    SHP = "shp"
+    PARQUET = "parquet"
+
+    @property
+    def extension(self) -> str:
+        """The file name extension, with its dot (``.shp.zip`` for a zipped Shapefile)."""
+        return _EXTENSIONS[self.value]
+
+    @property
+    def media_type(self) -> str:
+        """The Content-Type of the file."""
+        return _MEDIA_TYPES[self.value]
+
+    @property
+    def label(self) -> str:
+        """The format's name for people choosing one."""
+        return _LABELS[self.value]
+
+    @property
+    def url_suffix(self) -> str:
+        """What follows ``/api/sites.`` in the export URL (``shp.zip`` for a Shapefile).
+
+        >>> [f.url_suffix for f in ExportFormat]
+        ['geojson', 'gpkg', 'csv', 'kml', 'shp.zip', 'parquet']
+        """
+        return self.extension.removeprefix(".")
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    """An exported file: its bytes, name, media type and notes on what was changed."""
+
+    data: bytes
+    file_name: str
+    media_type: str
+    notes: list[str] = field(default_factory=list)
+
+
+Writer = Callable[[ExportTable, str, int], tuple[bytes, list[str]]]
+
+
+def export_features(frame: gpd.GeoDataFrame, fmt: ExportFormat, *, stem: str,
+                    layer: str = "sites", precision: int = 6) -> ExportFile:
+    """``frame`` as one file of format ``fmt`` named ``stem`` + the format's extension.
+
+    ``layer`` names the layer inside GeoPackage, KML and Shapefile; ``precision`` is the
+    decimals of GeoJSON coordinates and CSV lon/lat/WKT (the other formats keep full
+    precision). Raises ``UnsupportedFormat`` when the features cannot go in that format
+    (mixed geometry types in a Shapefile), ``ValueError`` when ``frame`` breaks the input
+    contract (no unique ``id`` column, no CRS).
+    """
+    fmt = ExportFormat(fmt)
+    data, notes = _WRITERS[fmt](export_table(frame), layer, precision)
+    return ExportFile(data, f"{stem}{fmt.extension}", fmt.media_type, notes)
+
+
+def neutralise_formulas(values: pd.Series) -> tuple[pd.Series, int]:
+    """Text cells starting with = + - @ (or tab/CR) prefixed with ', and how many there were.
+
+    Per OWASP "CSV injection": a spreadsheet would run such a cell as a formula. Numbers are
+    not text: a negative number stays a number.
+
+    >>> cells, count = neutralise_formulas(pd.Series(["=1+2", "-5 ore", "Li", None]))
+    >>> cells.tolist(), count
+    (["'=1+2", "'-5 ore", 'Li', nan], 2)
+    >>> neutralise_formulas(pd.Series([-5.0, 3.0]))[1]
+    0
+    """
+    if not (pd.api.types.is_string_dtype(values) or values.dtype == object):
+        return values, 0
+    risky = values.str.startswith(FORMULA_STARTS).fillna(False).astype(bool)
+    count = int(risky.sum())
+    return (values.where(~risky, "'" + values.astype("str")) if count else values), count
+
+
+def shapefile_field_names(names: list[str]) -> dict[str, str]:
+    """Each column name cut to the 10 bytes a dBase field name holds, unique ignoring case.
+
+    >>> shapefile_field_names(["id", "next_milestone_date", "next_milestone_kind", "鉱種の一覧"])
+    {'id': 'id', 'next_milestone_date': 'next_miles', 'next_milestone_kind': 'next_mil_1', \
+'鉱種の一覧': '鉱種の'}
+    """
+    taken: set[str] = set()
+    result = {}
+    for name in names:
+        short, number = _cut_bytes(name, DBF_NAME_BYTES), 0
+        while short.lower() in taken:
+            number += 1
+            suffix = f"_{number}"
+            short = _cut_bytes(name, DBF_NAME_BYTES - len(suffix)) + suffix
+        taken.add(short.lower())
+        result[name] = short
+    return result
+
+
+def _cut_bytes(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` UTF-8 bytes without splitting a character."""
+    return text.encode("utf-8")[:limit].decode("utf-8", "ignore")
+
+
+def _geojson(table: ExportTable, layer: str, precision: int) -> tuple[bytes, list[str]]:
+    return geojson_bytes(table, precision)
+
+
+def _csv(table: ExportTable, layer: str, precision: int) -> tuple[bytes, list[str]]:
+    """UTF-8 with a byte-order mark (Excel reads UTF-8 CSV correctly only with one).
+
+    Columns: id, lon, lat (points; a point inside other geometries; empty without a
+    location), the attributes, and ``wkt`` when some geometry is not a point.
+    """
+    columns, notes = _lists_joined(table, text_columns(table, join_lists=True), "CSV")
+    clashes = [name for name in ("lon", "lat", "wkt") if name in columns]
+    if clashes:
+        columns = columns.drop(columns=clashes)
+        notes.append(f"CSV: the column(s) {', '.join(clashes)} were replaced by ones computed "
+                     "from the geometry.")
+    out = pd.concat([_lon_lat(table.geoms, precision), columns], axis=1)
+    out = table.with_id(out)
+    if (shapely.get_type_id(table.geoms) > 0).any():
+        out["wkt"] = shapely.to_wkt(table.geoms, rounding_precision=precision, trim=True)
+    notes += _neutralise_frame(out)
+    return ("\ufeff" + out.to_csv(index=False)).encode("utf-8"), notes
+
+
+def _lon_lat(geoms: np.ndarray, precision: int) -> pd.DataFrame:
+    """Longitude and latitude of each point (a representative point of other geometries)."""
+    points = np.where(shapely.get_type_id(geoms) == 0, geoms, shapely.point_on_surface(geoms))
+    return pd.DataFrame({"lon": np.round(shapely.get_x(points), precision),
+                         "lat": np.round(shapely.get_y(points), precision)})
+
+
+def _neutralise_frame(out: pd.DataFrame) -> list[str]:
+    """Neutralise formulas in every text column of ``out`` in place; a note when any were."""
+    total = 0
+    for name in out.columns:
+        out[name], count = neutralise_formulas(out[name])
+        total += count
+    headers, count = neutralise_formulas(pd.Series(out.columns.astype(str), dtype="str"))
+    out.columns = pd.Index(headers.tolist())
+    total += count
+    if not total:
+        return []
+    cells = "cell starting" if total == 1 else "cells starting"
+    return [f"{total:,} CSV {cells} with =, +, -, @, tab or carriage return "
+            f"{'was' if total == 1 else 'were'} prefixed with ' so spreadsheets show "
+            f"{'it' if total == 1 else 'them'} as text."]
+
+
+def distinct_field_names(columns: pd.DataFrame, label: str) -> tuple[pd.DataFrame, list[str]]:
+    """Field names GDAL accepts: no two equal ignoring case, none called ``fid`` or ``id``
+    (the FID and our own id column); renamed ones are reported.
+
+    >>> distinct_field_names(pd.DataFrame(columns=["Name", "name", "fid"]), "GPKG")[0].columns
+    Index(['Name', 'name_2', 'fid_2'], dtype='str')
+    """
+    seen = {"id", "fid"}
+    names: list[str] = []
+    for name in map(str, columns.columns):
+        new, number = name, 1
+        while new.lower() in seen:
+            number += 1
+            new = f"{name}_{number}"
+        seen.add(new.lower())
+        names.append(new)
+    changed = [f"{old} → {new}" for old, new in zip(columns.columns, names, strict=True)
+               if old != new]
+    if not changed:
+        return columns, []
+    return columns.set_axis(names, axis=1), [
+        f"{label} field names must differ ignoring case: {', '.join(changed)}."]
+
+
+def _lists_joined(table: ExportTable, columns: pd.DataFrame,
+                  label: str) -> tuple[pd.DataFrame, list[str]]:
+    """``columns`` (lists already joined) and a note naming the list columns, if any."""
+    lists = [name for name, kind in table.kinds.items() if kind is Kind.LIST]
+    if not lists:
+        return columns, []
+    return columns, [f"{label} has no list type: {', '.join(lists)} "
+                     f"{'is' if len(lists) == 1 else 'are'} written as text joined with \"; \"."]
+
+
+def _gpkg(table: ExportTable, layer: str, precision: int) -> tuple[bytes, list[str]]:
+    """Real Date and DateTime fields (date-times in UTC, as GeoPackage asks); lists joined."""
+    columns = table.columns.copy()
+    for name, kind in table.kinds.items():
+        if kind is Kind.LIST:
+            columns[name] = pd.Series(joined_lists(columns[name]).to_pandas(),
+                                      index=columns.index, dtype="str")
+        elif kind is Kind.DATETIME and columns[name].dt.tz is not None:
+            columns[name] = columns[name].dt.tz_convert("UTC")
+    columns, notes = _lists_joined(table, columns, "GeoPackage")
+    columns, renamed = distinct_field_names(columns, "GeoPackage")
+    notes += renamed
+    frame = _frame(table.with_id(columns), table.geoms)
+    return _written(frame, f"{layer}.gpkg", driver="GPKG", layer=layer), notes
+
+
+def _kml(table: ExportTable, layer: str, precision: int) -> tuple[bytes, list[str]]:
+    """KML by LIBKML: Placemark ``id`` from the id, ``<name>`` from a ``name`` column; dates
+    and lists as text; features without a location left out."""
+    columns, notes = _lists_joined(table, text_columns(table, join_lists=True), "KML")
+    for name, kind in table.kinds.items():
+        if kind is Kind.INT and _fits_int32(columns[name]):
+            columns[name] = columns[name].astype("Int32")  # LIBKML writes 64-bit ints as text
+    columns, renamed = distinct_field_names(columns, "KML")
+    notes += renamed
+    frame, dropped = _located(_frame(table.with_id(columns), table.geoms), "KML")
+    return _written(frame, f"{layer}.kml", driver="LIBKML", layer=layer), notes + dropped
+
+
+def _fits_int32(values: pd.Series) -> bool:
+    present = values.dropna()
+    return present.empty or (present.min() >= INT32.min and present.max() <= INT32.max)
+
+
+def _shp(table: ExportTable, layer: str, precision: int) -> tuple[bytes, list[str]]:
+    """A zip of .shp .shx .dbf .prj .cpg (UTF-8); names cut to 10 bytes; one geometry type."""
+    _one_shape_type(table.geoms)
+    columns, notes = _shapefile_columns(table)
+    names = shapefile_field_names(["id", *columns.columns])
+    frame, dropped = _located(_frame(table.with_id(columns).rename(columns=names), table.geoms),
+                              "Shapefile")
+    renamed = [f"{long} → {short}" for long, short in names.items() if long != short]
+    if renamed:
+        notes.append("Shapefile field names are at most 10 characters: " + ", ".join(renamed))
+    with tempfile.TemporaryDirectory(prefix="permitmap-export-") as folder:
+        path = Path(folder) / f"{layer}.shp"
+        _write(frame, path, driver="ESRI Shapefile", layer=layer, encoding="UTF-8")
+        archive = io.BytesIO()
+        with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
+            for suffix in SHAPEFILE_PARTS:
+                zipped.write(path.with_suffix(suffix), f"{layer}{suffix}")
+    return archive.getvalue(), notes + dropped
+
+
+def _shapefile_columns(table: ExportTable) -> tuple[pd.DataFrame, list[str]]:
+    """Dates as Date fields, date-times and lists as text, text cut to 254 bytes."""
+    text = text_columns(table, join_lists=True)
+    columns, notes = _lists_joined(table, table.columns.copy(), "Shapefile")
+    for name, kind in table.kinds.items():
+        if kind in (Kind.LIST, Kind.DATETIME, Kind.TEXT):
+            columns[name], cut = _cut_text(text[name])
+            if cut:
+                notes.append(f"Shapefile text fields hold at most 254 bytes: {cut:,} values of "
+                             f"{name} were cut.")
+    datetimes = [name for name, kind in table.kinds.items() if kind is Kind.DATETIME]
+    if datetimes:
+        notes.append(f"Shapefile has no date-time type: {', '.join(datetimes)} "
+                     f"{'is' if len(datetimes) == 1 else 'are'} written as ISO 8601 text.")
+    return columns, notes
+
+
+def _cut_text(values: pd.Series) -> tuple[pd.Series, int]:
+    """Text cut to 254 UTF-8 bytes (never inside a character), and how many were cut."""
+    lengths = pd.Series(pc.binary_length(pa.array(values, type=pa.string())), index=values.index)
+    long = lengths > DBF_TEXT_BYTES
+    if not long.any():
+        return values, 0
+    values = values.copy()
+    values[long] = [_cut_bytes(value, DBF_TEXT_BYTES) for value in values[long]]
+    return values, int(long.sum())
+
+
+def _one_shape_type(geoms: np.ndarray) -> None:
+    """Refuse geometries a single Shapefile cannot hold (mixed families, collections)."""
+    families = {0: "point", 4: "point", 1: "line", 5: "line", 3: "polygon", 6: "polygon",
+                2: "line", 7: "collection"}
+    types = shapely.get_type_id(geoms[~shapely.is_missing(geoms)])
+    found = {families[int(type_id)] for type_id in np.unique(types)}
+    if len(found) > 1 or "collection" in found:
+        raise UnsupportedFormat(
+            "A Shapefile holds one kind of geometry; this selection has "
+            f"{' and '.join(sorted(found))} geometries. Choose GeoPackage or GeoJSON instead.")
+
+
+def _parquet(table: ExportTable, layer: str, precision: int) -> tuple[bytes, list[str]]:
+    """GeoParquet (WKB geometries) with native date, date-time and list columns."""
+    frame = _frame(table.with_id(table.columns), table.geoms)
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    return buffer.getvalue(), []
+
+
+def _frame(columns: pd.DataFrame, geoms: np.ndarray) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(columns, geometry=gpd.GeoSeries(geoms, index=columns.index),
+                            crs="EPSG:4326")
+
+
+def _located(frame: gpd.GeoDataFrame, label: str) -> tuple[gpd.GeoDataFrame, list[str]]:
+    """Only the features with a geometry, and a note on those left out."""
+    missing = frame.geometry.isna()
+    count = int(missing.sum())
+    if not count:
+        return frame, []
+    return frame[~missing], [
+        f"{count:,} {'feature' if count == 1 else 'features'} without a location "
+        f"{'was' if count == 1 else 'were'} left out: {label} cannot hold a feature with "
+        "no geometry."]
+
+
+def _written(frame: gpd.GeoDataFrame, file_name: str, **options: object) -> bytes:
+    """The bytes of a single-file dataset written by pyogrio."""
+    with tempfile.TemporaryDirectory(prefix="permitmap-export-") as folder:
+        path = Path(folder) / file_name
+        _write(frame, path, **options)
+        return path.read_bytes()
+
+
+def _write(frame: gpd.GeoDataFrame, path: Path, **options: object) -> None:
+    """Write with pyogrio through Arrow; without geometries, name the geometry type."""
+    if frame.geometry.isna().all():
+        options.setdefault("geometry_type", "Unknown" if len(frame) else "Point")
+    pyogrio.write_dataframe(frame, path, use_arrow=True, **options)
+
+
+_WRITERS: dict[ExportFormat, Writer] = {
+    ExportFormat.GEOJSON: _geojson, ExportFormat.GPKG: _gpkg, ExportFormat.CSV: _csv,
+    ExportFormat.KML: _kml, ExportFormat.SHP: _shp, ExportFormat.PARQUET: _parquet,
+}

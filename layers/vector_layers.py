@@ -1,0 +1,500 @@
+"""Read the layers of a vector upload as GeoDataFrames (native CRS), reporting each one.
+
+GDAL formats go through pyogrio with Arrow; GeoParquet through geopandas; CSV and Excel
+through :mod:`layers.table_layers`. Read failures become report errors in plain words.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import geopandas as gpd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pyogrio
+from pyogrio.errors import DataLayerError, DataSourceError, FeatureError, FieldError
+from pyogrio.errors import GeometryError as OgrGeometryError
+from pyproj import CRS
+from pyproj.exceptions import CRSError
+
+from layers.limits import UploadLimits
+from layers.preflight_report import PreflightReport, VectorLayerReport
+from layers.table_layers import TableLayer, read_csv_table, read_excel_tables
+from layers.upload_formats import FileFormat, Progress, Source
+from layers.upload_safety import ZIP_READ_ERRORS, damaged_entry
+
+OGR_ERRORS = (DataSourceError, DataLayerError, FieldError, FeatureError, OgrGeometryError)
+DECODE_ERRORS = (pa.ArrowException, UnicodeDecodeError)
+GPX_DEFAULT = ("waypoints", "routes", "tracks")
+FALLBACK_ENCODING = "cp1252"
+WHOLE_FILE_PARSERS = (FileFormat.KML, FileFormat.KMZ, FileFormat.GPX)
+
+
+@dataclass
+class RawLayer:
+    """One layer as read: its name, a label for messages, the frame and its report."""
+
+    name: str
+    label: str
+    frame: gpd.GeoDataFrame
+    report: VectorLayerReport
+
+
+def read_layers(
+    source: Source,
+    wanted: tuple[str, ...] | None,
+    limits: UploadLimits,
+    report: PreflightReport,
+    progress: Progress,
+) -> list[RawLayer]:
+    """The chosen layers of the upload; every layer found is added to ``report.layers``."""
+    if source.format is FileFormat.GEOPARQUET:
+        return _parquet(source, limits, report)
+    if source.format in (FileFormat.CSV, FileFormat.EXCEL):
+        return _tables(source, wanted, limits, report)
+    return _ogr(source, wanted, limits, report, progress)
+
+
+# --- GDAL formats -----------------------------------------------------------------------
+
+
+def _ogr(
+    source: Source,
+    wanted: tuple[str, ...] | None,
+    limits: UploadLimits,
+    report: PreflightReport,
+    progress: Progress,
+) -> list[RawLayer]:
+    """Layers of a GDAL-readable upload, listed with their figures, the chosen ones read."""
+    try:
+        single = not wanted and _single_layer(source)
+    except DamagedEntry as exc:
+        report.errors.append(str(damaged_entry(source.name, exc.entry, exc.cause)))
+        return []
+    if single:
+        return _only_layer(source, limits, report, progress)
+    try:
+        kinds = {str(name): kind for name, kind in pyogrio.list_layers(source.gdal_path)}
+        listed = list(kinds)
+        infos = {name: _layer_info(source, name) for name in listed}
+    except OGR_ERRORS as exc:
+        report.errors.append(read_error_message(source, exc))
+        return []
+    report.layers = [_info_report(name, info) for name, info in infos.items()]
+    tables = [name for name in listed if kinds[name] is None and _is_plain_table(source)]
+    if tables:
+        report.notes.append(
+            f"{source.name}: {_plain_tables_words(tables)} no geometry column (plain "
+            "attribute tables); they are listed without a geometry type and not read as "
+            "map layers."
+        )
+    chosen = _choose(source, listed, infos, wanted, report, tables)
+    if not _within_limit(source, sum(max(int(infos[n]["features"]), 0) for n in chosen),
+                         limits, report):
+        return []
+    by_name = {layer.name: layer for layer in report.layers}
+    layers = []
+    for step, name in enumerate(chosen):
+        progress(0.1 + 0.5 * step / max(len(chosen), 1), f"Reading features of {name}…")
+        frame = _read_ogr(source, name, by_name[name], report)
+        if frame is None:
+            return []
+        if not isinstance(frame, gpd.GeoDataFrame):
+            report.errors.append(_plain_table_error(source, name))
+            return []
+        if len(frame):
+            by_name[name].feature_count = len(frame)
+            by_name[name].fields = [str(c) for c in frame.columns if c != frame.geometry.name]
+            layers.append(RawLayer(name, _label(source, name, len(listed)), frame, by_name[name]))
+    if not _within_limit(source, sum(len(layer.frame) for layer in layers), limits, report):
+        return []
+    return layers
+
+
+def _is_plain_table(source: Source) -> bool:
+    """Whether a layer listed without a geometry type is a plain table (GeoPackage, Shapefile
+    .dbf alone); KML and GPX layers list no type until they are read."""
+    return source.format not in WHOLE_FILE_PARSERS
+
+
+def _plain_tables_words(tables: list[str]) -> str:
+    """``layer 'a' has`` or ``layers 'a', 'b' have``."""
+    names = ", ".join(map(repr, tables))
+    return f"layer {names} has" if len(tables) == 1 else f"layers {names} have"
+
+
+def _plain_table_error(source: Source, name: str) -> str:
+    """The error for a chosen layer that has no geometry column."""
+    return (f"{source.name}: layer {name!r} has no geometry column (it is a plain table); "
+            "choose another layer, or add coordinates to it in your GIS and export it again.")
+
+
+def _single_layer(source: Source) -> bool:
+    """Formats that hold one layer: read it straight away. Listing the layers first would
+    make GDAL parse a GeoJSON or KML file two more times (list, then count)."""
+    if source.format in (FileFormat.GEOJSON, FileFormat.FLATGEOBUF):
+        return True
+    return source.format in (FileFormat.KML, FileFormat.KMZ) and not _has_folders(source)
+
+
+def _has_folders(source: Source) -> bool:
+    """Whether a KML (or a KMZ's KML) holds more than one layer for GDAL: several folders or
+    documents, or placemarks outside its one folder. Scanned in chunks (the file was already
+    checked as safe XML); one folder holding every placemark is what GIS tools export."""
+    if source.format is FileFormat.KMZ:
+        entry = zip_entry(source)
+        try:
+            with zipfile.ZipFile(source.path) as archive, archive.open(entry) as handle:
+                return _several_layers(handle)
+        except ZIP_READ_ERRORS as exc:
+            raise DamagedEntry(entry, exc) from exc
+    with source.path.open("rb") as handle:
+        return _several_layers(handle)
+
+
+def zip_entry(source: Source) -> str:
+    """The zip entry ``source.gdal_path`` points at: ``source.entry``, else taken from the
+    ``/vsizip/`` path (built from the resolved upload path, so split on that)."""
+    if source.entry:
+        return source.entry
+    return source.gdal_path.split(f"/vsizip/{source.path.resolve()}/", 1)[-1]
+
+
+def _several_layers(handle: Any) -> bool:
+    """Whether the KML stream has more than one folder or document, or placemarks outside
+    the folder; first and last offsets of each tag are all it keeps."""
+    tags = {"folder": rb"<(?:kml:)?Folder[\s>]", "end": rb"</(?:kml:)?Folder>",
+            "document": rb"<(?:kml:)?Document[\s>]", "placemark": rb"<(?:kml:)?Placemark[\s>]"}
+    counts = dict.fromkeys(tags, 0)
+    first: dict[str, int] = {}
+    last: dict[str, int] = {}
+    offset, tail = 0, b""
+    while chunk := handle.read(1 << 22):
+        text = tail + chunk
+        base = offset - len(tail)
+        for name, pattern in tags.items():
+            for match in re.finditer(pattern, text):
+                if match.end() <= len(tail):
+                    continue  # seen in the previous chunk
+                counts[name] += 1
+                first.setdefault(name, base + match.start())
+                last[name] = base + match.start()
+        if counts["folder"] > 1 or counts["document"] > 1:
+            return True
+        offset += len(chunk)
+        tail = text[-32:]
+    if counts["folder"] == 0 or counts["placemark"] == 0:
+        return False
+    return not (first["folder"] < first["placemark"] and last["placemark"] < last.get("end", -1))
+
+
+def _only_layer(source: Source, limits: UploadLimits, report: PreflightReport,
+                progress: Progress) -> list[RawLayer]:
+    """The one layer of a single-layer file, its figures taken from what was read."""
+    progress(0.1, f"Reading features of {source.name}…")
+    try:
+        frame = pyogrio.read_dataframe(source.gdal_path, use_arrow=True)
+    except (*OGR_ERRORS, *DECODE_ERRORS) as exc:
+        report.errors.append(read_error_message(source, exc))
+        return []
+    name = Path(source.name).stem
+    if not isinstance(frame, gpd.GeoDataFrame):
+        report.errors.append(f"{source.name} has no geometry column (it is a plain table); "
+                             "export the layer with its geometry and upload it again.")
+        return []
+    code, crs_name = crs_words(frame.crs.to_wkt() if frame.crs is not None else None)
+    layer = VectorLayerReport(name=name, feature_count=len(frame), crs=code, crs_name=crs_name,
+                              fields=[str(c) for c in frame.columns if c != frame.geometry.name],
+                              encoding="UTF-8")
+    report.layers = [layer]
+    if not len(frame):
+        report.errors.append(f"{source.name} holds no features; check you exported the data.")
+        return []
+    if not _within_limit(source, len(frame), limits, report):
+        return []
+    return [RawLayer(name, source.name, frame, layer)]
+
+
+def _layer_info(source: Source, name: str) -> dict[str, Any]:
+    """pyogrio's ``read_info``, except for KML/GPX, whose every open parses the whole file:
+    those are counted when read (their coordinates are WGS 84 by definition)."""
+    if source.format in WHOLE_FILE_PARSERS:
+        return {"features": -1, "crs": "EPSG:4326", "encoding": "UTF-8", "fields": []}
+    return pyogrio.read_info(source.gdal_path, layer=name)
+
+
+def _info_report(name: str, info: dict[str, Any]) -> VectorLayerReport:
+    """A layer report from pyogrio's ``read_info``: count, fields, CRS and encoding."""
+    code, crs_name = crs_words(info.get("crs"))
+    geometry_type = str(info.get("geometry_type") or "")
+    count = max(int(info.get("features") or 0), 0)
+    return VectorLayerReport(
+        name=name,
+        feature_count=count,
+        geometry_types={geometry_type: count} if geometry_type and count else {},
+        fields=[str(f) for f in info.get("fields", [])],
+        crs=code,
+        crs_name=crs_name,
+        encoding=info.get("encoding"),
+    )
+
+
+def crs_words(text: str | None) -> tuple[str | None, str | None]:
+    """An EPSG code (``EPSG:4269``) when PROJ is confident, else the CRS's name; and the name."""
+    if not text:
+        return None, None
+    try:
+        crs = CRS.from_user_input(text)
+    except CRSError:
+        return text, None
+    epsg = crs.to_epsg(min_confidence=70)
+    return (f"EPSG:{epsg}" if epsg else crs.name), crs.name
+
+
+def _choose(
+    source: Source,
+    listed: list[str],
+    infos: dict[str, dict[str, Any]],
+    wanted: tuple[str, ...] | None,
+    report: PreflightReport,
+    tables: list[str] | None = None,
+) -> list[str]:
+    """Which layers to read: those asked for, else all non-empty (KML/GPX) or the first;
+    never a plain table (``tables``: layers without a geometry column)."""
+    tables = tables or []
+    if wanted:
+        unknown = [name for name in wanted if name not in infos]
+        if unknown:
+            report.errors.append(f"{source.name} has no layer {', '.join(map(repr, unknown))}; "
+                                 f"its layers are: {', '.join(listed)}.")
+        report.errors += [_plain_table_error(source, name) for name in wanted if name in tables]
+        return [name for name in wanted if name in infos and name not in tables]
+    non_empty = [name for name in listed
+                 if int(infos[name]["features"] or 0) != 0 and name not in tables]
+    if source.format is FileFormat.GPX:
+        return [name for name in non_empty if name in GPX_DEFAULT]
+    if source.format in (FileFormat.KML, FileFormat.KMZ):
+        return non_empty
+    if not non_empty:
+        report.errors.append(f"{source.name} holds no features (layers: "
+                             f"{', '.join(listed) or 'none'}); check you exported the data.")
+        return []
+    if len(listed) > 1:
+        report.notes.append(f"{source.name} has {len(listed)} layers ({', '.join(listed)}); "
+                            f"{non_empty[0]!r} is read unless you choose others.")
+    return non_empty[:1]
+
+
+def _read_ogr(
+    source: Source, name: str, layer: VectorLayerReport, report: PreflightReport
+) -> gpd.GeoDataFrame | None:
+    """One layer through pyogrio (Arrow); a Shapefile that is not UTF-8 is read as cp1252."""
+    try:
+        encoding = _shapefile_fallback(source, name) \
+            if source.format is FileFormat.SHAPEFILE_ZIP else None
+    except DamagedEntry as exc:
+        report.errors.append(str(damaged_entry(source.name, exc.entry, exc.cause)))
+        return None
+    try:
+        frame = pyogrio.read_dataframe(source.gdal_path, layer=name, use_arrow=True,
+                                       encoding=encoding)
+    except (*OGR_ERRORS, *DECODE_ERRORS) as exc:
+        report.errors.append(read_error_message(source, exc))
+        return None
+    if encoding:
+        layer.encoding = encoding
+        report.warnings.append(
+            f"{source.name}: the attribute table of {name!r} is not UTF-8 and has no .cpg file "
+            "saying its encoding; it was read as Windows Latin-1 (cp1252). Check accented "
+            "names look right, or add a .cpg file naming the encoding."
+        )
+    return frame
+
+
+def _shapefile_fallback(source: Source, layer: str) -> str | None:
+    """``cp1252`` for a zipped .dbf with no .cpg, no code page byte and bytes not UTF-8."""
+    with zipfile.ZipFile(source.path) as archive:
+        names = {PurePosixPath(n).name.lower(): n for n in archive.namelist()}
+        dbf = names.get(f"{layer.lower()}.dbf")
+        if dbf is None or f"{layer.lower()}.cpg" in names:
+            return None
+        try:
+            return _dbf_fallback(archive, dbf)
+        except ZIP_READ_ERRORS as exc:
+            raise DamagedEntry(dbf, exc) from exc
+
+
+def _dbf_fallback(archive: zipfile.ZipFile, dbf: str) -> str | None:
+    """``cp1252`` when the zipped .dbf has no code page byte and bytes that are not UTF-8."""
+    with archive.open(dbf) as handle:
+        header = handle.read(32)
+        if len(header) < 32 or header[29] != 0:  # byte 29: the dBASE code page (LDID)
+            return None
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        try:
+            while chunk := handle.read(1 << 20):
+                decoder.decode(chunk)
+        except UnicodeDecodeError:
+            return FALLBACK_ENCODING
+    return None
+
+
+class DamagedEntry(Exception):
+    """A zip entry could not be unpacked (which entry, and zipfile's error)."""
+
+    def __init__(self, entry: str, cause: BaseException) -> None:
+        super().__init__(entry)
+        self.entry, self.cause = entry, cause
+
+
+def _label(source: Source, layer: str, layer_count: int) -> str:
+    """How messages name a layer: the file, plus the layer when the file has several."""
+    return f"{source.name}, layer {layer!r}" if layer_count > 1 else source.name
+
+
+def _within_limit(
+    source: Source, total: int, limits: UploadLimits, report: PreflightReport
+) -> bool:
+    """Whether the feature count is within the limit (an error says so when it is not)."""
+    if total <= limits.max_features:
+        return True
+    report.errors.append(f"{source.name} has {total:,} features; the limit is "
+                         f"{limits.max_features:,}. Split it or clip it to your area.")
+    return False
+
+
+def read_error_message(source: Source, exc: BaseException) -> str:
+    """A GDAL, Arrow or parser error as a sentence for the person who uploaded the file."""
+    text = str(exc).strip().rstrip(".")
+    found = re.search(r"JSON parsing error: (.*?)\s*\(at offset (\d+)\)", text)
+    if found:
+        line = _line_at(source.path, int(found.group(2)))
+        return (f"{source.name} is not valid JSON near line {line}: {found.group(1)}; "
+                "check the file was saved completely.")
+    if "Unexpected type string" in text or ("invalid" in text and "coordinate" in text):
+        return (f"{source.name} has a coordinate that is not a number ({text}); "
+                "coordinates must be numbers, not text. Fix them and export again.")
+    text = text.replace(str(source.path), source.name).replace(source.gdal_path, source.name)
+    return (f"{source.name} could not be read as {source.format.value}: {text}. "
+            "Check the file is complete, or export it again from your GIS.")
+
+
+def _line_at(path: Path, offset: int) -> int:
+    """The 1-based line number of a byte offset in a text file."""
+    with path.open("rb") as handle:
+        return handle.read(offset).count(b"\n") + 1
+
+
+# --- GeoParquet and tables --------------------------------------------------------------
+
+
+def _parquet(source: Source, limits: UploadLimits, report: PreflightReport) -> list[RawLayer]:
+    """A GeoParquet file through geopandas (pyogrio has no Parquet driver); the row count
+    in the Parquet footer is checked against the limit before anything is read."""
+    try:
+        with pq.ParquetFile(source.path) as parquet:
+            rows = parquet.metadata.num_rows
+    except (pa.ArrowException, ValueError, OSError) as exc:
+        report.errors.append(
+            f"{source.name} is not a readable Parquet file ({exc}); export it again as "
+            "GeoParquet (e.g. with geopandas to_parquet or GDAL)."
+        )
+        return []
+    if not _within_limit(source, rows, limits, report):
+        report.layers.append(VectorLayerReport(name=PurePosixPath(source.name).stem,
+                                               feature_count=rows))
+        return []
+    try:
+        frame = gpd.read_parquet(source.path)
+    except (pa.ArrowException, ValueError, OSError) as exc:
+        report.errors.append(
+            f"{source.name} could not be read as GeoParquet ({exc}); it must be a Parquet file "
+            "with GeoParquet metadata (e.g. written by geopandas to_parquet or GDAL)."
+        )
+        return []
+    return [_frame_layer(source, "", frame, report, limits)]
+
+
+def _frame_layer(
+    source: Source, name: str, frame: gpd.GeoDataFrame, report: PreflightReport,
+    limits: UploadLimits,
+) -> RawLayer:
+    """A layer read whole by geopandas, with its report added."""
+    code, crs_name = crs_words(frame.crs.to_wkt() if frame.crs is not None else None)
+    columns = [str(c) for c in frame.columns if c != frame.geometry.name]
+    layer = VectorLayerReport(name=name or PurePosixPath(source.name).stem,
+                              feature_count=len(frame), fields=columns, crs=code,
+                              crs_name=crs_name)
+    report.layers.append(layer)
+    _within_limit(source, len(frame), limits, report)
+    label = f"{source.name}, {name}" if name else source.name
+    return RawLayer(name, label, frame, layer)
+
+
+def _tables(
+    source: Source, wanted: tuple[str, ...] | None, limits: UploadLimits,
+    report: PreflightReport,
+) -> list[RawLayer]:
+    """A CSV file, or the first Excel sheet with coordinates (or the sheets asked for)."""
+    if source.format is FileFormat.CSV:
+        tables = [read_csv_table(source.path, source.name)]
+    else:
+        tables = read_excel_tables(source.path, source.name)
+    for table in tables:
+        report.layers.append(VectorLayerReport(name=table.name or PurePosixPath(source.name).stem,
+                                               feature_count=_rows(table),
+                                               fields=table.columns, encoding=table.encoding))
+    chosen = _chosen_tables(source, tables, wanted, report)
+    layers = []
+    for table in chosen:
+        assert table.frame is not None
+        report.warnings += table.warnings
+        layers.append(_frame_layer_for_table(source, table, report, limits))
+    return layers
+
+
+def _rows(table: TableLayer) -> int:
+    """Rows of a table layer (0 when it could not be read)."""
+    return 0 if table.frame is None else len(table.frame)
+
+
+def _chosen_tables(
+    source: Source, tables: list[TableLayer], wanted: tuple[str, ...] | None,
+    report: PreflightReport,
+) -> list[TableLayer]:
+    """Tables to read: the sheets asked for, else the first table with coordinates."""
+    if wanted:
+        picked = [t for t in tables if t.name in wanted]
+        missing = [t for t in picked if t.frame is None]
+        report.errors += [t.error or "" for t in missing]
+        return [t for t in picked if t.frame is not None]
+    usable = [t for t in tables if t.frame is not None or t.has_coordinates]
+    if not usable:
+        report.errors += [t.error or f"{source.name} holds no data." for t in tables[:3]]
+        return []
+    if usable[0].frame is None:  # coordinates, but e.g. an unknown coordinate system
+        report.errors.append(usable[0].error or f"{source.name} holds no data.")
+        return []
+    if len(tables) > 1:
+        report.notes.append(f"{source.name}: sheet {usable[0].name!r} is read (the first with "
+                            "coordinate columns); choose another sheet to read it instead.")
+    return usable[:1]
+
+
+def _frame_layer_for_table(
+    source: Source, table: TableLayer, report: PreflightReport, limits: UploadLimits
+) -> RawLayer:
+    """A table layer, reusing the report entry added for it."""
+    assert table.frame is not None
+    names = (table.name, PurePosixPath(source.name).stem)
+    layer = next(r for r in report.layers if r.name in names)
+    code, crs_name = crs_words(table.frame.crs.to_wkt() if table.frame.crs is not None else None)
+    layer.crs, layer.crs_name = code, crs_name
+    _within_limit(source, len(table.frame), limits, report)
+    label = f"{source.name}, sheet {table.name!r}" if table.name else source.name
+    return RawLayer(table.name, label, table.frame, layer)

@@ -1,0 +1,35 @@
+"""Site exports and briefing packs made from the same cached site table and permitting figures
+the pages use: for the export buttons and for ``/api/sites.{format}`` and ``/api/briefing.zip``."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import geopandas as gpd
+
+from exports.formats import ExportFile, ExportFormat, export_features
+from mapping.cached import cached_sites
+from mapping.permit_cache import projects_for
+from mapping.store_access import engine
+from permits.site_state import site_permit_state
+from services.briefing import PackOptions, briefing_pack
+from sites.selection import SiteSelection, export_frame
+
+
+def selected_frame(selection: SiteSelection) -> gpd.GeoDataFrame:
+    """The selected sites with their permitting state on the selection's date (cached per
+    data revision and date, as on the pages)."""
+    state = site_permit_state(projects_for(selection.as_of))
+    return export_frame(cached_sites(), state, selection, datetime.now(UTC))
+
+
+def sites_file(selection: SiteSelection, fmt: ExportFormat) -> ExportFile:
+    """The export file of a selection, named after what it holds."""
+    return export_features(selected_frame(selection), fmt, stem=selection.file_stem())
+
+
+def briefing_file(selection: SiteSelection) -> ExportFile:
+    """The briefing pack of a selection; its picture frames the selection's extent when it
+    has one (the map's view), else its sites."""
+    return briefing_pack(engine(), selection, date.today(), datetime.now(UTC),
+                         PackOptions.bundled())

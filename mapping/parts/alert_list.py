@@ -1,0 +1,74 @@
+"""Parts of the alerts page: counts per kind, and each alert with a link to its site."""
+
+from __future__ import annotations
+
+from datetime import date
+from urllib.parse import quote
+
+import pandas as pd
+import streamlit as st
+
+from mapping import state_keys as keys
+from mapping.parts.as_of_picker import as_of_query
+from mapping.parts.safe_text import plain
+from permits.alerts import KIND_LOCKOUT, KIND_MISSED, KIND_PAUSE_OVERRUN, KIND_RULE, KIND_STALE
+from permits.frames import PermitData
+
+KIND_ORDER = (KIND_LOCKOUT, KIND_MISSED, KIND_RULE, KIND_PAUSE_OVERRUN, KIND_STALE)
+ICONS = {KIND_LOCKOUT: ":material/lock_clock:", KIND_MISSED: ":material/event_busy:",
+         KIND_RULE: ":material/gavel:", KIND_PAUSE_OVERRUN: ":material/pause_circle:",
+         KIND_STALE: ":material/history_toggle_off:"}
+
+
+def explanation(settings: dict[str, int]) -> str:
+    """What each kind of alert means, with the rule sets' numbers."""
+    return (
+        f"- **{KIND_LOCKOUT}**: an open milestone whose target is within "
+        f"{settings['lockout_days'] + settings['lockout_warning_days']} days: from "
+        f"{settings['lockout_days']} days before the target, date changes need an extension "
+        "request.\n"
+        f"- **{KIND_MISSED}**: an open milestone whose target date has passed.\n"
+        f"- **{KIND_RULE}**: a clock of a rule set (e.g. an EIS within 2 years) missed or "
+        "projected to be missed.\n"
+        f"- **{KIND_PAUSE_OVERRUN}**: a project or action still paused after its expected "
+        "end.\n"
+        f"- **{KIND_STALE}**: an action with open milestones whose record has not changed for "
+        f"{settings['stale_days']} days.\n\n"
+        "Alerts are worked out for the “View as of” date in the sidebar."
+    )
+
+
+def counts(found: pd.DataFrame) -> None:
+    """One metric per kind that has alerts."""
+    present = _kinds(found)
+    for column, kind in zip(st.columns(len(present)), present, strict=True):
+        column.metric(kind.capitalize(), int((found["kind"] == kind).sum()))
+
+
+def alert_lists(found: pd.DataFrame, data: PermitData, sites: pd.DataFrame,
+                as_of: date) -> None:
+    """Per kind an expander; each alert's date, site, project, message and a site link."""
+    site_of = dict(zip(data.projects["project_id"], data.projects["site_id"], strict=True))
+    title_of = dict(zip(data.projects["project_id"], data.projects["title"], strict=True))
+    names = dict(zip(sites["id"], sites["name"], strict=True))
+    suffix = as_of_query(as_of)
+    for kind in _kinds(found):
+        rows = found[found["kind"] == kind].sort_values("date", kind="stable")
+        with st.expander(f"{kind.capitalize()} ({len(rows)})", expanded=True,
+                         icon=ICONS.get(kind)):
+            lines = []
+            for alert in rows.to_dict("records"):
+                site = site_of.get(alert["project_id"], "")
+                when = "" if pd.isna(alert["date"]) else pd.Timestamp(alert["date"]).date()
+                where = plain(names.get(site, site)) if site else "no linked site"
+                link = (f" · [site timeline](timeline?{keys.SITE_PARAM}={quote(site)}{suffix})"
+                        if site else "")
+                project = plain(title_of.get(alert["project_id"], alert["project_id"]))
+                lines.append(f"- **{when}** · {where} · _{project}_: "
+                             f"{plain(alert['message'])}{link}")
+            st.markdown("\n".join(lines))
+
+
+def _kinds(found: pd.DataFrame) -> list[str]:
+    present = set(found["kind"])
+    return [k for k in KIND_ORDER if k in present] + sorted(present - set(KIND_ORDER))

@@ -1,0 +1,157 @@
+"""The detail panel beside the map: the clicked site or deposit, found by its id."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy import Engine
+
+from domain.errors import NotFoundError
+from domain.vocab import PositionQuality, commodity_label, split_codes
+from mapping import state_keys as keys
+from mapping.parts.safe_text import plain, source_links
+from store.records import get_deposit, get_site
+
+Selection = tuple[str, str]  # (kind, id)
+
+
+def selection_from_map(output: dict[str, Any] | None) -> Selection | None:
+    """The (kind, id) of the feature clicked on the map, from st_folium's output."""
+    feature = (output or {}).get("last_active_drawing") or {}
+    props = feature.get("properties") or {}
+    kind, ident = props.get("kind"), props.get("id")
+    if kind in {"site", "deposit"} and ident is not None:
+        return str(kind), html.unescape(str(ident))
+    return None
+
+
+def remember_selection(clicked: Selection | None, hidden_sites: set[str]) -> Selection | None:
+    """Keep the selection across reruns and in the URL (``?site=...`` or ``?deposit=...``);
+    a site that the filters now hide is no longer selected."""
+    state = st.session_state
+    if clicked is not None and clicked != state.get(keys.LAST_CLICK):
+        state[keys.LAST_CLICK] = clicked
+        _select(clicked)
+    elif keys.SELECTED not in state:
+        for kind in keys.SELECTION_KINDS:
+            if st.query_params.get(kind):
+                _select((kind, st.query_params[kind]))
+    selection: Selection | None = state.get(keys.SELECTED)
+    if selection is not None and selection[0] == "site" and selection[1] in hidden_sites:
+        _select(None)
+        return None
+    return selection
+
+
+def site_picker(shown: pd.DataFrame) -> None:
+    """Open any matching site by name: those without a location are not on the map, and not
+    everyone uses a mouse."""
+    names = dict(zip(shown["id"], shown["name"], strict=True))
+    unplaced = set(shown.loc[shown["lat"].isna(), "id"])
+    st.selectbox(
+        "Open a matching site", sorted(names, key=lambda i: names[i].lower()), index=None,
+        key=keys.PICKER, placeholder=f"{len(names)} sites, {len(unplaced)} not on the map",
+        format_func=lambda i: names[i] + ("  (no known location)" if i in unplaced else ""),
+        on_change=_picked,
+    )
+
+
+def _picked() -> None:
+    picked = st.session_state.get(keys.PICKER)
+    if picked is not None:
+        _select(("site", picked))
+
+
+def _select(selection: Selection | None) -> None:
+    st.session_state[keys.SELECTED] = selection
+    for kind in keys.SELECTION_KINDS:
+        if selection is not None and selection[0] == kind:
+            st.query_params[kind] = selection[1]
+        elif kind in st.query_params:
+            del st.query_params[kind]
+
+
+def show_details(engine: Engine, selection: Selection | None) -> None:
+    """Render the panel for the selection, or a hint when nothing is selected."""
+    if selection is None:
+        st.info("Click a site or a deposit on the map to see its details here.",
+                icon=":material/touch_app:")
+        return
+    kind, ident = selection
+    try:
+        if kind == "site":
+            _site_panel(get_site(engine, ident))
+        else:
+            _deposit_panel(get_deposit(engine, int(ident)))
+    except (NotFoundError, ValueError):
+        st.warning(f"The selected {kind} is no longer in the store; pick another on the map.")
+
+
+def _site_panel(site: dict[str, Any]) -> None:
+    st.subheader(site["name"], anchor=False)
+    st.markdown(f"**Operator:** {plain(site['operator']) or '_not known_'}")
+    parts = (site["locality"], site["admin_area"], site["country"])
+    place = ", ".join(plain(p) for p in parts if p)
+    st.markdown(f"**Place:** {place}")
+    stages = [site["stage"], *split_codes(site["other_stages"])]
+    st.markdown(f"**Supply-chain stage:** {plain('; '.join(stages))}")
+    _commodities(site["commodities"], site["commodities_original"])
+    status = plain(site["status"])
+    detail = ", ".join(p for p in (plain(site["status_original"]), plain(site["status_date"])) if p)
+    st.markdown(f"**Development status:** {status}" + (f" (source: {detail})" if detail else ""))
+    joint = {True: "yes", False: "no", None: "not known"}[site["jointly_selected"]]
+    st.markdown(f"**Jointly selected under the framework:** {joint}")
+    _location(site["lat"], site["lon"], site["position_quality"], site["location_note"])
+    if site["description"]:
+        st.markdown(plain(site["description"]))
+    _sources(site["source"])
+
+
+def _deposit_panel(deposit: dict[str, Any]) -> None:
+    st.subheader(deposit["name"] or "(unnamed deposit)", anchor=False)
+    st.caption(f"Deposit from dataset {plain(deposit['dataset'])}, "
+               f"record {plain(deposit['source_record_id'])}")
+    if deposit["other_names"]:
+        st.markdown(f"**Other names:** {plain(deposit['other_names'])}")
+    place = ", ".join(plain(p) for p in (deposit["admin_area"], deposit["country"]) if p)
+    st.markdown(f"**Place:** {place or '_not recorded_'}")
+    _commodities(deposit["commodities"], deposit["commodities_original"])
+    original = plain(deposit["dev_status_original"])
+    st.markdown(f"**Development status:** {plain(deposit['dev_status'])}"
+                + (f" (source: {original})" if original else ""))
+    if deposit["deposit_type"]:
+        st.markdown(f"**Deposit type:** {plain(deposit['deposit_type'])}")
+    _location(deposit["lat"], deposit["lon"], deposit["position_quality"],
+              deposit["position_note"])
+    _sources(deposit["source"])
+
+
+def _commodities(codes: str, original: str) -> None:
+    names = ", ".join(plain(commodity_label(c)) for c in split_codes(codes))
+    note = f" (source text: {plain(original)})" if original and original != codes else ""
+    st.markdown(f"**Commodities:** {names or '_none recorded_'}{note}")
+
+
+def _location(lat: float | None, lon: float | None, quality: str, note: str) -> None:
+    if lat is None or lon is None:
+        st.markdown("**Location:** not known, so this record is not on the map.")
+        return
+    approx = PositionQuality(quality or "unknown").is_approximate
+    prefix = "location approximate"
+    if approx and not note.startswith(prefix):
+        note = f"{prefix}: {note}" if note else prefix
+    label = plain(note)
+    st.markdown(f"**Location:** {lat}, {lon} ({plain(quality)})")
+    if label:
+        st.caption(label)
+
+
+def _sources(source: str) -> None:
+    links = source_links(source)
+    if links:
+        st.markdown("**Sources:** " + " · ".join(links))
+    else:
+        st.markdown("**Sources:** _none recorded_")

@@ -1,0 +1,61 @@
+"""Download buttons for site exports: beside the map (what the filters show) and on a site's
+page (that site). The file is made when asked for, not on every rerun of the page; the
+"Prepare" button and the download share one slot, so the one replaces the other."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+import streamlit as st
+
+from exports.formats import ExportFile, ExportFormat
+from mapping import state_keys as keys
+from mapping.export_files import briefing_file, sites_file
+from mapping.store_access import data_version
+from mapping.webmap.site_map import FUTURE_EXPORT
+from sites.selection import SiteSelection
+
+PACK_HELP = ("One zip: the sites (GeoJSON, CSV), their permit timetables, the last 90 days of "
+             "changes, a map picture, the survey layers' metadata and a README with the "
+             "filters, date and sources.")
+
+
+def export_controls(selection: SiteSelection, place: str, with_pack: bool = False) -> None:
+    """A format choice, "Prepare the export", then the download of what ``selection`` holds;
+    with ``with_pack`` also "Prepare a briefing pack". A later 'View as of' date than today
+    is a projection: it says so once, instead of the buttons."""
+    if selection.as_of > date.today():
+        st.caption(FUTURE_EXPORT)
+        return
+    fmt = ExportFormat(st.selectbox(
+        "Export format", [f.value for f in ExportFormat], key=f"{keys.EXPORT_FORMAT}_{place}",
+        format_func=lambda v: ExportFormat(v).label,
+        help="The sites as filtered, with their permitting state on the 'View as of' date."))
+    _prepared_download(keys.EXPORT_READY, place, (selection, fmt), "Prepare the export",
+                       None, lambda: sites_file(selection, fmt))
+    if with_pack:
+        _prepared_download(keys.BRIEFING_READY, place, (selection,), "Prepare a briefing pack",
+                           PACK_HELP, lambda: briefing_file(selection))
+
+
+def _prepared_download(state_key: str, place: str, wanted: tuple[object, ...], prepare: str,
+                       help_text: str | None, make: Callable[[], ExportFile]) -> None:
+    """The download of the file ``make`` gives, once asked for; a file made for another
+    selection, format or data revision (an edit, an import) is never offered."""
+    ready: dict[str, tuple[object, ExportFile]] = st.session_state.setdefault(state_key, {})
+    key = (*wanted, data_version())
+    slot = st.empty()
+    prepared = ready.get(place)
+    if prepared is None or prepared[0] != key:
+        if not slot.button(prepare, key=f"{state_key}_prepare_{place}", help=help_text):
+            return
+        with st.spinner("Making the file…"):
+            prepared = ready[place] = (key, make())
+    file = prepared[1]
+    # "ignore": downloading is not a reason to run the page again
+    slot.download_button(f"Download {file.file_name}", file.data, file_name=file.file_name,
+                         mime=file.media_type, key=f"{state_key}_download_{place}",
+                         on_click="ignore", icon=":material/download:")
+    for note in file.notes:
+        st.caption(note)

@@ -1,0 +1,115 @@
+"""The layer catalog's parts: one panel per layer with its metadata, and forms to rename,
+hide, restyle, zoom to or delete it."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from domain.settings import load_settings
+from exports.formats import ExportFormat
+from layers.tiles import COLORMAPS
+from mapping import state_keys as keys
+from mapping.store_access import engine
+from services.layer_styles import checked_raster_style, checked_vector_style
+from services.publishing import remove_layer
+from store.layer_repo import LayerRecord, update_layer
+
+RGB = "colour imagery (bands as red, green, blue)"
+
+
+def metadata_table(record: LayerRecord) -> pd.DataFrame:
+    """A layer's catalog entry as label/value rows."""
+    size = (f"{record.feature_count:,} features ({record.geometry_type})"
+            if record.kind == "vector" else "raster (Cloud-Optimized GeoTIFF)")
+    rows = {
+        "id": record.id, "kind": size, "description": record.description,
+        "source": record.source, "licence": record.licence,
+        "surveyed on": record.surveyed_on.isoformat() if record.surveyed_on else "",
+        "uploaded by": record.uploaded_by,
+        "uploaded at": f"{record.uploaded_at:%Y-%m-%d %H:%M} UTC",
+        "original file": f"{record.original_filename} ({record.file_format})",
+        "layer in the file": record.source_layer.split("#")[0],
+        "original coordinate system": record.original_crs,
+        "extent (lon/lat)": ", ".join(f"{v:.4f}" for v in record.bounds) if record.bounds else "",
+        "checksum (SHA-256)": record.checksum,
+    }
+    filled = {label: str(value) for label, value in rows.items() if value}
+    return pd.DataFrame({"": list(filled), "value": list(filled.values())})
+
+
+def layer_panel(record: LayerRecord) -> None:
+    """Everything about one layer, with its actions."""
+    table = metadata_table(record)
+    st.dataframe(table, hide_index=True, width="stretch", height=35 * (len(table) + 1) + 3)
+    left, middle, right = st.columns(3)
+    if left.button("Zoom to layer", key=keys.layer_key(record.id, "zoom", record.version),
+                   disabled=record.bounds is None):
+        st.session_state[keys.LAYER_FOCUS] = (record.name, record.bounds)
+        st.switch_page("pages/map_page.py")
+    label = "Show on the map" if record.hidden else "Hide from the map"
+    if middle.button(label, key=keys.layer_key(record.id, "hide", record.version)):
+        update_layer(engine(), record.id, hidden=not record.hidden)
+        st.rerun()
+    _downloads(record)
+    _rename_form(record)
+    if record.kind == "raster":
+        _raster_style_form(record)
+    else:
+        _vector_style_form(record)
+    with right.popover("Delete…"):
+        st.write(f"Delete **{record.name}** for everyone? This cannot be undone.")
+        if st.button("Delete the layer", type="primary",
+                     key=keys.layer_key(record.id, "delete", record.version)):
+            remove_layer(engine(), record.id, load_settings().layer_dir)
+            st.rerun()
+
+
+def _downloads(record: LayerRecord) -> None:
+    """Links that export the layer back (made by the server when clicked)."""
+    base = f"/api/layers/{record.id}/export?format="
+    if record.kind == "raster":
+        st.markdown(f"Download: [Cloud-Optimized GeoTIFF]({base}tif)")
+        return
+    links = " · ".join(f"[{fmt.label}]({base}{fmt.value})" for fmt in ExportFormat)
+    st.markdown(f"Download: {links}")
+
+
+def _rename_form(record: LayerRecord) -> None:
+    with st.form(keys.layer_key(record.id, "rename", record.version)):
+        name = st.text_input("Name", value=record.name)
+        description = st.text_area("Description", value=record.description, height=68)
+        if st.form_submit_button("Save name and description"):
+            update_layer(engine(), record.id, name=name, description=description)
+            st.rerun()
+
+
+def _vector_style_form(record: LayerRecord) -> None:
+    style = record.style
+    with st.form(keys.layer_key(record.id, "style", record.version)):
+        left, middle, right = st.columns(3)
+        colour = left.color_picker("Colour", value=style.get("colour", "#d95f02"))
+        weight = middle.number_input("Line width", 1.0, 20.0, float(style.get("weight", 2)))
+        fill = right.slider("Fill opacity", 0.0, 1.0, float(style.get("fill_opacity", 0.25)))
+        if st.form_submit_button("Save style"):
+            update_layer(engine(), record.id, style=checked_vector_style(colour, weight, fill))
+            st.rerun()
+
+
+def _raster_style_form(record: LayerRecord) -> None:
+    style = record.style
+    options = [*COLORMAPS, RGB]
+    current = style.get("colormap") or RGB
+    stretch = style.get("stretch") or [0.0, 255.0]
+    with st.form(keys.layer_key(record.id, "style", record.version)):
+        colours = st.selectbox("Colour map", options,
+                               index=options.index(current) if current in options else 0)
+        left, middle, right = st.columns(3)
+        low = left.number_input("Stretch from", value=float(stretch[0]), format="%g")
+        high = middle.number_input("Stretch to", value=float(stretch[1]), format="%g")
+        opacity = right.slider("Opacity", 0.0, 1.0, float(style.get("opacity", 0.75)))
+        if st.form_submit_button("Save style"):
+            colormap = None if colours == RGB else colours
+            update_layer(engine(), record.id,
+                         style=checked_raster_style(colormap, low, high, opacity))
+            st.rerun()

@@ -1,0 +1,208 @@
+"""Parts of the site timeline page: the site picker, a project's figures, tables and history."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from mapping import state_keys as keys
+from mapping.parts.gantt import gantt_chart
+from mapping.parts.safe_text import plain, source_links
+from permits.frames import PermitData
+from permits.schedule import missed_date_notice
+from permits.vocab import ScheduleHealth
+
+BREACHES = ("missed", "breach projected", "breach (past due)")
+NO_RECORD = ScheduleHealth.NO_SCHEDULE.value
+
+
+def site_picker(sites: pd.DataFrame, health: dict[str, str]) -> str | None:
+    """Pick a site (those with a permitting record first); kept in the URL as ``?site=``."""
+    names = dict(zip(sites["id"], sites["name"], strict=True))
+    with_record = sorted((s for s in names if s in health), key=lambda s: names[s].lower())
+    others = sorted((s for s in names if s not in health), key=lambda s: names[s].lower())
+    options = with_record + others
+    state = st.session_state
+    wanted = st.query_params.get(keys.SITE_PARAM)
+    if wanted and wanted != state.get(keys.TIMELINE_URL_SITE):  # a link was followed
+        state[keys.TIMELINE_URL_SITE] = wanted
+        if wanted in names:
+            state[keys.TIMELINE_SITE] = wanted
+        else:
+            st.warning(f"No site has the id “{plain(wanted)}”; pick one below.",
+                       icon=":material/location_off:")
+    if state.get(keys.TIMELINE_SITE) not in names:
+        state.pop(keys.TIMELINE_SITE, None)
+    chosen = st.selectbox(
+        "Site", options, key=keys.TIMELINE_SITE, index=0 if with_record else None,
+        placeholder="pick a site",
+        format_func=lambda s: f"{names[s]}  ({health.get(s, NO_RECORD)})",
+        help=f"{len(with_record)} of {len(names)} sites have a permitting record; they come "
+             "first, with their schedule health.")
+    if chosen is not None:
+        state[keys.TIMELINE_URL_SITE] = chosen
+        if st.query_params.get(keys.SITE_PARAM) != chosen:
+            st.query_params[keys.SITE_PARAM] = chosen
+    return chosen
+
+
+def timeline_link(site_id: str, health: dict[str, str]) -> None:
+    """A link to the site's timeline (with its schedule health) when it has a record."""
+    if site_id in health:
+        st.page_link("pages/timeline_page.py", label=f"Permitting timeline ({health[site_id]})",
+                     icon=":material/timeline:", query_params={keys.SITE_PARAM: site_id})
+
+
+def project_header(project: pd.Series) -> None:
+    """Status, percent complete, next target, projected completion and health."""
+    cols = st.columns(5)
+    cols[0].metric("Status", project["status"] or "not stated")
+    done = project["percent_complete"]
+    cols[1].metric("Complete", "–" if pd.isna(done) else f"{done:.0f} %",
+                   help="Share of the applicable milestones that are complete.")
+    cols[2].metric("Next target", _day(project["next_target"]) or "–")
+    cols[3].metric("Projected completion", _day(project["projected_completion"]) or "–",
+                   help="Latest projected finish of the project's milestones: an open one "
+                        "cannot finish before the as-of date or before the milestone it "
+                        "depends on.")
+    cols[4].metric("Schedule health", project["health"])
+    if project["next_milestone"]:
+        st.markdown(f"**Next milestone:** {plain(project['next_milestone'])}, target "
+                    f"{_day(project['next_target'])}")
+    facts = [("Lead agency", project["lead_agency"]), ("Category", project["category"]),
+             ("Sponsor", project["sponsor"])]
+    line = " · ".join(f"{k}: {plain(v)}" for k, v in facts if v)
+    if line:
+        st.caption(line)
+
+
+def pauses(project: pd.Series, actions: pd.DataFrame, as_of: date) -> None:
+    """Each pause covering the as-of date (with reason and next steps); earlier ones briefly."""
+    records = [(f"Project {project['title']}", project.to_dict())]
+    records += [(f"{a['action_type']} ({a['agency']})", a) for a in actions.to_dict("records")]
+    now = pd.Timestamp(as_of)
+    for label, record in records:
+        start, end = record.get("pause_start"), record.get("pause_end")
+        if pd.isna(start) and record.get("status") != "Paused":
+            continue
+        started = pd.isna(start) or start <= now
+        paused = record.get("status") == "Paused" or pd.isna(end) or now < end
+        if started and paused:
+            until = ""
+            if pd.notna(end):
+                late = " (still paused)" if end < now else ""
+                until = f"; expected to resume {_day(end)}{late}"
+            st.warning(
+                f"**Paused:** {plain(label)} since {_day(start) or 'a date not recorded'}"
+                f"{until}. Reason: {plain(record.get('pause_reason')) or 'none given'}. "
+                f"Next steps: {_sentence(record.get('pause_next_steps')) or 'none recorded'}.",
+                icon=":material/pause_circle:")
+        elif started:
+            st.caption(f"{plain(label)} was paused from {_day(start)} to {_day(end)} "
+                       f"({plain(record.get('pause_reason')) or 'no reason given'}).")
+
+
+def findings(found: pd.DataFrame) -> None:
+    """Rule-set findings: breaches in red, the rest as plain sentences."""
+    for row in found.to_dict("records"):
+        text = plain(row["message"])
+        if row["status"] in BREACHES:
+            st.error(f"**{plain(row['status'].capitalize())}:** {text}",
+                     icon=":material/gavel:")
+        elif row["status"] in ("met", "on course"):
+            st.markdown(f":material/check_circle: {text}")
+        else:
+            st.caption(text)
+
+
+def notices(derived: pd.DataFrame) -> None:
+    """The dashboard's missed-date notices and the inconsistencies to fix."""
+    for _, row in derived[derived["state"] == "overdue"].iterrows():
+        st.warning(plain(missed_date_notice(row)), icon=":material/event_busy:")
+    for flagged in derived[derived["flags"] != ""].to_dict("records"):
+        st.info(f"**Check {plain(flagged['name'])}:** {plain(flagged['flags'])}.",
+                icon=":material/rule:")
+
+
+def gantt(derived: pd.DataFrame, actions: pd.DataFrame, project: pd.Series, as_of: date) -> None:
+    chart = gantt_chart(derived, actions, project, as_of)
+    if chart is None:
+        st.caption("No milestone has a date yet, so there is no chart.")
+        return
+    st.altair_chart(chart, width="stretch")
+    st.caption("Bars run from the milestone it depends on to the milestone itself (baseline, "
+               "current target, actual); a diamond marks a date with no earlier one to start "
+               "from. Dark outline: the critical path that sets the projected completion. "
+               "Orange shading: paused.")
+
+
+def milestone_table(derived: pd.DataFrame, actions: pd.DataFrame) -> None:
+    types = dict(zip(actions["action_id"], actions["action_type"], strict=True))
+    table = derived.assign(action=derived["action_id"].map(types).fillna(""))
+    table = table.sort_values(["action", "sequence"], kind="stable")
+    columns = {
+        "action": st.column_config.TextColumn("Action", width="medium"),
+        "sequence": st.column_config.NumberColumn("#", format="%d", width="small"),
+        "name": st.column_config.TextColumn("Milestone", width="medium"),
+        "state": st.column_config.TextColumn("State"),
+        "baseline_target": st.column_config.DateColumn("Baseline", format="YYYY-MM-DD"),
+        "current_target": st.column_config.DateColumn("Current target", format="YYYY-MM-DD"),
+        "alternative_completion": st.column_config.DateColumn("Alternative completion",
+                                                              format="YYYY-MM-DD"),
+        "actual_as_of": st.column_config.DateColumn("Actual", format="YYYY-MM-DD"),
+        "slip_days": st.column_config.NumberColumn("Slip (days)", format="%d",
+                                                   help="Effective target minus baseline."),
+        "projected_finish": st.column_config.DateColumn("Projected finish", format="YYYY-MM-DD"),
+        "on_critical_path": st.column_config.CheckboxColumn("Critical path"),
+        "reason_for_change": st.column_config.TextColumn("Reason for change"),
+        "flags": st.column_config.TextColumn("Flags"),
+    }
+    st.dataframe(table[list(columns)], hide_index=True, width="stretch",
+                 column_config=columns)
+
+
+def sources(data: PermitData) -> None:
+    texts = pd.concat([data.projects["source"], data.actions["source"],
+                       data.milestones["source"]])
+    links = list(dict.fromkeys(link for text in texts for link in source_links(text)))
+    st.markdown("**Sources:** " + (" · ".join(links) if links else "_none recorded_"))
+
+
+def history(changes: pd.DataFrame, data: PermitData, as_of: date, site_id: str) -> None:
+    """The site's changes, newest first, with a CSV download."""
+    names = {**dict(zip(data.milestones["milestone_id"], data.milestones["name"], strict=True)),
+             **dict(zip(data.actions["action_id"], data.actions["action_type"], strict=True)),
+             **dict(zip(data.projects["project_id"], data.projects["title"], strict=True))}
+    site = changes[changes["project_id"].isin(set(data.projects["project_id"]))]
+    if site.empty:
+        st.caption("No change recorded for this site yet.")
+        return
+    table = site.assign(
+        when=site["changed_at"].dt.tz_convert(None),
+        record=site["entity"] + ": " + site["entity_id"].map(names).fillna(site["entity_id"]),
+    ).sort_values("when", ascending=False, kind="stable")
+    shown = ["when", "who", "record", "field", "before", "after", "reason", "kind", "source"]
+    later = int((table["when"] >= pd.Timestamp(as_of) + pd.Timedelta(days=1)).sum())
+    if later and as_of < date.today():
+        st.caption(f"{later} of these changes were made after {as_of.isoformat()}; the view "
+                   "above has them undone.")
+    st.dataframe(table[shown], hide_index=True, width="stretch", column_config={
+        "when": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm"),
+        "who": "Who", "record": "Record", "field": "Field", "before": "Before",
+        "after": "After", "reason": "Why", "kind": "Kind",
+        "source": st.column_config.TextColumn("Source", width="small")})
+    st.download_button("Download the history (CSV)", table[shown].to_csv(index=False),
+                       file_name=f"permitting-history-{site_id}.csv", mime="text/csv",
+                       icon=":material/download:")
+
+
+def _sentence(value: object) -> str:
+    """Escaped text without its final full stop (the caller ends the sentence)."""
+    return plain(str(value or "").rstrip("."))
+
+
+def _day(value: Any) -> str:
+    return "" if value is None or pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d")

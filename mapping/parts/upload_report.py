@@ -1,0 +1,174 @@
+"""The upload page's parts: the pre-flight report in words, the choices it asks for, and
+publishing with progress bars."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from domain.settings import load_settings
+from layers.limits import UploadLimits
+from layers.preflight import inspect_upload
+from layers.preflight_report import PreflightReport
+from layers.staging import staged_upload
+from layers.upload_formats import Progress
+from layers.vector_read import VectorOptions
+from mapping import state_keys as keys
+from mapping.store_access import engine
+from services.publishing import INCOMING, LayerDetails, publish_upload
+from store.layer_repo import LayerRecord
+
+OTHER_CRS = "another code…"
+
+
+def upload_limits() -> UploadLimits:
+    """The configured limits (``PERMITMAP_MAX_UPLOAD_MB``)."""
+    return UploadLimits.from_megabytes(load_settings().max_upload_mb)
+
+
+def incoming_dir() -> Path:
+    """Where uploads wait while they are checked or published (inside the layer folder, so a
+    published raster moves into place on the same file system)."""
+    return load_settings().layer_dir / INCOMING
+
+
+def checked_report(upload: Any, options: VectorOptions) -> PreflightReport:
+    """The pre-flight report of the uploaded file under ``options``; computed once per file
+    and choice of options in a session."""
+    reports: dict[tuple[str, VectorOptions], PreflightReport] = st.session_state.setdefault(
+        keys.UPLOAD_REPORTS, {})
+    key = (upload.file_id, options)
+    if key not in reports:
+        with _progress_bar("Checking") as progress:
+            upload.seek(0)
+            with staged_upload(upload, upload.name, incoming_dir(), upload_limits()) as path:
+                reports[key] = inspect_upload(path, upload.name, options, upload_limits(),
+                                              progress).report
+    return reports[key]
+
+
+def publish(upload: Any, details: LayerDetails, options: VectorOptions) -> list[LayerRecord]:
+    """Publish the uploaded file; a failure stores nothing and leaves no file behind."""
+    with _progress_bar("Publishing") as progress:
+        upload.seek(0)
+        with staged_upload(upload, upload.name, incoming_dir(), upload_limits()) as path:
+            return publish_upload(engine(), path, upload.name, details,
+                                  layer_dir=load_settings().layer_dir, options=options,
+                                  limits=upload_limits(), progress=progress)
+
+
+def show_report(report: PreflightReport) -> None:
+    """The report in words: verdict, errors, warnings, then the figures."""
+    size = f"{report.size_bytes / 1e6:,.1f} MB" if report.size_bytes else "size unknown"
+    verdict = "can be published" if report.ok else "cannot be published as it is"
+    st.markdown(f"**{report.file_name}**: {report.format}, {report.kind}, {size} — {verdict}.")
+    for text in report.errors:
+        st.error(text, icon=":material/error:")
+    for text in report.warnings:
+        st.warning(text, icon=":material/warning:")
+    for text in report.notes:
+        st.caption(text)
+    if report.layers:
+        st.dataframe(_layer_table(report), hide_index=True, width="stretch")
+    if report.raster is not None:
+        _raster_figures(report)
+
+
+def crs_choice(report: PreflightReport, file_key: str) -> str | None:
+    """Ask for a coordinate system when the file (``report`` read with no choices) states
+    none: the likely ones, or any EPSG code; the code chosen, or None."""
+    missing = any(layer.crs is None for layer in report.layers) or (
+        report.raster is not None and report.raster.crs is None)
+    if not missing:
+        return None
+    candidates = [c for layer in report.layers for c in layer.crs_candidates]
+    if report.raster is not None:
+        candidates += report.raster.crs_candidates
+    labels = {f"{c.code} — {c.name} ({c.where})": c.code for c in candidates}
+    choice = st.selectbox("Coordinate system of the file", [*labels, OTHER_CRS], index=None,
+                          key=f"{keys.UPLOAD_CRS}_{file_key}",
+                          placeholder="Choose the system the survey used",
+                          help="The file does not say which coordinate system its numbers are "
+                               "in. These would place it somewhere plausible.")
+    if choice == OTHER_CRS:
+        code = st.text_input("EPSG code", key=f"{keys.UPLOAD_CRS_TEXT}_{file_key}",
+                             placeholder="EPSG:6669")
+        return code.strip() or None
+    return labels.get(choice) if choice else None
+
+
+def layer_choice(report: PreflightReport, file_key: str) -> tuple[str, ...] | None:
+    """Let the user pick layers when a file has several; None means the usual choice."""
+    names = [layer.name for layer in report.layers if layer.name]
+    if len(names) < 2:
+        return None
+    picked = st.multiselect("Layers to publish", names, key=f"{keys.UPLOAD_LAYERS}_{file_key}",
+                            placeholder="The usual choice for this format",
+                            help="Each layer (and each geometry type in it) becomes a layer of "
+                                 "its own on the map.")
+    return tuple(picked) or None
+
+
+def fix_choices(report: PreflightReport, file_key: str) -> tuple[bool, bool]:
+    """Repair invalid geometries? Leave out features out of range? Asked only when it matters."""
+    repair = True
+    if any(layer.invalid_count for layer in report.layers):
+        repair = st.checkbox("Repair invalid geometries (shapely make_valid)", value=True,
+                             key=f"{keys.UPLOAD_REPAIR}_{file_key}")
+    drop = False
+    if any(layer.out_of_range for layer in report.layers):
+        drop = st.checkbox("Publish without the features whose coordinates are out of range",
+                           value=False, key=f"{keys.UPLOAD_DROP}_{file_key}")
+    return repair, drop
+
+
+def _layer_table(report: PreflightReport) -> pd.DataFrame:
+    return pd.DataFrame([{
+        "layer": layer.name or "(the file)",
+        "features": layer.feature_count,
+        "geometry": ", ".join(f"{n:,} {t}" for t, n in layer.geometry_types.items()),
+        "coordinate system": layer.crs_name or layer.crs or "not stated",
+        "invalid": layer.invalid_count,
+        "empty": layer.empty_count,
+        "out of range": len(layer.out_of_range),
+        "cross 180°": layer.crossing_antimeridian,
+        "text encoding": layer.encoding or "",
+        "fields": ", ".join(layer.fields[:12]) + (" …" if len(layer.fields) > 12 else ""),
+    } for layer in report.layers])
+
+
+def _raster_figures(report: PreflightReport) -> None:
+    raster = report.raster
+    assert raster is not None
+    left, middle, right = st.columns(3)
+    left.metric("Size (pixels)", f"{raster.width:,} × {raster.height:,}")
+    middle.metric("Bands", f"{raster.band_count} × {raster.dtype}")
+    right.metric("Cloud-optimized", "yes" if raster.is_cog else "no (will be converted)")
+    st.markdown(f"Coordinate system: **{raster.crs_name or raster.crs or 'not stated'}** · "
+                f"no-data value: **{raster.nodata if raster.nodata is not None else 'none'}**"
+                + (f" · suggested colours: **{raster.suggested_colormap}**"
+                   if raster.suggested_colormap else " · shown as colour imagery")
+                + (f" · stretch **{raster.suggested_stretch[0]:.4g} to "
+                   f"{raster.suggested_stretch[1]:.4g}**" if raster.suggested_stretch else ""))
+    if raster.stats:
+        st.dataframe(pd.DataFrame([vars(s) for s in raster.stats]), hide_index=True,
+                     width="stretch")
+
+
+@contextmanager
+def _progress_bar(verb: str) -> Iterator[Progress]:
+    """A Streamlit progress bar fed by a :data:`Progress` callback; removed afterwards."""
+    bar = st.progress(0.0, text=f"{verb}…")
+
+    def update(fraction: float, text: str) -> None:
+        bar.progress(min(max(fraction, 0.0), 1.0), text=text)
+
+    try:
+        yield update
+    finally:
+        bar.empty()

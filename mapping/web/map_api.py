@@ -1,0 +1,62 @@
+"""What the HTTP routes answer: store health, deposits per map view. User errors raise
+InputError; ``mapping.web.routes`` turns them into status codes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.bbox import BBox
+from domain.errors import InputError
+from domain.settings import load_settings
+from domain.vocab import DevStatus
+from mapping.store_access import deposit_index, engine
+from sites import query_params as qp
+from sites.point_index import PointFilter
+from store.db import schema_revision
+from store.records import store_counts
+
+
+def health_body() -> dict[str, Any]:
+    """The store's state; raises PermitmapError when the database cannot be used."""
+    eng = engine()
+    return {
+        "status": "ok",
+        "database": eng.dialect.name,
+        "schema_revision": schema_revision(eng),
+        "counts": store_counts(eng),
+        "deposit_index_revision": deposit_index()[0],
+        "online_basemaps": load_settings().online_basemaps,
+    }
+
+
+def deposits_body(params: dict[str, str]) -> dict[str, Any]:
+    """Deposits inside the view in ``params`` matching its filters: points or clusters."""
+    bbox, zoom, filters = parse_view(params)
+    revision, index = deposit_index()
+    body = index.query(bbox, zoom, filters, load_settings().map_point_limit)
+    body["meta"]["matching"] = index.count(filters)
+    body["meta"]["revision"] = revision
+    return body
+
+
+def parse_view(params: dict[str, str]) -> tuple[BBox, int, PointFilter]:
+    """Check and read the query parameters of ``/api/deposits``.
+
+    >>> parse_view({"bbox": "-10,-5,10,5", "zoom": "3", "commodity": "lithium,REE"})[2].commodities
+    ('Li', 'REE')
+    """
+    bbox = BBox.parse(params.get("bbox", ""))
+    try:
+        zoom = int(params.get("zoom", "0"))
+    except ValueError:
+        raise InputError("zoom must be a whole number from 0 to 22.") from None
+    if not 0 <= zoom <= 22:
+        raise InputError("zoom must be a whole number from 0 to 22.")
+    statuses = [s.value for s in DevStatus]
+    filters = PointFilter(
+        commodities=tuple(qp.commodity(v) for v in qp.listed(params.get("commodity"))),
+        statuses=tuple(qp.choice("status", v, statuses) for v in qp.listed(params.get("status"))),
+        countries=tuple(qp.listed(params.get("country"))),
+        name_contains=params.get("q", "").strip(),
+    )
+    return bbox, zoom, filters

@@ -1,0 +1,203 @@
+"""HTTP routes served beside the pages: health, deposits per map view, basemap outlines,
+survey layer features and raster tiles, site exports and briefing packs.
+
+User errors become status codes here and nowhere else. The work lives in ``mapping.web.map_api``,
+imported on the first request: its libraries (pandas, SQLAlchemy) would otherwise add
+seconds to the server's start, and the warm-up thread imports them in the background.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from domain.errors import InputError, NotFoundError, PermitmapError
+from domain.settings import DATA_DIR
+
+if TYPE_CHECKING:  # imported on the first request, with the rest of the export code
+    from exports.formats import ExportFile
+
+BASEMAPS = {"countries-110m.geojson", "countries-50m.geojson", "us-state-lines.geojson"}
+
+
+def health(_request: Request) -> Response:
+    """The store's state as JSON; 503 when the database cannot be used."""
+    from mapping.web import map_api
+
+    try:
+        return JSONResponse(map_api.health_body())
+    except PermitmapError as exc:
+        return JSONResponse({"status": "error", "error": str(exc)}, status_code=503)
+
+
+def deposits(request: Request) -> Response:
+    """Deposits inside ``bbox`` at ``zoom`` matching the filters, as points or clusters."""
+    from mapping.web import map_api
+
+    try:
+        body = map_api.deposits_body(dict(request.query_params))
+    except InputError as exc:
+        return JSONResponse({"error": str(exc)}, status_code=400)
+    return Response(
+        json.dumps(body, separators=(",", ":"), ensure_ascii=False),
+        media_type="application/geo+json",
+    )
+
+
+def basemap(request: Request) -> Response:
+    """A bundled basemap file (Natural Earth outlines, US state lines)."""
+    name = request.path_params["name"]
+    if name not in BASEMAPS:
+        return JSONResponse({"error": f"No basemap named {name!r}."}, status_code=404)
+    return FileResponse(DATA_DIR / "basemap" / name, media_type="application/geo+json",
+                        headers={"Cache-Control": "public, max-age=86400"})
+
+
+def layer_features(request: Request) -> Response:
+    """A vector survey layer's features as GeoJSON, each with an escaped HTML popup."""
+    from mapping.web import layer_api
+
+    try:
+        body = layer_api.layer_geojson(request.path_params["layer"],
+                                       dict(request.query_params))
+    except PermitmapError as exc:
+        return _error(exc)
+    return Response(body, media_type="application/geo+json")
+
+
+def tile(request: Request) -> Response:
+    """One PNG tile of a raster survey layer (``?v=`` in the URL changes with its style)."""
+    from mapping.web import layer_api
+
+    params = request.path_params
+    try:
+        png = layer_api.tile_png(params["layer"], params["z"], params["x"], params["y"])
+    except PermitmapError as exc:
+        return _error(exc)
+    return Response(png, media_type="image/png",
+                    headers={"Cache-Control": "public, max-age=3600"})
+
+
+def sites_export(request: Request) -> Response:
+    """The sites matching the URL's filters, extent and as-of date in the format the path
+    ends in (``sites.geojson``, ``sites.gpkg``, ``sites.csv``, ``sites.kml``,
+    ``sites.shp.zip``, ``sites.parquet``). GeoJSON is shown inline; the others download."""
+    from datetime import date
+
+    from exports.formats import ExportFormat
+    from mapping import export_files
+    from mapping.web import export_api
+
+    try:
+        fmt = export_api.format_for(request.path_params["suffix"])
+        selection = export_api.selection_from(request.query_params.multi_items(),
+                                              date.today())
+        file = export_files.sites_file(selection, fmt)
+    except PermitmapError as exc:
+        return _error(exc)
+    return _file(file, inline=fmt is ExportFormat.GEOJSON)
+
+
+def briefing(request: Request) -> Response:
+    """A briefing pack (zip) of the sites the URL's parameters select; with ``bbox`` (the
+    map's view) its picture frames that view."""
+    from datetime import date
+
+    from mapping import export_files
+    from mapping.web import export_api
+
+    try:
+        selection = export_api.selection_from(request.query_params.multi_items(),
+                                              date.today())
+        file = export_files.briefing_file(selection)
+    except PermitmapError as exc:
+        return _error(exc)
+    return _file(file)
+
+
+def layer_export(request: Request) -> Response:
+    """An uploaded layer exported back: ``?format=geojson|gpkg|csv|kml|shp|parquet`` for a
+    vector layer; a raster layer's COG (``?format=tif``, the default for rasters)."""
+    from mapping.web import layer_api
+
+    try:
+        file = layer_api.layer_download(request.path_params["layer"],
+                                        request.query_params.get("format", ""))
+    except PermitmapError as exc:
+        return _error(exc)
+    if isinstance(file, layer_api.OnDisk):
+        return FileResponse(file.path, media_type=file.media_type,
+                            headers=_disposition(file.file_name, inline=False))
+    return _file(file)
+
+
+def unknown_api(request: Request) -> Response:
+    """Any other ``/api/`` path: a JSON 404 naming the routes, not the app's HTML page."""
+    known = ", ".join(sorted({r.path for r in ROUTES if r.path.startswith("/api/")} - {
+        "/api/{rest:path}"}))
+    return JSONResponse({"error": f"No route {request.url.path}: the API has {known}."},
+                        status_code=404)
+
+
+def _file(file: ExportFile, inline: bool = False) -> Response:
+    """An export with its name; what the format could not hold (renamed fields, lists
+    joined, features left out) in ``X-Export-Notes``."""
+    notes = {"X-Export-Notes": quote(" | ".join(file.notes))} if file.notes else {}
+    return Response(file.data, media_type=file.media_type,
+                    headers=_disposition(file.file_name, inline) | notes)
+
+
+def _disposition(file_name: str, inline: bool) -> dict[str, str]:
+    kind = "inline" if inline else "attachment"
+    return {"Content-Disposition": f'{kind}; filename="{file_name}"'}
+
+
+def _error(exc: PermitmapError) -> Response:
+    """A user error as JSON with its status: 404 for what is not there, 400 for bad input."""
+    status = 404 if isinstance(exc, NotFoundError) else 400 if isinstance(exc, InputError) \
+        else 503
+    return JSONResponse({"error": str(exc)}, status_code=status)
+
+
+@asynccontextmanager
+async def lifespan(_app: Any) -> AsyncIterator[None]:
+    """Warm the store, the deposit index and the page libraries while the first visitor's
+    browser is still loading Streamlit."""
+    threading.Thread(target=_warm_up, name="permitmap-warm-up", daemon=True).start()
+    yield
+
+
+def _warm_up() -> None:
+    # Not streamlit_folium: it registers its component on import, which must happen in a
+    # script run. mapping.cached brings folium, pandas and the map builder.
+    from mapping import cached  # noqa: F401
+    from mapping.store_access import deposit_index
+
+    try:
+        deposit_index()
+    except PermitmapError:
+        return  # the page and /api/health report it, in words, when asked
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {}
+"""Errors and the responses they become (filled in by the HTTP boundary work)."""
+
+ROUTES = [
+    Route("/api/health", health, methods=["GET"]),
+    Route("/api/deposits", deposits, methods=["GET"]),
+    Route("/api/basemap/{name}", basemap, methods=["GET"]),
+    Route("/api/layers/{layer}/features.geojson", layer_features, methods=["GET"]),
+    Route("/tiles/{layer}/{z:int}/{x:int}/{y:int}.png", tile, methods=["GET"]),
+    Route("/api/sites.{suffix}", sites_export, methods=["GET"]),
+    Route("/api/briefing.zip", briefing, methods=["GET"]),
+    Route("/api/layers/{layer}/export", layer_export, methods=["GET"]),
+    Route("/api/{rest:path}", unknown_api),  # last: only what nothing above took
+]

@@ -1,0 +1,142 @@
+"""Our own folium elements: the offline basemap, the per-view deposits layer, the legend.
+
+Their scripts are served by the app (``static/permitmap``); the templates only call them
+with JSON options, so no attribute text is ever spliced into JavaScript source.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from typing import Any
+
+import folium
+from branca.element import MacroElement
+from folium.elements import JSCSSMixin
+from jinja2 import Template
+
+from mapping.webmap.palette import FALLBACK_COLOUR
+
+OWN_JS = "/app/static/permitmap/{}"
+
+
+def own_assets(name: str, file_name: str) -> list[tuple[str, str]]:
+    """One of our own scripts or style sheets, served by the app."""
+    return [(name, OWN_JS.format(file_name))]
+
+
+class VectorBasemap(JSCSSMixin, MacroElement):
+    """Country outlines fetched from the app (no tiles, no network) into a base layer."""
+
+    default_js = own_assets("permitmap_basemap", "basemap.js")
+    default_css = own_assets("permitmap_css", "map.css")
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        permitmapBasemap({{ this._parent._parent.get_name() }}, {{ this._parent.get_name() }},
+                         {{ this.options_json }});
+        {% endmacro %}"""
+    )
+
+    def __init__(self, coarse_url: str, detail_url: str, detail_zoom: int = 4,
+                 lines_url: str | None = None) -> None:
+        """``lines_url``: optional border lines (US states) drawn over the detail outlines."""
+        super().__init__()
+        self._name = "VectorBasemap"
+        urls = {"coarse": coarse_url, "detail": detail_url}
+        if lines_url is not None:
+            urls["lines"] = lines_url
+        self.options_json = json.dumps({"urls": urls, "detailZoom": detail_zoom})
+
+
+class DepositLayer(JSCSSMixin, MacroElement):
+    """Deposits loaded per view from ``url`` with the filter ``params``, into its FeatureGroup."""
+
+    default_js = own_assets("permitmap_view", "view.js") + own_assets("permitmap_deposits",
+                                                                      "deposits.js")
+    default_css = own_assets("permitmap_css", "map.css")
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        permitmapDepositLayer({{ this._parent._parent.get_name() }},
+                              {{ this._parent.get_name() }}, {{ this.options_json }});
+        {% endmacro %}"""
+    )
+
+    def __init__(self, url: str, params: dict[str, str], colours: dict[str, str]) -> None:
+        super().__init__()
+        self._name = "DepositLayer"
+        self.options_json = json.dumps(
+            {"url": url, "params": params, "colours": colours, "fallback": FALLBACK_COLOUR}
+        ).replace("</", "<\\/")
+
+
+class Legend(MacroElement):
+    """A legend control: one swatch per colour shown, plus the outline and cluster cues."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        (function () {
+          var legend = L.control({position: "bottomright"});
+          legend.onAdd = function () {
+            var div = L.DomUtil.create("div", "pm-legend");
+            div.innerHTML = {{ this.html_json }};
+            return div;
+          };
+          legend.addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}"""
+    )
+
+    def __init__(self, title: str, entries: dict[str, str], show_deposits: bool = True,
+                 deposit_note: str = "small dots: deposits, same colours") -> None:
+        super().__init__()
+        self._name = "Legend"
+        # <details>: the legend folds away when it covers the points the user wants to see.
+        rows = [f'<details open><summary class="pm-title">{html.escape(title)}</summary>']
+        rows += [
+            f'<div><span class="pm-swatch" style="background:{html.escape(colour)}"></span>'
+            f"{html.escape(label)}</div>"
+            for label, colour in entries.items()
+        ]
+        rows.append('<div><span class="pm-swatch pm-approx"></span>dashed: approximate place</div>')
+        if show_deposits:
+            rows.append(
+                '<div><span class="pm-swatch pm-cluster-key"></span>group of deposits</div>'
+                f'<div class="pm-note">{html.escape(deposit_note)}</div>'
+            )
+        rows.append("</details>")
+        self.html_json = json.dumps("".join(rows)).replace("</", "<\\/")
+
+
+def add_to(parent: folium.MacroElement, *children: Any) -> None:
+    """Attach several elements to one parent."""
+    for child in children:
+        child.add_to(parent)
+
+
+class ExportViewControl(JSCSSMixin, MacroElement):
+    """A map control that downloads the sites matching the filters inside the map's current
+    view, in a chosen format, or a briefing pack of that view. The extent is read in the
+    browser (``export_view.js``), so panning costs no rerun.
+
+    ``params``: the filters as URL parameters; ``formats``: (URL suffix, label) pairs;
+    ``unavailable``: why nothing can be exported now (shown instead of the links).
+    """
+
+    default_js = own_assets("permitmap_view", "view.js") + own_assets("permitmap_export_view",
+                                                                      "export_view.js")
+    default_css = own_assets("permitmap_css", "map.css")
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        permitmapExportView({{ this._parent.get_name() }}, {{ this.options_json }});
+        {% endmacro %}"""
+    )
+
+    def __init__(self, sites_url: str, briefing_url: str, params: dict[str, str],
+                 formats: list[tuple[str, str]], unavailable: str = "") -> None:
+        super().__init__()
+        self._name = "ExportViewControl"
+        self.options_json = json.dumps({
+            "sitesUrl": sites_url, "briefingUrl": briefing_url, "params": params,
+            "formats": [{"suffix": suffix, "label": label} for suffix, label in formats],
+            "unavailable": unavailable,
+        }).replace("<", "\\u003c")

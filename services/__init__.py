@@ -1,0 +1,1 @@
+"""Work that joins the store and the rest: publishing, exports, briefings, the record on a date."""

@@ -1,0 +1,163 @@
+"""A briefing pack: one zip with the selected sites (GeoJSON and CSV), their permit
+timetables, the change history for the period, a picture of the map, the metadata of the
+survey layers included, and a README stating filters, date and sources."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from domain.bbox import BBox
+from domain.colours import STATUS_COLOURS
+from domain.settings import DATA_DIR
+from exports.briefing_picture import map_png
+from exports.formats import (
+    ExportFile,
+    ExportFormat,
+    export_features,
+    neutralise_formulas,
+)
+from services.site_export import permit_state
+from sites.selection import SiteSelection, export_frame
+from store.layer_repo import LayerRecord, list_layers
+from store.records import load_sites
+
+TIMETABLE_COLUMNS = ["site_id", "project_id", "project", "action_id", "milestone_id",
+                     "milestone", "baseline_target", "current_target", "actual_completion",
+                     "state", "slip_days", "business_days_late", "source"]
+DEFAULT_PERIOD = timedelta(days=90)
+
+
+@dataclass(frozen=True)
+class PackOptions:
+    """What goes into a pack besides the sites."""
+
+    basemap: Path
+    colours: dict[str, str]
+    lines: Path | None = None  # border lines drawn over the outlines (US states)
+    since: date | None = None  # history from this day (default: 90 days before as-of)
+    layer_ids: tuple[str, ...] | None = None  # survey layers listed (default: all shown)
+    notes: list[str] = field(default_factory=list)
+
+    @classmethod
+    def bundled(cls, since: date | None = None) -> PackOptions:
+        """The bundled 1:50m country outlines and the web map's status colours."""
+        return cls(basemap=DATA_DIR / "basemap" / "countries-50m.geojson",
+                   colours=STATUS_COLOURS, since=since,
+                   lines=DATA_DIR / "basemap" / "us-state-lines.geojson")
+
+
+def briefing_pack(engine: Engine, selection: SiteSelection, today: date,
+                  exported_at: datetime, options: PackOptions) -> ExportFile:
+    """The pack as a zip named after what it holds."""
+    state = permit_state(engine, selection.as_of, today)
+    sites = export_frame(load_sites(engine), state.sites, selection, exported_at)
+    projects = state.data.projects[state.data.projects["site_id"].isin(sites["id"])]
+    since = options.since or selection.as_of - DEFAULT_PERIOD
+    stem = selection.file_stem()
+    geojson = export_features(sites, ExportFormat.GEOJSON, stem=stem)
+    csv = export_features(sites, ExportFormat.CSV, stem=stem)
+    layers = _layers(engine, options.layer_ids, selection.bbox)
+    files = {
+        geojson.file_name: geojson.data,
+        csv.file_name: csv.data,
+        "permit_timetables.csv": _csv(_timetables(state.derived, projects)),
+        "change_history.csv": _csv(_history(state.changes, projects, since, selection.as_of)),
+        "map.png": map_png(sites, options.basemap, selection.describe().capitalize(),
+                           options.colours, selection.bbox, options.lines),
+        "survey_layers.json": json.dumps([_layer_meta(r) for r in layers], indent=2,
+                                         ensure_ascii=False, default=str).encode(),
+    }
+    files["README.txt"] = _readme(selection, exported_at, since, len(sites), len(projects),
+                                  layers, geojson.notes + csv.notes + options.notes).encode()
+    return ExportFile(_zip(files), f"briefing_{stem}.zip", "application/zip",
+                      geojson.notes + csv.notes)
+
+
+def _timetables(derived: pd.DataFrame, projects: pd.DataFrame) -> pd.DataFrame:
+    rows = derived[derived["project_id"].isin(projects["project_id"])].merge(
+        projects[["project_id", "site_id", "title"]], on="project_id")
+    rows = rows.rename(columns={"title": "project", "name": "milestone"})
+    return rows[TIMETABLE_COLUMNS].sort_values(["site_id", "project_id", "action_id"])
+
+
+def _history(changes: pd.DataFrame, projects: pd.DataFrame, since: date,
+             until: date) -> pd.DataFrame:
+    day = pd.to_datetime(changes["changed_at"], utc=True).dt.date
+    wanted = changes["project_id"].isin(projects["project_id"]) & (day >= since) & (day <= until)
+    return changes[wanted].drop(columns=["change_id"])
+
+
+def _layers(engine: Engine, layer_ids: tuple[str, ...] | None,
+            bbox: BBox | None) -> list[LayerRecord]:
+    """The layers asked for (default: those shown on the map), and of those with an extent
+    only the ones that meet the selection's extent."""
+    records = list_layers(engine, include_hidden=False)
+    chosen = records if layer_ids is None else [r for r in records if r.id in layer_ids]
+    return [r for r in chosen
+            if bbox is None or r.bounds is None or BBox.of(r.bounds).meets(bbox)]
+
+
+def _layer_meta(record: LayerRecord) -> dict[str, object]:
+    return {"id": record.id, "name": record.name, "kind": record.kind,
+            "description": record.description, "source": record.source,
+            "licence": record.licence, "surveyed_on": record.surveyed_on,
+            "uploaded_by": record.uploaded_by, "uploaded_at": record.uploaded_at,
+            "original_file": record.original_filename, "sha256": record.checksum,
+            "original_crs": record.original_crs, "features": record.feature_count,
+            "extent_lonlat": record.bounds}
+
+
+def _readme(selection: SiteSelection, exported_at: datetime, since: date, n_sites: int,
+            n_projects: int, layers: list[LayerRecord], notes: list[str]) -> str:
+    layer_lines = [f"  - {r.name} ({r.kind}; source: {r.source or 'not stated'}; licence: "
+                   f"{r.licence or 'not stated'})" for r in layers] or ["  - none"]
+    return "\n".join([
+        "permitmap briefing pack",
+        "",
+        f"Sites: {n_sites} ({selection.describe()}).",
+        f"Permitting state as the record stood at the end of {selection.as_of.isoformat()}; "
+        f"{n_projects} permitting project{'' if n_projects == 1 else 's'}. Each site's "
+        "development status and its date are the site record's current ones.",
+        f"Change history from {since.isoformat()} to {selection.as_of.isoformat()}.",
+        f"Made {exported_at.isoformat(timespec='seconds')}.",
+        "",
+        "Files:",
+        "  sites .geojson / .csv: the sites, one row each, with status, stage, schedule "
+        "health, next milestone and its date, slip days and source",
+        "  permit_timetables.csv: every milestone of those sites' projects, derived state",
+        "  change_history.csv: dated changes to those projects in the period",
+        "  map.png: the sites over country outlines (Natural Earth, public domain)",
+        "  survey_layers.json: metadata of the survey layers included",
+        "",
+        "Survey layers:", *layer_lines,
+        "",
+        "Sources: each site and milestone row names its own source (column 'source'); the "
+        "bundled data's provenance is in data/PROVENANCE.md of permitmap.",
+        *(["", "Notes:", *(f"  - {n}" for n in notes)] if notes else []),
+        "",
+    ])
+
+
+def _csv(frame: pd.DataFrame) -> bytes:
+    """UTF-8 with a byte-order mark (Excel), text cells that look like formulas neutralised."""
+    frame = frame.copy()
+    for column in frame.columns:
+        if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column]):
+            frame[column] = neutralise_formulas(frame[column])[0]
+    return frame.to_csv(index=False).encode("utf-8-sig")
+
+
+def _zip(files: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return out.getvalue()

@@ -1,0 +1,106 @@
+"""Filtering the site table and counting facets ("Lithium (34)") for the map's sidebar.
+
+>>> import pandas as pd
+>>> sites = pd.DataFrame({"id": ["a", "b"], "name": ["Mount Weld", "Niihama"],
+...     "commodities": ["REE", "Ni;Co"], "stage": ["mine", "separation/refining"],
+...     "status": ["producer", "producer"], "country": ["Australia", "Japan"],
+...     "jointly_selected": [None, None], "lat": [-28.9, 33.96], "lon": [122.5, 133.28],
+...     "other_stages": ["", ""], "operator": ["Lynas", "SMM"]})
+>>> list(filter_sites(sites, SiteFilter(commodities=("Co",)))["id"])
+['b']
+>>> list(filter_sites(sites, SiteFilter(search="weld"))["id"])
+['a']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from domain.bbox import BBox
+from domain.vocab import expand_groups, split_codes
+from sites.point_index import PointFilter
+
+
+@dataclass(frozen=True)
+class SiteFilter:
+    """The filter state of the map; empty tuples mean no restriction. Hashable: a cache key."""
+
+    commodities: tuple[str, ...] = ()
+    stages: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    jointly_selected_only: bool = False
+    search: str = ""
+    site_ids: tuple[str, ...] = ()  # one site's page exports that site only
+
+    def describe(self) -> str:
+        """The filter in words, for empty results and exports."""
+        parts = [
+            ", ".join(self.commodities),
+            ", ".join(self.stages),
+            ", ".join(self.statuses),
+            ", ".join(self.countries),
+            "jointly selected" if self.jointly_selected_only else "",
+            f'name contains "{self.search}"' if self.search else "",
+            ", ".join(self.site_ids),
+        ]
+        return " + ".join(p for p in parts if p) or "no filter"
+
+
+def filter_sites(sites: pd.DataFrame, f: SiteFilter) -> pd.DataFrame:
+    """The sites matching every part of the filter (a site matches a stage by any of its stages)."""
+    mask = pd.Series(True, index=sites.index)
+    if f.commodities:
+        wanted = set(expand_groups(f.commodities))
+        mask &= sites["commodities"].map(lambda t: bool(wanted & set(split_codes(t))))
+    if f.stages:
+        wanted_stages = set(f.stages)
+        mask &= all_stages(sites).map(lambda t: bool(wanted_stages & set(split_codes(t))))
+    if f.statuses:
+        mask &= sites["status"].isin(f.statuses)
+    if f.countries:
+        mask &= sites["country"].isin(f.countries)
+    if f.jointly_selected_only:
+        mask &= sites["jointly_selected"].fillna(False).astype(bool)
+    if f.site_ids:
+        mask &= sites["id"].isin(f.site_ids)
+    if f.search.strip():
+        needle = f.search.strip().lower()
+        haystack = sites["name"].fillna("") + " " + sites["operator"].fillna("")
+        mask &= haystack.str.lower().str.contains(needle, regex=False)
+    return sites[mask]
+
+
+def all_stages(sites: pd.DataFrame) -> pd.Series:
+    """Each site's primary and other stages as one ``;``-joined list."""
+    return sites["stage"].fillna("") + ";" + sites["other_stages"].fillna("")
+
+
+def facet_counts(sites: pd.DataFrame, column: str, multi: bool = False) -> dict[str, int]:
+    """How many sites carry each value of ``column`` (``multi``: a ``;``-joined list)."""
+    values = sites[column].fillna("")
+    if multi:
+        values = values.map(split_codes).explode().dropna()
+    counts = values[values != ""].value_counts()
+    return {str(k): int(v) for k, v in counts.items()}
+
+
+def located(sites: pd.DataFrame) -> pd.DataFrame:
+    """The sites that have a point."""
+    return sites[sites["lat"].notna() & sites["lon"].notna()]
+
+
+def extent(sites: pd.DataFrame) -> BBox | None:
+    """(west, south, east, north) of the located sites, or None when none has a point."""
+    points = located(sites)
+    if points.empty:
+        return None
+    return BBox(float(points["lon"].min()), float(points["lat"].min()),
+                float(points["lon"].max()), float(points["lat"].max()))
+
+
+def deposit_filter(f: SiteFilter) -> PointFilter:
+    """The filter parts that apply to deposits (stage, search and selection are site-only)."""
+    return PointFilter(commodities=f.commodities, statuses=f.statuses, countries=f.countries)

@@ -1,0 +1,186 @@
+"""What a site export holds: the selection (filters, map extent, as-of date) read from URL or
+command-line parameters, the file name that says what it holds, and the rows to write.
+
+The page, ``GET /api/sites.geojson`` and ``permitmap export sites`` all go through
+:func:`export_frame` with a :class:`SiteSelection`, so the same filters give the same sites.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from domain.bbox import BBox
+from domain.errors import InputError
+from domain.vocab import DevStatus, Stage, commodity_label, split_codes
+from sites import query_params as qp
+from sites.filters import SiteFilter, deposit_filter, filter_sites
+
+COUNTRY_CODES = {"United States": "us", "Japan": "jp", "Australia": "au", "Canada": "ca",
+                 "Estonia": "ee", "Vietnam": "vn", "India": "in", "Malaysia": "my",
+                 "South Korea": "kr", "France": "fr", "Cuba": "cu"}
+PARAMETERS = ("commodity", "stage", "status", "country", "jointly_selected", "q", "bbox",
+              "as_of")
+
+
+@dataclass(frozen=True)
+class SiteSelection:
+    """Which sites an export holds, and the date whose permitting state it carries."""
+
+    filter: SiteFilter
+    as_of: date
+    bbox: BBox | None = None
+
+    def describe(self) -> str:
+        """The selection in words, for a briefing pack's README and picture.
+
+        >>> SiteSelection(SiteFilter(), date(2026, 6, 30), BBox(-120, 35.5, -110, 45)).describe()
+        'all sites inside -120,35.5,-110,45, as of 2026-06-30'
+        """
+        what = "all sites" if self.filter == SiteFilter() else self.filter.describe()
+        extent = "" if self.bbox is None else f" inside {self.bbox}"
+        return f"{what}{extent}, as of {self.as_of.isoformat()}"
+
+    def url_params(self) -> dict[str, str]:
+        """The selection as URL parameters of ``/api/sites.geojson`` (what
+        :func:`parse_selection` reads back).
+
+        >>> SiteSelection(SiteFilter(commodities=("Li",), jointly_selected_only=True),
+        ...               date(2026, 6, 30)).url_params()
+        {'commodity': 'Li', 'jointly_selected': 'true', 'as_of': '2026-06-30'}
+        """
+        f = self.filter
+        params = {"commodity": ",".join(f.commodities), "stage": ",".join(f.stages),
+                  "status": ",".join(f.statuses), "country": ",".join(f.countries),
+                  "jointly_selected": "true" if f.jointly_selected_only else "",
+                  "q": f.search, "as_of": self.as_of.isoformat(),
+                  "bbox": str(self.bbox) if self.bbox else ""}
+        return {name: value for name, value in params.items() if value}
+
+    def file_stem(self) -> str:
+        """``sites_li-ree_us-jp_2026-11-24``: the filters that narrow it, then the date.
+
+        >>> SiteSelection(SiteFilter(commodities=("Li", "REE"),
+        ...     countries=("United States", "Japan")), date(2026, 11, 24)).file_stem()
+        'sites_li-ree_us-jp_2026-11-24'
+        """
+        f = self.filter
+        parts = ["sites", "-".join(c.lower() for c in f.commodities),
+                 "-".join(slug(s) for s in f.stages), "-".join(slug(s) for s in f.statuses),
+                 "-".join(COUNTRY_CODES.get(c, slug(c)) for c in f.countries),
+                 "joint" if f.jointly_selected_only else "", slug(f.search),
+                 "-".join(slug(i) for i in f.site_ids), "bbox" if self.bbox else ""]
+        # the date always ends the name, however long the filters
+        return f"{'_'.join(p for p in parts if p)[:130]}_{self.as_of.isoformat()}"
+
+
+def parse_selection(params: Mapping[str, str], today: date,
+                    countries: tuple[str, ...] = ()) -> SiteSelection:
+    """A selection from URL or command-line parameters (:data:`PARAMETERS`); InputError says
+    which parameter is wrong and what it takes.
+
+    ``commodity`` takes symbols or names in any case, several separated by commas (``Li``,
+    ``lithium``); ``country`` any case of the names in ``countries``.
+    """
+    unknown = sorted(set(params) - set(PARAMETERS) - {"v"})
+    if unknown:
+        raise InputError(f"Unknown parameter {', '.join(unknown)}: use "
+                         f"{', '.join(PARAMETERS)}.")
+    site_filter = SiteFilter(
+        commodities=tuple(qp.commodity(v) for v in qp.listed(params.get("commodity"))),
+        stages=tuple(qp.choice("stage", v, [s.value for s in Stage])
+                     for v in qp.listed(params.get("stage"))),
+        statuses=tuple(qp.choice("status", v, [s.value for s in DevStatus])
+                       for v in qp.listed(params.get("status"))),
+        countries=tuple(qp.choice("country", v, list(countries)) if countries else v
+                        for v in qp.listed(params.get("country"))),
+        jointly_selected_only=qp.flag("jointly_selected", params.get("jointly_selected")),
+        search=params.get("q", "").strip())
+    return SiteSelection(site_filter, _as_of(params.get("as_of"), today),
+                         BBox.optional(params.get("bbox")))
+
+
+def select_sites(sites: pd.DataFrame, selection: SiteSelection) -> pd.DataFrame:
+    """The sites the selection holds: filters, then the extent (sites without a location are
+    outside every extent)."""
+    chosen = filter_sites(sites, selection.filter)
+    if selection.bbox is None:
+        return chosen
+    return chosen[selection.bbox.contains(chosen["lon"], chosen["lat"])]
+
+
+def export_frame(sites: pd.DataFrame, state: pd.DataFrame, selection: SiteSelection,
+                 exported_at: datetime) -> gpd.GeoDataFrame:
+    """The selected sites as typed, flat rows with their permitting state on the as-of date.
+
+    ``state`` is :func:`permits.site_state.site_permit_state`'s frame for that date.
+    """
+    chosen = select_sites(sites, selection).merge(state, how="left", left_on="id",
+                                                  right_on="site_id")
+    codes = chosen["commodities"].fillna("").map(split_codes)
+    has_point = chosen["lat"].notna() & chosen["lon"].notna()
+    points = gpd.points_from_xy(chosen["lon"].fillna(0), chosen["lat"].fillna(0))
+    frame = pd.DataFrame({
+        "id": chosen["id"], "name": chosen["name"], "operator": chosen["operator"],
+        "country": chosen["country"], "admin_area": chosen["admin_area"],
+        "locality": chosen["locality"], "stage": chosen["stage"],
+        "other_stages": chosen["other_stages"].fillna("").map(split_codes).map(list),
+        "commodities": codes.map(list),
+        "commodity_names": codes.map(lambda c: [commodity_label(x) for x in c]),
+        "status": chosen["status"], "status_date": chosen["status_date"],
+        "position_quality": chosen["position_quality"],
+        "schedule_health": chosen["schedule_health"].fillna("no permitting record"),
+        "next_milestone": chosen["next_milestone"].fillna(""),
+        "next_milestone_date": pd.to_datetime(chosen["next_milestone_date"]).dt.date,
+        "slip_days": pd.to_numeric(chosen["slip_days"]).round().astype("Int64"),
+        "source": chosen["source"], "as_of": selection.as_of,
+        "exported_at": pd.Timestamp(exported_at),
+    })
+    geometry = gpd.GeoSeries(np.where(has_point, points, None), crs="EPSG:4326")
+    return gpd.GeoDataFrame(frame.reset_index(drop=True), geometry=geometry.values,
+                            crs="EPSG:4326")
+
+
+def with_extent(selection: SiteSelection, bbox: BBox | None) -> SiteSelection:
+    """The same selection limited to a map extent (or not, with None)."""
+    return replace(selection, bbox=bbox)
+
+
+def deposit_params(f: SiteFilter) -> tuple[tuple[str, str], ...]:
+    """The deposit part of a site filter as query parameters of ``/api/deposits``.
+
+    >>> deposit_params(SiteFilter(commodities=("Li", "REE"), stages=("mine",)))
+    (('commodity', 'Li,REE'),)
+    """
+    d = deposit_filter(f)
+    params = {"commodity": d.commodities, "status": d.statuses, "country": d.countries}
+    return tuple((name, ",".join(values)) for name, values in params.items() if values)
+
+
+def _as_of(value: str | None, today: date) -> date:
+    if not value:
+        return today
+    try:
+        as_of = date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"as_of {value!r} is not a date: write it as YYYY-MM-DD, "
+                         "e.g. 2026-06-30.") from None
+    if as_of > today:
+        raise InputError(f"as_of {value} is after today ({today.isoformat()}): the record "
+                         "can only be shown as it stood on a past day or today.")
+    return as_of
+
+
+def slug(text: str) -> str:
+    """Lower-case letters, digits and dashes, for file names.
+
+    >>> slug("Claims, Humboldt County (rev 2)")
+    'claims-humboldt-county-rev-2'
+    """
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
