@@ -60,12 +60,11 @@ def _endpoint_rows(tmp: Path) -> list[Row]:
     ``GeoDataFrame.to_json`` / ``to_file``; and the briefing pack of that view (no goal)."""
     root = Path(__file__).resolve().parents[1]
     sys.path.insert(0, str(root))
-    from starlette.applications import Starlette
     from starlette.testclient import TestClient
 
     from mapping import export_files
     from mapping.web import export_api
-    from mapping.web.routes import ROUTES
+    from mapping.web.routes import starlette_app
     from tests.support.fixtures_data import SAMPLE_SITES, write_data_dir
 
     _progress(f"endpoint: seeding {VIEW_SITES:,} sites")
@@ -77,7 +76,7 @@ def _endpoint_rows(tmp: Path) -> list[Row]:
     os.environ["PERMITMAP_DB_PATH"] = str(tmp / "endpoint.db")
     os.environ["PERMITMAP_DATA_DIR"] = str(write_data_dir(tmp / "data", sites=sites))
     os.environ.pop("DATABASE_URL", None)
-    client = TestClient(Starlette(routes=ROUTES))
+    client = TestClient(starlette_app())
     url = "/api/sites.geojson?bbox=-125,30,-95,46"
     first = client.get(url).json()  # warms the caches
     assert len(first.get("features", [])) >= VIEW_SITES, first

@@ -15,12 +15,10 @@ FORMATS_BY_SUFFIX = {f.url_suffix: f for f in ExportFormat}
 
 def format_for(suffix: str) -> ExportFormat:
     """The export format a URL ends in (``sites.gpkg``); NotFoundError lists the others."""
-    try:
-        return FORMATS_BY_SUFFIX[suffix]
-    except KeyError:
-        raise NotFoundError(
-            f"No export format {suffix!r}: ask for "
-            f"{', '.join('/api/sites.' + s for s in FORMATS_BY_SUFFIX)}.") from None
+    if suffix not in FORMATS_BY_SUFFIX:
+        raise NotFoundError(f"No export format {suffix!r}: ask for "
+                            f"{', '.join('/api/sites.' + s for s in FORMATS_BY_SUFFIX)}.")
+    return FORMATS_BY_SUFFIX[suffix]
 
 
 def selection_from(params: dict[str, str] | list[tuple[str, str]],

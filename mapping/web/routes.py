@@ -1,9 +1,11 @@
 """HTTP routes served beside the pages: health, deposits per map view, basemap outlines,
 survey layer features and raster tiles, site exports and briefing packs.
 
-User errors become status codes here and nowhere else. The work lives in ``mapping.web.map_api``,
-imported on the first request: its libraries (pandas, SQLAlchemy) would otherwise add
-seconds to the server's start, and the warm-up thread imports them in the background.
+Routes hold no try blocks: what they raise becomes a JSON error with its status in
+:mod:`mapping.web.status_codes`, installed as the app's exception handlers. The work lives in
+``mapping.web.map_api`` and its siblings, imported on the first request: their libraries
+(pandas, SQLAlchemy) would otherwise add seconds to the server's start, and the warm-up thread
+imports them in the background.
 """
 
 from __future__ import annotations
@@ -15,12 +17,14 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from domain.errors import InputError, NotFoundError, PermitmapError
+from domain.errors import NotFoundError, PermitmapError
 from domain.settings import DATA_DIR
+from mapping.web.status_codes import EXCEPTION_HANDLERS
 
 if TYPE_CHECKING:  # imported on the first request, with the rest of the export code
     from exports.formats import ExportFile
@@ -32,20 +36,14 @@ def health(_request: Request) -> Response:
     """The store's state as JSON; 503 when the database cannot be used."""
     from mapping.web import map_api
 
-    try:
-        return JSONResponse(map_api.health_body())
-    except PermitmapError as exc:
-        return JSONResponse({"status": "error", "error": str(exc)}, status_code=503)
+    return JSONResponse(map_api.health_body())
 
 
 def deposits(request: Request) -> Response:
     """Deposits inside ``bbox`` at ``zoom`` matching the filters, as points or clusters."""
     from mapping.web import map_api
 
-    try:
-        body = map_api.deposits_body(dict(request.query_params))
-    except InputError as exc:
-        return JSONResponse({"error": str(exc)}, status_code=400)
+    body = map_api.deposits_body(dict(request.query_params))
     return Response(
         json.dumps(body, separators=(",", ":"), ensure_ascii=False),
         media_type="application/geo+json",
@@ -56,7 +54,7 @@ def basemap(request: Request) -> Response:
     """A bundled basemap file (Natural Earth outlines, US state lines)."""
     name = request.path_params["name"]
     if name not in BASEMAPS:
-        return JSONResponse({"error": f"No basemap named {name!r}."}, status_code=404)
+        raise NotFoundError(f"No basemap named {name!r}: there are {', '.join(sorted(BASEMAPS))}.")
     return FileResponse(DATA_DIR / "basemap" / name, media_type="application/geo+json",
                         headers={"Cache-Control": "public, max-age=86400"})
 
@@ -65,11 +63,7 @@ def layer_features(request: Request) -> Response:
     """A vector survey layer's features as GeoJSON, each with an escaped HTML popup."""
     from mapping.web import layer_api
 
-    try:
-        body = layer_api.layer_geojson(request.path_params["layer"],
-                                       dict(request.query_params))
-    except PermitmapError as exc:
-        return _error(exc)
+    body = layer_api.layer_geojson(request.path_params["layer"], dict(request.query_params))
     return Response(body, media_type="application/geo+json")
 
 
@@ -78,10 +72,7 @@ def tile(request: Request) -> Response:
     from mapping.web import layer_api
 
     params = request.path_params
-    try:
-        png = layer_api.tile_png(params["layer"], params["z"], params["x"], params["y"])
-    except PermitmapError as exc:
-        return _error(exc)
+    png = layer_api.tile_png(params["layer"], params["z"], params["x"], params["y"])
     return Response(png, media_type="image/png",
                     headers={"Cache-Control": "public, max-age=3600"})
 
@@ -96,13 +87,9 @@ def sites_export(request: Request) -> Response:
     from mapping import export_files
     from mapping.web import export_api
 
-    try:
-        fmt = export_api.format_for(request.path_params["suffix"])
-        selection = export_api.selection_from(request.query_params.multi_items(),
-                                              date.today())
-        file = export_files.sites_file(selection, fmt)
-    except PermitmapError as exc:
-        return _error(exc)
+    fmt = export_api.format_for(request.path_params["suffix"])
+    selection = export_api.selection_from(request.query_params.multi_items(), date.today())
+    file = export_files.sites_file(selection, fmt)
     return _file(file, inline=fmt is ExportFormat.GEOJSON)
 
 
@@ -114,13 +101,8 @@ def briefing(request: Request) -> Response:
     from mapping import export_files
     from mapping.web import export_api
 
-    try:
-        selection = export_api.selection_from(request.query_params.multi_items(),
-                                              date.today())
-        file = export_files.briefing_file(selection)
-    except PermitmapError as exc:
-        return _error(exc)
-    return _file(file)
+    selection = export_api.selection_from(request.query_params.multi_items(), date.today())
+    return _file(export_files.briefing_file(selection))
 
 
 def layer_export(request: Request) -> Response:
@@ -128,11 +110,8 @@ def layer_export(request: Request) -> Response:
     vector layer; a raster layer's COG (``?format=tif``, the default for rasters)."""
     from mapping.web import layer_api
 
-    try:
-        file = layer_api.layer_download(request.path_params["layer"],
-                                        request.query_params.get("format", ""))
-    except PermitmapError as exc:
-        return _error(exc)
+    file = layer_api.layer_download(request.path_params["layer"],
+                                    request.query_params.get("format", ""))
     if isinstance(file, layer_api.OnDisk):
         return FileResponse(file.path, media_type=file.media_type,
                             headers=_disposition(file.file_name, inline=False))
@@ -143,8 +122,7 @@ def unknown_api(request: Request) -> Response:
     """Any other ``/api/`` path: a JSON 404 naming the routes, not the app's HTML page."""
     known = ", ".join(sorted({r.path for r in ROUTES if r.path.startswith("/api/")} - {
         "/api/{rest:path}"}))
-    return JSONResponse({"error": f"No route {request.url.path}: the API has {known}."},
-                        status_code=404)
+    raise NotFoundError(f"No route {request.url.path}: the API has {known}.")
 
 
 def _file(file: ExportFile, inline: bool = False) -> Response:
@@ -158,13 +136,6 @@ def _file(file: ExportFile, inline: bool = False) -> Response:
 def _disposition(file_name: str, inline: bool) -> dict[str, str]:
     kind = "inline" if inline else "attachment"
     return {"Content-Disposition": f'{kind}; filename="{file_name}"'}
-
-
-def _error(exc: PermitmapError) -> Response:
-    """A user error as JSON with its status: 404 for what is not there, 400 for bad input."""
-    status = 404 if isinstance(exc, NotFoundError) else 400 if isinstance(exc, InputError) \
-        else 503
-    return JSONResponse({"error": str(exc)}, status_code=status)
 
 
 @asynccontextmanager
@@ -187,9 +158,6 @@ def _warm_up() -> None:
         return  # the page and /api/health report it, in words, when asked
 
 
-EXCEPTION_HANDLERS: dict[Any, Any] = {}
-"""Errors and the responses they become (filled in by the HTTP boundary work)."""
-
 ROUTES = [
     Route("/api/health", health, methods=["GET"]),
     Route("/api/deposits", deposits, methods=["GET"]),
@@ -201,3 +169,8 @@ ROUTES = [
     Route("/api/layers/{layer}/export", layer_export, methods=["GET"]),
     Route("/api/{rest:path}", unknown_api),  # last: only what nothing above took
 ]
+
+
+def starlette_app() -> Starlette:
+    """The routes and the error table as a plain Starlette app (for tests and benchmarks)."""
+    return Starlette(routes=ROUTES, exception_handlers=EXCEPTION_HANDLERS)

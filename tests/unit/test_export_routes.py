@@ -17,13 +17,12 @@ import pandas as pd
 import pyogrio
 import pytest
 from PIL import Image
-from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from commands.main import main
 from domain.bbox import BBox
 from exports.formats import ExportFormat
-from mapping.web.routes import ROUTES
+from mapping.web.routes import starlette_app
 from permits.site_state import site_permit_state
 from sites.filters import SiteFilter
 from sites.selection import SiteSelection, export_frame
@@ -36,7 +35,7 @@ def client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> TestClient:
     monkeypatch.setenv("PERMITMAP_DB_PATH", str(tmp_path / "export.db"))
     monkeypatch.setenv("PERMITMAP_DATA_DIR", str(write_data_dir(tmp_path / "data")))
     monkeypatch.delenv("DATABASE_URL", raising=False)
-    return TestClient(Starlette(routes=ROUTES))
+    return TestClient(starlette_app())
 
 
 def test_the_url_gives_rfc7946_geojson_of_the_filtered_sites(client: TestClient) -> None:

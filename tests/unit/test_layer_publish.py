@@ -10,10 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from mapping.web.routes import ROUTES
+from mapping.web.routes import starlette_app
 from services.publishing import LayerDetails, PublishRefused, publish_upload, remove_layer
 from store.errors import DuplicateUpload
 from store.layer_repo import layer_features, list_layers
@@ -92,7 +91,7 @@ def test_a_refused_raster_leaves_no_file_behind(setting: dict) -> None:
 def test_routes_serve_tiles_and_escaped_features(setting: dict) -> None:
     [raster] = _publish(setting, write_magnetics_tif(setting["files"]))
     [vector] = _publish(setting, write_claims_zip(setting["files"]))
-    client = TestClient(Starlette(routes=ROUTES))
+    client = TestClient(starlette_app())
     # the tile over the grid's centre at zoom 9 (about -117.4, 40.8 in Nevada)
     response = client.get(f"/tiles/{raster.id}/9/89/192.png")
     assert response.status_code == 200 and response.headers["content-type"] == "image/png"
@@ -138,7 +137,7 @@ def test_text_with_line_separators_and_an_unrepaired_polygon_publish_and_serve(
 
     records = _publish(setting, path, options=VectorOptions(repair_invalid=False))
     assert sorted(r.feature_count for r in records) == [1, 1]
-    client = TestClient(Starlette(routes=ROUTES))
+    client = TestClient(starlette_app())
     for record in records:
         response = client.get(f"/api/layers/{record.id}/features.geojson")
         assert response.status_code == 200 and len(response.json()["features"]) == 1
@@ -169,7 +168,7 @@ def test_large_layers_are_sent_per_view(setting: dict, monkeypatch: pytest.Monke
     [record] = _publish(setting, write_claims_zip(setting["files"]))
     monkeypatch.setattr(layer_api, "CACHED_LAYER_LIMIT", 1)
     monkeypatch.setattr(layer_api, "WHOLE_LAYER_LIMIT", 2)
-    client = TestClient(Starlette(routes=ROUTES))
+    client = TestClient(starlette_app())
     base = f"/api/layers/{record.id}/features.geojson"
     everything = client.get(f"{base}?bbox=-180,-90,180,90").json()
     assert len(everything["features"]) == 2 and everything["truncated"] is True
@@ -186,7 +185,7 @@ def test_a_view_across_the_180th_meridian_gets_the_features_on_both_sides(
     points = [_feature({"type": "Point", "coordinates": [lon, -18.0]}, name=name)
               for lon, name in ((178.4, "Suva"), (-175.2, "Nukuʻalofa"), (0.0, "far away"))]
     [record] = _publish(setting, _geojson(setting["files"], "pacific.geojson", points))
-    client = TestClient(Starlette(routes=ROUTES))
+    client = TestClient(starlette_app())
     base = f"/api/layers/{record.id}/features.geojson"
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(layer_api, "CACHED_LAYER_LIMIT", 1)  # served per view
@@ -204,7 +203,7 @@ def test_a_missing_raster_file_is_a_404_with_words(setting: dict) -> None:
 
     [record] = _publish(setting, write_magnetics_tif(setting["files"]))
     shutil.rmtree(setting["layer_dir"] / record.id)
-    response = TestClient(Starlette(routes=ROUTES)).get(f"/tiles/{record.id}/9/89/192.png")
+    response = TestClient(starlette_app()).get(f"/tiles/{record.id}/9/89/192.png")
     assert response.status_code == 404 and "Publish the layer again" in response.json()["error"]
 
 
@@ -245,7 +244,7 @@ def test_a_vector_layer_exports_back_in_every_format(setting: dict, tmp_path: Pa
     import pyogrio
 
     [record] = _publish(setting, write_claims_zip(setting["files"]))
-    response = TestClient(Starlette(routes=ROUTES)).get(
+    response = TestClient(starlette_app()).get(
         f"/api/layers/{record.id}/export?format={fmt}")
     assert response.status_code == 200
     name = response.headers["content-disposition"].split('filename="')[1].rstrip('"')
@@ -269,7 +268,7 @@ def test_a_vector_layer_exports_back_in_every_format(setting: dict, tmp_path: Pa
 
 def test_a_raster_layer_exports_back_as_its_cog(setting: dict) -> None:
     [record] = _publish(setting, write_magnetics_tif(setting["files"]))
-    client = TestClient(Starlette(routes=ROUTES))
+    client = TestClient(starlette_app())
     response = client.get(f"/api/layers/{record.id}/export?format=tif")
     assert response.status_code == 200 and response.content[:4] == b"II*\x00"
     assert response.content == (setting["layer_dir"] / record.raster_file).read_bytes()
@@ -284,7 +283,7 @@ def test_awkward_attributes_export_in_every_format_with_notes(setting: dict) -> 
         _feature({"type": "Point", "coordinates": [3, 4]}, id="orig-8", Name="B", name="b",
                  fid="more", ids=[3], mixed="abc")])
     [record] = _publish(setting, path)
-    client = TestClient(Starlette(routes=ROUTES))
+    client = TestClient(starlette_app())
     for fmt in ("geojson", "gpkg", "csv", "kml", "shp", "parquet"):
         response = client.get(f"/api/layers/{record.id}/export?format={fmt}")
         assert response.status_code == 200, (fmt, response.text)

@@ -13,10 +13,9 @@ import morecantile
 import numpy as np
 import pytest
 from PIL import Image
-from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from mapping.web.routes import ROUTES
+from mapping.web.routes import starlette_app
 from services.publishing import LayerDetails, PublishRefused, publish_upload
 from store.layer_repo import list_layers
 from store.seed import ensure_store
@@ -95,7 +94,7 @@ def test_good_files_publish_and_draw(setting: dict, name: str) -> None:
     layers, features = GOOD[name]
     assert len(records) == layers
     assert sum(r.feature_count for r in records) == features
-    client = TestClient(Starlette(routes=ROUTES))
+    client = TestClient(starlette_app())
     for record in records:
         assert record.bounds is not None
         west, south, east, north = record.bounds

@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from mapping.web.routes import ROUTES
+from mapping.web.routes import starlette_app
 from tests.support.fixtures_data import SAMPLE_DEPOSITS, SAMPLE_SITES, write_data_dir
 
 
@@ -17,7 +16,7 @@ def client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> TestClient:
     monkeypatch.setenv("PERMITMAP_DB_PATH", str(tmp_path / "routes.db"))
     monkeypatch.setenv("PERMITMAP_DATA_DIR", str(write_data_dir(tmp_path / "data")))
     monkeypatch.delenv("DATABASE_URL", raising=False)
-    return TestClient(Starlette(routes=ROUTES))
+    return TestClient(starlette_app())
 
 
 def test_health_reports_the_store(client: TestClient) -> None:
@@ -70,3 +69,51 @@ def test_basemap_is_served_and_names_are_checked(client: TestClient) -> None:
     lines = client.get("/api/basemap/us-state-lines.geojson")
     assert lines.status_code == 200 and lines.json()["type"] == "FeatureCollection"
     assert client.get("/api/basemap/..%2Fsites.csv").status_code == 404
+
+
+def test_a_store_that_cannot_be_used_is_a_503_in_json(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    # nothing listens on port 1: the database cannot be opened
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg2://nobody@127.0.0.1:1/none")
+    for path in ("/api/health", "/api/deposits?bbox=-10,-5,10,5&zoom=3"):
+        response = TestClient(starlette_app()).get(path)
+        assert response.status_code == 503, path
+        body = response.json()
+        assert set(body) == {"error", "status"} and body["status"] == 503
+        assert "database" in body["error"].lower()
+
+
+@pytest.mark.parametrize(("path", "status"), [
+    ("/api/deposits?zoom=3", 400),
+    ("/api/basemap/nothing.geojson", 404),
+    ("/api/layers/nothing/features.geojson", 404),
+    ("/api/layers/nothing/export?format=csv", 404),
+    ("/tiles/nothing/30/0/0.png", 400),
+    ("/api/sites.docx", 404),
+    ("/api/sites.geojson?bbox=1,2", 400),
+    ("/api/briefing.zip?as_of=yesterday", 400),
+    ("/api/nothing", 404),
+])
+def test_every_route_answers_errors_in_one_json_shape(client: TestClient, path: str,
+                                                      status: int) -> None:
+    response = client.get(path)
+    assert response.status_code == status
+    body = response.json()
+    assert set(body) == {"error", "status"} and body["status"] == status
+    assert body["error"].endswith(".") and len(body["error"]) > 20
+
+
+def test_an_unforeseen_failure_is_logged_and_answered_in_json(
+        client: TestClient, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    from mapping.web import map_api
+
+    def broken(_params: dict[str, str]) -> dict:
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(map_api, "deposits_body", broken)
+    response = TestClient(starlette_app(), raise_server_exceptions=False).get(
+        "/api/deposits?bbox=-10,-5,10,5&zoom=3")
+    assert response.status_code == 500
+    assert response.json()["status"] == 500 and "logged" in response.json()["error"]
+    assert "ZeroDivisionError: a bug" in caplog.text

@@ -1,0 +1,57 @@
+"""The one HTTP boundary: every error a route raises becomes a JSON response of one shape,
+``{"error": sentence, "status": code}``, with the status of the nearest class in
+:data:`STATUS_CODES` (as titiler's ``DEFAULT_STATUS_CODES``). Routes hold no try blocks.
+
+>>> from store.errors import SeedDataError
+>>> status_of(SeedDataError("sites.csv has no lat column")), status_of(NotFoundError("x"))
+(503, 404)
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from domain.errors import InputError, NotFoundError, PermitmapError
+from store.errors import StoreError
+
+LOG = logging.getLogger(__name__)
+
+STATUS_CODES: dict[type[Exception], int] = {
+    StoreError: 503,  # the database cannot be used as configured (a seed-data error too)
+    NotFoundError: 404,
+    InputError: 400,
+    PermitmapError: 400,
+}
+INTERNAL = ("The server met an error it did not expect; it has been logged for the "
+            "maintainers. Try again, and tell them if it happens again.")
+
+
+def status_of(exc: Exception) -> int:
+    """The status of the first class in the error's MRO that the table names; else 500."""
+    for cls in type(exc).__mro__:
+        if cls in STATUS_CODES:
+            return STATUS_CODES[cls]
+    return 500
+
+
+def error_response(_request: Request, exc: Exception) -> JSONResponse:
+    """A user error as JSON with its status."""
+    status = status_of(exc)
+    return JSONResponse({"error": str(exc), "status": status}, status_code=status)
+
+
+def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    """A bug: logged with its traceback for the maintainers, a sentence for the caller."""
+    LOG.error("%s %s failed", request.method, request.url.path, exc_info=exc)
+    return JSONResponse({"error": INTERNAL, "status": 500}, status_code=500)
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    **{cls: error_response for cls in STATUS_CODES},
+    Exception: unexpected_error,
+}
+"""What the app installs (``st.App(exception_handlers=...)``)."""
