@@ -15,17 +15,20 @@ PICKER = "site_picker"
 URL_LOADED = "url_state_loaded"
 MAP = "site_map"
 
-# widget key -> query-parameter name in the page URL (shareable links)
+# widget key -> query-parameter name in the page URL (shareable links). The filters are
+# spelled as /api/sites.* and `permitmap export sites` take them (sites.selection.PARAMETERS):
+# several values in one parameter, comma-separated.
 URL_PARAMS = {
     SEARCH: "q",
     COMMODITIES: "commodity",
     STAGES: "stage",
     STATUSES: "status",
     COUNTRIES: "country",
-    JOINTLY_SELECTED: "joint",
+    JOINTLY_SELECTED: "jointly_selected",
     COLOUR_BY: "colour",
     SHOW_DEPOSITS: "deposits",
 }
+OLD_URL_PARAMS = {"joint": "jointly_selected"}  # links shared before: still open, rewritten
 
 # the shared "View as of" date (kept across pages) and its sidebar widget
 AS_OF = "as_of_date"

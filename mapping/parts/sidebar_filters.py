@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from datetime import date
 
 import pandas as pd
 import streamlit as st
 
-from domain.vocab import DevStatus, Stage, commodity_label
+from domain.vocab import DevStatus, Stage, commodity_code, commodity_label
 from mapping import state_keys as keys
 from sites.filters import SiteFilter, all_stages, facet_counts, filter_sites
+from sites.query_params import listed
+from sites.selection import SiteSelection
 
 COLOUR_CHOICES = {"status": "development status", "stage": "supply-chain stage",
                   "health": "schedule health"}
@@ -94,45 +97,49 @@ def _stage_counts(sites: pd.DataFrame) -> dict[str, int]:
 
 
 def _load_url_state(sites: pd.DataFrame) -> None:
-    """On a session's first run, take the filters from the URL (a shared link)."""
+    """On a session's first run, take the filters from the URL (a shared link): the form
+    /api/sites.* takes (``commodity=Li,REE&jointly_selected=true``), and the older page form
+    (repeated ``commodity=``, ``joint=true``), which :func:`_save_url_state` then rewrites."""
     state = st.session_state
     if state.get(keys.URL_LOADED):
         for key, default in _DEFAULTS.items():
             state.setdefault(key, default)
         return
     params = st.query_params
+    for old, new in keys.OLD_URL_PARAMS.items():
+        if old in params and new not in params:
+            params[new] = params[old]
     for key, default in _DEFAULTS.items():
         name = keys.URL_PARAMS[key]
         if key in _LIST_KEYS:
-            state[key] = [v for v in params.get_all(name) if v]
+            state[key] = [v for text in params.get_all(name) for v in listed(text)]
         elif isinstance(default, bool):
             state[key] = params.get(name, str(default).lower()) in {"true", "1", "yes"}
         else:
             state[key] = params.get(name, default)
+    # a commodity given by name (``lithium``) in a link means its symbol, as in the API
+    state[keys.COMMODITIES] = [commodity_code(v) or v for v in state[keys.COMMODITIES]]
     if state[keys.COLOUR_BY] not in COLOUR_CHOICES:
         state[keys.COLOUR_BY] = "status"
     state[keys.URL_LOADED] = True
 
 
 def _save_url_state() -> None:
+    """Write the filters into the page URL in the selection's URL form, then the page's own
+    settings and what other parts keep there (the selected site, the as-of date)."""
     state = st.session_state
-    wanted: dict[str, list[str]] = {}
-    for key, default in _DEFAULTS.items():
-        value = state.get(key, default)
-        if value != default:
-            wanted[keys.URL_PARAMS[key]] = _url_values(value)
-    for kind in (*keys.SELECTION_KINDS, keys.AS_OF_PARAM):  # kept by details_ui, as_of_ui
+    selection = SiteSelection(_filter_from_state(), date.today()).url_params()
+    wanted = {name: [value] for name, value in selection.items() if name != keys.AS_OF_PARAM}
+    for key in (keys.COLOUR_BY, keys.SHOW_DEPOSITS):
+        value = state.get(key, _DEFAULTS[key])
+        if value != _DEFAULTS[key]:
+            wanted[keys.URL_PARAMS[key]] = [str(value).lower() if isinstance(value, bool)
+                                            else str(value)]
+    for kind in (*keys.SELECTION_KINDS, keys.AS_OF_PARAM):  # kept by detail_panel, as_of_picker
         if st.query_params.get(kind):
             wanted[kind] = [st.query_params[kind]]
     if {k: st.query_params.get_all(k) for k in st.query_params} != wanted:
         st.query_params.from_dict(wanted)
-
-
-def _url_values(value: object) -> list[str]:
-    """A widget value as query-parameter values: lists as they are, booleans as true/false."""
-    if isinstance(value, list):
-        return [str(v) for v in value]
-    return [str(value).lower() if isinstance(value, bool) else str(value)]
 
 
 def _clear() -> None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from sites.filters import SiteFilter
+from sites.selection import PARAMETERS, SiteSelection, parse_selection
 from tests.support.fixtures_data import SAMPLE_SITES, XSS_NAME, write_data_dir
 
 MAIN = str(Path(__file__).resolve().parents[2] / "mapping" / "main.py")
@@ -148,3 +151,30 @@ def test_approximate_locations_say_so_once() -> None:
     at = _run(site="jp-gamma")
     captions = [c.value for c in at.caption]
     assert "location approximate" in captions
+
+
+def _ticked_filters(at: AppTest) -> tuple[list[str], bool]:
+    return list(at.multiselect(key="f_commodity").value), bool(at.checkbox(key="f_joint").value)
+
+
+def test_a_link_in_the_old_page_form_opens_and_is_rewritten() -> None:
+    at = AppTest.from_file(MAIN, default_timeout=60)
+    at.query_params["commodity"] = ["Nd", "Li"]  # repeated, as the page wrote it before
+    at.query_params["joint"] = "true"
+    at.run()
+    assert not at.exception
+    assert _ticked_filters(at) == (["Nd", "Li"], True)
+    assert at.query_params["commodity"] == "Nd,Li"
+    assert at.query_params["jointly_selected"] == "true"
+    assert "joint" not in at.query_params
+
+
+def test_the_page_url_is_the_selection_the_api_and_cli_take() -> None:
+    at = _run(commodity="nd,lithium", jointly_selected="true", q="a")
+    assert not at.exception
+    assert _ticked_filters(at) == (["Nd", "Li"], True)
+    page_filter = SiteFilter(commodities=("Nd", "Li"), jointly_selected_only=True, search="a")
+    params = {k: v for k, v in at.query_params.items() if k in PARAMETERS}
+    assert parse_selection(params, date.today()) == SiteSelection(page_filter, date.today())
+    expected = SiteSelection(page_filter, date.today()).url_params()
+    assert params == {k: v for k, v in expected.items() if k != "as_of"}
