@@ -194,8 +194,10 @@ def rfc7946_geojson(frame: gpd.GeoDataFrame, precision: int = 6) -> bytes:
     return geojson_bytes(export_table(frame), precision)[0]
 
 
-def geojson_bytes(table: ExportTable, precision: int) -> tuple[bytes, list[str]]:
-    """An RFC 7946 FeatureCollection and notes on what was changed to make it one.
+def geojson_bytes(table: ExportTable, precision: int,
+                  members: dict[str, Any] | None = None) -> tuple[bytes, list[str]]:
+    """An RFC 7946 FeatureCollection (with foreign ``members`` of the collection, such as
+    ``"truncated": true``) and notes on what was changed to make it one.
 
     Coordinates are rounded to ``precision`` decimals, exterior rings counter-clockwise and
     holes clockwise, lines and polygons wrapping around the antimeridian split at 180°; the
@@ -210,7 +212,9 @@ def geojson_bytes(table: ExportTable, precision: int) -> tuple[bytes, list[str]]
         properties, "}", "")
     body = pc.binary_join(pa.ListArray.from_arrays([0, len(features)], features), ",\n")
     buffer = body[0].as_buffer()  # None for an empty string
-    text = b'{"type":"FeatureCollection","features":[\n' + (buffer.to_pybytes() if buffer else b"")
+    extra = "".join(f",{json.dumps(k)}:{json.dumps(v)}" for k, v in (members or {}).items())
+    head = f'{{"type":"FeatureCollection"{extra},"features":[\n'.encode()
+    text = head + (buffer.to_pybytes() if buffer else b"")
     text = text.replace(b"\\/", b"/")  # pandas escapes every "/": "\/" is never anything else
     notes = [f"{split:,} {'feature was' if split == 1 else 'features were'} split at the "
              "antimeridian (180° longitude), as RFC 7946 asks."] if split else []

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import shapely
 from rasterio.errors import RasterioError
@@ -20,6 +21,7 @@ from domain.bbox import BBox
 from domain.errors import InputError, NotFoundError
 from domain.settings import load_settings
 from exports.formats import ExportFile, ExportFormat
+from exports.geojson import export_table, geojson_bytes
 from layers.tiles import RasterStyle, render_tile
 from mapping.store_access import engine
 from mapping.webmap.survey_overlays import WHOLE_LAYER_LIMIT
@@ -37,8 +39,8 @@ PRECISION = 6  # decimals of a degree: about 0.1 m
 CACHED_LAYER_LIMIT = 50_000  # features of a layer whose whole GeoJSON text may be cached
 
 
-def layer_geojson(layer_id: str, params: dict[str, str] | None = None) -> str:
-    """A vector layer's features as a GeoJSON FeatureCollection text: all of them, or, for a
+def layer_geojson(layer_id: str, params: dict[str, str] | None = None) -> bytes:
+    """A vector layer's features as RFC 7946 GeoJSON (the exports' writer): all of them, or, for a
     layer of more than :data:`WHOLE_LAYER_LIMIT` features, those meeting ``bbox`` (at most
     that many; ``"truncated": true`` says when more were there).
 
@@ -56,28 +58,24 @@ def layer_geojson(layer_id: str, params: dict[str, str] | None = None) -> str:
 
 
 @functools.lru_cache(maxsize=8)
-def _cached_geojson(layer_id: str, _version: int) -> str:
+def _cached_geojson(layer_id: str, _version: int) -> bytes:
     return _geojson(layer_id, None, limit=None)
 
 
-def _geojson(layer_id: str, bbox: BBox | None,
-             limit: int | None) -> str:
+def _geojson(layer_id: str, bbox: BBox | None, limit: int | None) -> bytes:
     rows = layer_features(engine(), layer_id, bbox, None if limit is None else limit + 1)
     truncated = limit is not None and len(rows) > limit
     if truncated:
         rows = rows.iloc[:limit]
-    # rounding, not set_precision: that refuses an invalid polygon kept unrepaired
-    geometries = shapely.transform(shapely.from_wkb(rows["geometry"].to_numpy()),
-                                   lambda xy: np.round(xy, PRECISION))
-    shapes = shapely.to_geojson(geometries)
-    popups = [json.dumps({"popup": popup_html(text)}, ensure_ascii=False)
-              for text in rows["properties"]]
-    features = ",".join(
-        f'{{"type":"Feature","id":{number},"geometry":{shape},"properties":{popup}}}'
-        for number, shape, popup in zip(rows["feature_no"], shapes, popups, strict=True)
-        if shape is not None and shape != "null")
-    flag = ',"truncated":true' if truncated else ""
-    return f'{{"type":"FeatureCollection"{flag},"features":[{features}]}}'
+    geometries = shapely.from_wkb(rows["geometry"].to_numpy())
+    drawn = ~(shapely.is_missing(geometries) | shapely.is_empty(geometries))
+    frame = gpd.GeoDataFrame(
+        {"id": rows["feature_no"].astype(str).to_numpy()[drawn],
+         "popup": [popup_html(text) for text in rows["properties"].to_numpy()[drawn]]},
+        geometry=geometries[drawn], crs="EPSG:4326")
+    text, _ = geojson_bytes(export_table(frame), PRECISION,
+                            members={"truncated": True} if truncated else None)
+    return text
 
 
 def popup_html(properties_json: str) -> str:

@@ -20,6 +20,16 @@ from mapping.webmap.palette import FALLBACK_COLOUR
 OWN_JS = "/app/static/permitmap/{}"
 
 
+def script_json(value: Any) -> str:
+    """``value`` as JSON that is safe inside the page's ``<script>``: no ``<`` at all, so no
+    ``</script>`` or ``<!--`` even inside a string; non-ASCII as escapes (U+2028 too).
+
+    >>> print(script_json({"name": "</script><b>"}))
+    {"name": "\\u003c/script>\\u003cb>"}
+    """
+    return json.dumps(value).replace("<", "\\u003c")
+
+
 def own_assets(name: str, file_name: str) -> list[tuple[str, str]]:
     """One of our own scripts or style sheets, served by the app."""
     return [(name, OWN_JS.format(file_name))]
@@ -45,13 +55,13 @@ class VectorBasemap(JSCSSMixin, MacroElement):
         urls = {"coarse": coarse_url, "detail": detail_url}
         if lines_url is not None:
             urls["lines"] = lines_url
-        self.options_json = json.dumps({"urls": urls, "detailZoom": detail_zoom})
+        self.options_json = script_json({"urls": urls, "detailZoom": detail_zoom})
 
 
 class DepositLayer(JSCSSMixin, MacroElement):
     """Deposits loaded per view from ``url`` with the filter ``params``, into its FeatureGroup."""
 
-    default_js = own_assets("permitmap_view", "view.js") + own_assets("permitmap_deposits",
+    default_js = own_assets("permitmap_common", "common.js") + own_assets("permitmap_deposits",
                                                                       "deposits.js")
     default_css = own_assets("permitmap_css", "map.css")
     _template = Template(
@@ -64,9 +74,8 @@ class DepositLayer(JSCSSMixin, MacroElement):
     def __init__(self, url: str, params: dict[str, str], colours: dict[str, str]) -> None:
         super().__init__()
         self._name = "DepositLayer"
-        self.options_json = json.dumps(
-            {"url": url, "params": params, "colours": colours, "fallback": FALLBACK_COLOUR}
-        ).replace("</", "<\\/")
+        self.options_json = script_json(
+            {"url": url, "params": params, "colours": colours, "fallback": FALLBACK_COLOUR})
 
 
 class Legend(MacroElement):
@@ -104,7 +113,7 @@ class Legend(MacroElement):
                 f'<div class="pm-note">{html.escape(deposit_note)}</div>'
             )
         rows.append("</details>")
-        self.html_json = json.dumps("".join(rows)).replace("</", "<\\/")
+        self.html_json = script_json("".join(rows))
 
 
 def add_to(parent: folium.MacroElement, *children: Any) -> None:
@@ -122,7 +131,7 @@ class ExportViewControl(JSCSSMixin, MacroElement):
     ``unavailable``: why nothing can be exported now (shown instead of the links).
     """
 
-    default_js = own_assets("permitmap_view", "view.js") + own_assets("permitmap_export_view",
+    default_js = own_assets("permitmap_common", "common.js") + own_assets("permitmap_export_view",
                                                                       "export_view.js")
     default_css = own_assets("permitmap_css", "map.css")
     _template = Template(
@@ -135,8 +144,8 @@ class ExportViewControl(JSCSSMixin, MacroElement):
                  formats: list[tuple[str, str]], unavailable: str = "") -> None:
         super().__init__()
         self._name = "ExportViewControl"
-        self.options_json = json.dumps({
+        self.options_json = script_json({
             "sitesUrl": sites_url, "briefingUrl": briefing_url, "params": params,
             "formats": [{"suffix": suffix, "label": label} for suffix, label in formats],
             "unavailable": unavailable,
-        }).replace("<", "\\u003c")
+        })

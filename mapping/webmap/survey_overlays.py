@@ -15,7 +15,7 @@ from jinja2 import Template
 
 from domain.bbox import Bounds
 from layers.tiles import legend_colours
-from mapping.webmap.map_elements import own_assets
+from mapping.webmap.map_elements import own_assets, script_json
 from store.layer_repo import LayerRecord
 
 WHOLE_LAYER_LIMIT = 20_000  # larger layers are sent per map view (bbox), at most this many
@@ -49,7 +49,7 @@ class Overlay:
 class SurveyVectorLayer(JSCSSMixin, MacroElement):
     """A vector survey layer loaded from ``/api/layers/{id}/features.geojson`` when shown."""
 
-    default_js = own_assets("permitmap_view", "view.js") + own_assets("permitmap_survey",
+    default_js = own_assets("permitmap_common", "common.js") + own_assets("permitmap_survey",
                                                                       "survey.js")
     _template = Template(
         """{% macro script(this, kwargs) %}
@@ -62,12 +62,12 @@ class SurveyVectorLayer(JSCSSMixin, MacroElement):
         super().__init__()
         self._name = "SurveyVectorLayer"
         style = overlay.style
-        self.options_json = json.dumps({
+        self.options_json = script_json({
             "url": f"/api/layers/{overlay.id}/features.geojson?v={overlay.version}",
             "perView": overlay.feature_count > WHOLE_LAYER_LIMIT,
             "name": overlay.name, "colour": style.get("colour", "#d95f02"),
             "weight": style.get("weight", 2), "fillOpacity": style.get("fill_opacity", 0.25),
-        }).replace("<", "\\u003c")  # no tag, not even inside a string, in the page's script
+        })
 
 
 class RampLegend(MacroElement):
@@ -98,7 +98,7 @@ class RampLegend(MacroElement):
         text = (f'<div class="pm-title">{html.escape(name)}</div>'
                 f'<div class="pm-ramp" style="background: linear-gradient(to right, {ramp})">'
                 f"</div>{ends}")
-        self.html_json = json.dumps(text).replace("</", "<\\/")
+        self.html_json = script_json(text)
 
 
 def ramp_label(value: float) -> str:

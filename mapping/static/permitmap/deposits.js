@@ -2,13 +2,7 @@
    one cluster per grid cell when zoomed out), so the browser never holds the whole table. */
 (function () {
   "use strict";
-  var ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"};
-  function escapeHtml(value) {
-    return String(value === null || value === undefined ? "" : value).replace(/[&<>"']/g, function (c) {
-      return ENTITIES[c];
-    });
-  }
-  window.permitmapEscape = escapeHtml;
+  var escapeHtml = window.permitmapEscape;  // common.js
 
   window.permitmapDepositLayer = function (map, group, options) {
     // Deposits draw below the sites (overlayPane is 400), so sites stay clickable on top.
@@ -63,7 +57,7 @@
       if (!map.hasLayer(group)) { return; }
       var started = performance.now();
       var params = new URLSearchParams(options.params);
-      params.set("bbox", window.permitmapBboxParam(map));  // view.js
+      params.set("bbox", window.permitmapBboxParam(map));  // common.js
       params.set("zoom", String(map.getZoom()));
       if (controller) { controller.abort(); }
       controller = new AbortController();

@@ -18,7 +18,7 @@
       var p = layer.feature && layer.feature.properties;
       if (!p || p.kind !== "site" || !layer.getLatLng) { return; }
       var at = layer.getLatLng();
-      if (window.permitmapBoxContains(box, at.lng, at.lat)) { count += 1; }  // view.js
+      if (window.permitmapBoxContains(box, at.lng, at.lat)) { count += 1; }  // common.js
     });
     return count;
   }
@@ -50,7 +50,7 @@
         var params = new URLSearchParams(options.params), view = window.permitmapViewBox(map);
         var n = sitesInView(map, view);
         title.textContent = "Export this view (" + n + (n === 1 ? " site)" : " sites)");
-        params.set("bbox", window.permitmapBboxParam(map));  // view.js
+        params.set("bbox", window.permitmapBboxParam(map));  // common.js
         var query = "?" + params.toString();
         file.href = options.sitesUrl + "." + select.value + query;
         pack.href = options.briefingUrl + query;

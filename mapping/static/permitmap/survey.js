@@ -3,10 +3,7 @@
    the server. Raster layers are plain tile layers. */
 (function () {
   "use strict";
-  var ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"};
-  function escapeHtml(value) {
-    return String(value).replace(/[&<>"']/g, function (c) { return ENTITIES[c]; });
-  }
+  var escapeHtml = window.permitmapEscape;  // common.js
 
   window.permitmapSurveyLayer = function (map, group, options) {
     var loaded = false, controller = null;
@@ -28,7 +25,7 @@
 
     function url() {
       if (!options.perView) { return options.url; }
-      return options.url + "&bbox=" + window.permitmapBboxParam(map);  // view.js
+      return options.url + "&bbox=" + window.permitmapBboxParam(map);  // common.js
     }
 
     function load() {

@@ -1,10 +1,17 @@
-/* permitmap: the map's view as the app's routes take a bbox (domain/bbox.py): west,south,
-   east,north within -180..180, west > east when the view spans the 180th meridian (the map
-   repeats the world, so a view may run past it either way), and whether such a box holds a
-   point. The one place the browser splits a view at the meridian; shared by the deposits
-   layer, the survey layers and the export control. */
+/* permitmap: what our map scripts share (the deposits layer, the survey layers, the export
+   control), each written once:
+   - the map's view as the app's routes take a bbox (domain/bbox.py): west,south,east,north
+     within -180..180, west > east when the view spans the 180th meridian (the map repeats the
+     world, so a view may run past it either way), and whether such a box holds a point: the
+     one place the browser splits a view at the meridian;
+   - HTML escaping of any value put into a popup or a message (Leaflet shows them as HTML). */
 (function () {
   "use strict";
+  var ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"};
+  window.permitmapEscape = function (value) {
+    var text = value === null || value === undefined ? "" : String(value);
+    return text.replace(/[&<>"']/g, function (c) { return ENTITIES[c]; });
+  };
   window.permitmapViewBox = function (map) {
     var b = map.getBounds(), west = b.getWest(), east = b.getEast();
     var south = Math.max(b.getSouth(), -90), north = Math.min(b.getNorth(), 90);
