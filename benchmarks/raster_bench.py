@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench_support import Row, format_table, goal_row, millis, secs, size, timed  # noqa: E402
 
-from layers.upload_formats import FileFormat, Source  # noqa: E402
+from layers.upload_formats import FileFormat, IdentifiedUpload  # noqa: E402
 
 SIDE = int(os.environ.get("PERMITMAP_BENCH_RASTER_SIDE", "11200"))
 NODATA = -99999.0
@@ -62,9 +62,9 @@ def main() -> int:
     return 0
 
 
-def _source(path: Path) -> Source:
-    return Source(path=path, name=path.name, format=FileFormat.GEOTIFF, gdal_path=str(path),
-                  size_bytes=path.stat().st_size, checksum="bench")
+def _source(path: Path) -> IdentifiedUpload:
+    return IdentifiedUpload(path=path, name=path.name, format=FileFormat.GEOTIFF,
+                            gdal_path=str(path), size_bytes=path.stat().st_size, checksum="bench")
 
 
 def _generate(path: Path) -> None:

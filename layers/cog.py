@@ -34,7 +34,7 @@ from layers.raster_check import (
     open_upload,
     parse_crs,
 )
-from layers.upload_formats import Progress, Source, no_progress
+from layers.upload_formats import IdentifiedUpload, Progress, no_progress
 
 BLOCKSIZE = 512
 SMALLEST_OVERVIEW = 256
@@ -62,7 +62,7 @@ def overview_count(width: int, height: int, smallest: int = SMALLEST_OVERVIEW) -
     return max(0, math.ceil(math.log2(long_side / smallest))) if long_side > smallest else 0
 
 
-def write_cog(source: Source, destination: Path, progress: Progress = no_progress,
+def write_cog(source: IdentifiedUpload, destination: Path, progress: Progress = no_progress,
               assume_crs: str | None = None, *,
               limits: UploadLimits = UploadLimits()) -> None:  # noqa: B008
     """Write ``source`` as a Cloud-Optimized GeoTIFF with overviews at ``destination``.

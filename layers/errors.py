@@ -29,3 +29,11 @@ class FileTooLarge(LayerError, ValueError):
 
 class UnreadableLayer(LayerError, ValueError):
     """An upload is of a known format but its contents are broken."""
+
+
+class DamagedEntry(UnreadableLayer):
+    """A zip entry could not be unpacked (which entry, and zipfile's error)."""
+
+    def __init__(self, entry: str, cause: BaseException) -> None:
+        super().__init__(entry)
+        self.entry, self.cause = entry, cause

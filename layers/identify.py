@@ -1,8 +1,8 @@
 """Identify an upload's format from its content and name, after the size and safety checks.
 
 Content wins over the extension (a ``.json`` holding GeoJSON is GeoJSON); a mismatch is noted
-on the :class:`~layers.upload_formats.Source`. Formats GDAL could be tricked by (VRTs, zips, XML)
-pass :mod:`layers.upload_safety` before anything else looks at them.
+on the :class:`~layers.upload_formats.IdentifiedUpload`. Formats GDAL could be tricked by
+(VRTs, zips, XML) pass :mod:`layers.upload_safety` before anything else looks at them.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from defusedxml.ElementTree import iterparse
 from layers import upload_safety
 from layers.errors import FileTooLarge, UnreadableLayer, UnsafeFile, UnsupportedFormat
 from layers.limits import MIB, UploadLimits
-from layers.upload_formats import FileFormat, Source
+from layers.upload_formats import FileFormat, IdentifiedUpload
 
 HEAD_BYTES = 64 * 1024
 ACCEPTED = (
@@ -56,7 +56,7 @@ _EXPECTED_EXTENSIONS = {
 }
 
 
-def identify(path: Path, name: str, limits: UploadLimits) -> Source:
+def identify(path: Path, name: str, limits: UploadLimits) -> IdentifiedUpload:
     """The format of the upload at ``path`` (originally called ``name``), checked for safety.
 
     Raises FileTooLarge, UnsafeFile, UnsupportedFormat or UnreadableLayer with a message
@@ -77,7 +77,8 @@ def identify(path: Path, name: str, limits: UploadLimits) -> Source:
     extension = _extension(name)
     fmt, gdal_path, notes = _by_content(path, name, extension, head, limits)
     notes = _mismatch_note(name, extension, fmt) + notes
-    return Source(path, name, fmt, gdal_path, size, checksum, notes, _entry(path, gdal_path))
+    return IdentifiedUpload(path, name, fmt, gdal_path, size, checksum, notes,
+                            _entry(path, gdal_path))
 
 
 def _sha256(path: Path) -> str:

@@ -14,7 +14,7 @@ from layers.identify import identify
 from layers.limits import UploadLimits
 from layers.preflight_report import PreflightReport
 from layers.raster_check import check_raster
-from layers.upload_formats import LayerKind, Progress, Source, no_progress
+from layers.upload_formats import IdentifiedUpload, LayerKind, Progress, no_progress
 from layers.vector_read import PreparedLayer, VectorOptions, read_vector
 
 RASTER_EXTENSIONS = (".tif", ".tiff", ".hgt", ".hgt.zip")
@@ -26,7 +26,7 @@ class Inspection:
     """What the pre-flight found: the identified source (None when refused), the report, and
     for vector files the layers ready to publish."""
 
-    source: Source | None
+    source: IdentifiedUpload | None
     report: PreflightReport
     vector_layers: list[PreparedLayer] = field(default_factory=list)
 

@@ -36,7 +36,7 @@ from layers.crs_guess import crs_candidates
 from layers.errors import UnreadableLayer, UnsafeFile, UnsupportedFormat
 from layers.limits import MIB, UploadLimits
 from layers.preflight_report import BandStats, PreflightReport, RasterReport
-from layers.upload_formats import FileFormat, LayerKind, Progress, Source, no_progress
+from layers.upload_formats import FileFormat, IdentifiedUpload, LayerKind, Progress, no_progress
 
 DRIVERS: dict[FileFormat, str] = {FileFormat.GEOTIFF: "GTiff", FileFormat.SRTM_HGT: "SRTMHGT"}
 """The one GDAL driver each raster format may be opened with."""
@@ -82,7 +82,7 @@ def ingest_env(**extra: str | int) -> rasterio.Env:
     return rasterio.Env(**INGEST_CONFIG, **extra)
 
 
-def require_local(source: Source) -> None:
+def require_local(source: IdentifiedUpload) -> None:
     """Raise :class:`UnsafeFile` unless ``gdal_path`` is a local file or a zip entry in one."""
     inner = source.gdal_path.removeprefix("/vsizip/")
     if (inner.startswith(("/vsi", "{")) or "://" in inner or not inner
@@ -92,7 +92,7 @@ def require_local(source: Source) -> None:
 
 
 @contextmanager
-def open_upload(source: Source) -> Iterator[DatasetReader]:
+def open_upload(source: IdentifiedUpload) -> Iterator[DatasetReader]:
     """Open an upload with the one driver its format allows.
 
     Raises :class:`UnsupportedFormat` for a non-raster format, :class:`UnsafeFile` for a
@@ -216,7 +216,7 @@ def is_rgb_imagery(dataset: DatasetReader) -> bool:
     return dataset.count in (3, 4) and all(d == "uint8" for d in dataset.dtypes[:3])
 
 
-def check_raster(source: Source, limits: UploadLimits = UploadLimits(),  # noqa: B008
+def check_raster(source: IdentifiedUpload, limits: UploadLimits = UploadLimits(),  # noqa: B008
                  progress: Progress = no_progress,
                  assume_crs: str | None = None) -> PreflightReport:
     """What ``source`` holds and whether it can be published; never raises for bad content."""
@@ -233,7 +233,7 @@ def check_raster(source: Source, limits: UploadLimits = UploadLimits(),  # noqa:
     return report
 
 
-def _check_open(dataset: DatasetReader, source: Source, limits: UploadLimits,
+def _check_open(dataset: DatasetReader, source: IdentifiedUpload, limits: UploadLimits,
                 progress: Progress, assume_crs: str | None, report: PreflightReport) -> None:
     raster = RasterReport(width=dataset.width, height=dataset.height,
                           band_count=dataset.count, dtype=dataset.dtypes[0],
@@ -392,7 +392,7 @@ def _judge_nodata(dataset: DatasetReader, sample: _Sample, raster: RasterReport,
                             f"{dataset.count} bands.")
 
 
-def _suggest_style(dataset: DatasetReader, source: Source, raster: RasterReport) -> None:
+def _suggest_style(dataset: DatasetReader, source: IdentifiedUpload, raster: RasterReport) -> None:
     first = raster.stats[0] if raster.stats else None
     if is_rgb_imagery(dataset):
         raster.suggested_stretch = None
@@ -427,7 +427,7 @@ def _elevation_like(dataset: DatasetReader, first: BandStats | None) -> bool:
     return low <= first.minimum and first.maximum is not None and first.maximum <= high
 
 
-def _is_cog(source: Source) -> bool:
+def _is_cog(source: IdentifiedUpload) -> bool:
     if source.format is not FileFormat.GEOTIFF:
         return False
     from rio_cogeo.cogeo import cog_validate

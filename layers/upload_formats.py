@@ -51,7 +51,7 @@ class FileFormat(StrEnum):
 
 
 @dataclass(frozen=True)
-class Source:
+class IdentifiedUpload:
     """An upload on disk whose format is known and whose contents passed the safety checks.
 
     ``gdal_path`` is what to hand GDAL: the file itself, or a ``/vsizip/`` path to the one

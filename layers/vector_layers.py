@@ -22,10 +22,11 @@ from pyogrio.errors import GeometryError as OgrGeometryError
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
+from layers.errors import DamagedEntry
 from layers.limits import UploadLimits
 from layers.preflight_report import PreflightReport, VectorLayerReport
 from layers.table_layers import TableLayer, read_csv_table, read_excel_tables
-from layers.upload_formats import FileFormat, Progress, Source
+from layers.upload_formats import FileFormat, IdentifiedUpload, Progress
 from layers.upload_safety import ZIP_READ_ERRORS, damaged_entry
 
 OGR_ERRORS = (DataSourceError, DataLayerError, FieldError, FeatureError, OgrGeometryError)
@@ -46,7 +47,7 @@ class RawLayer:
 
 
 def read_layers(
-    source: Source,
+    source: IdentifiedUpload,
     wanted: tuple[str, ...] | None,
     limits: UploadLimits,
     report: PreflightReport,
@@ -64,7 +65,7 @@ def read_layers(
 
 
 def _ogr(
-    source: Source,
+    source: IdentifiedUpload,
     wanted: tuple[str, ...] | None,
     limits: UploadLimits,
     report: PreflightReport,
@@ -116,7 +117,7 @@ def _ogr(
     return layers
 
 
-def _is_plain_table(source: Source) -> bool:
+def _is_plain_table(source: IdentifiedUpload) -> bool:
     """Whether a layer listed without a geometry type is a plain table (GeoPackage, Shapefile
     .dbf alone); KML and GPX layers list no type until they are read."""
     return source.format not in WHOLE_FILE_PARSERS
@@ -128,13 +129,13 @@ def _plain_tables_words(tables: list[str]) -> str:
     return f"layer {names} has" if len(tables) == 1 else f"layers {names} have"
 
 
-def _plain_table_error(source: Source, name: str) -> str:
+def _plain_table_error(source: IdentifiedUpload, name: str) -> str:
     """The error for a chosen layer that has no geometry column."""
     return (f"{source.name}: layer {name!r} has no geometry column (it is a plain table); "
             "choose another layer, or add coordinates to it in your GIS and export it again.")
 
 
-def _single_layer(source: Source) -> bool:
+def _single_layer(source: IdentifiedUpload) -> bool:
     """Formats that hold one layer: read it straight away. Listing the layers first would
     make GDAL parse a GeoJSON or KML file two more times (list, then count)."""
     if source.format in (FileFormat.GEOJSON, FileFormat.FLATGEOBUF):
@@ -142,7 +143,7 @@ def _single_layer(source: Source) -> bool:
     return source.format in (FileFormat.KML, FileFormat.KMZ) and not _has_folders(source)
 
 
-def _has_folders(source: Source) -> bool:
+def _has_folders(source: IdentifiedUpload) -> bool:
     """Whether a KML (or a KMZ's KML) holds more than one layer for GDAL: several folders or
     documents, or placemarks outside its one folder. Scanned in chunks (the file was already
     checked as safe XML); one folder holding every placemark is what GIS tools export."""
@@ -157,7 +158,7 @@ def _has_folders(source: Source) -> bool:
         return _several_layers(handle)
 
 
-def zip_entry(source: Source) -> str:
+def zip_entry(source: IdentifiedUpload) -> str:
     """The zip entry ``source.gdal_path`` points at: ``source.entry``, else taken from the
     ``/vsizip/`` path (built from the resolved upload path, so split on that)."""
     if source.entry:
@@ -193,7 +194,7 @@ def _several_layers(handle: Any) -> bool:
     return not (first["folder"] < first["placemark"] and last["placemark"] < last.get("end", -1))
 
 
-def _only_layer(source: Source, limits: UploadLimits, report: PreflightReport,
+def _only_layer(source: IdentifiedUpload, limits: UploadLimits, report: PreflightReport,
                 progress: Progress) -> list[RawLayer]:
     """The one layer of a single-layer file, its figures taken from what was read."""
     progress(0.1, f"Reading features of {source.name}…")
@@ -220,7 +221,7 @@ def _only_layer(source: Source, limits: UploadLimits, report: PreflightReport,
     return [RawLayer(name, source.name, frame, layer)]
 
 
-def _layer_info(source: Source, name: str) -> dict[str, Any]:
+def _layer_info(source: IdentifiedUpload, name: str) -> dict[str, Any]:
     """pyogrio's ``read_info``, except for KML/GPX, whose every open parses the whole file:
     those are counted when read (their coordinates are WGS 84 by definition)."""
     if source.format in WHOLE_FILE_PARSERS:
@@ -257,7 +258,7 @@ def crs_words(text: str | None) -> tuple[str | None, str | None]:
 
 
 def _choose(
-    source: Source,
+    source: IdentifiedUpload,
     listed: list[str],
     infos: dict[str, dict[str, Any]],
     wanted: tuple[str, ...] | None,
@@ -291,7 +292,7 @@ def _choose(
 
 
 def _read_ogr(
-    source: Source, name: str, layer: VectorLayerReport, report: PreflightReport
+    source: IdentifiedUpload, name: str, layer: VectorLayerReport, report: PreflightReport
 ) -> gpd.GeoDataFrame | None:
     """One layer through pyogrio (Arrow); a Shapefile that is not UTF-8 is read as cp1252."""
     try:
@@ -316,7 +317,7 @@ def _read_ogr(
     return frame
 
 
-def _shapefile_fallback(source: Source, layer: str) -> str | None:
+def _shapefile_fallback(source: IdentifiedUpload, layer: str) -> str | None:
     """``cp1252`` for a zipped .dbf with no .cpg, no code page byte and bytes not UTF-8."""
     with zipfile.ZipFile(source.path) as archive:
         names = {PurePosixPath(n).name.lower(): n for n in archive.namelist()}
@@ -344,21 +345,13 @@ def _dbf_fallback(archive: zipfile.ZipFile, dbf: str) -> str | None:
     return None
 
 
-class DamagedEntry(Exception):
-    """A zip entry could not be unpacked (which entry, and zipfile's error)."""
-
-    def __init__(self, entry: str, cause: BaseException) -> None:
-        super().__init__(entry)
-        self.entry, self.cause = entry, cause
-
-
-def _label(source: Source, layer: str, layer_count: int) -> str:
+def _label(source: IdentifiedUpload, layer: str, layer_count: int) -> str:
     """How messages name a layer: the file, plus the layer when the file has several."""
     return f"{source.name}, layer {layer!r}" if layer_count > 1 else source.name
 
 
 def _within_limit(
-    source: Source, total: int, limits: UploadLimits, report: PreflightReport
+    source: IdentifiedUpload, total: int, limits: UploadLimits, report: PreflightReport
 ) -> bool:
     """Whether the feature count is within the limit (an error says so when it is not)."""
     if total <= limits.max_features:
@@ -368,7 +361,7 @@ def _within_limit(
     return False
 
 
-def read_error_message(source: Source, exc: BaseException) -> str:
+def read_error_message(source: IdentifiedUpload, exc: BaseException) -> str:
     """A GDAL, Arrow or parser error as a sentence for the person who uploaded the file."""
     text = str(exc).strip().rstrip(".")
     found = re.search(r"JSON parsing error: (.*?)\s*\(at offset (\d+)\)", text)
@@ -393,7 +386,8 @@ def _line_at(path: Path, offset: int) -> int:
 # --- GeoParquet and tables --------------------------------------------------------------
 
 
-def _parquet(source: Source, limits: UploadLimits, report: PreflightReport) -> list[RawLayer]:
+def _parquet(source: IdentifiedUpload, limits: UploadLimits,
+             report: PreflightReport) -> list[RawLayer]:
     """A GeoParquet file through geopandas (pyogrio has no Parquet driver); the row count
     in the Parquet footer is checked against the limit before anything is read."""
     try:
@@ -421,7 +415,7 @@ def _parquet(source: Source, limits: UploadLimits, report: PreflightReport) -> l
 
 
 def _frame_layer(
-    source: Source, name: str, frame: gpd.GeoDataFrame, report: PreflightReport,
+    source: IdentifiedUpload, name: str, frame: gpd.GeoDataFrame, report: PreflightReport,
     limits: UploadLimits,
 ) -> RawLayer:
     """A layer read whole by geopandas, with its report added."""
@@ -437,7 +431,7 @@ def _frame_layer(
 
 
 def _tables(
-    source: Source, wanted: tuple[str, ...] | None, limits: UploadLimits,
+    source: IdentifiedUpload, wanted: tuple[str, ...] | None, limits: UploadLimits,
     report: PreflightReport,
 ) -> list[RawLayer]:
     """A CSV file, or the first Excel sheet with coordinates (or the sheets asked for)."""
@@ -464,7 +458,7 @@ def _rows(table: TableLayer) -> int:
 
 
 def _chosen_tables(
-    source: Source, tables: list[TableLayer], wanted: tuple[str, ...] | None,
+    source: IdentifiedUpload, tables: list[TableLayer], wanted: tuple[str, ...] | None,
     report: PreflightReport,
 ) -> list[TableLayer]:
     """Tables to read: the sheets asked for, else the first table with coordinates."""
@@ -487,7 +481,7 @@ def _chosen_tables(
 
 
 def _frame_layer_for_table(
-    source: Source, table: TableLayer, report: PreflightReport, limits: UploadLimits
+    source: IdentifiedUpload, table: TableLayer, report: PreflightReport, limits: UploadLimits
 ) -> RawLayer:
     """A table layer, reusing the report entry added for it."""
     assert table.frame is not None

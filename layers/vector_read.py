@@ -20,7 +20,7 @@ from layers.crs_guess import crs_candidates
 from layers.gdal_safety import assert_vector_drivers_safe
 from layers.limits import UploadLimits
 from layers.preflight_report import PreflightReport
-from layers.upload_formats import FileFormat, LayerKind, Progress, Source, no_progress
+from layers.upload_formats import FileFormat, IdentifiedUpload, LayerKind, Progress, no_progress
 from layers.vector_checks import FAMILY_WORDS, check_layer, split_families
 from layers.vector_layers import RawLayer
 
@@ -72,7 +72,7 @@ class _Checked:
 
 
 def read_vector(
-    source: Source,
+    source: IdentifiedUpload,
     options: VectorOptions = DEFAULT_OPTIONS,
     limits: UploadLimits = DEFAULT_LIMITS,
     progress: Progress = no_progress,
@@ -106,7 +106,7 @@ def read_vector(
 
 
 def _check(
-    source: Source, raw: RawLayer, options: VectorOptions, report: PreflightReport
+    source: IdentifiedUpload, raw: RawLayer, options: VectorOptions, report: PreflightReport
 ) -> _Checked | None:
     """Resolve the layer's CRS, run the checks and record what they found."""
     crs = _resolve_crs(source, raw, options, report)
@@ -121,7 +121,7 @@ def _check(
 
 
 def _resolve_crs(
-    source: Source, raw: RawLayer, options: VectorOptions, report: PreflightReport
+    source: IdentifiedUpload, raw: RawLayer, options: VectorOptions, report: PreflightReport
 ) -> str | None:
     """The layer's CRS: stated, assumed by the user, or lon/lat for a table; else an error."""
     if raw.frame.crs is not None:
@@ -165,7 +165,7 @@ def _native_bounds(frame: gpd.GeoDataFrame) -> tuple[float, float, float, float]
 
 
 def _prepare(
-    source: Source, checked: list[_Checked], report: PreflightReport
+    source: IdentifiedUpload, checked: list[_Checked], report: PreflightReport
 ) -> list[PreparedLayer]:
     """Group checked layers (KML/GPX merged), split mixed types and name the results."""
     stem = PurePosixPath(source.name).stem

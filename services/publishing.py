@@ -24,15 +24,12 @@ from layers.limits import UploadLimits
 from layers.preflight import Inspection, inspect_upload
 from layers.upload_formats import LayerKind, Progress, no_progress
 from layers.vector_read import PreparedLayer, VectorOptions
+from services.errors import PublishRefused
 from services.layer_styles import default_raster_style, default_vector_style
 from store.layer_repo import LayerRecord, NewLayer, add_layers, delete_layer
 
 STAGING = ".staging"
 INCOMING = ".incoming"  # uploads being checked or published (mapping.parts.upload_report)
-
-
-class PublishRefused(InputError):
-    """The pre-flight found errors; the message lists them."""
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,8 @@ from PIL import Image
 from starlette.testclient import TestClient
 
 from mapping.web.routes import starlette_app
-from services.publishing import LayerDetails, PublishRefused, publish_upload, remove_layer
+from services.errors import PublishRefused
+from services.publishing import LayerDetails, publish_upload, remove_layer
 from store.errors import DuplicateUpload
 from store.layer_repo import layer_features, list_layers
 from store.seed import ensure_store

@@ -29,15 +29,15 @@ from layers.limits import UploadLimits
 from layers.preflight_report import PreflightReport
 from layers.raster_check import check_raster, open_upload
 from layers.tiles import COLORMAPS, RasterStyle, legend_colours, raster_bounds, render_tile
-from layers.upload_formats import FileFormat, LayerKind, Source
+from layers.upload_formats import FileFormat, IdentifiedUpload, LayerKind
 
 # A grid in Nevada in lon/lat, 0.001° pixels.
 NEVADA = from_origin(-117.0, 39.0, 0.001, 0.001)
 
 
 def source(path: Path, fmt: FileFormat = FileFormat.GEOTIFF,
-           gdal_path: str | None = None) -> Source:
-    return Source(path=path, name=path.name, format=fmt, gdal_path=gdal_path or str(path),
+           gdal_path: str | None = None) -> IdentifiedUpload:
+    return IdentifiedUpload(path=path, name=path.name, format=fmt, gdal_path=gdal_path or str(path),
                   size_bytes=path.stat().st_size, checksum="test")
 
 
@@ -131,7 +131,7 @@ def hgt_zip(tmp_path: Path) -> Path:
     return zipped
 
 
-def hgt_source(zipped: Path) -> Source:
+def hgt_source(zipped: Path) -> IdentifiedUpload:
     return source(zipped, FileFormat.SRTM_HGT, f"/vsizip/{zipped}/N37W122.hgt")
 
 

@@ -16,7 +16,8 @@ from PIL import Image
 from starlette.testclient import TestClient
 
 from mapping.web.routes import starlette_app
-from services.publishing import LayerDetails, PublishRefused, publish_upload
+from services.errors import PublishRefused
+from services.publishing import LayerDetails, publish_upload
 from store.layer_repo import list_layers
 from store.seed import ensure_store
 from tests.support.fixtures_data import write_data_dir
