@@ -1,1 +1,1 @@
-"""Vocabularies and settings shared by every package (standard library only)."""
+"""Standard library only: vocabularies, the one bounding box, settings, colours and errors."""

@@ -1,4 +1,4 @@
-"""Readers that turn third-party files (deposit tables, vector layers) into plain records."""
+"""Upload ingest: identify, safety, staging, vector and raster checks, COG conversion and tiles."""
 
 # First thing: GDAL reads GDAL_SKIP (and the no-network options) when pyogrio or rasterio
 # registers its drivers on import, so these must be set before either is imported anywhere.

@@ -1,1 +1,1 @@
-"""Persistence: SQLAlchemy models, Alembic migrations, repositories."""
+"""Persistence: SQLAlchemy models, Alembic migrations, seeding, repositories."""
