@@ -1,1 +1,1 @@
-"""permitmap user interface: the Streamlit pages and their parts, the HTTP routes, the folium map."""
+"""The user interface: the Streamlit pages and their parts, the HTTP routes, the folium map."""
