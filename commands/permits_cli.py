@@ -16,9 +16,9 @@ from sqlalchemy import Engine
 
 from domain.errors import InputError
 from domain.settings import load_settings
+from permits.as_of import record_on
 from permits.dashboard import read_dashboard
 from permits.frames import PermitData
-from permits.history import record_as_of
 from permits.rules import load_rulesets
 from permits.site_links import link_projects
 from store.permits_repo import (
@@ -91,11 +91,10 @@ def _report(args: argparse.Namespace, engine: Engine) -> int:
     from permits.status_report import permit_report
 
     rulesets = load_rulesets(load_settings().data_dir / "rulesets")
-    data = load_permit_data(engine)
-    if args.as_of < date.today():  # the record as it stood then, from the change history
-        data = record_as_of(data, load_changes(engine), args.as_of)
+    today = date.today()
+    data = record_on(load_permit_data(engine), args.as_of, today, lambda: load_changes(engine))
     report = permit_report(data, load_sites(engine), rulesets, args.as_of,
-                           today=max(args.as_of, date.today()))
+                           today=max(args.as_of, today))
     if args.json:
         json.dump(report, sys.stdout, indent=2, ensure_ascii=False)
         print()

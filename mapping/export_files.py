@@ -11,7 +11,7 @@ from exports.formats import ExportFile, ExportFormat, export_features
 from mapping.cached import cached_sites
 from mapping.permit_cache import projects_for
 from mapping.store_access import engine
-from permits.site_state import site_permit_state
+from permits.as_of import sites_on
 from services.briefing import PackOptions, briefing_pack
 from sites.selection import SiteSelection, export_frame
 
@@ -19,7 +19,7 @@ from sites.selection import SiteSelection, export_frame
 def selected_frame(selection: SiteSelection) -> gpd.GeoDataFrame:
     """The selected sites with their permitting state on the selection's date (cached per
     data revision and date, as on the pages)."""
-    state = site_permit_state(projects_for(selection.as_of))
+    state = sites_on(projects_for(selection.as_of))
     return export_frame(cached_sites(), state, selection, datetime.now(UTC))
 
 

@@ -21,11 +21,10 @@ import streamlit as st
 from domain.settings import load_settings
 from mapping.store_access import data_version, engine
 from permits.alerts import alerts
+from permits.as_of import milestones_on, projects_on, record_on
 from permits.frames import PermitData
-from permits.history import record_as_of
 from permits.rules import FINDING_COLUMNS, RuleSet, check_rules, load_rulesets, setting
-from permits.schedule import derive_milestones
-from permits.summary import project_summary, site_health
+from permits.summary import site_health
 from store.permits_repo import load_changes, load_permit_data
 
 
@@ -72,15 +71,10 @@ def record_for(as_of: date) -> PermitData:
     return _copy(_record(*data_version(), as_of, date.today()))
 
 
-def _record(database: str, revision: int, as_of: date, today: date) -> PermitData:
-    if as_of >= today:
-        return _permit_data(database, revision)
-    return _record_as_of(database, revision, as_of)
-
-
 @st.cache_resource(show_spinner="Replaying the history…", max_entries=4)
-def _record_as_of(database: str, revision: int, as_of: date) -> PermitData:
-    return record_as_of(_permit_data(database, revision), _changes(database, revision), as_of)
+def _record(database: str, revision: int, as_of: date, today: date) -> PermitData:
+    return record_on(_permit_data(database, revision), as_of, today,
+                     lambda: _changes(database, revision))
 
 
 def derived_for(as_of: date) -> pd.DataFrame:
@@ -92,7 +86,7 @@ def derived_for(as_of: date) -> pd.DataFrame:
 
 @st.cache_resource(show_spinner="Working out the schedule…", max_entries=4)
 def _derived(database: str, revision: int, as_of: date, today: date) -> pd.DataFrame:
-    derived = derive_milestones(_record(database, revision, as_of, today), as_of, today)
+    derived = milestones_on(_record(database, revision, as_of, today), as_of, today)
     ids = derived["milestone_id"].to_numpy(dtype=object)
     position = derived["predecessor"].to_numpy(dtype="int64")
     derived["predecessor_id"] = (np.where(position >= 0, ids[np.maximum(position, 0)], "")
@@ -107,8 +101,8 @@ def projects_for(as_of: date) -> pd.DataFrame:
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _projects(database: str, revision: int, as_of: date, today: date) -> pd.DataFrame:
-    return project_summary(_derived(database, revision, as_of, today),
-                           _record(database, revision, as_of, today))
+    return projects_on(_derived(database, revision, as_of, today),
+                       _record(database, revision, as_of, today))
 
 
 def health_for(as_of: date) -> tuple[tuple[str, str], ...]:

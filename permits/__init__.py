@@ -1,1 +1,1 @@
-"""The permitting domain (timelines arrive in a later issue)."""
+"""The permitting domain, pure (stdlib + pandas): schedules, rules, history, edits, imports."""

@@ -10,7 +10,7 @@ import pandas as pd
 
 from permits.frames import PermitData, as_day, day_number
 from permits.schedule import missed_date_notice
-from permits.vocab import ActionStatus, ProjectStatus
+from permits.vocab import BREACH_STATUSES, ActionStatus, MilestoneState, ProjectStatus
 
 ALERT_COLUMNS = ("kind", "project_id", "action_id", "milestone_id", "date", "message")
 KIND_LOCKOUT = "entering the lock-out"
@@ -41,7 +41,7 @@ def _lockouts(derived: pd.DataFrame, as_of: date, lockout_days: int,
     """Open milestones whose lock-out starts within ``warning_days`` or has just started."""
     days = derived["days_to_target"]
     hit = derived[derived["is_open"] & (days >= 0) & (days <= lockout_days + warning_days)
-                  & (derived["state"] != "paused")]
+                  & (derived["state"] != MilestoneState.PAUSED.value)]
     starts = hit["effective_target"] - pd.Timedelta(days=lockout_days)
     messages = [
         (f"{name}: target {pd.Timestamp(t).date()}; date changes lock on {pd.Timestamp(s).date()}"
@@ -51,8 +51,8 @@ def _lockouts(derived: pd.DataFrame, as_of: date, lockout_days: int,
 
 
 def _missed(derived: pd.DataFrame) -> pd.DataFrame:
-    late = derived[derived["state"] == "overdue"].sort_values("business_days_late",
-                                                              ascending=False)
+    late = derived[derived["state"] == MilestoneState.OVERDUE.value] \
+        .sort_values("business_days_late", ascending=False)
     messages = [missed_date_notice(row) for _, row in late.iterrows()]
     return _frame(KIND_MISSED, late, late["effective_target"], messages)
 
@@ -95,7 +95,7 @@ def _stale(data: PermitData, derived: pd.DataFrame, as_of: date, stale_days: int
 
 
 def _breaches(findings: pd.DataFrame) -> pd.DataFrame:
-    bad = findings[findings["status"].isin(["missed", "breach projected", "breach (past due)"])]
+    bad = findings[findings["status"].isin(BREACH_STATUSES)]
     return _frame(KIND_RULE, bad, pd.to_datetime(bad["due"]), bad["message"].tolist())
 
 

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from domain.errors import InputError
 from permits.dashboard_columns import (
     ACTION_FIELDS,
     FIELDS,
@@ -32,6 +31,7 @@ from permits.dashboard_columns import (
     text_values,
     url_text,
 )
+from permits.errors import DashboardFileError, DashboardLayoutError
 from permits.schema import ACTION_COLUMNS, MILESTONE_COLUMNS, PROJECT_COLUMNS, Kind, conform
 
 JSON_SHAPE = "API JSON rows"
@@ -41,14 +41,6 @@ DEFAULT_SOURCE = "Permitting Dashboard full dataset (mcm3-xbid)"
 EXPECTED = "the Permitting Dashboard full dataset export, CSV or API JSON"
 _SEPARATORS = (",", ";", "\t", "|")
 _RAW_FIELDS = frozenset({"project_url", "project_latlong"})  # may hold JSON objects
-
-
-class DashboardFileError(InputError):
-    """A file cannot be read as a Permitting Dashboard export (empty, binary, malformed)."""
-
-
-class DashboardLayoutError(DashboardFileError):
-    """A readable table that lacks the columns of the Permitting Dashboard export."""
 
 
 @dataclass(frozen=True)

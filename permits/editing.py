@@ -7,14 +7,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from domain.errors import InputError
+from permits.errors import EditRefused
 from permits.history import FieldChange, diff_fields, value_text
 from permits.schema import DATE_TARGET_FIELDS, EDITABLE_ACTION_FIELDS, EDITABLE_MILESTONE_FIELDS
 from permits.vocab import ActionStatus, ChangeKind, ExtensionOutcome
-
-
-class EditRefused(InputError):
-    """The change breaks a rule of the record (reason missing, inside the lock-out, ...)."""
 
 
 @dataclass(frozen=True)
@@ -45,7 +41,7 @@ def plan_milestone_edit(
     >>> plan_milestone_edit(cur, {"current_target": date(2027, 3, 1)}, reason="",
     ...                     today=date(2026, 11, 1), lockout_days=30)
     Traceback (most recent call last):
-    permits.editing.EditRefused: A target-date change needs a reason: ...
+    permits.errors.EditRefused: A target-date change needs a reason: ...
     """
     merged = {**current, **proposed}
     changes = diff_fields(current, merged, list(EDITABLE_MILESTONE_FIELDS))

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from permits.frames import PermitData, as_day, day_number, positions
-from permits.vocab import ActionStatus
+from permits.vocab import ActionStatus, MilestoneState
 
 # Group-by choices: label -> how to get the group of each milestone row.
 GROUPINGS = ("agency", "action type", "commodity", "stage", "country", "project")
@@ -35,7 +35,7 @@ def milestone_facts(derived: pd.DataFrame, data: PermitData, sites: pd.DataFrame
     for column in _SITE_GROUPS.values():
         facts[column] = _take(sites[column], site_row)
     facts["site_row"] = site_row
-    done = (derived["state"] == "complete").to_numpy()
+    done = (derived["state"] == MilestoneState.COMPLETE.value).to_numpy()
     target = derived["baseline_target"].fillna(derived["effective_target"])
     known = done & target.notna().to_numpy() & derived["actual_as_of"].notna().to_numpy()
     facts["on_time"] = np.where(known, (derived["actual_as_of"] <= target).to_numpy(float),
@@ -48,7 +48,7 @@ def portfolio_measures(facts: pd.DataFrame, data: PermitData, by: str,
     """One row per group: actions and milestones by status, on-time share, slip, pause time."""
     key = _group_column(by)
     rows = _explode(facts, key)
-    rows = rows.assign(is_overdue=(rows["state"] == "overdue").to_numpy())
+    rows = rows.assign(is_overdue=(rows["state"] == MilestoneState.OVERDUE.value).to_numpy())
     grouped = rows.groupby(key, observed=True)
     out = pd.DataFrame({
         "milestones": grouped.size(),

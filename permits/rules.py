@@ -16,16 +16,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from domain.errors import InputError
+from permits.errors import RuleSetError
 from permits.frames import PermitData, positions
+from permits.vocab import FindingStatus
 
 FINDING_COLUMNS = ("ruleset", "clock_id", "label", "project_id", "action_id", "milestone_id",
                    "milestone", "start", "due", "compared", "compared_kind", "over_by_days",
                    "status", "message")
-
-
-class RuleSetError(InputError):
-    """A rule-set file cannot be read."""
 
 
 @dataclass(frozen=True)
@@ -148,7 +145,7 @@ def _finding(clock: Clock, end: dict[Any, Any], start: date | None, as_of: date
             "milestone": end["name"]}
     if start is None:
         return {**base, "start": None, "due": None, "compared": None, "compared_kind": "",
-                "over_by_days": np.nan, "status": "no start event",
+                "over_by_days": np.nan, "status": FindingStatus.NO_START_EVENT.value,
                 "message": f"{clock.label}: no start event ({', '.join(clock.start_events)}) "
                            "is recorded, so the clock cannot be checked."}
     due = clock.due(start)
@@ -156,24 +153,24 @@ def _finding(clock: Clock, end: dict[Any, Any], start: date | None, as_of: date
     compared = end["actual_as_of"] if done else end["effective_target"]
     kind = "actual" if done else "current target"
     if pd.isna(compared):
-        over, status = np.nan, "no target"
+        over, status = np.nan, FindingStatus.NO_TARGET.value
         message = (f"{end['name']} due {due.isoformat()} under the {clock.label} clock "
                    f"(from {start.isoformat()}); it has no target date yet.")
     else:
         compared = pd.Timestamp(compared).date()
         over = float((compared - due).days)
-        status = _status(done, over, due, as_of)
+        status = _status(done, over, due, as_of).value
         message = _message(clock, end["name"], due, start, compared, kind, over)
     return {**base, "start": start, "due": due, "compared": compared, "compared_kind": kind,
             "over_by_days": over, "status": status, "message": message}
 
 
-def _status(done: bool, over: float, due: date, as_of: date) -> str:
+def _status(done: bool, over: float, due: date, as_of: date) -> FindingStatus:
     if done:
-        return "met" if over <= 0 else "missed"
+        return FindingStatus.MET if over <= 0 else FindingStatus.MISSED
     if over > 0:
-        return "breach (past due)" if as_of > due else "breach projected"
-    return "on course"
+        return FindingStatus.BREACH_PAST_DUE if as_of > due else FindingStatus.BREACH_PROJECTED
+    return FindingStatus.ON_COURSE
 
 
 def _message(clock: Clock, name: str, due: date, start: date, compared: date, kind: str,

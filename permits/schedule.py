@@ -105,19 +105,51 @@ def _paused(data: PermitData, ms: pd.DataFrame, as_of: date) -> np.ndarray:
         (data.actions, "action_id", ActionStatus.PAUSED.value),
         (data.projects, "project_id", ProjectStatus.PAUSED.value),
     ):
-        paused |= _lookup(frame[key], _pause_covers(frame, as_of, status), ms[key], False)
+        paused |= _lookup(frame[key], paused_on(frame, as_of, status), ms[key], False)
     return paused
 
 
-def _pause_covers(frame: pd.DataFrame, as_of: date, paused_status: str) -> np.ndarray:
-    """Per row: is it paused on ``as_of``? Paused status = open pause (end is only expected)."""
-    start = day_number(frame["pause_start"])
-    end = day_number(frame["pause_end"])
+def paused_on(frame: pd.DataFrame, as_of: date,
+              paused_status: str = ActionStatus.PAUSED.value) -> np.ndarray:
+    """Per row of projects or actions: does its pause cover ``as_of``?
+
+    A row whose status is Paused has an open pause (its end is only expected): paused from its
+    start, or always when no start is recorded. Any other row is paused from its recorded start
+    up to the day before its end (with no end recorded, from its start on).
+
+    >>> rows = pd.DataFrame({"status": ["Paused", "In Progress", "In Progress", "Paused"],
+    ...     "pause_start": pd.to_datetime(["2026-01-01", "2026-01-01", None, "2026-09-01"]),
+    ...     "pause_end": pd.to_datetime(["2026-02-01", "2026-02-01", None, None])})
+    >>> paused_on(rows, date(2026, 3, 1)).tolist(), paused_on(rows, date(2026, 1, 31)).tolist()
+    ([True, False, False, False], [True, True, False, False])
+    """
+    start, end = _pause_days(frame)
     now = as_day(as_of)
     started = np.isnan(start) | (start <= now)
     is_paused = (frame["status"] == paused_status).to_numpy()
     window = ~np.isnan(start) & (start <= now) & (np.isnan(end) | (now < end))
     return (is_paused & started) | (~is_paused & window)
+
+
+def pause_ended(frame: pd.DataFrame, as_of: date,
+                paused_status: str = ActionStatus.PAUSED.value) -> np.ndarray:
+    """Per row: a recorded pause that started by ``as_of`` and no longer covers it.
+
+    >>> rows = pd.DataFrame({"status": ["In Progress", "In Progress"],
+    ...     "pause_start": pd.to_datetime(["2026-01-01", "2026-05-01"]),
+    ...     "pause_end": pd.to_datetime(["2026-02-01", None])})
+    >>> pause_ended(rows, date(2026, 3, 1)).tolist()
+    [True, False]
+    """
+    start, _ = _pause_days(frame)
+    started = ~np.isnan(start) & (start <= as_day(as_of))
+    return started & ~paused_on(frame, as_of, paused_status)
+
+
+def _pause_days(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The pause start and end of each row as day numbers (dates of any dtype accepted)."""
+    return (day_number(pd.to_datetime(frame["pause_start"])),
+            day_number(pd.to_datetime(frame["pause_end"])))
 
 
 def _lookup(keys: pd.Series, values: np.ndarray, wanted: pd.Series, missing: bool

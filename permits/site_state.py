@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from permits.summary import HEALTH_ORDER
+from permits.summary import worst_health
 
 COLUMNS = ["site_id", "schedule_health", "next_milestone", "next_milestone_date",
            "slip_days", "permit_projects"]
@@ -31,14 +31,11 @@ def site_permit_state(projects: pd.DataFrame) -> pd.DataFrame:
     linked = projects[projects["site_id"] != ""]
     if linked.empty:
         return pd.DataFrame(columns=COLUMNS)
-    rank = {health.value: i for i, health in enumerate(HEALTH_ORDER)}
-    worst = linked.assign(rank=linked["health"].map(rank)).sort_values("rank") \
-        .drop_duplicates("site_id").set_index("site_id")["health"]
     upcoming = linked[linked["next_target"].notna()].sort_values("next_target") \
         .drop_duplicates("site_id").set_index("site_id")
     grouped = linked.groupby("site_id")
     out = pd.DataFrame({
-        "schedule_health": worst,
+        "schedule_health": worst_health(linked),
         "next_milestone": upcoming["next_milestone"],
         "next_milestone_date": upcoming["next_target"],
         "slip_days": grouped["max_slip_days"].max(),

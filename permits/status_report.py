@@ -8,19 +8,23 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from permits.as_of import milestones_on, projects_on
 from permits.frames import PermitData
 from permits.rules import RuleSet, check_rules
-from permits.schedule import derive_milestones
-from permits.summary import project_summary, site_health
+from permits.summary import site_health
+from permits.vocab import BREACH_STATUSES, MilestoneState
 
-BREACH_STATUSES = ("missed", "breach projected", "breach (past due)")
+_OVERDUE = MilestoneState.OVERDUE.value
 
 
 def permit_report(data: PermitData, sites: pd.DataFrame, rulesets: dict[str, RuleSet],
                   as_of: date, today: date | None = None) -> dict[str, Any]:
-    """Portfolio counts by status, overdue milestones and slip statistics, then each site's."""
-    derived = derive_milestones(data, as_of, today=today)
-    projects = project_summary(derived, data)
+    """Portfolio counts by status, overdue milestones and slip statistics, then each site's.
+
+    ``data`` is the record as it stood on ``as_of`` (see :func:`permits.as_of.record_on`).
+    """
+    derived = milestones_on(data, as_of, today)
+    projects = projects_on(derived, data)
     findings = pd.concat([check_rules(data, derived, rs, as_of) for rs in rulesets.values()],
                          ignore_index=True) if rulesets else pd.DataFrame(columns=["project_id"])
     names = dict(zip(sites["id"], sites["name"], strict=True))
@@ -33,7 +37,7 @@ def permit_report(data: PermitData, sites: pd.DataFrame, rulesets: dict[str, Rul
         "actions_by_status": _counts(data.actions["status"]),
         "milestones_by_state": _counts(derived["state"]),
         "sites_by_health": _counts(pd.Series(list(health.values()), dtype=object)),
-        "overdue_milestones": int((derived["state"] == "overdue").sum()),
+        "overdue_milestones": int((derived["state"] == _OVERDUE).sum()),
         "slip_days": slip_statistics(derived["slip_days"]),
         "rule_breaches": int(findings.get("status", pd.Series(dtype=object))
                              .isin(BREACH_STATUSES).sum()),
@@ -65,10 +69,10 @@ def slip_statistics(slip: pd.Series) -> dict[str, Any]:
 
 def _site(site_id: str, name: str, health: str, projects: pd.DataFrame, ms: pd.DataFrame,
           findings: pd.DataFrame) -> dict[str, Any]:
-    overdue = ms[ms["state"] == "overdue"].sort_values("effective_target")
+    overdue = ms[ms["state"] == _OVERDUE].sort_values("effective_target")
     upcoming = ms[ms["is_open"] & ~ms["paused"] & ms["effective_target"].notna()]
     upcoming = upcoming.sort_values("effective_target")
-    applicable = ms[ms["state"] != "not applicable"]
+    applicable = ms[ms["state"] != MilestoneState.NOT_APPLICABLE.value]
     return {
         "site_id": site_id,
         "name": name,
@@ -76,7 +80,8 @@ def _site(site_id: str, name: str, health: str, projects: pd.DataFrame, ms: pd.D
         "projects": sorted(projects["project_id"]),
         "milestones": len(ms),
         "milestones_by_state": _counts(ms["state"]),
-        "percent_complete": round(100.0 * float((applicable["state"] == "complete").mean()), 1)
+        "percent_complete": round(100.0 * float(
+            (applicable["state"] == MilestoneState.COMPLETE.value).mean()), 1)
         if len(applicable) else None,
         "overdue": [{"milestone_id": r["milestone_id"], "name": r["name"],
                      "target": _iso(r["effective_target"]),

@@ -43,13 +43,24 @@ def project_summary(derived: pd.DataFrame, data: PermitData) -> pd.DataFrame:
 
 def site_health(projects: pd.DataFrame) -> dict[str, str]:
     """Worst schedule health of each site's projects (sites without projects are absent)."""
+    return {str(site): str(health) for site, health in worst_health(projects).items()}
+
+
+def worst_health(projects: pd.DataFrame) -> pd.Series:
+    """Worst schedule health of each site's projects, indexed by site id (linked ones only)."""
     linked = projects[projects["site_id"] != ""]
-    if linked.empty:
-        return {}
+    ranked = linked.assign(rank=health_rank(linked["health"])).sort_values("rank")
+    return ranked.drop_duplicates("site_id").set_index("site_id")["health"]
+
+
+def health_rank(health: pd.Series) -> pd.Series:
+    """Each value's place in :data:`HEALTH_ORDER`, worst first (values not in it come last).
+
+    >>> health_rank(pd.Series(["on track", "overdue", "?"])).tolist()
+    [4, 0, 7]
+    """
     rank = {h.value: i for i, h in enumerate(HEALTH_ORDER)}
-    ranked = linked.assign(rank=linked["health"].map(rank))
-    worst = ranked.sort_values("rank").drop_duplicates("site_id")
-    return dict(zip(worst["site_id"], worst["health"], strict=True))
+    return health.map(rank).fillna(len(rank)).astype("int64")
 
 
 def _group_figures(derived: pd.DataFrame, key: str) -> pd.DataFrame:

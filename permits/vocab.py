@@ -56,6 +56,25 @@ class ScheduleHealth(StrEnum):
     NO_SCHEDULE = "no permitting record"
 
 
+class FindingStatus(StrEnum):
+    """How an action (or a project) stands against one rule-set clock on a date."""
+
+    MET = "met"
+    MISSED = "missed"
+    BREACH_PAST_DUE = "breach (past due)"
+    BREACH_PROJECTED = "breach projected"
+    ON_COURSE = "on course"
+    NO_TARGET = "no target"
+    NO_START_EVENT = "no start event"
+
+
+# Findings that break their clock: alerts and reports count them, the timeline shows them red.
+BREACH_STATUSES = (FindingStatus.MISSED, FindingStatus.BREACH_PROJECTED,
+                   FindingStatus.BREACH_PAST_DUE)
+# Findings within their clock.
+WITHIN_CLOCK_STATUSES = (FindingStatus.MET, FindingStatus.ON_COURSE)
+
+
 class ExtensionOutcome(StrEnum):
     """Review outcome of a target-date change requested inside the lock-out."""
 

@@ -3,43 +3,20 @@ the selection's as-of date (the change history replayed for a past date)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 
 import geopandas as gpd
-import pandas as pd
 from sqlalchemy import Engine
 
-from permits.frames import PermitData
-from permits.history import record_as_of
-from permits.schedule import derive_milestones
-from permits.site_state import site_permit_state
-from permits.summary import project_summary
+from permits.as_of import PermitState, state_on
 from sites.selection import SiteSelection, export_frame
 from store.permits_repo import load_changes, load_permit_data
 from store.records import load_sites
 
 
-@dataclass(frozen=True)
-class PermitState:
-    """The permitting record on a date: as it stood then, its change history, every
-    milestone's derived state, and each site's state in one row."""
-
-    data: PermitData
-    changes: pd.DataFrame
-    derived: pd.DataFrame
-    sites: pd.DataFrame
-
-
 def permit_state(engine: Engine, as_of: date, today: date) -> PermitState:
-    """The record as it stood at the end of ``as_of`` (the history replayed for a past day)."""
-    data = load_permit_data(engine)
-    changes = load_changes(engine)
-    if as_of < today:
-        data = record_as_of(data, changes, as_of)
-    derived = derive_milestones(data, as_of, today)
-    return PermitState(data, changes, derived,
-                       site_permit_state(project_summary(derived, data)))
+    """The stored record as it stood at the end of ``as_of``, with its history and figures."""
+    return state_on(load_permit_data(engine), load_changes(engine), as_of, today)
 
 
 def site_export(engine: Engine, selection: SiteSelection, today: date,

@@ -19,6 +19,7 @@ import pandas as pd
 from domain.bbox import BBox
 from domain.errors import InputError
 from domain.vocab import DevStatus, Stage, commodity_label, split_codes
+from permits.vocab import ScheduleHealth
 from sites import query_params as qp
 from sites.filters import SiteFilter, deposit_filter, filter_sites
 
@@ -135,7 +136,7 @@ def export_frame(sites: pd.DataFrame, state: pd.DataFrame, selection: SiteSelect
         "commodity_names": codes.map(lambda c: [commodity_label(x) for x in c]),
         "status": chosen["status"], "status_date": chosen["status_date"],
         "position_quality": chosen["position_quality"],
-        "schedule_health": chosen["schedule_health"].fillna("no permitting record"),
+        "schedule_health": chosen["schedule_health"].fillna(ScheduleHealth.NO_SCHEDULE.value),
         "next_milestone": chosen["next_milestone"].fillna(""),
         "next_milestone_date": pd.to_datetime(chosen["next_milestone_date"]).dt.date,
         "slip_days": pd.to_numeric(chosen["slip_days"]).round().astype("Int64"),

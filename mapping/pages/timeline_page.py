@@ -22,6 +22,7 @@ from mapping.permit_cache import (
     site_findings,
 )
 from mapping.store_access import engine
+from permits.as_of import replays_history
 from sites.filters import SiteFilter
 from sites.selection import SiteSelection
 
@@ -63,7 +64,7 @@ st.subheader("History", anchor=False, divider="gray")
 ui.history(changes(), data, as_of, site_id)
 
 st.subheader("Change a milestone", anchor=False, divider="gray")
-if as_of < date.today():
+if replays_history(as_of, date.today()):
     st.info(f"You are viewing the record {plain(as_of_label(as_of))}; set “View as of” back to "
             "today to change it.", icon=":material/edit_off:")
 else:

@@ -17,7 +17,8 @@ from sqlalchemy import Engine
 from mapping import state_keys as keys
 from mapping.parts.as_of_picker import EARLIEST, LATEST
 from mapping.parts.safe_text import plain
-from permits.editing import EditPlan, EditRefused, plan_milestone_edit
+from permits.editing import EditPlan, plan_milestone_edit
+from permits.errors import EditRefused
 from permits.frames import PermitData
 from permits.history import value_text
 from permits.schema import DATE_TARGET_FIELDS

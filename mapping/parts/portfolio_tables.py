@@ -13,7 +13,7 @@ import streamlit as st
 from domain.vocab import commodity_label
 from mapping import state_keys as keys
 from mapping.parts.as_of_picker import as_of_query
-from mapping.webmap.palette import HEALTH_COLOURS
+from permits.summary import health_rank
 
 
 def measures_table(measures: pd.DataFrame, by: str) -> None:
@@ -119,7 +119,5 @@ def _labelled(measures: pd.DataFrame, by: str) -> pd.DataFrame:
 
 
 def _health_rank(values: pd.Series) -> pd.Series:
-    if values.name != "health":
-        return values
-    rank = {h: i for i, h in enumerate(HEALTH_COLOURS)}
-    return values.map(lambda h: rank.get(h, len(rank)))
+    """Sort key: schedule health worst first, other columns as they are."""
+    return health_rank(values) if values.name == "health" else values

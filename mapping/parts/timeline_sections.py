@@ -11,12 +11,19 @@ import streamlit as st
 from mapping import state_keys as keys
 from mapping.parts.gantt import gantt_chart
 from mapping.parts.safe_text import plain, source_links
+from permits.as_of import replays_history
 from permits.frames import PermitData
-from permits.schedule import missed_date_notice
-from permits.vocab import ScheduleHealth
+from permits.schedule import missed_date_notice, pause_ended, paused_on
+from permits.vocab import (
+    BREACH_STATUSES,
+    WITHIN_CLOCK_STATUSES,
+    MilestoneState,
+    ProjectStatus,
+    ScheduleHealth,
+)
 
-BREACHES = ("missed", "breach projected", "breach (past due)")
 NO_RECORD = ScheduleHealth.NO_SCHEDULE.value
+PAUSE_FIELDS = ["status", "pause_start", "pause_end", "pause_reason", "pause_next_steps"]
 
 
 def site_picker(sites: pd.DataFrame, health: dict[str, str]) -> str | None:
@@ -81,16 +88,17 @@ def project_header(project: pd.Series) -> None:
 
 def pauses(project: pd.Series, actions: pd.DataFrame, as_of: date) -> None:
     """Each pause covering the as-of date (with reason and next steps); earlier ones briefly."""
-    records = [(f"Project {project['title']}", project.to_dict())]
-    records += [(f"{a['action_type']} ({a['agency']})", a) for a in actions.to_dict("records")]
+    labels = [f"Project {project['title']}",
+              *(f"{t} ({a})" for t, a in zip(actions["action_type"], actions["agency"],
+                                             strict=True))]
+    records = [project.to_dict(), *actions.to_dict("records")]
+    own = pd.DataFrame([project[PAUSE_FIELDS]])
+    covering = [*paused_on(own, as_of, ProjectStatus.PAUSED.value), *paused_on(actions, as_of)]
+    ended = [*pause_ended(own, as_of, ProjectStatus.PAUSED.value), *pause_ended(actions, as_of)]
     now = pd.Timestamp(as_of)
-    for label, record in records:
+    for label, record, paused, was_paused in zip(labels, records, covering, ended, strict=True):
         start, end = record.get("pause_start"), record.get("pause_end")
-        if pd.isna(start) and record.get("status") != "Paused":
-            continue
-        started = pd.isna(start) or start <= now
-        paused = record.get("status") == "Paused" or pd.isna(end) or now < end
-        if started and paused:
+        if paused:
             until = ""
             if pd.notna(end):
                 late = " (still paused)" if end < now else ""
@@ -100,7 +108,7 @@ def pauses(project: pd.Series, actions: pd.DataFrame, as_of: date) -> None:
                 f"{until}. Reason: {plain(record.get('pause_reason')) or 'none given'}. "
                 f"Next steps: {_sentence(record.get('pause_next_steps')) or 'none recorded'}.",
                 icon=":material/pause_circle:")
-        elif started:
+        elif was_paused:
             st.caption(f"{plain(label)} was paused from {_day(start)} to {_day(end)} "
                        f"({plain(record.get('pause_reason')) or 'no reason given'}).")
 
@@ -109,10 +117,10 @@ def findings(found: pd.DataFrame) -> None:
     """Rule-set findings: breaches in red, the rest as plain sentences."""
     for row in found.to_dict("records"):
         text = plain(row["message"])
-        if row["status"] in BREACHES:
+        if row["status"] in BREACH_STATUSES:
             st.error(f"**{plain(row['status'].capitalize())}:** {text}",
                      icon=":material/gavel:")
-        elif row["status"] in ("met", "on course"):
+        elif row["status"] in WITHIN_CLOCK_STATUSES:
             st.markdown(f":material/check_circle: {text}")
         else:
             st.caption(text)
@@ -120,7 +128,7 @@ def findings(found: pd.DataFrame) -> None:
 
 def notices(derived: pd.DataFrame) -> None:
     """The dashboard's missed-date notices and the inconsistencies to fix."""
-    for _, row in derived[derived["state"] == "overdue"].iterrows():
+    for _, row in derived[derived["state"] == MilestoneState.OVERDUE.value].iterrows():
         st.warning(plain(missed_date_notice(row)), icon=":material/event_busy:")
     for flagged in derived[derived["flags"] != ""].to_dict("records"):
         st.info(f"**Check {plain(flagged['name'])}:** {plain(flagged['flags'])}.",
@@ -186,7 +194,7 @@ def history(changes: pd.DataFrame, data: PermitData, as_of: date, site_id: str) 
     ).sort_values("when", ascending=False, kind="stable")
     shown = ["when", "who", "record", "field", "before", "after", "reason", "kind", "source"]
     later = int((table["when"] >= pd.Timestamp(as_of) + pd.Timedelta(days=1)).sum())
-    if later and as_of < date.today():
+    if later and replays_history(as_of, date.today()):
         st.caption(f"{later} of these changes were made after {as_of.isoformat()}; the view "
                    "above has them undone.")
     st.dataframe(table[shown], hide_index=True, width="stretch", column_config={

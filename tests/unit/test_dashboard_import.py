@@ -16,13 +16,12 @@ from permits.dashboard import (
     CSV_SHAPE,
     DEFAULT_SOURCE,
     JSON_SHAPE,
-    DashboardFileError,
-    DashboardLayoutError,
     flag_values,
     parse_dates,
     read_dashboard,
 )
 from permits.dashboard_columns import FIELDS
+from permits.errors import DashboardFileError, DashboardLayoutError
 from permits.schema import ACTION_COLUMNS, MILESTONE_COLUMNS, PROJECT_COLUMNS
 
 STIBNITE_URL = "https://www.permits.performance.gov/permitting-project/stibnite-gold-project"

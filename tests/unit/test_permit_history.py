@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.errors import InputError
-from permits.editing import EditRefused, plan_milestone_edit
+from permits.editing import plan_milestone_edit
+from permits.errors import EditRefused
 from permits.frames import PermitData
 from permits.history import diff_fields, record_as_of, value_text
 from permits.vocab import ExtensionOutcome

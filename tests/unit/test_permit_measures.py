@@ -10,9 +10,10 @@ import pytest
 
 from domain.settings import DATA_DIR
 from permits.alerts import KIND_LOCKOUT, KIND_MISSED, KIND_PAUSE_OVERRUN, KIND_RULE, alerts
+from permits.errors import RuleSetError
 from permits.frames import PermitData
 from permits.portfolio import milestone_facts, portfolio_measures, trend
-from permits.rules import RuleSetError, check_rules, load_ruleset, load_rulesets, setting
+from permits.rules import check_rules, load_ruleset, load_rulesets, setting
 from permits.schedule import derive_milestones
 from permits.status_report import permit_report
 from tests.support.fixtures_data import (
