@@ -29,9 +29,10 @@ assets: install
 db: install
 	$(VENV)/bin/permitmap db init
 
+# The same entry as an installed package: mapping/serve.py with its packaged .streamlit settings
+# (the upload limit from PERMITMAP_MAX_UPLOAD_MB).
 run: assets db
-	$(VENV)/bin/streamlit run app.py --server.port $(PORT) \
-		--server.maxUploadSize $${PERMITMAP_MAX_UPLOAD_MB:-500}
+	$(VENV)/bin/permitmap serve --port $(PORT)
 
 test-deps: install-dev
 	bash scripts/install_test_deps.sh $(PY)
@@ -52,4 +53,4 @@ bench: assets install-dev
 	$(PY) benchmarks/export_bench.py
 
 clean:
-	rm -rf $(VENV) static/vendor var
+	rm -rf $(VENV) mapping/static/vendor var build permitmap.egg-info

@@ -1,8 +1,11 @@
-"""permitmap: ``streamlit run app.py``. Wires the HTTP routes to the page router; nothing else."""
+"""permitmap in a checkout: ``streamlit run app.py`` (``permitmap serve`` runs the packaged
+``mapping/serve.py``, the same app). Wires the HTTP routes to the page router; nothing else."""
+
+from pathlib import Path
 
 import streamlit as st
 
 from mapping.web.routes import EXCEPTION_HANDLERS, ROUTES, lifespan
 
-app = st.App("mapping/main.py", routes=ROUTES, lifespan=lifespan,
-             exception_handlers=EXCEPTION_HANDLERS)
+app = st.App(Path(__file__).resolve().parent / "mapping" / "main.py", routes=ROUTES,
+             lifespan=lifespan, exception_handlers=EXCEPTION_HANDLERS)

@@ -1,5 +1,5 @@
 """``permitmap``: create and seed the store; import deposit tables, permitting data and
-layers; export sites.
+layers; export sites; serve the web app.
 
 Errors a user can cause print one plain line to stderr and exit 1; never a traceback.
 """
@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from commands.export_cli import add_commands as add_export_commands
 from commands.layers_cli import add_commands as add_layer_commands
 from commands.permits_cli import add_commands as add_permit_commands
+from commands.serve_cli import add_commands as add_serve_commands
 from domain.errors import PermitmapError
 from domain.settings import load_settings
 from sites.deposit_tables import read_deposit_table
@@ -41,7 +42,8 @@ def main(argv: list[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="permitmap",
-        description="Create and seed the store; import deposit tables and permitting data."
+        description="Create and seed the store; import deposit tables and permitting data; "
+                    "serve the web app."
     )
     groups = parser.add_subparsers(required=True, metavar="COMMAND")
     db = groups.add_parser("db", help="the store").add_subparsers(required=True, metavar="ACTION")
@@ -61,6 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     add_permit_commands(groups, _store)
     add_layer_commands(groups, _store)
     add_export_commands(groups, _store)
+    add_serve_commands(groups)
     return parser
 
 

@@ -1,12 +1,15 @@
-"""Install the map's front-end assets into ``static/vendor/``: ``python -m mapping.webmap.assets``.
+"""Install the map's front-end assets into ``mapping/static/vendor/``:
+``python -m mapping.webmap.assets``, in a checkout and after installing the package.
 
 The app must work with no internet, so every script, style sheet and image the map
 loads is a local copy served by Streamlit (``server.enableStaticServing``) from
-``static/`` next to the app's main script, at ``/app/static/``. The copies come from
-the xstatic PyPI packages (project dependencies) and, for the Leaflet plugins, from
-``npm pack`` of the exact versions folium 0.20 points at. ``static/vendor/`` is
-git-ignored; ``MANIFEST.json`` there records what was installed, so rerunning is a
-no-op. Standard library only (no streamlit, no folium).
+``static/`` next to the page router (``mapping/main.py``), at ``/app/static/``. The copies
+come from the xstatic PyPI packages (project dependencies) and, for the Leaflet plugins, from
+``npm pack`` of the exact versions folium 0.20 points at. ``mapping/static/vendor/`` is
+git-ignored and never shipped in the wheel; ``MANIFEST.json`` there records what was
+installed, so rerunning is a no-op. ``--copy-from FOLDER`` copies them instead from another
+installation's vendor folder (no npm, no network), each file checked against that folder's
+``MANIFEST.json``. Standard library only (no streamlit, no folium).
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ class AssetError(RuntimeError):
 
 @dataclass(frozen=True)
 class Bundle:
-    """One library copied to ``static/vendor/<name>/``."""
+    """One library copied to ``mapping/static/vendor/<name>/``."""
 
     name: str
     version: str
@@ -199,7 +202,7 @@ def _is_current(bundle: Bundle, entry: dict | None) -> bool:
 
 
 def pending(bundles: tuple[Bundle, ...] = BUNDLES) -> list[Bundle]:
-    """Bundles that are missing, outdated or damaged in ``static/vendor/``."""
+    """Bundles that are missing, outdated or damaged in ``mapping/static/vendor/``."""
     manifest = _read_manifest()
     return [b for b in bundles if not _is_current(b, manifest.get(b.name))]
 
@@ -262,7 +265,7 @@ def _from_npm(bundle: Bundle, npm: str) -> tuple[str, dict[str, bytes]]:
         if len(tarballs) != 1:
             raise AssetError(f"`npm pack {spec}` produced {len(tarballs)} tarballs")
         # Read only the members we list, as bytes: destinations come from BUNDLES, never
-        # from archive names, so the archive cannot write outside static/vendor/.
+        # from archive names, so the archive cannot write outside mapping/static/vendor/.
         with tarfile.open(tarballs[0], "r:gz") as tar:
 
             def read(name: str) -> bytes:
@@ -293,10 +296,57 @@ def _install(bundle: Bundle, source: str, contents: dict[str, bytes]) -> dict:
     return {"version": bundle.version, "source": source, "files": files}
 
 
+def _from_folder(folder: Path, bundles: list[Bundle]) -> dict[str, tuple[str, dict[str, bytes]]]:
+    """Each bundle's files read from another installation's vendor folder (``--copy-from``),
+    checked against that folder's ``MANIFEST.json``: the version this code expects, the same
+    file list, the SHA-256 of every file. Everything is read before anything is written."""
+    manifest_path = folder / "MANIFEST.json"
+    try:
+        entries = json.loads(manifest_path.read_text(encoding="utf-8"))["bundles"]
+        if not isinstance(entries, dict):
+            raise TypeError("'bundles' is not an object")
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise AssetError(
+            f"cannot copy from {folder}: {manifest_path} cannot be read ({exc}); install the "
+            "assets there first (python -m mapping.webmap.assets)"
+        ) from exc
+    fetched: dict[str, tuple[str, dict[str, bytes]]] = {}
+    for bundle in bundles:
+        entry = entries.get(bundle.name)
+        found = entry.get("version") if isinstance(entry, dict) else None
+        if not isinstance(entry, dict) or found != bundle.version:
+            raise AssetError(
+                f"{folder} holds {bundle.name} {found or '(missing)'}, this version of permitmap "
+                f"needs {bundle.version}"
+            )
+        files = entry.get("files")
+        expected = {destination for destination, _ in bundle.files}
+        if not isinstance(files, dict) or set(files) != expected:
+            raise AssetError(f"{manifest_path} lists other files for {bundle.name} "
+                             f"{bundle.version} than this version of permitmap installs")
+        contents: dict[str, bytes] = {}
+        for destination in sorted(expected):
+            path = folder.joinpath(bundle.name, *_safe_destination(destination).parts)
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                raise AssetError(f"cannot read {path}: {exc.strerror or exc}") from exc
+            if _sha256(data) != files[destination]:
+                raise AssetError(f"{path} differs from its checksum in {manifest_path} "
+                                 "(changed or damaged): reinstall the assets there")
+            contents[destination] = data
+        fetched[bundle.name] = (str(entry.get("source") or f"copy:{folder}"), contents)
+    return fetched
+
+
 # ---------------------------------------------------------------- entry points
-def install(force: bool = False, log: Callable[[str], None] = print) -> list[str]:
+def install(
+    force: bool = False, log: Callable[[str], None] = print, copy_from: Path | None = None
+) -> list[str]:
     """Install missing/outdated bundles; return their names (empty list: nothing to do).
 
+    From the xstatic packages and npm, or with ``copy_from`` from another installation's
+    ``static/vendor`` folder (checked against its ``MANIFEST.json``; no npm, no network).
     Raises AssetError (e.g. npm missing or registry unreachable) with a clear message.
     """
     todo = list(BUNDLES) if force else pending()
@@ -304,22 +354,27 @@ def install(force: bool = False, log: Callable[[str], None] = print) -> list[str
     stale = [name for name in manifest if name not in {b.name for b in BUNDLES}]
     if not todo and not stale:
         summary = ", ".join(f"{b.name} {b.version}" for b in BUNDLES)
-        log(f"static/vendor is up to date: {summary}")
+        log(f"{VENDOR_DIR} is up to date: {summary}")
         return []
-    npm = _npm() if any(b.kind == "npm" for b in todo) else ""  # fail before writing
+    # Fail before writing: npm found, or every file of the other folder read and checked.
+    copies = _from_folder(copy_from, todo) if copy_from is not None else {}
+    npm = _npm() if copy_from is None and any(b.kind == "npm" for b in todo) else ""
     for name in stale:
         if PurePosixPath(name).name == name and name not in ("", ".", ".."):
             shutil.rmtree(VENDOR_DIR / name, ignore_errors=True)
         del manifest[name]
         log(f"removed {name} (no longer used)")
     for bundle in todo:
-        if bundle.kind == "npm":
-            source, contents = _from_npm(bundle, npm)
+        if copy_from is not None:
+            source, contents = copies[bundle.name]
+            origin = f"{copy_from} (originally {source})"
         else:
-            source, contents = _from_xstatic(bundle)
+            source, contents = (_from_npm(bundle, npm) if bundle.kind == "npm"
+                                else _from_xstatic(bundle))
+            origin = source
         manifest[bundle.name] = _install(bundle, source, contents)
         _write_manifest(manifest)  # after each bundle, so an interrupted run resumes
-        log(f"installed {bundle.name} {bundle.version} from {source} ({len(contents)} files)")
+        log(f"installed {bundle.name} {bundle.version} from {origin} ({len(contents)} files)")
     _write_manifest(manifest)
     return [b.name for b in todo]
 
@@ -329,19 +384,25 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m mapping.webmap.assets", description="Install the map's vendored assets."
     )
     parser.add_argument("--force", action="store_true", help="reinstall every bundle")
-    parser.add_argument(
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument(
         "--check", action="store_true", help="only report; exit 1 if anything is missing"
+    )
+    mode.add_argument(
+        "--copy-from", type=Path, metavar="FOLDER",
+        help="copy the bundles from another installation's mapping/static/vendor folder, "
+             "checked against its MANIFEST.json (no npm, no network)",
     )
     args = parser.parse_args(argv)
     if args.check:
         missing = pending()
         for bundle in missing:
             print(f"missing or outdated: {bundle.name} {bundle.version}", file=sys.stderr)
-        print("static/vendor is up to date" if not missing
+        print(f"{VENDOR_DIR} is up to date" if not missing
               else "run: python -m mapping.webmap.assets")
         return 1 if missing else 0
     try:
-        install(force=args.force)
+        install(force=args.force, copy_from=args.copy_from)
     except (AssetError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
