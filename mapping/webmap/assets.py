@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Final, Literal
 
+from mapping.errors import AssetError
+
 ROOT: Final = Path(__file__).resolve().parent.parent  # the folder of the page router, mapping/
 STATIC_DIR: Final = ROOT / "static"
 VENDOR_DIR: Final = STATIC_DIR / "vendor"
@@ -35,10 +37,6 @@ MANIFEST_PATH: Final = VENDOR_DIR / "MANIFEST.json"
 STATIC_URL: Final = "/app/static"
 VENDOR_URL: Final = f"{STATIC_URL}/vendor"
 NPM_TIMEOUT_S: Final = 300
-
-
-class AssetError(RuntimeError):
-    """An asset cannot be installed; the message says what to do."""
 
 
 @dataclass(frozen=True)
