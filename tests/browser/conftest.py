@@ -11,12 +11,9 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -38,6 +35,7 @@ from playwright.sync_api import (
 )
 
 from tests.support.fixtures_data import write_data_dir
+from tests.support.local_http import free_port, http_get
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "test-results"
@@ -61,20 +59,6 @@ DEPOSIT_MARKERS = ".leaflet-pmDeposits-pane path.leaflet-interactive"
 # --- the server ---------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _get(url: str) -> tuple[int, bytes]:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return int(response.status), response.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read()
-    except OSError:
-        return 0, b""
 
 
 def _wait_until_healthy(base_url: str, process: subprocess.Popen[bytes], log: Path) -> None:
@@ -90,7 +74,7 @@ def _wait_until_healthy(base_url: str, process: subprocess.Popen[bytes], log: Pa
                 f"{', '.join(pending)}):\n{log.read_text()}"
             )
         for route, expected in list(pending.items()):
-            status, body = _get(base_url + route)
+            status, body = http_get(base_url + route, timeout=5)
             if status == 200 and expected in body:
                 del pending[route]
         if pending:
@@ -110,7 +94,7 @@ def running_app(folder: Path, **settings: str) -> Iterator[str]:
         **settings,
     }
     env.pop("DATABASE_URL", None)
-    port = _free_port()
+    port = free_port()
     log = folder / "server.log"
     command = [
         sys.executable, "-m", "streamlit", "run", "app.py",

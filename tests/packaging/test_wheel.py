@@ -16,12 +16,9 @@ import csv
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,6 +28,7 @@ import pytest
 from alembic.script import ScriptDirectory
 
 from mapping.webmap import assets
+from tests.support.local_http import free_port, http_get
 
 pytestmark = pytest.mark.packaging
 
@@ -128,20 +126,6 @@ def test_wheel_holds_our_code_scripts_settings_and_data_only(wheel: Path) -> Non
 # --- installed -----------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _get(url: str) -> tuple[int, bytes]:
-    try:
-        with urllib.request.urlopen(url, timeout=10) as response:
-            return int(response.status), response.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read()
-    except OSError:
-        return 0, b""
 
 
 def _bundled_rows(name: str) -> int:
@@ -186,7 +170,7 @@ def test_installed_wheel_runs_outside_the_checkout(installed: dict) -> None:
                          str(site_packages / "store" / "migrations")]
 
     # The map's assets: refused before they are installed, then copied from the checkout.
-    port = _free_port()
+    port = free_port()
     refused = subprocess.run([str(bin_dir / "permitmap"), "serve", "--port", str(port)],
                              capture_output=True, text=True, timeout=120, check=False, **kwargs)
     assert refused.returncode == 1
@@ -231,15 +215,15 @@ def test_installed_wheel_runs_outside_the_checkout(installed: dict) -> None:
 
         # Our scripts (static serving on: the packaged settings apply), Leaflet, the basemap.
         for name, path in _checkout_files(OWN_STATIC).items():
-            assert _get(f"{base_url}/app/static/permitmap/{name}") == (200, path.read_bytes())
+            assert http_get(f"{base_url}/app/static/permitmap/{name}") == (200, path.read_bytes())
         leaflet = CHECKOUT_VENDOR / "leaflet" / "leaflet.js"
-        assert _get(f"{base_url}/app/static/vendor/leaflet/leaflet.js") == (
+        assert http_get(f"{base_url}/app/static/vendor/leaflet/leaflet.js") == (
             200, leaflet.read_bytes())
-        status, body = _get(f"{base_url}/api/basemap/countries-110m.geojson")
+        status, body = http_get(f"{base_url}/api/basemap/countries-110m.geojson")
         assert status == 200
         bundled = json.loads((ROOT / "data" / "basemap" / "countries-110m.geojson").read_bytes())
         assert len(json.loads(body)["features"]) == len(bundled["features"]) > 100
-        status, page = _get(f"{base_url}/")
+        status, page = http_get(f"{base_url}/")
         assert status == 200 and b"<html" in page.lower()
     finally:
         server.terminate()
@@ -261,7 +245,7 @@ def _wait_until_healthy(base_url: str, server: subprocess.Popen[bytes], log: Pat
         if time.monotonic() > deadline:
             pytest.fail(f"{base_url}{routes[0]} not answering after {STARTUP_SECONDS:.0f} s:\n"
                         f"{log.read_text()}")
-        status, body = _get(base_url + routes[0])
+        status, body = http_get(base_url + routes[0])
         if status == 200:
             routes.pop(0)
         else:
