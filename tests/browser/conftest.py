@@ -13,7 +13,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -35,7 +34,7 @@ from playwright.sync_api import (
 )
 
 from tests.support.fixtures_data import write_data_dir
-from tests.support.local_http import free_port, http_get
+from tests.support.local_server import free_port, stop, wait_until_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "test-results"
@@ -59,26 +58,6 @@ DEPOSIT_MARKERS = ".leaflet-pmDeposits-pane path.leaflet-interactive"
 # --- the server ---------------------------------------------------------------------------
 
 
-
-
-def _wait_until_healthy(base_url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    """Poll both health routes until they answer ok; raise with the server log otherwise."""
-    deadline = time.monotonic() + STARTUP_SECONDS
-    pending = {"/_stcore/health": b"ok", "/api/health": b'"status":"ok"'}
-    while pending:
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {process.returncode}:\n{log.read_text()}")
-        if time.monotonic() > deadline:
-            raise RuntimeError(
-                f"{base_url} not healthy after {STARTUP_SECONDS:.0f} s (waiting for "
-                f"{', '.join(pending)}):\n{log.read_text()}"
-            )
-        for route, expected in list(pending.items()):
-            status, body = http_get(base_url + route, timeout=5)
-            if status == 200 and expected in body:
-                del pending[route]
-        if pending:
-            time.sleep(0.2)  # polling interval of a bounded loop, not a wait for a condition
 
 
 @contextmanager
@@ -109,15 +88,10 @@ def running_app(folder: Path, **settings: str) -> Iterator[str]:
                                    stderr=subprocess.STDOUT)
     base_url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_healthy(base_url, process, log)
+        wait_until_healthy(base_url, process, log, STARTUP_SECONDS)
         yield base_url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
+        stop(process)
 
 
 @pytest.fixture(scope="session")

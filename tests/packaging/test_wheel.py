@@ -18,7 +18,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,7 +27,7 @@ import pytest
 from alembic.script import ScriptDirectory
 
 from mapping.webmap import assets
-from tests.support.local_http import free_port, http_get
+from tests.support.local_server import free_port, http_get, stop, wait_until_healthy
 
 pytestmark = pytest.mark.packaging
 
@@ -200,7 +199,7 @@ def test_installed_wheel_runs_outside_the_checkout(installed: dict) -> None:
              "127.0.0.1"], cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT)
     base_url = f"http://127.0.0.1:{port}"
     try:
-        health = _wait_until_healthy(base_url, server, log_path)
+        health = wait_until_healthy(base_url, server, log_path, STARTUP_SECONDS)
         assert health["status"] == "ok" and health["schema_revision"] == head
         assert health["counts"]["sites"] == sites > 0
         assert health["counts"]["deposits"] == deposits > 0
@@ -226,28 +225,4 @@ def test_installed_wheel_runs_outside_the_checkout(installed: dict) -> None:
         status, page = http_get(f"{base_url}/")
         assert status == 200 and b"<html" in page.lower()
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=20)
-
-
-def _wait_until_healthy(base_url: str, server: subprocess.Popen[bytes], log: Path) -> dict:
-    """Poll Streamlit's health, then ours; return our health JSON, or fail with the log."""
-    deadline = time.monotonic() + STARTUP_SECONDS
-    routes = ["/_stcore/health", "/api/health"]
-    body = b""
-    while routes:
-        if server.poll() is not None:
-            pytest.fail(f"permitmap serve exited {server.returncode}:\n{log.read_text()}")
-        if time.monotonic() > deadline:
-            pytest.fail(f"{base_url}{routes[0]} not answering after {STARTUP_SECONDS:.0f} s:\n"
-                        f"{log.read_text()}")
-        status, body = http_get(base_url + routes[0])
-        if status == 200:
-            routes.pop(0)
-        else:
-            time.sleep(0.25)  # polling interval of a bounded loop, not a wait for a condition
-    return dict(json.loads(body))
+        stop(server, seconds=20)
