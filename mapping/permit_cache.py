@@ -21,8 +21,9 @@ import streamlit as st
 from domain.settings import load_settings
 from mapping.store_access import data_version, engine
 from permits.alerts import alerts
-from permits.as_of import milestones_on, projects_on, record_on
+from permits.as_of import milestones_on, projects_on, replays_history
 from permits.frames import PermitData
+from permits.history import record_as_of
 from permits.rules import FINDING_COLUMNS, RuleSet, check_rules, load_rulesets, setting
 from permits.summary import site_health
 from store.permits_repo import load_changes, load_permit_data
@@ -71,10 +72,16 @@ def record_for(as_of: date) -> PermitData:
     return _copy(_record(*data_version(), as_of, date.today()))
 
 
-@st.cache_resource(show_spinner="Replaying the history…", max_entries=4)
 def _record(database: str, revision: int, as_of: date, today: date) -> PermitData:
-    return record_on(_permit_data(database, revision), as_of, today,
-                     lambda: _changes(database, revision))
+    if not replays_history(as_of, today):
+        return _permit_data(database, revision)
+    return _replayed(database, revision, as_of)
+
+
+@st.cache_resource(show_spinner="Replaying the history…", max_entries=4)
+def _replayed(database: str, revision: int, as_of: date) -> PermitData:
+    """Only past days take a slot here: today's record is the current one, cached above."""
+    return record_as_of(_permit_data(database, revision), _changes(database, revision), as_of)
 
 
 def derived_for(as_of: date) -> pd.DataFrame:
