@@ -50,6 +50,7 @@ STARTUP_SECONDS = 60.0
 TIMEOUT_MS = 30_000
 
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
+SHOWN_MAP = f"{MAP_IFRAME} >> visible=true"  # not the old one a rerun leaves hidden a moment
 APP_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 SITE_MARKERS = ".leaflet-overlay-pane path.leaflet-interactive"
 DEPOSIT_MARKERS = ".leaflet-pmDeposits-pane path.leaflet-interactive"
@@ -154,18 +155,20 @@ class MapPage:
         return self
 
     def wait_idle(self) -> None:
-        """The script has run, and the map iframe is there."""
+        """The script has run, and one map iframe is shown (while a rerun redraws the map,
+        the old iframe stays hidden beside the new one for a moment: a rerun that a click
+        starts may begin just after the script looked idle)."""
         expect(self.page.locator(APP_IDLE)).to_be_attached()
-        expect(self.page.locator(MAP_IFRAME)).to_be_visible()
+        expect(self.page.locator(SHOWN_MAP)).to_have_count(1)
 
     @property
     def map(self) -> FrameLocator:
         """Locators inside the map's iframe (re-resolved on every use)."""
-        return self.page.frame_locator(MAP_IFRAME)
+        return self.page.frame_locator(SHOWN_MAP)
 
     def map_frame(self) -> Frame:
         """The map iframe's frame, for evaluating JavaScript against Leaflet."""
-        handle = self.page.locator(MAP_IFRAME).element_handle()
+        handle = self.page.locator(SHOWN_MAP).element_handle()
         frame = handle.content_frame() if handle else None
         assert frame is not None, "the map iframe has no frame"
         return frame
