@@ -38,9 +38,11 @@ class DevStatus(StrEnum):
     EXPLORATION = "exploration"
     FEASIBILITY = "feasibility"
     PERMITTING = "permitting"
+    PERMITTED = "permitted"  # permits in hand, construction not begun (e.g. awaiting finance)
     CONSTRUCTION = "construction"
     PRODUCER = "producer"
     CARE_AND_MAINTENANCE = "care and maintenance"
+    ON_HOLD = "on hold"  # development suspended by its sponsor before production
     PAST_PRODUCER = "past producer"
     CANCELLED = "cancelled"
     UNKNOWN = "unknown"
@@ -81,9 +83,11 @@ _STATUS_ALIASES: dict[str, DevStatus] = {
     "exploration": DevStatus.EXPLORATION,
     "feasibility": DevStatus.FEASIBILITY,
     "pre-feasibility": DevStatus.FEASIBILITY,
-    "development": DevStatus.PERMITTING,
     "development/permitting": DevStatus.PERMITTING,
     "permitting": DevStatus.PERMITTING,
+    "permitted": DevStatus.PERMITTED,
+    "fully permitted": DevStatus.PERMITTED,
+    "on hold": DevStatus.ON_HOLD,
     "construction": DevStatus.CONSTRUCTION,
     "under construction": DevStatus.CONSTRUCTION,
     "pilot": DevStatus.EXPLORATION,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from permits.dates import PRECISION_OF
 from permits.errors import EditRefused
 from permits.history import FieldChange, diff_fields, value_text
 from permits.schema import DATE_TARGET_FIELDS, EDITABLE_ACTION_FIELDS, EDITABLE_MILESTONE_FIELDS
@@ -43,8 +44,8 @@ def plan_milestone_edit(
     Traceback (most recent call last):
     permits.errors.EditRefused: A target-date change needs a reason: ...
     """
-    merged = {**current, **proposed}
-    changes = diff_fields(current, merged, list(EDITABLE_MILESTONE_FIELDS))
+    merged = {**current, **proposed, **_precisions_of_new_dates(current, proposed)}
+    changes = diff_fields(current, merged, [*EDITABLE_MILESTONE_FIELDS, *PRECISION_OF.values()])
     if not changes:
         raise EditRefused("Nothing to save: the values are the same as the stored ones.")
     _check_values(merged, today)
@@ -69,6 +70,14 @@ def plan_milestone_edit(
     if extension is ExtensionOutcome.REJECTED:
         return EditPlan(changes, ChangeKind.EXTENSION_REJECTED, applied=False)
     return EditPlan(changes, ChangeKind.EDIT, applied=True)
+
+
+def _precisions_of_new_dates(current: Mapping[str, Any],
+                             proposed: Mapping[str, Any]) -> dict[str, str]:
+    """A date an editor picks is a day: its stored precision ("month", …) no longer holds."""
+    return {PRECISION_OF[field]: "" for field in PRECISION_OF
+            if field in proposed and PRECISION_OF[field] not in proposed
+            and value_text(proposed[field]) != value_text(current.get(field))}
 
 
 def _check_values(merged: Mapping[str, Any], today: date) -> None:

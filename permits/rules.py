@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from permits.dates import shown
 from permits.errors import RuleSetError
 from permits.frames import PermitData, positions
 from permits.vocab import FindingStatus
@@ -151,6 +152,7 @@ def _finding(clock: Clock, end: dict[Any, Any], start: date | None, as_of: date
     due = clock.due(start)
     done = pd.notna(end["actual_as_of"])
     compared = end["actual_as_of"] if done else end["effective_target"]
+    exactness = end.get("actual_completion_precision" if done else "effective_target_precision")
     kind = "actual" if done else "current target"
     if pd.isna(compared):
         over, status = np.nan, FindingStatus.NO_TARGET.value
@@ -160,7 +162,8 @@ def _finding(clock: Clock, end: dict[Any, Any], start: date | None, as_of: date
         compared = pd.Timestamp(compared).date()
         over = float((compared - due).days)
         status = _status(done, over, due, as_of).value
-        message = _message(clock, end["name"], due, start, compared, kind, over)
+        message = _message(clock, end["name"], due, start, shown(compared, exactness), kind,
+                           over)
     return {**base, "start": start, "due": due, "compared": compared, "compared_kind": kind,
             "over_by_days": over, "status": status, "message": message}
 
@@ -173,13 +176,13 @@ def _status(done: bool, over: float, due: date, as_of: date) -> FindingStatus:
     return FindingStatus.ON_COURSE
 
 
-def _message(clock: Clock, name: str, due: date, start: date, compared: date, kind: str,
+def _message(clock: Clock, name: str, due: date, start: date, compared: str, kind: str,
              over: float) -> str:
     head = f"{name} due {due.isoformat()} under the {clock.label} clock (from {start.isoformat()})"
     days = int(abs(over))
     if over > 0:
-        return f"{head}; {kind} {compared.isoformat()} exceeds it by {days} days."
-    return f"{head}; {kind} {compared.isoformat()} is within it ({days} days to spare)."
+        return f"{head}; {kind} {compared} exceeds it by {days} days."
+    return f"{head}; {kind} {compared} is within it ({days} days to spare)."
 
 
 def _starts(clock: Clock, scope: pd.DataFrame, key: str) -> dict[str, date]:

@@ -15,6 +15,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from permits.dates import precision, shown
 from permits.frames import (
     DUE_SOON_DAYS,
     PermitData,
@@ -24,7 +25,13 @@ from permits.frames import (
     from_day,
     positions,
 )
-from permits.vocab import ActionStatus, MilestoneState, ProjectStatus, milestone_event
+from permits.vocab import (
+    ActionStatus,
+    DatePrecision,
+    MilestoneState,
+    ProjectStatus,
+    milestone_event,
+)
 
 CLOSED_ACTION_STATUSES = (
     ActionStatus.CANCELLED,
@@ -43,9 +50,9 @@ FLAG_DEPENDENCY_MISSING = "depends on a milestone that is not in the record"
 def derive_milestones(data: PermitData, as_of: date, today: date | None = None) -> pd.DataFrame:
     """Every milestone with its derived state on ``as_of``.
 
-    Adds: ``event``, ``effective_target``, ``slip_days``, ``state``, ``days_to_target``,
-    ``business_days_late``, ``paused``, ``is_open``, ``flags`` ("; "-joined), ``predecessor``,
-    ``projected_finish`` and ``on_critical_path``.
+    Adds: ``event``, ``effective_target`` (and its precision), ``slip_days``, ``state``,
+    ``days_to_target``, ``business_days_late``, ``paused``, ``is_open``, ``flags``
+    ("; "-joined), ``predecessor``, ``projected_finish`` and ``on_critical_path``.
     """
     today = today or as_of
     ms = data.milestones.reset_index(drop=True).copy()
@@ -74,6 +81,9 @@ def derive_milestones(data: PermitData, as_of: date, today: date | None = None) 
     ms["is_open"] = ~(not_applicable | complete)
     ms["event"] = _events(ms)
     ms["effective_target"] = from_day(effective)
+    ms["effective_target_precision"] = np.where(
+        ms["alternative_completion"].notna(), ms["alternative_completion_precision"],
+        ms["current_target_precision"])
     ms["slip_days"] = effective - baseline
     ms["days_to_target"] = effective - now
     overdue = (ms["state"] == MilestoneState.OVERDUE.value).to_numpy()
@@ -92,7 +102,10 @@ def derive_milestones(data: PermitData, as_of: date, today: date | None = None) 
 
 def missed_date_notice(row: pd.Series) -> str:
     """The dashboard's missed-date sentence for one overdue milestone row."""
-    target = pd.Timestamp(row["effective_target"]).strftime("%m/%d/%Y")
+    when, exactness = row["effective_target"], row.get("effective_target_precision", "")
+    # the dashboard's own wording for a day; a month or year is shown as that period
+    target = (pd.Timestamp(when).strftime("%m/%d/%Y") if precision(exactness) is DatePrecision.DAY
+              else shown(when, exactness))
     days = int(row["business_days_late"])
     unit = "business day" if days == 1 else "business days"
     return f"Target date of {target} for {row['name']} has passed by {days} {unit}."

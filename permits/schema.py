@@ -64,6 +64,11 @@ MILESTONE_COLUMNS: dict[str, Kind] = {
     "current_target": "date",
     "alternative_completion": "date",
     "actual_completion": "date",
+    # how precisely the source gives each date (permits.dates): empty = a day
+    "baseline_target_precision": "text",
+    "current_target_precision": "text",
+    "alternative_completion_precision": "text",
+    "actual_completion_precision": "text",
     "complete": "flag",
     "not_applicable": "flag",
     "depends_on": "text",  # milestone_id of the milestone this one waits for

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from permits.as_of import milestones_on, projects_on
+from permits.dates import shown
 from permits.frames import PermitData
 from permits.rules import RuleSet, check_rules
 from permits.summary import site_health
@@ -84,12 +85,13 @@ def _site(site_id: str, name: str, health: str, projects: pd.DataFrame, ms: pd.D
             (applicable["state"] == MilestoneState.COMPLETE.value).mean()), 1)
         if len(applicable) else None,
         "overdue": [{"milestone_id": r["milestone_id"], "name": r["name"],
-                     "target": _iso(r["effective_target"]),
+                     "target": shown(r["effective_target"], r["effective_target_precision"]),
                      "business_days_late": int(r["business_days_late"])}
                     for r in overdue.to_dict("records")],
         "next_milestone": None if upcoming.empty else {
             "milestone_id": upcoming.iloc[0]["milestone_id"], "name": upcoming.iloc[0]["name"],
-            "target": _iso(upcoming.iloc[0]["effective_target"])},
+            "target": shown(upcoming.iloc[0]["effective_target"],
+                            upcoming.iloc[0]["effective_target_precision"])},
         "projected_completion": _iso(ms["projected_finish"].max()),
         "slip_days": slip_statistics(ms["slip_days"]),
         "flags": int((ms["flags"] != "").sum()),

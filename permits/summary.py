@@ -92,7 +92,9 @@ def _group_figures(derived: pd.DataFrame, key: str) -> pd.DataFrame:
     pick = np.maximum(at, 0)
     names = nxt["name"].to_numpy(object)
     targets = nxt["effective_target"].to_numpy("datetime64[s]")
+    precisions = nxt["effective_target_precision"].to_numpy(object)
     figures["next_milestone"] = np.where(found, names[pick], "") if len(nxt) else ""
+    figures["next_target_precision"] = np.where(found, precisions[pick], "") if len(nxt) else ""
     figures["next_target"] = pd.Series(
         np.where(found, targets[pick], np.datetime64("NaT")) if len(nxt)
         else np.full(n, np.datetime64("NaT"), dtype="datetime64[s]"), dtype="datetime64[s]")
@@ -111,6 +113,7 @@ def _fill_counts(frame: pd.DataFrame) -> pd.DataFrame:
     counts = ["milestones", "flags", *[f"n_{s}" for s in _STATES]]
     frame[counts] = frame[counts].fillna(0).astype("int64")
     frame["next_milestone"] = frame["next_milestone"].fillna("")
+    frame["next_target_precision"] = frame["next_target_precision"].fillna("")
     return frame
 
 

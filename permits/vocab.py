@@ -32,6 +32,15 @@ class ActionStatus(StrEnum):
     NO_LONGER_TRACKED = "No Longer Required to be Tracked"
 
 
+class DatePrecision(StrEnum):
+    """How precisely a source gives a date; the stored day is the period's last day."""
+
+    DAY = "day"
+    MONTH = "month"
+    QUARTER = "quarter"
+    YEAR = "year"
+
+
 class MilestoneState(StrEnum):
     """A milestone's state on a given date (derived, never stored)."""
 

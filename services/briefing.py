@@ -24,6 +24,7 @@ from exports.formats import (
     export_features,
     neutralise_formulas,
 )
+from permits.dates import shown_column
 from services.site_export import permit_state
 from sites.selection import SiteSelection, export_frame
 from store.layer_repo import LayerRecord, list_layers
@@ -31,7 +32,9 @@ from store.records import load_sites
 
 TIMETABLE_COLUMNS = ["site_id", "project_id", "project", "action_id", "milestone_id",
                      "milestone", "baseline_target", "current_target", "actual_completion",
-                     "state", "slip_days", "business_days_late", "source"]
+                     "baseline_target_precision", "current_target_precision",
+                     "actual_completion_precision", "state", "slip_days", "business_days_late",
+                     "source"]
 DEFAULT_PERIOD = timedelta(days=90)
 
 
@@ -85,6 +88,8 @@ def _timetables(derived: pd.DataFrame, projects: pd.DataFrame) -> pd.DataFrame:
     rows = derived[derived["project_id"].isin(projects["project_id"])].merge(
         projects[["project_id", "site_id", "title"]], on="project_id")
     rows = rows.rename(columns={"title": "project", "name": "milestone"})
+    for column in ("baseline_target", "current_target", "actual_completion"):
+        rows[column] = shown_column(rows, column)  # "2020-05" for a month, not a made-up day
     return rows[TIMETABLE_COLUMNS].sort_values(["site_id", "project_id", "action_id"])
 
 

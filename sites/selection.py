@@ -19,7 +19,8 @@ import pandas as pd
 from domain.bbox import BBox
 from domain.errors import InputError
 from domain.vocab import DevStatus, Stage, commodity_label, split_codes
-from permits.vocab import ScheduleHealth
+from permits.dates import shown_column
+from permits.vocab import DatePrecision, ScheduleHealth
 from sites import query_params as qp
 from sites.filters import SiteFilter, deposit_filter, filter_sites
 
@@ -138,7 +139,11 @@ def export_frame(sites: pd.DataFrame, state: pd.DataFrame, selection: SiteSelect
         "position_quality": chosen["position_quality"],
         "schedule_health": chosen["schedule_health"].fillna(ScheduleHealth.NO_SCHEDULE.value),
         "next_milestone": chosen["next_milestone"].fillna(""),
-        "next_milestone_date": pd.to_datetime(chosen["next_milestone_date"]).dt.date,
+        # as precisely as the source gives it: "2026-09" for a month, never an invented day
+        "next_milestone_date": shown_column(chosen, "next_milestone_date",
+                                            "next_milestone_date_precision"),
+        "next_milestone_date_precision": chosen["next_milestone_date_precision"].fillna("")
+        .replace("", DatePrecision.DAY.value).where(chosen["next_milestone_date"].notna(), ""),
         "slip_days": pd.to_numeric(chosen["slip_days"]).round().astype("Int64"),
         "source": chosen["source"], "as_of": selection.as_of,
         "exported_at": pd.Timestamp(exported_at),

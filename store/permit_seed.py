@@ -15,6 +15,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from permits.dates import misplaced
 from permits.frames import PermitData
 from permits.history import ENTITIES
 from permits.schema import ACTION_COLUMNS, MILESTONE_COLUMNS, PROJECT_COLUMNS, Kind
@@ -48,6 +49,10 @@ def read_permit_seed(data_dir: Path, site_ids: Iterable[str]) -> tuple[PermitDat
     _check_refs(folder / "milestones.csv", milestones, "depends_on",
                 set(milestones["milestone_id"]))
     data = PermitData.from_frames(projects, actions, milestones)
+    problems = misplaced(data.milestones)
+    if problems:
+        raise SeedDataError(f"milestones.csv: {problems[0]} (a date known to the month, "
+                            "quarter or year is stored as the last day of that period).")
     changes = _read_changes(folder / "changes.csv", data)
     return data, changes
 

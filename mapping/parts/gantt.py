@@ -16,10 +16,17 @@ from datetime import date
 import altair as alt
 import pandas as pd
 
+from permits.dates import shown
+
 KINDS = {  # bar kind -> the derived column holding its date
     "baseline": "baseline_target",
     "current target": "effective_target",
     "actual": "actual_as_of",
+}
+PRECISIONS = {  # bar kind -> the column saying how precisely its date is known
+    "baseline": "baseline_target_precision",
+    "current target": "effective_target_precision",
+    "actual": "actual_completion_precision",
 }
 PAUSED = "paused"
 COLOURS = {"baseline": "#A9A9A9", "current target": "#0072B2", "actual": "#009E73",
@@ -82,11 +89,15 @@ def gantt_bars(derived: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
             out.append({
                 "row": row_of.get(ms["milestone_id"], ""), "kind": kind, "start": start,
                 "end": end, "milestone": ms["name"], "state": ms["state"],
+                # the tooltip's words: a month-only date reads "2020-05", not a made-up day
+                "from": "" if pred is None or pd.isna(start)
+                else shown(start, pred[PRECISIONS[kind]]),
+                "date": shown(end, ms[PRECISIONS[kind]]),
                 "slip_days": ms["slip_days"], "critical": bool(ms["on_critical_path"]),
                 "after": "" if pred is None else str(pred["name"]),
             })
-    columns = ["row", "kind", "start", "end", "milestone", "state", "slip_days", "critical",
-               "after"]
+    columns = ["row", "kind", "start", "end", "milestone", "state", "from", "date",
+               "slip_days", "critical", "after"]
     return pd.DataFrame(out, columns=columns)
 
 
@@ -192,8 +203,8 @@ class _Encodings:
             legend=alt.Legend(orient="top", symbolType="square", symbolFillColor="white"))
         self.tips = [alt.Tooltip("milestone:N", title="Milestone"),
                      alt.Tooltip("kind:N", title="Bar"),
-                     alt.Tooltip("start:T", title="From", format="%Y-%m-%d"),
-                     alt.Tooltip("end:T", title="Date", format="%Y-%m-%d"),
+                     alt.Tooltip("from:N", title="From"),
+                     alt.Tooltip("date:N", title="Date"),
                      alt.Tooltip("after:N", title="After"),
                      alt.Tooltip("state:N", title="State"),
                      alt.Tooltip("slip_days:Q", title="Slip (days)", format=".0f"),

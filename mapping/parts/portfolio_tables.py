@@ -13,6 +13,7 @@ import streamlit as st
 from domain.vocab import commodity_label
 from mapping import state_keys as keys
 from mapping.parts.as_of_picker import as_of_query
+from permits.dates import shown_column
 from permits.summary import health_rank
 
 
@@ -90,6 +91,7 @@ def project_table(projects: pd.DataFrame, sites: pd.DataFrame, as_of: date) -> N
         site=projects["site_id"].map(names).fillna(""),
         timeline=projects["site_id"].map(
             lambda s: f"timeline?{keys.SITE_PARAM}={quote(s)}{suffix}" if s else None),
+        next_target=shown_column(projects, "next_target", "next_target_precision"),
     ).sort_values(["health", "title"], key=_health_rank, kind="stable")
     config: dict[str, Any] = {
         "title": st.column_config.TextColumn("Project", width="medium"),
@@ -101,7 +103,7 @@ def project_table(projects: pd.DataFrame, sites: pd.DataFrame, as_of: date) -> N
         "percent_complete": st.column_config.ProgressColumn(
             "Complete", format="%.0f%%", min_value=0, max_value=100),
         "next_milestone": st.column_config.TextColumn("Next milestone", width="medium"),
-        "next_target": st.column_config.DateColumn("Next target", format="YYYY-MM-DD"),
+        "next_target": st.column_config.TextColumn("Next target"),
         "projected_completion": st.column_config.DateColumn("Projected completion",
                                                             format="YYYY-MM-DD"),
         "max_slip_days": st.column_config.NumberColumn("Largest slip (days)", format="%.0f"),

@@ -12,6 +12,7 @@ from mapping import state_keys as keys
 from mapping.parts.gantt import gantt_chart
 from mapping.parts.safe_text import plain, source_links
 from permits.as_of import replays_history
+from permits.dates import shown, shown_column
 from permits.frames import PermitData
 from permits.schedule import missed_date_notice, pause_ended, paused_on
 from permits.vocab import (
@@ -70,7 +71,8 @@ def project_header(project: pd.Series) -> None:
     done = project["percent_complete"]
     cols[1].metric("Complete", "–" if pd.isna(done) else f"{done:.0f} %",
                    help="Share of the applicable milestones that are complete.")
-    cols[2].metric("Next target", _day(project["next_target"]) or "–")
+    next_target = shown(project["next_target"], project["next_target_precision"])
+    cols[2].metric("Next target", next_target or "–")
     cols[3].metric("Projected completion", _day(project["projected_completion"]) or "–",
                    help="Latest projected finish of the project's milestones: an open one "
                         "cannot finish before the as-of date or before the milestone it "
@@ -78,7 +80,7 @@ def project_header(project: pd.Series) -> None:
     cols[4].metric("Schedule health", project["health"])
     if project["next_milestone"]:
         st.markdown(f"**Next milestone:** {plain(project['next_milestone'])}, target "
-                    f"{_day(project['next_target'])}")
+                    f"{next_target}")
     facts = [("Lead agency", project["lead_agency"]), ("Category", project["category"]),
              ("Sponsor", project["sponsor"])]
     line = " · ".join(f"{k}: {plain(v)}" for k, v in facts if v)
@@ -151,16 +153,19 @@ def milestone_table(derived: pd.DataFrame, actions: pd.DataFrame) -> None:
     types = dict(zip(actions["action_id"], actions["action_type"], strict=True))
     table = derived.assign(action=derived["action_id"].map(types).fillna(""))
     table = table.sort_values(["action", "sequence"], kind="stable")
+    # dates as precisely as their sources give them ("2020-05" for a month, never a made-up day)
+    for column in ("baseline_target", "current_target", "alternative_completion"):
+        table[column] = shown_column(table, column)
+    table["actual_as_of"] = shown_column(table, "actual_as_of", "actual_completion_precision")
     columns = {
         "action": st.column_config.TextColumn("Action", width="medium"),
         "sequence": st.column_config.NumberColumn("#", format="%d", width="small"),
         "name": st.column_config.TextColumn("Milestone", width="medium"),
         "state": st.column_config.TextColumn("State"),
-        "baseline_target": st.column_config.DateColumn("Baseline", format="YYYY-MM-DD"),
-        "current_target": st.column_config.DateColumn("Current target", format="YYYY-MM-DD"),
-        "alternative_completion": st.column_config.DateColumn("Alternative completion",
-                                                              format="YYYY-MM-DD"),
-        "actual_as_of": st.column_config.DateColumn("Actual", format="YYYY-MM-DD"),
+        "baseline_target": st.column_config.TextColumn("Baseline"),
+        "current_target": st.column_config.TextColumn("Current target"),
+        "alternative_completion": st.column_config.TextColumn("Alternative completion"),
+        "actual_as_of": st.column_config.TextColumn("Actual"),
         "slip_days": st.column_config.NumberColumn("Slip (days)", format="%d",
                                                    help="Effective target minus baseline."),
         "projected_finish": st.column_config.DateColumn("Projected finish", format="YYYY-MM-DD"),
@@ -192,17 +197,17 @@ def history(changes: pd.DataFrame, data: PermitData, as_of: date, site_id: str) 
         when=site["changed_at"].dt.tz_convert(None),
         record=site["entity"] + ": " + site["entity_id"].map(names).fillna(site["entity_id"]),
     ).sort_values("when", ascending=False, kind="stable")
-    shown = ["when", "who", "record", "field", "before", "after", "reason", "kind", "source"]
+    listed = ["when", "who", "record", "field", "before", "after", "reason", "kind", "source"]
     later = int((table["when"] >= pd.Timestamp(as_of) + pd.Timedelta(days=1)).sum())
     if later and replays_history(as_of, date.today()):
         st.caption(f"{later} of these changes were made after {as_of.isoformat()}; the view "
                    "above has them undone.")
-    st.dataframe(table[shown], hide_index=True, width="stretch", column_config={
+    st.dataframe(table[listed], hide_index=True, width="stretch", column_config={
         "when": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm"),
         "who": "Who", "record": "Record", "field": "Field", "before": "Before",
         "after": "After", "reason": "Why", "kind": "Kind",
         "source": st.column_config.TextColumn("Source", width="small")})
-    st.download_button("Download the history (CSV)", table[shown].to_csv(index=False),
+    st.download_button("Download the history (CSV)", table[listed].to_csv(index=False),
                        file_name=f"permitting-history-{site_id}.csv", mime="text/csv",
                        icon=":material/download:")
 

@@ -105,7 +105,8 @@ SAMPLE_MILESTONES = [
     _row(MILESTONE_COLUMNS, milestone_id="pm-alpha-404-permit", action_id="pm-alpha-404",
          project_id="pm-alpha", sequence=1, name="Section 404 permit issued",
          milestone_type="permit issued", baseline_target="2026-09-30",
-         current_target="2026-09-30", source=SOURCE),
+         current_target="2026-09-30", baseline_target_precision="month",
+         current_target_precision="month", source=SOURCE),  # "September 2026"
     _row(MILESTONE_COLUMNS, milestone_id="pm-beta-fonsi", action_id="pm-beta-ea",
          project_id="pm-beta", sequence=1, name="FONSI signed", milestone_type="decision",
          baseline_target="2024-05-01", current_target="2024-06-01",

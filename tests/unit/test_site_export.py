@@ -62,7 +62,9 @@ def test_rows_are_typed_and_carry_the_permitting_state(engine) -> None:  # type:
     assert alpha["commodities"] == ["Li"] and alpha["commodity_names"] == ["Lithium"]
     assert alpha["schedule_health"] == "paused"  # its Section 404 permit is paused
     assert alpha["next_milestone"] == "Draft EIS published"  # the paused permit waits
-    assert alpha["next_milestone_date"] == date(2026, 12, 15)
+    # a day-exact target is written as that day, and says so
+    assert alpha["next_milestone_date"] == "2026-12-15"
+    assert alpha["next_milestone_date_precision"] == "day"
     assert alpha["slip_days"] == 289  # draft EIS: 2026-03-01 -> 2026-12-15
     assert alpha["as_of"] == TODAY and alpha["exported_at"] == NOW
     delta = frame.set_index("id").loc["au-delta"]
@@ -74,7 +76,7 @@ def test_a_past_date_replays_the_history(engine) -> None:  # type: ignore[no-unt
     selection = parse_selection({"as_of": "2025-06-01", "commodity": "Li"}, TODAY, COUNTRIES)
     alpha = site_export(engine, selection, TODAY, NOW).set_index("id").loc["us-alpha"]
     assert alpha["next_milestone"] == "Draft EIS published"
-    assert alpha["next_milestone_date"] == date(2026, 3, 1)  # before the target moved
+    assert alpha["next_milestone_date"] == "2026-03-01"  # before the target moved
     assert selection.file_stem() == "sites_li_2025-06-01"
 
 

@@ -1,0 +1,106 @@
+"""How precisely a permitting date is known, and how it is shown.
+
+A source may give a day, a month ("May 2020"), a quarter ("Q2 2025") or a year ("in 2025").
+The record stores every date as a day, so that dates sort and compare, and by rule that day
+is the **last day of the period the source names**; the precision stored beside it says
+which period. Pages and exports show the period, never the invented day: "2020-05", not
+"2020-05-31". An empty precision means a day (the dashboard's dates and staff edits).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from permits.vocab import DatePrecision
+
+# Each milestone date column and the column that holds its precision.
+PRECISION_OF: dict[str, str] = {
+    "baseline_target": "baseline_target_precision",
+    "current_target": "current_target_precision",
+    "alternative_completion": "alternative_completion_precision",
+    "actual_completion": "actual_completion_precision",
+}
+PRECISION_WORDS = {DatePrecision.DAY: "day", DatePrecision.MONTH: "month only",
+                   DatePrecision.QUARTER: "quarter only", DatePrecision.YEAR: "year only"}
+
+
+def precision(text: object) -> DatePrecision:
+    """The stored precision word as a value (empty or missing = a day).
+
+    >>> precision(""), precision("month")
+    (<DatePrecision.DAY: 'day'>, <DatePrecision.MONTH: 'month'>)
+    """
+    word = "" if text is None or (isinstance(text, float) and np.isnan(text)) else str(text)
+    return DatePrecision(word.strip() or DatePrecision.DAY)
+
+
+def shown(value: object, precision_text: object = "") -> str:
+    """One date as staff read it: the period its precision names ("" when unknown).
+
+    >>> shown(date(2020, 5, 31), "month"), shown(pd.Timestamp("2025-06-30"), "quarter")
+    ('2020-05', '2025-Q2')
+    >>> shown(pd.Timestamp("2025-12-31"), "year"), shown(date(2025, 1, 3)), shown(pd.NaT, "")
+    ('2025', '2025-01-03', '')
+    """
+    if value is None or pd.isna(value):  # type: ignore[call-overload]
+        return ""
+    day = pd.Timestamp(str(value))
+    match precision(precision_text):
+        case DatePrecision.MONTH:
+            return f"{day.year:04d}-{day.month:02d}"
+        case DatePrecision.QUARTER:
+            return f"{day.year:04d}-Q{day.quarter}"
+        case DatePrecision.YEAR:
+            return f"{day.year:04d}"
+    return day.strftime("%Y-%m-%d")
+
+
+def shown_column(frame: pd.DataFrame, column: str,
+                 precision_column: str | None = None) -> pd.Series:
+    """``shown`` over a frame's date column, reading its precision column when there is one."""
+    name = precision_column or PRECISION_OF.get(column, f"{column}_precision")
+    precisions = frame[name] if name in frame.columns else pd.Series("", index=frame.index)
+    return pd.Series([shown(v, p) for v, p in zip(frame[column], precisions, strict=True)],
+                     index=frame.index, dtype=object)
+
+
+def period_end(day: date, precision_text: object) -> date:
+    """The last day of the period of ``precision`` that holds ``day``.
+
+    >>> period_end(date(2024, 2, 3), "month"), period_end(date(2025, 5, 1), "quarter")
+    (datetime.date(2024, 2, 29), datetime.date(2025, 6, 30))
+    """
+    stamp = pd.Timestamp(day)
+    match precision(precision_text):
+        case DatePrecision.MONTH:
+            stamp = stamp + pd.offsets.MonthEnd(0)
+        case DatePrecision.QUARTER:
+            stamp = stamp + pd.offsets.QuarterEnd(0)
+        case DatePrecision.YEAR:
+            stamp = stamp + pd.offsets.YearEnd(0)
+    return stamp.date()
+
+
+def misplaced(frame: pd.DataFrame) -> list[str]:
+    """Problems with the precisions of a milestones frame: an unknown word, a precision
+    without a date, or a date that is not the last day of its period (the storage rule)."""
+    problems = []
+    allowed = {"", *(p.value for p in DatePrecision)}
+    for column, name in PRECISION_OF.items():
+        if name not in frame.columns:
+            continue
+        for milestone, value, word in zip(frame["milestone_id"], frame[column], frame[name],
+                                          strict=True):
+            word = str(word).strip()
+            if word not in allowed:
+                problems.append(f"{milestone}: {name} {word!r} is not one of "
+                                f"{', '.join(sorted(allowed - {''}))}")
+            elif word and pd.isna(value):
+                problems.append(f"{milestone}: {name} is {word!r} but {column} is empty")
+            elif word and pd.Timestamp(value).date() != period_end(pd.Timestamp(value), word):
+                problems.append(f"{milestone}: {column} {pd.Timestamp(value).date()} is not "
+                                f"the last day of its {word}")
+    return problems
