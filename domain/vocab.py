@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 
 
@@ -46,6 +47,27 @@ class DevStatus(StrEnum):
     PAST_PRODUCER = "past producer"
     CANCELLED = "cancelled"
     UNKNOWN = "unknown"
+
+
+# A status whose source is this many years old is flagged as possibly out of date.
+STALE_AFTER_YEARS = 2
+
+
+def status_age_years(status_date: str, today: date) -> int | None:
+    """Whole years since the source of a status (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``,
+    read as the end of that period, so a year-only date is never made older), or None.
+
+    >>> status_age_years("2018", date(2026, 12, 5)), status_age_years("2026-03", date(2026, 12, 5))
+    (7, 0)
+    >>> status_age_years("", date(2026, 12, 5)) is None
+    True
+    """
+    match = re.fullmatch(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?", status_date.strip())
+    if not match:
+        return None
+    year, month, day = int(match[1]), int(match[2] or 12), int(match[3] or 28)
+    years = today.year - year - ((today.month, today.day) < (month, day))
+    return max(years, 0)
 
 
 class PositionQuality(StrEnum):
@@ -198,6 +220,23 @@ def normalise_commodities(text: str | None) -> Commodities:
         elif code not in canonical:
             canonical.append(code)
     return Commodities(tuple(canonical), tuple(unrecognised))
+
+
+def named_commodities(text: str) -> set[str]:
+    """The commodity codes a free text names whole: a name, an alias or a chemical symbol
+    ("Nd", "PGE"); never a fragment, so damaged table text ("pper") names nothing.
+
+    >>> sorted(named_commodities("nickel, copper; PGE and gold minor; Nd, Dy"))
+    ['Au', 'Cu', 'Dy', 'Nd', 'Ni', 'PGE']
+    >>> named_commodities(",,pper,")
+    set()
+    """
+    lower = text.lower()
+    found = {code for word, code in _NAME_TO_CODE.items()
+             if len(word) > 3 and re.search(rf"(?<![a-z]){re.escape(word)}", lower)}
+    found |= {code for code in COMMODITY_NAMES
+              if re.search(rf"(?<![A-Za-z]){re.escape(code)}(?![A-Za-z])", text)}
+    return found
 
 
 def commodity_code(item: str) -> str | None:

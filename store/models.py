@@ -75,7 +75,7 @@ class Deposit(Base):
     lat: Mapped[float] = mapped_column(Float)
     lon: Mapped[float] = mapped_column(Float)
     dev_status: Mapped[str] = mapped_column(String(40), default="unknown")
-    dev_status_original: Mapped[str] = mapped_column(String(120), default="")
+    dev_status_original: Mapped[str] = mapped_column(Text, default="")
     commodities: Mapped[str] = mapped_column(String(300), default="")
     commodities_original: Mapped[str] = mapped_column(Text, default="")
     deposit_type: Mapped[str] = mapped_column(Text, default="")

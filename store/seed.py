@@ -12,7 +12,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, delete
 from sqlalchemy.orm import Session
 
 from domain.vocab import COMMODITY_NAMES, DevStatus, PositionQuality, Stage, split_codes
@@ -20,7 +20,13 @@ from store.db import get_engine, get_meta, migrate, set_meta
 from store.errors import SeedDataError
 from store.models import Deposit
 from store.permit_seed import PERMIT_FILES, read_permit_seed, write_permit_seed
-from store.records import DEPOSIT_COLUMNS, SITE_COLUMNS, upsert_rows, upsert_sites
+from store.records import (
+    CURATED_DATASET,
+    DEPOSIT_COLUMNS,
+    SITE_COLUMNS,
+    upsert_rows,
+    upsert_sites,
+)
 
 SEED_KEY = "seed_checksum"
 SEED_FILES = ("sites.csv", "deposits.csv", *PERMIT_FILES)
@@ -46,9 +52,18 @@ def seed(engine: Engine, data_dir: Path) -> bool:
         deposits = read_deposits(data_dir / "deposits.csv")
         if deposits:
             upsert_rows(session, Deposit, deposits, ("dataset", "source_record_id"))
+        _drop_withdrawn_deposits(session, deposits)
         write_permit_seed(session, permits, sourced_changes)
         set_meta(session, SEED_KEY, checksum)
     return True
+
+
+def _drop_withdrawn_deposits(session: Session, deposits: list[dict[str, Any]]) -> None:
+    """A curated deposit taken out of the bundled file leaves the store too (a correction,
+    e.g. a record the facts cite only as NOT the named project); imported tables stay."""
+    kept = {row["source_record_id"] for row in deposits}
+    session.execute(delete(Deposit).where(Deposit.dataset == CURATED_DATASET,
+                                          Deposit.source_record_id.not_in(kept)))
 
 
 def read_sites(path: Path) -> list[dict[str, Any]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -10,7 +11,13 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from domain.errors import NotFoundError
-from domain.vocab import PositionQuality, commodity_label, split_codes
+from domain.vocab import (
+    STALE_AFTER_YEARS,
+    PositionQuality,
+    commodity_label,
+    split_codes,
+    status_age_years,
+)
 from mapping import state_keys as keys
 from mapping.parts.safe_text import plain, source_links
 from store.records import get_deposit, get_site
@@ -100,8 +107,15 @@ def _site_panel(site: dict[str, Any]) -> None:
     st.markdown(f"**Supply-chain stage:** {plain('; '.join(stages))}")
     _commodities(site["commodities"], site["commodities_original"])
     status = plain(site["status"])
-    detail = ", ".join(p for p in (plain(site["status_original"]), plain(site["status_date"])) if p)
-    st.markdown(f"**Development status:** {status}" + (f" (source: {detail})" if detail else ""))
+    when = site["status_date"]
+    stated = f", as of {plain(when)}" if when else ", date of the source not stated"
+    source = plain(site["status_original"])
+    st.markdown(f"**Development status:** {status}{stated}"
+                + (f" (source: {source})" if source else ""))
+    age = status_age_years(when, date.today())
+    if age is not None and age >= STALE_AFTER_YEARS:
+        st.caption(f":material/history: This status comes from a source {age} years old; "
+                   "check for news before relying on it.")
     joint = {True: "yes", False: "no", None: "not known"}[site["jointly_selected"]]
     st.markdown(f"**Jointly selected under the framework:** {joint}")
     _location(site["lat"], site["lon"], site["position_quality"], site["location_note"])

@@ -137,6 +137,7 @@ def site_features(sites: pd.DataFrame, colour_by: str) -> dict[str, Any]:
             f"<br>{html.escape(row['operator'] or 'operator unknown')}"
             f"<br>{html.escape(commodities or 'no commodity recorded')} · "
             f"{html.escape(row['stage'])} · {html.escape(row['status'])}"
+            + (f" ({html.escape(row['status_date'])})" if row.get("status_date") else "")
             + ("<br><i>location approximate</i>" if approximate else "")
             + (f"<br>permitting: {html.escape(str(row['health']))}" if "health" in row else "")
         )

@@ -117,6 +117,18 @@ def _records(n: int, offset: float = 0.0) -> pd.DataFrame:
     return pd.DataFrame(rows)[DEPOSIT_COLUMNS]
 
 
+def test_a_curated_deposit_taken_out_of_the_seed_leaves_the_store(url: str,
+                                                                  data_dir: Path) -> None:
+    engine = ensure_store(url, data_dir)
+    kwargs = {"dataset": "test-table", "file_name": "t.csv", "checksum": "0" * 64,
+              "rows_read": 2, "report": {"skipped": []}}
+    import_deposits(engine, _records(2), **kwargs)
+    write_data_dir(data_dir, deposits=[deposit_row("D2", "Deposit Two")])
+    assert seed(engine, data_dir) is True
+    names = sorted(deposit_points(engine)["name"])
+    assert names == ["Deposit 0", "Deposit 1", "Deposit Two"]  # D1 gone, imports kept
+
+
 def test_import_deposits_is_idempotent(url: str, data_dir: Path) -> None:
     engine = ensure_store(url, data_dir)
     kwargs = {"dataset": "test-table", "file_name": "t.csv", "checksum": "0" * 64,
