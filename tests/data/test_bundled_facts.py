@@ -58,8 +58,8 @@ STATUS_RULES = [
     (r"\b(final investment decision|construction authori[sz]ed|construction stage)\b",
      {DevStatus.CONSTRUCTION, DevStatus.PRODUCER},
      "an investment decision or an authorised start of construction means construction"),
-    (r"^(fully )?permitted\b|\bpermitting complete\b", {DevStatus.PERMITTED, DevStatus.CONSTRUCTION},
-     "permits in hand"),
+    (r"^(fully )?permitted\b|\bpermitting complete\b",
+     {DevStatus.PERMITTED, DevStatus.CONSTRUCTION}, "permits in hand"),
 ]
 EXEMPTING = r"\b(vacated|revoked|rescinded|remanded|denied)\b"  # a decision later undone
 
@@ -69,9 +69,9 @@ def _status_problems(frame: pd.DataFrame, status: str, note: str, key: str) -> l
     for row in frame.to_dict("records"):
         text = row[note]
         for pattern, allowed, why in STATUS_RULES:
-            if re.search(pattern, text, re.IGNORECASE) and not re.search(EXEMPTING, text):
-                if DevStatus(row[status]) not in allowed:
-                    problems.append(f"{row[key]}: {row[status]!r} but the note says "
+            said = re.search(pattern, text, re.IGNORECASE) and not re.search(EXEMPTING, text)
+            if said and DevStatus(row[status]) not in allowed:
+                problems.append(f"{row[key]}: {row[status]!r} but the note says "
                                     f"{text!r} ({why})")
     return problems
 
