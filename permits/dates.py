@@ -23,8 +23,6 @@ PRECISION_OF: dict[str, str] = {
     "alternative_completion": "alternative_completion_precision",
     "actual_completion": "actual_completion_precision",
 }
-PRECISION_WORDS = {DatePrecision.DAY: "day", DatePrecision.MONTH: "month only",
-                   DatePrecision.QUARTER: "quarter only", DatePrecision.YEAR: "year only"}
 
 
 def precision(text: object) -> DatePrecision:
