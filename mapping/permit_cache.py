@@ -14,7 +14,6 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -85,20 +84,13 @@ def _replayed(database: str, revision: int, as_of: date) -> PermitData:
 
 
 def derived_for(as_of: date) -> pd.DataFrame:
-    """Every milestone of ``record_for(as_of)`` with its derived state on that date, plus
-    ``predecessor_id`` (the predecessor's milestone id, "" for none), which stays right when
-    the frame is filtered (``predecessor`` is a row position in the whole frame)."""
+    """Every milestone of ``record_for(as_of)`` with its derived state on that date."""
     return _derived(*data_version(), as_of, date.today()).copy(deep=False)
 
 
 @st.cache_resource(show_spinner="Working out the schedule…", max_entries=4)
 def _derived(database: str, revision: int, as_of: date, today: date) -> pd.DataFrame:
-    derived = milestones_on(_record(database, revision, as_of, today), as_of, today)
-    ids = derived["milestone_id"].to_numpy(dtype=object)
-    position = derived["predecessor"].to_numpy(dtype="int64")
-    derived["predecessor_id"] = (np.where(position >= 0, ids[np.maximum(position, 0)], "")
-                                 if len(ids) else pd.Series(dtype=object))
-    return derived
+    return milestones_on(_record(database, revision, as_of, today), as_of, today)
 
 
 def projects_for(as_of: date) -> pd.DataFrame:

@@ -61,8 +61,19 @@ def shown_column(frame: pd.DataFrame, column: str,
     """``shown`` over a frame's date column, reading its precision column when there is one."""
     name = precision_column or PRECISION_OF.get(column, f"{column}_precision")
     precisions = frame[name] if name in frame.columns else pd.Series("", index=frame.index)
-    return pd.Series([shown(v, p) for v, p in zip(frame[column], precisions, strict=True)],
-                     index=frame.index, dtype=object)
+    # Column-wise (exports write hundreds of thousands of dates): the day by default, then
+    # each coarser precision overwrites its own rows.
+    days = pd.to_datetime(frame[column].map(lambda v: None if v is None or pd.isna(v) else str(v)),
+                          errors="coerce")
+    kinds = precisions.map({text: precision(text) for text in pd.unique(precisions)})
+    out = days.dt.strftime("%Y-%m-%d")
+    month, quarter, year = (kinds == k for k in (DatePrecision.MONTH, DatePrecision.QUARTER,
+                                                 DatePrecision.YEAR))
+    out[month] = days[month].dt.strftime("%Y-%m")
+    quarters = days[quarter].dt.quarter.astype("Int64").astype(str)
+    out[quarter] = days[quarter].dt.strftime("%Y-Q") + quarters
+    out[year] = days[year].dt.strftime("%Y")
+    return out.where(days.notna(), "").astype(object)
 
 
 def period_end(day: date, precision_text: object) -> date:

@@ -52,7 +52,8 @@ def derive_milestones(data: PermitData, as_of: date, today: date | None = None) 
 
     Adds: ``event``, ``effective_target`` (and its precision), ``slip_days``, ``state``,
     ``days_to_target``, ``business_days_late``, ``paused``, ``is_open``, ``flags``
-    ("; "-joined), ``predecessor``, ``projected_finish`` and ``on_critical_path``.
+    ("; "-joined), ``predecessor`` (a row position) and ``predecessor_id`` (its milestone id,
+    "" for none), ``projected_finish`` and ``on_critical_path``.
     """
     today = today or as_of
     ms = data.milestones.reset_index(drop=True).copy()
@@ -92,6 +93,10 @@ def derive_milestones(data: PermitData, as_of: date, today: date | None = None) 
     ms["actual_as_of"] = from_day(actual)
     predecessor = _predecessors(ms)
     ms["predecessor"] = predecessor
+    # The predecessor by id as well as by row position: the id stays right in a filtered frame.
+    ids = ms["milestone_id"].to_numpy(dtype=object)
+    ms["predecessor_id"] = np.where(predecessor >= 0, ids[np.maximum(predecessor, 0)], "") \
+        if len(ids) else pd.Series(dtype=object)
     ms["flags"] = _flags(ms, actual_raw, effective, baseline, predecessor, as_day(today))
     finish, critical = _projection(ms, predecessor, actual, effective, complete, not_applicable,
                                    now)

@@ -52,7 +52,7 @@ STATUS_RULES = [
      r"|fully permitted|construction-ready",
      set(DevStatus) - NOT_YET_PERMITTED,
      "a signed Record of Decision or a full set of permits means permitting is complete"),
-    (r"\b(suspended|halted|stalled|blocked|standby)\b",
+    (r"\b(suspended|halted|stalled|blocked|standby|paused)\b|unlikely to proceed",
      {DevStatus.ON_HOLD, DevStatus.CARE_AND_MAINTENANCE},
      "work stopped by its sponsor or blocked is on hold (or, at a mine, care and maintenance)"),
     (r"\b(final investment decision|construction authori[sz]ed|construction stage)\b",
@@ -60,6 +60,9 @@ STATUS_RULES = [
      "an investment decision or an authorised start of construction means construction"),
     (r"^(fully )?permitted\b|\bpermitting complete\b",
      {DevStatus.PERMITTED, DevStatus.CONSTRUCTION}, "permits in hand"),
+    (r"\b(plant|mine|facility) closed\b",
+     {DevStatus.PAST_PRODUCER, DevStatus.CARE_AND_MAINTENANCE, DevStatus.CANCELLED},
+     "a closed plant or mine no longer produces"),
 ]
 EXEMPTING = r"\b(vacated|revoked|rescinded|remanded|denied)\b"  # a decision later undone
 
@@ -84,7 +87,8 @@ def test_every_status_agrees_with_its_note() -> None:
 
 def test_the_rules_catch_the_statuses_that_once_shipped() -> None:
     """The checks above can fail: the old records of Rhyolite Ridge, Elk Creek, Hermosa and
-    Bear Lodge are each refused."""
+    Bear Lodge, and a paused plant, an abandoned plan and a closed plant left as they were,
+    are each refused."""
     old = pd.DataFrame([
         ("us-rhyolite-ridge", "permitting",
          "development/permitting (BLM record of decision announced 2024-10-24)"),
@@ -94,6 +98,10 @@ def test_the_rules_catch_the_statuses_that_once_shipped() -> None:
                                      "zinc ore targeted 2027)"),
         ("us-bear-lodge", "permitting", "development/permitting suspended (permitting halted "
                                         "January 2016 after the USFS draft EIS)"),
+        ("us-ascend-apex-1", "construction", "under construction; construction paused (2025)"),
+        ("us-lynas-seadrift", "feasibility", "planned; the chairman said it was \"unlikely to "
+                                             "proceed\" (November 2025)"),
+        ("us-hitachi-metals-china-grove", "unknown", "the plant closed 2022-09-30"),
     ], columns=["id", "status", "status_original"])
     found = _status_problems(old, "status", "status_original", "id")
     assert [p.split(":")[0] for p in found] == list(old["id"])

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from domain.settings import DATA_DIR
 from mapping.parts.gantt import gantt_bars, gantt_rows
 from permits.as_of import milestones_on
-from permits.dates import misplaced, period_end, shown
+from permits.dates import misplaced, period_end, shown, shown_column
 from permits.editing import plan_milestone_edit
 from permits.schema import MILESTONE_COLUMNS, conform
 from permits.vocab import DatePrecision
@@ -50,6 +50,18 @@ def test_a_period_end_is_shown_as_its_period_and_round_trips(day: date,
     assert {DatePrecision.DAY: 10, DatePrecision.MONTH: 7, DatePrecision.QUARTER: 7,
             DatePrecision.YEAR: 4}[exactness] == len(text)
 
+
+
+@given(st.lists(st.tuples(st.one_of(st.none(), st.dates(min_value=date(1900, 1, 1),
+                                                        max_value=date(2200, 12, 31))),
+                          st.sampled_from(["", "day", "month", "quarter", "year", None])),
+                max_size=30))
+def test_a_column_is_shown_as_each_of_its_dates_is(rows: list[tuple[date | None, str | None]]
+                                                   ) -> None:
+    """The column-wise form exports use agrees with ``shown`` row by row, gaps included."""
+    frame = pd.DataFrame(rows, columns=["actual_completion", "actual_completion_precision"],
+                         dtype=object)
+    assert shown_column(frame, "actual_completion").tolist() == [shown(d, p) for d, p in rows]
 
 def test_the_seed_refuses_a_month_stored_on_another_day(tmp_path: Path) -> None:
     folder = write_data_dir(tmp_path / "data")
@@ -90,8 +102,6 @@ def test_an_edited_date_becomes_a_day() -> None:
 def test_the_gantt_tooltip_shows_the_month(engine) -> None:  # type: ignore[no-untyped-def]
     data = load_permit_data(engine)
     derived = milestones_on(data, TODAY, TODAY)
-    ids = derived["milestone_id"].tolist()  # as the page cache names each predecessor
-    derived["predecessor_id"] = [ids[p] if p >= 0 else "" for p in derived["predecessor"]]
     mine = derived[derived["project_id"] == "pm-alpha"]
     bars = gantt_bars(mine, gantt_rows(mine, data.actions))
     permit = bars[bars["milestone"] == "Section 404 permit issued"]
