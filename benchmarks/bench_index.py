@@ -15,8 +15,9 @@ import pandas as pd
 from bench_support import Row, median, millis, secs, size, timed
 
 from domain.bbox import BBox
+from domain.deposit_view import PointFilter
 from domain.vocab import COMMODITY_NAMES
-from sites.point_index import PointFilter, PointIndex
+from sites.point_index import PointIndex
 
 POINTS = 1_000_000
 POINT_LIMIT = 2000

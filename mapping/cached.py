@@ -12,7 +12,7 @@ import streamlit as st
 
 from domain.bbox import Bounds
 from domain.settings import load_settings
-from mapping.store_access import data_version, deposit_index, engine
+from mapping.store_access import data_version, deposit_views, engine
 from mapping.webmap.site_map import FUTURE_EXPORT, MapOptions, build_map, with_health
 from mapping.webmap.survey_overlays import Overlay
 from sites.filters import SiteFilter, deposit_filter, filter_sites
@@ -67,7 +67,7 @@ def _map(site_filter: SiteFilter, colour_by: str, show_deposits: bool,
 
 def deposit_total(site_filter: SiteFilter) -> int:
     """How many deposits match the deposit part of the filter anywhere."""
-    return deposit_index()[1].count(deposit_filter(site_filter))
+    return deposit_views()[1].count(deposit_filter(site_filter))
 
 
 def cached_layers() -> list[LayerRecord]:

@@ -1,4 +1,7 @@
-"""The process's store and the in-memory deposit index, shared by pages and HTTP routes."""
+"""The process's store and what answers its deposit views, shared by pages and HTTP routes.
+
+On SQLite the deposits are indexed in memory; on PostGIS the database answers each view, so
+a process's memory does not grow with the number of deposits."""
 
 from __future__ import annotations
 
@@ -8,14 +11,16 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from domain.deposit_view import DepositViewer
 from domain.settings import load_settings
 from sites.point_index import PointIndex
 from store.db import data_revision
+from store.deposit_views import DepositViews
 from store.records import deposit_points
 from store.seed import ensure_store
 
 _lock = threading.Lock()
-_indexes: dict[str, tuple[int, PointIndex]] = {}  # database URL -> (data revision, index)
+_indexes: dict[str, tuple[int, DepositViewer]] = {}  # database URL -> (data revision, viewer)
 
 
 _engine_lock = threading.Lock()
@@ -46,11 +51,15 @@ def data_version() -> tuple[str, int]:
     return eng.url.render_as_string(hide_password=False), data_revision(eng)
 
 
-def deposit_index() -> tuple[int, PointIndex]:
-    """The deposit index for the current data revision; rebuilt after an import."""
+def deposit_views() -> tuple[int, DepositViewer]:
+    """What answers deposit views at the current data revision: the database itself on
+    PostGIS; on SQLite an in-memory index, rebuilt after an import."""
     key, revision = data_version()
+    eng = engine()
+    if eng.dialect.name == "postgresql":
+        return revision, DepositViews(eng)
     with _lock:
         cached = _indexes.get(key)
         if cached is None or cached[0] != revision:
-            cached = _indexes[key] = (revision, PointIndex.from_frame(deposit_points(engine())))
+            cached = _indexes[key] = (revision, PointIndex.from_frame(deposit_points(eng)))
         return cached

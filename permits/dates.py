@@ -76,6 +76,27 @@ def shown_column(frame: pd.DataFrame, column: str,
     return out.where(days.notna(), "").astype(object)
 
 
+
+def period_start_days(days: np.ndarray, precisions: pd.Series) -> np.ndarray:
+    """Day numbers (since 1970-01-01, NaN when unknown) moved from the end of their period to
+    its first day, so that two periods are compared by overlap: a target "in 2026" does not
+    come after a target of 2026-09-07.
+
+    >>> period_start_days(np.array([20361.0, 20361.0, np.nan]),
+    ...                   pd.Series(["month", "year", ""])).tolist()  # 2025-09-30
+    [20332.0, 20089.0, nan]
+    """
+    known = ~np.isnan(days)
+    stamps = pd.to_datetime(np.where(known, days, 0).astype("int64"), unit="D")
+    kinds = precisions.map({text: precision(text) for text in pd.unique(precisions)}).to_numpy()
+    starts = np.select(
+        [kinds == DatePrecision.MONTH, kinds == DatePrecision.QUARTER, kinds == DatePrecision.YEAR],
+        [stamps.to_period("M").start_time, stamps.to_period("Q").start_time,
+         stamps.to_period("Y").start_time], stamps)
+    out = (starts.astype("datetime64[D]").astype("int64")).astype(float)
+    out[~known] = np.nan
+    return out
+
 def period_end(day: date, precision_text: object) -> date:
     """The last day of the period of ``precision`` that holds ``day``.
 

@@ -15,7 +15,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from permits.dates import precision, shown
+from permits.dates import period_start_days, precision, shown
 from permits.frames import (
     DUE_SOON_DAYS,
     PermitData,
@@ -217,14 +217,20 @@ def _flags(
 ) -> pd.Series:
     """Inconsistencies the dashboard asks agencies to fix, as "; "-joined text."""
     own = np.where(np.isnan(actual_raw), effective, actual_raw)
-    pred_date = np.where(predecessor >= 0, own[np.maximum(predecessor, 0)], np.nan)
+    # A date known to a period is stored at the period's end: an order is broken only when
+    # one period ends before the other begins ("2026" is not after 2026-09-07).
+    own_precision = ms["actual_completion_precision"].where(
+        ~np.isnan(actual_raw), ms["effective_target_precision"])
+    own_start = period_start_days(own, own_precision)
+    pred_start = np.where(predecessor >= 0, own_start[np.maximum(predecessor, 0)], np.nan)
+    baseline_start = period_start_days(baseline, ms["baseline_target_precision"])
     explicit = ms["depends_on"].to_numpy() != ""
     checks = {
         FLAG_COMPLETE_NO_ACTUAL: ms["complete"].to_numpy(bool) & np.isnan(actual_raw),
         FLAG_ACTUAL_IN_FUTURE: actual_raw > today,
-        FLAG_BASELINE_AFTER_TARGET: (baseline > effective)
+        FLAG_BASELINE_AFTER_TARGET: (baseline_start > effective)
         & (ms["reason_for_change"].to_numpy() == ""),
-        FLAG_DEPENDENCY_ORDER: explicit & (own < pred_date),
+        FLAG_DEPENDENCY_ORDER: explicit & (own < pred_start),
         FLAG_DEPENDENCY_MISSING: explicit & (predecessor < 0),
     }
     bits = np.zeros(len(ms), dtype="int64")

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from domain.bbox import BBox
+from domain.deposit_view import PointFilter
 from domain.vocab import expand_groups, split_codes
-from sites.point_index import PointFilter
 
 
 @dataclass(frozen=True)

@@ -17,27 +17,20 @@ costs one bounding-box comparison and, when zoomed out, one grid aggregation.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from domain.bbox import BBox
+from domain.deposit_view import (
+    PointFilter,
+    cell_degrees,
+    cluster_feature,
+    point_feature,
+    view_answer,
+)
 from domain.vocab import expand_groups, split_codes
-
-# A cluster cell is about this many screen pixels wide at the current zoom.
-CLUSTER_CELL_PIXELS = 64
-
-
-@dataclass(frozen=True)
-class PointFilter:
-    """Which points are wanted; empty tuples mean no restriction."""
-
-    commodities: tuple[str, ...] = ()
-    statuses: tuple[str, ...] = ()
-    countries: tuple[str, ...] = ()
-    name_contains: str = ""
 
 
 class PointIndex:
@@ -76,11 +69,7 @@ class PointIndex:
         else:
             features = self._clusters(rows, zoom)
             mode = "clusters"
-        return {
-            "type": "FeatureCollection",
-            "features": features,
-            "meta": {"mode": mode, "in_view": len(rows), "returned": len(features)},
-        }
+        return view_answer(features, mode, len(rows))
 
     def count(self, filters: PointFilter) -> int:
         """How many points match the filters anywhere."""
@@ -112,20 +101,11 @@ class PointIndex:
         return np.asarray(bbox.contains(self.lon, self.lat), dtype=bool)
 
     def _point_feature(self, i: int) -> dict[str, Any]:
-        return {
-            "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [float(self.lon[i]), float(self.lat[i])]},
-            "properties": {
-                "kind": "deposit",
-                "id": int(self.ids[i]),
-                "name": self.names[i],
-                "status": str(self.status[i]),
-                "commodities": self.commodities[i],
-            },
-        }
+        return point_feature(int(self.ids[i]), self.lon[i], self.lat[i], self.names[i],
+                             str(self.status[i]), self.commodities[i])
 
     def _clusters(self, rows: np.ndarray, zoom: int) -> list[dict[str, Any]]:
-        cell = CLUSTER_CELL_PIXELS * 360.0 / (256 * 2 ** max(zoom, 0))
+        cell = cell_degrees(zoom)
         ix = np.floor(self.lon[rows] / cell).astype(np.int64)
         iy = np.floor(self.lat[rows] / cell).astype(np.int64)
         keys = ix * 1_000_003 + iy
@@ -139,11 +119,7 @@ class PointIndex:
             if counts[k] == 1:
                 features.append(self._point_feature(int(rows[first[k]])))
                 continue
-            features.append({
-                "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [float(lon[k]), float(lat[k])]},
-                "properties": {"kind": "cluster", "count": int(counts[k])},
-            })
+            features.append(cluster_feature(lon[k], lat[k], int(counts[k])))
         return features
 
 

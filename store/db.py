@@ -10,7 +10,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, create_engine, event, select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from store.errors import StoreError
@@ -47,10 +47,18 @@ def migrate(engine: Engine) -> None:
         with engine.begin() as connection:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
-    except OperationalError as exc:
+    except DBAPIError as exc:
+        where = engine.url.render_as_string(hide_password=True)
+        if "postgis" in str(exc.orig).lower():
+            raise StoreError(
+                f"The PostgreSQL server at {where} has no PostGIS: install it (Debian: "
+                "postgresql-15-postgis-3), or have a superuser run CREATE EXTENSION postgis "
+                "in that database, then start again.") from exc
+        if not isinstance(exc, OperationalError):
+            raise
         raise StoreError(
-            f"Cannot open the database at {engine.url.render_as_string(hide_password=True)}: "
-            f"{exc.orig}. Check DATABASE_URL or PERMITMAP_DB_PATH."
+            f"Cannot open the database at {where}: {exc.orig}. Check DATABASE_URL or "
+            "PERMITMAP_DB_PATH."
         ) from exc
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from domain.errors import InputError, NotFoundError
 from store.db import bump_revision
+from store.deposit_views import deposits_changed
 from store.models import Base, DatasetImport, Deposit, Site
 
 DEPOSIT_COLUMNS = [c.name for c in Deposit.__table__.columns if c.name != "id"]
@@ -77,7 +78,7 @@ def import_deposits(
                 imported_at=datetime.now(UTC),
             )
         )
-        bump_revision(session)
+        deposits_changed(session)
     inserted = after - before
     return ImportSummary(
         dataset, rows_read, len(rows), rows_read - len(rows), inserted, len(rows) - inserted
@@ -105,7 +106,7 @@ def remove_dataset(engine: Engine, dataset: str) -> int:
             known = ", ".join(dataset_counts(engine)) or "none"
             raise NotFoundError(f"No dataset named {dataset!r} (datasets: {known}).")
         session.execute(delete(Deposit).where(Deposit.dataset == dataset))
-        bump_revision(session)
+        deposits_changed(session)
     return removed
 
 

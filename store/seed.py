@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from domain.vocab import COMMODITY_NAMES, DevStatus, PositionQuality, Stage, split_codes
 from store.db import get_engine, get_meta, migrate, set_meta
+from store.deposit_views import deposits_changed, ensure_deposit_grid
 from store.errors import SeedDataError
 from store.models import Deposit
 from store.permit_seed import PERMIT_FILES, read_permit_seed, write_permit_seed
@@ -37,6 +38,7 @@ def ensure_store(database_url: str, data_dir: Path) -> Engine:
     engine = get_engine(database_url)
     migrate(engine)
     seed(engine, data_dir)
+    ensure_deposit_grid(engine)
     return engine
 
 
@@ -53,6 +55,7 @@ def seed(engine: Engine, data_dir: Path) -> bool:
         if deposits:
             upsert_rows(session, Deposit, deposits, ("dataset", "source_record_id"))
         _drop_withdrawn_deposits(session, deposits)
+        deposits_changed(session)
         write_permit_seed(session, permits, sourced_changes)
         set_meta(session, SEED_KEY, checksum)
     return True

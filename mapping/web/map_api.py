@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from domain.bbox import BBox
+from domain.deposit_view import PointFilter
 from domain.errors import InputError
 from domain.settings import load_settings
 from domain.vocab import DevStatus
-from mapping.store_access import deposit_index, engine
+from mapping.store_access import deposit_views, engine
 from sites import query_params as qp
-from sites.point_index import PointFilter
 from store.db import schema_revision
 from store.records import store_counts
 
@@ -24,7 +24,7 @@ def health_body() -> dict[str, Any]:
         "database": eng.dialect.name,
         "schema_revision": schema_revision(eng),
         "counts": store_counts(eng),
-        "deposit_index_revision": deposit_index()[0],
+        "deposit_revision": deposit_views()[0],
         "online_basemaps": load_settings().online_basemaps,
     }
 
@@ -32,9 +32,9 @@ def health_body() -> dict[str, Any]:
 def deposits_body(params: dict[str, str]) -> dict[str, Any]:
     """Deposits inside the view in ``params`` matching its filters: points or clusters."""
     bbox, zoom, filters = parse_view(params)
-    revision, index = deposit_index()
-    body = index.query(bbox, zoom, filters, load_settings().map_point_limit)
-    body["meta"]["matching"] = index.count(filters)
+    revision, viewer = deposit_views()
+    body = viewer.query(bbox, zoom, filters, load_settings().map_point_limit)
+    body["meta"]["matching"] = viewer.count(filters)
     body["meta"]["revision"] = revision
     return body
 

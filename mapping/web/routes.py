@@ -150,10 +150,10 @@ def _warm_up() -> None:
     # Not streamlit_folium: it registers its component on import, which must happen in a
     # script run. mapping.cached brings folium, pandas and the map builder.
     from mapping import cached  # noqa: F401
-    from mapping.store_access import deposit_index
+    from mapping.store_access import deposit_views
 
     try:
-        deposit_index()
+        deposit_views()
     except PermitmapError:
         return  # the page and /api/health report it, in words, when asked
 

@@ -157,6 +157,29 @@ def test_inconsistencies_are_flagged() -> None:
     assert flags["d"] == FLAG_ACTUAL_IN_FUTURE
 
 
+
+def test_periods_are_compared_by_overlap_not_by_their_stored_last_day() -> None:
+    """A baseline "in 2026" (stored 2026-12-31) is not after a target of 2026-09-07; a baseline
+    "in 2027" is. A step on 2025-03-01 after a predecessor done "in 2025" is not out of order;
+    after one done in April 2025 it is."""
+    data = _one_action(
+        {"milestone_id": "year", "baseline_target": "2026-12-31",
+         "baseline_target_precision": "year", "current_target": "2026-09-07"},
+        {"milestone_id": "later-year", "baseline_target": "2027-12-31",
+         "baseline_target_precision": "year", "current_target": "2026-09-07"},
+        {"milestone_id": "p1", "actual_completion": "2025-12-31",
+         "actual_completion_precision": "year", "complete": True},
+        {"milestone_id": "in-year", "actual_completion": "2025-03-01", "complete": True,
+         "depends_on": "p1"},
+        {"milestone_id": "p2", "actual_completion": "2025-04-30",
+         "actual_completion_precision": "month", "complete": True},
+        {"milestone_id": "before-month", "actual_completion": "2025-03-01", "complete": True,
+         "depends_on": "p2"},
+    )
+    flags = derive_milestones(data, AS_OF).set_index("milestone_id")["flags"]
+    assert flags["year"] == "" and flags["later-year"] == FLAG_BASELINE_AFTER_TARGET
+    assert flags["in-year"] == "" and flags["before-month"] == FLAG_DEPENDENCY_ORDER
+
 def test_critical_path_follows_the_binding_dependency() -> None:
     data = _one_action(
         {"milestone_id": "noi", "current_target": "2026-01-01", "actual_completion": "2026-01-01",

@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.bbox import BBox
-from sites.point_index import PointFilter, PointIndex
+from domain.deposit_view import PointFilter
+from sites.point_index import PointIndex
 
 
 def _frame(n: int, seed: int = 1) -> pd.DataFrame:

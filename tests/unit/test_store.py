@@ -49,7 +49,7 @@ def test_migration_creates_tables(url: str) -> None:
     engine = create_engine(url)
     assert schema_revision(engine) is None
     migrate(engine)
-    assert schema_revision(engine) == "0004"
+    assert schema_revision(engine) == "0005"
     assert {"sites", "deposits", "dataset_imports", "store_meta", "permit_projects",
             "permit_actions", "permit_milestones", "permit_changes"} <= set(
         inspect(engine).get_table_names()

@@ -1,0 +1,204 @@
+"""Map views of deposits answered by PostGIS, so an app process holds none of them in memory.
+
+The answer is the one ``sites.point_index`` gives from memory (same points, same grid cells,
+same order): points when few are in view, else one cluster per grid cell of
+``domain.deposit_view.cell_degrees(zoom)``.
+
+At low zoom a view can hold every deposit, so the cells are kept counted per zoom and status
+in ``deposit_grid``, rebuilt in the transaction that changes the deposits. A view then reads
+the cells that lie wholly inside it from that table and counts only the points of the cells
+its edges cut. Filters the grid does not hold (commodity, country, name) and zooms past
+``GRID_MAX_ZOOM`` are counted from the points, through the GiST index on ``geom``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Engine, bindparam, text
+from sqlalchemy.orm import Session
+
+from domain.bbox import BBox
+from domain.deposit_view import (
+    PointFilter,
+    cell_degrees,
+    cluster_feature,
+    point_feature,
+    view_answer,
+)
+from domain.vocab import expand_groups
+from store.db import bump_revision, get_meta, set_meta
+
+GRID_MAX_ZOOM = 7  # past this a view holds few enough points to count them directly
+DEPOSITS_REVISION = "deposits_revision"  # bumped by every change to the deposits
+GRID_OF = "deposit_grid_of"  # the deposits revision the grid was counted at
+
+
+def deposits_changed(session: Session) -> None:
+    """Mark the deposits (and the data) as changed, and recount the grid on PostGIS, inside
+    the transaction that changed them."""
+    bump_revision(session)
+    revision = str(int(get_meta(session, DEPOSITS_REVISION) or 0) + 1)
+    set_meta(session, DEPOSITS_REVISION, revision)
+    if session.get_bind().dialect.name == "postgresql":
+        _count_grid(session.connection())
+        set_meta(session, GRID_OF, revision)
+
+
+def ensure_deposit_grid(engine: Engine) -> None:
+    """Count the grid when it is behind the deposits (a store just migrated to PostGIS)."""
+    if engine.dialect.name != "postgresql":
+        return
+    with Session(engine) as session, session.begin():
+        if get_meta(session, GRID_OF) != (get_meta(session, DEPOSITS_REVISION) or "0"):
+            _count_grid(session.connection())
+            set_meta(session, GRID_OF, get_meta(session, DEPOSITS_REVISION) or "0")
+
+
+def _count_grid(connection: Connection) -> None:
+    """The finest zoom from the points; each coarser zoom from the one below (a cell holds
+    exactly four cells of the next zoom, so floor(ix / 2) is the point's cell there)."""
+    connection.execute(text("DELETE FROM deposit_grid"))
+    connection.execute(text(
+        "INSERT INTO deposit_grid SELECT :zoom, floor(lon / :cell)::bigint, "
+        "floor(lat / :cell)::bigint, dev_status, count(*), sum(lon), sum(lat), min(id) "
+        "FROM deposits GROUP BY 2, 3, 4"), {"zoom": GRID_MAX_ZOOM,
+                                             "cell": cell_degrees(GRID_MAX_ZOOM)})
+    for zoom in range(GRID_MAX_ZOOM - 1, -1, -1):
+        connection.execute(text(
+            "INSERT INTO deposit_grid SELECT :zoom, floor(ix / 2.0)::bigint, "
+            "floor(iy / 2.0)::bigint, dev_status, sum(n), sum(sum_lon), sum(sum_lat), "
+            "min(min_id) FROM deposit_grid WHERE zoom = :finer GROUP BY 2, 3, 4"),
+            {"zoom": zoom, "finer": zoom + 1})
+
+
+@dataclass
+class _Sql:
+    """A WHERE clause built from parts, with its parameters."""
+
+    parts: list[str]
+    params: dict[str, Any]
+
+    @property
+    def where(self) -> str:
+        return " AND ".join(self.parts) or "TRUE"
+
+
+def _filters(filters: PointFilter) -> _Sql:
+    sql = _Sql([], {})
+    if filters.commodities:
+        codes = sorted(expand_groups(filters.commodities))
+        sql.parts.append("(" + " OR ".join(
+            f"strpos(';' || commodities || ';', :code{i}) > 0" for i in range(len(codes))) + ")")
+        sql.params |= {f"code{i}": f";{code};" for i, code in enumerate(codes)}
+    if filters.statuses:
+        sql.parts.append("dev_status IN :statuses")
+        sql.params["statuses"] = list(filters.statuses)
+    if filters.countries:
+        sql.parts.append("country IN :countries")
+        sql.params["countries"] = list(filters.countries)
+    if filters.name_contains:
+        sql.parts.append("strpos(lower(name), :needle) > 0")
+        sql.params["needle"] = filters.name_contains.lower()
+    return sql
+
+
+def _in_box(bbox: BBox) -> _Sql:
+    """Inside the box, edges included: the GiST index finds candidates, lat/lon decide."""
+    spans = []
+    params: dict[str, Any] = {"south": bbox.south, "north": bbox.north}
+    for i, (west, east) in enumerate(bbox.spans()):
+        spans.append(f"(geom && ST_MakeEnvelope(:w{i}, :south, :e{i}, :north, 4326) "
+                     f"AND lon >= :w{i} AND lon <= :e{i})")
+        params |= {f"w{i}": west, f"e{i}": east}
+    return _Sql([f"({' OR '.join(spans)})", "lat >= :south AND lat <= :north"], params)
+
+
+def _inside_cell(bbox: BBox, ix: str, iy: str) -> str:
+    """SQL: the cell (ix, iy) lies wholly inside the box (uses the parameters of _in_box)."""
+    spans = " OR ".join(f"({ix} * :cell >= :w{i} AND ({ix} + 1) * :cell <= :e{i})"
+                        for i in range(len(bbox.spans())))
+    return f"(({spans}) AND {iy} * :cell >= :south AND ({iy} + 1) * :cell <= :north)"
+
+
+def _run(connection: Connection, sql: str, params: dict[str, Any]) -> list[Any]:
+    statement = text(sql)
+    for name, value in params.items():
+        if isinstance(value, list):
+            statement = statement.bindparams(bindparam(name, expanding=True))
+    return list(connection.execute(statement, params))
+
+
+class DepositViews:
+    """Views of the deposits in a PostGIS store (``query`` and ``count`` as PointIndex)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def count(self, filters: PointFilter) -> int:
+        """How many deposits match the filters anywhere."""
+        with self.engine.connect() as connection:
+            if self._grid_serves(connection, 0, filters):
+                sql = _filters(PointFilter(statuses=filters.statuses))
+                sql.parts.append("zoom = 0")
+                found = _run(connection, f"SELECT coalesce(sum(n), 0)::bigint FROM deposit_grid "
+                             f"WHERE {sql.where}", sql.params)
+            else:
+                sql = _filters(filters)
+                found = _run(connection, f"SELECT count(*) FROM deposits WHERE {sql.where}",
+                             sql.params)
+        return int(found[0][0])
+
+    def query(self, bbox: BBox, zoom: int, filters: PointFilter,
+              point_limit: int = 2000) -> dict[str, Any]:
+        """Points when at most ``point_limit`` match inside ``bbox``, else clusters."""
+        box, wanted = _in_box(bbox), _filters(filters)
+        where = " AND ".join([box.where, wanted.where])
+        params = box.params | wanted.params
+        with self.engine.connect() as connection:
+            capped = _run(connection, f"SELECT count(*) FROM (SELECT 1 FROM deposits WHERE "
+                          f"{where} LIMIT :cap) AS t", params | {"cap": point_limit + 1})
+            if capped[0][0] <= point_limit:
+                rows = _run(connection, "SELECT id, lon, lat, name, dev_status, commodities "
+                            f"FROM deposits WHERE {where} ORDER BY id", params)
+                return view_answer([point_feature(*row) for row in rows], "points", len(rows))
+            cells = self._cells(connection, bbox, zoom, filters, where, params)
+            return self._clusters(connection, cells)
+
+    def _grid_serves(self, connection: Connection, zoom: int, filters: PointFilter) -> bool:
+        if zoom > GRID_MAX_ZOOM or filters.commodities or filters.countries \
+                or filters.name_contains:
+            return False
+        meta = dict(_run(connection, "SELECT key, value FROM store_meta WHERE key IN "
+                         ":keys", {"keys": [GRID_OF, DEPOSITS_REVISION]}))
+        return meta.get(GRID_OF) == meta.get(DEPOSITS_REVISION, "0")
+
+    def _cells(self, connection: Connection, bbox: BBox, zoom: int, filters: PointFilter,
+               where: str, params: dict[str, Any]) -> list[Any]:
+        """(ix, iy, n, sum_lon, sum_lat, min_id) of every cell with a matching point in view."""
+        params = params | {"cell": cell_degrees(zoom)}
+        point_cell = ("floor(lon / :cell)::bigint", "floor(lat / :cell)::bigint")
+        from_points = (f"SELECT {point_cell[0]}, {point_cell[1]}, count(*), sum(lon), "
+                       f"sum(lat), min(id) FROM deposits WHERE {where}")
+        if not self._grid_serves(connection, zoom, filters):
+            return _run(connection, f"{from_points} GROUP BY 1, 2", params)
+        statuses = _filters(PointFilter(statuses=filters.statuses))
+        inner = _run(connection, "SELECT ix, iy, sum(n)::bigint, sum(sum_lon), sum(sum_lat), "
+                     f"min(min_id) FROM deposit_grid WHERE zoom = :zoom AND {statuses.where} "
+                     f"AND {_inside_cell(bbox, 'ix', 'iy')} GROUP BY ix, iy",
+                     params | statuses.params | {"zoom": zoom})
+        edges = _run(connection, f"{from_points} AND NOT "
+                     f"{_inside_cell(bbox, *point_cell)} GROUP BY 1, 2", params)
+        return inner + edges
+
+    def _clusters(self, connection: Connection, cells: list[Any]) -> dict[str, Any]:
+        # The in-memory index orders cells by this key; the same order keeps answers equal.
+        cells.sort(key=lambda c: int(c[0]) * 1_000_003 + int(c[1]))
+        single = [int(c[5]) for c in cells if c[2] == 1]
+        points = {row[0]: row for row in _run(
+            connection, "SELECT id, lon, lat, name, dev_status, commodities FROM deposits "
+            "WHERE id IN :ids", {"ids": single})} if single else {}
+        features = [point_feature(*points[int(c[5])]) if c[2] == 1
+                    else cluster_feature(c[3] / c[2], c[4] / c[2], int(c[2])) for c in cells]
+        return view_answer(features, "clusters", sum(int(c[2]) for c in cells))
