@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test install install-dev assets test-deps lint db bench clean
+.PHONY: run serve-shared test install install-dev assets server-deps test-deps lint db bench clean
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "permitmap needs Python 3.11 or newer")'
@@ -34,12 +34,22 @@ db: install
 run: assets db
 	$(VENV)/bin/permitmap serve --port $(PORT)
 
+# An office's deployment on this machine: PostgreSQL/PostGIS, $(PROCESSES) app processes and
+# HAProxy on port $(SHARED_PORT), data in var/shared (README: "Shared deployment").
+PROCESSES ?= 2
+SHARED_PORT ?= 8500
+serve-shared: assets server-deps
+	$(VENV)/bin/permitmap serve-shared --processes $(PROCESSES) --port $(SHARED_PORT)
+
+server-deps:
+	bash scripts/install_server_deps.sh
+
 test-deps: install-dev
 	bash scripts/install_test_deps.sh $(PY)
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy domain store layers sites exports services mapping permits commands app.py
+	$(VENV)/bin/mypy domain store layers sites exports services mapping permits commands deploy app.py
 	$(VENV)/bin/lint-imports
 
 test: assets test-deps lint

@@ -12,12 +12,13 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 from domain.errors import PermitmapError
-from domain.settings import load_settings
+from domain.settings import load_settings, var_dir
 
 ENTRY_MODULE = "mapping.serve"
 ASSETS_MODULE = "mapping.webmap.assets"
@@ -32,6 +33,18 @@ def add_commands(groups: argparse._SubParsersAction) -> None:
                                                    "packaged .streamlit/config.toml)")
     serve.add_argument("--address", help="address to listen on (default: every interface)")
     serve.set_defaults(run=_serve)
+    shared = groups.add_parser(
+        "serve-shared", help="serve an office: a PostgreSQL/PostGIS cluster, several app "
+                             "processes and HAProxy in front of them")
+    shared.add_argument("--processes", type=int, default=2, help="app processes (default 2)")
+    shared.add_argument("--port", type=_port, default=8500,
+                        help="the balancer's port (default 8500)")
+    shared.add_argument("--address", default="127.0.0.1",
+                        help="the balancer's address (default 127.0.0.1; 0.0.0.0 for the "
+                             "office network)")
+    shared.add_argument("--folder", type=Path, help="where the database, the layer files and "
+                                                    "the logs live (default var/shared)")
+    shared.set_defaults(run=_serve_shared)
 
 
 def entry_script() -> Path:
@@ -58,9 +71,36 @@ def _serve(args: argparse.Namespace) -> int:
     _check_assets()
     sys.stdout.flush()
     sys.stderr.flush()
+    env = dict(os.environ)
+    secret = env.get("PERMITMAP_COOKIE_SECRET", "").strip()
+    if secret:  # every process behind one balancer signs cookies alike (not on the command line)
+        env["STREAMLIT_SERVER_COOKIE_SECRET"] = secret
     if os.name == "posix":  # Streamlit takes this process over, so signals reach it
-        os.execv(sys.executable, command)  # noqa: S606 (our interpreter, a fixed argument list)
-    return subprocess.call(command)
+        os.execve(sys.executable, command, env)  # noqa: S606 (our interpreter, fixed arguments)
+    return subprocess.call(command, env=env)
+
+
+def _serve_shared(args: argparse.Namespace) -> int:
+    from deploy.shared import running_shared  # the cluster and balancer code only when asked
+
+    if args.processes < 1:
+        raise PermitmapError("--processes must be 1 or more.")
+    _check_assets()
+    folder = args.folder or var_dir() / "shared"
+    # SIGTERM ends the block like Ctrl-C, so the processes, the balancer and the database
+    # are stopped in order.
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        with running_shared(folder, processes=args.processes, port=args.port,
+                            address=args.address) as shared:
+            print(f"permitmap is served at {shared.url} by {args.processes} processes "
+                  f"({', '.join(shared.backends)}); database {shared.database_url}; layer "
+                  f"files in {shared.layer_dir}; logs in {folder}. Ctrl-C stops it all.",
+                  flush=True)
+            signal.pause()
+    except KeyboardInterrupt:
+        print("stopping…", flush=True)
+    return 0
 
 
 def _check_assets() -> None:

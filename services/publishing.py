@@ -26,7 +26,7 @@ from layers.upload_formats import LayerKind, Progress, no_progress
 from layers.vector_read import PreparedLayer, VectorOptions
 from services.errors import PublishRefused
 from services.layer_styles import default_raster_style, default_vector_style
-from store.layer_repo import LayerRecord, NewLayer, add_layers, delete_layer
+from store.layer_repo import LayerRecord, NewLayer, add_layers, delete_layer, list_layers
 
 STAGING = ".staging"
 INCOMING = ".incoming"  # uploads being checked or published (mapping.parts.upload_report)
@@ -69,16 +69,25 @@ def remove_layer(engine: Engine, layer_id: str, layer_dir: Path) -> LayerRecord:
     return record
 
 
-def sweep_leftovers(layer_dir: Path, older_than_s: float = 6 * 3600) -> int:
-    """Remove uploads and conversions a killed process left in ``.incoming`` and ``.staging``
-    (a live one is never that old); how many were removed."""
-    removed = 0
+def sweep_leftovers(layer_dir: Path, engine: Engine | None = None,
+                    older_than_s: float = 6 * 3600) -> int:
+    """Remove what a killed process left: uploads and conversions in ``.incoming`` and
+    ``.staging`` and, given the store, raster folders no layer names (placed, then killed
+    before the commit). Only entries older than ``older_than_s``: a live publish (in this
+    or another process sharing the folder) is never that old. Returns how many went."""
     cutoff = time.time() - older_than_s
-    for folder in (layer_dir / INCOMING, layer_dir / STAGING):
-        for entry in folder.glob("*") if folder.is_dir() else ():
-            if entry.stat().st_mtime < cutoff:
-                shutil.rmtree(entry, ignore_errors=True)
-                removed += 1
+    entries = [entry for folder in (layer_dir / INCOMING, layer_dir / STAGING)
+               if folder.is_dir() for entry in folder.glob("*")]
+    if engine is not None and layer_dir.is_dir():
+        named = {Path(layer.raster_file).parts[0] for layer in list_layers(engine)
+                 if layer.raster_file}
+        entries += [entry for entry in layer_dir.iterdir() if entry.is_dir()
+                    and not entry.name.startswith(".") and entry.name not in named]
+    removed = 0
+    for entry in entries:
+        if entry.stat().st_mtime < cutoff:
+            shutil.rmtree(entry, ignore_errors=True)
+            removed += 1
     return removed
 
 

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import csv
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, delete
+from sqlalchemy import Engine, delete, text
 from sqlalchemy.orm import Session
 
 from domain.vocab import COMMODITY_NAMES, DevStatus, PositionQuality, Stage, split_codes
@@ -31,15 +33,34 @@ from store.records import (
 
 SEED_KEY = "seed_checksum"
 SEED_FILES = ("sites.csv", "deposits.csv", *PERMIT_FILES)
+STARTUP_LOCK = 0x7065726D  # "perm": the advisory lock key of migrating and seeding
 
 
 def ensure_store(database_url: str, data_dir: Path) -> Engine:
     """Create or migrate the database and seed it from ``data_dir``; return the engine."""
     engine = get_engine(database_url)
-    migrate(engine)
-    seed(engine, data_dir)
-    ensure_deposit_grid(engine)
+    with _one_at_a_time(engine):
+        migrate(engine)
+        seed(engine, data_dir)
+        ensure_deposit_grid(engine)
     return engine
+
+
+@contextmanager
+def _one_at_a_time(engine: Engine) -> Iterator[None]:
+    """Several app processes starting together on one PostgreSQL database migrate and seed
+    it in turn (a lock held on its own connection); SQLite's writers queue by themselves."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.connect() as connection:
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": STARTUP_LOCK})
+        connection.commit()
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": STARTUP_LOCK})
+            connection.commit()
 
 
 def seed(engine: Engine, data_dir: Path) -> bool:

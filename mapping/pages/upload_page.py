@@ -18,10 +18,11 @@ from mapping.parts.upload_report import (
     show_report,
     upload_limits,
 )
+from mapping.store_access import engine
 from services.publishing import LayerDetails, sweep_leftovers
 
 st.title("Upload a survey layer", anchor=False)
-sweep_leftovers(load_settings().layer_dir)  # what a killed process left while uploading
+sweep_leftovers(load_settings().layer_dir, engine())  # what a killed process left
 notice = st.session_state.pop(keys.UPLOAD_NOTICE, None)
 if notice:
     st.success(notice, icon=":material/check_circle:")

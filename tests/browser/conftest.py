@@ -33,8 +33,8 @@ from playwright.sync_api import (
     expect,
 )
 
+from deploy.processes import free_port, stop, wait_until_healthy
 from tests.support.fixtures_data import write_data_dir
-from tests.support.local_server import free_port, stop, wait_until_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "test-results"

@@ -26,8 +26,8 @@ from typing import Any
 import pytest
 from alembic.script import ScriptDirectory
 
+from deploy.processes import free_port, http_get, stop, wait_until_healthy
 from mapping.webmap import assets
-from tests.support.local_server import free_port, http_get, stop, wait_until_healthy
 
 pytestmark = pytest.mark.packaging
 

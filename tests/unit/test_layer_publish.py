@@ -239,6 +239,29 @@ def test_leftovers_of_killed_uploads_are_swept(setting: dict) -> None:
     assert not old.exists() and new.exists()
 
 
+
+def test_raster_folders_no_layer_names_are_swept_when_old(setting: dict) -> None:
+    """A COG moved into place by a process killed before its commit has no catalog row: the
+    sweep removes it once it is old, and keeps a young one (another process may be about to
+    commit it) and every folder a layer names."""
+    import os
+    import time
+
+    from services.publishing import sweep_leftovers
+
+    [raster] = _publish(setting, write_magnetics_tif(setting["files"]))
+    layer_dir = setting["layer_dir"]
+    old, young = layer_dir / "orphan-old", layer_dir / "orphan-young"
+    for folder in (old, young):
+        folder.mkdir()
+        (folder / "layer.tif").write_bytes(b"II*\x00")
+    day_ago = time.time() - 86_400
+    os.utime(old, (day_ago, day_ago))
+    os.utime(layer_dir / Path(raster.raster_file).parent, (day_ago, day_ago))
+    assert sweep_leftovers(layer_dir, setting["engine"], older_than_s=3600) == 1
+    assert not old.exists() and young.exists()
+    assert (layer_dir / raster.raster_file).is_file()
+
 @pytest.mark.parametrize("fmt", ["geojson", "gpkg", "csv", "kml", "shp", "parquet"])
 def test_a_vector_layer_exports_back_in_every_format(setting: dict, tmp_path: Path,
                                                      fmt: str) -> None:
