@@ -28,6 +28,7 @@ from store.permits_repo import (
     project_site_links,
 )
 from store.records import load_sites
+from store.site_distances import site_distance_km
 
 
 def add_commands(groups: argparse._SubParsersAction, store: Callable[[], Engine]) -> None:
@@ -60,7 +61,8 @@ def _import(args: argparse.Namespace, engine: Engine) -> int:
     batch = read_dashboard(path)
     links = {**project_site_links(engine), **_given_links(args.link)}
     linked = link_projects(batch.projects, load_sites(engine), known_links=links,
-                           max_km=args.max_km, accept_approximate=args.accept_approximate)
+                           max_km=args.max_km, accept_approximate=args.accept_approximate,
+                           site_distance_km=site_distance_km(engine))
     projects = batch.projects.assign(site_id=batch.projects["project_id"].map(
         linked.site_ids).fillna(""))
     data = replace(batch, projects=projects)

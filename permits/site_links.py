@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from types import MappingProxyType
@@ -59,15 +59,22 @@ class LinkReport:
     rows: list[LinkRow]
 
 
+# (project lat, project lon, site id) -> km; the store's, on PostGIS, measures on the spheroid.
+SiteDistance = Callable[[float, float, str], float]
+
+
 def link_projects(projects: pd.DataFrame, sites: pd.DataFrame, *,
                   known_links: Mapping[str, str] = _NO_LINKS, max_km: float = 50.0,
-                  accept_approximate: bool = False) -> LinkReport:
+                  accept_approximate: bool = False,
+                  site_distance_km: SiteDistance | None = None) -> LinkReport:
     """Link each project (project_id, title, site_id, state, lat, lon) to at most one site.
 
     ``sites`` has id, name, admin_area, lat, lon, position_quality (and optionally
     location_note). ``known_links`` maps project ids to site ids linked before.
+    ``site_distance_km`` measures a project's distance to a site (default: great-circle
+    distance from the sites' lat/lon).
     """
-    index = _Sites(sites)
+    index = _Sites(sites, site_distance_km)
     rows = [_link(project, index, known_links, max_km, accept_approximate)
             for project in _records(projects)]
     return LinkReport({r.project_id: r.site_id for r in rows if r.site_id}, rows)
@@ -162,8 +169,9 @@ def distances_km(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) -> 
 class _Sites:
     """The sites as arrays, with their name variants prepared once."""
 
-    def __init__(self, sites: pd.DataFrame) -> None:
+    def __init__(self, sites: pd.DataFrame, distance: SiteDistance | None = None) -> None:
         self.ids = [str(i) for i in sites["id"]]
+        self._distance = distance
         self.names = [str(n) for n in sites["name"]]
         self.position = {i: n for n, i in enumerate(self.ids)}
         self.variants = [[_Variant(frozenset(v), SequenceMatcher(None, "", " ".join(v),
@@ -206,6 +214,12 @@ class _Sites:
         # Against the shorter of the two names: "Stibnite" inside a long project title counts.
         return [i for i, n in counts.items()
                 if n >= max(1, _MIN_SHARED_GRAMS * min(len(grams), self.gram_counts[i]))]
+
+    def distance_km(self, lat: float, lon: float, i: int) -> float:
+        """A project's distance to site ``i``."""
+        if self._distance is not None:
+            return self._distance(lat, lon, self.ids[i])
+        return float(distances_km(lat, lon, self.lats[i:i + 1], self.lons[i:i + 1])[0])
 
     def position_words(self, i: int) -> str:
         """How a site's position is known, for messages: "approximate (centre of X County)"."""
@@ -274,7 +288,7 @@ def _judge(project: dict[str, object], i: int, score: float, sites: _Sites, max_
                         "accept approximate matches to link it")
     if np.isnan(sites.lats[i]) or np.isnan(sites.lons[i]):  # no point to measure from
         return _by_state(project, i, score, sites, similar, note)
-    km = float(distances_km(lat, lon, sites.lats[i:i + 1], sites.lons[i:i + 1])[0])
+    km = sites.distance_km(lat, lon, i)
     if km > max_km:
         return _Verdict(i, score, "", f"{similar} but {km:.0f} km away (limit {max_km:g} km)")
     return _Verdict(i, score, "name and distance",

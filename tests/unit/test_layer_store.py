@@ -68,6 +68,33 @@ def test_a_layer_is_stored_with_its_features_and_metadata(engine) -> None:  # ty
     assert layer_features(engine, record.id, BBox(130, 30, 145, 40))["feature_no"].tolist() == [1]
 
 
+
+def test_features_per_view_across_the_180th_meridian_and_with_heights(engine) -> None:  # type: ignore[no-untyped-def]
+    """Fiji's survey on both sides of 180°, a point with a height: each view gets the features
+    its box meets, on SQLite by the stored boxes and on PostGIS by the GiST index too."""
+    geometries = [shapely.Point(179.5, -17.0, 120.0), shapely.Point(-179.6, -16.8),
+                  shapely.box(178.0, -19.0, 178.5, -18.5), shapely.Point(10.0, 10.0)]
+    layer = _layer(checksum="f" * 64, geometry_type="Point", feature_count=4,
+                   bounds=(-180.0, -19.0, 180.0, 10.0),
+                   features=_features(geometries, [{"n": i} for i in range(4)]))
+    [record] = add_layers(engine, [layer])
+    def numbers(box: BBox) -> list[int]:
+        return layer_features(engine, record.id, box)["feature_no"].tolist()
+
+    assert numbers(BBox(179, -18, -179, -16)) == [1, 2]
+    assert numbers(BBox(177.9, -19.5, 178.1, -18.9)) == [3]
+    assert numbers(BBox(-10, -10, 5, 5)) == []
+    assert numbers(BBox(-180, -90, 180, 90)) == [1, 2, 3, 4]
+    assert shapely.from_wkb(layer_features(engine, record.id)["geometry"][0]).has_z
+    if engine.dialect.name == "postgresql":
+        from sqlalchemy import text
+
+        with engine.connect() as connection:
+            dims = connection.execute(text(
+                "SELECT ST_NDims(geom), ST_SRID(geom) FROM survey_features "
+                "WHERE layer_id = :id ORDER BY feature_no"), {"id": record.id}).all()
+        assert dims[0] == (2, 4326)
+
 def test_the_same_layer_twice_is_refused_and_nothing_is_added(engine) -> None:  # type: ignore[no-untyped-def]
     add_layers(engine, [_layer()])
     with pytest.raises(DuplicateUpload, match=r"published before.*alice"):

@@ -15,12 +15,20 @@ from sqlalchemy import create_engine, make_url, text
 
 from domain.bbox import BBox
 from domain.deposit_view import PointFilter
+from permits.site_links import distances_km, link_projects
 from sites.point_index import PointIndex
 from store.db import get_engine, migrate
 from store.deposit_views import GRID_MAX_ZOOM, DepositViews, ensure_deposit_grid
 from store.errors import StoreError
-from store.records import DEPOSIT_COLUMNS, deposit_points, import_deposits, remove_dataset
+from store.records import (
+    DEPOSIT_COLUMNS,
+    deposit_points,
+    import_deposits,
+    load_sites,
+    remove_dataset,
+)
 from store.seed import ensure_store
+from store.site_distances import site_distance_km
 from tests.support.fixtures_data import write_data_dir
 from tests.support.postgres_server import fresh_database
 
@@ -185,3 +193,29 @@ def test_a_database_without_postgis_is_named_in_the_message(postgres_server: str
     as_plain = url.replace("://postgres@", "://plain@", 1)
     with pytest.raises(StoreError, match=r"no PostGIS.*CREATE EXTENSION postgis"):
         migrate(create_engine(as_plain))
+
+
+def test_the_importer_measures_site_distances_in_postgis(postgis_url: str,
+                                                         tmp_path: Path) -> None:
+    """The permits importer's distance test, measured by PostGIS on the spheroid, links the
+    same projects as the great-circle formula and agrees with it to half a percent."""
+    engine = ensure_store(postgis_url, write_data_dir(tmp_path / "data"))
+    sites = load_sites(engine)
+    placed = sites[sites["lat"].notna()].reset_index(drop=True)
+    projects = pd.DataFrame({
+        "project_id": [f"p{i}" for i in range(2 * len(placed))],
+        "title": list(placed["name"]) * 2, "site_id": "", "state": "",
+        # 0.2° north (about 22 km: inside 50 km) and 0.6° north (about 67 km: outside)
+        "lat": list(placed["lat"] + 0.2) + list(placed["lat"] + 0.6),
+        "lon": list(placed["lon"]) * 2})
+    measure = site_distance_km(engine)
+    assert measure is not None
+    by_db = link_projects(projects, sites, accept_approximate=True, site_distance_km=measure)
+    by_formula = link_projects(projects, sites, accept_approximate=True)
+    assert by_db.site_ids == by_formula.site_ids
+    assert set(by_db.site_ids) == {f"p{i}" for i in range(len(placed))}
+    for row in placed.itertuples():
+        sphere = float(distances_km(row.lat + 0.2, row.lon, np.array([row.lat]),
+                                    np.array([row.lon]))[0])
+        assert abs(measure(row.lat + 0.2, row.lon, row.id) - sphere) / sphere < 0.005
+    assert site_distance_km(get_engine(f"sqlite:///{tmp_path / 'x.db'}")) is None
