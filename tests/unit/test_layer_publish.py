@@ -26,12 +26,12 @@ DETAILS = LayerDetails(name="Survey", uploaded_by="alice", source="Field team 3"
 
 
 @pytest.fixture()
-def setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict:
-    monkeypatch.setenv("PERMITMAP_DB_PATH", str(tmp_path / "layers.db"))
+def setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str) -> dict:
+    """Publishing on each backend (SQLite and PostGIS), with the settings pointing at it."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("PERMITMAP_DATA_DIR", str(write_data_dir(tmp_path / "data")))
     monkeypatch.setenv("PERMITMAP_LAYER_DIR", str(tmp_path / "layer_files"))
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    engine = ensure_store(f"sqlite:///{tmp_path / 'layers.db'}", tmp_path / "data")
+    engine = ensure_store(database_url, tmp_path / "data")
     files = tmp_path / "uploads"
     files.mkdir()
     return {"engine": engine, "layer_dir": tmp_path / "layer_files", "files": files}
