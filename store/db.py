@@ -56,10 +56,14 @@ def migrate(engine: Engine) -> None:
                 "in that database, then start again.") from exc
         if not isinstance(exc, OperationalError):
             raise
-        raise StoreError(
-            f"Cannot open the database at {where}: {exc.orig}. Check DATABASE_URL or "
-            "PERMITMAP_DB_PATH."
-        ) from exc
+        raise cannot_open(engine, exc) from exc
+
+
+def cannot_open(engine: Engine, exc: DBAPIError) -> StoreError:
+    """The message for a database that cannot be reached or opened."""
+    where = engine.url.render_as_string(hide_password=True)
+    return StoreError(f"Cannot open the database at {where}: {exc.orig}. Check DATABASE_URL "
+                      "or PERMITMAP_DB_PATH.")
 
 
 def schema_revision(engine: Engine) -> str | None:

@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, delete, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from domain.vocab import COMMODITY_NAMES, DevStatus, PositionQuality, Stage, split_codes
-from store.db import get_engine, get_meta, migrate, set_meta
+from store.db import cannot_open, get_engine, get_meta, migrate, set_meta
 from store.deposit_views import deposits_changed, ensure_deposit_grid
 from store.errors import SeedDataError
 from store.models import Deposit
@@ -53,7 +54,11 @@ def _one_at_a_time(engine: Engine) -> Iterator[None]:
     if engine.dialect.name != "postgresql":
         yield
         return
-    with engine.connect() as connection:
+    try:
+        connection = engine.connect()
+    except OperationalError as exc:
+        raise cannot_open(engine, exc) from exc
+    with connection:
         connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": STARTUP_LOCK})
         connection.commit()
         try:

@@ -31,10 +31,10 @@ from tests.support.rfc7946 import rfc7946_problems
 
 
 @pytest.fixture()
-def client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> TestClient:
-    monkeypatch.setenv("PERMITMAP_DB_PATH", str(tmp_path / "export.db"))
+def client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str) -> TestClient:
+    """The export routes on each backend (SQLite and PostGIS)."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("PERMITMAP_DATA_DIR", str(write_data_dir(tmp_path / "data")))
-    monkeypatch.delenv("DATABASE_URL", raising=False)
     return TestClient(starlette_app())
 
 

@@ -12,16 +12,16 @@ from tests.support.fixtures_data import SAMPLE_DEPOSITS, SAMPLE_SITES, write_dat
 
 
 @pytest.fixture()
-def client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> TestClient:
-    monkeypatch.setenv("PERMITMAP_DB_PATH", str(tmp_path / "routes.db"))
+def client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str) -> TestClient:
+    """The routes on each backend (SQLite: the memory index; PostGIS: the database answers)."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("PERMITMAP_DATA_DIR", str(write_data_dir(tmp_path / "data")))
-    monkeypatch.delenv("DATABASE_URL", raising=False)
     return TestClient(starlette_app())
 
 
-def test_health_reports_the_store(client: TestClient) -> None:
+def test_health_reports_the_store(client: TestClient, database_url: str) -> None:
     body = client.get("/api/health").json()
-    assert body["status"] == "ok" and body["database"] == "sqlite"
+    assert body["status"] == "ok" and database_url.startswith(body["database"])
     assert body["counts"] == {"sites": len(SAMPLE_SITES), "deposits": len(SAMPLE_DEPOSITS),
                               "imports": 0}
 
