@@ -9,7 +9,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy import Engine, Integer, Text, cast, create_engine, event, select, update
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -94,4 +94,17 @@ def data_revision(engine: Engine) -> int:
 
 def bump_revision(session: Session) -> None:
     """Mark the data as changed (inside the transaction that changed it)."""
-    set_meta(session, REVISION_KEY, str(int(get_meta(session, REVISION_KEY) or 0) + 1))
+    bump_counter(session, REVISION_KEY)
+
+
+def bump_counter(session: Session, key: str) -> int:
+    """Add one to a counter in the database itself and return it: two processes saving at
+    once both count (read, add and write in Python, one of the two would be lost)."""
+    plus_one = cast(cast(StoreMeta.value, Integer) + 1, Text)
+    value = session.execute(update(StoreMeta).where(StoreMeta.key == key)
+                            .values(value=plus_one).returning(StoreMeta.value)).scalar()
+    if value is None:  # the first time
+        session.add(StoreMeta(key=key, value="1"))
+        session.flush()
+        return 1
+    return int(value)

@@ -28,7 +28,7 @@ from domain.deposit_view import (
     view_answer,
 )
 from domain.vocab import expand_groups
-from store.db import bump_revision, get_meta, set_meta
+from store.db import bump_counter, bump_revision, get_meta, set_meta
 
 GRID_MAX_ZOOM = 7  # past this a view holds few enough points to count them directly
 DEPOSITS_REVISION = "deposits_revision"  # bumped by every change to the deposits
@@ -39,8 +39,7 @@ def deposits_changed(session: Session) -> None:
     """Mark the deposits (and the data) as changed, and recount the grid on PostGIS, inside
     the transaction that changed them."""
     bump_revision(session)
-    revision = str(int(get_meta(session, DEPOSITS_REVISION) or 0) + 1)
-    set_meta(session, DEPOSITS_REVISION, revision)
+    revision = str(bump_counter(session, DEPOSITS_REVISION))
     if session.get_bind().dialect.name == "postgresql":
         _count_grid(session.connection())
         set_meta(session, GRID_OF, revision)

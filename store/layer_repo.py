@@ -19,16 +19,12 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import (
     Engine,
-    Integer,
-    Text,
     and_,
-    cast,
     delete,
     func,
     or_,
     select,
     text,
-    update,
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -36,9 +32,9 @@ from sqlalchemy.orm import Session
 from domain.bbox import BBox
 from domain.errors import InputError, NotFoundError
 from store.bulk import bulk_insert
-from store.db import get_meta
+from store.db import bump_counter, get_meta
 from store.errors import DuplicateUpload
-from store.models import StoreMeta, SurveyFeature, SurveyLayer
+from store.models import SurveyFeature, SurveyLayer
 
 LAYER_REVISION_KEY = "layer_revision"
 FEATURE_COLUMNS = ["geometry", "properties", "min_lon", "min_lat", "max_lon", "max_lat"]
@@ -284,8 +280,5 @@ def _record(row: SurveyLayer) -> LayerRecord:
 
 
 def _bump(session: Session) -> None:
-    """Add one to the layer revision in the database itself, so that two processes saving
-    at once both count (migration 0003 creates the row)."""
-    value = cast(cast(StoreMeta.value, Integer) + 1, Text)
-    session.execute(update(StoreMeta).where(StoreMeta.key == LAYER_REVISION_KEY)
-                    .values(value=value))
+    """Add one to the layer revision (see store.db.bump_counter)."""
+    bump_counter(session, LAYER_REVISION_KEY)

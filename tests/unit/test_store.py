@@ -162,3 +162,28 @@ def test_bundled_data_seeds(url: str) -> None:
     assert len(sites) >= 60
     assert sites["source"].str.strip().ne("").all()
     assert sites["id"].is_unique
+
+
+def test_revisions_count_every_writer_when_many_save_at_once(url: str, tmp_path: Path) -> None:
+    """Twelve writers bump the data revision at the same moment: each counts (a revision
+    read in Python and written back would lose some, and another process would then keep
+    showing data it thinks current)."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    from sqlalchemy.orm import Session
+
+    from store.db import bump_revision
+
+    engine = ensure_store(url, write_data_dir(tmp_path / "data"))
+    before = data_revision(engine)
+    start = Barrier(12)
+
+    def save(_: int) -> None:
+        with Session(engine) as session, session.begin():
+            start.wait()
+            bump_revision(session)
+
+    with ThreadPoolExecutor(12) as pool:
+        list(pool.map(save, range(12)))
+    assert data_revision(engine) == before + 12
