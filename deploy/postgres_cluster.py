@@ -47,10 +47,11 @@ class Cluster:
 
 @contextmanager
 def running_cluster(folder: Path, *, port: int = 5432, durable: bool = True,
-                    remove: bool = False) -> Iterator[Cluster]:
+                    remove: bool = False, max_connections: int = 200) -> Iterator[Cluster]:
     """Start the cluster in ``folder`` (created by ``initdb`` the first time) until the block
     ends. ``durable=False`` turns off fsync (tests: faster, and nothing to keep);
-    ``remove`` deletes the folder afterwards."""
+    ``remove`` deletes the folder afterwards. Each app process keeps a pool of up to 15
+    connections (SQLAlchemy's default 5 + 10 overflow)."""
     programs = server_programs()
     if programs is None:
         raise PermitmapError("PostgreSQL's server programs are not installed: install "
@@ -62,7 +63,7 @@ def running_cluster(folder: Path, *, port: int = 5432, durable: bool = True,
     if not (data / "PG_VERSION").exists():
         _run([*as_user, str(programs / "initdb"), "-D", str(data), "-A", "trust", "-U",
               SERVER_USER, "-E", "UTF8", "--no-sync"])
-    options = f"-k {folder} -c listen_addresses='' -p {port}"
+    options = f"-k {folder} -c listen_addresses='' -p {port} -c max_connections={max_connections}"
     if not durable:
         options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     _run([*as_user, str(programs / "pg_ctl"), "-D", str(data), "-o", options, "-w",

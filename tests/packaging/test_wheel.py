@@ -33,7 +33,7 @@ pytestmark = pytest.mark.packaging
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("domain", "store", "layers", "sites", "exports", "services", "mapping", "permits",
-            "commands")
+            "commands", "deploy")
 OWN_STATIC = ROOT / "mapping" / "static" / "permitmap"
 CHECKOUT_VENDOR = ROOT / "mapping" / "static" / "vendor"
 # What git ignores, and the git folder itself: not part of what a build may read.

@@ -27,7 +27,8 @@ def running_server() -> Iterator[str]:
         yield existing
         return
     folder = Path(tempfile.mkdtemp(prefix="permitmap-pg-"))
-    with running_cluster(folder, durable=False, remove=True) as cluster:
+    # Every test's engine keeps its pool open for the session (engines are cached per URL).
+    with running_cluster(folder, durable=False, remove=True, max_connections=2000) as cluster:
         yield cluster.url(driver="postgresql+psycopg2")
 
 
