@@ -1,5 +1,5 @@
-"""``permitmap``: create and seed the store; import deposit tables, permitting data and
-layers; export sites; serve the web app.
+"""``permitmap``: create, seed, back up, restore and copy the store; import deposit tables,
+permitting data and layers; export sites; serve the web app.
 
 Errors a user can cause print one plain line to stderr and exit 1; never a traceback.
 """
@@ -16,6 +16,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from commands.db_cli import add_commands as add_db_commands
 from commands.export_cli import add_commands as add_export_commands
 from commands.layers_cli import add_commands as add_layer_commands
 from commands.permits_cli import add_commands as add_permit_commands
@@ -23,8 +24,7 @@ from commands.serve_cli import add_commands as add_serve_commands
 from domain.errors import PermitmapError
 from domain.settings import load_settings
 from sites.deposit_tables import read_deposit_table
-from store.db import schema_revision
-from store.records import dataset_counts, import_deposits, remove_dataset, store_counts
+from store.records import dataset_counts, import_deposits, remove_dataset
 from store.seed import ensure_store
 
 
@@ -46,8 +46,7 @@ def _parser() -> argparse.ArgumentParser:
                     "serve the web app."
     )
     groups = parser.add_subparsers(required=True, metavar="COMMAND")
-    db = groups.add_parser("db", help="the store").add_subparsers(required=True, metavar="ACTION")
-    db.add_parser("init", help="create, migrate and seed the store").set_defaults(run=_db_init)
+    add_db_commands(groups, _store)
     deposits = groups.add_parser("deposits", help="deposit tables").add_subparsers(
         required=True, metavar="ACTION"
     )
@@ -71,17 +70,6 @@ def _store() -> Engine:
     """The configured store, created, migrated and seeded if need be."""
     settings = load_settings()
     return ensure_store(settings.database_url, settings.data_dir)
-
-
-def _db_init(_args: argparse.Namespace) -> int:
-    engine = _store()
-    counts = store_counts(engine)
-    print(
-        f"store ready at {engine.url.render_as_string(hide_password=True)} "
-        f"(schema {schema_revision(engine)}): {counts['sites']} sites, "
-        f"{counts['deposits']} deposits"
-    )
-    return 0
 
 
 def _deposits_import(args: argparse.Namespace) -> int:
