@@ -15,10 +15,12 @@ from sqlalchemy import Engine, make_url
 from sqlalchemy.engine import URL
 
 from domain.settings import load_settings
-from store.backup import backup_store, copy_store, restore_store, store_url
 from store.db import get_engine, schema_revision
 from store.layer_repo import list_layers
 from store.records import store_counts
+from store.transfer.backup import backup_store, restore_store
+from store.transfer.copy import copy_store
+from store.transfer.urls import store_url
 
 
 def add_commands(groups: argparse._SubParsersAction, store: Callable[[], Engine]) -> None:

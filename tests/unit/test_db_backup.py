@@ -30,16 +30,6 @@ from sqlalchemy.orm import Session
 from commands.main import main
 from domain.deposit_view import PointFilter
 from domain.errors import InputError
-from store.backup import (
-    COUNTERS,
-    BackupFileError,
-    backup_store,
-    copy_store,
-    head_revision,
-    pg_connection,
-    pg_program,
-    restore_store,
-)
 from store.db import MIGRATIONS_DIR, get_engine, schema_revision
 from store.deposit_views import GRID_OF, DepositViews
 from store.layer_repo import NewLayer, add_layers
@@ -48,6 +38,11 @@ from store.permit_tables import permit_changes
 from store.permits_repo import record_changes
 from store.records import DEPOSIT_COLUMNS, import_deposits
 from store.seed import ensure_store
+from store.transfer.backup import backup_store, restore_store
+from store.transfer.copy import copy_store
+from store.transfer.counters import COUNTERS
+from store.transfer.pg_programs import pg_connection, pg_program
+from store.transfer.schema_check import BackupFileError, head_revision
 from tests.support.fixtures_data import site_row, write_data_dir
 from tests.support.postgres_server import fresh_database
 
@@ -191,14 +186,14 @@ def test_backup_change_restore_gives_back_every_row(database_url: str, tmp_path:
     saved = _rows(engine)
     assert all(saved[t] for t in ("sites", "deposits", "dataset_imports", "permit_changes",
                                   "survey_layers", "survey_features", "permit_milestones"))
-    summary = backup_store(database_url, tmp_path / "store.backup")
+    summary = backup_store(database_url, tmp_path / "store.transfer.backup")
     assert summary.revision == "0005" and summary.counts["deposits"] == 32
-    assert summary.size_bytes == (tmp_path / "store.backup").stat().st_size > 0
+    assert summary.size_bytes == (tmp_path / "store.transfer.backup").stat().st_size > 0
     _change_everything(engine)
     changed_meta = {k: int(v) for k, v in _meta(engine).items() if k in COUNTERS}
     assert _rows(engine) != saved
 
-    restored = restore_store(database_url, tmp_path / "store.backup")
+    restored = restore_store(database_url, tmp_path / "store.transfer.backup")
 
     assert restored.backup_revision == restored.revision == "0005"
     assert _without(_rows(engine), (*COUNTERS, GRID_OF)) == _without(saved, (*COUNTERS, GRID_OF))
@@ -246,16 +241,16 @@ def test_sqlite_backup_while_others_read_and_write(tmp_path: Path) -> None:
 def newer_backup(database_url: str, tmp_path: Path) -> tuple[Engine, Path]:
     """A store, and a backup of it whose schema revision says 9999."""
     engine = _filled_store(database_url, tmp_path)
-    backup_store(database_url, tmp_path / "store.backup")
+    backup_store(database_url, tmp_path / "store.transfer.backup")
     newer = tmp_path / "newer.backup"
     if engine.dialect.name == "sqlite":
-        shutil.copyfile(tmp_path / "store.backup", newer)
+        shutil.copyfile(tmp_path / "store.transfer.backup", newer)
         with sqlite3.connect(newer) as connection:
             connection.execute("UPDATE alembic_version SET version_num = '9999'")
         connection.close()
     else:
         scratch = _scratch(database_url)
-        restore_store(scratch, tmp_path / "store.backup")
+        restore_store(scratch, tmp_path / "store.transfer.backup")
         with get_engine(scratch).begin() as connection:
             connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
         backup_store(scratch, newer)
@@ -275,7 +270,7 @@ def test_restore_refuses_a_newer_schema(newer_backup: tuple[Engine, Path]) -> No
 
 def test_restore_refuses_what_is_not_a_whole_backup(database_url: str, tmp_path: Path) -> None:
     engine = _filled_store(database_url, tmp_path)
-    backup = tmp_path / "store.backup"
+    backup = tmp_path / "store.transfer.backup"
     backup_store(database_url, backup)
     _change_everything(engine)
     before = _rows(engine)
@@ -483,7 +478,7 @@ def cli_store(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 def test_cli_backup_and_restore(cli_store: Engine, tmp_path: Path,
                                 capsys: pytest.CaptureFixture[str]) -> None:
     saved = _rows(cli_store)
-    backup = tmp_path / "backups" / "store.backup"
+    backup = tmp_path / "backups" / "store.transfer.backup"
     assert main(["db", "backup", str(backup)]) == 0
     out = capsys.readouterr().out
     assert f"to {backup}" in out and "(schema 0005)" in out and "5 sites" in out

@@ -1,0 +1,1 @@
+"""Moving a whole store: backup, restore and copy between SQLite and PostgreSQL."""
