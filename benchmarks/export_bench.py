@@ -29,7 +29,8 @@ import pandas as pd
 import shapely
 from bench_support import Row, format_table, goal_row, secs, size, timed
 
-from exports.formats import ExportFormat, export_features
+from exports.export_file import ExportFormat
+from exports.formats import export_features
 
 N = int(os.environ.get("PERMITMAP_BENCH_FEATURES", "100000"))
 VIEW_SITES = 10_000

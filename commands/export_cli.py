@@ -12,7 +12,8 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from domain.errors import InputError
-from exports.formats import ExportFile, ExportFormat, export_features
+from exports.export_file import ExportFile, ExportFormat
+from exports.formats import export_features
 from services.briefing import PackOptions, briefing_pack
 from services.site_export import site_export
 from sites.selection import SiteSelection, parse_selection

@@ -12,8 +12,6 @@ import io
 import tempfile
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
 
 import geopandas as gpd
@@ -24,6 +22,7 @@ import pyarrow.compute as pc
 import pyogrio
 import shapely
 
+from exports.export_file import ExportFile, ExportFormat
 from exports.geojson import (
     ExportTable,
     Kind,
@@ -35,66 +34,13 @@ from exports.geojson import (
 )
 from layers.errors import UnsupportedFormat
 
-__all__ = ["ExportFile", "ExportFormat", "export_features", "neutralise_formulas",
-           "rfc7946_geojson", "shapefile_field_names"]
+__all__ = ["export_features", "neutralise_formulas", "rfc7946_geojson", "shapefile_field_names"]
 
-_EXTENSIONS = {"geojson": ".geojson", "gpkg": ".gpkg", "csv": ".csv", "kml": ".kml",
-               "shp": ".shp.zip", "parquet": ".parquet"}
-_MEDIA_TYPES = {"geojson": "application/geo+json", "gpkg": "application/geopackage+sqlite3",
-                "csv": "text/csv; charset=utf-8", "kml": "application/vnd.google-earth.kml+xml",
-                "shp": "application/zip", "parquet": "application/vnd.apache.parquet"}
-_LABELS = {"geojson": "GeoJSON", "gpkg": "GeoPackage", "csv": "CSV (spreadsheets)",
-           "kml": "KML (Google Earth)", "shp": "Shapefile (zip)", "parquet": "GeoParquet"}
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 DBF_NAME_BYTES = 10
 DBF_TEXT_BYTES = 254
 SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 INT32 = np.iinfo(np.int32)
-
-
-class ExportFormat(StrEnum):
-    """An export format; the values are what URLs and the CLI use."""
-
-    GEOJSON = "geojson"
-    GPKG = "gpkg"
-    CSV = "csv"
-    KML = "kml"
-    SHP = "shp"
-    PARQUET = "parquet"
-
-    @property
-    def extension(self) -> str:
-        """The file name extension, with its dot (``.shp.zip`` for a zipped Shapefile)."""
-        return _EXTENSIONS[self.value]
-
-    @property
-    def media_type(self) -> str:
-        """The Content-Type of the file."""
-        return _MEDIA_TYPES[self.value]
-
-    @property
-    def label(self) -> str:
-        """The format's name for people choosing one."""
-        return _LABELS[self.value]
-
-    @property
-    def url_suffix(self) -> str:
-        """What follows ``/api/sites.`` in the export URL (``shp.zip`` for a Shapefile).
-
-        >>> [f.url_suffix for f in ExportFormat]
-        ['geojson', 'gpkg', 'csv', 'kml', 'shp.zip', 'parquet']
-        """
-        return self.extension.removeprefix(".")
-
-
-@dataclass(frozen=True)
-class ExportFile:
-    """An exported file: its bytes, name, media type and notes on what was changed."""
-
-    data: bytes
-    file_name: str
-    media_type: str
-    notes: list[str] = field(default_factory=list)
 
 
 Writer = Callable[[ExportTable, str, int], tuple[bytes, list[str]]]

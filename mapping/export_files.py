@@ -4,16 +4,20 @@ the pages use: for the export buttons and for ``/api/sites.{format}`` and ``/api
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
-
-from exports.formats import ExportFile, ExportFormat, export_features
+from exports.export_file import ExportFile, ExportFormat
 from mapping.cached import cached_sites
 from mapping.permit_cache import projects_for
 from mapping.store_access import engine
 from permits.as_of import sites_on
-from services.briefing import PackOptions, briefing_pack
 from sites.selection import SiteSelection, export_frame
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+# The writers (GDAL, Pillow) are imported when a file is asked for: every map page imports
+# this module for its export buttons, and most never export.
 
 
 def selected_frame(selection: SiteSelection) -> gpd.GeoDataFrame:
@@ -25,11 +29,15 @@ def selected_frame(selection: SiteSelection) -> gpd.GeoDataFrame:
 
 def sites_file(selection: SiteSelection, fmt: ExportFormat) -> ExportFile:
     """The export file of a selection, named after what it holds."""
+    from exports.formats import export_features
+
     return export_features(selected_frame(selection), fmt, stem=selection.file_stem())
 
 
 def briefing_file(selection: SiteSelection) -> ExportFile:
     """The briefing pack of a selection; its picture frames the selection's extent when it
     has one (the map's view), else its sites."""
+    from services.briefing import PackOptions, briefing_pack
+
     return briefing_pack(engine(), selection, date.today(), datetime.now(UTC),
                          PackOptions.bundled())

@@ -20,7 +20,8 @@ from store.records import deposit_points
 from store.seed import ensure_store
 
 _lock = threading.Lock()
-_indexes: dict[str, tuple[int, DepositViewer]] = {}  # database URL -> (data revision, viewer)
+_indexes: dict[str, tuple[int, DepositViewer]] = {}  # database URL -> (data revision, index)
+_viewers: dict[str, DepositViews] = {}  # database URL -> the PostGIS viewer
 
 
 _engine_lock = threading.Lock()
@@ -57,7 +58,8 @@ def deposit_views() -> tuple[int, DepositViewer]:
     key, revision = data_version()
     eng = engine()
     if eng.dialect.name == "postgresql":
-        return revision, DepositViews(eng)
+        with _lock:  # one per database: it keeps the counts of the filters asked
+            return revision, _viewers.setdefault(key, DepositViews(eng))
     with _lock:
         cached = _indexes.get(key)
         if cached is None or cached[0] != revision:

@@ -11,7 +11,8 @@ import shapely
 from sqlalchemy import Engine
 
 from domain.errors import InputError
-from exports.formats import ExportFile, ExportFormat, export_features
+from exports.export_file import ExportFile, ExportFormat
+from exports.formats import export_features
 from sites.selection import slug
 from store.layer_repo import LayerRecord, layer_features
 

@@ -11,8 +11,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 
@@ -23,6 +23,9 @@ from permits.dates import shown_column
 from permits.vocab import DatePrecision, ScheduleHealth
 from sites import query_params as qp
 from sites.filters import SiteFilter, deposit_filter, filter_sites
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 COUNTRY_CODES = {"United States": "us", "Japan": "jp", "Australia": "au", "Canada": "ca",
                  "Estonia": "ee", "Vietnam": "vn", "India": "in", "Malaysia": "my",
@@ -123,6 +126,7 @@ def export_frame(sites: pd.DataFrame, state: pd.DataFrame, selection: SiteSelect
 
     ``state`` is :func:`permits.site_state.site_permit_state`'s frame for that date.
     """
+    import geopandas as gpd  # here: the map pages import this module and need no GDAL
     chosen = select_sites(sites, selection).merge(state, how="left", left_on="id",
                                                   right_on="site_id")
     codes = chosen["commodities"].fillna("").map(split_codes)

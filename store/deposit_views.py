@@ -13,6 +13,7 @@ its edges cut. Filters the grid does not hold (commodity, country, name) and zoo
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +44,8 @@ def deposits_changed(session: Session) -> None:
     if session.get_bind().dialect.name == "postgresql":
         _count_grid(session.connection())
         set_meta(session, GRID_OF, revision)
+        # Fresh statistics: the planner otherwise guesses a handful of rows in a world view.
+        session.execute(text("ANALYZE deposits"))
 
 
 def ensure_deposit_grid(engine: Engine) -> None:
@@ -88,9 +91,10 @@ def _filters(filters: PointFilter) -> _Sql:
     sql = _Sql([], {})
     if filters.commodities:
         codes = sorted(expand_groups(filters.commodities))
-        sql.parts.append("(" + " OR ".join(
-            f"strpos(';' || commodities || ';', :code{i}) > 0" for i in range(len(codes))) + ")")
-        sql.params |= {f"code{i}": f";{code};" for i, code in enumerate(codes)}
+        # The expression the GIN index of migration 0005 holds: any of the codes.
+        wanted = ", ".join(f":code{i}" for i in range(len(codes)))
+        sql.parts.append(f"string_to_array(commodities, ';') && ARRAY[{wanted}]::text[]")
+        sql.params |= {f"code{i}": code for i, code in enumerate(codes)}
     if filters.statuses:
         sql.parts.append("dev_status IN :statuses")
         sql.params["statuses"] = list(filters.statuses)
@@ -121,6 +125,33 @@ def _inside_cell(bbox: BBox, ix: str, iy: str) -> str:
     return f"(({spans}) AND {iy} * :cell >= :south AND ({iy} + 1) * :cell <= :north)"
 
 
+
+_POINT_CELL = ("floor(lon / :cell)::bigint", "floor(lat / :cell)::bigint")
+_FROM_POINTS = (f"SELECT {_POINT_CELL[0]}, {_POINT_CELL[1]}, count(*), sum(lon), sum(lat), "
+                "min(id) FROM deposits WHERE {where}")
+
+
+def _edge_strips(bbox: BBox, cell: float) -> list[tuple[float, float, float, float]]:
+    """Boxes that together hold every point of the view outside its wholly-inside cells: the
+    strips along its edges (the whole view when no cell lies wholly inside). A prefilter the
+    GiST index can answer; the exact test is ``_inside_cell``.
+
+    >>> _edge_strips(BBox(-10, -10, 100, 80), 45.0)  # cells (0..1, 0) wholly inside
+    [(-10.0, -10, 0.0, 80), (90.0, -10, 100.0, 80), (0.0, -10, 90.0, 0.0), (0.0, 45.0, 90.0, 80)]
+    """
+    strips = []
+    low_y, high_y = math.ceil(bbox.south / cell), math.floor(bbox.north / cell)
+    for west, east in bbox.spans():
+        low_x, high_x = math.ceil(west / cell), math.floor(east / cell)
+        if low_x >= high_x or low_y >= high_y:
+            strips.append((west, bbox.south, east, bbox.north))
+            continue
+        inner_w, inner_e = low_x * cell, high_x * cell
+        strips += [(west, bbox.south, inner_w, bbox.north), (inner_e, bbox.south, east, bbox.north),
+                   (inner_w, bbox.south, inner_e, low_y * cell),
+                   (inner_w, high_y * cell, inner_e, bbox.north)]
+    return strips
+
 def _run(connection: Connection, sql: str, params: dict[str, Any]) -> list[Any]:
     statement = text(sql)
     for name, value in params.items():
@@ -134,19 +165,30 @@ class DepositViews:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # (deposits revision, filters) -> count: every page run asks, the answer changes
+        # only with the deposits.
+        self._counts: dict[tuple[str, PointFilter], int] = {}
 
     def count(self, filters: PointFilter) -> int:
         """How many deposits match the filters anywhere."""
         with self.engine.connect() as connection:
-            if self._grid_serves(connection, 0, filters):
-                sql = _filters(PointFilter(statuses=filters.statuses))
-                sql.parts.append("zoom = 0")
-                found = _run(connection, f"SELECT coalesce(sum(n), 0)::bigint FROM deposit_grid "
-                             f"WHERE {sql.where}", sql.params)
-            else:
-                sql = _filters(filters)
-                found = _run(connection, f"SELECT count(*) FROM deposits WHERE {sql.where}",
-                             sql.params)
+            key = (self._meta(connection).get(DEPOSITS_REVISION, "0"), filters)
+            if key not in self._counts:
+                if len(self._counts) > 256:
+                    self._counts.clear()
+                self._counts[key] = self._count(connection, filters)
+            return self._counts[key]
+
+    def _count(self, connection: Connection, filters: PointFilter) -> int:
+        if self._grid_serves(connection, 0, filters):
+            sql = _filters(PointFilter(statuses=filters.statuses))
+            sql.parts.append("zoom = 0")
+            found = _run(connection, "SELECT coalesce(sum(n), 0)::bigint FROM deposit_grid "
+                         f"WHERE {sql.where}", sql.params)
+        else:
+            sql = _filters(filters)
+            found = _run(connection, f"SELECT count(*) FROM deposits WHERE {sql.where}",
+                         sql.params)
         return int(found[0][0])
 
     def query(self, bbox: BBox, zoom: int, filters: PointFilter,
@@ -156,39 +198,53 @@ class DepositViews:
         where = " AND ".join([box.where, wanted.where])
         params = box.params | wanted.params
         with self.engine.connect() as connection:
-            capped = _run(connection, f"SELECT count(*) FROM (SELECT 1 FROM deposits WHERE "
-                          f"{where} LIMIT :cap) AS t", params | {"cap": point_limit + 1})
-            if capped[0][0] <= point_limit:
-                rows = _run(connection, "SELECT id, lon, lat, name, dev_status, commodities "
-                            f"FROM deposits WHERE {where} ORDER BY id", params)
-                return view_answer([point_feature(*row) for row in rows], "points", len(rows))
-            cells = self._cells(connection, bbox, zoom, filters, where, params)
-            return self._clusters(connection, cells)
+            if self._grid_serves(connection, zoom, filters):
+                # The counted cells say how many are in view, without touching the points.
+                cells = self._grid_cells(connection, bbox, zoom, filters, where, params)
+                if sum(int(c[2]) for c in cells) > point_limit:
+                    return self._clusters(connection, cells)
+            else:
+                capped = _run(connection, f"SELECT count(*) FROM (SELECT 1 FROM deposits "
+                              f"WHERE {where} LIMIT :cap) AS t", params | {"cap": point_limit + 1})
+                if capped[0][0] > point_limit:
+                    return self._clusters(connection, _run(
+                        connection, f"{_FROM_POINTS.format(where=where)} GROUP BY 1, 2",
+                        params | {"cell": cell_degrees(zoom)}))
+            rows = _run(connection, "SELECT id, lon, lat, name, dev_status, commodities "
+                        f"FROM deposits WHERE {where} ORDER BY id", params)
+            return view_answer([point_feature(*row) for row in rows], "points", len(rows))
 
     def _grid_serves(self, connection: Connection, zoom: int, filters: PointFilter) -> bool:
         if zoom > GRID_MAX_ZOOM or filters.commodities or filters.countries \
                 or filters.name_contains:
             return False
-        meta = dict(_run(connection, "SELECT key, value FROM store_meta WHERE key IN "
-                         ":keys", {"keys": [GRID_OF, DEPOSITS_REVISION]}))
+        meta = self._meta(connection)
         return meta.get(GRID_OF) == meta.get(DEPOSITS_REVISION, "0")
 
-    def _cells(self, connection: Connection, bbox: BBox, zoom: int, filters: PointFilter,
-               where: str, params: dict[str, Any]) -> list[Any]:
-        """(ix, iy, n, sum_lon, sum_lat, min_id) of every cell with a matching point in view."""
-        params = params | {"cell": cell_degrees(zoom)}
-        point_cell = ("floor(lon / :cell)::bigint", "floor(lat / :cell)::bigint")
-        from_points = (f"SELECT {point_cell[0]}, {point_cell[1]}, count(*), sum(lon), "
-                       f"sum(lat), min(id) FROM deposits WHERE {where}")
-        if not self._grid_serves(connection, zoom, filters):
-            return _run(connection, f"{from_points} GROUP BY 1, 2", params)
+    def _meta(self, connection: Connection) -> dict[str, str]:
+        return dict(_run(connection, "SELECT key, value FROM store_meta WHERE key IN :keys",
+                         {"keys": [GRID_OF, DEPOSITS_REVISION]}))
+
+    def _grid_cells(self, connection: Connection, bbox: BBox, zoom: int, filters: PointFilter,
+                    where: str, params: dict[str, Any]) -> list[Any]:
+        """(ix, iy, n, sum_lon, sum_lat, min_id) of every cell with a matching point in view:
+        the cells wholly inside from the grid, the cells the edges cut from their points,
+        found through the index in the strips along the edges."""
+        cell = cell_degrees(zoom)
+        params = params | {"cell": cell}
         statuses = _filters(PointFilter(statuses=filters.statuses))
         inner = _run(connection, "SELECT ix, iy, sum(n)::bigint, sum(sum_lon), sum(sum_lat), "
                      f"min(min_id) FROM deposit_grid WHERE zoom = :zoom AND {statuses.where} "
                      f"AND {_inside_cell(bbox, 'ix', 'iy')} GROUP BY ix, iy",
                      params | statuses.params | {"zoom": zoom})
-        edges = _run(connection, f"{from_points} AND NOT "
-                     f"{_inside_cell(bbox, *point_cell)} GROUP BY 1, 2", params)
+        strips = _edge_strips(bbox, cell)
+        near_edges = " OR ".join(
+            f"geom && ST_MakeEnvelope(:sw{i}, :ss{i}, :se{i}, :sn{i}, 4326)"
+            for i in range(len(strips)))
+        for i, (west, south, east, north) in enumerate(strips):
+            params |= {f"sw{i}": west, f"ss{i}": south, f"se{i}": east, f"sn{i}": north}
+        edges = _run(connection, f"{_FROM_POINTS.format(where=where)} AND ({near_edges}) "
+                     f"AND NOT {_inside_cell(bbox, *_POINT_CELL)} GROUP BY 1, 2", params)
         return inner + edges
 
     def _clusters(self, connection: Connection, cells: list[Any]) -> dict[str, Any]:

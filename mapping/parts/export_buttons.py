@@ -9,7 +9,7 @@ from datetime import date
 
 import streamlit as st
 
-from exports.formats import ExportFile, ExportFormat
+from exports.export_file import ExportFile, ExportFormat
 from mapping import state_keys as keys
 from mapping.export_files import briefing_file, sites_file
 from mapping.store_access import data_version

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from domain.settings import load_settings
-from exports.formats import ExportFormat
+from exports.export_file import ExportFormat
 from layers.tiles import COLORMAPS
 from mapping import state_keys as keys
 from mapping.store_access import engine

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from domain.errors import InputError, NotFoundError
-from exports.formats import ExportFormat
+from exports.export_file import ExportFormat
 from mapping.cached import cached_sites
 from sites.selection import SiteSelection, parse_selection
 

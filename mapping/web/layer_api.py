@@ -20,7 +20,7 @@ from rasterio.errors import RasterioError
 from domain.bbox import BBox
 from domain.errors import InputError, NotFoundError
 from domain.settings import load_settings
-from exports.formats import ExportFile, ExportFormat
+from exports.export_file import ExportFile, ExportFormat
 from exports.geojson import export_table, geojson_bytes
 from layers.tiles import RasterStyle, render_tile
 from mapping.store_access import engine

@@ -83,7 +83,7 @@ def sites_export(request: Request) -> Response:
     ``sites.shp.zip``, ``sites.parquet``). GeoJSON is shown inline; the others download."""
     from datetime import date
 
-    from exports.formats import ExportFormat
+    from exports.export_file import ExportFormat
     from mapping import export_files
     from mapping.web import export_api
 

@@ -15,7 +15,7 @@ import pandas as pd
 
 from domain.bbox import BBox, Bounds
 from domain.vocab import PositionQuality, commodity_label, split_codes
-from exports.formats import ExportFormat
+from exports.export_file import ExportFormat
 from mapping.webmap.map_elements import (
     DepositLayer,
     ExportViewControl,

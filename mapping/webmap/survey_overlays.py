@@ -14,7 +14,6 @@ from folium.elements import JSCSSMixin
 from jinja2 import Template
 
 from domain.bbox import Bounds
-from layers.tiles import legend_colours
 from mapping.webmap.map_elements import own_assets, script_json
 from store.layer_repo import LayerRecord
 
@@ -159,4 +158,6 @@ def _raster(m: folium.Map, overlay: Overlay, label: str) -> None:
     colormap = style.get("colormap")
     if colormap:
         stretch = style.get("stretch") or [None, None]
+        from layers.tiles import legend_colours  # rasterio: only for a map with a raster
+
         RampLegend(overlay.name, legend_colours(colormap), stretch[0], stretch[1]).add_to(m)

@@ -21,7 +21,7 @@ from starlette.testclient import TestClient
 
 from commands.main import main
 from domain.bbox import BBox
-from exports.formats import ExportFormat
+from exports.export_file import ExportFormat
 from mapping.web.routes import starlette_app
 from permits.site_state import site_permit_state
 from sites.filters import SiteFilter

@@ -3,8 +3,9 @@
 Sites and deposits get a ``geom`` point and survey features a ``geom`` geometry, all SRID 4326
 with GiST indexes. Each is a generated column computed by the database from ``lat``/``lon``
 or from the stored WKB, so no writer can let the two disagree and SQLite keeps its portable
-columns unchanged. ``deposit_grid`` holds the map's cluster counts per zoom for the
-unfiltered and status-filtered views (see ``store.deposit_views``).
+columns unchanged. A GIN index holds each deposit's commodity codes, for the map's commodity
+filter. ``deposit_grid`` holds the map's cluster counts per zoom for the unfiltered and
+status-filtered views (see ``store.deposit_views``).
 
 Revision ID: 0005
 Revises: 0004
@@ -33,6 +34,9 @@ def upgrade() -> None:
     op.execute(f"ALTER TABLE survey_features ADD COLUMN geom {SHAPE}")
     for table in ("sites", "deposits", "survey_features"):
         op.execute(f"CREATE INDEX ix_{table}_geom ON {table} USING gist (geom)")
+    # A commodity filter reads the codes through this index instead of every row.
+    op.execute("CREATE INDEX ix_deposits_commodity_codes ON deposits "
+               "USING gin (string_to_array(commodities, ';'))")
     op.execute("""
         CREATE TABLE deposit_grid (
             zoom smallint NOT NULL,
