@@ -296,8 +296,9 @@ def _records(
 
 
 def _commodity_text(source: _Source) -> pd.Series:
-    """The commodity field as written; MRDS commod1..commod3 are joined with ``", "``."""
-    if source.pick(*COMMODITY_COLUMNS) is not None or source.layout.family != "mrds":
+    """The commodity field as written; MRDS-style commod1..commod3 (in any table that has
+    them and no commodity column) are joined with ``", "``."""
+    if source.pick(*COMMODITY_COLUMNS) is not None or source.pick(*MRDS_COMMODITY_COLUMNS) is None:
         return source.text(*COMMODITY_COLUMNS)
     joined = pd.Series("", index=source.frame.index, dtype="str")
     for key in MRDS_COMMODITY_COLUMNS:

@@ -338,3 +338,15 @@ def test_commodity_names_normalise_in_order_without_duplicates(
     result = normalise_commodities(text)
     assert result.canonical == expected
     assert result.unrecognised == ()
+
+
+def test_commod_columns_are_read_in_any_table(tmp_path: Path) -> None:
+    """A plain table (record_id, latitude, longitude) that names its commodities the MRDS way
+    (commod1..commod3) keeps them: they were once dropped without a word."""
+    path = tmp_path / "claims.csv"
+    path.write_text("record_id,site_name,latitude,longitude,commod1,commod2\n"
+                    "a1,First,40.1,-117.2,Lithium,Boron\n"
+                    "a2,Second,40.2,-117.3,Gold,\n", encoding="utf-8")
+    records = read_deposit_table(path).records.set_index("source_record_id")
+    assert records.loc["a1", "commodities"] == "Li;B"
+    assert records.loc["a2", "commodities"] == "Au"
