@@ -4,11 +4,13 @@ The answer is the one ``sites.point_index`` gives from memory (same points, same
 same order): points when few are in view, else one cluster per grid cell of
 ``domain.deposit_view.cell_degrees(zoom)``.
 
-At low zoom a view can hold every deposit, so the cells are kept counted per zoom and status
-in ``deposit_grid``, rebuilt in the transaction that changes the deposits. A view then reads
-the cells that lie wholly inside it from that table and counts only the points of the cells
-its edges cut. Filters the grid does not hold (commodity, country, name) and zooms past
-``GRID_MAX_ZOOM`` are counted from the points, through the GiST index on ``geom``.
+A view at low zoom can hold every deposit, so the cells are kept counted per zoom (up to
+``GRID_MAX_ZOOM``) and status in ``deposit_grid``, recounted in the transaction that changes
+the deposits. A view reads the cells wholly inside it from that table; a cell its edges cut
+is the sum of its finest cells wholly inside the view (also from the table) and of the points
+in the finest cells the edges cut, found through the GiST index on ``geom`` in thin strips
+along the edges. Filters the grid does not hold (commodity, country, name) and zooms past
+``GRID_MAX_ZOOM`` are counted from the points (the commodity codes through a GIN index).
 """
 
 from __future__ import annotations
@@ -31,7 +33,10 @@ from domain.deposit_view import (
 from domain.vocab import expand_groups
 from store.db import bump_counter, bump_revision, get_meta, set_meta
 
-GRID_MAX_ZOOM = 7  # past this a view holds few enough points to count them directly
+# The finest zoom counted. Past it a view holds few enough points to count them directly;
+# up to it, the cells a view's edges cut are counted from this zoom's cells wholly inside the
+# view, leaving only the points of a strip one fine cell (0.18°) wide.
+GRID_MAX_ZOOM = 9
 DEPOSITS_REVISION = "deposits_revision"  # bumped by every change to the deposits
 GRID_OF = "deposit_grid_of"  # the deposits revision the grid was counted at
 
@@ -118,11 +123,12 @@ def _in_box(bbox: BBox) -> _Sql:
     return _Sql([f"({' OR '.join(spans)})", "lat >= :south AND lat <= :north"], params)
 
 
-def _inside_cell(bbox: BBox, ix: str, iy: str) -> str:
-    """SQL: the cell (ix, iy) lies wholly inside the box (uses the parameters of _in_box)."""
-    spans = " OR ".join(f"({ix} * :cell >= :w{i} AND ({ix} + 1) * :cell <= :e{i})"
+def _inside_cell(bbox: BBox, ix: str, iy: str, cell: str = ":cell") -> str:
+    """SQL: the cell (ix, iy) of width ``cell`` lies wholly inside the box (uses the
+    parameters of _in_box)."""
+    spans = " OR ".join(f"({ix} * {cell} >= :w{i} AND ({ix} + 1) * {cell} <= :e{i})"
                         for i in range(len(bbox.spans())))
-    return f"(({spans}) AND {iy} * :cell >= :south AND ({iy} + 1) * :cell <= :north)"
+    return f"(({spans}) AND {iy} * {cell} >= :south AND ({iy} + 1) * {cell} <= :north)"
 
 
 
@@ -151,6 +157,21 @@ def _edge_strips(bbox: BBox, cell: float) -> list[tuple[float, float, float, flo
                    (inner_w, bbox.south, inner_e, low_y * cell),
                    (inner_w, high_y * cell, inner_e, bbox.north)]
     return strips
+
+
+def _merged(cells: list[Any]) -> list[Any]:
+    """Cells of the same (ix, iy) added together."""
+    by_cell: dict[tuple[int, int], list[Any]] = {}
+    for ix, iy, n, sum_lon, sum_lat, min_id in cells:
+        found = by_cell.get((int(ix), int(iy)))
+        if found is None:
+            by_cell[(int(ix), int(iy))] = [int(ix), int(iy), int(n), sum_lon, sum_lat, min_id]
+        else:
+            found[2] += int(n)
+            found[3] += sum_lon
+            found[4] += sum_lat
+            found[5] = min(found[5], min_id)
+    return list(by_cell.values())
 
 def _run(connection: Connection, sql: str, params: dict[str, Any]) -> list[Any]:
     statement = text(sql)
@@ -227,25 +248,37 @@ class DepositViews:
 
     def _grid_cells(self, connection: Connection, bbox: BBox, zoom: int, filters: PointFilter,
                     where: str, params: dict[str, Any]) -> list[Any]:
-        """(ix, iy, n, sum_lon, sum_lat, min_id) of every cell with a matching point in view:
-        the cells wholly inside from the grid, the cells the edges cut from their points,
-        found through the index in the strips along the edges."""
-        cell = cell_degrees(zoom)
-        params = params | {"cell": cell}
+        """(ix, iy, n, sum_lon, sum_lat, min_id) of every cell with a matching point in view.
+
+        A cell wholly inside the view comes from the grid at this zoom. A cell the view's
+        edges cut is the sum of its finest-zoom cells wholly inside the view (from the grid)
+        and of its points in the finest cells the edges cut, found through the index in the
+        strips along the edges."""
+        params = params | {"cell": cell_degrees(zoom), "fine": cell_degrees(GRID_MAX_ZOOM),
+                           "k": float(2 ** (GRID_MAX_ZOOM - zoom))}
         statuses = _filters(PointFilter(statuses=filters.statuses))
-        inner = _run(connection, "SELECT ix, iy, sum(n)::bigint, sum(sum_lon), sum(sum_lat), "
-                     f"min(min_id) FROM deposit_grid WHERE zoom = :zoom AND {statuses.where} "
-                     f"AND {_inside_cell(bbox, 'ix', 'iy')} GROUP BY ix, iy",
-                     params | statuses.params | {"zoom": zoom})
-        strips = _edge_strips(bbox, cell)
+        params |= statuses.params
+        sums = "sum(n)::bigint, sum(sum_lon), sum(sum_lat), min(min_id)"
+        inner = _run(connection, f"SELECT ix, iy, {sums} FROM deposit_grid WHERE zoom = :zoom "
+                     f"AND {statuses.where} AND {_inside_cell(bbox, 'ix', 'iy')} "
+                     "GROUP BY ix, iy", params | {"zoom": zoom})
+        parent = ("floor(ix / :k)::bigint", "floor(iy / :k)::bigint")
+        fine_inside = _run(
+            connection, f"SELECT {parent[0]}, {parent[1]}, {sums} FROM deposit_grid "
+            f"WHERE zoom = :finest AND {statuses.where} "
+            f"AND {_inside_cell(bbox, 'ix', 'iy', ':fine')} "
+            f"AND NOT {_inside_cell(bbox, *parent)} GROUP BY 1, 2",
+            params | {"finest": GRID_MAX_ZOOM})
+        strips = _edge_strips(bbox, cell_degrees(GRID_MAX_ZOOM))
         near_edges = " OR ".join(
             f"geom && ST_MakeEnvelope(:sw{i}, :ss{i}, :se{i}, :sn{i}, 4326)"
             for i in range(len(strips)))
         for i, (west, south, east, north) in enumerate(strips):
             params |= {f"sw{i}": west, f"ss{i}": south, f"se{i}": east, f"sn{i}": north}
-        edges = _run(connection, f"{_FROM_POINTS.format(where=where)} AND ({near_edges}) "
-                     f"AND NOT {_inside_cell(bbox, *_POINT_CELL)} GROUP BY 1, 2", params)
-        return inner + edges
+        fine_cell = ("floor(lon / :fine)::bigint", "floor(lat / :fine)::bigint")
+        cut = _run(connection, f"{_FROM_POINTS.format(where=where)} AND ({near_edges}) "
+                   f"AND NOT {_inside_cell(bbox, *fine_cell, ':fine')} GROUP BY 1, 2", params)
+        return inner + _merged(fine_inside + cut)
 
     def _clusters(self, connection: Connection, cells: list[Any]) -> dict[str, Any]:
         # The in-memory index orders cells by this key; the same order keeps answers equal.

@@ -77,8 +77,8 @@ def _normalised(body: dict[str, Any]) -> list[tuple[Any, ...]]:
     for feature in body["features"]:
         lon, lat = feature["geometry"]["coordinates"]
         props = feature["properties"]
-        out.append((props["kind"], props.get("id"), props.get("count"), round(lon, 9),
-                    round(lat, 9)))
+        out.append((props["kind"], props.get("id"), props.get("count"), round(lon, 7),
+                    round(lat, 7)))
     return out
 
 
