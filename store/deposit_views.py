@@ -263,9 +263,16 @@ class DepositViews:
                      f"AND {statuses.where} AND {_inside_cell(bbox, 'ix', 'iy')} "
                      "GROUP BY ix, iy", params | {"zoom": zoom})
         parent = ("floor(ix / :k)::bigint", "floor(iy / :k)::bigint")
+        # Only the fine cells in the strips of the cut cells: a range of the grid's key.
+        fine = cell_degrees(GRID_MAX_ZOOM)
+        ranges = []
+        for i, (west, south, east, north) in enumerate(_edge_strips(bbox, cell_degrees(zoom))):
+            ranges.append(f"(ix BETWEEN :rx{i} AND :rX{i} AND iy BETWEEN :ry{i} AND :rY{i})")
+            params |= {f"rx{i}": math.floor(west / fine), f"rX{i}": math.floor(east / fine),
+                       f"ry{i}": math.floor(south / fine), f"rY{i}": math.floor(north / fine)}
         fine_inside = _run(
             connection, f"SELECT {parent[0]}, {parent[1]}, {sums} FROM deposit_grid "
-            f"WHERE zoom = :finest AND {statuses.where} "
+            f"WHERE zoom = :finest AND ({' OR '.join(ranges)}) AND {statuses.where} "
             f"AND {_inside_cell(bbox, 'ix', 'iy', ':fine')} "
             f"AND NOT {_inside_cell(bbox, *parent)} GROUP BY 1, 2",
             params | {"finest": GRID_MAX_ZOOM})
