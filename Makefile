@@ -55,12 +55,13 @@ lint: install-dev
 test: assets test-deps lint
 	$(PY) -m pytest
 
-bench: assets install-dev
+bench: assets install-dev server-deps
 	$(PY) benchmarks/map_bench.py
 	$(PY) benchmarks/permits_bench.py
 	$(PY) benchmarks/layers_bench.py
 	$(PY) benchmarks/raster_bench.py
 	$(PY) benchmarks/export_bench.py
+	$(PY) benchmarks/shared_bench.py
 
 clean:
 	rm -rf $(VENV) mapping/static/vendor var build permitmap.egg-info
