@@ -62,6 +62,7 @@ bench: assets install-dev server-deps
 	$(PY) benchmarks/raster_bench.py
 	$(PY) benchmarks/export_bench.py
 	$(PY) benchmarks/shared_bench.py
+	$(PY) benchmarks/store_bench.py
 
 clean:
 	rm -rf $(VENV) mapping/static/vendor var build permitmap.egg-info
