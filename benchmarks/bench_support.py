@@ -11,7 +11,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,16 +45,24 @@ def goal_row(measure: str, value: float, shown: Callable[[float], str], limit: f
 def format_table(title: str, rows: list[Row]) -> str:
     """The rows as a plain-text table with aligned columns under a title."""
     header = ("measure", "ours", "naive", "goal", "met?")
-    cells = [header, *((r.measure, r.ours, r.naive, r.goal, r.met) for r in rows)]
+    return text_table(title, header, [(r.measure, r.ours, r.naive, r.goal, r.met) for r in rows],
+                      left=(0, 4))
+
+
+def text_table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]],
+               notes: Sequence[str] = (), left: Sequence[int] = (0,)) -> str:
+    """Rows under a title as plain text: the ``left`` columns left-aligned, the others right,
+    then the notes, indented."""
+    cells = [list(header), *(list(r) for r in rows)]
     widths = [max(len(line[i]) for line in cells) for i in range(len(header))]
     lines = [title, "=" * len(title)]
     for n, line in enumerate(cells):
-        parts = [line[0].ljust(widths[0]), *(c.rjust(w) for c, w in zip(line[1:4], widths[1:4],
-                                                                         strict=True)), line[4]]
+        parts = [c.ljust(w) if i in left else c.rjust(w)
+                 for i, (c, w) in enumerate(zip(line, widths, strict=True))]
         lines.append("  ".join(parts).rstrip())
         if n == 0:
             lines.append("  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    return "\n".join([*lines, *(f"  {note}" for note in notes)])
 
 
 def secs(value: float) -> str:

@@ -50,7 +50,7 @@ import time
 import urllib.error
 import urllib.request
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,6 +59,7 @@ from urllib.parse import urlencode
 
 import numpy as np
 import pandas as pd
+from bench_support import text_table
 from playwright.async_api import Browser, Page, Response, async_playwright
 
 from deploy.balancer import SERVED_BY, STICKY_COOKIE
@@ -919,20 +920,6 @@ def run_single(folder: Path, csv_path: Path, args: argparse.Namespace) -> Measur
 # --- tables ------------------------------------------------------------------------------------
 
 
-def table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """Rows under a title as plain text: the first column left, the others right aligned."""
-    cells = [header, *rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
-    lines = [title, "=" * len(title)]
-    for n, row in enumerate(cells):
-        parts = [row[0].ljust(widths[0]), *(c.rjust(w) for c, w in zip(row[1:], widths[1:],
-                                                                         strict=True))]
-        lines.append("  ".join(parts).rstrip())
-        if n == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    return "\n".join(lines)
-
-
 def ms(seconds: float) -> str:
     """Milliseconds: ``12.3 ms``, ``512 ms``, ``1,234 ms``."""
     value = seconds * 1e3
@@ -979,7 +966,7 @@ def setup_table(shared: Measured, single: Measured | None, rows: int, csv_s: flo
               secs(single.import_s) if single else "-"),
              ("  import rate", f"{rows / shared.import_s:,.0f} rows/s",
               f"{rows / single.import_s:,.0f} rows/s" if single else "-")]
-    text = table("1. Setup: the same CSV imported into each store",
+    text = text_table("1. Setup: the same CSV imported into each store",
                  ("measure", "shared (PostGIS)", "single (SQLite)"), lines)
     text += f"\n  shared: {shared.import_summary}"
     if single:
@@ -1002,7 +989,7 @@ def single_table(shared: Measured, single: Measured | None) -> str:
                  ms(shared.first_view_s), "", "", ms(single.first_view_s) if single else "-",
                  "", ""))
     errors = [e for m in (shared, single) if m for v in m.single.values() for e in v["errors"]]
-    text = table(f"2. /api/deposits, one request at a time, no other load: median of "
+    text = text_table(f"2. /api/deposits, one request at a time, no other load: median of "
                  f"{SINGLE_RUNS} (first); shared through HAProxy",
                  ("view, filter", "shared", "features", "JSON", "single", "features", "JSON"),
                  rows)
@@ -1045,7 +1032,7 @@ def routes_table(shared: Measured, single: Measured | None) -> str:
                  met(pct([s.seconds for s in all_a], 95), ROUTE_GOAL_S)))
     header = ("route, level, filter", "shared n", "err", "p50", "p95", "max",
               "single n", "err", "p50", "p95", "max", "shared p95 <= 500 ms?")
-    return table("3a. Load: HTTP route answer times (request to last byte, per client)",
+    return text_table("3a. Load: HTTP route answer times (request to last byte, per client)",
                  header, rows)
 
 
@@ -1109,7 +1096,7 @@ def browser_table(shared: Measured, single: Measured | None) -> str:
                  met(pct([s.seconds for s in every_a if not s.error], 95), PAGE_READY_GOAL_S)))
     header = ("Chromium step", "shared n", "err", "p50", "p95", "max", "single n", "err", "p50",
               "p95", "max", "shared p95 <= 3 s?")
-    return table("3b. Load: page ready in the Chromium sessions", header, rows)
+    return text_table("3b. Load: page ready in the Chromium sessions", header, rows)
 
 
 def load_summary_table(shared: Measured, single: Measured | None) -> str:
@@ -1151,7 +1138,7 @@ def load_summary_table(shared: Measured, single: Measured | None) -> str:
                        else "-" for m in cols)))
     header = ("measure", *(("shared (PostGIS)" if m.backend.label == "shared" else
                             "single (SQLite)") for m in cols))
-    return table(f"3c. Load: totals (CPU seconds: {os.cpu_count()} CPUs give at most "
+    return text_table(f"3c. Load: totals (CPU seconds: {os.cpu_count()} CPUs give at most "
                  f"{os.cpu_count()} s per second)",
                  header, rows)
 
@@ -1175,7 +1162,7 @@ def memory_table(shared: Measured, single: Measured | None) -> str:
     if shared.postgres_pss_kb:
         rows.append(("shared: PostgreSQL, all its processes", "", "", "", "", "",
                      mb(shared.postgres_pss_kb), "-"))
-    return table("4. Memory of the app processes: VmRSS (before the load, after it, largest "
+    return text_table("4. Memory of the app processes: VmRSS (before the load, after it, largest "
                  "sampled every 2 s, lifetime peak VmHWM); after the load also RssAnon (not "
                  "file-backed) and PSS (shared pages split among the processes using them)",
                  ("process", "RSS before", "RSS after", "max in load", "VmHWM",
@@ -1191,7 +1178,7 @@ def first_visit_table(shared: Measured, single: Measured | None) -> str:
         for pin, cold_s, warm_s, timeline_s, errors in m.first_loads:
             rows.append((f"{m.backend.label}: {pin}", secs(cold_s), secs(warm_s),
                          secs(timeline_s), errors or "-"))
-    return table("5. Chromium alone, nothing else running: the first visit of each process "
+    return text_table("5. Chromium alone, nothing else running: the first visit of each process "
                  "after its start, the map again, a timeline (not in 3b)",
                  ("process", "map ready, first", "map ready, again", "timeline ready",
                   "errors"), rows)
@@ -1235,7 +1222,7 @@ def targets_table(shared: Measured, single: Measured | None) -> str:
          cell(a, "rss", lambda v: f"{v:,.0f} MB"), cell(b, "rss", lambda v: f"{v:,.0f} MB"),
          met(a["rss"], MEMORY_GOAL_MB)),
     ]
-    return table("6. Goals (judged on the shared deployment; single for comparison)",
+    return text_table("6. Goals (judged on the shared deployment; single for comparison)",
                  ("goal", "target", "shared", "single", "met?"), rows)
 
 

@@ -54,6 +54,7 @@ import pyarrow.csv as pacsv
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # tests.support.postgres_server: the throw-away server
 
+from bench_support import text_table  # noqa: E402
 from sqlalchemy import Engine, create_engine, make_url, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
@@ -230,21 +231,6 @@ def median_p95(times: list[float]) -> tuple[float, float]:
 def shown(times: list[float]) -> str:
     med, p95 = median_p95(times)
     return f"{millis(med)} / {millis(p95)}" + ("" if len(times) >= REPS else f" (n={len(times)})")
-
-
-def table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]],
-          notes: Sequence[str] = ()) -> str:
-    """Plain text: the first column left-aligned, the others right-aligned."""
-    cells = [list(header), *(list(r) for r in rows)]
-    widths = [max(len(line[i]) for line in cells) for i in range(len(header))]
-    lines = [title, "=" * len(title)]
-    for n, line in enumerate(cells):
-        parts = [line[0].ljust(widths[0]), *(c.rjust(w) for c, w in zip(line[1:], widths[1:],
-                                                                         strict=True))]
-        lines.append("  ".join(parts).rstrip())
-        if n == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    return "\n".join([*lines, *(f"  {note}" for note in notes)])
 
 
 def met(value: float, goal: float) -> str:
@@ -424,7 +410,7 @@ def import_table(rows: int, csv_path: Path, sqlite_dir: Path, new_db: Callable[[
         body.append((f"PostGIS load alone (COPY, {loaded:,} rows): {name}",
                      rate(loaded, seconds), "-", "-", "-"))
     megabytes = csv_path.stat().st_size / 1e6
-    text_ = table(
+    text_ = text_table(
         f"A. Import of {rows:,} generated deposits (MRDS-style CSV, {megabytes:.0f} MB)",
         ("measure", "ours", "naive (previous store code)", "goal", "met?"), body,
         notes=[
@@ -504,7 +490,7 @@ def views_table(rows: int, sqlite_url: str, postgis_url: str) -> str:
                      cell["answer"] + ("" if cell["same"] else " (index differs!)"),
                      f"{cell['selected']:,}", f"<= {millis(VIEW_GOAL_MS)}",
                      met(med, VIEW_GOAL_MS)))
-    return table(
+    return text_table(
         f"B. Map views of {rows:,} deposits (+ the bundled ones): median / p95 ms over {REPS} "
         "answers",
         ("view, filter", "PostGIS DepositViews", "PointIndex (SQLite app)",
@@ -562,7 +548,7 @@ def memory_table(rows: int, sqlite_url: str, postgis_url: str) -> str:
         ("peak (VmHWM)", mb(index["peak"]), mb(views["peak"])),
         ("time to make the viewer", secs(index["ready_s"]), secs(views["ready_s"])),
     ]
-    return table(f"C. Memory of an app process, {rows:,} deposits (each in its own process)",
+    return text_table(f"C. Memory of an app process, {rows:,} deposits (each in its own process)",
                  ("measure", "PointIndex built (SQLite)", "DepositViews only (PostGIS)"), body)
 
 
