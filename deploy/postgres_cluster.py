@@ -8,7 +8,6 @@ package creates it) and the server programs run as that user.
 
 from __future__ import annotations
 
-import glob
 import os
 import shutil
 import subprocess
@@ -18,19 +17,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from domain.errors import PermitmapError
+from store.errors import StoreError
+from store.transfer.pg_programs import pg_program
 
 SERVER_USER = "postgres"
 DATABASE = "permitmap"
 
 
 def server_programs() -> Path | None:
-    """The folder of the newest installed PostgreSQL server programs, if any."""
-    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
-                        key=lambda p: int(Path(p).parts[-3]))
-    if candidates:
-        return Path(candidates[-1]).parent
-    found = shutil.which("initdb")
-    return Path(found).parent if found else None
+    """The folder of the newest installed PostgreSQL server programs, if any (found as the
+    client programs are)."""
+    try:
+        return pg_program("initdb").parent
+    except StoreError:
+        return None
 
 
 @dataclass(frozen=True)
