@@ -173,6 +173,17 @@ def _merged(cells: list[Any]) -> list[Any]:
             found[5] = min(found[5], min_id)
     return list(by_cell.values())
 
+
+def _grid_holds(zoom: int, filters: PointFilter) -> bool:
+    """Whether the grid has cells for this zoom and filters (it counts statuses only)."""
+    return zoom <= GRID_MAX_ZOOM and not (filters.commodities or filters.countries
+                                          or filters.name_contains)
+
+
+def _grid_current(meta: dict[str, str]) -> bool:
+    """Whether the grid was counted at the current deposits revision (store_meta values)."""
+    return meta.get(GRID_OF) == meta.get(DEPOSITS_REVISION, "0")
+
 def _run(connection: Connection, sql: str, params: dict[str, Any]) -> list[Any]:
     statement = text(sql)
     for name, value in params.items():
@@ -193,15 +204,17 @@ class DepositViews:
     def count(self, filters: PointFilter) -> int:
         """How many deposits match the filters anywhere."""
         with self.engine.connect() as connection:
-            key = (self._meta(connection).get(DEPOSITS_REVISION, "0"), filters)
+            meta = self._meta(connection)
+            key = (meta.get(DEPOSITS_REVISION, "0"), filters)
             if key not in self._counts:
                 if len(self._counts) > 256:
                     self._counts.clear()
-                self._counts[key] = self._count(connection, filters)
+                by_grid = _grid_holds(0, filters) and _grid_current(meta)
+                self._counts[key] = self._count(connection, filters, by_grid)
             return self._counts[key]
 
-    def _count(self, connection: Connection, filters: PointFilter) -> int:
-        if self._grid_serves(connection, 0, filters):
+    def _count(self, connection: Connection, filters: PointFilter, by_grid: bool) -> int:
+        if by_grid:
             sql = _filters(PointFilter(statuses=filters.statuses))
             sql.parts.append("zoom = 0")
             found = _run(connection, "SELECT coalesce(sum(n), 0)::bigint FROM deposit_grid "
@@ -219,7 +232,7 @@ class DepositViews:
         where = " AND ".join([box.where, wanted.where])
         params = box.params | wanted.params
         with self.engine.connect() as connection:
-            if self._grid_serves(connection, zoom, filters):
+            if _grid_holds(zoom, filters) and _grid_current(self._meta(connection)):
                 # The counted cells say how many are in view, without touching the points.
                 cells = self._grid_cells(connection, bbox, zoom, filters, where, params)
                 if sum(int(c[2]) for c in cells) > point_limit:
@@ -234,13 +247,6 @@ class DepositViews:
             rows = _run(connection, "SELECT id, lon, lat, name, dev_status, commodities "
                         f"FROM deposits WHERE {where} ORDER BY id", params)
             return view_answer([point_feature(*row) for row in rows], "points", len(rows))
-
-    def _grid_serves(self, connection: Connection, zoom: int, filters: PointFilter) -> bool:
-        if zoom > GRID_MAX_ZOOM or filters.commodities or filters.countries \
-                or filters.name_contains:
-            return False
-        meta = self._meta(connection)
-        return meta.get(GRID_OF) == meta.get(DEPOSITS_REVISION, "0")
 
     def _meta(self, connection: Connection) -> dict[str, str]:
         return dict(_run(connection, "SELECT key, value FROM store_meta WHERE key IN :keys",
