@@ -30,7 +30,7 @@ ui.measures_table(measures, by)
 chart = ui.slip_chart(measures, by)
 if chart is not None:
     st.markdown(f"**Median slip by {by}**")
-    st.altair_chart(chart, width="stretch")
+    st.vega_lite_chart(chart, width="stretch")
 
 st.subheader("Trend", anchor=False)
 charts = ui.trend_charts(trend(facts))
@@ -38,8 +38,8 @@ if charts is None:
     st.caption("No milestone is complete yet, so there is no trend.")
 else:
     left, right = st.columns(2)
-    left.altair_chart(charts[0], width="stretch")
-    right.altair_chart(charts[1], width="stretch")
+    left.vega_lite_chart(charts[0], width="stretch")
+    right.vega_lite_chart(charts[1], width="stretch")
 
 st.subheader("Projects and actions by status", anchor=False)
 st.dataframe(status_counts(data), hide_index=True, width=520, column_config={

@@ -1,4 +1,6 @@
-"""The Gantt chart of one project's milestones (Altair, drawn by Streamlit's bundled Vega).
+"""The Gantt chart of one project's milestones: a plain Vega-Lite spec (a dict, the data inline)
+that ``st.vega_lite_chart`` draws with Streamlit's bundled Vega; no Altair, which would cost
+every app process some 23 MB.
 
 One row per milestone under a bold row per action. Each milestone has up to three bars on its
 row: baseline, current (effective) target and actual, each running from its predecessor's
@@ -13,9 +15,9 @@ import json
 import re
 from datetime import date
 
-import altair as alt
 import pandas as pd
 
+from mapping.parts.vega import Spec, inline_data
 from permits.dates import shown
 
 KINDS = {  # bar kind -> the derived column holding its date
@@ -35,6 +37,7 @@ OFFSETS = {"baseline": -9, "current target": 0, "actual": 9}  # pixels from the 
 BAR_PX = 8
 CRITICAL = "critical path"
 ROW_PX = 34
+
 
 
 def gantt_rows(derived: pd.DataFrame, actions: pd.DataFrame) -> pd.DataFrame:
@@ -142,8 +145,9 @@ def gantt_pauses(project: pd.Series, actions: pd.DataFrame, rows: pd.DataFrame,
 
 
 def gantt_chart(derived: pd.DataFrame, actions: pd.DataFrame, project: pd.Series,
-                as_of: date) -> alt.LayerChart | None:
-    """The chart for one project's milestones, or None when none has a date."""
+                as_of: date) -> Spec | None:
+    """The chart for one project's milestones (a Vega-Lite layer spec), or None when none has a
+    date."""
     rows = gantt_rows(derived, actions)
     bars = gantt_bars(derived, rows)
     if bars.empty:
@@ -153,31 +157,48 @@ def gantt_chart(derived: pd.DataFrame, actions: pd.DataFrame, project: pd.Series
                        pd.Series([pd.Timestamp(as_of)])]).dropna()
     pad = pd.Timedelta(days=max(30, int((dates.max() - dates.min()).days * 0.03)))
     enc = _Encodings(rows, (dates.min() - pad, dates.max() + pad))
-    layers: list[alt.Chart] = []
+    layers: list[Spec] = []
     if not pauses.empty:
-        layers.append(alt.Chart(pauses).mark_rect().encode(
-            x=enc.x("start"), x2="end:T", y=enc.y, color=enc.colour,
-            tooltip=[alt.Tooltip("kind:N", title="Span"),
-                     alt.Tooltip("start:T", title="From", format="%Y-%m-%d"),
-                     alt.Tooltip("end:T", title="To", format="%Y-%m-%d"),
-                     alt.Tooltip("reason:N", title="Reason")]))
+        layers.append({
+            "data": inline_data(pauses, dates=("start", "end")), "mark": {"type": "rect"},
+            "encoding": {
+                "x": enc.x("start"), "x2": {"field": "end"}, "y": enc.y, "color": enc.colour,
+                "tooltip": [_tip("kind", "Span"),
+                            _tip("start", "From", "temporal", "%Y-%m-%d"),
+                            _tip("end", "To", "temporal", "%Y-%m-%d"),
+                            _tip("reason", "Reason")]}})
     for kind, offset in OFFSETS.items():
         own = bars[bars["kind"] == kind]
         layers += _kind_layers(own, enc, offset)
     links = gantt_links(derived, rows)
     if not links.empty:
-        layers.append(alt.Chart(links).mark_line(strokeWidth=1.3, color="#444444",
-                                                 strokeDash=[3, 2]).encode(
-            x=enc.x("x"), y=enc.y, detail="link:N"))
-    marker = pd.DataFrame({"x": [pd.Timestamp(as_of)],
-                           "text": ["today" if as_of == date.today()
-                                    else f"as of {as_of.isoformat()}"]})
-    layers.append(alt.Chart(marker).mark_rule(color="#D55E00", strokeDash=[6, 4],
-                                              strokeWidth=2).encode(x=enc.x("x")))
-    layers.append(alt.Chart(marker).mark_text(color="#D55E00", align="left", dx=4, dy=-8,
-                                              fontWeight="bold").encode(
-        x=enc.x("x"), y=alt.value(0), text="text:N"))
-    return alt.LayerChart(layer=layers, height=alt.Step(ROW_PX))
+        layers.append({
+            "data": inline_data(links, dates=("x",)),
+            "mark": {"type": "line", "color": "#444444", "strokeDash": [3, 2],
+                     "strokeWidth": 1.3},
+            "encoding": {"x": enc.x("x"), "y": enc.y,
+                         "detail": {"field": "link", "type": "nominal"}}})
+    marker = inline_data(pd.DataFrame({
+        "x": [pd.Timestamp(as_of)],
+        "text": ["today" if as_of == date.today() else f"as of {as_of.isoformat()}"]}),
+        dates=("x",))
+    layers.append({"data": marker,
+                   "mark": {"type": "rule", "color": "#D55E00", "strokeDash": [6, 4],
+                            "strokeWidth": 2},
+                   "encoding": {"x": enc.x("x")}})
+    layers.append({"data": marker,
+                   "mark": {"type": "text", "align": "left", "color": "#D55E00", "dx": 4,
+                            "dy": -8, "fontWeight": "bold"},
+                   "encoding": {"x": enc.x("x"), "y": {"value": 0},
+                                "text": {"field": "text", "type": "nominal"}}})
+    return {"height": {"step": ROW_PX}, "layer": layers}
+
+
+def _tip(field: str, title: str, kind: str = "nominal", fmt: str | None = None) -> Spec:
+    tip: Spec = {"field": field, "title": title, "type": kind}
+    if fmt is not None:
+        tip["format"] = fmt
+    return tip
 
 
 class _Encodings:
@@ -186,52 +207,57 @@ class _Encodings:
     def __init__(self, rows: pd.DataFrame, span: tuple[pd.Timestamp, pd.Timestamp]) -> None:
         labels = dict(zip(rows["row"], rows["label"], strict=True))
         order = rows["row"].tolist()
-        self.y = alt.Y("row:N", sort=order, title=None, scale=alt.Scale(domain=order),
-                       axis=alt.Axis(
-                           labelExpr=f"{json.dumps(labels, ensure_ascii=True)}[datum.value]",
-                           labelLimit=340, labelFontSize=12, ticks=False, domain=False,
-                           labelFontWeight=alt.condition(
-                               "substring(datum.value, 0, 1) == 'h'", alt.value("bold"),
-                               alt.value("normal"))))
-        self.scale = alt.Scale(domain=[span[0].isoformat(), span[1].isoformat()])
-        self.axis = alt.Axis(format="%b %Y", title=None, labelOverlap=True, grid=True)
-        self.colour = alt.Color("kind:N", title=None, scale=alt.Scale(
-            domain=list(COLOURS), range=list(COLOURS.values())),
-            legend=alt.Legend(orient="top", symbolType="square", symbolOpacity=1))
-        self.stroke = alt.Stroke("critical:N", title=None, scale=alt.Scale(
-            domain=[CRITICAL], range=["#111111"]),
-            legend=alt.Legend(orient="top", symbolType="square", symbolFillColor="white"))
-        self.tips = [alt.Tooltip("milestone:N", title="Milestone"),
-                     alt.Tooltip("kind:N", title="Bar"),
-                     alt.Tooltip("from:N", title="From"),
-                     alt.Tooltip("date:N", title="Date"),
-                     alt.Tooltip("after:N", title="After"),
-                     alt.Tooltip("state:N", title="State"),
-                     alt.Tooltip("slip_days:Q", title="Slip (days)", format=".0f"),
-                     alt.Tooltip("critical:N", title="Critical path")]
+        self.y: Spec = {
+            "field": "row", "type": "nominal", "sort": order, "title": None,
+            "scale": {"domain": order},
+            "axis": {
+                "labelExpr": f"{json.dumps(labels, ensure_ascii=True)}[datum.value]",
+                "labelLimit": 340, "labelFontSize": 12, "ticks": False, "domain": False,
+                "labelFontWeight": {
+                    "condition": {"test": "substring(datum.value, 0, 1) == 'h'",
+                                  "value": "bold"},
+                    "value": "normal"}}}
+        self.domain = [span[0].isoformat(), span[1].isoformat()]
+        self.colour: Spec = {
+            "field": "kind", "type": "nominal", "title": None,
+            "scale": {"domain": list(COLOURS), "range": list(COLOURS.values())},
+            "legend": {"orient": "top", "symbolType": "square", "symbolOpacity": 1}}
+        self.stroke: Spec = {  # the critical path's outline, with its own legend entry
+            "condition": {
+                "test": "datum.critical != ''", "field": "critical", "type": "nominal",
+                "title": None, "scale": {"domain": [CRITICAL], "range": ["#111111"]},
+                "legend": {"orient": "top", "symbolType": "square",
+                           "symbolFillColor": "white"}},
+            "value": None}
+        self.tips = [_tip("milestone", "Milestone"), _tip("kind", "Bar"), _tip("from", "From"),
+                     _tip("date", "Date"), _tip("after", "After"), _tip("state", "State"),
+                     _tip("slip_days", "Slip (days)", "quantitative", ".0f"),
+                     _tip("critical", "Critical path")]
 
-    def x(self, field: str) -> alt.X:
-        return alt.X(f"{field}:T", scale=self.scale, axis=self.axis)
+    def x(self, field: str) -> Spec:
+        return {"field": field, "type": "temporal", "scale": {"domain": list(self.domain)},
+                "axis": {"format": "%b %Y", "title": None, "labelOverlap": True,
+                         "grid": True}}
 
 
-def _kind_layers(bars: pd.DataFrame, enc: _Encodings, offset: int) -> list[alt.Chart]:
+def _kind_layers(bars: pd.DataFrame, enc: _Encodings, offset: int) -> list[Spec]:
     """Bars and diamonds of one kind, nudged up or down within the row; the critical ones
     outlined (their stroke has its own legend entry)."""
     outlined = bars["critical"] & (bars["kind"] == "current target")
     bars = bars.assign(critical=outlined.map({True: CRITICAL, False: ""}))
-    out = []
+    out: list[Spec] = []
     spans, points = bars[bars["start"].notna()], bars[bars["start"].isna()]
+    shared = {"y": enc.y, "color": enc.colour, "tooltip": enc.tips, "stroke": enc.stroke}
     if not spans.empty:
-        out.append(alt.Chart(spans).mark_bar(height=BAR_PX, yOffset=offset, strokeWidth=2.2,
-                                             cornerRadius=1).encode(
-            x=enc.x("start"), x2="end:T", y=enc.y, color=enc.colour, tooltip=enc.tips,
-            stroke=alt.condition("datum.critical != ''", enc.stroke,
-                                 alt.value(None))))
+        out.append({
+            "data": inline_data(spans, dates=("start", "end")),
+            "mark": {"type": "bar", "cornerRadius": 1, "height": BAR_PX, "strokeWidth": 2.2,
+                     "yOffset": offset},
+            "encoding": {"x": enc.x("start"), "x2": {"field": "end"}, **shared}})
     if not points.empty:
-        out.append(alt.Chart(points).mark_point(shape="diamond", filled=True, size=120,
-                                                yOffset=offset, opacity=1,
-                                                strokeWidth=2.2).encode(
-            x=enc.x("end"), y=enc.y, color=enc.colour, tooltip=enc.tips,
-            stroke=alt.condition("datum.critical != ''", enc.stroke,
-                                 alt.value(None))))
+        out.append({
+            "data": inline_data(points, dates=("start", "end")),
+            "mark": {"type": "point", "filled": True, "opacity": 1, "shape": "diamond",
+                     "size": 120, "strokeWidth": 2.2, "yOffset": offset},
+            "encoding": {"x": enc.x("end"), **shared}})
     return out

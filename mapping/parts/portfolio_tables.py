@@ -1,4 +1,8 @@
-"""Tables and charts of the portfolio page (the figures come from permits.portfolio)."""
+"""Tables and charts of the portfolio page (the figures come from permits.portfolio).
+
+The charts are plain Vega-Lite specs (dicts with their data inline) for ``st.vega_lite_chart``:
+no Altair in the app process.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +10,13 @@ from datetime import date
 from typing import Any
 from urllib.parse import quote
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
 from domain.vocab import commodity_label
 from mapping import state_keys as keys
 from mapping.parts.as_of_picker import as_of_query
+from mapping.parts.vega import Spec, inline_data
 from permits.dates import shown_column
 from permits.summary import health_rank
 
@@ -45,41 +49,55 @@ def measures_table(measures: pd.DataFrame, by: str) -> None:
                  width="stretch", column_config=config)
 
 
-def slip_chart(measures: pd.DataFrame, by: str) -> alt.Chart | None:
-    """Horizontal bars: median slip per group, worst first."""
+def slip_chart(measures: pd.DataFrame, by: str) -> Spec | None:
+    """Horizontal bars: median slip per group, worst first (a Vega-Lite spec)."""
     table = _labelled(measures, by).dropna(subset=["median_slip_days"])
     if table.empty:
         return None
     order = table.sort_values("median_slip_days", ascending=False)[by].tolist()
-    return alt.Chart(table).mark_bar(color="#0072B2").encode(
-        x=alt.X("median_slip_days:Q", title="Median slip (days)",
-                axis=alt.Axis(format="d", tickMinStep=1)),
-        y=alt.Y(f"{by}:N", sort=order, title=None, axis=alt.Axis(labelLimit=280)),
-        tooltip=[alt.Tooltip(f"{by}:N", title=by.capitalize()),
-                 alt.Tooltip("median_slip_days:Q", title="Median slip (days)", format=".0f"),
-                 alt.Tooltip("p90_slip_days:Q", title="90th percentile (days)", format=".0f"),
-                 alt.Tooltip("milestones:Q", title="Milestones")],
-    ).properties(height=alt.Step(26))
+    shown = table[[by, "median_slip_days", "p90_slip_days", "milestones"]]
+    return {
+        "data": inline_data(shown),
+        "mark": {"type": "bar", "color": "#0072B2"},
+        "encoding": {
+            "x": {"field": "median_slip_days", "type": "quantitative",
+                  "title": "Median slip (days)", "axis": {"format": "d", "tickMinStep": 1}},
+            "y": {"field": by, "type": "nominal", "sort": order, "title": None,
+                  "axis": {"labelLimit": 280}},
+            "tooltip": [_tip(by, by.capitalize(), "nominal"),
+                        _tip("median_slip_days", "Median slip (days)", fmt=".0f"),
+                        _tip("p90_slip_days", "90th percentile (days)", fmt=".0f"),
+                        _tip("milestones", "Milestones")],
+        },
+        "height": {"step": 26},
+    }
 
 
-def trend_charts(trend: pd.DataFrame) -> tuple[alt.Chart, alt.Chart] | None:
-    """On-time share and median slip of the milestones completed in each quarter."""
+def trend_charts(trend: pd.DataFrame) -> tuple[Spec, Spec] | None:
+    """On-time share and median slip of the milestones completed in each quarter (two
+    Vega-Lite specs)."""
     if trend.empty:
         return None
-    frame = trend.assign(on_time_pct=trend["on_time_share"] * 100)
-    x = alt.X("period:T", title="Quarter completed", axis=alt.Axis(
-        format="%Y Q%q", tickCount=alt.TimeIntervalStep(interval="month", step=3),
-        labelOverlap=True))
-    tips = [alt.Tooltip("period:T", title="Quarter", format="%Y Q%q"),
-            alt.Tooltip("completed:Q", title="Completed"),
-            alt.Tooltip("on_time_pct:Q", title="On time (%)", format=".0f"),
-            alt.Tooltip("median_slip_days:Q", title="Median slip (days)", format=".0f")]
-    share = alt.Chart(frame).mark_line(point=True, color="#009E73").encode(
-        x=x, y=alt.Y("on_time_pct:Q", title="On time (%)", scale=alt.Scale(domain=[0, 100])),
-        tooltip=tips).properties(height=240, title="On-time share")
-    slip = alt.Chart(frame).mark_line(point=True, color="#D55E00").encode(
-        x=x, y=alt.Y("median_slip_days:Q", title="Median slip (days)"),
-        tooltip=tips).properties(height=240, title="Median slip")
+    frame = trend.assign(on_time_pct=trend["on_time_share"] * 100)[
+        ["period", "completed", "on_time_pct", "median_slip_days"]]
+    x = {"field": "period", "type": "temporal", "title": "Quarter completed",
+         "axis": {"format": "%Y Q%q", "tickCount": {"interval": "month", "step": 3},
+                  "labelOverlap": True}}
+    tips = [_tip("period", "Quarter", "temporal", "%Y Q%q"),
+            _tip("completed", "Completed"),
+            _tip("on_time_pct", "On time (%)", fmt=".0f"),
+            _tip("median_slip_days", "Median slip (days)", fmt=".0f")]
+
+    def line(y: Spec, colour: str, title: str) -> Spec:
+        return {"data": inline_data(frame, dates=("period",)),
+                "mark": {"type": "line", "point": True, "color": colour},
+                "encoding": {"x": x, "y": y, "tooltip": tips},
+                "height": 240, "title": title}
+
+    share = line({"field": "on_time_pct", "type": "quantitative", "title": "On time (%)",
+                  "scale": {"domain": [0, 100]}}, "#009E73", "On-time share")
+    slip = line({"field": "median_slip_days", "type": "quantitative",
+                 "title": "Median slip (days)"}, "#D55E00", "Median slip")
     return share, slip
 
 
@@ -123,3 +141,10 @@ def _labelled(measures: pd.DataFrame, by: str) -> pd.DataFrame:
 def _health_rank(values: pd.Series) -> pd.Series:
     """Sort key: schedule health worst first, other columns as they are."""
     return health_rank(values) if values.name == "health" else values
+
+
+def _tip(field: str, title: str, kind: str = "quantitative", fmt: str | None = None) -> Spec:
+    tip: Spec = {"field": field, "title": title, "type": kind}
+    if fmt is not None:
+        tip["format"] = fmt
+    return tip

@@ -142,7 +142,7 @@ def gantt(derived: pd.DataFrame, actions: pd.DataFrame, project: pd.Series, as_o
     if chart is None:
         st.caption("No milestone has a date yet, so there is no chart.")
         return
-    st.altair_chart(chart, width="stretch")
+    st.vega_lite_chart(chart, width="stretch")
     st.caption("Bars run from the milestone it depends on to the milestone itself (baseline, "
                "current target, actual); a diamond marks a date with no earlier one to start "
                "from. Dark outline: the critical path that sets the projected completion. "
