@@ -19,12 +19,13 @@ from store.records import store_counts
 def health_body() -> dict[str, Any]:
     """The store's state; raises PermitmapError when the database cannot be used."""
     eng = engine()
+    revision, viewer = deposit_views()
     return {
         "status": "ok",
         "database": eng.dialect.name,
         "schema_revision": schema_revision(eng),
-        "counts": store_counts(eng),
-        "deposit_revision": deposit_views()[0],
+        "counts": store_counts(eng, deposits=viewer.count(PointFilter())),
+        "deposit_revision": revision,
         "online_basemaps": load_settings().online_basemaps,
     }
 

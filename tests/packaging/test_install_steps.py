@@ -13,7 +13,7 @@ import pytest
 from streamlit.web.server.app_discovery import discover_asgi_app
 
 from commands.main import main
-from commands.serve_cli import entry_script, streamlit_command
+from commands.serve_cli import entry_script, serve_environment, streamlit_command
 from mapping.webmap import assets
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,6 +43,14 @@ def test_serve_runs_streamlit_on_the_packaged_entry() -> None:
         "--server.address", "127.0.0.1",
     ]
     assert streamlit_command(None, None, 500)[-2:] == ["--server.maxUploadSize", "500"]
+
+
+def test_serve_environment_shares_the_cookie_secret_and_caps_heap_arenas() -> None:
+    env = serve_environment({"PATH": "/bin", "PERMITMAP_COOKIE_SECRET": " s3cret "})
+    assert env["STREAMLIT_SERVER_COOKIE_SECRET"] == "s3cret" and env["PATH"] == "/bin"
+    assert env["MALLOC_ARENA_MAX"] == "2"
+    assert "STREAMLIT_SERVER_COOKIE_SECRET" not in serve_environment({})
+    assert serve_environment({"MALLOC_ARENA_MAX": "8"})["MALLOC_ARENA_MAX"] == "8"
 
 
 @pytest.mark.parametrize("port", ["0", "70000", "http"])

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,6 +12,8 @@ from starlette.testclient import TestClient
 
 from mapping.web.routes import starlette_app
 from tests.support.fixtures_data import SAMPLE_DEPOSITS, SAMPLE_SITES, write_data_dir
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture()
@@ -24,6 +29,24 @@ def test_health_reports_the_store(client: TestClient, database_url: str) -> None
     assert body["status"] == "ok" and database_url.startswith(body["database"])
     assert body["counts"] == {"sites": len(SAMPLE_SITES), "deposits": len(SAMPLE_DEPOSITS),
                               "imports": 0}
+
+
+def test_health_counts_deposits_imported_by_another_process(client: TestClient, tmp_path: Path,
+                                                            database_url: str) -> None:
+    """The health route reuses the map's deposit count, cached per deposits revision: an
+    import (here the command, as another process would run it) must show at once."""
+    before = client.get("/api/health").json()
+    table = tmp_path / "survey.csv"
+    table.write_text("record_id,site_name,latitude,longitude\nA1,One,40.5,-117.2\n"
+                     "A2,Two,41.0,-116.9\n", encoding="utf-8")
+    command = [sys.executable, "-m", "commands", "deposits", "import", str(table),
+               "--dataset", "field-2026"]
+    env = {**os.environ, "DATABASE_URL": database_url}
+    subprocess.run(command, check=True, capture_output=True, env=env, cwd=ROOT, timeout=120)
+    after = client.get("/api/health").json()
+    assert after["counts"]["deposits"] == before["counts"]["deposits"] + 2
+    assert after["counts"]["imports"] == before["counts"]["imports"] + 1
+    assert after["deposit_revision"] != before["deposit_revision"]
 
 
 @pytest.mark.parametrize(
