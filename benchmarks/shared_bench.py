@@ -688,10 +688,21 @@ async def browser_session(browser: Browser, url: str, number: int, deadline: flo
         await context.close()
 
 
+def niced_chromium(folder: Path, nice: int) -> str:
+    """Chromium started at niceness ``nice`` (its renderers inherit it): a wrapper script, as
+    Playwright takes one program to run."""
+    if nice == 0:
+        return CHROMIUM
+    wrapper = folder / f"chromium-nice-{nice}"
+    wrapper.write_text(f'#!/bin/sh\nexec nice -n {nice} {CHROMIUM} "$@"\n', encoding="utf-8")
+    wrapper.chmod(0o755)
+    return str(wrapper)
+
+
 async def _browsers(url: str, count: int, deadline: float, think: float,
-                    log: BrowserLog) -> None:
+                    log: BrowserLog, chromium: str) -> None:
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = await playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         try:
             await asyncio.gather(*(browser_session(browser, url, k, deadline, think, log)
                                    for k in range(count)))
@@ -751,8 +762,9 @@ class LoadResult:
 
 
 def run_load(backend: Backend, sessions: int, browsers: int, seconds: float,
-             think: float) -> LoadResult:
-    """``sessions`` simultaneous sessions (``browsers`` of them Chromium) for ``seconds``."""
+             think: float, chromium: str = CHROMIUM) -> LoadResult:
+    """``sessions`` simultaneous sessions (``browsers`` of them Chromium, the program
+    ``chromium``) for ``seconds``."""
     browsers = min(browsers, sessions)
     clients = sessions - browsers
     samples: list[Sample] = []
@@ -766,7 +778,7 @@ def run_load(backend: Backend, sessions: int, browsers: int, seconds: float,
 
     def browse() -> None:
         try:
-            asyncio.run(_browsers(backend.url, browsers, deadline, think, log))
+            asyncio.run(_browsers(backend.url, browsers, deadline, think, log, chromium))
         except BaseException as exc:  # noqa: BLE001 - reported after the run
             failures.append(exc)
 
@@ -861,7 +873,8 @@ def measure(backend: Backend, measured: Measured, args: argparse.Namespace,
     measured.single = single_requests(backend.url)
     measured.rss_before = {p: status_kb(p, "VmRSS") for p in backend.app_pids}
     _progress(f"{backend.label}: load, {sessions} sessions for {args.seconds:.0f} s")
-    measured.load = run_load(backend, sessions, args.browsers, args.seconds, args.think)
+    measured.load = run_load(backend, sessions, args.browsers, args.seconds, args.think,
+                             args.chromium)
     measured.rss_after = {p: status_kb(p, "VmRSS") for p in backend.app_pids}
     measured.hwm_after = {p: status_kb(p, "VmHWM") for p in backend.app_pids}
     measured.anon_after = {p: status_kb(p, "RssAnon") for p in backend.app_pids}
@@ -1260,7 +1273,7 @@ def heading(args: argparse.Namespace, seconds: float, load_before: tuple[float, 
             f"HTTP clients + {browsers} Chromium pages) for {args.seconds:.0f} s per setup "
             f"(single: {args.single_sessions or args.sessions} sessions), think time "
             f"{0.5 * args.think:.1f}-{1.5 * args.think:.1f} s between actions; the load "
-            f"generator runs on the same machine.\n")
+            f"generator runs on the same machine, its Chromium at nice {args.browser_nice}.\n")
 
 
 # --- main --------------------------------------------------------------------------------------
@@ -1285,6 +1298,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--think", type=float, default=2.0,
                         help="mean think time between a session's actions, seconds (each "
                              "pause is uniform in 0.5x..1.5x)")
+    parser.add_argument("--browser-nice", type=int, default=10,
+                        help="niceness of the Chromium sessions (default 10): the servers get "
+                             "the CPU first, as when staff's browsers run on their own "
+                             "machines; 0 shares it equally")
     parser.add_argument("--no-single", action="store_true",
                         help="measure the shared deployment only")
     return parser.parse_args(argv)
@@ -1307,6 +1324,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     load_before = os.getloadavg()
     with temporary_folder() as folder:
+        args.chromium = niced_chromium(folder, args.browser_nice)
         _progress(f"writing {args.rows:,} synthetic deposits")
         csv_started = time.perf_counter()
         csv_path = write_deposits_csv(folder / "deposits.csv", args.rows)
