@@ -31,6 +31,7 @@ from bench_support import Row, format_table, goal_row, secs, size, timed
 
 from exports.export_file import ExportFormat
 from exports.formats import export_features
+from layers.features import Features
 
 N = int(os.environ.get("PERMITMAP_BENCH_FEATURES", "100000"))
 VIEW_SITES = 10_000
@@ -48,7 +49,8 @@ def main() -> int:
         naive = {ExportFormat.GEOJSON: lambda: plain.to_json(default=str),
                  ExportFormat.GPKG: lambda: plain.to_file(Path(tmp) / "plain.gpkg",
                                                           driver="GPKG", engine="pyogrio")}
-        rows = [_row(frame, fmt, naive.get(fmt)) for fmt in ExportFormat]
+        features = Features.of(frame)
+        rows = [_row(features, fmt, naive.get(fmt)) for fmt in ExportFormat]
         rows += _endpoint_rows(Path(tmp))
     print(format_table(f"Exports: {N:,} sites, 12 attributes (best of {RUNS}); "
                        f"the URL endpoint over {VIEW_SITES:,} stored sites", rows))
@@ -85,12 +87,12 @@ def _endpoint_rows(tmp: Path) -> list[Row]:
     selection = export_api.selection_from({"bbox": "-125,30,-95,46"}, dt.date.today())
 
     def naive() -> None:
-        frame = export_files.selected_frame(selection)
+        frame = export_files.selected_frame(selection).to_geodataframe()
         frame.assign(**{c: frame[c].map(str) for c in ("commodities", "commodity_names",
                                                        "other_stages")}).to_json(default=str)
 
     def naive_gpkg() -> None:
-        frame = export_files.selected_frame(selection)
+        frame = export_files.selected_frame(selection).to_geodataframe()
         frame.assign(**{c: frame[c].map(str) for c in ("commodities", "commodity_names",
                                                        "other_stages")}).to_file(
             tmp / "naive.gpkg", driver="GPKG", engine="pyogrio")
@@ -113,11 +115,11 @@ def _median(action: Callable[[], object]) -> float:
     return sorted(timed(action) for _ in range(5))[2]
 
 
-def _row(frame: gpd.GeoDataFrame, fmt: ExportFormat, naive: object) -> Row:
+def _row(features: Features, fmt: ExportFormat, naive: object) -> Row:
     sizes: list[int] = []
 
     def ours() -> None:
-        sizes.append(len(export_features(frame, fmt, stem="sites").data))
+        sizes.append(len(export_features(features, fmt, stem="sites").data))
 
     ours_s = min(timed(ours) for _ in range(RUNS))
     plain_s = secs(min(timed(naive) for _ in range(RUNS))) if callable(naive) else "-"

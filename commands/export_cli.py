@@ -63,10 +63,10 @@ def _selection(args: argparse.Namespace, engine: Engine) -> SiteSelection:
 
 def _sites(args: argparse.Namespace, engine: Engine) -> int:
     selection = _selection(args, engine)
-    frame = site_export(engine, selection, date.today(), datetime.now(UTC))
-    written = export_features(frame, ExportFormat(args.format), stem=selection.file_stem())
+    sites = site_export(engine, selection, date.today(), datetime.now(UTC))
+    written = export_features(sites, ExportFormat(args.format), stem=selection.file_stem())
     target = _write(args.out, written)
-    print(f"wrote {len(frame):,} sites ({selection.describe()}) to {target}")
+    print(f"wrote {len(sites.columns):,} sites ({selection.describe()}) to {target}")
     return 0
 
 

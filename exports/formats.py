@@ -1,9 +1,14 @@
 """Export a selection of features to GeoJSON, GeoPackage, CSV, KML, zipped Shapefile or
 GeoParquet: one call, bytes back, with notes on what a format could not keep as it was.
 
-Input: a GeoDataFrame with an ``id`` column of unique strings (the stable feature id) and a
-CRS (reprojected to EPSG:4326 when it is another). GeoJSON follows RFC 7946
-(:mod:`exports.geojson`); the other formats keep ``id`` as an ordinary column.
+Input: :class:`~layers.features.Features` (attribute columns with an ``id`` column of unique
+strings, the stable feature id, and shapely geometries in EPSG:4326; ``Features.of`` adapts a
+GeoDataFrame). GeoJSON follows RFC 7946 (:mod:`exports.geojson`); the other formats keep
+``id`` as an ordinary column.
+
+GeoJSON and CSV are written here from arrays; geopandas and pyogrio (GDAL) are imported only
+when a GeoPackage, KML, Shapefile or GeoParquet file is asked for, so that a web app process
+serving GeoJSON or CSV never loads them.
 """
 
 from __future__ import annotations
@@ -13,13 +18,12 @@ import tempfile
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyogrio
 import shapely
 
 from exports.export_file import ExportFile, ExportFormat
@@ -33,6 +37,10 @@ from exports.geojson import (
     text_columns,
 )
 from layers.errors import UnsupportedFormat
+from layers.features import Features
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 __all__ = ["export_features", "neutralise_formulas", "rfc7946_geojson", "shapefile_field_names"]
 
@@ -46,18 +54,18 @@ INT32 = np.iinfo(np.int32)
 Writer = Callable[[ExportTable, str, int], tuple[bytes, list[str]]]
 
 
-def export_features(frame: gpd.GeoDataFrame, fmt: ExportFormat, *, stem: str,
+def export_features(features: Features, fmt: ExportFormat, *, stem: str,
                     layer: str = "sites", precision: int = 6) -> ExportFile:
-    """``frame`` as one file of format ``fmt`` named ``stem`` + the format's extension.
+    """``features`` as one file of format ``fmt`` named ``stem`` + the format's extension.
 
     ``layer`` names the layer inside GeoPackage, KML and Shapefile; ``precision`` is the
     decimals of GeoJSON coordinates and CSV lon/lat/WKT (the other formats keep full
     precision). Raises ``UnsupportedFormat`` when the features cannot go in that format
-    (mixed geometry types in a Shapefile), ``ValueError`` when ``frame`` breaks the input
-    contract (no unique ``id`` column, no CRS).
+    (mixed geometry types in a Shapefile), ``ValueError`` when ``features`` break the input
+    contract (no unique ``id`` column, no CRS or another than EPSG:4326).
     """
     fmt = ExportFormat(fmt)
-    data, notes = _WRITERS[fmt](export_table(frame), layer, precision)
+    data, notes = _WRITERS[fmt](export_table(features), layer, precision)
     return ExportFile(data, f"{stem}{fmt.extension}", fmt.media_type, notes)
 
 
@@ -290,8 +298,8 @@ def _parquet(table: ExportTable, layer: str, precision: int) -> tuple[bytes, lis
 
 
 def _frame(columns: pd.DataFrame, geoms: np.ndarray) -> gpd.GeoDataFrame:
-    return gpd.GeoDataFrame(columns, geometry=gpd.GeoSeries(geoms, index=columns.index),
-                            crs="EPSG:4326")
+    """A GeoDataFrame for the writers that go through GDAL (the first to import geopandas)."""
+    return Features(columns, geoms).to_geodataframe()
 
 
 def _located(frame: gpd.GeoDataFrame, label: str) -> tuple[gpd.GeoDataFrame, list[str]]:
@@ -316,6 +324,8 @@ def _written(frame: gpd.GeoDataFrame, file_name: str, **options: object) -> byte
 
 def _write(frame: gpd.GeoDataFrame, path: Path, **options: object) -> None:
     """Write with pyogrio through Arrow; without geometries, name the geometry type."""
+    import pyogrio  # here: GDAL only for the formats that need it (see the module's docstring)
+
     if frame.geometry.isna().all():
         options.setdefault("geometry_type", "Unknown" if len(frame) else "Point")
     pyogrio.write_dataframe(frame, path, use_arrow=True, **options)

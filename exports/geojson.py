@@ -14,19 +14,18 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
 
+from layers.features import WGS84, Features
 from layers.meridian_split import split_where_wrapping
 
 __all__ = ["ExportTable", "Kind", "export_table", "geojson_bytes", "rfc7946_geojson",
            "text_columns"]
 
-WGS84 = "EPSG:4326"
 MAX_PRECISION = 15
 
 
@@ -48,7 +47,7 @@ class Kind(StrEnum):
 
 @dataclass(frozen=True)
 class ExportTable:
-    """A frame checked for export: ids, typed attribute columns, geometries in EPSG:4326."""
+    """Features checked for export: ids, typed attribute columns, geometries in EPSG:4326."""
 
     ids: pd.Series
     columns: pd.DataFrame
@@ -60,27 +59,29 @@ class ExportTable:
         return pd.concat([self.ids.rename("id"), columns], axis=1)
 
 
-def export_table(frame: gpd.GeoDataFrame) -> ExportTable:
-    """Check the input contract (``id`` column of unique strings, a CRS) and type the columns.
+def export_table(features: Features) -> ExportTable:
+    """Check the input contract (``id`` column of unique strings, CRS EPSG:4326) and type the
+    columns.
 
     Raises ``ValueError`` when the contract is broken: that is the caller's bug, not the user's.
     """
+    frame = features.columns
     if "id" not in frame.columns:
         raise ValueError("an export needs an 'id' column (the stable feature id)")
-    if frame.crs is None:
+    if features.crs is None:
         raise ValueError("an export needs a frame with a CRS (EPSG:4326 expected)")
-    if not frame.crs.equals(WGS84):
-        frame = frame.to_crs(WGS84)
+    if features.crs != WGS84:
+        raise ValueError(f"an export needs features in {WGS84}, not {features.crs}: "
+                         "Features.of reprojects a GeoDataFrame")
     ids = frame["id"].reset_index(drop=True).astype("str")
     if ids.isna().any() or not ids.is_unique:
         raise ValueError("the 'id' column must hold unique, non-missing values")
-    attributes = pd.DataFrame(frame.drop(columns=["id", frame.geometry.name]))
-    attributes = attributes.reset_index(drop=True).rename(columns=str)
+    attributes = frame.drop(columns=["id"]).reset_index(drop=True).rename(columns=str)
     typed = {name: _typed(attributes[name]) for name in attributes.columns}
     columns = pd.DataFrame({name: values for name, (values, _) in typed.items()},
                            index=ids.index)
     kinds = {name: kind for name, (_, kind) in typed.items()}
-    geoms = np.asarray(frame.geometry.array, dtype=object).copy()
+    geoms = np.asarray(features.geometry, dtype=object).copy()
     geoms[shapely.is_empty(geoms)] = None
     return ExportTable(ids, columns, kinds, geoms)
 
@@ -189,9 +190,9 @@ def _arrow_text(values: pa.Array, index: pd.Index) -> pd.Series:
     return pd.Series(values.to_pandas(), index=index).astype("str")
 
 
-def rfc7946_geojson(frame: gpd.GeoDataFrame, precision: int = 6) -> bytes:
-    """The frame as an RFC 7946 FeatureCollection in UTF-8 (see :func:`geojson_bytes`)."""
-    return geojson_bytes(export_table(frame), precision)[0]
+def rfc7946_geojson(features: Features, precision: int = 6) -> bytes:
+    """The features as an RFC 7946 FeatureCollection in UTF-8 (see :func:`geojson_bytes`)."""
+    return geojson_bytes(export_table(features), precision)[0]
 
 
 def geojson_bytes(table: ExportTable, precision: int,

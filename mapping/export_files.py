@@ -14,13 +14,14 @@ from permits.as_of import sites_on
 from sites.selection import SiteSelection, export_frame
 
 if TYPE_CHECKING:
-    import geopandas as gpd
+    from layers.features import Features
 
-# The writers (GDAL, Pillow) are imported when a file is asked for: every map page imports
-# this module for its export buttons, and most never export.
+# The writers are imported when a file is asked for: every map page imports this module for
+# its export buttons, and most never export. GeoJSON and CSV load neither geopandas nor GDAL;
+# the other formats (and a briefing pack's picture) do.
 
 
-def selected_frame(selection: SiteSelection) -> gpd.GeoDataFrame:
+def selected_frame(selection: SiteSelection) -> Features:
     """The selected sites with their permitting state on the selection's date (cached per
     data revision and date, as on the pages)."""
     state = sites_on(projects_for(selection.as_of))

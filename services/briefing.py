@@ -62,7 +62,7 @@ def briefing_pack(engine: Engine, selection: SiteSelection, today: date,
     """The pack as a zip named after what it holds."""
     state = permit_state(engine, selection.as_of, today)
     sites = export_frame(load_sites(engine), state.sites, selection, exported_at)
-    projects = state.data.projects[state.data.projects["site_id"].isin(sites["id"])]
+    projects = state.data.projects[state.data.projects["site_id"].isin(sites.columns["id"])]
     since = options.since or selection.as_of - DEFAULT_PERIOD
     stem = selection.file_stem()
     geojson = export_features(sites, ExportFormat.GEOJSON, stem=stem)
@@ -73,13 +73,15 @@ def briefing_pack(engine: Engine, selection: SiteSelection, today: date,
         csv.file_name: csv.data,
         "permit_timetables.csv": _csv(_timetables(state.derived, projects)),
         "change_history.csv": _csv(_history(state.changes, projects, since, selection.as_of)),
-        "map.png": map_png(sites, options.basemap, selection.describe().capitalize(),
-                           options.colours, selection.bbox, options.lines),
+        "map.png": map_png(sites.to_geodataframe(), options.basemap,
+                           selection.describe().capitalize(), options.colours, selection.bbox,
+                           options.lines),
         "survey_layers.json": json.dumps([_layer_meta(r) for r in layers], indent=2,
                                          ensure_ascii=False, default=str).encode(),
     }
-    files["README.txt"] = _readme(selection, exported_at, since, len(sites), len(projects),
-                                  layers, geojson.notes + csv.notes + options.notes).encode()
+    files["README.txt"] = _readme(selection, exported_at, since, len(sites.columns),
+                                  len(projects), layers,
+                                  geojson.notes + csv.notes + options.notes).encode()
     return ExportFile(_zip(files), f"briefing_{stem}.zip", "application/zip",
                       geojson.notes + csv.notes)
 

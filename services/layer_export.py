@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import geopandas as gpd
 import pandas as pd
 import shapely
 from sqlalchemy import Engine
@@ -13,13 +12,14 @@ from sqlalchemy import Engine
 from domain.errors import InputError
 from exports.export_file import ExportFile, ExportFormat
 from exports.formats import export_features
+from layers.features import Features
 from sites.selection import slug
 from store.layer_repo import LayerRecord, layer_features
 
 COG_MEDIA_TYPE = "image/tiff; application=geotiff; profile=cloud-optimized"
 
 
-def layer_frame(engine: Engine, record: LayerRecord) -> gpd.GeoDataFrame:
+def layer_frame(engine: Engine, record: LayerRecord) -> Features:
     """A vector layer's features with their attributes, ``id`` = the feature's number."""
     rows = layer_features(engine, record.id)
     attributes = pd.DataFrame.from_records([json.loads(text or "{}")
@@ -28,8 +28,7 @@ def layer_frame(engine: Engine, record: LayerRecord) -> gpd.GeoDataFrame:
     # the layer's own "id" (if any) is kept as source_id; "id" is our stable feature number
     attributes = attributes.rename(columns={"id": "source_id"})
     attributes.insert(0, "id", rows["feature_no"].astype(str))
-    return gpd.GeoDataFrame(attributes, geometry=shapely.from_wkb(rows["geometry"].to_numpy()),
-                            crs="EPSG:4326")
+    return Features(attributes, shapely.from_wkb(rows["geometry"].to_numpy()))
 
 
 def export_vector_layer(engine: Engine, record: LayerRecord, fmt: ExportFormat) -> ExportFile:

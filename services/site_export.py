@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-import geopandas as gpd
 from sqlalchemy import Engine
 
+from layers.features import Features
 from permits.as_of import PermitState, state_on
 from sites.selection import SiteSelection, export_frame
 from store.permits_repo import load_changes, load_permit_data
@@ -20,7 +20,7 @@ def permit_state(engine: Engine, as_of: date, today: date) -> PermitState:
 
 
 def site_export(engine: Engine, selection: SiteSelection, today: date,
-                exported_at: datetime) -> gpd.GeoDataFrame:
+                exported_at: datetime) -> Features:
     """The selected sites with status, stage, schedule health, next milestone and slip as the
     record stood at the end of ``selection.as_of``."""
     state = permit_state(engine, selection.as_of, today)

@@ -11,21 +11,17 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import TYPE_CHECKING
 
-import numpy as np
 import pandas as pd
 
 from domain.bbox import BBox
 from domain.errors import InputError
 from domain.vocab import DevStatus, Stage, commodity_label, split_codes
+from layers.features import Features
 from permits.dates import shown_column
 from permits.vocab import DatePrecision, ScheduleHealth
 from sites import query_params as qp
 from sites.filters import SiteFilter, deposit_filter, filter_sites
-
-if TYPE_CHECKING:
-    import geopandas as gpd
 
 COUNTRY_CODES = {"United States": "us", "Japan": "jp", "Australia": "au", "Canada": "ca",
                  "Estonia": "ee", "Vietnam": "vn", "India": "in", "Malaysia": "my",
@@ -121,17 +117,22 @@ def select_sites(sites: pd.DataFrame, selection: SiteSelection) -> pd.DataFrame:
 
 
 def export_frame(sites: pd.DataFrame, state: pd.DataFrame, selection: SiteSelection,
-                 exported_at: datetime) -> gpd.GeoDataFrame:
-    """The selected sites as typed, flat rows with their permitting state on the as-of date.
+                 exported_at: datetime) -> Features:
+    """The selected sites as typed, flat rows with their permitting state on the as-of date,
+    and a point for each located site (``None`` for the others).
 
-    ``state`` is :func:`permits.site_state.site_permit_state`'s frame for that date.
+    ``state`` is :func:`permits.site_state.site_permit_state`'s frame for that date. Plain
+    pandas and shapely: serving the GeoJSON or CSV of a selection loads no geopandas.
     """
-    import geopandas as gpd  # here: the map pages import this module and need no GDAL
+    import shapely  # here: the map pages import this module and draw without it
+
     chosen = select_sites(sites, selection).merge(state, how="left", left_on="id",
                                                   right_on="site_id")
     codes = chosen["commodities"].fillna("").map(split_codes)
     has_point = chosen["lat"].notna() & chosen["lon"].notna()
-    points = gpd.points_from_xy(chosen["lon"].fillna(0), chosen["lat"].fillna(0))
+    points = shapely.points(chosen["lon"].fillna(0).to_numpy(float),
+                            chosen["lat"].fillna(0).to_numpy(float))
+    points[~has_point.to_numpy(bool)] = None
     frame = pd.DataFrame({
         "id": chosen["id"], "name": chosen["name"], "operator": chosen["operator"],
         "country": chosen["country"], "admin_area": chosen["admin_area"],
@@ -152,9 +153,7 @@ def export_frame(sites: pd.DataFrame, state: pd.DataFrame, selection: SiteSelect
         "source": chosen["source"], "as_of": selection.as_of,
         "exported_at": pd.Timestamp(exported_at),
     })
-    geometry = gpd.GeoSeries(np.where(has_point, points, None), crs="EPSG:4326")
-    return gpd.GeoDataFrame(frame.reset_index(drop=True), geometry=geometry.values,
-                            crs="EPSG:4326")
+    return Features(frame.reset_index(drop=True), points)
 
 
 def with_extent(selection: SiteSelection, bbox: BBox | None) -> SiteSelection:

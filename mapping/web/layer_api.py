@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from rasterio.errors import RasterioError
 
@@ -22,6 +22,7 @@ from domain.errors import InputError, NotFoundError
 from domain.settings import load_settings
 from exports.export_file import ExportFile, ExportFormat
 from exports.geojson import export_table, geojson_bytes
+from layers.features import Features
 from layers.tiles import RasterStyle, render_tile
 from mapping.store_access import engine
 from mapping.webmap.survey_overlays import WHOLE_LAYER_LIMIT
@@ -69,11 +70,11 @@ def _geojson(layer_id: str, bbox: BBox | None, limit: int | None) -> bytes:
         rows = rows.iloc[:limit]
     geometries = shapely.from_wkb(rows["geometry"].to_numpy())
     drawn = ~(shapely.is_missing(geometries) | shapely.is_empty(geometries))
-    frame = gpd.GeoDataFrame(
+    features = Features(pd.DataFrame(
         {"id": rows["feature_no"].astype(str).to_numpy()[drawn],
-         "popup": [popup_html(text) for text in rows["properties"].to_numpy()[drawn]]},
-        geometry=geometries[drawn], crs="EPSG:4326")
-    text, _ = geojson_bytes(export_table(frame), PRECISION,
+         "popup": [popup_html(text) for text in rows["properties"].to_numpy()[drawn]]}),
+        geometries[drawn])
+    text, _ = geojson_bytes(export_table(features), PRECISION,
                             members={"truncated": True} if truncated else None)
     return text
 

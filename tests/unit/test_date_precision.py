@@ -111,7 +111,7 @@ def test_the_gantt_tooltip_shows_the_month(engine) -> None:  # type: ignore[no-u
 
 def test_the_export_and_the_pack_show_the_month(engine) -> None:  # type: ignore[no-untyped-def]
     selection = parse_selection({"commodity": "Li"}, TODAY)
-    alpha = site_export(engine, selection, TODAY, NOW).set_index("id").loc["us-alpha"]
+    alpha = site_export(engine, selection, TODAY, NOW).columns.set_index("id").loc["us-alpha"]
     assert alpha["next_milestone"] == "Section 404 permit issued"  # not yet paused then
     assert (alpha["next_milestone_date"], alpha["next_milestone_date_precision"]) == (
         "2026-09", "month")
@@ -132,6 +132,7 @@ def test_a_month_target_is_exported_as_the_month(tmp_path: Path) -> None:
     2026-09 (bundled data, read as a user's fresh store)."""
     engine = ensure_store(f"sqlite:///{tmp_path / 'b.db'}", DATA_DIR)
     selection = parse_selection({"q": "Graphite Creek"}, TODAY)
-    row = site_export(engine, selection, TODAY, NOW).set_index("id").loc["us-graphite-creek"]
+    rows = site_export(engine, selection, TODAY, NOW).columns.set_index("id")
+    row = rows.loc["us-graphite-creek"]
     assert row["next_milestone_date"] == "2026-09"
     assert row["next_milestone_date_precision"] == "month"

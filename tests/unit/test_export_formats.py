@@ -31,6 +31,7 @@ from exports.formats import (
     shapefile_field_names,
 )
 from layers.errors import UnsupportedFormat
+from layers.features import Features
 from tests.support.rfc7946 import rfc7946_problems
 
 AKITA = "秋田製錬所"
@@ -66,7 +67,7 @@ def polygons() -> gpd.GeoDataFrame:
 
 def exported(frame: gpd.GeoDataFrame, fmt: ExportFormat, tmp_path: Path) -> tuple[str, ExportFile]:
     """Export and save; the path pyogrio opens (inside the zip for a Shapefile)."""
-    result = export_features(frame, fmt, stem="sites")
+    result = export_features(Features.of(frame), fmt, stem="sites")
     path = tmp_path / result.file_name
     path.write_bytes(result.data)
     return (f"/vsizip/{path}/sites.shp" if fmt is ExportFormat.SHP else str(path)), result
@@ -87,7 +88,7 @@ def by_id(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def test_geojson_values_and_types_round_trip_through_json() -> None:
-    document = json.loads(rfc7946_geojson(sites()))
+    document = json.loads(rfc7946_geojson(Features.of(sites())))
     features = {feature["id"]: feature for feature in document["features"]}
     assert list(features) == IDS
     assert features["site-akita"]["properties"] == {
@@ -102,7 +103,7 @@ def test_geojson_values_and_types_round_trip_through_json() -> None:
 
 
 def test_geojson_is_plain_utf8_without_crs_or_bbox() -> None:
-    data = rfc7946_geojson(sites())
+    data = rfc7946_geojson(Features.of(sites()))
     assert AKITA.encode("utf-8") in data and b"\\u" not in data and b"NaN" not in data
     document = json.loads(data)
     assert set(document) == {"type", "features"}
@@ -123,7 +124,7 @@ def test_geojson_reads_back_with_pyogrio(tmp_path: Path) -> None:
 
 
 def test_geojson_polygons_are_wound_and_split() -> None:
-    result = export_features(polygons(), ExportFormat.GEOJSON, stem="layer")
+    result = export_features(Features.of(polygons()), ExportFormat.GEOJSON, stem="layer")
     document = json.loads(result.data)
     assert rfc7946_problems(document) == []
     geometries = {feature["id"]: feature["geometry"] for feature in document["features"]}
@@ -141,7 +142,7 @@ def test_geojson_timestamps_keep_their_offset_and_ids_become_strings() -> None:
         "id": [1, 2],
         "updated": pd.to_datetime(["2026-01-01T10:00", None]).tz_localize("Asia/Tokyo")},
         geometry=[shapely.Point(0, 0), shapely.Point(1, 1)], crs="EPSG:4326")
-    features = json.loads(rfc7946_geojson(frame))["features"]
+    features = json.loads(rfc7946_geojson(Features.of(frame)))["features"]
     assert [feature["id"] for feature in features] == ["1", "2"]
     assert [feature["properties"]["updated"] for feature in features] == [
         "2026-01-01T10:00:00+09:00", None]
@@ -151,14 +152,15 @@ def test_geojson_keeps_separators_inside_values() -> None:
     notes = ["one\u2028two\nthree", 'x},{"note":"y', "back\\slash/"]
     frame = gpd.GeoDataFrame({"id": ["a/b", 'q"uote', "c"], "鉱種/note": notes},
                              geometry=[shapely.Point(0, 0)] * 3, crs="EPSG:4326")
-    features = json.loads(rfc7946_geojson(frame))["features"]
+    features = json.loads(rfc7946_geojson(Features.of(frame)))["features"]
     assert [feature["id"] for feature in features] == ["a/b", 'q"uote', "c"]
     assert [feature["properties"]["鉱種/note"] for feature in features] == notes
 
 
 def test_other_crs_is_reprojected_to_longitude_latitude() -> None:
     frame = sites().iloc[:1].to_crs("EPSG:3857")
-    coordinates = json.loads(rfc7946_geojson(frame))["features"][0]["geometry"]["coordinates"]
+    document = json.loads(rfc7946_geojson(Features.of(frame)))
+    coordinates = document["features"][0]["geometry"]["coordinates"]
     assert coordinates == [140.1025, 39.7186]
 
 
@@ -169,7 +171,7 @@ def test_other_crs_is_reprojected_to_longitude_latitude() -> None:
 ], ids=["no id column", "repeated id", "no crs"])
 def test_broken_input_contract_is_a_value_error(frame: gpd.GeoDataFrame) -> None:
     with pytest.raises(ValueError, match=r"id|CRS"):
-        export_features(frame, ExportFormat.GEOJSON, stem="x")
+        export_features(Features.of(frame), ExportFormat.GEOJSON, stem="x")
 
 
 # --- RFC 7946 checks -----------------------------------------------------------------------
@@ -227,7 +229,7 @@ def test_geojson_of_random_points_is_valid_and_round_trips(
         points: list[tuple[float, float]], precision: int) -> None:
     frame = gpd.GeoDataFrame({"id": [f"p{n}" for n in range(len(points))]},
                              geometry=[shapely.Point(xy) for xy in points], crs="EPSG:4326")
-    document = json.loads(rfc7946_geojson(frame, precision=precision))
+    document = json.loads(rfc7946_geojson(Features.of(frame), precision=precision))
     assert rfc7946_problems(document, precision=precision) == []
     written = [feature["geometry"]["coordinates"] for feature in document["features"]]
     assert np.allclose(np.array(written).reshape(-1, 2), np.array(points).reshape(-1, 2),
@@ -238,7 +240,7 @@ def test_geojson_of_random_points_is_valid_and_round_trips(
 
 
 def test_csv_round_trip_with_pandas() -> None:
-    result = export_features(sites(), ExportFormat.CSV, stem="sites")
+    result = export_features(Features.of(sites()), ExportFormat.CSV, stem="sites")
     assert result.data.startswith(b"\xef\xbb\xbf") and result.media_type.startswith("text/csv")
     back = by_id(pd.read_csv(io.BytesIO(result.data), encoding="utf-8-sig"))
     assert list(back.columns) == ["lon", "lat", "name", "commodities", "next_milestone_date",
@@ -258,7 +260,7 @@ def test_csv_round_trip_with_pandas() -> None:
 
 
 def test_csv_of_polygons_has_wkt_and_a_point_inside() -> None:
-    data = export_features(polygons(), ExportFormat.CSV, stem="layer").data
+    data = export_features(Features.of(polygons()), ExportFormat.CSV, stem="layer").data
     back = by_id(pd.read_csv(io.BytesIO(data), encoding="utf-8-sig"))
     shapes = shapely.from_wkt(back["wkt"].to_numpy())
     inside = shapely.points(back["lon"].to_numpy(), back["lat"].to_numpy())
@@ -335,7 +337,7 @@ def test_shapefile_zip_round_trip(tmp_path: Path) -> None:
 def test_shapefile_refuses_mixed_geometry_types() -> None:
     frame = pd.concat([sites().iloc[:1], polygons().iloc[:1]])
     with pytest.raises(UnsupportedFormat, match="GeoPackage or GeoJSON"):
-        export_features(frame, ExportFormat.SHP, stem="mixed")
+        export_features(Features.of(frame), ExportFormat.SHP, stem="mixed")
 
 
 def test_shapefile_of_polygons_and_long_text(tmp_path: Path) -> None:
@@ -356,7 +358,7 @@ def test_shapefile_field_names_stay_unique_ignoring_case() -> None:
 
 
 def test_parquet_round_trip_keeps_lists_dates_and_nulls() -> None:
-    result = export_features(sites(), ExportFormat.PARQUET, stem="sites")
+    result = export_features(Features.of(sites()), ExportFormat.PARQUET, stem="sites")
     back = by_id(gpd.read_parquet(io.BytesIO(result.data)))
     assert back.index.tolist() == IDS and back.crs.equals("EPSG:4326")
     assert [list(value) for value in back["commodities"]] == [
@@ -380,7 +382,7 @@ def test_polygons_survive_gpkg_and_parquet(tmp_path: Path) -> None:
 @pytest.mark.parametrize("fmt", list(ExportFormat))
 def test_japanese_names_survive_every_format(fmt: ExportFormat, tmp_path: Path) -> None:
     if fmt is ExportFormat.CSV:
-        names = pd.read_csv(io.BytesIO(export_features(sites(), fmt, stem="s").data),
+        names = pd.read_csv(io.BytesIO(export_features(Features.of(sites()), fmt, stem="s").data),
                             encoding="utf-8-sig")["name"]
     else:
         back = read_back(sites(), fmt, tmp_path)
@@ -390,7 +392,8 @@ def test_japanese_names_survive_every_format(fmt: ExportFormat, tmp_path: Path) 
 
 @pytest.mark.parametrize("fmt", list(ExportFormat))
 def test_file_name_and_media_type(fmt: ExportFormat) -> None:
-    result = export_features(sites(), fmt.value, stem="selection-2026")  # type: ignore[arg-type]
+    result = export_features(Features.of(sites()), fmt.value,  # type: ignore[arg-type]
+                             stem="selection-2026")
     assert result.file_name == f"selection-2026{fmt.extension}"
     assert result.media_type == fmt.media_type and result.data
 
@@ -399,8 +402,9 @@ def test_file_name_and_media_type(fmt: ExportFormat) -> None:
 def test_an_empty_selection_exports(fmt: ExportFormat, tmp_path: Path) -> None:
     empty = sites().iloc[:0]
     if fmt is ExportFormat.CSV:
-        assert export_features(empty, fmt, stem="s").data.decode("utf-8-sig").startswith("id,")
+        data = export_features(Features.of(empty), fmt, stem="s").data
+        assert data.decode("utf-8-sig").startswith("id,")
     elif fmt is ExportFormat.GEOJSON:
-        assert json.loads(rfc7946_geojson(empty))["features"] == []
+        assert json.loads(rfc7946_geojson(Features.of(empty)))["features"] == []
     else:
         assert len(read_back(empty, fmt, tmp_path)) == 0

@@ -82,7 +82,7 @@ def test_url_cli_and_page_filter_give_the_same_sites(
     from_page = export_frame(cached_sites(), site_permit_state(projects_for(date.today())),
                              selection, datetime.now(UTC))
     ids = sorted(f["id"] for f in from_url["features"])
-    assert ids == sorted(f["id"] for f in from_cli["features"]) == sorted(from_page["id"])
+    assert ids == sorted(f["id"] for f in from_cli["features"]) == sorted(from_page.columns["id"])
     assert ids == ["jp-gamma", "us-alpha", "us-xss"]
 
 

@@ -1,6 +1,7 @@
 """GDAL's driver allow-list (GDAL_SKIP) is set before any package can load GDAL: every module
-that imports pyogrio, rasterio or geopandas, imported first in a fresh interpreter, leaves only
-the reviewed vector drivers registered; and the CLI reads a GeoJSON (it once failed closed)."""
+that imports pyogrio, rasterio or geopandas (at its top or inside a function, as the export
+writers do), imported first in a fresh interpreter, leaves only the reviewed vector drivers
+registered; and the CLI reads a GeoJSON (it once failed closed)."""
 
 from __future__ import annotations
 
@@ -18,8 +19,8 @@ from tests.support.layer_files import write_claims_zip
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("domain", "store", "layers", "sites", "exports", "services", "mapping", "permits",
             "commands")
-GEO_IMPORT = re.compile(r"^(?:import|from) (?:pyogrio|rasterio|geopandas|rio_tiler|rio_cogeo)\b",
-                        re.M)
+GEO_IMPORT = re.compile(
+    r"^[ \t]*(?:import|from) (?:pyogrio|rasterio|geopandas|rio_tiler|rio_cogeo)\b", re.M)
 
 
 def _fresh_env() -> dict[str, str]:

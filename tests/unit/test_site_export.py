@@ -26,7 +26,7 @@ def engine(database_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
 
 def _ids(engine, **params: str) -> list[str]:  # type: ignore[no-untyped-def]
     selection = parse_selection(params, TODAY, COUNTRIES)
-    return sorted(site_export(engine, selection, TODAY, NOW)["id"])
+    return sorted(site_export(engine, selection, TODAY, NOW).columns["id"])
 
 
 def test_filters_take_symbols_names_and_any_case(engine) -> None:  # type: ignore[no-untyped-def]
@@ -58,7 +58,7 @@ def test_bad_parameters_say_what_is_wrong(params: dict[str, str], words: str) ->
 
 def test_rows_are_typed_and_carry_the_permitting_state(engine) -> None:  # type: ignore[no-untyped-def]
     frame = site_export(engine, parse_selection({}, TODAY, COUNTRIES), TODAY, NOW)
-    alpha = frame.set_index("id").loc["us-alpha"]
+    alpha = frame.columns.set_index("id").loc["us-alpha"]
     assert alpha["commodities"] == ["Li"] and alpha["commodity_names"] == ["Lithium"]
     assert alpha["schedule_health"] == "paused"  # its Section 404 permit is paused
     assert alpha["next_milestone"] == "Draft EIS published"  # the paused permit waits
@@ -67,14 +67,15 @@ def test_rows_are_typed_and_carry_the_permitting_state(engine) -> None:  # type:
     assert alpha["next_milestone_date_precision"] == "day"
     assert alpha["slip_days"] == 289  # draft EIS: 2026-03-01 -> 2026-12-15
     assert alpha["as_of"] == TODAY and alpha["exported_at"] == NOW
-    delta = frame.set_index("id").loc["au-delta"]
-    assert delta.geometry is None and delta["schedule_health"] == "no permitting record"
-    assert frame.crs.to_epsg() == 4326
+    delta = frame.columns.set_index("id").loc["au-delta"]
+    geometry = dict(zip(frame.columns["id"], frame.geometry, strict=True))
+    assert geometry["au-delta"] is None and delta["schedule_health"] == "no permitting record"
+    assert frame.crs == "EPSG:4326"
 
 
 def test_a_past_date_replays_the_history(engine) -> None:  # type: ignore[no-untyped-def]
     selection = parse_selection({"as_of": "2025-06-01", "commodity": "Li"}, TODAY, COUNTRIES)
-    alpha = site_export(engine, selection, TODAY, NOW).set_index("id").loc["us-alpha"]
+    alpha = site_export(engine, selection, TODAY, NOW).columns.set_index("id").loc["us-alpha"]
     assert alpha["next_milestone"] == "Draft EIS published"
     assert alpha["next_milestone_date"] == "2026-03-01"  # before the target moved
     assert selection.file_stem() == "sites_li_2025-06-01"
