@@ -689,12 +689,15 @@ async def browser_session(browser: Browser, url: str, number: int, deadline: flo
 
 
 def niced_chromium(folder: Path, nice: int) -> str:
-    """Chromium started at niceness ``nice`` (its renderers inherit it): a wrapper script, as
-    Playwright takes one program to run."""
+    """Chromium started at niceness ``nice``: a wrapper script, as Playwright takes one program
+    to run. Playwright starts the browser in a session of its own, and Linux schedules each
+    session as one group (autogroup) weighted by the group's nice value, so the wrapper sets
+    that too; a process's own nice only orders it inside its group."""
     if nice == 0:
         return CHROMIUM
     wrapper = folder / f"chromium-nice-{nice}"
-    wrapper.write_text(f'#!/bin/sh\nexec nice -n {nice} {CHROMIUM} "$@"\n', encoding="utf-8")
+    wrapper.write_text(f"#!/bin/sh\necho {nice} > /proc/self/autogroup 2>/dev/null\n"
+                       f'exec nice -n {nice} {CHROMIUM} "$@"\n', encoding="utf-8")
     wrapper.chmod(0o755)
     return str(wrapper)
 
