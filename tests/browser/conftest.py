@@ -21,14 +21,13 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import (
+    Browser,
     ConsoleMessage,
     Dialog,
-    Error,
     Frame,
     FrameLocator,
     Locator,
     Page,
-    Request,
     WebSocket,
     expect,
 )
@@ -146,6 +145,7 @@ class MapPage:
     console_errors: list[str] = field(default_factory=list)
     dialogs: list[str] = field(default_factory=list)
     frames_sent: list[int] = field(default_factory=list)  # websocket messages to the server
+    responses: list[tuple[str, int]] = field(default_factory=list)  # (url, status)
 
     def open(self, query: str = "") -> MapPage:
         """Load the app (``query`` like ``?commodity=Nd``) and wait for the map to be ready."""
@@ -242,12 +242,14 @@ def is_local(url: str) -> bool:
     return match is not None and match.group(1) in {"localhost", "127.0.0.1", "[::1]"}
 
 
-@pytest.fixture
-def map_page(page: Page, app_url: str, request: pytest.FixtureRequest) -> Iterator[MapPage]:
-    """A fresh page on the app; on failure a screenshot lands in ``test-results/``."""
+@contextmanager
+def recorded_page(page: Page, url: str, request: pytest.FixtureRequest) -> Iterator[MapPage]:
+    """Record what the browser does on ``page`` (console errors, dialogs, requests,
+    responses, page errors, websocket messages sent); when the test fails, a screenshot and
+    the record land in ``test-results/``."""
     page.set_default_timeout(TIMEOUT_MS)
     expect.set_options(timeout=TIMEOUT_MS)
-    recorded = MapPage(page, app_url)
+    recorded = MapPage(page, url)
 
     def on_console(message: ConsoleMessage) -> None:
         if message.type == "error":
@@ -257,17 +259,12 @@ def map_page(page: Page, app_url: str, request: pytest.FixtureRequest) -> Iterat
         recorded.dialogs.append(f"{dialog.type}: {dialog.message}")
         dialog.dismiss()
 
-    def on_request(req: Request) -> None:
-        recorded.requests.append(req.url)
-
-    def on_page_error(error: Error) -> None:
-        recorded.page_errors.append(f"{error.name}: {error.message}")
-
     def on_websocket(socket: WebSocket) -> None:
         socket.on("framesent", lambda payload: recorded.frames_sent.append(len(payload)))
 
-    page.on("request", on_request)
-    page.on("pageerror", on_page_error)
+    page.on("request", lambda req: recorded.requests.append(req.url))
+    page.on("response", lambda r: recorded.responses.append((r.url, r.status)))
+    page.on("pageerror", lambda e: recorded.page_errors.append(f"{e.name}: {e.message}"))
     page.on("console", on_console)
     page.on("dialog", on_dialog)
     page.on("websocket", on_websocket)
@@ -280,7 +277,29 @@ def map_page(page: Page, app_url: str, request: pytest.FixtureRequest) -> Iterat
         (RESULTS / f"{name}.json").write_text(json.dumps({
             "page_errors": recorded.page_errors, "console_errors": recorded.console_errors,
             "dialogs": recorded.dialogs, "requests": recorded.requests,
+            "responses": recorded.responses,
         }, indent=1))
+
+
+@contextmanager
+def recorded_context_page(browser: Browser, url: str,
+                          request: pytest.FixtureRequest) -> Iterator[MapPage]:
+    """A fresh browser context (no cookie) and a recorded page on a module's own server
+    (the ``page`` fixture would start the session server too: its context arguments carry
+    that server's base URL)."""
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    try:
+        with recorded_page(context.new_page(), url, request) as recorded:
+            yield recorded
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def map_page(page: Page, app_url: str, request: pytest.FixtureRequest) -> Iterator[MapPage]:
+    """A fresh page on the app; on failure a screenshot lands in ``test-results/``."""
+    with recorded_page(page, app_url, request) as recorded:
+        yield recorded
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -14,21 +14,15 @@ in a temporary folder.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 from playwright.sync_api import (
     Browser,
-    ConsoleMessage,
-    Dialog,
-    Error,
-    Request,
-    Response,
     expect,
 )
 from sqlalchemy import create_engine
@@ -37,10 +31,9 @@ from services.publishing import raster_path
 from store.layer_repo import LayerRecord, list_layers
 from tests.browser.conftest import (
     MAP_IFRAME,
-    RESULTS,
-    TIMEOUT_MS,
     MapPage,
     is_local,
+    recorded_context_page,
     running_app,
 )
 from tests.support.layer_files import CLAIMS, write_claims_zip, write_magnetics_tif
@@ -83,66 +76,18 @@ def layer_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LayerServ
         yield LayerServer(url, folder / "app.db", layer_dir)
 
 
-@dataclass
-class LayerPage(MapPage):
-    """The app's page with what the browser did recorded, responses included."""
-
-    responses: list[tuple[str, int]] = field(default_factory=list)
-
-
 @pytest.fixture
 def layer_page(browser: Browser, layer_server: LayerServer,
-               request: pytest.FixtureRequest) -> Iterator[LayerPage]:
-    """A fresh context and page on this module's server (the ``page`` fixture would start
-    the session server too: its context arguments carry that server's base URL)."""
-    context = browser.new_context(viewport={"width": 1920, "height": 1080})
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    expect.set_options(timeout=TIMEOUT_MS)
-    recorded = LayerPage(page, layer_server.url)
-
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            recorded.console_errors.append(f"{message.text} @ {message.location}")
-
-    def on_dialog(dialog: Dialog) -> None:
-        recorded.dialogs.append(f"{dialog.type}: {dialog.message}")
-        dialog.dismiss()
-
-    def on_request(req: Request) -> None:
-        recorded.requests.append(req.url)
-
-    def on_response(response: Response) -> None:
-        recorded.responses.append((response.url, response.status))
-
-    def on_page_error(error: Error) -> None:
-        recorded.page_errors.append(f"{error.name}: {error.message}")
-
-    page.on("console", on_console)
-    page.on("dialog", on_dialog)
-    page.on("request", on_request)
-    page.on("response", on_response)
-    page.on("pageerror", on_page_error)
-    try:
+               request: pytest.FixtureRequest) -> Iterator[MapPage]:
+    """A fresh context and recorded page on this module's server."""
+    with recorded_context_page(browser, layer_server.url, request) as recorded:
         yield recorded
-        report = getattr(request.node, "rep_call", None)
-        if report is not None and report.failed:
-            RESULTS.mkdir(exist_ok=True)
-            name = re.sub(r"[^\w.-]+", "_", request.node.name)
-            page.screenshot(path=str(RESULTS / f"{name}.png"), full_page=True)
-            (RESULTS / f"{name}.json").write_text(json.dumps({
-                "page_errors": recorded.page_errors,
-                "console_errors": recorded.console_errors,
-                "dialogs": recorded.dialogs, "responses": recorded.responses,
-            }, indent=1))
-    finally:
-        context.close()
 
 
 # --- steps ---------------------------------------------------------------------------------
 
 
-def _publish(layer_page: LayerPage, path: Path, name: str, who: str) -> None:
+def _publish(layer_page: MapPage, path: Path, name: str, who: str) -> None:
     """Upload ``path`` on the upload page, check its report, publish, open the map."""
     page = layer_page.page
     page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Upload a layer") \
@@ -162,7 +107,7 @@ def _publish(layer_page: LayerPage, path: Path, name: str, who: str) -> None:
     layer_page.wait_idle()
 
 
-def _survey_point(layer_page: LayerPage, needle: str) -> tuple[float, float]:
+def _survey_point(layer_page: MapPage, needle: str) -> tuple[float, float]:
     """Page coordinates of the middle of the survey feature whose popup holds ``needle``
     (as the popup's HTML has it); asserts its path is the topmost element there."""
     found = layer_page.map_frame().evaluate(
@@ -234,7 +179,7 @@ FIT_ALL_LAYERS = """() => {
 }"""
 
 
-def _tile_responses(layer_page: LayerPage, layer_id: str) -> list[tuple[str, int]]:
+def _tile_responses(layer_page: MapPage, layer_id: str) -> list[tuple[str, int]]:
     pattern = re.compile(rf"^/tiles/{re.escape(layer_id)}/\d+/\d+/\d+\.png$")
     return [(u, s) for u, s in layer_page.responses if pattern.match(urlparse(u).path)]
 
@@ -242,7 +187,7 @@ def _tile_responses(layer_page: LayerPage, layer_id: str) -> list[tuple[str, int
 # --- the test ------------------------------------------------------------------------------
 
 
-def test_uploaded_layers_are_drawn_on_the_map(layer_page: LayerPage, layer_server: LayerServer,
+def test_uploaded_layers_are_drawn_on_the_map(layer_page: MapPage, layer_server: LayerServer,
                                               tmp_path: Path) -> None:
     page = layer_page.page
     page.goto(layer_server.url + "/")
