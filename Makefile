@@ -30,9 +30,10 @@ db: install
 	$(VENV)/bin/permitmap db init
 
 # The same entry as an installed package: mapping/serve.py with its packaged .streamlit settings
-# (the upload limit from PERMITMAP_MAX_UPLOAD_MB).
+# (the upload limit from PERMITMAP_MAX_UPLOAD_MB). On 127.0.0.1 only: a new store has no
+# account, and until it has one anyone who reaches the app may change the data.
 run: assets db
-	$(VENV)/bin/permitmap serve --port $(PORT)
+	$(VENV)/bin/permitmap serve --port $(PORT) --address 127.0.0.1
 
 # An office's deployment on this machine: PostgreSQL/PostGIS, $(PROCESSES) app processes and
 # HAProxy on port $(SHARED_PORT), data in var/shared (README: "Shared deployment").

@@ -29,6 +29,7 @@ import pandas as pd
 import shapely
 from bench_support import Row, format_table, goal_row, secs, size, timed
 
+from domain.access import OPEN_ACCESS
 from exports.export_file import ExportFormat
 from exports.formats import export_features
 from layers.features import Features
@@ -87,12 +88,12 @@ def _endpoint_rows(tmp: Path) -> list[Row]:
     selection = export_api.selection_from({"bbox": "-125,30,-95,46"}, dt.date.today())
 
     def naive() -> None:
-        frame = export_files.selected_frame(selection).to_geodataframe()
+        frame = export_files.selected_frame(selection, OPEN_ACCESS).to_geodataframe()
         frame.assign(**{c: frame[c].map(str) for c in ("commodities", "commodity_names",
                                                        "other_stages")}).to_json(default=str)
 
     def naive_gpkg() -> None:
-        frame = export_files.selected_frame(selection).to_geodataframe()
+        frame = export_files.selected_frame(selection, OPEN_ACCESS).to_geodataframe()
         frame.assign(**{c: frame[c].map(str) for c in ("commodities", "commodity_names",
                                                        "other_stages")}).to_file(
             tmp / "naive.gpkg", driver="GPKG", engine="pyogrio")

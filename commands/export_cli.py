@@ -1,5 +1,8 @@
 """``permitmap export sites`` and ``export briefing``: the same sites the page and
-``/api/sites.geojson`` give for the same filters, in any export format or as a briefing pack."""
+``/api/sites.geojson`` give for the same filters, in any export format or as a briefing pack.
+
+The command line exports as ``cli:<user>`` (:mod:`commands.cli_principal`), audited like any
+export."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from commands.cli_principal import cli_principal
 from domain.errors import InputError
 from exports.export_file import ExportFile, ExportFormat
 from exports.formats import export_features
@@ -63,7 +67,8 @@ def _selection(args: argparse.Namespace, engine: Engine) -> SiteSelection:
 
 def _sites(args: argparse.Namespace, engine: Engine) -> int:
     selection = _selection(args, engine)
-    sites = site_export(engine, selection, date.today(), datetime.now(UTC))
+    sites = site_export(engine, selection, date.today(), datetime.now(UTC),
+                        principal=cli_principal(), detail=args.format)
     written = export_features(sites, ExportFormat(args.format), stem=selection.file_stem())
     target = _write(args.out, written)
     print(f"wrote {len(sites.columns):,} sites ({selection.describe()}) to {target}")
@@ -73,7 +78,7 @@ def _sites(args: argparse.Namespace, engine: Engine) -> int:
 def _briefing(args: argparse.Namespace, engine: Engine) -> int:
     selection = _selection(args, engine)
     written = briefing_pack(engine, selection, date.today(), datetime.now(UTC),
-                            PackOptions.bundled(args.since))
+                            PackOptions.bundled(args.since), principal=cli_principal())
     target = _write(args.out, written)
     print(f"wrote the briefing pack ({selection.describe()}) to {target}")
     return 0

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from commands.cli_principal import cli_principal, os_user
 from domain.errors import InputError
 from domain.settings import load_settings
 from layers.limits import UploadLimits
@@ -32,7 +33,7 @@ def add_commands(groups: argparse._SubParsersAction, store: Callable[[], Engine]
     pub = layers.add_parser("publish", help="check a file and add it to the layer catalog")
     _file_options(pub)
     pub.add_argument("--name", help="layer name (default: the file name)")
-    pub.add_argument("--by", required=True, help="who is publishing it")
+    pub.add_argument("--by", help="who is publishing it (default: your user name)")
     pub.add_argument("--description", default="")
     pub.add_argument("--source", default="", help="who made the survey, or where it came from")
     pub.add_argument("--licence", default="")
@@ -112,10 +113,10 @@ def report_text(report: PreflightReport) -> str:
 
 def _publish(args: argparse.Namespace, engine: Engine) -> int:
     path = _existing(args.file)
-    details = LayerDetails(name=args.name or path.stem, uploaded_by=args.by,
+    details = LayerDetails(name=args.name or path.stem, uploaded_by=args.by or os_user(),
                            description=args.description, source=args.source,
                            licence=args.licence, surveyed_on=args.surveyed)
-    records = publish_upload(engine, path, path.name, details,
+    records = publish_upload(engine, path, path.name, details, principal=cli_principal(),
                              layer_dir=load_settings().layer_dir, options=_options(args),
                              limits=_limits())
     for record in records:
@@ -134,6 +135,7 @@ def _list(engine: Engine) -> int:
 
 
 def _remove(args: argparse.Namespace, engine: Engine) -> int:
-    record = remove_layer(engine, args.layer_id, load_settings().layer_dir)
+    record = remove_layer(engine, args.layer_id, load_settings().layer_dir,
+                          principal=cli_principal())
     print(f"removed {record.id}: {record.name}")
     return 0

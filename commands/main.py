@@ -1,5 +1,5 @@
 """``permitmap``: create, seed, back up, restore and copy the store; import deposit tables,
-permitting data and layers; export sites; serve the web app.
+permitting data and layers; export sites; manage accounts; serve the web app.
 
 Errors a user can cause print one plain line to stderr and exit 1; never a traceback.
 """
@@ -16,11 +16,13 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from commands.cli_principal import cli_principal
 from commands.db_cli import add_commands as add_db_commands
 from commands.export_cli import add_commands as add_export_commands
 from commands.layers_cli import add_commands as add_layer_commands
 from commands.permits_cli import add_commands as add_permit_commands
 from commands.serve_cli import add_commands as add_serve_commands
+from commands.users_cli import add_commands as add_user_commands
 from domain.errors import PermitmapError
 from domain.settings import load_settings
 from sites.deposit_tables import read_deposit_table
@@ -63,6 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     add_layer_commands(groups, _store)
     add_export_commands(groups, _store)
     add_serve_commands(groups)
+    add_user_commands(groups, _store)
     return parser
 
 
@@ -90,6 +93,7 @@ def _deposits_import(args: argparse.Namespace) -> int:
     summary = import_deposits(
         engine,
         table.records,
+        principal=cli_principal(),
         dataset=table.dataset,
         file_name=path.name,
         checksum=hashlib.sha256(path.read_bytes()).hexdigest(),
@@ -119,7 +123,7 @@ def _deposits_list(_args: argparse.Namespace) -> int:
 
 
 def _deposits_remove(args: argparse.Namespace) -> int:
-    removed = remove_dataset(_store(), args.dataset)
+    removed = remove_dataset(_store(), args.dataset, principal=cli_principal())
     print(f"removed {removed:,} deposits of dataset {args.dataset!r}")
     return 0
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from commands.cli_principal import cli_principal
 from domain.errors import InputError
 from domain.settings import load_settings
 from permits.as_of import record_on
@@ -21,6 +22,7 @@ from permits.dashboard import read_dashboard
 from permits.frames import PermitData
 from permits.rules import load_rulesets
 from permits.site_links import link_projects
+from services.site_export import change_history
 from store.permits_repo import (
     import_permit_data,
     load_changes,
@@ -49,7 +51,8 @@ def add_commands(groups: argparse._SubParsersAction, store: Callable[[], Engine]
     rep.add_argument("--as-of", type=_iso_date, default=date.today(), metavar="YYYY-MM-DD")
     rep.add_argument("--json", action="store_true", help="print JSON")
     rep.set_defaults(run=lambda a: _report(a, store()))
-    his = permits.add_parser("history", help="the change history as CSV")
+    his = permits.add_parser("history", help="the change history as CSV (audited as an "
+                                             "export)")
     his.add_argument("--site", help="only the projects of this site id")
     his.set_defaults(run=lambda a: _history(a, store()))
 
@@ -69,9 +72,10 @@ def _import(args: argparse.Namespace, engine: Engine) -> int:
     report = {"shape": batch.shape, "problems": [vars(p) for p in batch.problems],
               "links": [vars(r) for r in linked.rows],
               "last_data_fetched": batch.last_data_fetched}
+    principal = cli_principal()
     summary = import_permit_data(
         engine, PermitData.from_frames(data.projects, data.actions, data.milestones),
-        who=f"import of {path.name}", file_name=path.name,
+        principal=principal, who=principal.name, file_name=path.name,
         checksum=hashlib.sha256(path.read_bytes()).hexdigest(), rows_read=batch.rows_read,
         report=report)
     print(f"{path.name}: {batch.shape}, {batch.rows_read:,} rows read, "
@@ -114,13 +118,8 @@ def _report(args: argparse.Namespace, engine: Engine) -> int:
 
 
 def _history(args: argparse.Namespace, engine: Engine) -> int:
-    project_ids = None
-    if args.site:
-        projects = load_permit_data(engine).projects
-        project_ids = projects.loc[projects["site_id"] == args.site, "project_id"].tolist()
-        if not project_ids:
-            raise InputError(f"Site {args.site!r} has no permitting record.")
-    load_changes(engine, project_ids).to_csv(sys.stdout, index=False)
+    changes = change_history(engine, principal=cli_principal(), site_id=args.site)
+    changes.to_csv(sys.stdout, index=False)
     return 0
 
 

@@ -39,6 +39,7 @@ class Settings:
     map_point_limit: int
     layer_dir: Path
     max_upload_mb: int
+    session_hours: float = 12.0
 
 
 def load_settings() -> Settings:
@@ -54,4 +55,24 @@ def load_settings() -> Settings:
         map_point_limit=int(os.environ.get("PERMITMAP_MAP_POINT_LIMIT", "2000")),
         layer_dir=Path(os.environ.get("PERMITMAP_LAYER_DIR") or var_dir() / "layers"),
         max_upload_mb=int(os.environ.get("PERMITMAP_MAX_UPLOAD_MB", "500")),
+        session_hours=_hours(os.environ.get("PERMITMAP_SESSION_HOURS", "")),
     )
+
+
+def _hours(text: str) -> float:
+    """How long a browser stays signed in: PERMITMAP_SESSION_HOURS (default 12), more than
+    0 and at most 720 (30 days).
+
+    >>> _hours(""), _hours("8"), _hours("0.5")
+    (12.0, 8.0, 0.5)
+    """
+    if not text.strip():
+        return 12.0
+    try:
+        hours = float(text)
+    except ValueError:
+        hours = -1.0
+    if not 0 < hours <= 720:
+        raise ValueError(f"PERMITMAP_SESSION_HOURS must be a number of hours above 0 and at "
+                         f"most 720 (it is {text!r}).")
+    return hours

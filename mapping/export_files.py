@@ -1,17 +1,23 @@
 """Site exports and briefing packs made from the same cached site table and permitting figures
-the pages use: for the export buttons and for ``/api/sites.{format}`` and ``/api/briefing.zip``."""
+the pages use: for the export buttons and for ``/api/sites.{format}`` and ``/api/briefing.zip``.
+
+Each takes the person asking (``mapping.access_state``: the page's or the request's): a role
+that may export, only the sites their clearance reaches, and one audit row per file made."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
+from domain.access import Action, Principal
 from exports.export_file import ExportFile, ExportFormat
 from mapping.cached import cached_sites
 from mapping.permit_cache import projects_for
 from mapping.store_access import engine
 from permits.as_of import sites_on
+from services.site_export import record_release, selection_target, visible_sites
 from sites.selection import SiteSelection, export_frame
+from store.acting import require
 
 if TYPE_CHECKING:
     from layers.features import Features
@@ -21,24 +27,31 @@ if TYPE_CHECKING:
 # the other formats (and a briefing pack's picture) do.
 
 
-def selected_frame(selection: SiteSelection) -> Features:
-    """The selected sites with their permitting state on the selection's date (cached per
-    data revision and date, as on the pages)."""
+def selected_frame(selection: SiteSelection, principal: Principal) -> Features:
+    """The selected sites ``principal`` may see, with their permitting state on the
+    selection's date (cached per data revision and date, as on the pages)."""
     state = sites_on(projects_for(selection.as_of))
-    return export_frame(cached_sites(), state, selection, datetime.now(UTC))
+    return export_frame(visible_sites(cached_sites(), principal), state, selection,
+                        datetime.now(UTC))
 
 
-def sites_file(selection: SiteSelection, fmt: ExportFormat) -> ExportFile:
-    """The export file of a selection, named after what it holds."""
+def sites_file(selection: SiteSelection, fmt: ExportFormat, *,
+               principal: Principal) -> ExportFile:
+    """The export file of a selection, named after what it holds; audited as an "export"."""
     from exports.formats import export_features
 
-    return export_features(selected_frame(selection), fmt, stem=selection.file_stem())
+    require(engine(), principal, Action.EXPORT, "export", selection_target(selection))
+    features = selected_frame(selection, principal)
+    file = export_features(features, fmt, stem=selection.file_stem())
+    record_release(engine(), principal, "export", selection, features, cached_sites(),
+                   fmt.value)
+    return file
 
 
-def briefing_file(selection: SiteSelection) -> ExportFile:
+def briefing_file(selection: SiteSelection, *, principal: Principal) -> ExportFile:
     """The briefing pack of a selection; its picture frames the selection's extent when it
-    has one (the map's view), else its sites."""
+    has one (the map's view), else its sites. Checked and audited by the pack's maker."""
     from services.briefing import PackOptions, briefing_pack
 
     return briefing_pack(engine(), selection, date.today(), datetime.now(UTC),
-                         PackOptions.bundled())
+                         PackOptions.bundled(), principal=principal)

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Engine
 
+from domain.access import Action, Principal
 from domain.bbox import BBox
 from domain.colours import STATUS_COLOURS
 from domain.settings import DATA_DIR
@@ -25,8 +26,14 @@ from exports.formats import (
     neutralise_formulas,
 )
 from permits.dates import shown_column
-from services.site_export import permit_state
+from services.site_export import (
+    permit_state,
+    record_release,
+    selection_target,
+    visible_sites,
+)
 from sites.selection import SiteSelection, export_frame
+from store.acting import require
 from store.layer_repo import LayerRecord, list_layers
 from store.records import load_sites
 
@@ -58,16 +65,21 @@ class PackOptions:
 
 
 def briefing_pack(engine: Engine, selection: SiteSelection, today: date,
-                  exported_at: datetime, options: PackOptions) -> ExportFile:
-    """The pack as a zip named after what it holds."""
+                  exported_at: datetime, options: PackOptions, *,
+                  principal: Principal) -> ExportFile:
+    """The pack as a zip named after what it holds: the sites and survey layers
+    ``principal`` may see; audited as a "briefing" (filter, sites, highest marking)."""
+    require(engine, principal, Action.EXPORT, "briefing", selection_target(selection))
     state = permit_state(engine, selection.as_of, today)
-    sites = export_frame(load_sites(engine), state.sites, selection, exported_at)
+    stored = visible_sites(load_sites(engine), principal)
+    sites = export_frame(stored, state.sites, selection, exported_at)
     projects = state.data.projects[state.data.projects["site_id"].isin(sites.columns["id"])]
     since = options.since or selection.as_of - DEFAULT_PERIOD
     stem = selection.file_stem()
     geojson = export_features(sites, ExportFormat.GEOJSON, stem=stem)
     csv = export_features(sites, ExportFormat.CSV, stem=stem)
-    layers = _layers(engine, options.layer_ids, selection.bbox)
+    layers = [r for r in _layers(engine, options.layer_ids, selection.bbox)
+              if principal.may_see(r.marking)]
     files = {
         geojson.file_name: geojson.data,
         csv.file_name: csv.data,
@@ -82,8 +94,14 @@ def briefing_pack(engine: Engine, selection: SiteSelection, today: date,
     files["README.txt"] = _readme(selection, exported_at, since, len(sites.columns),
                                   len(projects), layers,
                                   geojson.notes + csv.notes + options.notes).encode()
-    return ExportFile(_zip(files), f"briefing_{stem}.zip", "application/zip",
+    pack = ExportFile(_zip(files), f"briefing_{stem}.zip", "application/zip",
                       geojson.notes + csv.notes)
+    layer_note = f"; {len(layers)} survey layers" if layers else ""
+    record_release(engine, principal, "briefing", selection, sites, stored,
+                   f"{len(projects)} permitting project{'' if len(projects) == 1 else 's'}"
+                   f"{layer_note}",
+                   tuple(r.marking for r in layers))
+    return pack
 
 
 def _timetables(derived: pd.DataFrame, projects: pd.DataFrame) -> pd.DataFrame:

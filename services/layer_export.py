@@ -1,4 +1,7 @@
-"""Uploaded layers exported back: a vector layer in any export format, a raster as its COG."""
+"""Uploaded layers exported back: a vector layer in any export format, a raster as its COG.
+
+Each export is checked (a role that may export, a clearance that reaches the layer's handling
+marking) and audited ("export", the layer, how many features, its marking)."""
 
 from __future__ import annotations
 
@@ -9,11 +12,14 @@ import pandas as pd
 import shapely
 from sqlalchemy import Engine
 
-from domain.errors import InputError
+from domain.access import Action, Principal
+from domain.errors import InputError, NotFoundError
 from exports.export_file import ExportFile, ExportFormat
 from exports.formats import export_features
 from layers.features import Features
 from sites.selection import slug
+from store.acting import require
+from store.audit import record_now
 from store.layer_repo import LayerRecord, layer_features
 
 COG_MEDIA_TYPE = "image/tiff; application=geotiff; profile=cloud-optimized"
@@ -31,13 +37,46 @@ def layer_frame(engine: Engine, record: LayerRecord) -> Features:
     return Features(attributes, shapely.from_wkb(rows["geometry"].to_numpy()))
 
 
-def export_vector_layer(engine: Engine, record: LayerRecord, fmt: ExportFormat) -> ExportFile:
-    """A vector layer in ``fmt``, named after the layer."""
+def export_vector_layer(engine: Engine, record: LayerRecord, fmt: ExportFormat, *,
+                        principal: Principal) -> ExportFile:
+    """A vector layer in ``fmt``, named after the layer; audited as an "export"."""
+    check_export(engine, record, principal)
     if record.kind != "vector":
         raise InputError(f"{record.name} is a raster; download it as its Cloud-Optimized "
                          "GeoTIFF instead.")
-    return export_features(layer_frame(engine, record), fmt, stem=slug(record.name) or record.id,
+    frame = layer_frame(engine, record)
+    file = export_features(frame, fmt, stem=slug(record.name) or record.id,
                            layer=slug(record.name) or "layer")
+    _record(engine, record, principal, fmt.value, len(frame.columns))
+    return file
+
+
+def cog_download(engine: Engine, record: LayerRecord, layer_dir: Path, *,
+                 principal: Principal) -> Path:
+    """The raster layer's COG to send (InputError for a vector layer, NotFoundError when the
+    file is missing); audited as an "export"."""
+    check_export(engine, record, principal)
+    path = cog_file(record, layer_dir)
+    if not path.is_file():
+        raise NotFoundError(f"The file of layer {record.name!r} is missing; publish the "
+                            "layer again.")
+    _record(engine, record, principal, "tif", 1)
+    return path
+
+
+def check_export(engine: Engine, record: LayerRecord, principal: Principal) -> None:
+    """A role that may export, and a clearance that reaches the layer: a layer someone may
+    not see is answered as if it did not exist."""
+    require(engine, principal, Action.EXPORT, "export", f"layer {record.id}")
+    if not principal.may_see(record.marking):
+        raise NotFoundError(f"No survey layer with id {record.id!r}; it may have been "
+                            "deleted. Open the layer catalog to see the layers there are.")
+
+
+def _record(engine: Engine, record: LayerRecord, principal: Principal, fmt: str,
+            features: int) -> None:
+    record_now(engine, principal.name, "export", target=f"layer {record.id}",
+               detail=f"{record.name} as {fmt}", records=features, marking=record.marking)
 
 
 def raster_download_name(record: LayerRecord) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import shutil
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -18,6 +18,7 @@ import pandas as pd
 import shapely
 from sqlalchemy import Engine
 
+from domain.access import Action, Principal
 from domain.errors import InputError
 from layers.cog import write_cog
 from layers.limits import UploadLimits
@@ -26,6 +27,7 @@ from layers.upload_formats import LayerKind, Progress, no_progress
 from layers.vector_read import PreparedLayer, VectorOptions
 from services.errors import PublishRefused
 from services.layer_styles import default_raster_style, default_vector_style
+from store.acting import acting_name, require
 from store.layer_repo import LayerRecord, NewLayer, add_layers, delete_layer, list_layers
 
 STAGING = ".staging"
@@ -45,11 +47,17 @@ class LayerDetails:
 
 
 def publish_upload(engine: Engine, path: Path, file_name: str, details: LayerDetails, *,
-                   layer_dir: Path, options: VectorOptions | None = None,
+                   principal: Principal, layer_dir: Path, options: VectorOptions | None = None,
                    limits: UploadLimits | None = None,
                    progress: Progress = no_progress) -> list[LayerRecord]:
     """Check the upload at ``path`` and publish it as one layer per geometry type (vector)
-    or one raster layer; returns the new catalog entries."""
+    or one raster layer; returns the new catalog entries.
+
+    Needs a role that may upload layers (checked before the file is read); the catalog names
+    the signed-in person as the uploader, and the audit trail gets one "upload" row in the
+    transaction that stores the layers."""
+    require(engine, principal, Action.UPLOAD_LAYER, "upload", file_name)
+    details = replace(details, uploaded_by=acting_name(principal, details.uploaded_by))
     _require_details(details)
     inspection = inspect_upload(path, file_name, options, limits, progress)
     if not inspection.report.ok or inspection.source is None:
@@ -57,13 +65,16 @@ def publish_upload(engine: Engine, path: Path, file_name: str, details: LayerDet
                              + " ".join(inspection.report.errors))
     if inspection.source.kind is LayerKind.RASTER:
         return _publish_raster(engine, inspection, details, layer_dir, progress,
-                               (options or VectorOptions()).assume_crs)
-    return _publish_vector(engine, inspection, details, progress)
+                               (options or VectorOptions()).assume_crs, principal)
+    return _publish_vector(engine, inspection, details, progress, principal)
 
 
-def remove_layer(engine: Engine, layer_id: str, layer_dir: Path) -> LayerRecord:
-    """Delete a layer from the catalog, then its raster folder if it has one."""
-    record = delete_layer(engine, layer_id)
+def remove_layer(engine: Engine, layer_id: str, layer_dir: Path, *,
+                 principal: Principal) -> LayerRecord:
+    """Delete a layer from the catalog (audited, admin only), then its raster folder if it
+    has one."""
+    require(engine, principal, Action.DELETE_LAYER, "layer-delete", layer_id)
+    record = delete_layer(engine, layer_id, principal=principal)
     if record.raster_file:
         shutil.rmtree(layer_dir / Path(record.raster_file).parent, ignore_errors=True)
     return record
@@ -97,7 +108,7 @@ def raster_path(record: LayerRecord, layer_dir: Path) -> Path:
 
 
 def _publish_vector(engine: Engine, inspection: Inspection, details: LayerDetails,
-                    progress: Progress) -> list[LayerRecord]:
+                    progress: Progress, principal: Principal) -> list[LayerRecord]:
     source, report = inspection.source, inspection.report
     assert source is not None
     several = len(inspection.vector_layers) > 1
@@ -115,12 +126,12 @@ def _publish_vector(engine: Engine, inspection: Inspection, details: LayerDetail
             style=default_vector_style(f"{source.checksum}{prepared.name}"),
             report=report.to_json(), features=feature_rows(prepared)))
     progress(0.9, "Storing the features…")
-    return add_layers(engine, new)
+    return add_layers(engine, new, principal=principal)
 
 
 def _publish_raster(engine: Engine, inspection: Inspection, details: LayerDetails,
                     layer_dir: Path, progress: Progress,
-                    assume_crs: str | None) -> list[LayerRecord]:
+                    assume_crs: str | None, principal: Principal) -> list[LayerRecord]:
     source, report = inspection.source, inspection.report
     assert source is not None and report.raster is not None
     staging = layer_dir / STAGING / uuid.uuid4().hex
@@ -144,7 +155,7 @@ def _publish_raster(engine: Engine, inspection: Inspection, details: LayerDetail
 
         progress(0.95, "Adding the layer to the catalog…")
         try:
-            return add_layers(engine, [layer], place_files=place)
+            return add_layers(engine, [layer], place_files=place, principal=principal)
         except BaseException:
             for folder in placed:  # placed, then the commit failed: no row, so no file
                 shutil.rmtree(folder, ignore_errors=True)

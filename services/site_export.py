@@ -1,15 +1,26 @@
 """The rows of a site export, read from the store: the sites and their permitting state on
-the selection's as-of date (the change history replayed for a past date)."""
+the selection's as-of date (the change history replayed for a past date).
+
+Exports release data, so each one is checked and audited here: the person asking needs a role
+that may export, receives only the sites whose handling marking their clearance reaches, and
+the audit trail records what filter, how many records and which marking left.
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from urllib.parse import urlencode
 
+import pandas as pd
 from sqlalchemy import Engine
 
+from domain.access import Action, Principal
+from domain.errors import InputError
 from layers.features import Features
 from permits.as_of import PermitState, state_on
 from sites.selection import SiteSelection, export_frame
+from store.acting import marking_of, require
+from store.audit import record_now
 from store.permits_repo import load_changes, load_permit_data
 from store.records import load_sites
 
@@ -20,8 +31,74 @@ def permit_state(engine: Engine, as_of: date, today: date) -> PermitState:
 
 
 def site_export(engine: Engine, selection: SiteSelection, today: date,
-                exported_at: datetime) -> Features:
+                exported_at: datetime, *, principal: Principal, detail: str = "") -> Features:
     """The selected sites with status, stage, schedule health, next milestone and slip as the
-    record stood at the end of ``selection.as_of``."""
+    record stood at the end of ``selection.as_of``: those ``principal`` may see, audited as an
+    "export" (``detail``: the format, say)."""
+    require(engine, principal, Action.EXPORT, "export", selection_target(selection))
     state = permit_state(engine, selection.as_of, today)
-    return export_frame(load_sites(engine), state.sites, selection, exported_at)
+    sites = visible_sites(load_sites(engine), principal)
+    features = export_frame(sites, state.sites, selection, exported_at)
+    record_release(engine, principal, "export", selection, features, sites, detail)
+    return features
+
+
+def visible_sites(sites: pd.DataFrame, principal: Principal) -> pd.DataFrame:
+    """The sites whose handling marking ``principal``'s clearance reaches (all of them when
+    the table carries no marking)."""
+    if "marking" not in sites.columns:
+        return sites
+    return sites[sites["marking"].fillna("public").isin(principal.visible_markings)]
+
+
+def selection_target(selection: SiteSelection) -> str:
+    """The selection in its one URL form (``commodity=Li&as_of=2026-06-30``), with the site
+    ids of a one-site export, for the audit trail.
+
+    >>> from sites.filters import SiteFilter
+    >>> selection_target(SiteSelection(SiteFilter(site_ids=("us-alpha",)), date(2026, 6, 30)))
+    'as_of=2026-06-30&site=us-alpha'
+    """
+    params = selection.url_params()
+    if selection.filter.site_ids:
+        params["site"] = ",".join(selection.filter.site_ids)
+    return urlencode(params, safe=",")
+
+
+def record_release(engine: Engine, principal: Principal, action: str,
+                   selection: SiteSelection, features: Features, sites: pd.DataFrame,
+                   detail: str = "", also_marked: tuple[str, ...] = ()) -> None:
+    """One audit row for a release of sites: the selection's URL form, how many records,
+    the highest marking among them (read from ``sites``, the table they were taken from)
+    and ``also_marked`` (the markings of what else left with them: a pack's layers)."""
+    columns = features.columns
+    if "marking" in columns.columns:
+        markings: pd.Series | None = columns["marking"]
+    elif {"id", "marking"} <= set(sites.columns) and "id" in columns.columns:
+        markings = sites.loc[sites["id"].isin(columns["id"]), "marking"]
+    else:
+        markings = None
+    record_now(engine, principal.name, action, target=selection_target(selection),
+               detail=detail, records=len(features.columns),
+               marking=marking_of([*([] if markings is None else markings.tolist()),
+                                   *also_marked]))
+
+
+def change_history(engine: Engine, *, principal: Principal,
+                   site_id: str | None = None) -> pd.DataFrame:
+    """The change history, oldest first: all of it (a role that may see the full history:
+    admin), or one site's projects (a role that may export); audited as an "export"."""
+    target = f"change history of site {site_id}" if site_id else "full change history"
+    require(engine, principal, Action.EXPORT if site_id else Action.FULL_HISTORY, "export",
+            target)
+    project_ids = None
+    if site_id:
+        projects = load_permit_data(engine).projects
+        seen = site_id in set(visible_sites(load_sites(engine), principal)["id"])
+        project_ids = projects.loc[projects["site_id"] == site_id, "project_id"].tolist()
+        if not project_ids or not seen:  # a site it may not see has no record for it
+            raise InputError(f"Site {site_id!r} has no permitting record.")
+    changes = load_changes(engine, project_ids)
+    record_now(engine, principal.name, "export", target=target, detail="change history",
+               records=len(changes))
+    return changes

@@ -9,7 +9,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, Integer, Text, cast, create_engine, event, select, update
+from sqlalchemy import Connection, Engine, Integer, Text, cast, create_engine, event, select, update
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -41,12 +41,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest Alembic revision."""
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
     try:
         with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+            migrate_on(connection)
     except DBAPIError as exc:
         where = engine.url.render_as_string(hide_password=True)
         if "postgis" in str(exc.orig).lower():
@@ -57,6 +54,15 @@ def migrate(engine: Engine) -> None:
         if not isinstance(exc, OperationalError):
             raise
         raise cannot_open(engine, exc) from exc
+
+
+def migrate_on(connection: Connection) -> None:
+    """Bring the schema to the newest revision inside the caller's transaction on
+    ``connection`` (a failure leaves the database as the transaction found it)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")
 
 
 def cannot_open(engine: Engine, exc: DBAPIError) -> StoreError:

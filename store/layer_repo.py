@@ -29,8 +29,11 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from domain.access import PUBLIC, Action, Principal
 from domain.bbox import BBox
 from domain.errors import InputError, NotFoundError
+from store import audit
+from store.acting import acting_name, require
 from store.bulk import bulk_insert
 from store.db import bump_counter, get_meta
 from store.errors import DuplicateUpload
@@ -89,6 +92,7 @@ class LayerRecord:
     style: dict[str, Any]
     raster_file: str
     version: int
+    marking: str = PUBLIC
 
 
 def new_layer_id(name: str) -> str:
@@ -104,19 +108,23 @@ def new_layer_id(name: str) -> str:
 
 
 def add_layers(engine: Engine, layers: Sequence[NewLayer],
-               place_files: Callable[[list[str]], None] | None = None) -> list[LayerRecord]:
-    """Store ``layers`` in one transaction; all or nothing.
+               place_files: Callable[[list[str]], None] | None = None, *,
+               principal: Principal) -> list[LayerRecord]:
+    """Store ``layers`` in one transaction; all or nothing, with one "upload" audit row.
 
     ``place_files(ids)`` runs inside the transaction after the rows are written (it moves a
     raster into its folder); if it raises, nothing is stored. An upload published before
-    (same checksum and layer) is refused with who published it and when.
+    (same checksum and layer) is refused with who published it and when. Needs a role that
+    may upload layers; a signed-in uploader is named by their account, not what they typed.
     """
+    require(engine, principal, Action.UPLOAD_LAYER, "upload",
+            layers[0].original_filename if layers else "")
     ids = [new_layer_id(layer.name) for layer in layers]
     try:
         with Session(engine) as session, session.begin():
             _refuse_duplicates(session, layers)
             for layer_id, layer in zip(ids, layers, strict=True):
-                session.add(_row(layer_id, layer))
+                session.add(_row(layer_id, layer, acting_name(principal, layer.uploaded_by)))
             session.flush()
             for layer_id, layer in zip(ids, layers, strict=True):
                 if layer.features is not None:
@@ -124,6 +132,10 @@ def add_layers(engine: Engine, layers: Sequence[NewLayer],
                     frame.insert(0, "feature_no", range(1, len(frame) + 1))
                     frame.insert(0, "layer_id", layer_id)
                     bulk_insert(session, SurveyFeature.__table__, frame)  # type: ignore[arg-type]
+            names = "; ".join(f"{layer.name} ({layer.kind})" for layer in layers)
+            audit.record(session, principal.name, "upload", target=", ".join(ids),
+                         detail=f"{layers[0].original_filename}: {names}" if layers else "",
+                         records=sum(layer.feature_count for layer in layers))
             _bump(session)
             if place_files is not None:
                 place_files(ids)
@@ -153,10 +165,15 @@ def get_layer(engine: Engine, layer_id: str) -> LayerRecord:
         return _record(row)
 
 
-def update_layer(engine: Engine, layer_id: str, *, name: str | None = None,
-                 description: str | None = None, hidden: bool | None = None,
+def update_layer(engine: Engine, layer_id: str, *, principal: Principal,
+                 name: str | None = None, description: str | None = None,
+                 hidden: bool | None = None,
                  style: dict[str, Any] | None = None) -> LayerRecord:
-    """Rename, describe, hide or show, or restyle a layer."""
+    """Rename, describe, hide or show, or restyle a layer, with one audit row ("layer-show"
+    when only hidden or shown, else "layer-restyle"). Needs a role that may restyle layers."""
+    only_shown = hidden is not None and name is None and description is None and style is None
+    require(engine, principal, Action.RESTYLE_LAYER,
+            "layer-show" if only_shown else "layer-restyle", layer_id)
     if name is not None and not name.strip():
         raise InputError("A layer needs a name; type one before saving.")
     with Session(engine) as session, session.begin():
@@ -164,26 +181,42 @@ def update_layer(engine: Engine, layer_id: str, *, name: str | None = None,
         if row is None:
             raise NotFoundError(f"No survey layer with id {layer_id!r}; it may have been "
                                 "deleted by someone else.")
-        if name is not None:
+        changed = []
+        if name is not None and name.strip()[:200] != row.name:
+            changed.append(f"renamed {row.name!r} → {name.strip()[:200]!r}")
             row.name = name.strip()[:200]
-        if description is not None:
+        if description is not None and description != row.description:
+            changed.append("description changed")
             row.description = description
-        if hidden is not None:
+        if hidden is not None and hidden != row.hidden:
+            changed.append("hidden from the map" if hidden else "shown on the map")
             row.hidden = hidden
-        if style is not None:
+        if style is not None and json.dumps(style, sort_keys=True) != row.style:
+            changed.append(f"style {json.dumps(style, sort_keys=True)}")
             row.style = json.dumps(style, sort_keys=True)
         row.version += 1
+        audit.record(session, principal.name, "layer-show" if only_shown else "layer-restyle",
+                     target=layer_id, detail="; ".join(changed) or "nothing changed",
+                     marking=row.marking or PUBLIC)
         _bump(session)
     return get_layer(engine, layer_id)
 
 
-def delete_layer(engine: Engine, layer_id: str) -> LayerRecord:
-    """Remove a layer and its features; returns what was removed (its raster file is the
-    caller's to delete)."""
+def delete_layer(engine: Engine, layer_id: str, *, principal: Principal) -> LayerRecord:
+    """Remove a layer and its features, with one "layer-delete" audit row; returns what was
+    removed (its raster file is the caller's to delete). Needs a role that may delete layers
+    (admin)."""
+    require(engine, principal, Action.DELETE_LAYER, "layer-delete", layer_id)
     record = get_layer(engine, layer_id)
     with Session(engine) as session, session.begin():
         session.execute(delete(SurveyFeature).where(SurveyFeature.layer_id == layer_id))
-        session.execute(delete(SurveyLayer).where(SurveyLayer.id == layer_id))
+        gone = session.execute(delete(SurveyLayer).where(SurveyLayer.id == layer_id))
+        if gone.rowcount != 1:  # type: ignore[attr-defined]
+            raise NotFoundError(f"No survey layer with id {layer_id!r}; it was deleted by "
+                                "someone else just now.")
+        audit.record(session, principal.name, "layer-delete", target=layer_id,
+                     detail=f"{record.name} ({record.kind}, {record.original_filename})",
+                     records=record.feature_count, marking=record.marking)
         _bump(session)
     return record
 
@@ -244,12 +277,12 @@ def _refuse_duplicates(session: Session, layers: Sequence[NewLayer]) -> None:
             "it, delete it there first.")
 
 
-def _row(layer_id: str, layer: NewLayer) -> SurveyLayer:
+def _row(layer_id: str, layer: NewLayer, uploaded_by: str) -> SurveyLayer:
     west, south, east, north = layer.bounds or (None, None, None, None)
     return SurveyLayer(
         id=layer_id, name=layer.name.strip()[:200] or layer_id, kind=layer.kind,
         description=layer.description, source=layer.source, licence=layer.licence,
-        surveyed_on=layer.surveyed_on, uploaded_by=layer.uploaded_by.strip()[:120],
+        surveyed_on=layer.surveyed_on, uploaded_by=uploaded_by[:120],
         uploaded_at=datetime.now(UTC), original_filename=layer.original_filename,
         checksum=layer.checksum, source_layer=layer.source_layer,
         file_format=layer.file_format, original_crs=layer.original_crs,
@@ -276,7 +309,8 @@ def _record(row: SurveyLayer) -> LayerRecord:
         source_layer=row.source_layer, file_format=row.file_format,
         original_crs=row.original_crs, geometry_type=row.geometry_type,
         feature_count=row.feature_count, bounds=bounds, hidden=row.hidden,
-        style=json.loads(row.style or "{}"), raster_file=row.raster_file, version=row.version)
+        style=json.loads(row.style or "{}"), raster_file=row.raster_file, version=row.version,
+        marking=row.marking or PUBLIC)
 
 
 def _bump(session: Session) -> None:

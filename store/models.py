@@ -54,6 +54,7 @@ class Site(Base):
     location_note: Mapped[str] = mapped_column(Text, default="")
     description: Mapped[str] = mapped_column(Text, default="")
     source: Mapped[str] = mapped_column(Text, default="")
+    marking: Mapped[str] = mapped_column(String(40), default="public", index=True)
 
 
 class Deposit(Base):
@@ -82,6 +83,7 @@ class Deposit(Base):
     position_quality: Mapped[str] = mapped_column(String(40), default="published")
     position_note: Mapped[str] = mapped_column(Text, default="")
     source: Mapped[str] = mapped_column(Text, default="")
+    marking: Mapped[str] = mapped_column(String(40), default="public", index=True)
 
 
 class DatasetImport(Base):
@@ -145,6 +147,7 @@ class SurveyLayer(Base):
     raster_file: Mapped[str] = mapped_column(String(300), default="")
     report: Mapped[str] = mapped_column(Text, default="")
     version: Mapped[int] = mapped_column(Integer, default=1)
+    marking: Mapped[str] = mapped_column(String(40), default="public")
 
 
 class SurveyFeature(Base):
@@ -161,3 +164,90 @@ class SurveyFeature(Base):
     min_lat: Mapped[float] = mapped_column(Float)
     max_lon: Mapped[float] = mapped_column(Float)
     max_lat: Mapped[float] = mapped_column(Float)
+
+
+class AttributeMarking(Base):
+    """One attribute of one record marked above the record itself (a site's operator, say):
+    whoever lacks the clearance receives the record without that attribute."""
+
+    __tablename__ = "attribute_markings"
+
+    record_kind: Mapped[str] = mapped_column(String(20), primary_key=True)  # site|deposit|layer
+    record_id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    attribute: Mapped[str] = mapped_column(String(80), primary_key=True)
+    marking: Mapped[str] = mapped_column(String(40))
+
+
+class Account(Base):
+    """A person who signs in (a local password, or OpenID Connect when ``password_hash`` is
+    empty), with a role and the highest marking they may see."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    clearance: Mapped[str] = mapped_column(String(40), default="public")
+    password_hash: Mapped[str] = mapped_column(Text, default="")
+    email: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ApiToken(Base):
+    """A personal API token for other tools; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"),
+                                            index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(120), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True),
+                                                          nullable=True)
+
+
+class SignInSession(Base):
+    """A browser's sign-in: the cookie holds a random secret, the store its SHA-256, so every
+    app process knows it and sign-out ends it everywhere."""
+
+    __tablename__ = "sign_in_sessions"
+
+    secret_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"),
+                                            index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class SignInAttempt(Base):
+    """A failed sign-in, counted per account name and per address to slow guessing."""
+
+    __tablename__ = "sign_in_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(120), index=True)
+    address: Mapped[str] = mapped_column(String(80), index=True)
+    attempted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class AuditEntry(Base):
+    """One action: who, what, on what, how many records, the highest marking involved.
+    Append-only: the database refuses UPDATE and DELETE on this table (triggers, 0006)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    actor: Mapped[str] = mapped_column(String(120), index=True)
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    target: Mapped[str] = mapped_column(Text, default="")
+    detail: Mapped[str] = mapped_column(Text, default="")
+    records: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    marking: Mapped[str] = mapped_column(String(40), default="")
+    address: Mapped[str] = mapped_column(String(80), default="")
+    outcome: Mapped[str] = mapped_column(String(20), default="ok")

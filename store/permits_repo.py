@@ -17,11 +17,14 @@ import pandas as pd
 from sqlalchemy import Engine, Table, select, update
 from sqlalchemy.orm import Session
 
-from domain.errors import NotFoundError
+from domain.access import Action, Principal
+from domain.errors import InputError, NotFoundError
 from permits.editing import EditPlan
 from permits.frames import PermitData, positions
 from permits.history import ENTITIES
 from permits.schema import Kind, conform
+from store import audit
+from store.acting import acting_name, require
 from store.bulk import bulk_insert, bulk_upsert
 from store.db import bump_revision
 from store.errors import EditConflict
@@ -86,10 +89,13 @@ def record_changes(session: Session, rows: list[dict[str, Any]]) -> None:
 
 
 def import_permit_data(
-    engine: Engine, data: PermitData, *, who: str, file_name: str, checksum: str,
-    rows_read: int, report: dict[str, Any], now: datetime | None = None,
+    engine: Engine, data: PermitData, *, principal: Principal, who: str, file_name: str,
+    checksum: str, rows_read: int, report: dict[str, Any], now: datetime | None = None,
 ) -> PermitImportSummary:
-    """Load an imported record in one transaction: new rows added, changed fields recorded."""
+    """Load an imported record in one transaction: new rows added, changed fields recorded,
+    and one audit row ("import"). Needs a role that may import tables (admin)."""
+    require(engine, principal, Action.IMPORT_TABLE, "import", "permitting-dashboard")
+    who = acting_name(principal, who) or principal.name
     now = now or datetime.now(UTC)
     inserted, updated, unchanged, history = {}, {}, {}, []
     with Session(engine) as session, session.begin():
@@ -115,6 +121,10 @@ def import_permit_data(
             checksum=checksum, rows_read=rows_read, rows_loaded=len(data.milestones),
             rows_skipped=rows_read - len(data.milestones),
             report=json.dumps(report, ensure_ascii=False, default=str), imported_at=now))
+        counts = ", ".join(f"{e}s {inserted[e]} new, {updated[e]} updated" for e in inserted)
+        audit.record(session, principal.name, "import", target="permitting-dashboard",
+                     detail=f"{file_name}: {counts}; {len(history)} field changes",
+                     records=len(data.milestones))
         bump_revision(session)
     return PermitImportSummary(inserted, updated, unchanged, len(history))
 
@@ -131,12 +141,19 @@ def get_record(engine: Engine, entity: str, record_id: str) -> dict[str, Any]:
 
 def save_edit(
     engine: Engine, entity: str, record_id: str, expected_version: int, plan: EditPlan, *,
-    who: str, reason: str, now: datetime | None = None,
+    principal: Principal, reason: str, who: str = "", now: datetime | None = None,
 ) -> int:
     """Apply a checked edit if nobody saved since ``expected_version``; return the new version.
 
-    A rejected extension request is recorded in the history but changes nothing.
+    Needs a role that may edit timelines. The history names the signed-in person (``who``,
+    a typed name, counts only with open access or on the command line); the audit trail gets
+    one "timeline-edit" row in the same transaction. A rejected extension request is recorded
+    in the history (and audited) but changes nothing.
     """
+    require(engine, principal, Action.EDIT_TIMELINE, "timeline-edit", record_id)
+    who = acting_name(principal, who)
+    if not who:
+        raise InputError("Enter your name: the history records who made each change.")
     table, key, columns = _SCHEMAS[entity]
     now = now or datetime.now(UTC)
     with Session(engine) as session, session.begin():
@@ -160,8 +177,23 @@ def save_edit(
              "project_id": row.get("project_id", record_id), "field": c.field,
              "before": c.before, "after": c.after, "reason": reason, "kind": plan.kind.value,
              "source": ""} for c in plan.changes])
+        audit.record(session, principal.name, "timeline-edit", target=record_id,
+                     detail=_edit_detail(entity, plan, reason, who, principal.name),
+                     records=1)
         bump_revision(session)
     return version
+
+
+def _edit_detail(entity: str, plan: EditPlan, reason: str, who: str, actor: str) -> str:
+    """What an edit changed, for the audit trail: the entity, each field before → after."""
+    fields = "; ".join(f"{c.field} {c.before or '(empty)'} → {c.after or '(empty)'}"
+                       for c in plan.changes) or "no field"
+    parts = [f"{entity} ({plan.kind.value}{'' if plan.applied else ', not applied'}): {fields}"]
+    if reason:
+        parts.append(f"reason: {reason}")
+    if who != actor:
+        parts.append(f"name given: {who}")
+    return "; ".join(parts)
 
 
 def _conflict_message(session: Session, entity: str, record_id: str) -> str:

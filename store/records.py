@@ -13,7 +13,10 @@ from sqlalchemy import Engine, Table, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from domain.access import MARKING_CODES, PUBLIC, Action, Principal
 from domain.errors import InputError, NotFoundError
+from store import audit
+from store.acting import require
 from store.bulk import load_append, load_upsert, lock_for_load
 from store.db import bump_revision
 from store.deposit_views import deposits_changed
@@ -21,8 +24,10 @@ from store.models import Base, DatasetImport, Deposit, Site
 
 _DEPOSITS = cast(Table, Deposit.__table__)
 DEPOSIT_KEY = ("dataset", "source_record_id")
-DEPOSIT_COLUMNS = [c.name for c in Deposit.__table__.columns if c.name != "id"]
-SITE_COLUMNS = [c.name for c in Site.__table__.columns]
+# The records' own columns, as files give them. The handling marking is not among them: it is
+# set by an editor (`permitmap mark`) and survives re-imports and re-seeding.
+DEPOSIT_COLUMNS = [c.name for c in Deposit.__table__.columns if c.name not in {"id", "marking"}]
+SITE_COLUMNS = [c.name for c in Site.__table__.columns if c.name != "marking"]
 _CHUNK = 5000
 CURATED_DATASET = "permitmap-curated"
 
@@ -56,6 +61,7 @@ def import_deposits(
     engine: Engine,
     records: pd.DataFrame,
     *,
+    principal: Principal,
     dataset: str,
     file_name: str,
     checksum: str,
@@ -69,8 +75,11 @@ def import_deposits(
     ``UPDATE``/``INSERT ... SELECT`` pair; on SQLite with a driver-level ``executemany`` of
     ``INSERT ... ON CONFLICT DO UPDATE``. New rows take their ids in file order. Other
     writers of the deposits wait; readers see the old rows until the commit. The deposit grid
-    is recounted in the same transaction, so a failure leaves the store as it was.
+    is recounted in the same transaction, so a failure leaves the store as it was, and the
+    audit trail gets its "import" row in that transaction too. Needs a role that may import
+    tables (admin).
     """
+    require(engine, principal, Action.IMPORT_TABLE, "import", dataset)
     frame = _frame_columns(records, DEPOSIT_COLUMNS)
     loaded = len(frame)
     with Session(engine) as session, session.begin():
@@ -98,6 +107,10 @@ def import_deposits(
                 imported_at=datetime.now(UTC),
             )
         )
+        audit.record(session, principal.name, "import", target=dataset,
+                     detail=f"deposits from {file_name}: {inserted} new, "
+                            f"{loaded - inserted} updated, {rows_read - loaded} skipped",
+                     records=loaded, marking=_dataset_marking(session, dataset))
         deposits_changed(session)
     return ImportSummary(dataset, rows_read, loaded, rows_read - loaded, inserted,
                          loaded - inserted)
@@ -118,8 +131,10 @@ def dataset_counts(engine: Engine) -> dict[str, int]:
     return {str(name): int(count) for name, count in rows}
 
 
-def remove_dataset(engine: Engine, dataset: str) -> int:
-    """Delete every deposit of one imported dataset; return how many went."""
+def remove_dataset(engine: Engine, dataset: str, *, principal: Principal) -> int:
+    """Delete every deposit of one imported dataset (and audit it, "deposit-remove", in the
+    same transaction); return how many went. Needs a role that may import tables (admin)."""
+    require(engine, principal, Action.IMPORT_TABLE, "deposit-remove", dataset)
     if dataset == CURATED_DATASET:
         raise InputError(f"{dataset!r} is the bundled list of curated deposits; it comes back "
                          "from data/ and cannot be removed here.")
@@ -128,7 +143,10 @@ def remove_dataset(engine: Engine, dataset: str) -> int:
         if not removed:
             known = ", ".join(dataset_counts(engine)) or "none"
             raise NotFoundError(f"No dataset named {dataset!r} (datasets: {known}).")
+        marking = _dataset_marking(session, dataset)
         session.execute(delete(Deposit).where(Deposit.dataset == dataset))
+        audit.record(session, principal.name, "deposit-remove", target=dataset,
+                     detail=f"removed {removed} deposits", records=removed, marking=marking)
         deposits_changed(session)
     return removed
 
@@ -196,6 +214,16 @@ def recent_imports(engine: Engine, limit: int = 20) -> list[dict[str, Any]]:
         return [
             {c.name: getattr(r, c.name) for c in DatasetImport.__table__.columns} for r in rows
         ]
+
+
+def _dataset_marking(session: Session, dataset: str) -> str:
+    """The highest handling marking among a dataset's stored deposits (the marked rows are
+    few: each question goes through the index on ``marking``)."""
+    for code in reversed(MARKING_CODES[1:]):
+        stmt = select(Deposit.id).where(Deposit.marking == code, Deposit.dataset == dataset)
+        if session.scalar(stmt.limit(1)) is not None:
+            return code
+    return PUBLIC
 
 
 def _count_dataset(session: Session, dataset: str) -> int:

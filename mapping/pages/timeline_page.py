@@ -5,6 +5,8 @@ from datetime import date
 
 import streamlit as st
 
+from domain.access import Action
+from mapping.access_state import current_principal
 from mapping.cached import cached_sites
 from mapping.parts import timeline_sections as ui
 from mapping.parts.action_form import action_form
@@ -27,13 +29,15 @@ from sites.filters import SiteFilter
 from sites.selection import SiteSelection
 
 st.title("Site timeline", anchor=False)
+principal = current_principal()
 as_of = as_of_sidebar()
 site_id = ui.site_picker(cached_sites(), dict(health_for(as_of)))
 if site_id is None:
     st.info("Pick a site to see its permitting timeline.", icon=":material/timeline:")
     st.stop()
 with st.sidebar.expander("Export this site", icon=":material/download:"):
-    export_controls(SiteSelection(SiteFilter(site_ids=(site_id,)), as_of), "site")
+    export_controls(SiteSelection(SiteFilter(site_ids=(site_id,)), as_of), "site",
+                    principal=principal)
 
 data = record_for(as_of).for_site(site_id)
 if data.projects.empty:
@@ -64,11 +68,16 @@ st.subheader("History", anchor=False, divider="gray")
 ui.history(changes(), data, as_of, site_id)
 
 st.subheader("Change a milestone", anchor=False, divider="gray")
-if replays_history(as_of, date.today()):
+if not principal.may(Action.EDIT_TIMELINE):
+    st.info(("Sign in to change this timeline." if principal.kind == "anonymous" else
+             f"Your role ({principal.role}) can view this timeline; changing it needs the "
+             "editor role. Ask an admin to change your account's role."),
+            icon=":material/edit_off:")
+elif replays_history(as_of, date.today()):
     st.info(f"You are viewing the record {plain(as_of_label(as_of))}; set “View as of” back to "
             "today to change it.", icon=":material/edit_off:")
 else:
     current = record_for(date.today()).for_site(site_id)
-    edit_form(current, engine(), rule_setting("lockout_days", 30))
+    edit_form(current, engine(), rule_setting("lockout_days", 30), principal)
     st.subheader("Change an action's status or pause", anchor=False, divider="gray")
-    action_form(current, engine())
+    action_form(current, engine(), principal)

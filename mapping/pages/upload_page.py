@@ -4,11 +4,14 @@ from datetime import date
 
 import streamlit as st
 
+from domain.access import Action
 from domain.settings import load_settings
 from layers.upload_formats import FileFormat
 from layers.vector_read import VectorOptions
 from mapping import state_keys as keys
+from mapping.access_state import current_principal
 from mapping.page_errors import show_user_errors
+from mapping.parts.safe_text import plain
 from mapping.parts.upload_report import (
     checked_report,
     crs_choice,
@@ -22,6 +25,15 @@ from mapping.store_access import engine
 from services.publishing import LayerDetails, sweep_leftovers
 
 st.title("Upload a survey layer", anchor=False)
+principal = current_principal()
+if not principal.may(Action.UPLOAD_LAYER):
+    st.info(("Sign in to upload survey layers." if principal.kind == "anonymous" else
+             f"Your role ({principal.role}) can see the survey layers; uploading needs the "
+             "editor role. Ask an admin to change your account's role."),
+            icon=":material/lock:")
+    st.page_link("pages/layers_page.py", label="Open the layer catalog", icon=":material/layers:")
+    st.stop()
+typed_name = principal.kind == "open"  # signed in: the catalog names the account
 sweep_leftovers(load_settings().layer_dir, engine())  # what a killed process left
 notice = st.session_state.pop(keys.UPLOAD_NOTICE, None)
 if notice:
@@ -70,14 +82,20 @@ with show_user_errors():
         licence = right.text_input("Licence", help="e.g. public domain, CC BY 4.0, internal")
         surveyed = left.date_input("Surveyed on", value=None, max_value=date.today(),
                                    format="YYYY-MM-DD")
-        who = right.text_input("Uploaded by", value=st.session_state.get(keys.EDITOR_NAME, ""),
-                               max_chars=120)
+        if typed_name:
+            who = right.text_input("Uploaded by",
+                                   value=st.session_state.get(keys.EDITOR_NAME, ""),
+                                   max_chars=120)
+        else:
+            who = principal.name
+            right.caption(f"Uploaded by **{plain(principal.name)}** (your account)")
         submitted = st.form_submit_button("Publish", type="primary")
     if submitted:
         details = LayerDetails(name=name, uploaded_by=who, description=description,
                                source=source, licence=licence, surveyed_on=surveyed)
-        records = publish(upload, details, options)
-        st.session_state[keys.EDITOR_NAME] = who.strip()
+        records = publish(upload, details, options, principal=principal)
+        if typed_name:
+            st.session_state[keys.EDITOR_NAME] = who.strip()
         names = ", ".join(f"'{r.name}'" for r in records)
         st.session_state[keys.UPLOAD_NOTICE] = (
             f"Published {names}. It is on the map and in the layer catalog.")

@@ -13,9 +13,10 @@ from typing import Any
 import streamlit as st
 from sqlalchemy import Engine
 
+from domain.access import Principal
 from mapping import state_keys as keys
 from mapping.parts.as_of_picker import EARLIEST, LATEST
-from mapping.parts.milestone_form import change_summary, editor_name, save_checked
+from mapping.parts.milestone_form import asks_name, change_summary, save_checked, saving_name
 from permits.editing import plan_action_edit
 from permits.frames import PermitData
 from permits.vocab import PAUSE_REASONS, ActionStatus
@@ -24,8 +25,8 @@ from store.permits_repo import get_record
 NOT_STATED = ""
 
 
-def action_form(data: PermitData, engine: Engine) -> None:
-    """Pick an action of ``data`` and change its status, outcome or pause."""
+def action_form(data: PermitData, engine: Engine, principal: Principal) -> None:
+    """Pick an action of ``data`` and change its status, outcome or pause (as ``principal``)."""
     state = st.session_state
     notice = state.pop(keys.ACTION_NOTICE, None)
     if notice:
@@ -46,13 +47,13 @@ def action_form(data: PermitData, engine: Engine) -> None:
     versions.setdefault(action_id, int(record["version"]))
     round_ = state.setdefault(keys.ACTION_ROUNDS, {}).get(action_id, 0)
     with st.form("action_edit", border=True):
-        _fields(action_id, round_, record)
+        _fields(action_id, round_, record, asks_name(principal))
         submitted = st.form_submit_button("Save the action", icon=":material/save:")
     if submitted:
-        _save(engine, action_id, round_, record, versions)
+        _save(engine, action_id, round_, record, versions, principal)
 
 
-def _fields(action_id: str, round_: int, record: dict[str, Any]) -> None:
+def _fields(action_id: str, round_: int, record: dict[str, Any], ask_name: bool) -> None:
     def key(field: str) -> str:
         return keys.action_key(action_id, field, round_)
 
@@ -79,18 +80,19 @@ def _fields(action_id: str, round_: int, record: dict[str, Any]) -> None:
     right.text_area("Next steps of the pause", value=record.get("pause_next_steps") or "",
                     key=key("pause_next_steps"), height=80)
     left.text_input("Why (recorded in the history)", key=key("reason"))
-    right.text_input("Your name", value=st.session_state.get(keys.EDITOR_NAME, ""),
-                     key=key("who"), placeholder="recorded in the history")
+    if ask_name:
+        right.text_input("Your name", value=st.session_state.get(keys.EDITOR_NAME, ""),
+                         key=key("who"), placeholder="recorded in the history")
 
 
 def _save(engine: Engine, action_id: str, round_: int, record: dict[str, Any],
-          versions: dict[str, int]) -> None:
+          versions: dict[str, int], principal: Principal) -> None:
     state = st.session_state
 
     def value(field: str) -> Any:
         return state.get(keys.action_key(action_id, field, round_))
 
-    who = editor_name(value("who"))
+    who = saving_name(principal, value("who"))
     if who is None:
         return
     proposed = {f: value(f) for f in ("status", "outcome", "pause_reason", "pause_start",
@@ -98,7 +100,7 @@ def _save(engine: Engine, action_id: str, round_: int, record: dict[str, Any],
     reason = str(value("reason") or "").strip()
     saved = save_checked(engine, "action", action_id, versions,
                          lambda: plan_action_edit(record, proposed, today=date.today()),
-                         who=who, reason=reason)
+                         principal=principal, who=who, reason=reason)
     if saved is None:
         return
     plan, new_version = saved

@@ -1,6 +1,9 @@
 """Download buttons for site exports: beside the map (what the filters show) and on a site's
 page (that site). The file is made when asked for, not on every rerun of the page; the
-"Prepare" button and the download share one slot, so the one replaces the other."""
+"Prepare" button and the download share one slot, so the one replaces the other.
+
+Each file is made for the signed-in person (only what their clearance reaches, audited as an
+export); a refusal is shown as the page's plain message."""
 
 from __future__ import annotations
 
@@ -9,9 +12,12 @@ from datetime import date
 
 import streamlit as st
 
+from domain.access import Principal
 from exports.export_file import ExportFile, ExportFormat
 from mapping import state_keys as keys
+from mapping.access_state import current_principal
 from mapping.export_files import briefing_file, sites_file
+from mapping.page_errors import show_user_errors
 from mapping.store_access import data_version
 from mapping.webmap.site_map import FUTURE_EXPORT
 from sites.selection import SiteSelection
@@ -21,22 +27,26 @@ PACK_HELP = ("One zip: the sites (GeoJSON, CSV), their permit timetables, the la
              "filters, date and sources.")
 
 
-def export_controls(selection: SiteSelection, place: str, with_pack: bool = False) -> None:
+def export_controls(selection: SiteSelection, place: str, with_pack: bool = False,
+                    principal: Principal | None = None) -> None:
     """A format choice, "Prepare the export", then the download of what ``selection`` holds;
     with ``with_pack`` also "Prepare a briefing pack". A later 'View as of' date than today
-    is a projection: it says so once, instead of the buttons."""
+    is a projection: it says so once, instead of the buttons. The files are made for
+    ``principal`` (the page's signed-in person when not given)."""
     if selection.as_of > date.today():
         st.caption(FUTURE_EXPORT)
         return
+    who = principal or current_principal()
     fmt = ExportFormat(st.selectbox(
         "Export format", [f.value for f in ExportFormat], key=f"{keys.EXPORT_FORMAT}_{place}",
         format_func=lambda v: ExportFormat(v).label,
         help="The sites as filtered, with their permitting state on the 'View as of' date."))
-    _prepared_download(keys.EXPORT_READY, place, (selection, fmt), "Prepare the export",
-                       None, lambda: sites_file(selection, fmt))
+    _prepared_download(keys.EXPORT_READY, place, (selection, fmt, who), "Prepare the export",
+                       None, lambda: sites_file(selection, fmt, principal=who))
     if with_pack:
-        _prepared_download(keys.BRIEFING_READY, place, (selection,), "Prepare a briefing pack",
-                           PACK_HELP, lambda: briefing_file(selection))
+        _prepared_download(keys.BRIEFING_READY, place, (selection, who),
+                           "Prepare a briefing pack", PACK_HELP,
+                           lambda: briefing_file(selection, principal=who))
 
 
 def _prepared_download(state_key: str, place: str, wanted: tuple[object, ...], prepare: str,
@@ -50,8 +60,12 @@ def _prepared_download(state_key: str, place: str, wanted: tuple[object, ...], p
     if prepared is None or prepared[0] != key:
         if not slot.button(prepare, key=f"{state_key}_prepare_{place}", help=help_text):
             return
-        with st.spinner("Making the file…"):
-            prepared = ready[place] = (key, make())
+        made = None
+        with st.spinner("Making the file…"), show_user_errors():
+            made = (key, make())
+        if made is None:
+            return  # refused: show_user_errors said why
+        prepared = ready[place] = made
     file = prepared[1]
     # "ignore": downloading is not a reason to run the page again
     slot.download_button(f"Download {file.file_name}", file.data, file_name=file.file_name,

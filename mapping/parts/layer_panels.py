@@ -1,11 +1,15 @@
 """The layer catalog's parts: one panel per layer with its metadata, and forms to rename,
-hide, restyle, zoom to or delete it."""
+hide, restyle, zoom to or delete it.
+
+The forms show only for a role that may use them; the store checks the role again on every
+change (an AccessDenied becomes the page's plain message)."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
+from domain.access import Action, Principal
 from domain.settings import load_settings
 from exports.export_file import ExportFormat
 from layers.tiles import COLORMAPS
@@ -38,8 +42,8 @@ def metadata_table(record: LayerRecord) -> pd.DataFrame:
     return pd.DataFrame({"": list(filled), "value": list(filled.values())})
 
 
-def layer_panel(record: LayerRecord) -> None:
-    """Everything about one layer, with its actions."""
+def layer_panel(record: LayerRecord, principal: Principal) -> None:
+    """Everything about one layer, with the actions ``principal``'s role allows."""
     table = metadata_table(record)
     st.dataframe(table, hide_index=True, width="stretch", height=35 * (len(table) + 1) + 3)
     left, middle, right = st.columns(3)
@@ -47,22 +51,26 @@ def layer_panel(record: LayerRecord) -> None:
                    disabled=record.bounds is None):
         st.session_state[keys.LAYER_FOCUS] = (record.name, record.bounds)
         st.switch_page("pages/map_page.py")
+    restyle = principal.may(Action.RESTYLE_LAYER)
     label = "Show on the map" if record.hidden else "Hide from the map"
-    if middle.button(label, key=keys.layer_key(record.id, "hide", record.version)):
-        update_layer(engine(), record.id, hidden=not record.hidden)
+    if restyle and middle.button(label, key=keys.layer_key(record.id, "hide", record.version)):
+        update_layer(engine(), record.id, principal=principal, hidden=not record.hidden)
         st.rerun()
     _downloads(record)
-    _rename_form(record)
-    if record.kind == "raster":
-        _raster_style_form(record)
-    else:
-        _vector_style_form(record)
-    with right.popover("Delete…"):
-        st.write(f"Delete **{record.name}** for everyone? This cannot be undone.")
-        if st.button("Delete the layer", type="primary",
-                     key=keys.layer_key(record.id, "delete", record.version)):
-            remove_layer(engine(), record.id, load_settings().layer_dir)
-            st.rerun()
+    if restyle:
+        _rename_form(record, principal)
+        if record.kind == "raster":
+            _raster_style_form(record, principal)
+        else:
+            _vector_style_form(record, principal)
+    if principal.may(Action.DELETE_LAYER):
+        with right.popover("Delete…"):
+            st.write(f"Delete **{record.name}** for everyone? This cannot be undone.")
+            if st.button("Delete the layer", type="primary",
+                         key=keys.layer_key(record.id, "delete", record.version)):
+                remove_layer(engine(), record.id, load_settings().layer_dir,
+                             principal=principal)
+                st.rerun()
 
 
 def _downloads(record: LayerRecord) -> None:
@@ -75,16 +83,17 @@ def _downloads(record: LayerRecord) -> None:
     st.markdown(f"Download: {links}")
 
 
-def _rename_form(record: LayerRecord) -> None:
+def _rename_form(record: LayerRecord, principal: Principal) -> None:
     with st.form(keys.layer_key(record.id, "rename", record.version)):
         name = st.text_input("Name", value=record.name)
         description = st.text_area("Description", value=record.description, height=68)
         if st.form_submit_button("Save name and description"):
-            update_layer(engine(), record.id, name=name, description=description)
+            update_layer(engine(), record.id, principal=principal, name=name,
+                         description=description)
             st.rerun()
 
 
-def _vector_style_form(record: LayerRecord) -> None:
+def _vector_style_form(record: LayerRecord, principal: Principal) -> None:
     style = record.style
     with st.form(keys.layer_key(record.id, "style", record.version)):
         left, middle, right = st.columns(3)
@@ -92,11 +101,12 @@ def _vector_style_form(record: LayerRecord) -> None:
         weight = middle.number_input("Line width", 1.0, 20.0, float(style.get("weight", 2)))
         fill = right.slider("Fill opacity", 0.0, 1.0, float(style.get("fill_opacity", 0.25)))
         if st.form_submit_button("Save style"):
-            update_layer(engine(), record.id, style=checked_vector_style(colour, weight, fill))
+            update_layer(engine(), record.id, principal=principal,
+                         style=checked_vector_style(colour, weight, fill))
             st.rerun()
 
 
-def _raster_style_form(record: LayerRecord) -> None:
+def _raster_style_form(record: LayerRecord, principal: Principal) -> None:
     style = record.style
     options = [*COLORMAPS, RGB]
     current = style.get("colormap") or RGB
@@ -110,6 +120,6 @@ def _raster_style_form(record: LayerRecord) -> None:
         opacity = right.slider("Opacity", 0.0, 1.0, float(style.get("opacity", 0.75)))
         if st.form_submit_button("Save style"):
             colormap = None if colours == RGB else colours
-            update_layer(engine(), record.id,
+            update_layer(engine(), record.id, principal=principal,
                          style=checked_raster_style(colormap, low, high, opacity))
             st.rerun()

@@ -3,6 +3,9 @@
 The version read when a milestone's form is first drawn is kept in session state; the save
 names it, so a change someone else saved in between is refused (and shown) instead of being
 overwritten. A refused save keeps every entry in the form.
+
+The history names the signed-in person; only with open access (no account in the store yet)
+does the form ask for a name.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Any
 import streamlit as st
 from sqlalchemy import Engine
 
+from domain.access import AccessDenied, Principal
 from mapping import state_keys as keys
 from mapping.parts.as_of_picker import EARLIEST, LATEST
 from mapping.parts.safe_text import plain
@@ -36,8 +40,8 @@ DATE_FIELDS = {"current_target": "Current target", "alternative_completion":
                "actual_completion": "Actual completion"}
 
 
-def edit_form(data: PermitData, engine: Engine, lockout_days: int) -> None:
-    """Pick a milestone of ``data`` and change its dates or completion."""
+def edit_form(data: PermitData, engine: Engine, lockout_days: int, principal: Principal) -> None:
+    """Pick a milestone of ``data`` and change its dates or completion (as ``principal``)."""
     state = st.session_state
     notice = state.pop(keys.EDIT_NOTICE, None)
     if notice:
@@ -62,14 +66,20 @@ def edit_form(data: PermitData, engine: Engine, lockout_days: int) -> None:
                "your name and reason.")
     round_ = state.setdefault(keys.EDIT_ROUNDS, {}).get(milestone_id, 0)
     with st.form("milestone_edit", border=True):
-        _fields(milestone_id, round_, record)
+        _fields(milestone_id, round_, record, asks_name(principal))
         submitted = st.form_submit_button("Save the change", type="primary",
                                           icon=":material/save:")
     if submitted:
-        _save(engine, milestone_id, round_, record, versions, lockout_days)
+        _save(engine, milestone_id, round_, record, versions, lockout_days, principal)
 
 
-def _fields(milestone_id: str, round_: int, record: dict[str, Any]) -> None:
+def asks_name(principal: Principal) -> bool:
+    """Whether a form asks who is saving: only with open access (no account yet); a
+    signed-in person is recorded under their account's name."""
+    return principal.kind == "open"
+
+
+def _fields(milestone_id: str, round_: int, record: dict[str, Any], ask_name: bool) -> None:
     def key(field: str) -> str:
         return keys.edit_key(milestone_id, field, round_)
 
@@ -89,18 +99,19 @@ def _fields(milestone_id: str, round_: int, record: dict[str, Any]) -> None:
                      placeholder="required with “Other”; added to a listed reason")
     left.radio("Extension request (inside the lock-out)", list(EXTENSIONS), key=key("extension"),
                format_func=EXTENSIONS.__getitem__, horizontal=False)
-    right.text_input("Your name", value=st.session_state.get(keys.EDITOR_NAME, ""),
-                     key=key("who"), placeholder="recorded in the history")
+    if ask_name:
+        right.text_input("Your name", value=st.session_state.get(keys.EDITOR_NAME, ""),
+                         key=key("who"), placeholder="recorded in the history")
 
 
 def _save(engine: Engine, milestone_id: str, round_: int, record: dict[str, Any],
-          versions: dict[str, int], lockout_days: int) -> None:
+          versions: dict[str, int], lockout_days: int, principal: Principal) -> None:
     state = st.session_state
 
     def value(field: str) -> Any:
         return state.get(keys.edit_key(milestone_id, field, round_))
 
-    who = editor_name(value("who"))
+    who = saving_name(principal, value("who"))
     if who is None:
         return
     choice, text = value("reason_choice"), str(value("reason_text") or "").strip()
@@ -115,7 +126,7 @@ def _save(engine: Engine, milestone_id: str, round_: int, record: dict[str, Any]
     outcome = None if extension in (None, NO_EXTENSION) else ExtensionOutcome(extension)
     saved = save_checked(engine, "milestone", milestone_id, versions, lambda: plan_milestone_edit(
         record, proposed, reason=reason, today=date.today(), lockout_days=lockout_days,
-        extension=outcome), who=who, reason=reason)
+        extension=outcome), principal=principal, who=who, reason=reason)
     if saved is None:
         return
     plan, new_version = saved
@@ -126,6 +137,11 @@ def _save(engine: Engine, milestone_id: str, round_: int, record: dict[str, Any]
     for field in keys.EDIT_FIELDS:
         state.pop(keys.edit_key(milestone_id, field, round_), None)
     st.rerun()
+
+
+def saving_name(principal: Principal, entered: Any) -> str | None:
+    """Who the history records: the signed-in person, or (open access) the name typed."""
+    return editor_name(entered) if asks_name(principal) else principal.name
 
 
 def editor_name(entered: Any) -> str | None:
@@ -140,14 +156,17 @@ def editor_name(entered: Any) -> str | None:
 
 
 def save_checked(engine: Engine, entity: str, record_id: str, versions: dict[str, int],
-                 plan_for: Callable[[], EditPlan], *, who: str,
+                 plan_for: Callable[[], EditPlan], *, principal: Principal, who: str,
                  reason: str) -> tuple[EditPlan, int] | None:
-    """Check and save a change under the version the form read; (plan, new version), or None
-    after showing why it was refused. The form keeps its entries either way."""
+    """Check and save a change under the version the form read, as ``principal``; (plan, new
+    version), or None after showing why it was refused. The form keeps its entries either
+    way."""
     try:
         plan = plan_for()
-        return plan, save_edit(engine, entity, record_id, versions[record_id], plan, who=who,
-                               reason=reason)
+        return plan, save_edit(engine, entity, record_id, versions[record_id], plan,
+                               principal=principal, who=who, reason=reason)
+    except AccessDenied as exc:  # the role changed since the page was drawn
+        st.error(plain(str(exc)), icon=":material/lock:")
     except EditRefused as exc:
         st.error(plain(str(exc)), icon=":material/block:")
     except EditConflict as exc:

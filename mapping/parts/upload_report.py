@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from domain.access import Principal
 from domain.settings import load_settings
 from layers.limits import UploadLimits
 from layers.preflight import inspect_upload
@@ -52,12 +53,14 @@ def checked_report(upload: Any, options: VectorOptions) -> PreflightReport:
     return reports[key]
 
 
-def publish(upload: Any, details: LayerDetails, options: VectorOptions) -> list[LayerRecord]:
-    """Publish the uploaded file; a failure stores nothing and leaves no file behind."""
+def publish(upload: Any, details: LayerDetails, options: VectorOptions, *,
+            principal: Principal) -> list[LayerRecord]:
+    """Publish the uploaded file as ``principal``; a failure stores nothing and leaves no
+    file behind."""
     with _progress_bar("Publishing") as progress:
         upload.seek(0)
         with staged_upload(upload, upload.name, incoming_dir(), upload_limits()) as path:
-            return publish_upload(engine(), path, upload.name, details,
+            return publish_upload(engine(), path, upload.name, details, principal=principal,
                                   layer_dir=load_settings().layer_dir, options=options,
                                   limits=upload_limits(), progress=progress)
 

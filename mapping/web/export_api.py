@@ -1,5 +1,9 @@
 """The parameters of ``GET /api/sites.{format}`` and ``GET /api/briefing.zip`` read into a
-format and a site selection; the files come from :mod:`mapping.export_files`."""
+format and a site selection; the files come from :mod:`mapping.export_files`, which take the
+request's principal (:func:`mapping.access_state.request_principal`) to check and audit them.
+
+``token`` (a personal API token given in the URL, read by ``mapping.access_state``) is not a
+filter and is left out of the selection."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from mapping.cached import cached_sites
 from sites.selection import SiteSelection, parse_selection
 
 FORMATS_BY_SUFFIX = {f.url_suffix: f for f in ExportFormat}
+CREDENTIALS = frozenset({"token"})  # read by mapping.access_state, never a filter
 
 
 def format_for(suffix: str) -> ExportFormat:
@@ -26,6 +31,7 @@ def selection_from(params: dict[str, str] | list[tuple[str, str]],
     """The URL's parameters (pairs, as sent) as a selection; InputError names a bad one,
     and a parameter given twice (several values go in one, comma-separated)."""
     if isinstance(params, list):
+        params = [(name, value) for name, value in params if name not in CREDENTIALS]
         names = [name for name, _ in params]
         twice = sorted({name for name in names if names.count(name) > 1})
         if twice:
@@ -33,5 +39,6 @@ def selection_from(params: dict[str, str] | list[tuple[str, str]],
                              "once; several commodities, stages, statuses or countries go in "
                              "one, separated by commas (commodity=Li,REE).")
         params = dict(params)
+    params = {name: value for name, value in params.items() if name not in CREDENTIALS}
     countries = tuple(sorted(cached_sites()["country"].dropna().unique()))
     return parse_selection(params, today, countries)

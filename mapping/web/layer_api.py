@@ -17,6 +17,7 @@ import pandas as pd
 import shapely
 from rasterio.errors import RasterioError
 
+from domain.access import Principal
 from domain.bbox import BBox
 from domain.errors import InputError, NotFoundError
 from domain.settings import load_settings
@@ -28,7 +29,8 @@ from mapping.store_access import engine
 from mapping.webmap.survey_overlays import WHOLE_LAYER_LIMIT
 from services.layer_export import (
     COG_MEDIA_TYPE,
-    cog_file,
+    check_export,
+    cog_download,
     export_vector_layer,
     raster_download_name,
 )
@@ -103,24 +105,23 @@ class OnDisk:
     media_type: str
 
 
-def layer_download(layer_id: str, fmt: str) -> ExportFile | OnDisk:
+def layer_download(layer_id: str, fmt: str, *, principal: Principal) -> ExportFile | OnDisk:
     """An uploaded layer in the asked format: a vector layer in any export format, a raster
-    as its Cloud-Optimized GeoTIFF."""
+    as its Cloud-Optimized GeoTIFF. Checked and audited for ``principal`` (the request's:
+    :func:`mapping.access_state.request_principal`)."""
     record = get_layer(engine(), layer_id)
+    check_export(engine(), record, principal)  # before any message names the layer
     if record.kind == "raster":
         if fmt not in ("", "tif", "cog"):
             raise InputError(f"{record.name} is a raster: it downloads as its Cloud-Optimized "
                              "GeoTIFF (format=tif).")
-        path = cog_file(record, load_settings().layer_dir)
-        if not path.is_file():
-            raise NotFoundError(f"The file of layer {record.name!r} is missing; publish the "
-                                "layer again.")
+        path = cog_download(engine(), record, load_settings().layer_dir, principal=principal)
         return OnDisk(path, raster_download_name(record), COG_MEDIA_TYPE)
     formats = [f.value for f in ExportFormat]
     if fmt not in formats:
         raise InputError(f"format {fmt!r} is not one we write: use one of "
                          f"{', '.join(formats)}.")
-    return export_vector_layer(engine(), record, ExportFormat(fmt))
+    return export_vector_layer(engine(), record, ExportFormat(fmt), principal=principal)
 
 
 def tile_png(layer_id: str, z: int, x: int, y: int) -> bytes:

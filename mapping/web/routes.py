@@ -1,5 +1,10 @@
 """HTTP routes served beside the pages: health, deposits per map view, basemap outlines,
-survey layer features and raster tiles, site exports and briefing packs.
+survey layer features and raster tiles, site exports and briefing packs; the sign-in page.
+
+Once the store has an account, :class:`~mapping.web.auth_middleware.AccessMiddleware`
+(:data:`MIDDLEWARE`, installed with the routes) refuses a request from nobody before it gets
+here; each route then asks :func:`principal` for the action it serves (browse, export), so a
+route is never open even when used without the middleware.
 
 Routes hold no try blocks: what they raise becomes a JSON error with its status in
 :mod:`mapping.web.status_codes`, installed as the app's exception handlers. The work lives in
@@ -18,12 +23,17 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from domain.access import Action, NotSignedIn, Principal
 from domain.errors import NotFoundError, PermitmapError
 from domain.settings import DATA_DIR
+from mapping.access_state import request_principal
+from mapping.web import auth_routes
+from mapping.web.auth_middleware import PRINCIPAL, AccessMiddleware
 from mapping.web.status_codes import EXCEPTION_HANDLERS
 
 if TYPE_CHECKING:  # imported on the first request, with the rest of the export code
@@ -32,18 +42,38 @@ if TYPE_CHECKING:  # imported on the first request, with the rest of the export 
 BASEMAPS = {"countries-110m.geojson", "countries-50m.geojson", "us-state-lines.geojson"}
 
 
-def health(_request: Request) -> Response:
-    """The store's state as JSON; 503 when the database cannot be used."""
+def principal(request: Request, action: Action = Action.BROWSE) -> Principal:
+    """Who the request is from (as the middleware found, else looked up now), allowed to do
+    ``action``: NotSignedIn (401) or AccessDenied (403) otherwise."""
+    found = request.scope.get(PRINCIPAL)
+    if not isinstance(found, Principal):
+        found = request_principal(request)
+    found.require(action)
+    return found
+
+
+def health(request: Request) -> Response:
+    """The store's state as JSON; 503 when the database cannot be used. Without the row
+    counts for a visitor who is not signed in (the route answers everyone, for monitors)."""
     from mapping.web import map_api
 
-    return JSONResponse(map_api.health_body())
+    body = map_api.health_body()
+    try:
+        signed_in = principal(request).kind != "anonymous"
+    except NotSignedIn:
+        signed_in = False
+    if not signed_in:
+        body.pop("counts", None)
+    return JSONResponse(body)
 
 
 def deposits(request: Request) -> Response:
     """Deposits inside ``bbox`` at ``zoom`` matching the filters, as points or clusters."""
     from mapping.web import map_api
 
-    body = map_api.deposits_body(dict(request.query_params))
+    principal(request)
+
+    body = map_api.deposits_body(dict(_params(request)))
     return Response(
         json.dumps(body, separators=(",", ":"), ensure_ascii=False),
         media_type="application/geo+json",
@@ -52,6 +82,7 @@ def deposits(request: Request) -> Response:
 
 def basemap(request: Request) -> Response:
     """A bundled basemap file (Natural Earth outlines, US state lines)."""
+    principal(request)
     name = request.path_params["name"]
     if name not in BASEMAPS:
         raise NotFoundError(f"No basemap named {name!r}: there are {', '.join(sorted(BASEMAPS))}.")
@@ -63,13 +94,17 @@ def layer_features(request: Request) -> Response:
     """A vector survey layer's features as GeoJSON, each with an escaped HTML popup."""
     from mapping.web import layer_api
 
-    body = layer_api.layer_geojson(request.path_params["layer"], dict(request.query_params))
+    principal(request)
+
+    body = layer_api.layer_geojson(request.path_params["layer"], dict(_params(request)))
     return Response(body, media_type="application/geo+json")
 
 
 def tile(request: Request) -> Response:
     """One PNG tile of a raster survey layer (``?v=`` in the URL changes with its style)."""
     from mapping.web import layer_api
+
+    principal(request)
 
     params = request.path_params
     png = layer_api.tile_png(params["layer"], params["z"], params["x"], params["y"])
@@ -87,9 +122,10 @@ def sites_export(request: Request) -> Response:
     from mapping import export_files
     from mapping.web import export_api
 
+    who = principal(request)  # the export itself checks (and audits) Action.EXPORT
     fmt = export_api.format_for(request.path_params["suffix"])
-    selection = export_api.selection_from(request.query_params.multi_items(), date.today())
-    file = export_files.sites_file(selection, fmt)
+    selection = export_api.selection_from(_params(request), date.today())
+    file = export_files.sites_file(selection, fmt, principal=who)
     return _file(file, inline=fmt is ExportFormat.GEOJSON)
 
 
@@ -101,8 +137,9 @@ def briefing(request: Request) -> Response:
     from mapping import export_files
     from mapping.web import export_api
 
-    selection = export_api.selection_from(request.query_params.multi_items(), date.today())
-    return _file(export_files.briefing_file(selection))
+    who = principal(request)  # the pack checks (and audits) Action.EXPORT
+    selection = export_api.selection_from(_params(request), date.today())
+    return _file(export_files.briefing_file(selection, principal=who))
 
 
 def layer_export(request: Request) -> Response:
@@ -110,8 +147,9 @@ def layer_export(request: Request) -> Response:
     vector layer; a raster layer's COG (``?format=tif``, the default for rasters)."""
     from mapping.web import layer_api
 
+    who = principal(request)  # the download checks (and audits) Action.EXPORT
     file = layer_api.layer_download(request.path_params["layer"],
-                                    request.query_params.get("format", ""))
+                                    request.query_params.get("format", ""), principal=who)
     if isinstance(file, layer_api.OnDisk):
         return FileResponse(file.path, media_type=file.media_type,
                             headers=_disposition(file.file_name, inline=False))
@@ -120,9 +158,15 @@ def layer_export(request: Request) -> Response:
 
 def unknown_api(request: Request) -> Response:
     """Any other ``/api/`` path: a JSON 404 naming the routes, not the app's HTML page."""
+    principal(request)
     known = ", ".join(sorted({r.path for r in ROUTES if r.path.startswith("/api/")} - {
         "/api/{rest:path}"}))
     raise NotFoundError(f"No route {request.url.path}: the API has {known}.")
+
+
+def _params(request: Request) -> list[tuple[str, str]]:
+    """The query's parameters but ``token`` (an API token given in the URL, already read)."""
+    return [(k, v) for k, v in request.query_params.multi_items() if k != "token"]
 
 
 def _file(file: ExportFile, inline: bool = False) -> Response:
@@ -159,6 +203,7 @@ def _warm_up() -> None:
 
 
 ROUTES = [
+    *auth_routes.ROUTES,
     Route("/api/health", health, methods=["GET"]),
     Route("/api/deposits", deposits, methods=["GET"]),
     Route("/api/basemap/{name}", basemap, methods=["GET"]),
@@ -171,6 +216,11 @@ ROUTES = [
 ]
 
 
+#: What the app installs (``st.App(middleware=...)``): the sign-in gate and security headers.
+MIDDLEWARE = [Middleware(AccessMiddleware)]
+
+
 def starlette_app() -> Starlette:
-    """The routes and the error table as a plain Starlette app (for tests and benchmarks)."""
-    return Starlette(routes=ROUTES, exception_handlers=EXCEPTION_HANDLERS)
+    """The routes, the middleware and the error table as a plain Starlette app, wired as
+    ``st.App`` wires them (for tests and benchmarks)."""
+    return Starlette(routes=ROUTES, middleware=MIDDLEWARE, exception_handlers=EXCEPTION_HANDLERS)

@@ -5,6 +5,8 @@
 >>> from store.errors import SeedDataError
 >>> status_of(SeedDataError("sites.csv has no lat column")), status_of(NotFoundError("x"))
 (503, 404)
+>>> status_of(NotSignedIn("sign in")), status_of(AccessDenied("viewer"))
+(401, 403)
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from domain.access import AccessDenied, NotSignedIn
 from domain.errors import InputError, NotFoundError, PermitmapError
 from store.errors import StoreError
 
@@ -23,6 +26,8 @@ LOG = logging.getLogger(__name__)
 STATUS_CODES: dict[type[Exception], int] = {
     StoreError: 503,  # the database cannot be used as configured (a seed-data error too)
     NotFoundError: 404,
+    NotSignedIn: 401,  # no session or token (or a bad token): sign in, or send a token
+    AccessDenied: 403,  # signed in, but the role does not allow it
     InputError: 400,
     PermitmapError: 400,
 }

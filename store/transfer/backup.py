@@ -39,6 +39,7 @@ from store.errors import StoreError
 from store.transfer.counters import COUNTERS, advance_counters, counters_in, int_values
 from store.transfer.pg_programs import pg_args, run_pg
 from store.transfer.schema_check import (
+    PG_ONLY_FUNCTIONS,
     PG_ONLY_TABLES,
     BackupFileError,
     existing_store,
@@ -315,7 +316,7 @@ def _pg_restore(url: str, path: Path) -> str:
                               str(path)], engine.url, "restore",
                failure="The restore failed and the database is as it was")
     engine.dispose()
-    _drop_newer_tables(engine, tables)
+    _drop_newer_tables(engine, tables, {name for kind, name in toc.entries if kind == "FUNCTION"})
     advance_counters(engine, before)
     migrate(engine)
     ensure_deposit_grid(engine)
@@ -402,12 +403,15 @@ def _ensure_postgis(engine: Engine) -> None:
             "CREATE EXTENSION postgis in that database, then restore again.") from exc
 
 
-def _drop_newer_tables(engine: Engine, in_backup: set[str]) -> None:
+def _drop_newer_tables(engine: Engine, in_backup: set[str], functions: set[str]) -> None:
     """Tables of a newer schema than the backup's stay behind pg_restore --clean (it drops
-    only what the dump holds); the migrations create them again from the restored revision."""
+    only what the dump holds), and so do the functions of the migrations (the audit trail's
+    guard): the migrations create them again from the restored revision."""
     ours = {t.name for t in store_tables()} | set(PG_ONLY_TABLES)
     with engine.begin() as connection:
         present = set(inspect(connection).get_table_names())
         quote = connection.dialect.identifier_preparer.quote
         for name in sorted((present & ours) - in_backup):
             connection.execute(text(f"DROP TABLE {quote(name)} CASCADE"))
+        for function in sorted(set(PG_ONLY_FUNCTIONS) - functions):
+            connection.execute(text(f"DROP FUNCTION IF EXISTS {function} CASCADE"))

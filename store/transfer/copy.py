@@ -2,7 +2,8 @@
 created and migrated first (never seeded), read from one snapshot of the source and written in
 batches inside one transaction on the target (COPY into PostgreSQL, executemany into SQLite).
 PostGIS computes its ``geom`` columns, sequences are set to the copied ids and the deposit grid
-is recounted after the commit.
+is recounted after the commit. A target replaced (``--replace``) has its tables dropped and
+created again in that transaction: its audit trail refuses DELETE and TRUNCATE.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from sqlalchemy import (
     LargeBinary,
     Table,
     create_engine,
+    inspect,
     make_url,
     select,
     text,
@@ -35,12 +37,13 @@ from sqlalchemy import (
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from domain.errors import InputError
-from store.db import get_engine, migrate
+from store.db import get_engine, migrate, migrate_on
 from store.deposit_views import GRID_OF, ensure_deposit_grid
 from store.errors import StoreError
 from store.transfer.counters import advance_counters_in, counters_in
 from store.transfer.pg_programs import pg_host, pg_port
 from store.transfer.schema_check import (
+    PG_ONLY_FUNCTIONS,
     PG_ONLY_TABLES,
     counts_in,
     existing_store,
@@ -80,13 +83,15 @@ def copy_store(source_url: str, target_url: str, *, replace: bool = False,
     target = _target_engine(target_url)
     summary = CopySummary()
     with _snapshot(source) as reading, target.begin() as writing:
+        if target.dialect.name == "sqlite":  # pysqlite starts none before DDL: _empty's
+            writing.exec_driver_sql("BEGIN IMMEDIATE")  # DROP and CREATE belong to the copy
         held = {name: n for name, n in counts_in(writing).items() if n and name != "store_meta"}
         if held and not replace:
             raise InputError(
                 f"The target {where(target)} already holds {_count_words(held)}. Give "
                 "--replace to empty it first (in the same transaction as the copy).")
         before = counters_in(writing)
-        _empty(writing)
+        _empty(writing, held)
         summary.replaced = held
         for table in store_tables():
             table_started = time.monotonic()
@@ -236,15 +241,27 @@ def _value_fixes(table: Table, target: str) -> dict[int, Callable[[Any], Any]]:
             if isinstance(c.type, DateTime) and c.type.timezone}
 
 
-def _empty(connection: Connection) -> None:
-    """Delete every row of the target (PostgreSQL: one TRUNCATE, the deposit grid with it)."""
+def _empty(connection: Connection, held: Mapping[str, int]) -> None:
+    """Leave the target without a row. A target holding data has every table dropped and
+    created again at the newest schema: not DELETE or TRUNCATE, which the audit trail refuses
+    (nothing may delete an audit row), while a store replaced whole takes its trail with it.
+    All of it inside the copy's transaction."""
     quote = connection.dialect.identifier_preparer.quote
-    if connection.dialect.name == "postgresql":
-        names = [t.name for t in store_tables()] + list(PG_ONLY_TABLES)
-        connection.execute(text(f"TRUNCATE {', '.join(quote(n) for n in names)}"))
-        return
-    for table in reversed(store_tables()):
-        connection.execute(table.delete())
+    postgres = connection.dialect.name == "postgresql"
+    if held:
+        present = set(inspect(connection).get_table_names())
+        names = [t.name for t in reversed(store_tables())] + list(PG_ONLY_TABLES) + \
+            ["alembic_version"]
+        for name in (n for n in names if n in present):
+            connection.execute(text(f"DROP TABLE {quote(name)}{' CASCADE' if postgres else ''}"))
+        if postgres:
+            for function in PG_ONLY_FUNCTIONS:
+                connection.execute(text(f"DROP FUNCTION IF EXISTS {function} CASCADE"))
+        migrate_on(connection)
+    # what the migrations wrote (store_meta) and, on PostgreSQL, the deposit grid; the other
+    # tables (the audit trail too) hold no row here
+    for name in ["store_meta"] + (list(PG_ONLY_TABLES) if postgres else []):
+        connection.execute(text(f"DELETE FROM {quote(name)}"))
 
 
 def _reset_sequences(connection: Connection) -> None:

@@ -16,6 +16,9 @@ from store.transfer.urls import backend_name, sqlite_path, unreachable, where
 
 #: Tables PostgreSQL stores hold beside Base.metadata (derived, or the migrations' own).
 PG_ONLY_TABLES = ("deposit_grid",)
+#: Functions the migrations create on PostgreSQL (the audit trail's guard, 0006): they go with
+#: the tables when a copy replaces a store, or when a restored backup predates them.
+PG_ONLY_FUNCTIONS = ("audit_log_refuse()",)
 
 
 class BackupFileError(InputError):

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from domain.access import OPEN_ACCESS
 from store.layer_repo import list_layers
 from store.seed import ensure_store
 from tests.support.fixtures_data import write_data_dir
@@ -91,7 +92,7 @@ def test_catalog_renames_hides_and_deletes(tmp_path: Path) -> None:
     engine = _engine(tmp_path)
     path = write_claims_zip(tmp_path)
     [record] = publish_upload(engine, path, path.name, LayerDetails("Claims", "bob"),
-                              layer_dir=tmp_path / "layer_files")
+                              layer_dir=tmp_path / "layer_files", principal=OPEN_ACCESS)
     at = AppTest.from_file(MAIN, default_timeout=90).run()
     at.switch_page("pages/layers_page.py").run()
     assert not at.exception

@@ -17,6 +17,7 @@ from sqlalchemy import Engine, update
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
+from domain.access import OPEN_ACCESS
 from domain.settings import load_settings
 from permits.editing import plan_milestone_edit
 from permits.portfolio import GROUPINGS
@@ -205,7 +206,7 @@ def test_a_concurrent_save_is_shown_and_nothing_from_the_form_is_stored() -> Non
                                reason="Change in scope of project", today=date.today(),
                                lockout_days=30)
     save_edit(engine, "milestone", "pm-alpha-rod", current["version"], plan, who="Grace",
-              reason="Change in scope of project")
+              reason="Change in scope of project", principal=OPEN_ACCESS)
     mine = date.today() + timedelta(days=250)
     _fill(at, "pm-alpha-rod", reason="Litigation or court order", current_target=mine)
     assert not at.exception

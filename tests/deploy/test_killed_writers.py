@@ -117,6 +117,7 @@ from datetime import date
 from store.db import get_engine
 from store.permits_repo import get_record, save_edit
 from permits.editing import plan_milestone_edit
+from domain.access import OPEN_ACCESS
 engine = get_engine(sys.argv[1])
 for n in range(100000):
     record = get_record(engine, "milestone", "pm-alpha-rod")
@@ -124,7 +125,7 @@ for n in range(100000):
     plan = plan_milestone_edit(record, {"current_target": day}, reason="Project pause",
                                today=date(2025, 9, 1), lockout_days=0)
     save_edit(engine, "milestone", "pm-alpha-rod", int(record["version"]), plan,
-              who="killer", reason="Project pause")
+              principal=OPEN_ACCESS, who="killer", reason="Project pause")
 """
 
 
@@ -167,12 +168,13 @@ def _write_big_tif(path: Path) -> Path:
 PUBLISH = """
 import sys
 from pathlib import Path
+from domain.access import OPEN_ACCESS
 from services.publishing import LayerDetails, publish_upload
 from store.db import get_engine
 engine = get_engine(sys.argv[1])
 path = Path(sys.argv[2])
 publish_upload(engine, path, path.name, LayerDetails(name="Killed grid", uploaded_by="test"),
-               layer_dir=Path(sys.argv[3]))
+               principal=OPEN_ACCESS, layer_dir=Path(sys.argv[3]))
 """
 
 

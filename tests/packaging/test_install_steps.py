@@ -24,7 +24,8 @@ def test_streamlit_finds_the_app_in_both_entry_scripts(script: str) -> None:
     found = discover_asgi_app(ROOT / script)
     assert (found.is_asgi_app, found.app_name) == (True, "app")
     source = (ROOT / script).read_text(encoding="utf-8")
-    assert "from mapping.web.routes import EXCEPTION_HANDLERS, ROUTES, lifespan" in source
+    assert ("from mapping.web.routes import EXCEPTION_HANDLERS, MIDDLEWARE, ROUTES, lifespan"
+            in source) and "middleware=MIDDLEWARE" in source
 
 
 def test_one_copy_of_the_streamlit_settings_shipped_beside_the_entry() -> None:

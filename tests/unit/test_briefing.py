@@ -14,6 +14,7 @@ import pytest
 from PIL import Image
 
 from commands.main import main
+from domain.access import OPEN_ACCESS
 from domain.colours import STATUS_COLOURS
 from domain.settings import DATA_DIR
 from services.briefing import PackOptions, briefing_pack
@@ -34,7 +35,8 @@ def engine(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 def test_the_pack_holds_what_it_promises(engine) -> None:  # type: ignore[no-untyped-def]
     selection = parse_selection({"commodity": "li"}, TODAY)
-    pack = briefing_pack(engine, selection, TODAY, datetime(2026, 11, 25, tzinfo=UTC), OPTIONS)
+    pack = briefing_pack(engine, selection, TODAY, datetime(2026, 11, 25, tzinfo=UTC), OPTIONS,
+                         principal=OPEN_ACCESS)
     assert pack.file_name == "briefing_sites_li_2026-11-25.zip"
     archive = zipfile.ZipFile(io.BytesIO(pack.data))
     assert sorted(archive.namelist()) == sorted([
@@ -61,7 +63,8 @@ def test_the_pack_holds_what_it_promises(engine) -> None:  # type: ignore[no-unt
 def test_a_period_without_changes_gives_an_empty_history(engine) -> None:  # type: ignore[no-untyped-def]
     selection = parse_selection({"commodity": "li", "as_of": "2025-06-01"}, TODAY)
     options = PackOptions(basemap=OPTIONS.basemap, colours=STATUS_COLOURS)
-    pack = briefing_pack(engine, selection, TODAY, datetime(2026, 11, 25, tzinfo=UTC), options)
+    pack = briefing_pack(engine, selection, TODAY, datetime(2026, 11, 25, tzinfo=UTC), options,
+                         principal=OPEN_ACCESS)
     archive = zipfile.ZipFile(io.BytesIO(pack.data))
     history = pd.read_csv(io.BytesIO(archive.read("change_history.csv")), encoding="utf-8-sig")
     assert history.empty  # the one change came after 2025-06-01
@@ -91,11 +94,12 @@ def test_a_pack_of_a_view_lists_only_the_layers_that_meet_it(
             {"type": "Feature", "properties": {"n": 1},
              "geometry": {"type": "Point", "coordinates": [lon, 40.0]}}]}), encoding="utf-8")
         publish_upload(engine, path, path.name, LayerDetails(name=name, uploaded_by="alice"),
-                       layer_dir=tmp_path / "layer_files")
+                       layer_dir=tmp_path / "layer_files", principal=OPEN_ACCESS)
 
     def listed(params: dict[str, str]) -> list[str]:
         pack = briefing_pack(engine, parse_selection(params, TODAY),
-                             TODAY, datetime(2026, 11, 25, tzinfo=UTC), OPTIONS)
+                             TODAY, datetime(2026, 11, 25, tzinfo=UTC), OPTIONS,
+                             principal=OPEN_ACCESS)
         archive = zipfile.ZipFile(io.BytesIO(pack.data))
         return sorted(r["name"] for r in json.loads(archive.read("survey_layers.json")))
 

@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from domain.access import OPEN_ACCESS
 from domain.settings import DATA_DIR
 from mapping.parts.gantt import gantt_bars, gantt_rows
 from permits.as_of import milestones_on
@@ -111,13 +112,14 @@ def test_the_gantt_tooltip_shows_the_month(engine) -> None:  # type: ignore[no-u
 
 def test_the_export_and_the_pack_show_the_month(engine) -> None:  # type: ignore[no-untyped-def]
     selection = parse_selection({"commodity": "Li"}, TODAY)
-    alpha = site_export(engine, selection, TODAY, NOW).columns.set_index("id").loc["us-alpha"]
+    alpha = site_export(engine, selection, TODAY, NOW,
+                        principal=OPEN_ACCESS).columns.set_index("id").loc["us-alpha"]
     assert alpha["next_milestone"] == "Section 404 permit issued"  # not yet paused then
     assert (alpha["next_milestone_date"], alpha["next_milestone_date_precision"]) == (
         "2026-09", "month")
     options = PackOptions(basemap=DATA_DIR / "basemap" / "countries-110m.geojson",
                           colours={}, since=date(2025, 1, 1))
-    pack = briefing_pack(engine, selection, TODAY, NOW, options)
+    pack = briefing_pack(engine, selection, TODAY, NOW, options, principal=OPEN_ACCESS)
     archive = zipfile.ZipFile(io.BytesIO(pack.data))
     table = pd.read_csv(io.BytesIO(archive.read("permit_timetables.csv")), dtype=str,
                         keep_default_na=False, encoding="utf-8-sig").set_index("milestone_id")
@@ -132,7 +134,7 @@ def test_a_month_target_is_exported_as_the_month(tmp_path: Path) -> None:
     2026-09 (bundled data, read as a user's fresh store)."""
     engine = ensure_store(f"sqlite:///{tmp_path / 'b.db'}", DATA_DIR)
     selection = parse_selection({"q": "Graphite Creek"}, TODAY)
-    rows = site_export(engine, selection, TODAY, NOW).columns.set_index("id")
+    rows = site_export(engine, selection, TODAY, NOW, principal=OPEN_ACCESS).columns.set_index("id")
     row = rows.loc["us-graphite-creek"]
     assert row["next_milestone_date"] == "2026-09"
     assert row["next_milestone_date_precision"] == "month"

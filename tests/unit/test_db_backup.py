@@ -7,8 +7,6 @@ one line on error.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import shutil
 import sqlite3
 import subprocess
@@ -21,19 +19,19 @@ from typing import Any
 
 import pandas as pd
 import pytest
-import shapely
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, insert, make_url, select, text
+from sqlalchemy import Engine, column, create_engine, insert, make_url, select, table, text
 from sqlalchemy.orm import Session
 
 from commands.main import main
+from domain.access import OPEN_ACCESS
 from domain.deposit_view import PointFilter
 from domain.errors import InputError
 from store.db import MIGRATIONS_DIR, get_engine, schema_revision
 from store.deposit_views import GRID_OF, DepositViews
 from store.layer_repo import NewLayer, add_layers
-from store.models import Base, Site
+from store.models import Base
 from store.permit_tables import permit_changes
 from store.permits_repo import record_changes
 from store.records import DEPOSIT_COLUMNS, import_deposits
@@ -44,10 +42,14 @@ from store.transfer.counters import COUNTERS
 from store.transfer.pg_programs import pg_connection, pg_program
 from store.transfer.schema_check import BackupFileError, head_revision
 from tests.support.fixtures_data import site_row, write_data_dir
+from tests.support.layer_fixtures import sample_layer
 from tests.support.postgres_server import fresh_database
 
+#: The newest schema this checkout's migrations know (read from them: a new migration does
+#: not touch these tests).
+HEAD = head_revision()
 NEWER = ("This backup was made by a newer permitmap (schema 9999); this one knows schema up "
-         "to 0005. Upgrade permitmap, then restore.")
+         f"to {HEAD}. Upgrade permitmap, then restore.")
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -69,23 +71,12 @@ def _deposits(count: int, dataset: str) -> pd.DataFrame:
 
 def _import(engine: Engine, count: int, dataset: str) -> None:
     import_deposits(engine, _deposits(count, dataset), dataset=dataset, file_name=f"{dataset}.csv",
-                    checksum=dataset, rows_read=count, report={"note": "généré"})
+                    checksum=dataset, rows_read=count, report={"note": "généré"},
+                    principal=OPEN_ACCESS)
 
 
 def _layer(name: str, kind: str = "vector") -> NewLayer:
-    geometries = [shapely.Point(139.7, 35.7), shapely.box(-117.0, 41.0, -116.5, 41.5)]
-    boxes = shapely.bounds(geometries)
-    features = pd.DataFrame({
-        "geometry": shapely.to_wkb(geometries),
-        "properties": [json.dumps({"名前": "鉱区 1"}), json.dumps({"ha": 3})],
-        "min_lon": boxes[:, 0], "min_lat": boxes[:, 1], "max_lon": boxes[:, 2],
-        "max_lat": boxes[:, 3]}) if kind == "vector" else None
-    return NewLayer(name=name, kind=kind, uploaded_by="alice", original_filename=f"{name}.gpkg",
-                    checksum=hashlib.sha256(name.encode()).hexdigest(),
-                    geometry_type="Polygon" if features is not None else "",
-                    feature_count=2 if features is not None else 0,
-                    bounds=(-117.0, 35.7, 139.7, 41.5), surveyed_on=date(2026, 5, 1),
-                    style={"colour": "#1b9e77"}, features=features)
+    return sample_layer(name, kind, surveyed_on=date(2026, 5, 1), style={"colour": "#1b9e77"})
 
 
 def _filled_store(url: str, folder: Path, deposits: int = 30) -> Engine:
@@ -93,8 +84,8 @@ def _filled_store(url: str, folder: Path, deposits: int = 30) -> Engine:
     change history (times with microseconds, a nullable flag, WKB, non-ASCII text)."""
     engine = ensure_store(url, write_data_dir(folder / "data"))
     _import(engine, deposits, "field-2026")
-    add_layers(engine, [_layer("claims")])
-    add_layers(engine, [_layer("magnetics", kind="raster")])
+    add_layers(engine, [_layer("claims")], principal=OPEN_ACCESS)
+    add_layers(engine, [_layer("magnetics", kind="raster")], principal=OPEN_ACCESS)
     with Session(engine) as session, session.begin():
         record_changes(session, [{
             "changed_at": datetime(2026, 3, 4, 5, 6, 7, 123456, tzinfo=UTC), "who": "Zoë",
@@ -187,7 +178,7 @@ def test_backup_change_restore_gives_back_every_row(database_url: str, tmp_path:
     assert all(saved[t] for t in ("sites", "deposits", "dataset_imports", "permit_changes",
                                   "survey_layers", "survey_features", "permit_milestones"))
     summary = backup_store(database_url, tmp_path / "store.transfer.backup")
-    assert summary.revision == "0005" and summary.counts["deposits"] == 32
+    assert summary.revision == HEAD and summary.counts["deposits"] == 32
     assert summary.size_bytes == (tmp_path / "store.transfer.backup").stat().st_size > 0
     _change_everything(engine)
     changed_meta = {k: int(v) for k, v in _meta(engine).items() if k in COUNTERS}
@@ -195,7 +186,7 @@ def test_backup_change_restore_gives_back_every_row(database_url: str, tmp_path:
 
     restored = restore_store(database_url, tmp_path / "store.transfer.backup")
 
-    assert restored.backup_revision == restored.revision == "0005"
+    assert restored.backup_revision == restored.revision == HEAD
     assert _without(_rows(engine), (*COUNTERS, GRID_OF)) == _without(saved, (*COUNTERS, GRID_OF))
     # the counters caches key on move past every value a running app may have seen
     meta = _meta(engine)
@@ -265,7 +256,7 @@ def test_restore_refuses_a_newer_schema(newer_backup: tuple[Engine, Path]) -> No
     with pytest.raises(BackupFileError) as refused:
         restore_store(engine.url.render_as_string(hide_password=False), newer)
     assert str(refused.value) == NEWER
-    assert _rows(engine) == before and schema_revision(engine) == "0005"
+    assert _rows(engine) == before and schema_revision(engine) == HEAD
 
 
 def test_restore_refuses_what_is_not_a_whole_backup(database_url: str, tmp_path: Path) -> None:
@@ -321,8 +312,9 @@ def test_restore_of_an_older_schema_migrates_it(database_url: str, tmp_path: Pat
     _migrate_to(old_url, "0004")
     old = create_engine(old_url)
     with old.begin() as connection:
-        connection.execute(insert(Site.__table__),
-                           [site_row("us-old", "Old Mine", jointly_selected=None)])
+        row = site_row("us-old", "Old Mine", jointly_selected=None)
+        old_sites = table("sites", *(column(name) for name in row))  # the 0004 columns only
+        connection.execute(insert(old_sites), [row])
         connection.execute(text("INSERT INTO store_meta (key, value) VALUES "
                                 "('data_revision', '7'), ('deposits_revision', '3')"))
         connection.execute(text(
@@ -339,7 +331,7 @@ def test_restore_of_an_older_schema_migrates_it(database_url: str, tmp_path: Pat
     restored = restore_store(database_url, backup)
 
     assert (restored.backup_revision, restored.revision) == ("0004", head_revision())
-    assert schema_revision(engine) == "0005"
+    assert schema_revision(engine) == HEAD
     rows = _rows(engine)
     assert [r[0] for r in rows["sites"]] == ["us-old"]
     assert [r[2] for r in rows["deposits"]] == ["o1"]
@@ -376,7 +368,7 @@ def test_copy_sqlite_to_postgis_and_back(tmp_path: Path, postgres_server: str) -
     assert summary.counts["deposits"] == 42 and ("deposits", 42) in told
     assert {t for t, _ in told} == {t.name for t in Base.metadata.sorted_tables}
     assert _without(_rows(pg), (GRID_OF,)) == _without(saved, (GRID_OF,))
-    assert schema_revision(pg) == "0005"
+    assert schema_revision(pg) == HEAD
     assert _pg_count(pg) == 42 and _meta(pg)[GRID_OF] == _meta(pg)["deposits_revision"]
     with pg.connect() as connection:
         assert connection.execute(text(
@@ -471,7 +463,7 @@ def cli_store(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("PERMITMAP_LAYER_DIR", str(tmp_path / "layer_files"))
     assert main(["db", "init"]) == 0
     engine = get_engine(database_url)
-    add_layers(engine, [_layer("magnetics", kind="raster")])
+    add_layers(engine, [_layer("magnetics", kind="raster")], principal=OPEN_ACCESS)
     return engine
 
 
@@ -481,13 +473,13 @@ def test_cli_backup_and_restore(cli_store: Engine, tmp_path: Path,
     backup = tmp_path / "backups" / "store.transfer.backup"
     assert main(["db", "backup", str(backup)]) == 0
     out = capsys.readouterr().out
-    assert f"to {backup}" in out and "(schema 0005)" in out and "5 sites" in out
+    assert f"to {backup}" in out and f"(schema {HEAD})" in out and "5 sites" in out
     assert f"raster layers (1) are in {tmp_path / 'layer_files'}" in out
     _change_everything(cli_store)
 
     assert main(["db", "restore", str(backup)]) == 0
     out = capsys.readouterr().out
-    assert f"restored {backup} (schema 0005)" in out
+    assert f"restored {backup} (schema {HEAD})" in out
     assert "1 missing" in out and str(tmp_path / "layer_files") in out
     keys = (*COUNTERS, GRID_OF)
     assert _without(_rows(cli_store), keys) == _without(saved, keys)

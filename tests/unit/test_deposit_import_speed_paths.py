@@ -17,6 +17,7 @@ from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from domain.access import OPEN_ACCESS
 from domain.bbox import BBox
 from domain.deposit_view import PointFilter
 from sites.point_index import PointIndex
@@ -78,7 +79,7 @@ def _frame(count: int, *, seed: int, dataset: str = DATASET, prefix: str = "r") 
 
 def _import(engine: Engine, frame: pd.DataFrame, dataset: str = DATASET) -> ImportSummary:
     return import_deposits(engine, frame, dataset=dataset, file_name="t.csv", checksum="0" * 64,
-                           rows_read=len(frame), report={"skipped": []})
+                           rows_read=len(frame), report={"skipped": []}, principal=OPEN_ACCESS)
 
 
 def _previous_import(engine: Engine, frame: pd.DataFrame) -> None:

@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 from starlette.testclient import TestClient
 
+from domain.access import OPEN_ACCESS
 from mapping.web.routes import starlette_app
 from services.errors import PublishRefused
 from services.publishing import LayerDetails, publish_upload, remove_layer
@@ -39,7 +40,7 @@ def setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str) 
 
 def _publish(setting: dict, path: Path, **options) -> list:  # type: ignore[no-untyped-def]
     return publish_upload(setting["engine"], path, path.name, DETAILS,
-                          layer_dir=setting["layer_dir"], **options)
+                          layer_dir=setting["layer_dir"], **options, principal=OPEN_ACCESS)
 
 
 def test_a_mixed_file_publishes_one_layer_per_geometry_type(setting: dict) -> None:
@@ -75,7 +76,7 @@ def test_a_raster_becomes_a_cog_in_its_folder_and_is_removed_with_its_layer(sett
     assert cog.is_file() and record.kind == "raster" and record.original_crs == "EPSG:5070"
     assert list((setting["layer_dir"] / ".staging").iterdir()) == []
     assert record.style["colormap"] and record.style["stretch"]
-    remove_layer(setting["engine"], record.id, setting["layer_dir"])
+    remove_layer(setting["engine"], record.id, setting["layer_dir"], principal=OPEN_ACCESS)
     assert not cog.parent.exists() and list_layers(setting["engine"]) == []
 
 
@@ -158,7 +159,7 @@ def test_a_file_with_no_geometry_at_all_is_refused(setting: dict) -> None:
 def test_a_layer_published_again_gets_a_new_id(setting: dict) -> None:
     path = write_claims_zip(setting["files"])
     [first] = _publish(setting, path)
-    remove_layer(setting["engine"], first.id, setting["layer_dir"])
+    remove_layer(setting["engine"], first.id, setting["layer_dir"], principal=OPEN_ACCESS)
     [again] = _publish(setting, path)
     assert again.id != first.id and again.name == first.name
 
@@ -212,7 +213,7 @@ def test_a_commit_failing_after_the_raster_was_placed_leaves_no_folder(
         setting: dict, monkeypatch: pytest.MonkeyPatch) -> None:
     import services.publishing
 
-    def place_then_fail(_engine, _layers, place_files):  # type: ignore[no-untyped-def]
+    def place_then_fail(_engine, _layers, place_files, principal):  # type: ignore[no-untyped-def]
         place_files(["magnetics-0000"])
         raise RuntimeError("database went away")
 

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 import shapely
 
+from domain.access import OPEN_ACCESS
 from domain.bbox import BBox
 from domain.errors import InputError, NotFoundError
 from store.errors import DuplicateUpload
@@ -55,7 +56,7 @@ def _layer(checksum: str = "c" * 64, **changes) -> NewLayer:  # type: ignore[no-
 
 def test_a_layer_is_stored_with_its_features_and_metadata(engine) -> None:  # type: ignore[no-untyped-def]
     before = layer_revision(engine)
-    [record] = add_layers(engine, [_layer()])
+    [record] = add_layers(engine, [_layer()], principal=OPEN_ACCESS)
     assert record.id.startswith("claims-") and record.name == "秋田 claims"
     assert record.surveyed_on == date(2026, 5, 1) and record.style == {"colour": "#1b9e77"}
     assert record.bounds == (-117.0, 35.7, 139.7, 41.5) and record.uploaded_at.tzinfo
@@ -77,7 +78,7 @@ def test_features_per_view_across_the_180th_meridian_and_with_heights(engine) ->
     layer = _layer(checksum="f" * 64, geometry_type="Point", feature_count=4,
                    bounds=(-180.0, -19.0, 180.0, 10.0),
                    features=_features(geometries, [{"n": i} for i in range(4)]))
-    [record] = add_layers(engine, [layer])
+    [record] = add_layers(engine, [layer], principal=OPEN_ACCESS)
     def numbers(box: BBox) -> list[int]:
         return layer_features(engine, record.id, box)["feature_no"].tolist()
 
@@ -96,12 +97,12 @@ def test_features_per_view_across_the_180th_meridian_and_with_heights(engine) ->
         assert dims[0] == (2, 4326)
 
 def test_the_same_layer_twice_is_refused_and_nothing_is_added(engine) -> None:  # type: ignore[no-untyped-def]
-    add_layers(engine, [_layer()])
+    add_layers(engine, [_layer()], principal=OPEN_ACCESS)
     with pytest.raises(DuplicateUpload, match=r"published before.*alice"):
-        add_layers(engine, [_layer(source_layer="other"), _layer()])
+        add_layers(engine, [_layer(source_layer="other"), _layer()], principal=OPEN_ACCESS)
     assert len(list_layers(engine)) == 1
     # another layer of the same file (a GeoPackage's second table) is welcome
-    add_layers(engine, [_layer(source_layer="other")])
+    add_layers(engine, [_layer(source_layer="other")], principal=OPEN_ACCESS)
     assert len(list_layers(engine)) == 2
 
 
@@ -109,7 +110,8 @@ def test_publishing_from_two_processes_at_once_counts_both(engine) -> None:  # t
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(4) as pool:
-        list(pool.map(lambda n: add_layers(engine, [_layer(checksum=f"{n:064d}")]), range(8)))
+        list(pool.map(lambda n: add_layers(engine, [_layer(checksum=f"{n:064d}")],
+                                           principal=OPEN_ACCESS), range(8)))
     assert layer_revision(engine) == 8 and len(list_layers(engine)) == 8
 
 
@@ -118,22 +120,23 @@ def test_a_failure_while_placing_files_stores_nothing(engine) -> None:  # type: 
         raise OSError("disk full")
 
     with pytest.raises(OSError, match="disk full"):
-        add_layers(engine, [_layer(), _layer(source_layer="b")], place_files=fail)
+        add_layers(engine, [_layer(), _layer(source_layer="b")], place_files=fail,
+                   principal=OPEN_ACCESS)
     assert list_layers(engine) == []
     assert layer_revision(engine) == 0
 
 
 def test_rename_hide_restyle_and_delete(engine) -> None:  # type: ignore[no-untyped-def]
-    [record] = add_layers(engine, [_layer()])
+    [record] = add_layers(engine, [_layer()], principal=OPEN_ACCESS)
     renamed = update_layer(engine, record.id, name="  Claims 2026 ", hidden=True,
-                           style={"colour": "#000000"})
+                           style={"colour": "#000000"}, principal=OPEN_ACCESS)
     assert (renamed.name, renamed.hidden, renamed.style) == ("Claims 2026", True,
                                                              {"colour": "#000000"})
     assert renamed.version == record.version + 1
     assert list_layers(engine, include_hidden=False) == []
     with pytest.raises(InputError, match="needs a name"):
-        update_layer(engine, record.id, name="  ")
-    delete_layer(engine, record.id)
+        update_layer(engine, record.id, name="  ", principal=OPEN_ACCESS)
+    delete_layer(engine, record.id, principal=OPEN_ACCESS)
     assert count_features(engine, record.id) == 0
     with pytest.raises(NotFoundError, match="No survey layer"):
         get_layer(engine, record.id)

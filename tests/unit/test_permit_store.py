@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from domain.access import OPEN_ACCESS
 from domain.settings import DATA_DIR
 from permits.editing import plan_milestone_edit
 from permits.frames import PermitData
@@ -41,7 +42,7 @@ def _edit(engine, milestone_id: str, proposed: dict, *, who: str, reason: str = 
                                extension=extension)
     return save_edit(engine, "milestone", milestone_id,
                      current["version"] if version is None else version, plan, who=who,
-                     reason=reason, now=now)
+                     reason=reason, now=now, principal=OPEN_ACCESS)
 
 
 def test_seed_loads_the_record_and_its_sourced_changes(engine) -> None:  # type: ignore[no-untyped-def]
@@ -123,14 +124,15 @@ def test_import_is_idempotent_and_records_changed_fields(engine) -> None:  # typ
     batch = PermitData.from_frames(projects, actions, milestones)
     kwargs = {"who": "import", "file_name": "dash.csv", "checksum": "x", "rows_read": 4,
               "report": {}}
-    first = import_permit_data(engine, batch, **kwargs)
+    first = import_permit_data(engine, batch, **kwargs, principal=OPEN_ACCESS)
     assert first.inserted == {"project": 1, "action": 2, "milestone": 4}
-    again = import_permit_data(engine, batch, **kwargs)
+    again = import_permit_data(engine, batch, **kwargs, principal=OPEN_ACCESS)
     assert again.inserted == {"project": 0, "action": 0, "milestone": 0}
     assert again.updated == {"project": 0, "action": 0, "milestone": 0}
     assert again.changes_recorded == 0
     moved = batch.milestones.assign(current_target=pd.Timestamp("2028-01-01"))
-    third = import_permit_data(engine, PermitData.from_frames(projects, actions, moved), **kwargs)
+    third = import_permit_data(engine, PermitData.from_frames(projects, actions, moved), **kwargs,
+                               principal=OPEN_ACCESS)
     assert third.updated["milestone"] == 4
     history = load_changes(engine)
     imported = history[history["kind"] == "import"]

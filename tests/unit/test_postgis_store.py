@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import create_engine, make_url, text
 
+from domain.access import OPEN_ACCESS
 from domain.bbox import BBox
 from domain.deposit_view import PointFilter
 from permits.site_links import distances_km, link_projects
@@ -68,7 +69,7 @@ def _load(url: str, frame: pd.DataFrame, dataset: str, data_dir: Path) -> Any:
     records = frame.reindex(columns=DEPOSIT_COLUMNS, fill_value="").assign(
         dataset=dataset, lat=frame["lat"], lon=frame["lon"])
     import_deposits(engine, records, dataset=dataset, file_name="gen.csv", checksum=dataset,
-                    rows_read=len(frame), report={})
+                    rows_read=len(frame), report={}, principal=OPEN_ACCESS)
     return engine
 
 
@@ -123,7 +124,7 @@ def test_the_grid_follows_imports_and_removals(postgis_url: str, tmp_path: Path)
     _load(postgis_url, extra, "extra", tmp_path / "data")
     assert views.query(world, 0, PointFilter(), 10)["meta"]["in_view"] == before + 500
     assert views.count(PointFilter()) == before + 500
-    remove_dataset(engine, "extra")
+    remove_dataset(engine, "extra", principal=OPEN_ACCESS)
     assert views.query(world, 0, PointFilter(), 10)["meta"]["in_view"] == before
     with engine.connect() as connection:
         zooms = connection.execute(text("SELECT DISTINCT zoom FROM deposit_grid")).scalars()

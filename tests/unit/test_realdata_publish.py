@@ -15,6 +15,7 @@ import pytest
 from PIL import Image
 from starlette.testclient import TestClient
 
+from domain.access import OPEN_ACCESS
 from mapping.web.routes import starlette_app
 from services.errors import PublishRefused
 from services.publishing import LayerDetails, publish_upload
@@ -91,7 +92,7 @@ def test_good_files_publish_and_draw(setting: dict, name: str) -> None:
     path = _upload(setting, name)
     records = publish_upload(setting["engine"], path, path.name,
                              LayerDetails(name=path.stem, uploaded_by="tester"),
-                             layer_dir=setting["layer_dir"])
+                             layer_dir=setting["layer_dir"], principal=OPEN_ACCESS)
     layers, features = GOOD[name]
     assert len(records) == layers
     assert sum(r.feature_count for r in records) == features
@@ -126,7 +127,7 @@ def test_broken_files_say_why_and_store_nothing(setting: dict, name: str) -> Non
     with pytest.raises(PublishRefused) as refused:
         publish_upload(setting["engine"], path, path.name,
                        LayerDetails(name=path.stem, uploaded_by="tester"),
-                       layer_dir=setting["layer_dir"])
+                       layer_dir=setting["layer_dir"], principal=OPEN_ACCESS)
     assert BAD[name] in str(refused.value)
     assert list_layers(setting["engine"]) == []
     folders = [p for p in setting["layer_dir"].iterdir() if p.name != ".staging"] \

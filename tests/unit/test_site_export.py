@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from domain.access import OPEN_ACCESS
 from domain.errors import InputError
 from services.site_export import site_export
 from sites.selection import parse_selection
@@ -26,7 +27,7 @@ def engine(database_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
 
 def _ids(engine, **params: str) -> list[str]:  # type: ignore[no-untyped-def]
     selection = parse_selection(params, TODAY, COUNTRIES)
-    return sorted(site_export(engine, selection, TODAY, NOW).columns["id"])
+    return sorted(site_export(engine, selection, TODAY, NOW, principal=OPEN_ACCESS).columns["id"])
 
 
 def test_filters_take_symbols_names_and_any_case(engine) -> None:  # type: ignore[no-untyped-def]
@@ -57,7 +58,8 @@ def test_bad_parameters_say_what_is_wrong(params: dict[str, str], words: str) ->
 
 
 def test_rows_are_typed_and_carry_the_permitting_state(engine) -> None:  # type: ignore[no-untyped-def]
-    frame = site_export(engine, parse_selection({}, TODAY, COUNTRIES), TODAY, NOW)
+    frame = site_export(engine, parse_selection({}, TODAY, COUNTRIES), TODAY, NOW,
+                        principal=OPEN_ACCESS)
     alpha = frame.columns.set_index("id").loc["us-alpha"]
     assert alpha["commodities"] == ["Li"] and alpha["commodity_names"] == ["Lithium"]
     assert alpha["schedule_health"] == "paused"  # its Section 404 permit is paused
@@ -75,7 +77,8 @@ def test_rows_are_typed_and_carry_the_permitting_state(engine) -> None:  # type:
 
 def test_a_past_date_replays_the_history(engine) -> None:  # type: ignore[no-untyped-def]
     selection = parse_selection({"as_of": "2025-06-01", "commodity": "Li"}, TODAY, COUNTRIES)
-    alpha = site_export(engine, selection, TODAY, NOW).columns.set_index("id").loc["us-alpha"]
+    alpha = site_export(engine, selection, TODAY, NOW,
+                        principal=OPEN_ACCESS).columns.set_index("id").loc["us-alpha"]
     assert alpha["next_milestone"] == "Draft EIS published"
     assert alpha["next_milestone_date"] == "2026-03-01"  # before the target moved
     assert selection.file_stem() == "sites_li_2025-06-01"

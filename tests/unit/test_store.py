@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import create_engine, inspect
 from sqlalchemy.exc import IntegrityError
 
+from domain.access import OPEN_ACCESS
 from domain.errors import NotFoundError
 from domain.settings import DATA_DIR
 from store.db import data_revision, migrate, schema_revision
@@ -23,6 +24,7 @@ from store.records import (
     store_counts,
 )
 from store.seed import ensure_store, read_sites, seed
+from store.transfer.schema_check import head_revision
 from tests.support.fixtures_data import (
     SAMPLE_SITES,
     XSS_NAME,
@@ -49,7 +51,7 @@ def test_migration_creates_tables(url: str) -> None:
     engine = create_engine(url)
     assert schema_revision(engine) is None
     migrate(engine)
-    assert schema_revision(engine) == "0005"
+    assert schema_revision(engine) == head_revision()
     assert {"sites", "deposits", "dataset_imports", "store_meta", "permit_projects",
             "permit_actions", "permit_milestones", "permit_changes"} <= set(
         inspect(engine).get_table_names()
@@ -122,7 +124,7 @@ def test_a_curated_deposit_taken_out_of_the_seed_leaves_the_store(url: str,
     engine = ensure_store(url, data_dir)
     kwargs = {"dataset": "test-table", "file_name": "t.csv", "checksum": "0" * 64,
               "rows_read": 2, "report": {"skipped": []}}
-    import_deposits(engine, _records(2), **kwargs)
+    import_deposits(engine, _records(2), **kwargs, principal=OPEN_ACCESS)
     write_data_dir(data_dir, deposits=[deposit_row("D2", "Deposit Two")])
     assert seed(engine, data_dir) is True
     names = sorted(deposit_points(engine)["name"])
@@ -133,9 +135,9 @@ def test_import_deposits_is_idempotent(url: str, data_dir: Path) -> None:
     engine = ensure_store(url, data_dir)
     kwargs = {"dataset": "test-table", "file_name": "t.csv", "checksum": "0" * 64,
               "rows_read": 12, "report": {"skipped": []}}
-    first = import_deposits(engine, _records(10), **kwargs)
+    first = import_deposits(engine, _records(10), **kwargs, principal=OPEN_ACCESS)
     assert (first.inserted, first.updated, first.rows_skipped) == (10, 0, 2)
-    second = import_deposits(engine, _records(10, offset=1.0), **kwargs)
+    second = import_deposits(engine, _records(10, offset=1.0), **kwargs, principal=OPEN_ACCESS)
     assert (second.inserted, second.updated) == (0, 10)
     points = deposit_points(engine)
     assert len(points) == 12  # 10 imported + 2 curated
@@ -152,7 +154,7 @@ def test_failed_import_leaves_store_as_it_was(url: str, data_dir: Path) -> None:
     broken.loc[2, "lat"] = None  # violates NOT NULL inside the transaction
     with pytest.raises(IntegrityError, match=r"(?i)not.null"):
         import_deposits(engine, broken, dataset="test-table", file_name="t.csv",
-                        checksum="0" * 64, rows_read=3, report={})
+                        checksum="0" * 64, rows_read=3, report={}, principal=OPEN_ACCESS)
     assert store_counts(engine) == before
 
 

@@ -1,0 +1,248 @@
+"""The sign-in page and sign-out: plain HTML forms, outside Streamlit.
+
+``GET /signin`` shows the form; ``POST /signin`` checks name and password
+(:func:`store.accounts.check_password`, rate-limited per account and address), starts a
+session and sets the ``permitmap_session`` cookie (HttpOnly, SameSite=Lax, Secure over
+https, as long as the session lasts), then goes to ``next`` (a path on this site only).
+``GET /signout`` asks to confirm; ``POST /signout`` ends the session in the store (every
+process) and clears the cookie.
+
+Both forms carry a CSRF token: a random value in a cookie (``permitmap_csrf``, SameSite
+Strict) and the same value in a hidden field; a POST without both, or with an ``Origin`` of
+another site, is refused (403). The page is self-contained: inline style, no script, no
+font or image, nothing from another address.
+
+>>> safe_next("/timeline?site=us-stibnite"), safe_next("//evil.example/x"), safe_next("https://x")
+('/timeline?site=us-stibnite', '/', '/')
+"""
+
+from __future__ import annotations
+
+import html
+import secrets
+from urllib.parse import urlsplit
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from domain.access import NotSignedIn
+from domain.settings import load_settings
+from mapping.access_state import (
+    OPEN_BANNER,
+    SESSION_COOKIE,
+    TRUSTED_PROXIES,
+    access_mode,
+    client_address,
+    forget,
+    request_principal,
+)
+
+CSRF_COOKIE = "permitmap_csrf"
+CSRF_FIELD = "csrf"
+SIGN_IN = "/signin"
+SIGN_OUT = "/signout"
+MAX_FORM_BYTES = 16_384
+CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; "
+       "frame-ancestors 'none'; base-uri 'none'")
+EXPIRED_FORM = ("This form had expired or did not come from this site. It has been shown "
+                "again: try once more.")
+
+
+async def sign_in(request: Request) -> Response:
+    """GET: the form. POST: check the password, start a session, go to ``next``."""
+    if request.method == "GET":
+        return await _sign_in_page(request, "", request.query_params.get("next", "/"))
+    form, refused = await _checked_form(request)
+    target = safe_next(form.get("next", "/"))
+    if refused:
+        return await _sign_in_page(request, EXPIRED_FORM, target, status=403)
+    name, password = form.get("name", ""), form.get("password", "")
+    from mapping.store_access import engine
+    from store.accounts import SignInRefused, TooManyAttempts, check_password, start_session
+
+    eng = await run_in_threadpool(engine)
+    if (await run_in_threadpool(access_mode, eng)).accounts == 0:
+        return RedirectResponse(target, status_code=303)
+    try:
+        info = await run_in_threadpool(check_password, eng, name, password, _address(request))
+    except TooManyAttempts as exc:
+        return await _sign_in_page(request, str(exc), target, name=name, status=429)
+    except SignInRefused as exc:
+        return await _sign_in_page(request, str(exc), target, name=name, status=401)
+    hours = load_settings().session_hours
+    secret = await run_in_threadpool(start_session, eng, info.id, hours)
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(SESSION_COOKIE, secret, max_age=int(hours * 3600), path="/",
+                        httponly=True, samesite="lax", secure=_https(request))
+    _set_csrf(response, request, secrets.token_urlsafe(24))  # a new one after signing in
+    return response
+
+
+async def sign_out(request: Request) -> Response:
+    """GET: a small form to confirm. POST: end the session everywhere, clear the cookie."""
+    if request.method == "GET":
+        return await _sign_out_page(request)
+    _form, refused = await _checked_form(request)
+    if refused:
+        return await _sign_out_page(request, EXPIRED_FORM, status=403)
+    secret = request.cookies.get(SESSION_COOKIE, "")
+    if secret:
+        from mapping.store_access import engine
+        from store.accounts import end_session
+
+        eng = await run_in_threadpool(engine)
+        await run_in_threadpool(end_session, eng, secret, _address(request))
+        forget(secret)
+    response = RedirectResponse(SIGN_IN, status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax",
+                           secure=_https(request))
+    return response
+
+
+def safe_next(value: str) -> str:
+    """``value`` when it is a path on this site (not the sign-in or sign-out page), else
+    ``/``: no open redirect to another site, whatever the spelling."""
+    if (not value.startswith("/") or value.startswith(("//", "/\\")) or "\\" in value
+            or any(ord(c) < 32 or ord(c) == 127 for c in value) or len(value) > 2000):
+        return "/"
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc or parts.path in (SIGN_IN, SIGN_OUT):
+        return "/"
+    return value
+
+
+ROUTES = [
+    Route(SIGN_IN, sign_in, methods=["GET", "POST"]),
+    Route(SIGN_OUT, sign_out, methods=["GET", "POST"]),
+]
+
+
+# --- forms -------------------------------------------------------------------------------
+
+
+async def _checked_form(request: Request) -> tuple[dict[str, str], bool]:
+    """The posted fields, and whether the form is refused (CSRF token missing or not the
+    cookie's, another site's Origin, or a body too large for a form)."""
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > MAX_FORM_BYTES:
+        return {}, True
+    form = await request.form(max_files=0, max_fields=20)
+    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    sent = fields.get(CSRF_FIELD, "")
+    same_token = bool(cookie) and secrets.compare_digest(cookie.encode(), sent.encode())
+    origin = request.headers.get("origin")
+    foreign = origin is not None and urlsplit(origin).netloc != request.headers.get("host")
+    return fields, not same_token or foreign
+
+
+def _csrf_token(request: Request) -> str:
+    token = request.cookies.get(CSRF_COOKIE, "")
+    return token if 20 <= len(token) <= 100 and token.isascii() else secrets.token_urlsafe(24)
+
+
+def _set_csrf(response: Response, request: Request, token: str) -> None:
+    response.set_cookie(CSRF_COOKIE, token, path="/", httponly=True, samesite="strict",
+                        secure=_https(request))
+
+
+def _address(request: Request) -> str:
+    peer = request.client.host if request.client else ""
+    return client_address(peer, request.headers)
+
+
+def _https(request: Request) -> bool:
+    """Whether the browser reached us over https (directly, or through our proxy)."""
+    if request.url.scheme == "https":
+        return True
+    peer = request.client.host if request.client else ""
+    return (peer in TRUSTED_PROXIES
+            and request.headers.get("x-forwarded-proto", "").lower() == "https")
+
+
+async def _sign_in_page(request: Request, message: str, target: str, *, name: str = "",
+                        status: int = 200) -> Response:
+    from mapping.store_access import engine
+
+    eng = await run_in_threadpool(engine)
+    if (await run_in_threadpool(access_mode, eng)).accounts == 0:
+        body = (f"<h1>permitmap</h1><p class=note>{_md_code(OPEN_BANNER)}</p>"
+                f'<p><a href="{html.escape(safe_next(target))}">Open the map</a></p>')
+        return _page("Sign in", body, status)
+    note = f'<p class=error role="alert">{html.escape(message)}</p>' if message else ""
+    token = _csrf_token(request)
+    body = f"""<h1>Sign in to permitmap</h1>{note}
+<form method="post" action="{SIGN_IN}">
+<input type="hidden" name="{CSRF_FIELD}" value="{html.escape(token)}">
+<input type="hidden" name="next" value="{html.escape(safe_next(target))}">
+<label for="name">Account name</label>
+<input id="name" name="name" autocomplete="username" required autofocus
+ value="{html.escape(name)}">
+<label for="password">Password</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required>
+<button type="submit">Sign in</button>
+</form>
+<p class=small>No account? Ask an admin of this permitmap to create one.</p>"""
+    response = _page("Sign in", body, status)
+    _set_csrf(response, request, token)
+    return response
+
+
+async def _sign_out_page(request: Request, message: str = "",
+                         status: int = 200) -> Response:
+    try:
+        who = await run_in_threadpool(request_principal, request)
+    except NotSignedIn:
+        who = None
+    token = _csrf_token(request)
+    note = f'<p class=error role="alert">{html.escape(message)}</p>' if message else ""
+    if who is None or who.kind not in ("account", "oidc"):
+        body = (f'<h1>permitmap</h1>{note}<p>You are not signed in.</p>'
+                f'<p><a href="{SIGN_IN}">Sign in</a></p>')
+    else:
+        body = f"""<h1>Sign out of permitmap?</h1>{note}
+<p>Signed in as <strong>{html.escape(who.name)}</strong> ({html.escape(who.role)}).</p>
+<form method="post" action="{SIGN_OUT}">
+<input type="hidden" name="{CSRF_FIELD}" value="{html.escape(token)}">
+<button type="submit">Sign out</button>
+</form>
+<p class=small><a href="/">Back to the map</a></p>"""
+    response = _page("Sign out", body, status)
+    _set_csrf(response, request, token)
+    return response
+
+
+def _md_code(text: str) -> str:
+    """``a `b` c`` → escaped text with <code> for the back-quoted part."""
+    parts = html.escape(text).split("`")
+    return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
+
+
+def _page(title: str, body: str, status: int) -> HTMLResponse:
+    page = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
+<title>{html.escape(title)} · permitmap</title>
+<style>
+body{{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:#f4f5f7;
+color:#1f2328;margin:0;display:flex;min-height:100vh;align-items:center;
+justify-content:center}}
+main{{background:#fff;padding:2rem 2.25rem;border-radius:10px;width:min(24rem,90vw);
+box-shadow:0 1px 3px rgba(0,0,0,.12)}}
+h1{{font-size:1.3rem;margin:0 0 1rem}}
+label{{display:block;font-size:.9rem;margin:.8rem 0 .3rem}}
+input{{width:100%;box-sizing:border-box;padding:.55rem .6rem;border:1px solid #c4c8cf;
+border-radius:6px;font-size:1rem}}
+button{{margin-top:1.2rem;width:100%;padding:.6rem;border:0;border-radius:6px;
+background:#1f5fbf;color:#fff;font-size:1rem;cursor:pointer}}
+button:focus,input:focus{{outline:2px solid #1f5fbf;outline-offset:1px}}
+.error{{background:#fdecea;color:#8a1c13;padding:.6rem .75rem;border-radius:6px}}
+.note{{background:#fff4e5;color:#663c00;padding:.6rem .75rem;border-radius:6px}}
+.small{{font-size:.85rem;color:#57606a}}
+</style></head>
+<body><main>{body}</main></body></html>"""
+    return HTMLResponse(page, status_code=status, headers={
+        "Content-Security-Policy": CSP, "Cache-Control": "no-store"})

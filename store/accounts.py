@@ -1,0 +1,497 @@
+"""Local accounts: Argon2id password hashes, roles and clearances, sign-in with a rate limit,
+browser sessions and personal API tokens. Every change is written to the audit trail in the
+transaction that makes it.
+
+Sessions and tokens are random secrets handed out once; the store keeps only their SHA-256,
+so a copy of the database signs nobody in. Failed sign-ins are counted in the database
+(``sign_in_attempts``), so every app process sees the same count.
+
+>>> valid_name(" ada.lovelace@example.org ")
+'ada.lovelace@example.org'
+>>> secret_hash("pm_x") == secret_hash("pm_x") != secret_hash("pm_y")
+True
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Engine, delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from domain.access import MARKING_CODES, PUBLIC, Principal, Role
+from domain.errors import InputError, NotFoundError, PermitmapError
+from store.audit import record, record_now
+from store.models import Account, ApiToken, SignInAttempt, SignInSession
+
+#: Failed sign-ins for one account name, or from one address, that stop further tries ...
+MAX_FAILURES = 5
+#: ... within this window (and until the oldest of them is this old).
+FAILURE_WINDOW = timedelta(minutes=15)
+SESSION_HOURS = 12
+TOKEN_PREFIX = "pm_"  # noqa: S105  (a prefix, so a token is recognised; not a secret)
+MIN_PASSWORD = 8
+MAX_PASSWORD = 1024
+REFUSED = "The account name or the password is wrong."
+
+_NAME = re.compile(r"[A-Za-z0-9._@-]{1,120}")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
+_HASHER = PasswordHasher()  # Argon2id, the library's current recommended parameters
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the name is unknown, so an unknown name costs what a known one
+    does (made on first use: a hash takes 64 MiB and tens of milliseconds)."""
+    return _HASHER.hash(secrets.token_urlsafe(16))
+
+
+class SignInRefused(PermitmapError):
+    """The name and password do not sign anyone in (one message for every reason)."""
+
+
+class TooManyAttempts(SignInRefused):
+    """Too many failed sign-ins for this account or from this address, recently."""
+
+
+@dataclass(frozen=True)
+class AccountInfo:
+    """An account as the app sees it (never its password hash)."""
+
+    id: int
+    name: str
+    role: Role
+    clearance: str
+    email: str
+    disabled: bool
+    has_password: bool
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    """A personal API token, without the token itself (only its owner ever saw it)."""
+
+    id: int
+    account: str
+    label: str
+    created_at: datetime
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+
+# --- names, roles, passwords -----------------------------------------------------------------
+
+
+def valid_name(name: str) -> str:
+    """An account name: 1–120 letters, digits and . _ @ - (an e-mail address fits)."""
+    cleaned = name.strip()
+    if not _NAME.fullmatch(cleaned):
+        raise InputError(f"'{name}' cannot be an account name: use 1 to 120 letters, digits "
+                         "and the characters . _ @ - (no spaces).")
+    return cleaned
+
+
+def valid_role(role: str | Role) -> Role:
+    """A role from its name; InputError naming the choices otherwise."""
+    try:
+        return Role(str(role).strip().lower())
+    except ValueError:
+        raise InputError(f"'{role}' is not a role: use one of "
+                         f"{', '.join(r.value for r in Role)}.") from None
+
+
+def valid_clearance(clearance: str) -> str:
+    """A clearance: one of the marking codes."""
+    code = clearance.strip().lower()
+    if code not in MARKING_CODES:
+        raise InputError(f"'{clearance}' is not a clearance: use one of "
+                         f"{', '.join(MARKING_CODES)}.")
+    return code
+
+
+def _valid_email(email: str) -> str:
+    cleaned = email.strip()
+    if cleaned and (len(cleaned) > 300 or not _EMAIL.fullmatch(cleaned)):
+        raise InputError(f"'{email}' is not an e-mail address.")
+    return cleaned
+
+
+def hash_password(password: str) -> str:
+    """An Argon2id hash (PHC string) of ``password``; InputError for one too short or long."""
+    if len(password) < MIN_PASSWORD:
+        raise InputError(f"The password is too short: use at least {MIN_PASSWORD} characters.")
+    if len(password) > MAX_PASSWORD:
+        raise InputError(f"The password is too long: use at most {MAX_PASSWORD} characters.")
+    return _HASHER.hash(password)
+
+
+def _verifies(password_hash: str, password: str) -> bool:
+    try:
+        return _HASHER.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def secret_hash(secret: str) -> str:
+    """The SHA-256 (hex) the store keeps of a session secret or an API token."""
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _utc(value: datetime) -> datetime:
+    """SQLite gives times back without their zone; they are UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# --- accounts --------------------------------------------------------------------------------
+
+
+def _info(row: Account) -> AccountInfo:
+    return AccountInfo(row.id, row.name, Role(row.role), row.clearance, row.email,
+                       bool(row.disabled), bool(row.password_hash))
+
+
+def _find(session: Session, name: str) -> Account | None:
+    """The account of ``name``, ignoring case (names are unique ignoring case)."""
+    return session.scalar(select(Account).where(func.lower(Account.name)
+                                                == name.strip().lower()))
+
+
+def _get(session: Session, name: str) -> Account:
+    row = _find(session, name)
+    if row is None:
+        raise NotFoundError(f"There is no account named '{name.strip()}'. "
+                            "`permitmap users list` shows them.")
+    return row
+
+
+def account_count(engine: Engine) -> int:
+    """How many accounts the store holds (disabled ones too): none means open access."""
+    with Session(engine) as session:
+        return int(session.scalar(select(func.count()).select_from(Account)) or 0)
+
+
+def list_accounts(engine: Engine) -> list[AccountInfo]:
+    """Every account, by name."""
+    with Session(engine) as session:
+        return [_info(row) for row in session.scalars(select(Account).order_by(
+            func.lower(Account.name)))]
+
+
+def get_account(engine: Engine, name: str) -> AccountInfo:
+    """One account by name (ignoring case); NotFoundError otherwise."""
+    with Session(engine) as session:
+        return _info(_get(session, name))
+
+
+def add_account(engine: Engine, name: str, role: str | Role, clearance: str = PUBLIC,
+                password: str | None = None, email: str = "", *, actor: str) -> AccountInfo:
+    """Create an account (``password`` None: it signs in through OpenID Connect only);
+    InputError for a bad name, role, clearance, e-mail or password, or a name taken."""
+    name = valid_name(name)
+    row = Account(name=name, role=valid_role(role).value, clearance=valid_clearance(clearance),
+                  email=_valid_email(email), created_at=_now(), disabled=False,
+                  password_hash=hash_password(password) if password is not None else "")
+    taken = InputError(f"There is already an account named '{name}' (names are unique "
+                       "ignoring case).")
+    try:
+        with Session(engine) as session, session.begin():
+            if _find(session, name) is not None:
+                raise taken
+            session.add(row)
+            session.flush()
+            record(session, actor, "account-add", target=name,
+                   detail=f"role {row.role}, clearance {row.clearance}"
+                          + ("" if row.password_hash else ", no password (OpenID Connect)"))
+            info = _info(row)
+    except IntegrityError as exc:  # another process took the name in between
+        raise taken from exc
+    return info
+
+
+def set_role(engine: Engine, name: str, role: str | Role | None, clearance: str | None,
+             actor: str) -> AccountInfo:
+    """Change an account's role and/or clearance (None: unchanged). The last admin who can
+    sign in is not demoted."""
+    new_role = valid_role(role) if role is not None else None
+    new_clearance = valid_clearance(clearance) if clearance is not None else None
+    with Session(engine) as session, session.begin():
+        row = _get(session, name)
+        changes = []
+        if new_role is not None and new_role.value != row.role:
+            if row.role == Role.ADMIN and not row.disabled:
+                _keep_an_admin(session, row, f"make {row.name} {new_role.value}")
+            changes.append(f"role {row.role} -> {new_role.value}")
+            row.role = new_role.value
+        if new_clearance is not None and new_clearance != row.clearance:
+            changes.append(f"clearance {row.clearance} -> {new_clearance}")
+            row.clearance = new_clearance
+        if changes:
+            record(session, actor, "account-change", target=row.name, detail="; ".join(changes))
+        return _info(row)
+
+
+def _keep_an_admin(session: Session, row: Account, what: str) -> None:
+    others = session.scalar(select(func.count()).select_from(Account).where(
+        Account.role == Role.ADMIN.value, Account.disabled.is_(False), Account.id != row.id))
+    if not others:
+        raise InputError(f"Cannot {what}: {row.name} is the only admin who can sign in. Make "
+                         "another account admin first.")
+
+
+def disable_account(engine: Engine, name: str, actor: str) -> AccountInfo:
+    """Stop an account signing in: its sessions end and its tokens stop working at once.
+    The last admin who can sign in is not disabled."""
+    with Session(engine) as session, session.begin():
+        row = _get(session, name)
+        if row.disabled:
+            return _info(row)
+        if row.role == Role.ADMIN:
+            _keep_an_admin(session, row, f"disable {row.name}")
+        row.disabled = True
+        now = _now()
+        session.execute(update(SignInSession).where(
+            SignInSession.account_id == row.id, SignInSession.ended_at.is_(None))
+            .values(ended_at=now))
+        record(session, actor, "account-change", target=row.name, detail="disabled")
+        return _info(row)
+
+
+def enable_account(engine: Engine, name: str, actor: str) -> AccountInfo:
+    """Let a disabled account sign in again (its old sessions stay ended)."""
+    with Session(engine) as session, session.begin():
+        row = _get(session, name)
+        if row.disabled:
+            row.disabled = False
+            record(session, actor, "account-change", target=row.name, detail="enabled")
+        return _info(row)
+
+
+def set_password(engine: Engine, name: str, password: str | None, actor: str, *,
+                 keep_session: str = "") -> AccountInfo:
+    """Set (or, with None, remove: OpenID Connect only) an account's password. Its browser
+    sessions end, but for the one whose secret is ``keep_session`` (the person changing
+    their own password stays signed in there)."""
+    password_hash = hash_password(password) if password is not None else ""
+    with Session(engine) as session, session.begin():
+        row = _get(session, name)
+        row.password_hash = password_hash
+        session.execute(update(SignInSession).where(
+            SignInSession.account_id == row.id, SignInSession.ended_at.is_(None),
+            SignInSession.secret_hash != secret_hash(keep_session)).values(ended_at=_now()))
+        record(session, actor, "account-change", target=row.name,
+               detail="password set" if password is not None else "password removed")
+        return _info(row)
+
+
+def principal_of(info: AccountInfo, kind: str = "account") -> Principal:
+    """The :class:`Principal` an account acts as."""
+    return Principal(info.name, Role(info.role), info.clearance, kind)
+
+
+# --- sign-in ---------------------------------------------------------------------------------
+
+
+def check_password(engine: Engine, name: str, password: str, address: str) -> AccountInfo:
+    """The account that ``name`` and ``password`` sign in, recorded in the audit trail.
+
+    Raises :class:`SignInRefused` with one message whatever was wrong (no such account, a
+    disabled one, one without a password, a wrong password), and :class:`TooManyAttempts`
+    when the name or the address had :data:`MAX_FAILURES` failures within
+    :data:`FAILURE_WINDOW` (the password is then not even checked).
+    """
+    key = name.strip()[:120]
+    address = address.strip()[:80]
+    now = _now()
+    with Session(engine) as session:
+        until = _blocked_until(session, key, address, now)
+    if until is not None:
+        record_now(engine, key or "(no name)", "sign-in-failed", target=key, address=address,
+                   detail="too many failed attempts", outcome="refused")
+        minutes = max(1, int((until - now).total_seconds() // 60) + 1)
+        raise TooManyAttempts(
+            f"Too many failed sign-ins for this account or from this address. Try again "
+            f"after {until:%H:%M} UTC (in about {minutes} minute{'s' * (minutes != 1)}).")
+    with Session(engine) as session, session.begin():
+        row = _find(session, key) if key else None
+        usable = row is not None and not row.disabled and bool(row.password_hash)
+        ok = _verifies(row.password_hash if row is not None and usable else _dummy_hash(),
+                       password) and usable
+        if not ok or row is None:
+            session.add(SignInAttempt(name=key.lower(), address=address, attempted_at=now))
+            session.execute(delete(SignInAttempt).where(
+                SignInAttempt.attempted_at < now - timedelta(days=1)))
+            why = ("no such account" if row is None else "account disabled" if row.disabled
+                   else "no password (OpenID Connect only)" if not row.password_hash
+                   else "wrong password")
+            record(session, key or "(no name)", "sign-in-failed", target=key, address=address,
+                   detail=why, outcome="failed")
+        else:
+            if _HASHER.check_needs_rehash(row.password_hash):
+                row.password_hash = _HASHER.hash(password)
+            session.execute(delete(SignInAttempt).where(SignInAttempt.name == key.lower()))
+            record(session, row.name, "sign-in", target=row.name, address=address,
+                   detail="password")
+            info = _info(row)
+    if not ok:
+        raise SignInRefused(REFUSED)
+    return info
+
+
+def _blocked_until(session: Session, name: str, address: str, now: datetime) -> datetime | None:
+    """When the name or the address may try again, if either is over the limit now."""
+    since = now - FAILURE_WINDOW
+    until = None
+    for column, value in ((SignInAttempt.name, name.lower()), (SignInAttempt.address, address)):
+        if not value:
+            continue
+        times = [_utc(t) for t in session.scalars(
+            select(SignInAttempt.attempted_at).where(column == value,
+                                                     SignInAttempt.attempted_at > since)
+            .order_by(SignInAttempt.attempted_at))]
+        if len(times) >= MAX_FAILURES:  # free again when all but MAX_FAILURES - 1 are old
+            free = times[len(times) - MAX_FAILURES] + FAILURE_WINDOW
+            until = free if until is None else max(until, free)
+    return until
+
+
+# --- sessions --------------------------------------------------------------------------------
+
+
+def start_session(engine: Engine, account_id: int, hours: float = SESSION_HOURS) -> str:
+    """A new browser session for the account: the secret for the cookie (the store keeps
+    its SHA-256 only). It ends after ``hours``, at sign-out, or when the account is
+    disabled or its password changes."""
+    secret = secrets.token_urlsafe(32)
+    now = _now()
+    with Session(engine) as session, session.begin():
+        session.add(SignInSession(secret_hash=secret_hash(secret), account_id=account_id,
+                                  created_at=now, expires_at=now + timedelta(hours=hours)))
+        session.execute(delete(SignInSession).where(  # tidy up: long over
+            SignInSession.expires_at < now - timedelta(days=30)))
+    return secret
+
+
+def session_account(engine: Engine, secret: str) -> AccountInfo | None:
+    """The account of a session secret; None when unknown, expired, ended or disabled."""
+    if not secret:
+        return None
+    with Session(engine) as session:
+        found = session.execute(
+            select(SignInSession, Account).join(Account, Account.id == SignInSession.account_id)
+            .where(SignInSession.secret_hash == secret_hash(secret))).first()
+        if found is None:
+            return None
+        sign_in, row = found
+        if sign_in.ended_at is not None or _utc(sign_in.expires_at) <= _now() or row.disabled:
+            return None
+        return _info(row)
+
+
+def end_session(engine: Engine, secret: str, address: str = "") -> None:
+    """Sign out: the session ends in every process at once (recorded as sign-out)."""
+    if not secret:
+        return
+    with Session(engine) as session, session.begin():
+        found = session.execute(
+            select(SignInSession, Account).join(Account, Account.id == SignInSession.account_id)
+            .where(SignInSession.secret_hash == secret_hash(secret))).first()
+        if found is None or found[0].ended_at is not None:
+            return
+        sign_in, row = found
+        sign_in.ended_at = _now()
+        record(session, row.name, "sign-out", target=row.name, address=address)
+
+
+# --- API tokens ------------------------------------------------------------------------------
+
+
+def new_token(engine: Engine, name: str, label: str, actor: str) -> str:
+    """A new personal API token for the account: returned this once, stored as SHA-256."""
+    label = label.strip()
+    if len(label) > 120:
+        raise InputError("The token's label is too long: use at most 120 characters.")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with Session(engine) as session, session.begin():
+        row = _get(session, name)
+        if row.disabled:
+            raise InputError(f"{row.name} is disabled: a token of theirs would not work.")
+        entry = ApiToken(account_id=row.id, token_hash=secret_hash(token), label=label,
+                         created_at=_now())
+        session.add(entry)
+        session.flush()
+        record(session, actor, "token-new", target=row.name,
+               detail=f"token {entry.id}" + (f" ({label})" if label else ""))
+    return token
+
+
+def revoke_token(engine: Engine, token_id: int, actor: str, *, name: str | None = None) -> None:
+    """Revoke a token by its id (given ``name``, only a token of that account). Revoking one
+    revoked before changes nothing."""
+    with Session(engine) as session, session.begin():
+        found = session.execute(select(ApiToken, Account).join(
+            Account, Account.id == ApiToken.account_id).where(ApiToken.id == token_id)).first()
+        if found is None or (name is not None and found[1].name.lower() != name.strip().lower()):
+            raise NotFoundError(f"There is no API token {token_id}"
+                                + (f" of {name.strip()}" if name is not None else "")
+                                + ". `permitmap users list` shows the accounts; the account "
+                                  "page lists their tokens.")
+        token, row = found
+        if token.revoked_at is None:
+            token.revoked_at = _now()
+            record(session, actor, "token-revoke", target=row.name,
+                   detail=f"token {token.id}" + (f" ({token.label})" if token.label else ""))
+
+
+def list_tokens(engine: Engine, name: str) -> list[TokenInfo]:
+    """The account's tokens, newest first (revoked ones too)."""
+    with Session(engine) as session:
+        row = _get(session, name)
+        return [TokenInfo(t.id, row.name, t.label, _utc(t.created_at),
+                          _utc(t.revoked_at) if t.revoked_at else None,
+                          _utc(t.last_used_at) if t.last_used_at else None)
+                for t in session.scalars(select(ApiToken).where(ApiToken.account_id == row.id)
+                                         .order_by(ApiToken.id.desc()))]
+
+
+def token_id(engine: Engine, token: str) -> int | None:
+    """The number of an API token (to name it, say, when revoking it), None if unknown."""
+    with Session(engine) as session:
+        return session.scalar(select(ApiToken.id).where(ApiToken.token_hash
+                                                        == secret_hash(token)))
+
+
+def token_account(engine: Engine, token: str) -> AccountInfo | None:
+    """The account of an API token; None when unknown, revoked or the account disabled.
+    Notes when it was used (at most once a minute, so a map's tile requests write little)."""
+    if not token.startswith(TOKEN_PREFIX):
+        return None
+    now = _now()
+    with Session(engine) as session:
+        found = session.execute(select(ApiToken, Account).join(
+            Account, Account.id == ApiToken.account_id)
+            .where(ApiToken.token_hash == secret_hash(token))).first()
+        if found is None:
+            return None
+        entry, row = found
+        if entry.revoked_at is not None or row.disabled:
+            return None
+        info = _info(row)
+        stale = entry.last_used_at is None or _utc(entry.last_used_at) < now - timedelta(
+            minutes=1)
+    if stale:
+        with Session(engine) as session, session.begin():
+            session.execute(update(ApiToken).where(ApiToken.id == entry.id)
+                            .values(last_used_at=now))
+    return info
