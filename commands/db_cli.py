@@ -14,7 +14,9 @@ from pathlib import Path
 from sqlalchemy import Engine, make_url
 from sqlalchemy.engine import URL
 
+from commands.cli_principal import cli_principal
 from domain.settings import load_settings
+from store.audit import record_now
 from store.db import get_engine, schema_revision
 from store.layer_repo import list_layers
 from store.records import store_counts
@@ -73,6 +75,9 @@ def _backup(args: argparse.Namespace) -> int:
 def _restore(args: argparse.Namespace) -> int:
     url = load_settings().database_url
     summary = restore_store(url, args.file)
+    # Recorded in the restored store: its own trail ends at the backup, this row says why.
+    record_now(get_engine(url), cli_principal().name, "restore", target=str(args.file),
+               detail=f"schema {summary.backup_revision}", records=sum(summary.counts.values()))
     migrated = "" if summary.backup_revision == summary.revision else \
         f", migrated to {summary.revision}"
     print(f"restored {args.file} (schema {summary.backup_revision}{migrated}) into "
@@ -98,6 +103,9 @@ def _copy(args: argparse.Namespace) -> int:
 
     summary = copy_store(settings.database_url, args.target, replace=args.replace,
                          progress=told)
+    record_now(get_engine(args.target), cli_principal().name, "copy",
+               target=_where(settings.database_url), detail=f"into {_where(args.target)}",
+               records=sum(summary.counts.values()))
     if summary.replaced:
         print(f"  (emptied first: {_counts(summary.replaced)})")
     print(f"copied {sum(summary.counts.values()):,} rows in {summary.seconds:.1f} s")

@@ -20,6 +20,7 @@ from commands.cli_principal import cli_principal
 from commands.db_cli import add_commands as add_db_commands
 from commands.export_cli import add_commands as add_export_commands
 from commands.layers_cli import add_commands as add_layer_commands
+from commands.mark_cli import add_commands as add_mark_commands
 from commands.permits_cli import add_commands as add_permit_commands
 from commands.serve_cli import add_commands as add_serve_commands
 from commands.users_cli import add_commands as add_user_commands
@@ -66,6 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     add_export_commands(groups, _store)
     add_serve_commands(groups)
     add_user_commands(groups, _store)
+    add_mark_commands(groups, _store)
     return parser
 
 

@@ -23,6 +23,7 @@ from permits.frames import PermitData
 from permits.rules import load_rulesets
 from permits.site_links import link_projects
 from services.site_export import change_history
+from store.audit import record_now
 from store.permits_repo import (
     import_permit_data,
     load_changes,
@@ -101,6 +102,8 @@ def _report(args: argparse.Namespace, engine: Engine) -> int:
     data = record_on(load_permit_data(engine), args.as_of, today, lambda: load_changes(engine))
     report = permit_report(data, load_sites(engine), rulesets, args.as_of,
                            today=max(args.as_of, today))
+    record_now(engine, cli_principal().name, "export", target=f"as_of={args.as_of}",
+               detail="permits report", records=len(report["sites"]))
     if args.json:
         json.dump(report, sys.stdout, indent=2, ensure_ascii=False)
         print()

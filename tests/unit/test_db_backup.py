@@ -24,6 +24,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, column, create_engine, insert, make_url, select, table, text
 from sqlalchemy.orm import Session
 
+from commands.cli_principal import os_user
 from commands.main import main
 from domain.access import OPEN_ACCESS
 from domain.deposit_view import PointFilter
@@ -482,7 +483,10 @@ def test_cli_backup_and_restore(cli_store: Engine, tmp_path: Path,
     assert f"restored {backup} (schema {HEAD})" in out
     assert "1 missing" in out and str(tmp_path / "layer_files") in out
     keys = (*COUNTERS, GRID_OF)
-    assert _without(_rows(cli_store), keys) == _without(saved, keys)
+    restored = _rows(cli_store)
+    *kept, restore_row = restored["audit_log"]  # the restore itself, recorded after it
+    assert _without(restored | {"audit_log": kept}, keys) == _without(saved, keys)
+    assert restore_row[2:5] == (f"cli:{os_user()}", "restore", str(backup))
 
     notes = tmp_path / "notes.txt"
     notes.write_text("hello\n", encoding="utf-8")
@@ -510,7 +514,10 @@ def test_cli_copy(cli_store: Engine, tmp_path: Path, capsys: pytest.CaptureFixtu
     assert "  deposits: 2 rows" in out and "  permit_changes: 1 rows" in out
     assert f"Raster layers (1) are COG files in {tmp_path / 'layer_files'}" in out
     assert "does not move them" in out and f"DATABASE_URL={target}\n" in out
-    assert _rows(get_engine(target)) == _rows(cli_store)
+    copied = _rows(get_engine(target))
+    *kept, copy_row = copied["audit_log"]  # the copy itself, recorded in the target
+    assert copied | {"audit_log": kept} == _rows(cli_store)
+    assert copy_row[2:4] == (f"cli:{os_user()}", "copy")
 
     assert main(["db", "copy", "--to", target]) == 1
     err = capsys.readouterr().err

@@ -13,6 +13,7 @@ from commands.main import main
 from domain.settings import load_settings
 from permits.rules import load_rulesets
 from permits.status_report import permit_report
+from store.audit import audit_rows
 from store.permits_repo import load_changes, load_permit_data
 from store.records import load_sites
 from store.seed import ensure_store
@@ -100,6 +101,9 @@ def test_report_json_matches_the_derivation(capsys: pytest.CaptureFixture[str]) 
     assert printed == json.loads(json.dumps(expected))
     assert printed["portfolio"]["rule_breaches"] == 1
     assert [s["site_id"] for s in printed["sites"]] == ["us-alpha", "us-beta"]
+    audited = audit_rows(engine, action="export").iloc[0]
+    assert (audited["target"], audited["detail"], audited["records"]) == (
+        "as_of=2026-11-25", "permits report", 2)
 
 
 def test_report_as_of_a_past_date_replays_the_history(capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,0 +1,143 @@
+"""Handling markings on stored records: a whole site, deposit or survey layer, or one
+attribute of one record (a site's operator, say) marked above the record itself.
+
+Setting a marking needs the MARK action (editors and admins), is audited ("mark") in the same
+transaction, and bumps the revision the readers' caches key on, so every process stops
+showing the record to those without clearance at its next look.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import cast
+
+from sqlalchemy import Engine, delete, select
+from sqlalchemy.orm import Session
+
+from domain.access import PUBLIC, Action, Principal, marking_rank
+from domain.errors import InputError, NotFoundError
+from store import audit
+from store.acting import require
+from store.db import bump_counter, bump_revision
+from store.deposit_views import deposits_changed
+from store.layer_repo import LAYER_REVISION_KEY
+from store.models import AttributeMarking, Deposit, Site, SurveyLayer
+
+#: What can carry a marking, and the table each kind lives in.
+RECORD_TABLES: dict[str, type[Site] | type[Deposit] | type[SurveyLayer]] = {
+    "site": Site, "deposit": Deposit, "layer": SurveyLayer}
+RECORD_KINDS = tuple(RECORD_TABLES)
+#: Attributes that identify a record and place it on the map: never withheld on their own
+#: (withhold the whole record instead).
+UNMARKABLE = frozenset({"id", "name", "lat", "lon", "geometry", "marking", "dataset",
+                        "layer_id", "title"})
+
+
+@dataclass(frozen=True)
+class MarkingChange:
+    """What :func:`set_marking` changed, for the command line and the page to report."""
+
+    kind: str
+    record_id: str
+    attribute: str
+    before: str
+    after: str
+
+    def describe(self) -> str:
+        """One line: ``site us-alpha operator: public -> controlled``."""
+        what = f"{self.kind} {self.record_id}" + (f" {self.attribute}" if self.attribute
+                                                   else "")
+        return f"{what}: {self.before} -> {self.after}"
+
+
+def set_marking(engine: Engine, kind: str, record_id: str, marking: str, *,
+                principal: Principal, attribute: str = "") -> MarkingChange:
+    """Mark one record (or, with ``attribute``, one of its attributes). Marking an attribute
+    ``public`` removes its own marking (it then follows the record's)."""
+    kind = _valid_kind(kind)
+    code = marking.strip().lower()
+    marking_rank(code)  # InputError naming the choices
+    attribute = attribute.strip()
+    target = f"{kind}:{record_id}" + (f":{attribute}" if attribute else "")
+    require(engine, principal, Action.MARK, "mark", target)
+    table = RECORD_TABLES[kind]
+    with Session(engine) as session, session.begin():
+        row = cast("Site | Deposit | SurveyLayer | None",
+                   session.get(table, _key(kind, record_id)))
+        if row is None:
+            raise NotFoundError(f"No {kind} has id {record_id!r}: check the id on the map or "
+                                f"in `permitmap {_list_hint(kind)}`.")
+        if attribute:
+            before = _set_attribute(session, row, kind, str(record_id), attribute, code)
+        else:
+            before = row.marking or PUBLIC
+            row.marking = code
+        audit.record(session, principal.name, "mark", target=target,
+                     detail=f"{before} -> {code}", records=1,
+                     marking=max(before, code, key=marking_rank))
+        _changed(session, kind)
+    return MarkingChange(kind, str(record_id), attribute, before, code)
+
+
+def attribute_marks(engine: Engine, kind: str) -> dict[str, dict[str, str]]:
+    """Every attribute marking of one kind of record: record id -> {attribute: marking}."""
+    kind = _valid_kind(kind)
+    query = select(AttributeMarking).where(AttributeMarking.record_kind == kind)
+    marks: dict[str, dict[str, str]] = {}
+    with Session(engine) as session:
+        for mark in session.scalars(query):
+            marks.setdefault(mark.record_id, {})[mark.attribute] = mark.marking
+    return marks
+
+
+def _set_attribute(session: Session, row: object, kind: str, record_id: str, attribute: str,
+                   code: str) -> str:
+    columns = [c.name for c in RECORD_TABLES[kind].__table__.columns]
+    if attribute not in columns or attribute in UNMARKABLE:
+        markable = ", ".join(c for c in columns if c not in UNMARKABLE)
+        raise InputError(f"A {kind} has no markable attribute {attribute!r}: use one of "
+                         f"{markable}, or mark the whole {kind}.")
+    key = (kind, record_id, attribute)
+    mark = session.get(AttributeMarking, key)
+    before = mark.marking if mark is not None else PUBLIC
+    if code == PUBLIC:
+        session.execute(delete(AttributeMarking).where(
+            AttributeMarking.record_kind == kind, AttributeMarking.record_id == record_id,
+            AttributeMarking.attribute == attribute))
+    elif mark is None:
+        session.add(AttributeMarking(record_kind=kind, record_id=record_id,
+                                     attribute=attribute, marking=code))
+    else:
+        mark.marking = code
+    return before
+
+
+def _changed(session: Session, kind: str) -> None:
+    if kind == "deposit":
+        deposits_changed(session)  # also recounts the PostGIS grid the views read
+    elif kind == "layer":
+        bump_counter(session, LAYER_REVISION_KEY)
+    else:
+        bump_revision(session)
+
+
+def _valid_kind(kind: str) -> str:
+    name = kind.strip().lower()
+    if name not in RECORD_TABLES:
+        raise InputError(f"'{kind}' cannot carry a marking: use one of "
+                         f"{', '.join(RECORD_KINDS)}.")
+    return name
+
+
+def _key(kind: str, record_id: str) -> object:
+    if kind != "deposit":
+        return record_id
+    try:
+        return int(record_id)
+    except ValueError:
+        raise InputError(f"A deposit id is a whole number, not {record_id!r}.") from None
+
+
+def _list_hint(kind: str) -> str:
+    return {"site": "export sites --format csv", "deposit": "deposits list",
+            "layer": "layers list"}[kind]
