@@ -6,7 +6,9 @@ from pathlib import Path
 
 import streamlit as st
 
+from mapping.web.auth_routes import streamlit_secrets
 from mapping.web.routes import EXCEPTION_HANDLERS, MIDDLEWARE, ROUTES, lifespan
 
 app = st.App(Path(__file__).resolve().parent / "mapping" / "main.py", routes=ROUTES,
-             middleware=MIDDLEWARE, lifespan=lifespan, exception_handlers=EXCEPTION_HANDLERS)
+             middleware=MIDDLEWARE, lifespan=lifespan, exception_handlers=EXCEPTION_HANDLERS,
+             secrets=streamlit_secrets())

@@ -85,7 +85,8 @@ def _endpoint_rows(tmp: Path) -> list[Row]:
     first = client.get(url).json()  # warms the caches
     assert len(first.get("features", [])) >= VIEW_SITES, first
     ours = _median(lambda: client.get(url))
-    selection = export_api.selection_from({"bbox": "-125,30,-95,46"}, dt.date.today())
+    selection = export_api.selection_from({"bbox": "-125,30,-95,46"}, dt.date.today(),
+                                          OPEN_ACCESS)
 
     def naive() -> None:
         frame = export_files.selected_frame(selection, OPEN_ACCESS).to_geodataframe()

@@ -19,7 +19,7 @@ from domain.errors import InputError
 from exports.export_file import ExportFile, ExportFormat
 from exports.formats import export_features
 from services.briefing import PackOptions, briefing_pack
-from services.site_export import site_export
+from services.site_export import released_marking, site_export
 from sites.selection import SiteSelection, parse_selection
 from store.records import load_sites
 
@@ -69,7 +69,8 @@ def _sites(args: argparse.Namespace, engine: Engine) -> int:
     selection = _selection(args, engine)
     sites = site_export(engine, selection, date.today(), datetime.now(UTC),
                         principal=cli_principal(), detail=args.format)
-    written = export_features(sites, ExportFormat(args.format), stem=selection.file_stem())
+    written = export_features(sites, ExportFormat(args.format), stem=selection.file_stem(),
+                              marking=released_marking(sites))
     target = _write(args.out, written)
     print(f"wrote {len(sites.columns):,} sites ({selection.describe()}) to {target}")
     return 0

@@ -28,8 +28,9 @@ SERVED_BY = "X-Permitmap-Server"  # the response header naming the process that 
 def haproxy_config(port: int, backends: Sequence[int], address: str = "127.0.0.1") -> str:
     """The configuration: ``address:port`` in front, one server per backend port.
 
-    >>> "server app2 127.0.0.1:8602 cookie app2" in haproxy_config(8500, [8601, 8602])
-    True
+    >>> config = haproxy_config(8500, [8601, 8602])
+    >>> "server app2 127.0.0.1:8602 cookie app2" in config, "option forwardfor" in config
+    (True, True)
     """
     servers = "\n".join(
         f"    server app{i} 127.0.0.1:{p} cookie app{i} check inter 2s fall 2 rise 1"
@@ -48,6 +49,9 @@ defaults
     # A failed process's sessions move to another one (they start a new Streamlit session).
     option redispatch
     retries 2
+    # The browser's address in X-Forwarded-For (appended last, after any the client sent):
+    # the app limits sign-in attempts per address and audits it, and sees only ours without.
+    option forwardfor
 
 frontend permitmap
     bind {address}:{port}

@@ -12,7 +12,7 @@ person (or token, or open access) behind a request. Checked where data changes o
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
@@ -98,6 +98,8 @@ class Principal:
     role: Role
     clearance: str = PUBLIC
     kind: str = "account"  # account | token | oidc | open | anonymous
+    #: Where the request came from, for the audit trail (not part of who it is).
+    address: str = field(default="", compare=False)
 
     def may(self, action: Action) -> bool:
         """Whether the role allows ``action``."""

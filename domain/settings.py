@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from domain.access import MARKING_CODES, Role
+
 #: The folder holding the packages: the checkout (also when installed editable), or
 #: site-packages when installed from a wheel.
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -76,3 +78,155 @@ def _hours(text: str) -> float:
         raise ValueError(f"PERMITMAP_SESSION_HOURS must be a number of hours above 0 and at "
                          f"most 720 (it is {text!r}).")
     return hours
+
+
+# --- OpenID Connect ------------------------------------------------------------------------
+
+#: The settings file of a deployment that signs people in through OpenID Connect.
+OIDC_FILE_VARIABLE = "PERMITMAP_OIDC_FILE"
+_ROLES = tuple(role.value for role in Role)
+_CLEARANCES = MARKING_CODES
+
+
+@dataclass(frozen=True)
+class RoleRule:
+    """One ``[[oidc.roles]]`` entry: whoever has this e-mail domain (or is in this group)
+    gets this role and clearance."""
+
+    role: str
+    clearance: str = "public"
+    email_domain: str = ""
+    group: str = ""
+
+    def matches(self, claims: dict[str, object], groups_claim: str = "groups") -> bool:
+        """Whether the provider's claims fit the rule. An e-mail address counts only when
+        the provider does not say it is unverified.
+
+        >>> rule = RoleRule("editor", email_domain="meti.go.jp")
+        >>> rule.matches({"email": "Ada@METI.go.jp"}), rule.matches({"email": "a@x.meti.go.jp"})
+        (True, False)
+        >>> rule.matches({"email": "ada@meti.go.jp", "email_verified": False})
+        False
+        >>> RoleRule("admin", group="pm-admins").matches({"groups": ["x", "pm-admins"]})
+        True
+        """
+        if self.email_domain:
+            email = str(claims.get("email") or "").strip().lower()
+            if claims.get("email_verified") is False or "@" not in email:
+                return False
+            return email.rpartition("@")[2] == self.email_domain.lower()
+        found = claims.get(groups_claim)
+        groups = [found] if isinstance(found, str) else found if isinstance(found, list) else []
+        return self.group in [str(g) for g in groups]
+
+
+@dataclass(frozen=True)
+class OidcSettings:
+    """The provider, this app's client at it, and the rules that give people a role."""
+
+    name: str  # shown on the sign-in page: "Sign in with <name>"
+    server_metadata_url: str
+    client_id: str
+    client_secret: str
+    redirect_uri: str
+    cookie_secret: str
+    rules: tuple[RoleRule, ...]
+    groups_claim: str = "groups"
+    scope: str = "openid email profile"
+
+    def rule_for(self, claims: dict[str, object]) -> RoleRule | None:
+        """The first rule the claims match (None: this person gets no role)."""
+        return next((r for r in self.rules if r.matches(claims, self.groups_claim)), None)
+
+    def streamlit_auth(self) -> dict[str, object]:
+        """The ``[auth]`` secrets section Streamlit's ``st.login`` reads (one provider,
+        named ``oidc``)."""
+        return {"redirect_uri": self.redirect_uri, "cookie_secret": self.cookie_secret,
+                "oidc": {"client_id": self.client_id, "client_secret": self.client_secret,
+                         "server_metadata_url": self.server_metadata_url,
+                         "client_kwargs": {"scope": self.scope}}}
+
+
+def load_oidc() -> OidcSettings | None:
+    """The OpenID Connect settings of the TOML file named by PERMITMAP_OIDC_FILE (None when
+    unset); ValueError in words for a file that cannot be used. Its ``[oidc]`` table holds
+    ``name``, ``issuer`` (or ``server_metadata_url``), ``client_id``, ``client_secret``,
+    ``redirect_uri`` (``http(s)://HOST/oauth2callback``; ``{port}`` is the app's port),
+    optionally ``cookie_secret`` (else PERMITMAP_COOKIE_SECRET), ``groups_claim`` and
+    ``scope``, and ``[[oidc.roles]]`` rules, first match wins."""
+    name = os.environ.get(OIDC_FILE_VARIABLE, "").strip()
+    if not name:
+        return None
+    import tomllib
+
+    path = Path(name)
+    try:
+        table = tomllib.loads(path.read_text(encoding="utf-8")).get("oidc")
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ValueError(f"{OIDC_FILE_VARIABLE} names {path}, which cannot be read as TOML: "
+                         f"{exc}") from exc
+    if not isinstance(table, dict):
+        raise ValueError(f"{path} has no [oidc] table.")
+    return parse_oidc(table, str(path))
+
+
+def parse_oidc(table: dict[str, object], where: str = "the OpenID Connect settings"
+               ) -> OidcSettings:
+    """:class:`OidcSettings` from an ``[oidc]`` table; ValueError naming what is wrong.
+
+    >>> s = parse_oidc({"issuer": "https://id.example/", "client_id": "pm",
+    ...     "client_secret": "s", "redirect_uri": "https://pm.example/oauth2callback",
+    ...     "cookie_secret": "c" * 32, "roles": [{"group": "g", "role": "admin"}]})
+    >>> s.server_metadata_url, s.name, s.rules[0].clearance
+    ('https://id.example/.well-known/openid-configuration', 'your organisation', 'public')
+    """
+    def text(key: str, default: str | None = None) -> str:
+        value = table.get(key, default)
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError(f"{where}: [oidc] needs {key} = \"...\".")
+        return value.strip()
+
+    issuer = str(table.get("issuer") or "").strip()
+    metadata = str(table.get("server_metadata_url") or "").strip() or (
+        issuer.rstrip("/") + "/.well-known/openid-configuration" if issuer else "")
+    if not metadata:
+        raise ValueError(f"{where}: [oidc] needs issuer = \"https://...\" (or "
+                         "server_metadata_url).")
+    redirect = text("redirect_uri")
+    if not redirect.endswith("/oauth2callback"):
+        raise ValueError(f"{where}: redirect_uri must end with /oauth2callback (it is "
+                         f"{redirect}).")
+    secret = str(table.get("cookie_secret") or os.environ.get("PERMITMAP_COOKIE_SECRET")
+                 or "").strip()
+    if len(secret) < 16:
+        raise ValueError(f"{where}: set cookie_secret (or PERMITMAP_COOKIE_SECRET) to a "
+                         "random text of at least 16 characters.")
+    entries = table.get("roles") or []
+    if not isinstance(entries, list):
+        raise ValueError(f"{where}: write the rules as [[oidc.roles]] tables.")
+    rules = []
+    for i, entry in enumerate(entries, start=1):
+        if not isinstance(entry, dict):
+            raise ValueError(f"{where}: [[oidc.roles]] entry {i} is not a table.")
+        role = str(entry.get("role", "")).strip().lower()
+        clearance = str(entry.get("clearance", "public")).strip().lower()
+        domain = str(entry.get("email_domain", "")).strip().lstrip("@").lower()
+        group = str(entry.get("group", "")).strip()
+        if role not in _ROLES:
+            raise ValueError(f"{where}: rule {i} needs role = one of {', '.join(_ROLES)}.")
+        if clearance not in _CLEARANCES:
+            raise ValueError(f"{where}: rule {i}: clearance must be one of "
+                             f"{', '.join(_CLEARANCES)}.")
+        if bool(domain) == bool(group):
+            raise ValueError(f"{where}: rule {i} needs either email_domain or group "
+                             "(one of them).")
+        rules.append(RoleRule(role, clearance, domain, group))
+    if not rules:
+        raise ValueError(f"{where}: add at least one [[oidc.roles]] rule, or nobody who signs "
+                         "in through the provider gets a role.")
+    return OidcSettings(
+        name=str(table.get("name") or "your organisation").strip(),
+        server_metadata_url=metadata, client_id=text("client_id"),
+        client_secret=text("client_secret"), redirect_uri=redirect, cookie_secret=secret,
+        rules=tuple(rules), groups_claim=str(table.get("groups_claim") or "groups").strip(),
+        scope=str(table.get("scope") or "openid email profile").strip())

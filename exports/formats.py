@@ -26,6 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
 
+from domain.access import PUBLIC
 from exports.export_file import ExportFile, ExportFormat
 from exports.geojson import (
     ExportTable,
@@ -36,13 +37,15 @@ from exports.geojson import (
     rfc7946_geojson,
     text_columns,
 )
+from exports.marking import csv_text, marking_line
 from layers.errors import UnsupportedFormat
 from layers.features import Features
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
-__all__ = ["export_features", "neutralise_formulas", "rfc7946_geojson", "shapefile_field_names"]
+__all__ = ["csv_text", "export_features", "neutralise_formulas", "rfc7946_geojson",
+           "shapefile_field_names"]
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 DBF_NAME_BYTES = 10
@@ -51,21 +54,31 @@ SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 INT32 = np.iinfo(np.int32)
 
 
-Writer = Callable[[ExportTable, str, int], tuple[bytes, list[str]]]
+#: The file a zipped Shapefile carries its handling marking in (first in the zip).
+MARKING_FILE = "MARKING.txt"
+
+Writer = Callable[[ExportTable, str, int, str], tuple[bytes, list[str]]]
 
 
 def export_features(features: Features, fmt: ExportFormat, *, stem: str,
-                    layer: str = "sites", precision: int = 6) -> ExportFile:
+                    layer: str = "sites", precision: int = 6,
+                    marking: str = PUBLIC) -> ExportFile:
     """``features`` as one file of format ``fmt`` named ``stem`` + the format's extension.
 
     ``layer`` names the layer inside GeoPackage, KML and Shapefile; ``precision`` is the
     decimals of GeoJSON coordinates and CSV lon/lat/WKT (the other formats keep full
-    precision). Raises ``UnsupportedFormat`` when the features cannot go in that format
-    (mixed geometry types in a Shapefile), ``ValueError`` when ``features`` break the input
-    contract (no unique ``id`` column, no CRS or another than EPSG:4326).
+    precision). ``marking`` (a marking code: the highest of the features') is stated first
+    in the file: CSV's first line, GeoJSON's first member, KML's document name and
+    description, the GeoPackage layer's description and metadata, a text file first in the
+    Shapefile zip, GeoParquet's file metadata. Raises ``UnsupportedFormat`` when the
+    features cannot go in that format (mixed geometry types in a Shapefile), ``ValueError``
+    when ``features`` break the input contract (no unique ``id`` column, no CRS or another
+    than EPSG:4326), InputError for a marking that is not one.
     """
     fmt = ExportFormat(fmt)
-    data, notes = _WRITERS[fmt](export_table(features), layer, precision)
+    marking = marking.strip().lower()
+    marking_line(marking)  # InputError before any work when the code is not a marking
+    data, notes = _WRITERS[fmt](export_table(features), layer, precision, marking)
     return ExportFile(data, f"{stem}{fmt.extension}", fmt.media_type, notes)
 
 
@@ -113,12 +126,15 @@ def _cut_bytes(text: str, limit: int) -> str:
     return text.encode("utf-8")[:limit].decode("utf-8", "ignore")
 
 
-def _geojson(table: ExportTable, layer: str, precision: int) -> tuple[bytes, list[str]]:
-    return geojson_bytes(table, precision)
+def _geojson(table: ExportTable, layer: str, precision: int,
+             marking: str) -> tuple[bytes, list[str]]:
+    return geojson_bytes(table, precision, marking=marking)
 
 
-def _csv(table: ExportTable, layer: str, precision: int) -> tuple[bytes, list[str]]:
-    """UTF-8 with a byte-order mark (Excel reads UTF-8 CSV correctly only with one).
+def _csv(table: ExportTable, layer: str, precision: int,
+         marking: str) -> tuple[bytes, list[str]]:
+    """UTF-8 with a byte-order mark (Excel reads UTF-8 CSV correctly only with one); the
+    first line is the handling marking as a ``#`` comment, the header row follows it.
 
     Columns: id, lon, lat (points; a point inside other geometries; empty without a
     location), the attributes, and ``wkt`` when some geometry is not a point.
@@ -134,7 +150,7 @@ def _csv(table: ExportTable, layer: str, precision: int) -> tuple[bytes, list[st
     if (shapely.get_type_id(table.geoms) > 0).any():
         out["wkt"] = shapely.to_wkt(table.geoms, rounding_precision=precision, trim=True)
     notes += _neutralise_frame(out)
-    return ("\ufeff" + out.to_csv(index=False)).encode("utf-8"), notes
+    return csv_text(out, marking).encode("utf-8"), notes
 
 
 def _lon_lat(geoms: np.ndarray, precision: int) -> pd.DataFrame:
@@ -195,8 +211,10 @@ def _lists_joined(table: ExportTable, columns: pd.DataFrame,
                      f"{'is' if len(lists) == 1 else 'are'} written as text joined with \"; \"."]
 
 
-def _gpkg(table: ExportTable, layer: str, precision: int) -> tuple[bytes, list[str]]:
-    """Real Date and DateTime fields (date-times in UTC, as GeoPackage asks); lists joined."""
+def _gpkg(table: ExportTable, layer: str, precision: int,
+          marking: str) -> tuple[bytes, list[str]]:
+    """Real Date and DateTime fields (date-times in UTC, as GeoPackage asks); lists joined;
+    the marking as the layer's description and in the dataset's metadata."""
     columns = table.columns.copy()
     for name, kind in table.kinds.items():
         if kind is Kind.LIST:
@@ -208,12 +226,16 @@ def _gpkg(table: ExportTable, layer: str, precision: int) -> tuple[bytes, list[s
     columns, renamed = distinct_field_names(columns, "GeoPackage")
     notes += renamed
     frame = _frame(table.with_id(columns), table.geoms)
-    return _written(frame, f"{layer}.gpkg", driver="GPKG", layer=layer), notes
+    return _written(frame, f"{layer}.gpkg", driver="GPKG", layer=layer,
+                    layer_options={"DESCRIPTION": marking_line(marking)},
+                    dataset_metadata={"marking": marking}), notes
 
 
-def _kml(table: ExportTable, layer: str, precision: int) -> tuple[bytes, list[str]]:
-    """KML by LIBKML: Placemark ``id`` from the id, ``<name>`` from a ``name`` column; dates
-    and lists as text; features without a location left out."""
+def _kml(table: ExportTable, layer: str, precision: int,
+         marking: str) -> tuple[bytes, list[str]]:
+    """KML by LIBKML: the marking as the document's name and description (its first
+    elements); Placemark ``id`` from the id, ``<name>`` from a ``name`` column; dates and
+    lists as text; features without a location left out."""
     columns, notes = _lists_joined(table, text_columns(table, join_lists=True), "KML")
     for name, kind in table.kinds.items():
         if kind is Kind.INT and _fits_int32(columns[name]):
@@ -221,7 +243,9 @@ def _kml(table: ExportTable, layer: str, precision: int) -> tuple[bytes, list[st
     columns, renamed = distinct_field_names(columns, "KML")
     notes += renamed
     frame, dropped = _located(_frame(table.with_id(columns), table.geoms), "KML")
-    return _written(frame, f"{layer}.kml", driver="LIBKML", layer=layer), notes + dropped
+    line = marking_line(marking)
+    return _written(frame, f"{layer}.kml", driver="LIBKML", layer=layer,
+                    dataset_options={"NAME": line, "DESCRIPTION": line}), notes + dropped
 
 
 def _fits_int32(values: pd.Series) -> bool:
@@ -229,8 +253,10 @@ def _fits_int32(values: pd.Series) -> bool:
     return present.empty or (present.min() >= INT32.min and present.max() <= INT32.max)
 
 
-def _shp(table: ExportTable, layer: str, precision: int) -> tuple[bytes, list[str]]:
-    """A zip of .shp .shx .dbf .prj .cpg (UTF-8); names cut to 10 bytes; one geometry type."""
+def _shp(table: ExportTable, layer: str, precision: int,
+         marking: str) -> tuple[bytes, list[str]]:
+    """A zip of MARKING.txt (first), .shp .shx .dbf .prj .cpg (UTF-8); names cut to 10
+    bytes; one geometry type."""
     _one_shape_type(table.geoms)
     columns, notes = _shapefile_columns(table)
     names = shapefile_field_names(["id", *columns.columns])
@@ -244,6 +270,9 @@ def _shp(table: ExportTable, layer: str, precision: int) -> tuple[bytes, list[st
         _write(frame, path, driver="ESRI Shapefile", layer=layer, encoding="UTF-8")
         archive = io.BytesIO()
         with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
+            # stored, not deflated: the line can be read in the zip's own bytes
+            zipped.writestr(MARKING_FILE, marking_line(marking) + "\n",
+                            compress_type=zipfile.ZIP_STORED)
             for suffix in SHAPEFILE_PARTS:
                 zipped.write(path.with_suffix(suffix), f"{layer}{suffix}")
     return archive.getvalue(), notes + dropped
@@ -289,12 +318,22 @@ def _one_shape_type(geoms: np.ndarray) -> None:
             f"{' and '.join(sorted(found))} geometries. Choose GeoPackage or GeoJSON instead.")
 
 
-def _parquet(table: ExportTable, layer: str, precision: int) -> tuple[bytes, list[str]]:
-    """GeoParquet (WKB geometries) with native date, date-time and list columns."""
+def _parquet(table: ExportTable, layer: str, precision: int,
+             marking: str) -> tuple[bytes, list[str]]:
+    """GeoParquet (WKB geometries) with native date, date-time and list columns; the marking
+    in the file's key-value metadata (``marking``, and ``marking_line`` in words)."""
+    import pyarrow.parquet as pq
+
     frame = _frame(table.with_id(table.columns), table.geoms)
     buffer = io.BytesIO()
     frame.to_parquet(buffer, index=False)
-    return buffer.getvalue(), []
+    # geopandas takes no metadata of ours: read its table back and add ours to its "geo"
+    written = pq.read_table(io.BytesIO(buffer.getvalue()))
+    meta = {**(written.schema.metadata or {}), b"marking": marking.encode(),
+            b"marking_line": marking_line(marking).encode()}
+    out = io.BytesIO()
+    pq.write_table(written.replace_schema_metadata(meta), out)
+    return out.getvalue(), []
 
 
 def _frame(columns: pd.DataFrame, geoms: np.ndarray) -> gpd.GeoDataFrame:

@@ -196,9 +196,11 @@ def rfc7946_geojson(features: Features, precision: int = 6) -> bytes:
 
 
 def geojson_bytes(table: ExportTable, precision: int,
-                  members: dict[str, Any] | None = None) -> tuple[bytes, list[str]]:
+                  members: dict[str, Any] | None = None,
+                  marking: str | None = None) -> tuple[bytes, list[str]]:
     """An RFC 7946 FeatureCollection (with foreign ``members`` of the collection, such as
-    ``"truncated": true``) and notes on what was changed to make it one.
+    ``"truncated": true``) and notes on what was changed to make it one. A ``marking`` (the
+    handling marking's code) is the collection's first member, a foreign member too.
 
     Coordinates are rounded to ``precision`` decimals, exterior rings counter-clockwise and
     holes clockwise, lines and polygons wrapping around the antimeridian split at 180°; the
@@ -214,7 +216,8 @@ def geojson_bytes(table: ExportTable, precision: int,
     body = pc.binary_join(pa.ListArray.from_arrays([0, len(features)], features), ",\n")
     buffer = body[0].as_buffer()  # None for an empty string
     extra = "".join(f",{json.dumps(k)}:{json.dumps(v)}" for k, v in (members or {}).items())
-    head = f'{{"type":"FeatureCollection"{extra},"features":[\n'.encode()
+    first = "" if marking is None else f'"marking":{json.dumps(marking)},'
+    head = f'{{{first}"type":"FeatureCollection"{extra},"features":[\n'.encode()
     text = head + (buffer.to_pybytes() if buffer else b"")
     text = text.replace(b"\\/", b"/")  # pandas escapes every "/": "\/" is never anything else
     notes = [f"{split:,} {'feature was' if split == 1 else 'features were'} split at the "

@@ -8,11 +8,13 @@ view) for :data:`MODE_SECONDS`, the account of a session secret or token for
 sign-out, a disabled account or a revoked token elsewhere take effect within that time (at
 once in the process that signed out: :func:`forget`).
 
-OpenID Connect comes later: :func:`_oidc_page_principal` and :func:`_oidc_request_principal`
-are where Streamlit's ``st.user`` (pages) and its signed ``_streamlit_user`` cookie (routes)
-will be mapped to an account by the settings file; both answer None until then. They are
-asked only when that cookie came (``Credentials.oidc``) and no session or token answered;
-the middleware's fast path then hands the request to a thread (their answer is not cached).
+OpenID Connect: Streamlit's ``st.login`` ends by setting its signed identity cookie
+``_streamlit_user`` (the claims the provider vouched for). The sign-in page
+(:mod:`mapping.web.auth_routes`) checks that cookie once, maps the claims to a role by the
+settings file, and records it in the store as a session of the person's account; from then
+on the cookie's value works like our own session secret (:func:`oidc_secret`), for pages and
+routes alike, cached the same way. A cookie the store does not know is sent to the sign-in
+page to be finished or refused, never taken as the anonymous view.
 
 >>> credentials_of({"authorization": "Bearer pm_abc"}, "", {}).token
 'pm_abc'
@@ -32,7 +34,7 @@ import hashlib
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
@@ -63,12 +65,12 @@ REFUSED_KEY = ("This API token is not valid: it was revoked, mistyped, or its ac
 
 @dataclass(frozen=True)
 class Credentials:
-    """What a request carries: an API token and/or a session secret (empty when absent),
-    and whether Streamlit's OpenID Connect cookie came too."""
+    """What a request carries: an API token, a session secret and Streamlit's OpenID
+    Connect cookie (:func:`oidc_secret`), each empty when absent."""
 
     token: str = ""
     session: str = ""
-    oidc: bool = False
+    oidc: str = ""
 
 
 @dataclass(frozen=True)
@@ -138,7 +140,7 @@ def current_principal() -> Principal:
 
     cookies = st.context.cookies
     creds = credentials_of({}, "", {name: cookies[name] for name in cookies})
-    return resolve(engine(), creds, oidc=_oidc_page_principal)
+    return replace(resolve(engine(), creds), address=page_address())
 
 
 def page_session_secret() -> str:
@@ -163,9 +165,10 @@ def request_principal(request: Any) -> Principal:
     NotSignedIn otherwise. Queries the store on a cache miss: call from a thread."""
     from mapping.store_access import engine
 
-    return resolve(engine(), credentials_of(request.headers, request.url.query,
-                                            request.cookies),
-                   oidc=lambda _eng: _oidc_request_principal(_eng, request))
+    who = resolve(engine(), credentials_of(request.headers, request.url.query,
+                                           request.cookies))
+    peer = request.client.host if request.client else ""
+    return replace(who, address=client_address(peer, request.headers))
 
 
 def credentials_of(headers: Mapping[str, str], query: str,
@@ -178,7 +181,24 @@ def credentials_of(headers: Mapping[str, str], query: str,
     elif query and "token=" in query:
         token = (parse_qs(query).get("token") or [""])[0].strip()
     return Credentials(token=token, session=(cookies.get(SESSION_COOKIE) or "").strip(),
-                       oidc=any(name.startswith(OIDC_COOKIE) for name in cookies))
+                       oidc=oidc_secret(cookies))
+
+
+def oidc_secret(cookies: Mapping[str, str]) -> str:
+    """Streamlit's identity cookie as one secret: its value and those of its chunks (a
+    large one is split into ``_streamlit_user_1``, ``_2``…), "" when absent.
+
+    >>> oidc_secret({"_streamlit_user": "chunks-2", "_streamlit_user_2": "b",
+    ...              "_streamlit_user_1": "a", "_streamlit_user_tokens": "t"})
+    'chunks-2|a|b'
+    """
+    main = (cookies.get(OIDC_COOKIE) or "").strip()
+    if not main:
+        return ""
+    prefix = OIDC_COOKIE + "_"
+    chunks = sorted((int(name[len(prefix):]), value) for name, value in cookies.items()
+                    if name.startswith(prefix) and name[len(prefix):].isdigit())
+    return "|".join([main, *(value for _, value in chunks)])
 
 
 def client_address(peer: str, headers: Any) -> str:
@@ -195,14 +215,15 @@ def client_address(peer: str, headers: Any) -> str:
     return entries[-1][:80] if entries else peer[:80]
 
 
-def resolve(eng: Engine, creds: Credentials, *, oidc: Any = None,
-            cached_only: bool = False) -> Principal:
+def resolve(eng: Engine, creds: Credentials, *, cached_only: bool = False) -> Principal:
     """The principal behind ``creds`` on the store ``eng``.
 
     Order: no account in the store → open access; a token → its account (a bad token is
-    refused, never downgraded to anonymous); a session → its account; OpenID Connect;
-    the anonymous view if on; else NotSignedIn. With ``cached_only``, raises ``CacheMiss``
-    instead of querying (the middleware's fast path on the event loop).
+    refused, never downgraded to anonymous); a session → its account; the OpenID Connect
+    cookie → its account (one the store does not know: NotSignedIn, so the sign-in page
+    finishes or refuses it); the anonymous view if on; else NotSignedIn. With
+    ``cached_only``, raises ``CacheMiss`` instead of querying (the middleware's fast path
+    on the event loop).
     """
     mode = _mode(eng, cached_only)
     if mode.accounts == 0:
@@ -216,12 +237,11 @@ def resolve(eng: Engine, creds: Credentials, *, oidc: Any = None,
         found = _lookup(eng, "session", creds.session, cached_only)
         if found is not None:
             return found
-    if oidc is not None and creds.oidc:
-        if cached_only:
-            raise CacheMiss  # the provider's answer is not cached here
-        found = oidc(eng)
+    if creds.oidc:
+        found = _lookup(eng, "oidc", creds.oidc, cached_only)
         if found is not None:
             return found
+        raise NotSignedIn(SIGN_IN_FIRST)
     if mode.anonymous_view:
         return ANONYMOUS
     raise NotSignedIn(SIGN_IN_FIRST)
@@ -243,21 +263,6 @@ def forget_all() -> None:
     """Empty every cache (tests; an admin's change that must show at once)."""
     _modes.clear()
     _secrets.clear()
-
-
-# --- the seam for OpenID Connect ---------------------------------------------------------
-
-
-def _oidc_page_principal(_eng: Engine) -> Principal | None:
-    """The account of Streamlit's OpenID Connect user (``st.user``), mapped by the settings
-    file (e-mail domain or group claim → role). Not wired yet: None."""
-    return None
-
-
-def _oidc_request_principal(_eng: Engine, _request: Any) -> Principal | None:
-    """The same for an HTTP request (Streamlit's signed ``_streamlit_user`` cookie). Not
-    wired yet: None."""
-    return None
 
 
 # --- helpers -----------------------------------------------------------------------------
@@ -296,10 +301,12 @@ def _lookup(eng: Engine, kind: str, secret: str, cached_only: bool) -> Principal
     if kind == "token":
         info = token_account(eng, secret)
         found = principal_of(info, "token") if info is not None else None
-    else:
+    else:  # our session cookie, or Streamlit's identity cookie of an OpenID Connect sign-in
         info = session_account(eng, secret)
-        found = principal_of(info) if info is not None else None
-    _secrets.put(key, found)
+        found = principal_of(info, "oidc" if kind == "oidc" else "account") \
+            if info is not None else None
+    if found is not None or kind != "oidc":  # an unknown identity cookie is about to be
+        _secrets.put(key, found)              # made a session by the sign-in page
     return found
 
 

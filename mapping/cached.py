@@ -10,31 +10,63 @@ import folium
 import pandas as pd
 import streamlit as st
 
+from domain.access import PUBLIC, Principal
 from domain.bbox import Bounds
+from domain.deposit_view import for_principal
 from domain.settings import load_settings
-from mapping.store_access import data_version, deposit_views, engine
+from mapping.store_access import data_version, deposit_views, engine, withheld_deposits
 from mapping.webmap.site_map import FUTURE_EXPORT, MapOptions, build_map, with_health
 from mapping.webmap.survey_overlays import Overlay
 from sites.filters import SiteFilter, deposit_filter, filter_sites
 from sites.selection import SiteSelection, deposit_params
-from store.layer_repo import LayerRecord, layer_revision, list_layers
+from sites.visibility import hidden_site_ids, visible_sites
+from store.layer_repo import LayerRecord, layer_revision, list_layers, visible_layers
+from store.markings import attribute_marks
 from store.records import load_sites
 
 
-def cached_sites() -> pd.DataFrame:
-    """All sites, reloaded only when the database or its data revision changes."""
-    return _sites(*data_version())
+def cached_sites(principal: Principal) -> pd.DataFrame:
+    """The sites as ``principal`` may receive them (:func:`sites.visibility.visible_sites`:
+    those their clearance reaches, attributes marked above it withheld), reloaded only when
+    the database or its data revision changes (a marking set bumps it)."""
+    return _sites(*data_version(), principal.clearance)
+
+
+def hidden_sites(principal: Principal) -> frozenset[str]:
+    """The ids of the sites ``principal``'s clearance does not reach: the permitting pages
+    leave out the projects linked to them."""
+    return _hidden(*data_version(), principal.clearance)
+
+
+def site_marks(site_id: str) -> tuple[str, dict[str, str]]:
+    """One site's own marking and its attribute markings ({attribute: marking}): to say how
+    a withheld attribute is marked without its value, and for the editor's control."""
+    sites, marks = _stored(*data_version())
+    own = sites.loc[sites["id"] == site_id, "marking"]
+    return (str(own.iloc[0] or PUBLIC) if len(own) else PUBLIC), marks.get(site_id, {})
 
 
 @st.cache_data(show_spinner="Loading sites…", max_entries=4)
-def _sites(database: str, revision: int) -> pd.DataFrame:
-    return load_sites(engine())
+def _stored(database: str, revision: int) -> tuple[pd.DataFrame, dict[str, dict[str, str]]]:
+    return load_sites(engine()), attribute_marks(engine(), "site")
+
+
+@st.cache_data(show_spinner=False, max_entries=12)
+def _sites(database: str, revision: int, clearance: str) -> pd.DataFrame:
+    return visible_sites(*_stored(database, revision), clearance)
+
+
+@st.cache_data(show_spinner=False, max_entries=12)
+def _hidden(database: str, revision: int, clearance: str) -> frozenset[str]:
+    return hidden_site_ids(_stored(database, revision)[0], clearance)
 
 
 def cached_map(site_filter: SiteFilter, colour_by: str, show_deposits: bool,
                health: tuple[tuple[str, str], ...] = (), overlays: tuple[Overlay, ...] = (),
-               focus: Bounds | None = None, as_of: date | None = None) -> folium.Map:
-    """The map for one filter state; rebuilt only when the filter or the data change.
+               focus: Bounds | None = None, as_of: date | None = None, *,
+               principal: Principal) -> folium.Map:
+    """The map for one filter state and clearance (the sites ``principal`` may see); rebuilt
+    only when the filter, the clearance or the data change.
 
     ``health`` ((site id, schedule health) pairs, for colouring by health) is part of the
     cache key: a map coloured on another as-of date is another map.
@@ -46,14 +78,15 @@ def cached_map(site_filter: SiteFilter, colour_by: str, show_deposits: bool,
     if colour_by != "health":
         health = ()  # the other colourings do not depend on it
     return copy.deepcopy(_map(site_filter, colour_by, show_deposits, health, overlays, focus,
-                              as_of or date.today(), *data_version()))
+                              as_of or date.today(), *data_version(), principal.clearance))
 
 
 @st.cache_resource(show_spinner="Drawing the map…", max_entries=64)
 def _map(site_filter: SiteFilter, colour_by: str, show_deposits: bool,
          health: tuple[tuple[str, str], ...], overlays: tuple[Overlay, ...],
-         focus: Bounds | None, as_of: date, database: str, revision: int) -> folium.Map:
-    sites = filter_sites(_sites(database, revision), site_filter)
+         focus: Bounds | None, as_of: date, database: str, revision: int,
+         clearance: str) -> folium.Map:
+    sites = filter_sites(_sites(database, revision, clearance), site_filter)
     if colour_by == "health":
         sites = with_health(sites, dict(health))
     options = MapOptions(colour_by=colour_by, deposit_params=deposit_params(site_filter),
@@ -65,15 +98,19 @@ def _map(site_filter: SiteFilter, colour_by: str, show_deposits: bool,
     return build_map(sites, options)
 
 
-def deposit_total(site_filter: SiteFilter) -> int:
-    """How many deposits match the deposit part of the filter anywhere."""
-    return deposit_views()[1].count(deposit_filter(site_filter))
+def deposit_total(site_filter: SiteFilter, principal: Principal) -> int:
+    """How many deposits match the deposit part of the filter anywhere, of those
+    ``principal`` may see."""
+    filters = for_principal(deposit_filter(site_filter), principal, withheld_deposits(principal))
+    return deposit_views()[1].count(filters)
 
 
-def cached_layers() -> list[LayerRecord]:
-    """The layer catalog, reloaded only when some process changed it."""
+def cached_layers(principal: Principal) -> list[LayerRecord]:
+    """The layer catalog as ``principal`` may see it, reloaded only when some process
+    changed it."""
     eng = engine()
-    return _layers(eng.url.render_as_string(hide_password=False), layer_revision(eng))
+    return visible_layers(_layers(eng.url.render_as_string(hide_password=False),
+                                  layer_revision(eng)), principal)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -81,6 +118,7 @@ def _layers(database: str, revision: int) -> list[LayerRecord]:
     return list_layers(engine())
 
 
-def shown_overlays() -> tuple[Overlay, ...]:
-    """The catalog's layers that are not hidden, oldest first (newer ones draw on top)."""
-    return tuple(Overlay.of(r) for r in reversed(cached_layers()) if not r.hidden)
+def shown_overlays(principal: Principal) -> tuple[Overlay, ...]:
+    """The catalog's layers that are not hidden and that ``principal`` may see, oldest first
+    (newer ones draw on top)."""
+    return tuple(Overlay.of(r) for r in reversed(cached_layers(principal)) if not r.hidden)

@@ -15,7 +15,7 @@ from mapping.cached import cached_sites
 from mapping.permit_cache import projects_for
 from mapping.store_access import engine
 from permits.as_of import sites_on
-from services.site_export import record_release, selection_target, visible_sites
+from services.site_export import record_release, released_marking, selection_target
 from sites.selection import SiteSelection, export_frame
 from store.acting import require
 
@@ -31,8 +31,7 @@ def selected_frame(selection: SiteSelection, principal: Principal) -> Features:
     """The selected sites ``principal`` may see, with their permitting state on the
     selection's date (cached per data revision and date, as on the pages)."""
     state = sites_on(projects_for(selection.as_of))
-    return export_frame(visible_sites(cached_sites(), principal), state, selection,
-                        datetime.now(UTC))
+    return export_frame(cached_sites(principal), state, selection, datetime.now(UTC))
 
 
 def sites_file(selection: SiteSelection, fmt: ExportFormat, *,
@@ -42,9 +41,10 @@ def sites_file(selection: SiteSelection, fmt: ExportFormat, *,
 
     require(engine(), principal, Action.EXPORT, "export", selection_target(selection))
     features = selected_frame(selection, principal)
-    file = export_features(features, fmt, stem=selection.file_stem())
-    record_release(engine(), principal, "export", selection, features, cached_sites(),
-                   fmt.value)
+    file = export_features(features, fmt, stem=selection.file_stem(),
+                           marking=released_marking(features))
+    record_release(engine(), principal, "export", selection, features,
+                   cached_sites(principal), fmt.value)
     return file
 
 

@@ -89,3 +89,8 @@ def layer_key(layer_id: str, field: str, version: int) -> str:
 EXPORT_FORMAT = "export_format"
 EXPORT_READY = "export_ready"  # place -> ((selection, format, data version), ExportFile)
 BRIEFING_READY = "briefing_ready"  # place -> ((selection, data version), pack zip)
+
+# the editor's handling-marking control on a site's timeline page
+MARK_TARGET = "mark_target"
+MARK_CODE = "mark_code"
+MARK_DONE = "mark_done"

@@ -11,12 +11,13 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from domain.access import Principal, Role
 from domain.deposit_view import DepositViewer
 from domain.settings import load_settings
 from sites.point_index import PointIndex
 from store.db import data_revision
 from store.deposit_views import DepositViews
-from store.records import deposit_points
+from store.records import deposit_points, withheld_deposit_attributes
 from store.seed import ensure_store
 
 _lock = threading.Lock()
@@ -65,3 +66,14 @@ def deposit_views() -> tuple[int, DepositViewer]:
         if cached is None or cached[0] != revision:
             cached = _indexes[key] = (revision, PointIndex.from_frame(deposit_points(eng)))
         return cached
+
+
+def withheld_deposits(principal: Principal) -> dict[int, set[str]]:
+    """Deposit id -> the attributes ``principal`` may not receive; empty at the highest
+    clearance. Kept per clearance and data revision (marking an attribute bumps it)."""
+    return _withheld(principal.clearance, *data_version())
+
+
+@functools.lru_cache(maxsize=16)
+def _withheld(clearance: str, _database: str, _revision: int) -> dict[int, set[str]]:
+    return withheld_deposit_attributes(engine(), Principal("reader", Role.VIEWER, clearance))

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Engine
 
-from domain.access import Action, Principal
+from domain.access import PUBLIC, Action, Principal, highest_marking
 from domain.bbox import BBox
 from domain.colours import STATUS_COLOURS
 from domain.settings import DATA_DIR
@@ -25,17 +25,18 @@ from exports.formats import (
     export_features,
     neutralise_formulas,
 )
+from exports.marking import csv_text, marking_line
 from permits.dates import shown_column
 from services.site_export import (
     permit_state,
+    readable_sites,
     record_release,
+    released_marking,
     selection_target,
-    visible_sites,
 )
 from sites.selection import SiteSelection, export_frame
 from store.acting import require
 from store.layer_repo import LayerRecord, list_layers
-from store.records import load_sites
 
 TIMETABLE_COLUMNS = ["site_id", "project_id", "project", "action_id", "milestone_id",
                      "milestone", "baseline_target", "current_target", "actual_completion",
@@ -68,40 +69,53 @@ def briefing_pack(engine: Engine, selection: SiteSelection, today: date,
                   exported_at: datetime, options: PackOptions, *,
                   principal: Principal) -> ExportFile:
     """The pack as a zip named after what it holds: the sites and survey layers
-    ``principal`` may see; audited as a "briefing" (filter, sites, highest marking)."""
+    ``principal`` may see; audited as a "briefing" (filter, sites, highest marking).
+
+    Every file states a handling marking first: the sites files, timetables, history and
+    picture that of the sites (the highest of their rows); the README that of the whole
+    pack, survey layers included."""
     require(engine, principal, Action.EXPORT, "briefing", selection_target(selection))
     state = permit_state(engine, selection.as_of, today)
-    stored = visible_sites(load_sites(engine), principal)
+    stored = readable_sites(engine, principal)
     sites = export_frame(stored, state.sites, selection, exported_at)
+    # only the selected sites' projects: a site the clearance does not reach takes its with it
     projects = state.data.projects[state.data.projects["site_id"].isin(sites.columns["id"])]
     since = options.since or selection.as_of - DEFAULT_PERIOD
     stem = selection.file_stem()
-    geojson = export_features(sites, ExportFormat.GEOJSON, stem=stem)
-    csv = export_features(sites, ExportFormat.CSV, stem=stem)
+    marking = released_marking(sites)
+    geojson = export_features(sites, ExportFormat.GEOJSON, stem=stem, marking=marking)
+    csv = export_features(sites, ExportFormat.CSV, stem=stem, marking=marking)
     layers = [r for r in _layers(engine, options.layer_ids, selection.bbox)
-              if principal.may_see(r.marking)]
+              if principal.may_see(_marking_of(r))]
+    pack_marking = highest_marking([marking, *(_marking_of(r) for r in layers)])
     files = {
         geojson.file_name: geojson.data,
         csv.file_name: csv.data,
-        "permit_timetables.csv": _csv(_timetables(state.derived, projects)),
-        "change_history.csv": _csv(_history(state.changes, projects, since, selection.as_of)),
+        "permit_timetables.csv": _csv(_timetables(state.derived, projects), marking),
+        "change_history.csv": _csv(_history(state.changes, projects, since, selection.as_of),
+                                   marking),
         "map.png": map_png(sites.to_geodataframe(), options.basemap,
                            selection.describe().capitalize(), options.colours, selection.bbox,
-                           options.lines),
+                           options.lines, marking),
         "survey_layers.json": json.dumps([_layer_meta(r) for r in layers], indent=2,
                                          ensure_ascii=False, default=str).encode(),
     }
     files["README.txt"] = _readme(selection, exported_at, since, len(sites.columns),
                                   len(projects), layers,
-                                  geojson.notes + csv.notes + options.notes).encode()
+                                  geojson.notes + csv.notes + options.notes,
+                                  pack_marking).encode()
     pack = ExportFile(_zip(files), f"briefing_{stem}.zip", "application/zip",
                       geojson.notes + csv.notes)
     layer_note = f"; {len(layers)} survey layers" if layers else ""
     record_release(engine, principal, "briefing", selection, sites, stored,
                    f"{len(projects)} permitting project{'' if len(projects) == 1 else 's'}"
                    f"{layer_note}",
-                   tuple(r.marking for r in layers))
+                   tuple(_marking_of(r) for r in layers))
     return pack
+
+
+def _marking_of(record: LayerRecord) -> str:
+    return getattr(record, "marking", None) or PUBLIC
 
 
 def _timetables(derived: pd.DataFrame, projects: pd.DataFrame) -> pd.DataFrame:
@@ -137,14 +151,18 @@ def _layer_meta(record: LayerRecord) -> dict[str, object]:
             "uploaded_by": record.uploaded_by, "uploaded_at": record.uploaded_at,
             "original_file": record.original_filename, "sha256": record.checksum,
             "original_crs": record.original_crs, "features": record.feature_count,
-            "extent_lonlat": record.bounds}
+            "extent_lonlat": record.bounds, "marking": _marking_of(record)}
 
 
 def _readme(selection: SiteSelection, exported_at: datetime, since: date, n_sites: int,
-            n_projects: int, layers: list[LayerRecord], notes: list[str]) -> str:
+            n_projects: int, layers: list[LayerRecord], notes: list[str],
+            marking: str) -> str:
     layer_lines = [f"  - {r.name} ({r.kind}; source: {r.source or 'not stated'}; licence: "
-                   f"{r.licence or 'not stated'})" for r in layers] or ["  - none"]
+                   f"{r.licence or 'not stated'}; marking: {_marking_of(r)})"
+                   for r in layers] or ["  - none"]
     return "\n".join([
+        marking_line(marking) + " (the highest marking of this pack's contents)",
+        "",
         "permitmap briefing pack",
         "",
         f"Sites: {n_sites} ({selection.describe()}).",
@@ -171,13 +189,14 @@ def _readme(selection: SiteSelection, exported_at: datetime, since: date, n_site
     ])
 
 
-def _csv(frame: pd.DataFrame) -> bytes:
-    """UTF-8 with a byte-order mark (Excel), text cells that look like formulas neutralised."""
+def _csv(frame: pd.DataFrame, marking: str) -> bytes:
+    """UTF-8 with a byte-order mark (Excel), the marking line first (as in every CSV export),
+    text cells that look like formulas neutralised."""
     frame = frame.copy()
     for column in frame.columns:
         if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column]):
             frame[column] = neutralise_formulas(frame[column])[0]
-    return frame.to_csv(index=False).encode("utf-8-sig")
+    return csv_text(frame, marking).encode("utf-8")
 
 
 def _zip(files: dict[str, bytes]) -> bytes:

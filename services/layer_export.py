@@ -20,7 +20,7 @@ from layers.features import Features
 from sites.selection import slug
 from store.acting import require
 from store.audit import record_now
-from store.layer_repo import LayerRecord, layer_features
+from store.layer_repo import LayerRecord, layer_features, layer_not_found
 
 COG_MEDIA_TYPE = "image/tiff; application=geotiff; profile=cloud-optimized"
 
@@ -46,7 +46,7 @@ def export_vector_layer(engine: Engine, record: LayerRecord, fmt: ExportFormat, 
                          "GeoTIFF instead.")
     frame = layer_frame(engine, record)
     file = export_features(frame, fmt, stem=slug(record.name) or record.id,
-                           layer=slug(record.name) or "layer")
+                           layer=slug(record.name) or "layer", marking=record.marking)
     _record(engine, record, principal, fmt.value, len(frame.columns))
     return file
 
@@ -69,13 +69,12 @@ def check_export(engine: Engine, record: LayerRecord, principal: Principal) -> N
     not see is answered as if it did not exist."""
     require(engine, principal, Action.EXPORT, "export", f"layer {record.id}")
     if not principal.may_see(record.marking):
-        raise NotFoundError(f"No survey layer with id {record.id!r}; it may have been "
-                            "deleted. Open the layer catalog to see the layers there are.")
+        raise layer_not_found(record.id)
 
 
 def _record(engine: Engine, record: LayerRecord, principal: Principal, fmt: str,
             features: int) -> None:
-    record_now(engine, principal.name, "export", target=f"layer {record.id}",
+    record_now(engine, principal, "export", target=f"layer {record.id}",
                detail=f"{record.name} as {fmt}", records=features, marking=record.marking)
 
 

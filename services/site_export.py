@@ -19,8 +19,10 @@ from domain.errors import InputError
 from layers.features import Features
 from permits.as_of import PermitState, state_on
 from sites.selection import SiteSelection, export_frame
+from sites.visibility import visible_sites
 from store.acting import marking_of, require
 from store.audit import record_now
+from store.markings import attribute_marks
 from store.permits_repo import load_changes, load_permit_data
 from store.records import load_sites
 
@@ -37,18 +39,24 @@ def site_export(engine: Engine, selection: SiteSelection, today: date,
     "export" (``detail``: the format, say)."""
     require(engine, principal, Action.EXPORT, "export", selection_target(selection))
     state = permit_state(engine, selection.as_of, today)
-    sites = visible_sites(load_sites(engine), principal)
+    sites = readable_sites(engine, principal)
     features = export_frame(sites, state.sites, selection, exported_at)
     record_release(engine, principal, "export", selection, features, sites, detail)
     return features
 
 
-def visible_sites(sites: pd.DataFrame, principal: Principal) -> pd.DataFrame:
-    """The sites whose handling marking ``principal``'s clearance reaches (all of them when
-    the table carries no marking)."""
-    if "marking" not in sites.columns:
-        return sites
-    return sites[sites["marking"].fillna("public").isin(principal.visible_markings)]
+def readable_sites(engine: Engine, principal: Principal) -> pd.DataFrame:
+    """The stored sites as ``principal`` may receive them: those their clearance reaches,
+    attributes marked above it withheld (:func:`sites.visibility.visible_sites`)."""
+    return visible_sites(load_sites(engine), attribute_marks(engine, "site"),
+                         principal.clearance)
+
+
+def released_marking(features: Features) -> str:
+    """The highest handling marking of what an export holds (its rows' ``marking``): the
+    line its file starts with."""
+    columns = features.columns
+    return marking_of(columns["marking"] if "marking" in columns.columns else None)
 
 
 def selection_target(selection: SiteSelection) -> str:
@@ -78,7 +86,7 @@ def record_release(engine: Engine, principal: Principal, action: str,
         markings = sites.loc[sites["id"].isin(columns["id"]), "marking"]
     else:
         markings = None
-    record_now(engine, principal.name, action, target=selection_target(selection),
+    record_now(engine, principal, action, target=selection_target(selection),
                detail=detail, records=len(features.columns),
                marking=marking_of([*([] if markings is None else markings.tolist()),
                                    *also_marked]))
@@ -94,11 +102,11 @@ def change_history(engine: Engine, *, principal: Principal,
     project_ids = None
     if site_id:
         projects = load_permit_data(engine).projects
-        seen = site_id in set(visible_sites(load_sites(engine), principal)["id"])
+        seen = site_id in set(readable_sites(engine, principal)["id"])
         project_ids = projects.loc[projects["site_id"] == site_id, "project_id"].tolist()
         if not project_ids or not seen:  # a site it may not see has no record for it
             raise InputError(f"Site {site_id!r} has no permitting record.")
     changes = load_changes(engine, project_ids)
-    record_now(engine, principal.name, "export", target=target, detail="change history",
+    record_now(engine, principal, "export", target=target, detail="change history",
                records=len(changes))
     return changes

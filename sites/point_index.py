@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from domain.access import MARKING_CODES
 from domain.bbox import BBox
 from domain.deposit_view import (
     PointFilter,
@@ -45,10 +46,13 @@ class PointIndex:
         self.names = frame["name"].fillna("").astype(str).to_numpy(dtype=object)
         self.commodities = frame["commodities"].fillna("").astype(str).to_numpy(dtype=object)
         self._by_commodity = _inverted_index(self.commodities)
+        # Handling markings as one byte each (the position in MARKING_CODES): 1 MB a million.
+        self.marking = _marking_codes(frame)
 
     @classmethod
     def from_frame(cls, frame: pd.DataFrame) -> PointIndex:
-        """Build from a frame with id, lat, lon, dev_status, commodities, country, name."""
+        """Build from a frame with id, lat, lon, dev_status, commodities, country, name and
+        optionally marking_rank or marking (public when absent)."""
         return cls(frame.reset_index(drop=True))
 
     def __len__(self) -> int:
@@ -91,6 +95,13 @@ class PointIndex:
             mask &= np.asarray(self.status.isin(filters.statuses))
         if filters.countries:
             mask &= np.asarray(self.country.isin(filters.countries))
+        if filters.markings:
+            allowed = np.isin(np.arange(len(MARKING_CODES)),
+                              [MARKING_CODES.index(m) for m in filters.markings
+                               if m in MARKING_CODES])
+            mask &= allowed[self.marking]
+        if filters.excluded:
+            mask &= ~np.isin(self.ids, filters.excluded)
         if filters.name_contains:
             needle = filters.name_contains.lower()
             mask &= np.fromiter((needle in n.lower() for n in self.names), bool, len(self.names))
@@ -124,6 +135,18 @@ class PointIndex:
 
 
 _EMPTY = np.empty(0, dtype=np.int64)
+
+
+def _marking_codes(frame: pd.DataFrame) -> np.ndarray:
+    """Each point's marking as its position in MARKING_CODES: the store's ``marking_rank``,
+    else from ``marking`` codes (a code not known there counts as the most restricted: it
+    is shown to the highest clearance only), else public."""
+    if "marking_rank" in frame:
+        return frame["marking_rank"].to_numpy(dtype=np.int8)
+    if "marking" not in frame:
+        return np.zeros(len(frame), dtype=np.int8)
+    found = pd.Categorical(frame["marking"], categories=MARKING_CODES).codes
+    return np.where(found < 0, len(MARKING_CODES) - 1, found).astype(np.int8)
 
 
 def _inverted_index(commodities: np.ndarray) -> dict[str, np.ndarray]:

@@ -14,6 +14,7 @@ from datetime import date, datetime
 
 import pandas as pd
 
+from domain.access import PUBLIC
 from domain.bbox import BBox
 from domain.errors import InputError
 from domain.vocab import DevStatus, Stage, commodity_label, split_codes
@@ -152,6 +153,9 @@ def export_frame(sites: pd.DataFrame, state: pd.DataFrame, selection: SiteSelect
         "slip_days": pd.to_numeric(chosen["slip_days"]).round().astype("Int64"),
         "source": chosen["source"], "as_of": selection.as_of,
         "exported_at": pd.Timestamp(exported_at),
+        # what sites.visibility left in the row: its marking, the attributes held back
+        "marking": chosen.get("marking", PUBLIC),
+        "withheld": (chosen["withheld"].map("; ".join) if "withheld" in chosen else ""),
     })
     return Features(frame.reset_index(drop=True), points)
 

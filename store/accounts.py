@@ -27,9 +27,10 @@ from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from domain.access import MARKING_CODES, PUBLIC, Principal, Role
+from domain.access import MARKING_CODES, PUBLIC, Action, Principal, Role
 from domain.errors import InputError, NotFoundError, PermitmapError
 from store.audit import record, record_now
+from store.db import get_meta, set_meta
 from store.models import Account, ApiToken, SignInAttempt, SignInSession
 
 #: Failed sign-ins for one account name, or from one address, that stop further tries ...
@@ -41,6 +42,9 @@ TOKEN_PREFIX = "pm_"  # noqa: S105  (a prefix, so a token is recognised; not a s
 MIN_PASSWORD = 8
 MAX_PASSWORD = 1024
 REFUSED = "The account name or the password is wrong."
+#: store_meta key of the anonymous public view ("on" lets visitors who are not signed in see
+#: public data); mapping.access_state reads the same key.
+ANONYMOUS_VIEW_KEY = "anonymous_view"
 
 _NAME = re.compile(r"[A-Za-z0-9._@-]{1,120}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
@@ -195,10 +199,19 @@ def get_account(engine: Engine, name: str) -> AccountInfo:
         return _info(_get(session, name))
 
 
+def _allowed(principal: Principal | None) -> None:
+    """Accounts are an admin's business: the page passes who is asking (the command line,
+    run by the machine's operator, passes nobody)."""
+    if principal is not None:
+        principal.require(Action.MANAGE_ACCOUNTS)
+
+
 def add_account(engine: Engine, name: str, role: str | Role, clearance: str = PUBLIC,
-                password: str | None = None, email: str = "", *, actor: str) -> AccountInfo:
+                password: str | None = None, email: str = "", *, actor: str,
+                principal: Principal | None = None) -> AccountInfo:
     """Create an account (``password`` None: it signs in through OpenID Connect only);
     InputError for a bad name, role, clearance, e-mail or password, or a name taken."""
+    _allowed(principal)
     name = valid_name(name)
     row = Account(name=name, role=valid_role(role).value, clearance=valid_clearance(clearance),
                   email=_valid_email(email), created_at=_now(), disabled=False,
@@ -221,9 +234,10 @@ def add_account(engine: Engine, name: str, role: str | Role, clearance: str = PU
 
 
 def set_role(engine: Engine, name: str, role: str | Role | None, clearance: str | None,
-             actor: str) -> AccountInfo:
+             actor: str, *, principal: Principal | None = None) -> AccountInfo:
     """Change an account's role and/or clearance (None: unchanged). The last admin who can
     sign in is not demoted."""
+    _allowed(principal)
     new_role = valid_role(role) if role is not None else None
     new_clearance = valid_clearance(clearance) if clearance is not None else None
     with Session(engine) as session, session.begin():
@@ -250,9 +264,11 @@ def _keep_an_admin(session: Session, row: Account, what: str) -> None:
                          "another account admin first.")
 
 
-def disable_account(engine: Engine, name: str, actor: str) -> AccountInfo:
+def disable_account(engine: Engine, name: str, actor: str, *,
+                    principal: Principal | None = None) -> AccountInfo:
     """Stop an account signing in: its sessions end and its tokens stop working at once.
     The last admin who can sign in is not disabled."""
+    _allowed(principal)
     with Session(engine) as session, session.begin():
         row = _get(session, name)
         if row.disabled:
@@ -268,8 +284,10 @@ def disable_account(engine: Engine, name: str, actor: str) -> AccountInfo:
         return _info(row)
 
 
-def enable_account(engine: Engine, name: str, actor: str) -> AccountInfo:
+def enable_account(engine: Engine, name: str, actor: str, *,
+                   principal: Principal | None = None) -> AccountInfo:
     """Let a disabled account sign in again (its old sessions stay ended)."""
+    _allowed(principal)
     with Session(engine) as session, session.begin():
         row = _get(session, name)
         if row.disabled:
@@ -293,6 +311,24 @@ def set_password(engine: Engine, name: str, password: str | None, actor: str, *,
         record(session, actor, "account-change", target=row.name,
                detail="password set" if password is not None else "password removed")
         return _info(row)
+
+
+def anonymous_view(engine: Engine) -> bool:
+    """Whether an admin lets visitors who are not signed in see public data."""
+    with Session(engine) as session:
+        return (get_meta(session, ANONYMOUS_VIEW_KEY) or "").strip().lower() == "on"
+
+
+def set_anonymous_view(engine: Engine, on: bool, actor: str, *,
+                       principal: Principal | None = None) -> None:
+    """Turn the anonymous public view on or off (recorded as a settings change)."""
+    _allowed(principal)
+    with Session(engine) as session, session.begin():
+        if ((get_meta(session, ANONYMOUS_VIEW_KEY) or "off") == "on") == on:
+            return
+        set_meta(session, ANONYMOUS_VIEW_KEY, "on" if on else "off")
+        record(session, actor, "settings", target=ANONYMOUS_VIEW_KEY,
+               detail="anonymous public view " + ("on" if on else "off"))
 
 
 def principal_of(info: AccountInfo, kind: str = "account") -> Principal:
@@ -364,6 +400,92 @@ def _blocked_until(session: Session, name: str, address: str, now: datetime) -> 
             free = times[len(times) - MAX_FAILURES] + FAILURE_WINDOW
             until = free if until is None else max(until, free)
     return until
+
+
+def verify_password(engine: Engine, name: str, password: str, address: str = "") -> bool:
+    """Whether ``password`` is the account's (to confirm a change of it): no sign-in is
+    recorded, but a wrong one counts towards the sign-in limit, which also applies here
+    (:class:`TooManyAttempts`)."""
+    key = name.strip()[:120]
+    now = _now()
+    with Session(engine) as session:
+        until = _blocked_until(session, key, address, now)
+    if until is not None:
+        raise TooManyAttempts(f"Too many wrong passwords for this account. Try again after "
+                              f"{until:%H:%M} UTC.")
+    with Session(engine) as session, session.begin():
+        row = _find(session, key)
+        ok = row is not None and bool(row.password_hash) and _verifies(row.password_hash,
+                                                                       password)
+        if not ok:
+            session.add(SignInAttempt(name=key.lower(), address=address[:80], attempted_at=now))
+    return ok
+
+
+def oidc_sign_in(engine: Engine, secret: str, name: str, role: str | Role, clearance: str,
+                 *, email: str = "", via: str, address: str = "",
+                 hours: float = SESSION_HOURS) -> AccountInfo:
+    """Sign in a person an OpenID Connect provider vouched for, their role and clearance
+    given by the deployment's rules: their account is made on the first sign-in (without a
+    password) and takes the rule's role and clearance on each (but the last admin who can
+    sign in stays admin); ``secret`` (Streamlit's signed identity cookie) then works as a
+    session secret. SignInRefused for a disabled account, or a sign-in that was ended."""
+    name, new_role, new_clearance = valid_name(name), valid_role(role), valid_clearance(clearance)
+    address, now, refused = address.strip()[:80], _now(), ""
+    with Session(engine) as session, session.begin():
+        earlier = session.scalar(select(SignInSession).where(
+            SignInSession.secret_hash == secret_hash(secret)))
+        row = _find(session, name)
+        if earlier is not None:  # the same cookie again: the session it started, if alive
+            alive = earlier.ended_at is None and _utc(earlier.expires_at) > _now()
+            owner = session.get(Account, earlier.account_id)
+            if alive and owner is not None and not owner.disabled:
+                return _info(owner)
+            refused = "That sign-in has ended: sign in again."
+        elif row is None:
+            row = Account(name=name, role=new_role.value, clearance=new_clearance,
+                          email=_valid_email(email), created_at=now, disabled=False,
+                          password_hash="")
+            session.add(row)
+            session.flush()
+            record(session, f"OpenID Connect ({via})", "account-add", target=name,
+                   detail=f"role {row.role}, clearance {row.clearance}, at the first sign-in")
+        elif row.disabled:
+            refused = (f"The account {row.name} is disabled. Ask an admin of this permitmap "
+                       "to enable it.")
+        else:
+            _take_rule(session, row, new_role, new_clearance, via)
+        if not refused:
+            assert row is not None
+            session.add(SignInSession(secret_hash=secret_hash(secret), account_id=row.id,
+                                      created_at=now, expires_at=now + timedelta(hours=hours)))
+            record(session, row.name, "sign-in", target=row.name, address=address,
+                   detail=f"OpenID Connect ({via})")
+            info = _info(row)
+    if refused:
+        record_now(engine, name, "sign-in-failed", target=name, address=address,
+                   detail=f"OpenID Connect ({via}): {refused}", outcome="refused")
+        raise SignInRefused(refused)
+    return info
+
+
+def _take_rule(session: Session, row: Account, role: Role, clearance: str, via: str) -> None:
+    """The role and clearance the rules give now (a group changed at the provider shows at
+    the next sign-in); the last admin who can sign in is not demoted by a rule."""
+    changes = []
+    if role.value != row.role:
+        others = session.scalar(select(func.count()).select_from(Account).where(
+            Account.role == Role.ADMIN.value, Account.disabled.is_(False),
+            Account.id != row.id))
+        if row.role != Role.ADMIN or others:
+            changes.append(f"role {row.role} -> {role.value}")
+            row.role = role.value
+    if clearance != row.clearance:
+        changes.append(f"clearance {row.clearance} -> {clearance}")
+        row.clearance = clearance
+    if changes:
+        record(session, f"OpenID Connect ({via})", "account-change", target=row.name,
+               detail="; ".join(changes) + " (the deployment's rules)")
 
 
 # --- sessions --------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ def require(engine: Engine, principal: Principal, action: Action, audit_action: 
         principal.require(action)
     except AccessDenied as refused:
         try:
-            record_now(engine, principal.name, audit_action, target=target,
+            record_now(engine, principal, audit_action, target=target,
                        detail=str(refused), outcome="refused")
         except SQLAlchemyError:  # the refusal stands; the store's trouble is reported elsewhere
             log.exception("could not record a refused %s by %s", audit_action, principal.name)

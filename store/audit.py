@@ -22,6 +22,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, Select, Table, insert, or_, select
 from sqlalchemy.orm import Session
 
+from domain.access import Action, Principal
 from store.models import AuditEntry
 
 AUDIT = cast(Table, AuditEntry.__table__)
@@ -48,11 +49,15 @@ def clean_action(action: str) -> str:
     return name
 
 
-def record(session_or_connection: Session | Connection, actor: str, action: str,
+def record(session_or_connection: Session | Connection, actor: str | Principal, action: str,
            target: str = "", detail: str = "", records: int | None = None,
            marking: str = "", address: str = "", outcome: str = "ok") -> None:
     """Append one row inside the caller's transaction (committed, or rolled back, with the
-    change it describes)."""
+    change it describes). A :class:`Principal` as ``actor`` gives its name and, unless
+    ``address`` is given, the address its request came from."""
+    if isinstance(actor, Principal):
+        address = address or actor.address
+        actor = actor.name
     if outcome not in OUTCOMES:
         raise ValueError(f"audit outcome {outcome!r} is not one of {', '.join(OUTCOMES)}")
     session_or_connection.execute(insert(AUDIT).values(
@@ -61,7 +66,7 @@ def record(session_or_connection: Session | Connection, actor: str, action: str,
         marking=marking[:40], address=address[:80], outcome=outcome))
 
 
-def record_now(engine: Engine, actor: str, action: str, **fields: Any) -> None:
+def record_now(engine: Engine, actor: str | Principal, action: str, **fields: Any) -> None:
     """:func:`record` in a transaction of its own (a refusal or a failure, which changed
     nothing to commit alongside)."""
     with engine.begin() as connection:
@@ -70,14 +75,18 @@ def record_now(engine: Engine, actor: str, action: str, **fields: Any) -> None:
 
 def audit_rows(engine: Engine, actor: str | None = None, action: str | None = None,
                since: datetime | date | None = None, until: datetime | date | None = None,
-               text: str | None = None, limit: int | None = 500) -> pd.DataFrame:
+               text: str | None = None, limit: int | None = 500, *,
+               principal: Principal | None = None) -> pd.DataFrame:
     """The rows matching every filter given, newest first, at most ``limit`` (None: all).
 
     ``actor`` and ``action`` match exactly (ignoring case); ``since`` is inclusive and
     ``until`` exclusive (a date covers its whole day, in UTC; a time without a zone is UTC);
     ``text`` is a case-insensitive substring of the target, the detail, the actor or the
-    address. Columns: :data:`COLUMNS`, ``at`` in UTC.
+    address. Columns: :data:`COLUMNS`, ``at`` in UTC. Given ``principal`` (a page asking),
+    only an admin may read the trail.
     """
+    if principal is not None:
+        principal.require(Action.READ_AUDIT)
     query = _filtered(select(*(AUDIT.c[name] for name in COLUMNS)), actor, action, since,
                       until, text)
     query = query.order_by(AUDIT.c.at.desc(), AUDIT.c.id.desc())
@@ -93,10 +102,28 @@ def audit_rows(engine: Engine, actor: str | None = None, action: str | None = No
 
 def audit_csv(engine: Engine, actor: str | None = None, action: str | None = None,
               since: datetime | date | None = None, until: datetime | date | None = None,
-              text: str | None = None, limit: int | None = None) -> bytes:
+              text: str | None = None, limit: int | None = None, *,
+              principal: Principal | None = None) -> bytes:
     """The matching rows (all of them unless ``limit``) as UTF-8 CSV, newest first; times in
     ISO 8601 UTC; a text cell a spreadsheet would run as a formula is prefixed with '."""
-    frame = audit_rows(engine, actor, action, since, until, text, limit)
+    frame = audit_rows(engine, actor, action, since, until, text, limit, principal=principal)
+    return _csv(frame)
+
+
+def audit_export(engine: Engine, by: str, actor: str | None = None, action: str | None = None,
+                 since: datetime | date | None = None, until: datetime | date | None = None,
+                 text: str | None = None, *, principal: Principal | None = None,
+                 address: str = "") -> bytes:
+    """:func:`audit_csv` of every matching row, itself recorded as an export of the audit
+    trail by ``by`` (with the filter and the number of rows)."""
+    frame = audit_rows(engine, actor, action, since, until, text, None, principal=principal)
+    given = {"actor": actor, "action": action, "since": since, "until": until, "text": text}
+    record_now(engine, by, "export", target="audit trail", records=len(frame), address=address,
+               detail="; ".join(f"{k} {v}" for k, v in given.items() if v) or "everything")
+    return _csv(frame)
+
+
+def _csv(frame: pd.DataFrame) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)

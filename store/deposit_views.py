@@ -5,12 +5,13 @@ same order): points when few are in view, else one cluster per grid cell of
 ``domain.deposit_view.cell_degrees(zoom)``.
 
 A view at low zoom can hold every deposit, so the cells are kept counted per zoom (up to
-``GRID_MAX_ZOOM``) and status in ``deposit_grid``, recounted in the transaction that changes
-the deposits. A view reads the cells wholly inside it from that table; a cell its edges cut
-is the sum of its finest cells wholly inside the view (also from the table) and of the points
-in the finest cells the edges cut, found through the GiST index on ``geom`` in thin strips
-along the edges. Filters the grid does not hold (commodity, country, name) and zooms past
-``GRID_MAX_ZOOM`` are counted from the points (the commodity codes through a GIN index).
+``GRID_MAX_ZOOM``), status and handling marking in ``deposit_grid``, recounted in the
+transaction that changes the deposits. A view reads the cells wholly inside it from that
+table; a cell its edges cut is the sum of its finest cells wholly inside the view (also from
+the table) and of the points in the finest cells the edges cut, found through the GiST index
+on ``geom`` in thin strips along the edges. Filters the grid does not hold (commodity,
+country, name) and zooms past ``GRID_MAX_ZOOM`` are counted from the points (the commodity
+codes through a GIN index).
 """
 
 from __future__ import annotations
@@ -68,16 +69,19 @@ def _count_grid(connection: Connection) -> None:
     exactly four cells of the next zoom, so floor(ix / 2) is the point's cell there)."""
     connection.execute(text("DELETE FROM deposit_grid"))
     connection.execute(text(
-        "INSERT INTO deposit_grid SELECT :zoom, floor(lon / :cell)::bigint, "
-        "floor(lat / :cell)::bigint, dev_status, count(*), sum(lon), sum(lat), min(id) "
-        "FROM deposits GROUP BY 2, 3, 4"), {"zoom": GRID_MAX_ZOOM,
-                                             "cell": cell_degrees(GRID_MAX_ZOOM)})
+        f"INSERT INTO deposit_grid ({_GRID_COLUMNS}) SELECT :zoom, "
+        "floor(lon / :cell)::bigint, floor(lat / :cell)::bigint, dev_status, marking, "
+        "count(*), sum(lon), sum(lat), min(id) FROM deposits GROUP BY 2, 3, 4, 5"),
+        {"zoom": GRID_MAX_ZOOM, "cell": cell_degrees(GRID_MAX_ZOOM)})
     for zoom in range(GRID_MAX_ZOOM - 1, -1, -1):
         connection.execute(text(
-            "INSERT INTO deposit_grid SELECT :zoom, floor(ix / 2.0)::bigint, "
-            "floor(iy / 2.0)::bigint, dev_status, sum(n), sum(sum_lon), sum(sum_lat), "
-            "min(min_id) FROM deposit_grid WHERE zoom = :finer GROUP BY 2, 3, 4"),
-            {"zoom": zoom, "finer": zoom + 1})
+            f"INSERT INTO deposit_grid ({_GRID_COLUMNS}) SELECT :zoom, "
+            "floor(ix / 2.0)::bigint, floor(iy / 2.0)::bigint, dev_status, marking, sum(n), "
+            "sum(sum_lon), sum(sum_lat), min(min_id) FROM deposit_grid WHERE zoom = :finer "
+            "GROUP BY 2, 3, 4, 5"), {"zoom": zoom, "finer": zoom + 1})
+
+
+_GRID_COLUMNS = "zoom, ix, iy, dev_status, marking, n, sum_lon, sum_lat, min_id"
 
 
 @dataclass
@@ -109,6 +113,12 @@ def _filters(filters: PointFilter) -> _Sql:
     if filters.name_contains:
         sql.parts.append("strpos(lower(name), :needle) > 0")
         sql.params["needle"] = filters.name_contains.lower()
+    if filters.markings:  # a column of deposits and of deposit_grid alike
+        sql.parts.append("marking IN :markings")
+        sql.params["markings"] = list(filters.markings)
+    if filters.excluded:
+        sql.parts.append("id NOT IN :excluded")
+        sql.params["excluded"] = list(filters.excluded)
     return sql
 
 
@@ -175,9 +185,15 @@ def _merged(cells: list[Any]) -> list[Any]:
 
 
 def _grid_holds(zoom: int, filters: PointFilter) -> bool:
-    """Whether the grid has cells for this zoom and filters (it counts statuses only)."""
+    """Whether the grid has cells for this zoom and filters (it counts statuses and
+    markings only)."""
     return zoom <= GRID_MAX_ZOOM and not (filters.commodities or filters.countries
-                                          or filters.name_contains)
+                                          or filters.name_contains or filters.excluded)
+
+
+def _grid_part(filters: PointFilter) -> PointFilter:
+    """The part of the filters the grid's key holds."""
+    return PointFilter(statuses=filters.statuses, markings=filters.markings)
 
 
 def _grid_current(meta: dict[str, str]) -> bool:
@@ -215,7 +231,7 @@ class DepositViews:
 
     def _count(self, connection: Connection, filters: PointFilter, by_grid: bool) -> int:
         if by_grid:
-            sql = _filters(PointFilter(statuses=filters.statuses))
+            sql = _filters(_grid_part(filters))
             sql.parts.append("zoom = 0")
             found = _run(connection, "SELECT coalesce(sum(n), 0)::bigint FROM deposit_grid "
                          f"WHERE {sql.where}", sql.params)
@@ -262,11 +278,11 @@ class DepositViews:
         strips along the edges."""
         params = params | {"cell": cell_degrees(zoom), "fine": cell_degrees(GRID_MAX_ZOOM),
                            "k": float(2 ** (GRID_MAX_ZOOM - zoom))}
-        statuses = _filters(PointFilter(statuses=filters.statuses))
-        params |= statuses.params
+        grid_part = _filters(_grid_part(filters))
+        params |= grid_part.params
         sums = "sum(n)::bigint, sum(sum_lon), sum(sum_lat), min(min_id)"
         inner = _run(connection, f"SELECT ix, iy, {sums} FROM deposit_grid WHERE zoom = :zoom "
-                     f"AND {statuses.where} AND {_inside_cell(bbox, 'ix', 'iy')} "
+                     f"AND {grid_part.where} AND {_inside_cell(bbox, 'ix', 'iy')} "
                      "GROUP BY ix, iy", params | {"zoom": zoom})
         parent = ("floor(ix / :k)::bigint", "floor(iy / :k)::bigint")
         # Only the fine cells in the strips of the cut cells: a range of the grid's key.
@@ -278,7 +294,7 @@ class DepositViews:
                        f"ry{i}": math.floor(south / fine), f"rY{i}": math.floor(north / fine)}
         fine_inside = _run(
             connection, f"SELECT {parent[0]}, {parent[1]}, {sums} FROM deposit_grid "
-            f"WHERE zoom = :finest AND ({' OR '.join(ranges)}) AND {statuses.where} "
+            f"WHERE zoom = :finest AND ({' OR '.join(ranges)}) AND {grid_part.where} "
             f"AND {_inside_cell(bbox, 'ix', 'iy', ':fine')} "
             f"AND NOT {_inside_cell(bbox, *parent)} GROUP BY 1, 2",
             params | {"finest": GRID_MAX_ZOOM})

@@ -133,7 +133,7 @@ def add_layers(engine: Engine, layers: Sequence[NewLayer],
                     frame.insert(0, "layer_id", layer_id)
                     bulk_insert(session, SurveyFeature.__table__, frame)  # type: ignore[arg-type]
             names = "; ".join(f"{layer.name} ({layer.kind})" for layer in layers)
-            audit.record(session, principal.name, "upload", target=", ".join(ids),
+            audit.record(session, principal, "upload", target=", ".join(ids),
                          detail=f"{layers[0].original_filename}: {names}" if layers else "",
                          records=sum(layer.feature_count for layer in layers))
             _bump(session)
@@ -155,14 +155,26 @@ def list_layers(engine: Engine, *, include_hidden: bool = True) -> list[LayerRec
         return [_record(row) for row in session.scalars(query)]
 
 
-def get_layer(engine: Engine, layer_id: str) -> LayerRecord:
-    """One layer by id; NotFoundError names it when it is not there."""
+def visible_layers(records: Sequence[LayerRecord], principal: Principal) -> list[LayerRecord]:
+    """The layers whose handling marking ``principal``'s clearance reaches, in their order."""
+    return [r for r in records if principal.may_see(r.marking)]
+
+
+def get_layer(engine: Engine, layer_id: str, principal: Principal | None = None) -> LayerRecord:
+    """One layer by id; NotFoundError names it when it is not there, or, with ``principal``,
+    when it is marked above their clearance (the same words: they are not told it exists)."""
     with Session(engine) as session:
         row = session.get(SurveyLayer, layer_id)
-        if row is None:
-            raise NotFoundError(f"No survey layer with id {layer_id!r}; it may have been "
-                                "deleted. Open the layer catalog to see the layers there are.")
+        if row is None or (principal is not None
+                           and not principal.may_see(row.marking or PUBLIC)):
+            raise layer_not_found(layer_id)
         return _record(row)
+
+
+def layer_not_found(layer_id: str) -> NotFoundError:
+    """What is answered for a layer that is not there (or that the asker may not see)."""
+    return NotFoundError(f"No survey layer with id {layer_id!r}; it may have been deleted. "
+                         "Open the layer catalog to see the layers there are.")
 
 
 def update_layer(engine: Engine, layer_id: str, *, principal: Principal,
@@ -195,7 +207,7 @@ def update_layer(engine: Engine, layer_id: str, *, principal: Principal,
             changed.append(f"style {json.dumps(style, sort_keys=True)}")
             row.style = json.dumps(style, sort_keys=True)
         row.version += 1
-        audit.record(session, principal.name, "layer-show" if only_shown else "layer-restyle",
+        audit.record(session, principal, "layer-show" if only_shown else "layer-restyle",
                      target=layer_id, detail="; ".join(changed) or "nothing changed",
                      marking=row.marking or PUBLIC)
         _bump(session)
@@ -214,7 +226,7 @@ def delete_layer(engine: Engine, layer_id: str, *, principal: Principal) -> Laye
         if gone.rowcount != 1:  # type: ignore[attr-defined]
             raise NotFoundError(f"No survey layer with id {layer_id!r}; it was deleted by "
                                 "someone else just now.")
-        audit.record(session, principal.name, "layer-delete", target=layer_id,
+        audit.record(session, principal, "layer-delete", target=layer_id,
                      detail=f"{record.name} ({record.kind}, {record.original_filename})",
                      records=record.feature_count, marking=record.marking)
         _bump(session)

@@ -72,7 +72,7 @@ def set_marking(engine: Engine, kind: str, record_id: str, marking: str, *,
         else:
             before = row.marking or PUBLIC
             row.marking = code
-        audit.record(session, principal.name, "mark", target=target,
+        audit.record(session, principal, "mark", target=target,
                      detail=f"{before} -> {code}", records=1,
                      marking=max(before, code, key=marking_rank))
         _changed(session, kind)

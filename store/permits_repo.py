@@ -122,7 +122,7 @@ def import_permit_data(
             rows_skipped=rows_read - len(data.milestones),
             report=json.dumps(report, ensure_ascii=False, default=str), imported_at=now))
         counts = ", ".join(f"{e}s {inserted[e]} new, {updated[e]} updated" for e in inserted)
-        audit.record(session, principal.name, "import", target="permitting-dashboard",
+        audit.record(session, principal, "import", target="permitting-dashboard",
                      detail=f"{file_name}: {counts}; {len(history)} field changes",
                      records=len(data.milestones))
         bump_revision(session)
@@ -177,7 +177,7 @@ def save_edit(
              "project_id": row.get("project_id", record_id), "field": c.field,
              "before": c.before, "after": c.after, "reason": reason, "kind": plan.kind.value,
              "source": ""} for c in plan.changes])
-        audit.record(session, principal.name, "timeline-edit", target=record_id,
+        audit.record(session, principal, "timeline-edit", target=record_id,
                      detail=_edit_detail(entity, plan, reason, who, principal.name),
                      records=1)
         bump_revision(session)

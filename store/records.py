@@ -9,18 +9,19 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 import pandas as pd
-from sqlalchemy import Engine, Table, delete, func, select
+from sqlalchemy import Engine, Table, case, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from domain.access import MARKING_CODES, PUBLIC, Action, Principal
+from domain.access import HIGHEST, MARKING_CODES, PUBLIC, Action, Principal
+from domain.deposit_view import withheld_attributes
 from domain.errors import InputError, NotFoundError
 from store import audit
 from store.acting import require
 from store.bulk import load_append, load_upsert, lock_for_load
 from store.db import bump_revision
 from store.deposit_views import deposits_changed
-from store.models import Base, DatasetImport, Deposit, Site
+from store.models import AttributeMarking, Base, DatasetImport, Deposit, Site
 
 _DEPOSITS = cast(Table, Deposit.__table__)
 DEPOSIT_KEY = ("dataset", "source_record_id")
@@ -107,7 +108,7 @@ def import_deposits(
                 imported_at=datetime.now(UTC),
             )
         )
-        audit.record(session, principal.name, "import", target=dataset,
+        audit.record(session, principal, "import", target=dataset,
                      detail=f"deposits from {file_name}: {inserted} new, "
                             f"{loaded - inserted} updated, {rows_read - loaded} skipped",
                      records=loaded, marking=_dataset_marking(session, dataset))
@@ -145,7 +146,7 @@ def remove_dataset(engine: Engine, dataset: str, *, principal: Principal) -> int
             raise NotFoundError(f"No dataset named {dataset!r} (datasets: {known}).")
         marking = _dataset_marking(session, dataset)
         session.execute(delete(Deposit).where(Deposit.dataset == dataset))
-        audit.record(session, principal.name, "deposit-remove", target=dataset,
+        audit.record(session, principal, "deposit-remove", target=dataset,
                      detail=f"removed {removed} deposits", records=removed, marking=marking)
         deposits_changed(session)
     return removed
@@ -166,20 +167,50 @@ def load_sites(engine: Engine) -> pd.DataFrame:
 
 
 def deposit_points(engine: Engine) -> pd.DataFrame:
-    """The columns the map index needs, for every deposit."""
+    """The columns the map index needs, for every deposit; its handling marking as
+    ``marking_rank`` (the position in MARKING_CODES, an unknown code counted as the highest):
+    a small number per row rather than a string."""
+    rank = case({code: i for i, code in enumerate(MARKING_CODES)}, value=Deposit.marking,
+                else_=len(MARKING_CODES) - 1).label("marking_rank")
     columns = [Deposit.id, Deposit.lat, Deposit.lon, Deposit.dev_status, Deposit.commodities,
-               Deposit.country, Deposit.name]
+               Deposit.country, Deposit.name, rank]
     with engine.connect() as connection:
         return pd.read_sql(select(*columns).order_by(Deposit.id), connection)
 
 
-def get_deposit(engine: Engine, deposit_id: int) -> dict[str, Any]:
-    """One deposit as a dict; NotFoundError when the id is unknown."""
+def get_deposit(engine: Engine, deposit_id: int, *, principal: Principal) -> dict[str, Any]:
+    """One deposit as a dict, as ``principal`` may see it: NotFoundError when the id is
+    unknown or the deposit is marked above their clearance (the same words: whether it
+    exists is not told); an attribute marked above it is blank and named in ``withheld``."""
     with Session(engine) as session:
         row = session.get(Deposit, deposit_id)
-        if row is None:
+        if row is None or not principal.may_see(row.marking or PUBLIC):
             raise NotFoundError(f"No deposit has id {deposit_id}; it may have been re-imported.")
-        return {c: getattr(row, c) for c in ["id", *DEPOSIT_COLUMNS]}
+        deposit = {c: getattr(row, c) for c in ["id", *DEPOSIT_COLUMNS]}
+        marks = dict(session.execute(
+            select(AttributeMarking.attribute, AttributeMarking.marking).where(
+                AttributeMarking.record_kind == "deposit",
+                AttributeMarking.record_id == str(deposit_id))).all())
+    withheld = sorted(a for a in withheld_attributes(marks, principal) if a in deposit)
+    for attribute in withheld:
+        deposit[attribute] = ""
+    deposit["withheld"] = withheld
+    return deposit
+
+
+def withheld_deposit_attributes(engine: Engine, principal: Principal) -> dict[int, set[str]]:
+    """Deposit id -> the attributes ``principal`` may not receive (empty at the highest
+    clearance). Attribute markings are few: one small query."""
+    if principal.may_see(HIGHEST):
+        return {}
+    query = select(AttributeMarking.record_id, AttributeMarking.attribute,
+                   AttributeMarking.marking).where(AttributeMarking.record_kind == "deposit")
+    marks: dict[int, dict[str, str]] = {}
+    with engine.connect() as connection:
+        for record_id, attribute, marking in connection.execute(query):
+            marks.setdefault(int(record_id), {})[attribute] = marking
+    hidden = {i: withheld_attributes(m, principal) for i, m in marks.items()}
+    return {i: attributes for i, attributes in hidden.items() if attributes}
 
 
 def get_site(engine: Engine, site_id: str) -> dict[str, Any]:

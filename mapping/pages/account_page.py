@@ -17,20 +17,17 @@ from mapping.access_state import (
 from mapping.page_errors import show_user_errors
 from mapping.store_access import engine
 from store.accounts import (
-    SignInRefused,
-    TooManyAttempts,
-    check_password,
     get_account,
     list_tokens,
     new_token,
     revoke_token,
     set_password,
+    verify_password,
 )
 
 JUST_MADE = "account_new_token"  # the token just made: shown on this run only
 LABEL_INPUT = "account_token_label"
 REVOKE = "account_revoke"
-
 
 
 def _when(moment: datetime | None) -> str:
@@ -100,14 +97,11 @@ else:
         if st.form_submit_button("Change the password"):
             if new != again:
                 st.error("The two new passwords differ: type the same one twice.")
+            # Not a sign-in (no audit row), but the attempt limit holds: TooManyAttempts
+            # is shown by show_user_errors.
+            elif not verify_password(engine(), me.name, old, page_address()):
+                st.error("The current password is wrong.")
             else:
-                try:
-                    check_password(engine(), me.name, old, page_address())
-                except TooManyAttempts as exc:
-                    st.error(str(exc))
-                except SignInRefused:
-                    st.error("The current password is wrong.")
-                else:
-                    secret = page_session_secret()
-                    set_password(engine(), me.name, new, actor=me.name, keep_session=secret)
-                    st.success("Your password is changed. Your other browsers are signed out.")
+                secret = page_session_secret()
+                set_password(engine(), me.name, new, actor=me.name, keep_session=secret)
+                st.success("Your password is changed. Your other browsers are signed out.")

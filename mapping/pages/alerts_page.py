@@ -3,14 +3,18 @@ expected end, records not updated, rule-set breaches; each with a link to its si
 
 import streamlit as st
 
-from mapping.cached import cached_sites
+from mapping.access_state import current_principal
+from mapping.cached import cached_sites, hidden_sites
 from mapping.parts import alert_list as ui
 from mapping.parts.as_of_picker import as_of_label, as_of_sidebar
 from mapping.permit_cache import alerts_for, record_for, rule_setting
+from sites.visibility import visible_record, without_hidden_projects
 
 st.title("Alerts", anchor=False)
+principal = current_principal()
 as_of = as_of_sidebar()
-found = alerts_for(as_of)
+hidden = hidden_sites(principal)  # their projects' alerts are left out with them
+found = without_hidden_projects(alerts_for(as_of), record_for(as_of).projects, hidden)
 settings = {name: rule_setting(name, default) for name, default in
             (("lockout_days", 30), ("lockout_warning_days", 14), ("stale_days", 90))}
 if found.empty:
@@ -19,6 +23,7 @@ if found.empty:
     st.stop()
 
 ui.counts(found)
-ui.alert_lists(found, record_for(as_of), cached_sites(), as_of)
+ui.alert_lists(found, visible_record(record_for(as_of), hidden), cached_sites(principal),
+               as_of)
 with st.expander("What raises an alert"):
     st.markdown(ui.explanation(settings))

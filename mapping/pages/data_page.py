@@ -4,18 +4,19 @@ import pandas as pd
 import streamlit as st
 
 from domain.settings import DATA_DIR
+from mapping.access_state import current_principal
 from mapping.cached import cached_sites
 from mapping.store_access import engine
 from store.records import recent_imports, store_counts
 
 st.title("Data and sources", anchor=False)
 counts = store_counts(engine())
+sites = cached_sites(current_principal())
 left, middle, right = st.columns(3)
-left.metric("Sites", counts["sites"])
+left.metric("Sites", len(sites))  # those the clearance reaches, not the store's count
 middle.metric("Deposits", f"{counts['deposits']:,}")
 right.metric("Imports", counts["imports"])
 
-sites = cached_sites()
 st.subheader("Sites by stage and country", anchor=False)
 st.dataframe(pd.crosstab(sites["stage"], sites["country"]), width="stretch")
 

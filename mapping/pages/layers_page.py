@@ -11,7 +11,7 @@ from mapping.parts.layer_panels import layer_panel
 st.title("Survey layers", anchor=False)
 principal = current_principal()
 uploads = principal.may(Action.UPLOAD_LAYER)
-layers = [r for r in cached_layers() if principal.may_see(r.marking)]
+layers = cached_layers(principal)
 if not layers:
     st.info("No survey layer yet." + (" Upload one on the Upload page." if uploads else ""),
             icon=":material/layers:")

@@ -4,22 +4,27 @@ project; the trend per quarter; every project with a link to its site."""
 import streamlit as st
 
 from mapping import state_keys as keys
-from mapping.cached import cached_sites
+from mapping.access_state import current_principal
+from mapping.cached import cached_sites, hidden_sites
 from mapping.parts import portfolio_tables as ui
 from mapping.parts.as_of_picker import as_of_label, as_of_sidebar
 from mapping.permit_cache import derived_for, projects_for, record_for
 from permits.portfolio import GROUPINGS, milestone_facts, portfolio_measures, status_counts, trend
+from sites.visibility import visible_record, without_hidden_projects
 
 st.title("Portfolio", anchor=False)
+principal = current_principal()
 as_of = as_of_sidebar()
-data = record_for(as_of)
+hidden = hidden_sites(principal)  # their projects are left out with them
+data = visible_record(record_for(as_of), hidden)
 if data.projects.empty:
     st.info(f"No permitting record yet ({as_of_label(as_of)}). Records are added with "
             "`permitmap permits import` or in `data/permits/`.", icon=":material/info:")
     st.stop()
 
-sites = cached_sites()
-facts = milestone_facts(derived_for(as_of), data, sites)
+sites = cached_sites(principal)
+derived = without_hidden_projects(derived_for(as_of), record_for(as_of).projects, hidden)
+facts = milestone_facts(derived, data, sites)
 st.caption(f"{len(data.projects)} projects, {len(data.actions)} actions, {len(facts)} "
            f"milestones, {as_of_label(as_of)}. On time: a completed milestone done on or before "
            "its baseline target. Slip: effective target minus baseline, in days.")
@@ -46,4 +51,5 @@ st.dataframe(status_counts(data), hide_index=True, width=520, column_config={
     "status": "Status", "projects": "Projects", "actions": "Actions"})
 
 st.subheader("Projects", anchor=False)
-ui.project_table(projects_for(as_of), sites, as_of)
+ui.project_table(without_hidden_projects(projects_for(as_of), record_for(as_of).projects,
+                                         hidden), sites, as_of)

@@ -12,6 +12,7 @@ from mapping.parts import timeline_sections as ui
 from mapping.parts.action_form import action_form
 from mapping.parts.as_of_picker import as_of_label, as_of_sidebar
 from mapping.parts.export_buttons import export_controls
+from mapping.parts.marking_control import marking_control
 from mapping.parts.milestone_form import edit_form
 from mapping.parts.safe_text import plain
 from mapping.permit_cache import (
@@ -31,13 +32,17 @@ from sites.selection import SiteSelection
 st.title("Site timeline", anchor=False)
 principal = current_principal()
 as_of = as_of_sidebar()
-site_id = ui.site_picker(cached_sites(), dict(health_for(as_of)))
+sites = cached_sites(principal)
+site_id = ui.site_picker(sites, dict(health_for(as_of)))
 if site_id is None:
     st.info("Pick a site to see its permitting timeline.", icon=":material/timeline:")
     st.stop()
 with st.sidebar.expander("Export this site", icon=":material/download:"):
     export_controls(SiteSelection(SiteFilter(site_ids=(site_id,)), as_of), "site",
                     principal=principal)
+if principal.may(Action.MARK):
+    with st.sidebar.expander("Handling marking", icon=":material/lock:"):
+        marking_control(site_id, engine(), principal)
 
 data = record_for(as_of).for_site(site_id)
 if data.projects.empty:
@@ -46,12 +51,17 @@ if data.projects.empty:
     st.stop()
 
 project_ids = tuple(data.projects["project_id"])
+# A project's sponsor is the site's operator in the dashboard's words: withheld with it.
+operator_withheld = "operator" in sites.loc[sites["id"] == site_id, "withheld"].iloc[0]
 derived = derived_for(as_of)
 derived = derived[derived["project_id"].isin(project_ids)]
 summary = projects_for(as_of).set_index("project_id")
 found = site_findings(as_of, project_ids)
 for project_id in project_ids:
     project = summary.loc[project_id]
+    if operator_withheld:
+        project = project.copy()
+        project["sponsor"] = None
     own = derived[derived["project_id"] == project_id]
     actions = data.actions[data.actions["project_id"] == project_id]
     st.subheader(project["title"] or project_id, anchor=False, divider="gray")
@@ -65,7 +75,8 @@ for project_id in project_ids:
     ui.sources(data.for_projects([project_id]))
 
 st.subheader("History", anchor=False, divider="gray")
-ui.history(changes(), data, as_of, site_id)
+ui.history(changes(), data, as_of, site_id,
+           str(sites.loc[sites["id"] == site_id, "marking"].iloc[0]))
 
 st.subheader("Change a milestone", anchor=False, divider="gray")
 if not principal.may(Action.EDIT_TIMELINE):

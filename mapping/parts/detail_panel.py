@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 
+from domain.access import Principal
 from domain.errors import NotFoundError
 from domain.vocab import (
     STALE_AFTER_YEARS,
@@ -18,11 +19,16 @@ from domain.vocab import (
     split_codes,
     status_age_years,
 )
+from exports.marking import marking_label
 from mapping import state_keys as keys
+from mapping.cached import cached_sites, site_marks
 from mapping.parts.safe_text import plain, source_links
-from store.records import get_deposit, get_site
+from store.models import Site
+from store.records import get_deposit
 
 Selection = tuple[str, str]  # (kind, id)
+_TEXT_COLUMNS = frozenset(c.name for c in Site.__table__.columns
+                          if c.type.python_type is str)
 
 
 def selection_from_map(output: dict[str, Any] | None) -> Selection | None:
@@ -81,8 +87,9 @@ def _select(selection: Selection | None) -> None:
             del st.query_params[kind]
 
 
-def show_details(engine: Engine, selection: Selection | None) -> None:
-    """Render the panel for the selection, or a hint when nothing is selected."""
+def show_details(engine: Engine, selection: Selection | None, principal: Principal) -> None:
+    """Render the panel for the selection as ``principal`` may see it, or a hint when
+    nothing is selected."""
     if selection is None:
         st.info("Click a site or a deposit on the map to see its details here.",
                 icon=":material/touch_app:")
@@ -90,16 +97,37 @@ def show_details(engine: Engine, selection: Selection | None) -> None:
     kind, ident = selection
     try:
         if kind == "site":
-            _site_panel(get_site(engine, ident))
+            _site_panel(visible_site(ident, principal))
         else:
-            _deposit_panel(get_deposit(engine, int(ident)))
+            _deposit_panel(get_deposit(engine, int(ident), principal=principal))
     except (NotFoundError, ValueError):
         st.warning(f"The selected {kind} is no longer in the store; pick another on the map.")
 
 
+def visible_site(site_id: str, principal: Principal) -> dict[str, Any]:
+    """One site as ``principal`` may see it (the map's own table: never one their clearance
+    does not reach, withheld attributes blank); NotFoundError otherwise, in the store's
+    words, so whether a hidden site exists is not told."""
+    sites = cached_sites(principal)
+    rows = sites[sites["id"] == site_id].to_dict("records")
+    if not rows:
+        raise NotFoundError(f"No site has id {site_id!r}.")
+    site = {str(k): None if _missing(v) else v for k, v in rows[0].items()}
+    for attribute in site.get("withheld") or []:  # text as the store gives it: "" for none
+        if attribute in _TEXT_COLUMNS:
+            site[attribute] = ""
+    return site
+
+
+def _missing(value: Any) -> bool:
+    return not isinstance(value, list | tuple | dict) and bool(pd.isna(value))
+
+
 def _site_panel(site: dict[str, Any]) -> None:
     st.subheader(site["name"], anchor=False)
-    st.markdown(f"**Operator:** {plain(site['operator']) or '_not known_'}")
+    withheld = site.get("withheld") or []
+    operator = "_withheld_" if "operator" in withheld else "_not known_"
+    st.markdown(f"**Operator:** {plain(site['operator']) or operator}")
     parts = (site["locality"], site["admin_area"], site["country"])
     place = ", ".join(plain(p) for p in parts if p)
     st.markdown(f"**Place:** {place}")
@@ -122,6 +150,12 @@ def _site_panel(site: dict[str, Any]) -> None:
     if site["description"]:
         st.markdown(plain(site["description"]))
     _sources(site["source"])
+    if withheld:
+        marks = site_marks(site["id"])[1]
+        st.caption(":material/lock: Withheld at your clearance: " + "; ".join(
+            f"{plain(a.replace('_', ' '))} "
+            f"({plain(marking_label(marks[a]) if a in marks else 'marked')})"
+            for a in withheld) + ".")
 
 
 def _deposit_panel(deposit: dict[str, Any]) -> None:
@@ -141,6 +175,9 @@ def _deposit_panel(deposit: dict[str, Any]) -> None:
     _location(deposit["lat"], deposit["lon"], deposit["position_quality"],
               deposit["position_note"])
     _sources(deposit["source"])
+    if deposit.get("withheld"):
+        st.caption(":material/lock: Withheld at your clearance: "
+                   f"{', '.join(a.replace('_', ' ') for a in deposit['withheld'])}.")
 
 
 def _commodities(codes: str, original: str) -> None:

@@ -1,5 +1,5 @@
 """The layer catalog's parts: one panel per layer with its metadata, and forms to rename,
-hide, restyle, zoom to or delete it.
+hide, restyle, mark, zoom to or delete it.
 
 The forms show only for a role that may use them; the store checks the role again on every
 change (an AccessDenied becomes the page's plain message)."""
@@ -9,15 +9,17 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from domain.access import Action, Principal
+from domain.access import MARKING_CODES, Action, Principal
 from domain.settings import load_settings
 from exports.export_file import ExportFormat
+from exports.marking import marking_label
 from layers.tiles import COLORMAPS
 from mapping import state_keys as keys
 from mapping.store_access import engine
 from services.layer_styles import checked_raster_style, checked_vector_style
 from services.publishing import remove_layer
 from store.layer_repo import LayerRecord, update_layer
+from store.markings import set_marking
 
 RGB = "colour imagery (bands as red, green, blue)"
 
@@ -37,6 +39,7 @@ def metadata_table(record: LayerRecord) -> pd.DataFrame:
         "original coordinate system": record.original_crs,
         "extent (lon/lat)": ", ".join(f"{v:.4f}" for v in record.bounds) if record.bounds else "",
         "checksum (SHA-256)": record.checksum,
+        "handling marking": marking_label(record.marking),
     }
     filled = {label: str(value) for label, value in rows.items() if value}
     return pd.DataFrame({"": list(filled), "value": list(filled.values())})
@@ -57,6 +60,8 @@ def layer_panel(record: LayerRecord, principal: Principal) -> None:
         update_layer(engine(), record.id, principal=principal, hidden=not record.hidden)
         st.rerun()
     _downloads(record)
+    if principal.may(Action.MARK):
+        _marking_form(record, principal)
     if restyle:
         _rename_form(record, principal)
         if record.kind == "raster":
@@ -81,6 +86,20 @@ def _downloads(record: LayerRecord) -> None:
         return
     links = " · ".join(f"[{fmt.label}]({base}{fmt.value})" for fmt in ExportFormat)
     st.markdown(f"Download: {links}")
+
+
+def _marking_form(record: LayerRecord, principal: Principal) -> None:
+    """Who may receive the layer: the store checks the role and audits the change."""
+    with st.form(keys.layer_key(record.id, "marking", record.version)):
+        chosen = st.selectbox("Handling marking", MARKING_CODES,
+                              index=MARKING_CODES.index(record.marking)
+                              if record.marking in MARKING_CODES else 0,
+                              format_func=marking_label,
+                              help="Only accounts whose clearance reaches this marking see "
+                                   "the layer, its tiles, features and downloads.")
+        if st.form_submit_button("Save marking"):
+            set_marking(engine(), "layer", record.id, chosen, principal=principal)
+            st.rerun()
 
 
 def _rename_form(record: LayerRecord, principal: Principal) -> None:

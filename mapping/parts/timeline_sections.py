@@ -8,6 +8,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from domain.access import PUBLIC
+from exports.marking import csv_text
 from mapping import state_keys as keys
 from mapping.parts.gantt import gantt_chart
 from mapping.parts.safe_text import plain, source_links
@@ -184,8 +186,10 @@ def sources(data: PermitData) -> None:
     st.markdown("**Sources:** " + (" · ".join(links) if links else "_none recorded_"))
 
 
-def history(changes: pd.DataFrame, data: PermitData, as_of: date, site_id: str) -> None:
-    """The site's changes, newest first, with a CSV download."""
+def history(changes: pd.DataFrame, data: PermitData, as_of: date, site_id: str,
+            marking: str = PUBLIC) -> None:
+    """The site's changes, newest first, with a CSV download that starts with the site's
+    handling ``marking``."""
     names = {**dict(zip(data.milestones["milestone_id"], data.milestones["name"], strict=True)),
              **dict(zip(data.actions["action_id"], data.actions["action_type"], strict=True)),
              **dict(zip(data.projects["project_id"], data.projects["title"], strict=True))}
@@ -207,7 +211,7 @@ def history(changes: pd.DataFrame, data: PermitData, as_of: date, site_id: str) 
         "who": "Who", "record": "Record", "field": "Field", "before": "Before",
         "after": "After", "reason": "Why", "kind": "Kind",
         "source": st.column_config.TextColumn("Source", width="small")})
-    st.download_button("Download the history (CSV)", table[listed].to_csv(index=False),
+    st.download_button("Download the history (CSV)", csv_text(table[listed], marking),
                        file_name=f"permitting-history-{site_id}.csv", mime="text/csv",
                        icon=":material/download:")
 

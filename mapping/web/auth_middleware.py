@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -32,7 +33,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from domain.access import NotSignedIn, Principal
 from domain.errors import PermitmapError
-from mapping.access_state import CacheMiss, credentials_of, request_principal, resolve
+from mapping.access_state import (
+    CacheMiss,
+    client_address,
+    credentials_of,
+    request_principal,
+    resolve,
+)
 from mapping.web.status_codes import status_of
 
 if TYPE_CHECKING:
@@ -46,8 +53,8 @@ SIGN_OUT = "/signout"
 #: (inline style, no script, no font, no image), so it needs nothing else. Streamlit's
 #: OpenID Connect routes are the seam for signing in through a provider.
 PUBLIC_PATHS = frozenset({
-    SIGN_IN, SIGN_OUT, "/api/health", "/_stcore/health", "/_stcore/host-config",
-    "/auth/login", "/auth/logout", "/oauth2callback",
+    SIGN_IN, SIGN_OUT, "/signin/oidc", "/api/health", "/_stcore/health",
+    "/_stcore/host-config", "/auth/login", "/auth/logout", "/oauth2callback",
 })
 #: Paths that never answer with a page: refused as 401 JSON, not sent to the sign-in page.
 API_PREFIXES = ("/api/", "/tiles/")
@@ -117,15 +124,13 @@ async def _principal(scope: Scope) -> Principal:
     eng = _ready.get(key)
     if eng is not None:
         try:
-            return resolve(eng, creds, cached_only=True, oidc=_may_be_oidc)
+            found = resolve(eng, creds, cached_only=True)
         except CacheMiss:
             pass
+        else:  # the address, for the audit rows of what this request does
+            client = scope.get("client")
+            return replace(found, address=client_address(client[0] if client else "", headers))
     return await run_in_threadpool(_resolve_slow, key, scope)
-
-
-def _may_be_oidc(_eng: Engine) -> None:
-    """Stands for the OpenID Connect lookup on the fast path (which never calls it)."""
-    return None
 
 
 def _resolve_slow(key: tuple[str | None, ...], scope: Scope) -> Principal:

@@ -7,6 +7,17 @@ https, as long as the session lasts), then goes to ``next`` (a path on this site
 ``GET /signout`` asks to confirm; ``POST /signout`` ends the session in the store (every
 process) and clears the cookie.
 
+OpenID Connect, when the file named by ``PERMITMAP_OIDC_FILE`` configures it: the page also
+offers "Sign in with <provider>" (``GET /signin/oidc``: on to Streamlit's ``/auth/login``,
+``st.login``'s route, remembering ``next`` in a short cookie). The provider sends the browser
+back through Streamlit's ``/oauth2callback``, which sets the signed identity cookie
+``_streamlit_user``; the gate then sends it here, where a cookie signed in the last
+:data:`FRESH_MINUTES` is finished: the claims get the role of the first matching rule, and
+the account (made on the first sign-in, without a password) a session in the store keyed by
+that cookie. No rule, or a disabled account: the page says so in words (recorded as a failed
+sign-in) and the identity cookie is cleared. Sign-out ends that session too, then goes
+through Streamlit's ``/auth/logout`` (``st.logout``'s route: the provider's own sign-out).
+
 Both forms carry a CSRF token: a random value in a cookie (``permitmap_csrf``, SameSite
 Strict) and the same value in a hidden field; a POST without both, or with an ``Origin`` of
 another site, is refused (403). The page is self-contained: inline style, no script, no
@@ -19,8 +30,10 @@ font or image, nothing from another address.
 from __future__ import annotations
 
 import html
+import json
 import secrets
-from urllib.parse import urlsplit
+from typing import Any
+from urllib.parse import quote, urlsplit
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -28,14 +41,17 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from domain.access import NotSignedIn
-from domain.settings import load_settings
+from domain.errors import PermitmapError
+from domain.settings import OidcSettings, load_oidc, load_settings
 from mapping.access_state import (
+    OIDC_COOKIE,
     OPEN_BANNER,
     SESSION_COOKIE,
     TRUSTED_PROXIES,
     access_mode,
     client_address,
     forget,
+    oidc_secret,
     request_principal,
 )
 
@@ -43,6 +59,15 @@ CSRF_COOKIE = "permitmap_csrf"
 CSRF_FIELD = "csrf"
 SIGN_IN = "/signin"
 SIGN_OUT = "/signout"
+SIGN_IN_OIDC = "/signin/oidc"
+LOGOUT = "/auth/logout"  # Streamlit's route of st.logout
+#: Where the page asked for before an OpenID Connect sign-in waits (the provider's round
+#: trip ends at Streamlit's callback, which knows nothing of it).
+NEXT_COOKIE = "permitmap_next"
+#: Streamlit's name of the one provider we configure (``[auth.oidc]``).
+PROVIDER = "oidc"
+#: An identity cookie older than this starts no session: signing in again needs the provider.
+FRESH_MINUTES = 5
 MAX_FORM_BYTES = 16_384
 CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; "
        "frame-ancestors 'none'; base-uri 'none'")
@@ -53,6 +78,9 @@ EXPIRED_FORM = ("This form had expired or did not come from this site. It has be
 async def sign_in(request: Request) -> Response:
     """GET: the form. POST: check the password, start a session, go to ``next``."""
     if request.method == "GET":
+        oidc = load_oidc()
+        if oidc is not None and oidc_secret(request.cookies):
+            return await run_in_threadpool(_finish_oidc, request, oidc)
         return await _sign_in_page(request, "", request.query_params.get("next", "/"))
     form, refused = await _checked_form(request)
     target = safe_next(form.get("next", "/"))
@@ -87,17 +115,138 @@ async def sign_out(request: Request) -> Response:
     _form, refused = await _checked_form(request)
     if refused:
         return await _sign_out_page(request, EXPIRED_FORM, status=403)
-    secret = request.cookies.get(SESSION_COOKIE, "")
-    if secret:
-        from mapping.store_access import engine
-        from store.accounts import end_session
+    from mapping.store_access import engine
+    from store.accounts import end_session
 
-        eng = await run_in_threadpool(engine)
-        await run_in_threadpool(end_session, eng, secret, _address(request))
-        forget(secret)
-    response = RedirectResponse(SIGN_IN, status_code=303)
+    oidc = oidc_secret(request.cookies)
+    for secret in (request.cookies.get(SESSION_COOKIE, ""), oidc):
+        if secret:
+            eng = await run_in_threadpool(engine)
+            await run_in_threadpool(end_session, eng, secret, _address(request))
+            forget(secret)
+    response: Response = RedirectResponse(SIGN_IN, status_code=303)
+    if oidc:
+        # On through st.logout's route: it clears Streamlit's identity cookie and signs out
+        # at the provider too, then comes back here. A page that moves on by itself, not a
+        # redirect: the form's CSP (form-action 'self') would stop a redirect to the provider.
+        body = (f"<h1>Signed out of permitmap</h1><p>Now signing you out at your "
+                f'organisation\'s sign-in too… <a href="{LOGOUT}">Go on</a></p>')
+        response = _page("Sign out", body, 200,
+                         head=f'<meta http-equiv="refresh" content="0;url={LOGOUT}">')
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax",
                            secure=_https(request))
+    return response
+
+
+async def sign_in_oidc(request: Request) -> Response:
+    """On to the provider (through Streamlit's ``/auth/login``), remembering ``next``."""
+    if load_oidc() is None:
+        return RedirectResponse(SIGN_IN, status_code=303)
+    from streamlit.user_info import generate_login_redirect_url
+
+    response = RedirectResponse(generate_login_redirect_url(PROVIDER), status_code=303)
+    response.set_cookie(NEXT_COOKIE, safe_next(request.query_params.get("next", "/")),
+                        max_age=600, path="/", httponly=True, samesite="lax",
+                        secure=_https(request))
+    return response
+
+
+def streamlit_secrets() -> dict[str, Any] | None:
+    """The secrets ``st.App`` is given: Streamlit's ``[auth]`` section from the OpenID
+    Connect settings file, None without one."""
+    oidc = load_oidc()
+    return None if oidc is None else {"auth": oidc.streamlit_auth()}
+
+
+def account_name(claims: dict[str, Any]) -> str:
+    """The account a provider's person signs in as: their e-mail address, else their
+    preferred user name, else the provider's subject id.
+
+    >>> account_name({"sub": "42", "email": "Ada@Meti.go.jp"}), account_name({"sub": "42"})
+    ('ada@meti.go.jp', '42')
+    """
+    for key in ("email", "preferred_username", "sub"):
+        value = str(claims.get(key) or "").strip()
+        if value:
+            return value.lower() if key == "email" else value
+    return ""
+
+
+def _finish_oidc(request: Request, oidc: OidcSettings) -> Response:
+    """The identity cookie Streamlit set after the provider's round trip: a session of the
+    account the rules give (then on to ``next``), or the sign-in page saying why not."""
+    from mapping.store_access import engine
+    from store.accounts import oidc_sign_in, session_account
+    from store.audit import record_now
+
+    eng, secret = engine(), oidc_secret(request.cookies)
+    target = safe_next(request.cookies.get(NEXT_COOKIE) or request.query_params.get("next")
+                       or "/")
+    claims = _fresh_claims(request)
+    if claims is None:  # not fresh (or not ours): only a session started with it counts
+        if session_account(eng, secret) is not None:
+            return _go_on(target)
+        return _forget_oidc(request, _sign_in_html(
+            request, f"Your sign-in through {oidc.name} has ended. Sign in again.", target,
+            oidc, status=401))
+    name, address = account_name(claims), _address(request)
+    rule = oidc.rule_for(claims)
+    if rule is None:
+        record_now(eng, name or "(no name)", "sign-in-failed", target=name, address=address,
+                   detail=f"OpenID Connect ({oidc.name}): no rule gives a role",
+                   outcome="refused")
+        return _forget_oidc(request, _sign_in_html(
+            request, f"{oidc.name} signed you in as {name or 'someone without a name'}, but "
+            "this permitmap gives that account no role (no rule matches its e-mail domain "
+            "or groups). Ask an admin of this permitmap.", target, oidc, status=403))
+    try:
+        oidc_sign_in(eng, secret, name, rule.role, rule.clearance,
+                     email=str(claims.get("email") or ""), via=oidc.name, address=address,
+                     hours=load_settings().session_hours)
+        forget(secret)  # in case this process cached it unknown a moment ago
+    except PermitmapError as exc:  # disabled, ended, or a name the store cannot take
+        return _forget_oidc(request, _sign_in_html(request, str(exc), target, oidc,
+                                                   status=403))
+    return _go_on(target)
+
+
+def _go_on(target: str) -> Response:
+    response = RedirectResponse(target, status_code=303)
+    response.delete_cookie(NEXT_COOKIE, path="/")
+    return response
+
+
+def _fresh_claims(request: Request) -> dict[str, Any] | None:
+    """The claims in Streamlit's identity cookie when its signature holds and it was signed
+    in the last :data:`FRESH_MINUTES` (by our provider), else None."""
+    from streamlit.auth_util import get_cookie_with_chunks
+    from streamlit.web.server.server_util import get_cookie_secret
+    from streamlit.web.server.starlette.starlette_app_utils import decode_signed_value
+
+    key = get_cookie_secret()
+
+    def one(name: str) -> bytes | None:
+        value = request.cookies.get(name)
+        return None if value is None else decode_signed_value(
+            key, name, value.encode("latin-1"), max_age_days=FRESH_MINUTES / 1440)
+
+    raw = get_cookie_with_chunks(one, OIDC_COOKIE)
+    try:
+        claims = json.loads(raw) if raw else None
+    except ValueError:
+        return None
+    if (isinstance(claims, dict) and claims.get("is_logged_in") is True
+            and claims.get("provider") == PROVIDER):
+        return claims
+    return None
+
+
+def _forget_oidc(request: Request, response: Response) -> Response:
+    """Clear Streamlit's identity cookies (and their chunks): refused or ended, they would
+    only send the browser here again."""
+    for name in request.cookies:
+        if name == OIDC_COOKIE or name.startswith(OIDC_COOKIE + "_"):
+            response.delete_cookie(name, path="/")
     return response
 
 
@@ -115,6 +264,7 @@ def safe_next(value: str) -> str:
 
 ROUTES = [
     Route(SIGN_IN, sign_in, methods=["GET", "POST"]),
+    Route(SIGN_IN_OIDC, sign_in_oidc, methods=["GET"]),
     Route(SIGN_OUT, sign_out, methods=["GET", "POST"]),
 ]
 
@@ -171,9 +321,18 @@ async def _sign_in_page(request: Request, message: str, target: str, *, name: st
         body = (f"<h1>permitmap</h1><p class=note>{_md_code(OPEN_BANNER)}</p>"
                 f'<p><a href="{html.escape(safe_next(target))}">Open the map</a></p>')
         return _page("Sign in", body, status)
+    return _sign_in_html(request, message, target, load_oidc(), name=name, status=status)
+
+
+def _sign_in_html(request: Request, message: str, target: str, oidc: OidcSettings | None, *,
+                  name: str = "", status: int = 200) -> Response:
     note = f'<p class=error role="alert">{html.escape(message)}</p>' if message else ""
     token = _csrf_token(request)
-    body = f"""<h1>Sign in to permitmap</h1>{note}
+    provider = "" if oidc is None else (
+        f'<a class=button href="{SIGN_IN_OIDC}?next={quote(safe_next(target), safe="")}">'
+        f'Sign in with {html.escape(oidc.name)}</a><p class="small or">or with a password '
+        "of this permitmap</p>")
+    body = f"""<h1>Sign in to permitmap</h1>{note}{provider}
 <form method="post" action="{SIGN_IN}">
 <input type="hidden" name="{CSRF_FIELD}" value="{html.escape(token)}">
 <input type="hidden" name="next" value="{html.escape(safe_next(target))}">
@@ -220,12 +379,12 @@ def _md_code(text: str) -> str:
     return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
 
 
-def _page(title: str, body: str, status: int) -> HTMLResponse:
+def _page(title: str, body: str, status: int, head: str = "") -> HTMLResponse:
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="icon" href="data:,">
-<title>{html.escape(title)} · permitmap</title>
+<title>{html.escape(title)} · permitmap</title>{head}
 <style>
 body{{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;background:#f4f5f7;
 color:#1f2328;margin:0;display:flex;min-height:100vh;align-items:center;
@@ -236,9 +395,11 @@ h1{{font-size:1.3rem;margin:0 0 1rem}}
 label{{display:block;font-size:.9rem;margin:.8rem 0 .3rem}}
 input{{width:100%;box-sizing:border-box;padding:.55rem .6rem;border:1px solid #c4c8cf;
 border-radius:6px;font-size:1rem}}
-button{{margin-top:1.2rem;width:100%;padding:.6rem;border:0;border-radius:6px;
+button,.button{{margin-top:1.2rem;width:100%;padding:.6rem;border:0;border-radius:6px;
 background:#1f5fbf;color:#fff;font-size:1rem;cursor:pointer}}
-button:focus,input:focus{{outline:2px solid #1f5fbf;outline-offset:1px}}
+.button{{display:block;box-sizing:border-box;text-align:center;text-decoration:none}}
+.or{{text-align:center;margin:1rem 0 0}}
+button:focus,input:focus,.button:focus{{outline:2px solid #1f5fbf;outline-offset:1px}}
 .error{{background:#fdecea;color:#8a1c13;padding:.6rem .75rem;border-radius:6px}}
 .note{{background:#fff4e5;color:#663c00;padding:.6rem .75rem;border-radius:6px}}
 .small{{font-size:.85rem;color:#57606a}}

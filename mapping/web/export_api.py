@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from domain.access import Principal
 from domain.errors import InputError, NotFoundError
 from exports.export_file import ExportFormat
 from mapping.cached import cached_sites
@@ -26,10 +27,11 @@ def format_for(suffix: str) -> ExportFormat:
     return FORMATS_BY_SUFFIX[suffix]
 
 
-def selection_from(params: dict[str, str] | list[tuple[str, str]],
-                   today: date) -> SiteSelection:
+def selection_from(params: dict[str, str] | list[tuple[str, str]], today: date,
+                   principal: Principal) -> SiteSelection:
     """The URL's parameters (pairs, as sent) as a selection; InputError names a bad one,
-    and a parameter given twice (several values go in one, comma-separated)."""
+    and a parameter given twice (several values go in one, comma-separated). The countries
+    offered are those of the sites ``principal`` may see."""
     if isinstance(params, list):
         params = [(name, value) for name, value in params if name not in CREDENTIALS]
         names = [name for name, _ in params]
@@ -40,5 +42,5 @@ def selection_from(params: dict[str, str] | list[tuple[str, str]],
                              "one, separated by commas (commodity=Li,REE).")
         params = dict(params)
     params = {name: value for name, value in params.items() if name not in CREDENTIALS}
-    countries = tuple(sorted(cached_sites()["country"].dropna().unique()))
+    countries = tuple(sorted(cached_sites(principal)["country"].dropna().unique()))
     return parse_selection(params, today, countries)

@@ -42,15 +42,17 @@ PRECISION = 6  # decimals of a degree: about 0.1 m
 CACHED_LAYER_LIMIT = 50_000  # features of a layer whose whole GeoJSON text may be cached
 
 
-def layer_geojson(layer_id: str, params: dict[str, str] | None = None) -> bytes:
+def layer_geojson(layer_id: str, params: dict[str, str] | None = None, *,
+                  principal: Principal) -> bytes:
     """A vector layer's features as RFC 7946 GeoJSON (the exports' writer): all of them, or, for a
     layer of more than :data:`WHOLE_LAYER_LIMIT` features, those meeting ``bbox`` (at most
     that many; ``"truncated": true`` says when more were there).
 
     Each feature carries only ``popup``: its properties as an HTML table, escaped here, since
-    Leaflet shows popup text as HTML.
+    Leaflet shows popup text as HTML. A layer marked above ``principal``'s clearance is
+    answered as an unknown one.
     """
-    record = get_layer(engine(), layer_id)
+    record = get_layer(engine(), layer_id, principal)
     if record.kind != "vector":
         raise InputError(f"Layer {record.name!r} is a raster; its pixels are served as tiles "
                          f"from /tiles/{layer_id}/{{z}}/{{x}}/{{y}}.png.")
@@ -109,7 +111,7 @@ def layer_download(layer_id: str, fmt: str, *, principal: Principal) -> ExportFi
     """An uploaded layer in the asked format: a vector layer in any export format, a raster
     as its Cloud-Optimized GeoTIFF. Checked and audited for ``principal`` (the request's:
     :func:`mapping.access_state.request_principal`)."""
-    record = get_layer(engine(), layer_id)
+    record = get_layer(engine(), layer_id, principal)
     check_export(engine(), record, principal)  # before any message names the layer
     if record.kind == "raster":
         if fmt not in ("", "tif", "cog"):
@@ -124,13 +126,14 @@ def layer_download(layer_id: str, fmt: str, *, principal: Principal) -> ExportFi
     return export_vector_layer(engine(), record, ExportFormat(fmt), principal=principal)
 
 
-def tile_png(layer_id: str, z: int, x: int, y: int) -> bytes:
+def tile_png(layer_id: str, z: int, x: int, y: int, *, principal: Principal) -> bytes:
     """One 256-pixel PNG tile of a raster layer, drawn with the layer's style; a transparent
-    tile where the raster has no data."""
+    tile where the raster has no data. A layer marked above ``principal``'s clearance is
+    answered as an unknown one."""
     if not (0 <= z <= 24 and 0 <= x < 2**z and 0 <= y < 2**z):
         raise InputError(f"Tile {z}/{x}/{y} does not exist: z is 0 to 24 and x, y are 0 to "
                          "2^z − 1.")
-    record = get_layer(engine(), layer_id)
+    record = get_layer(engine(), layer_id, principal)
     if record.kind != "raster":
         raise InputError(f"Layer {record.name!r} holds vector features; read them from "
                          f"/api/layers/{layer_id}/features.geojson.")

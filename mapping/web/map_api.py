@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.access import Principal
 from domain.bbox import BBox
-from domain.deposit_view import PointFilter
+from domain.deposit_view import PointFilter, for_principal, withhold_attributes
 from domain.errors import InputError
 from domain.settings import load_settings
 from domain.vocab import DevStatus
-from mapping.store_access import deposit_views, engine
+from mapping.store_access import deposit_views, engine, withheld_deposits
 from sites import query_params as qp
 from store.db import schema_revision
 from store.records import store_counts
@@ -30,18 +31,32 @@ def health_body() -> dict[str, Any]:
     }
 
 
-def deposits_body(params: dict[str, str]) -> dict[str, Any]:
-    """Deposits inside the view in ``params`` matching its filters: points or clusters."""
-    bbox, zoom, filters = parse_view(params)
+def visible_counts(principal: Principal) -> dict[str, int]:
+    """The health route's row counts, sites and deposits counted as ``principal`` may see
+    them (a marked record is not counted for those without clearance)."""
+    from mapping.cached import cached_sites  # the site table loads on a signed-in request only
+
+    viewer = deposit_views()[1]
+    counts = store_counts(engine(), deposits=viewer.count(for_principal(PointFilter(), principal)))
+    return {**counts, "sites": len(cached_sites(principal))}
+
+
+def deposits_body(params: dict[str, str], principal: Principal) -> dict[str, Any]:
+    """Deposits inside the view in ``params`` matching its filters, as ``principal`` may see
+    them (no deposit, and no attribute, marked above their clearance): points or clusters."""
+    bbox, zoom, asked = parse_view(params)
+    withheld = withheld_deposits(principal)
+    filters = for_principal(asked, principal, withheld)
     revision, viewer = deposit_views()
     body = viewer.query(bbox, zoom, filters, load_settings().map_point_limit)
     body["meta"]["matching"] = viewer.count(filters)
     body["meta"]["revision"] = revision
-    return body
+    return withhold_attributes(body, withheld)
 
 
 def parse_view(params: dict[str, str]) -> tuple[BBox, int, PointFilter]:
-    """Check and read the query parameters of ``/api/deposits``.
+    """Check and read the query parameters of ``/api/deposits`` (what was asked: the caller
+    limits it to what the asker may see, :func:`~domain.deposit_view.for_principal`).
 
     >>> parse_view({"bbox": "-10,-5,10,5", "zoom": "3", "commodity": "lithium,REE"})[2].commodities
     ('Li', 'REE')

@@ -28,7 +28,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from domain.access import Action, NotSignedIn, Principal
+from domain.access import HIGHEST, Action, NotSignedIn, Principal
 from domain.errors import NotFoundError, PermitmapError
 from domain.settings import DATA_DIR
 from mapping.access_state import request_principal
@@ -59,11 +59,13 @@ def health(request: Request) -> Response:
 
     body = map_api.health_body()
     try:
-        signed_in = principal(request).kind != "anonymous"
+        who: Principal | None = principal(request)
     except NotSignedIn:
-        signed_in = False
-    if not signed_in:
+        who = None
+    if who is None or who.kind == "anonymous":
         body.pop("counts", None)
+    elif not who.may_see(HIGHEST):  # marked deposits and sites are not counted for them
+        body["counts"] = map_api.visible_counts(who)
     return JSONResponse(body)
 
 
@@ -71,9 +73,8 @@ def deposits(request: Request) -> Response:
     """Deposits inside ``bbox`` at ``zoom`` matching the filters, as points or clusters."""
     from mapping.web import map_api
 
-    principal(request)
-
-    body = map_api.deposits_body(dict(_params(request)))
+    who = principal(request)
+    body = map_api.deposits_body(dict(_params(request)), who)
     return Response(
         json.dumps(body, separators=(",", ":"), ensure_ascii=False),
         media_type="application/geo+json",
@@ -94,9 +95,9 @@ def layer_features(request: Request) -> Response:
     """A vector survey layer's features as GeoJSON, each with an escaped HTML popup."""
     from mapping.web import layer_api
 
-    principal(request)
-
-    body = layer_api.layer_geojson(request.path_params["layer"], dict(_params(request)))
+    who = principal(request)
+    body = layer_api.layer_geojson(request.path_params["layer"], dict(_params(request)),
+                                   principal=who)
     return Response(body, media_type="application/geo+json")
 
 
@@ -104,12 +105,13 @@ def tile(request: Request) -> Response:
     """One PNG tile of a raster survey layer (``?v=`` in the URL changes with its style)."""
     from mapping.web import layer_api
 
-    principal(request)
-
+    who = principal(request)
     params = request.path_params
-    png = layer_api.tile_png(params["layer"], params["z"], params["x"], params["y"])
+    png = layer_api.tile_png(params["layer"], params["z"], params["x"], params["y"],
+                             principal=who)
+    # private: a shared cache must not hand a tile to someone who may not see its layer
     return Response(png, media_type="image/png",
-                    headers={"Cache-Control": "public, max-age=3600"})
+                    headers={"Cache-Control": "private, max-age=3600"})
 
 
 def sites_export(request: Request) -> Response:
@@ -124,7 +126,7 @@ def sites_export(request: Request) -> Response:
 
     who = principal(request)  # the export itself checks (and audits) Action.EXPORT
     fmt = export_api.format_for(request.path_params["suffix"])
-    selection = export_api.selection_from(_params(request), date.today())
+    selection = export_api.selection_from(_params(request), date.today(), who)
     file = export_files.sites_file(selection, fmt, principal=who)
     return _file(file, inline=fmt is ExportFormat.GEOJSON)
 
@@ -138,7 +140,7 @@ def briefing(request: Request) -> Response:
     from mapping.web import export_api
 
     who = principal(request)  # the pack checks (and audits) Action.EXPORT
-    selection = export_api.selection_from(_params(request), date.today())
+    selection = export_api.selection_from(_params(request), date.today(), who)
     return _file(export_files.briefing_file(selection, principal=who))
 
 

@@ -134,9 +134,9 @@ def site_features(sites: pd.DataFrame, colour_by: str) -> dict[str, Any]:
         commodities = ", ".join(commodity_label(c) for c in split_codes(row["commodities"]))
         tip = (
             f"<b>{html.escape(row['name'])}</b>"
-            f"<br>{html.escape(row['operator'] or 'operator unknown')}"
+            f"<br>{html.escape(row['operator'] or _unknown('operator', row))}"
             f"<br>{html.escape(commodities or 'no commodity recorded')} · "
-            f"{html.escape(row['stage'])} · {html.escape(row['status'])}"
+            f"{html.escape(row['stage'] or '')} · {html.escape(row['status'] or '')}"
             + (f" ({html.escape(row['status_date'])})" if row.get("status_date") else "")
             + ("<br><i>location approximate</i>" if approximate else "")
             + (f"<br>permitting: {html.escape(str(row['health']))}" if "health" in row else "")
@@ -153,6 +153,12 @@ def site_features(sites: pd.DataFrame, colour_by: str) -> dict[str, Any]:
             },
         })
     return {"type": "FeatureCollection", "features": features}
+
+
+def _unknown(attribute: str, row: dict[Any, Any]) -> str:
+    """What a popup says for a blank attribute: withheld at the viewer's clearance (see
+    sites.visibility), or not known."""
+    return f"{attribute} {'withheld' if attribute in (row.get('withheld') or ()) else 'unknown'}"
 
 
 def _sites_layer(sites: pd.DataFrame, colour_by: str) -> folium.GeoJson:

@@ -234,7 +234,8 @@ def test_the_audit_module_only_appends_and_reads() -> None:
     public = {name for name, value in vars(store.audit).items()
               if callable(value) and not name.startswith("_")
               and getattr(value, "__module__", "") == "store.audit"}
-    assert public == {"record", "record_now", "audit_rows", "audit_csv", "clean_action"}
+    assert public == {"record", "record_now", "audit_rows", "audit_csv", "audit_export",
+                      "clean_action"}
 
 
 # --- restore and copy replace a whole store, trail included ----------------------------------

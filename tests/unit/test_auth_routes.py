@@ -37,6 +37,7 @@ from store.accounts import (
     revoke_token,
     token_id,
 )
+from store.audit import audit_rows
 from store.db import set_meta
 from store.models import SignInSession
 from tests.support.fixtures_data import write_data_dir
@@ -55,7 +56,7 @@ SAMPLE_URLS = {
     "/api/layers/{layer}/export": "/api/layers/nope/export?format=geojson",
     "/api/{rest:path}": "/api/no-such-route",
 }
-PUBLIC_ROUTES = {"/signin", "/signout", "/api/health"}
+PUBLIC_ROUTES = {"/signin", "/signin/oidc", "/signout", "/api/health"}
 GUARDED = [getattr(r, "path", "") for r in ROUTES if getattr(r, "path", "") not in PUBLIC_ROUTES]
 
 
@@ -353,6 +354,9 @@ def test_a_token_opens_the_routes_until_revoked(accounts: Engine, client: TestCl
     # in the URL, the token is not taken for one of the route's own parameters
     sites = client.get(f"/api/sites.geojson?commodity=Li&token={token}")
     assert sites.status_code == 200, sites.text
+    # the export's audit row names the account and the address the request came from
+    export = audit_rows(accounts, action="export").iloc[0]
+    assert (export["actor"], export["address"]) == ("vic", "testclient")
     wrong = client.get(url, headers={"authorization": "Bearer pm_not-a-token"})
     assert wrong.status_code == 401 and "token is not valid" in wrong.json()["error"]
 

@@ -46,12 +46,13 @@ def test_the_pack_holds_what_it_promises(engine) -> None:  # type: ignore[no-unt
     assert rfc7946_problems(sites) == []
     assert sorted(f["id"] for f in sites["features"]) == ["us-alpha", "us-xss"]
     table = pd.read_csv(io.BytesIO(archive.read("sites_li_2026-11-25.csv")),
-                        encoding="utf-8-sig")
+                        encoding="utf-8-sig", skiprows=1)
     assert sorted(table["id"]) == ["us-alpha", "us-xss"]
     timetables = pd.read_csv(io.BytesIO(archive.read("permit_timetables.csv")),
-                             encoding="utf-8-sig")
+                             encoding="utf-8-sig", skiprows=1)
     assert set(timetables["site_id"]) == {"us-alpha"} and len(timetables) == 4
-    history = pd.read_csv(io.BytesIO(archive.read("change_history.csv")), encoding="utf-8-sig")
+    history = pd.read_csv(io.BytesIO(archive.read("change_history.csv")), encoding="utf-8-sig",
+                          skiprows=1)
     assert history["entity_id"].tolist() == ["pm-alpha-deis"]  # changed 2025-09-01
     assert Image.open(io.BytesIO(archive.read("map.png"))).size == (1200, 800)
     assert json.loads(archive.read("survey_layers.json")) == []
@@ -66,7 +67,8 @@ def test_a_period_without_changes_gives_an_empty_history(engine) -> None:  # typ
     pack = briefing_pack(engine, selection, TODAY, datetime(2026, 11, 25, tzinfo=UTC), options,
                          principal=OPEN_ACCESS)
     archive = zipfile.ZipFile(io.BytesIO(pack.data))
-    history = pd.read_csv(io.BytesIO(archive.read("change_history.csv")), encoding="utf-8-sig")
+    history = pd.read_csv(io.BytesIO(archive.read("change_history.csv")), encoding="utf-8-sig",
+                          skiprows=1)
     assert history.empty  # the one change came after 2025-06-01
     assert "Change history from 2025-03-03 to 2025-06-01" in archive.read("README.txt").decode()
 

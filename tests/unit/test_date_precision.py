@@ -122,7 +122,8 @@ def test_the_export_and_the_pack_show_the_month(engine) -> None:  # type: ignore
     pack = briefing_pack(engine, selection, TODAY, NOW, options, principal=OPEN_ACCESS)
     archive = zipfile.ZipFile(io.BytesIO(pack.data))
     table = pd.read_csv(io.BytesIO(archive.read("permit_timetables.csv")), dtype=str,
-                        keep_default_na=False, encoding="utf-8-sig").set_index("milestone_id")
+                        keep_default_na=False, encoding="utf-8-sig",
+                        skiprows=1).set_index("milestone_id")
     permit = table.loc["pm-alpha-404-permit"]
     assert (permit["baseline_target"], permit["current_target"]) == ("2026-09", "2026-09")
     assert permit["current_target_precision"] == "month"

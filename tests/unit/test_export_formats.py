@@ -242,7 +242,9 @@ def test_geojson_of_random_points_is_valid_and_round_trips(
 def test_csv_round_trip_with_pandas() -> None:
     result = export_features(Features.of(sites()), ExportFormat.CSV, stem="sites")
     assert result.data.startswith(b"\xef\xbb\xbf") and result.media_type.startswith("text/csv")
-    back = by_id(pd.read_csv(io.BytesIO(result.data), encoding="utf-8-sig"))
+    # the first line is the handling marking; the header row follows it
+    assert result.data.decode("utf-8-sig").startswith("# Handling marking: Public (public)\n")
+    back = by_id(pd.read_csv(io.BytesIO(result.data), encoding="utf-8-sig", skiprows=1))
     assert list(back.columns) == ["lon", "lat", "name", "commodities", "next_milestone_date",
                                   "grade", "tonnes", "active"]
     assert back.loc["site-akita"].tolist() == [140.1025, 39.7186, AKITA, "Li; REE",
@@ -261,7 +263,7 @@ def test_csv_round_trip_with_pandas() -> None:
 
 def test_csv_of_polygons_has_wkt_and_a_point_inside() -> None:
     data = export_features(Features.of(polygons()), ExportFormat.CSV, stem="layer").data
-    back = by_id(pd.read_csv(io.BytesIO(data), encoding="utf-8-sig"))
+    back = by_id(pd.read_csv(io.BytesIO(data), encoding="utf-8-sig", skiprows=1))
     shapes = shapely.from_wkt(back["wkt"].to_numpy())
     inside = shapely.points(back["lon"].to_numpy(), back["lat"].to_numpy())
     assert shapely.covers(shapes, inside).all()
@@ -320,7 +322,9 @@ def test_kml_round_trip(tmp_path: Path) -> None:
 def test_shapefile_zip_round_trip(tmp_path: Path) -> None:
     path, result = exported(sites(), ExportFormat.SHP, tmp_path)
     names = zipfile.ZipFile(io.BytesIO(result.data)).namelist()
-    assert sorted(names) == ["sites.cpg", "sites.dbf", "sites.prj", "sites.shp", "sites.shx"]
+    assert names[0] == "MARKING.txt"  # the handling marking first, then the Shapefile
+    assert sorted(names[1:]) == ["sites.cpg", "sites.dbf", "sites.prj", "sites.shp",
+                                 "sites.shx"]
     assert zipfile.ZipFile(io.BytesIO(result.data)).read("sites.cpg").strip() == b"UTF-8"
     back = by_id(pyogrio.read_dataframe(path))
     assert list(back.columns) == ["name", "commoditie", "next_miles", "grade", "tonnes",
@@ -383,7 +387,7 @@ def test_polygons_survive_gpkg_and_parquet(tmp_path: Path) -> None:
 def test_japanese_names_survive_every_format(fmt: ExportFormat, tmp_path: Path) -> None:
     if fmt is ExportFormat.CSV:
         names = pd.read_csv(io.BytesIO(export_features(Features.of(sites()), fmt, stem="s").data),
-                            encoding="utf-8-sig")["name"]
+                            encoding="utf-8-sig", skiprows=1)["name"]
     else:
         back = read_back(sites(), fmt, tmp_path)
         names = back["Name" if fmt is ExportFormat.KML else "name"]
@@ -403,7 +407,7 @@ def test_an_empty_selection_exports(fmt: ExportFormat, tmp_path: Path) -> None:
     empty = sites().iloc[:0]
     if fmt is ExportFormat.CSV:
         data = export_features(Features.of(empty), fmt, stem="s").data
-        assert data.decode("utf-8-sig").startswith("id,")
+        assert data.decode("utf-8-sig").splitlines()[1].startswith("id,")
     elif fmt is ExportFormat.GEOJSON:
         assert json.loads(rfc7946_geojson(Features.of(empty)))["features"] == []
     else:

@@ -20,6 +20,7 @@ from PIL import Image
 from starlette.testclient import TestClient
 
 from commands.main import main
+from domain.access import OPEN_ACCESS
 from domain.bbox import BBox
 from exports.export_file import ExportFormat
 from mapping.web.routes import starlette_app
@@ -79,7 +80,8 @@ def test_url_cli_and_page_filter_give_the_same_sites(
 
     page_filter = SiteFilter(commodities=("Nd", "Li"), stages=("mine", "permanent magnet"))
     selection = SiteSelection(page_filter, date.today(), BBox(-130, 20, 150, 50))
-    from_page = export_frame(cached_sites(), site_permit_state(projects_for(date.today())),
+    from_page = export_frame(cached_sites(OPEN_ACCESS),
+                             site_permit_state(projects_for(date.today())),
                              selection, datetime.now(UTC))
     ids = sorted(f["id"] for f in from_url["features"])
     assert ids == sorted(f["id"] for f in from_cli["features"]) == sorted(from_page.columns["id"])
@@ -121,7 +123,7 @@ def _read_back(content: bytes, suffix: str, tmp_path: Path) -> list[str]:
     path = tmp_path / f"download.{suffix}"
     path.write_bytes(content)
     if suffix == "csv":
-        return sorted(pd.read_csv(path, encoding="utf-8-sig")["id"])
+        return sorted(pd.read_csv(path, encoding="utf-8-sig", skiprows=1)["id"])
     if suffix == "parquet":
         return sorted(gpd.read_parquet(path)["id"])
     return sorted(pyogrio.read_dataframe(path)["id"])

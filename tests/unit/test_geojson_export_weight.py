@@ -57,7 +57,7 @@ def test_sites_geojson_loads_no_geopandas_or_gdal(tmp_path: Path) -> None:
     loaded, data = _export_in_a_fresh_process("geojson", tmp_path)
     assert loaded == [], f"serving sites.geojson loaded {', '.join(loaded)}"
     document = json.loads(data)
-    assert document["type"] == "FeatureCollection"
+    assert document["type"] == "FeatureCollection" and next(iter(document)) == "marking"
     ids = [feature["id"] for feature in document["features"]]
     assert len(ids) == len(_bundled_site_ids()) and set(ids) == _bundled_site_ids()
     assert all(feature["type"] == "Feature" and set(feature) == {"type", "id", "geometry",
@@ -70,7 +70,9 @@ def test_sites_geojson_loads_no_geopandas_or_gdal(tmp_path: Path) -> None:
 def test_sites_csv_loads_no_geopandas_or_gdal(tmp_path: Path) -> None:
     loaded, data = _export_in_a_fresh_process("csv", tmp_path)
     assert loaded == [], f"serving sites.csv loaded {', '.join(loaded)}"
-    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    marking, _, table = data.decode("utf-8-sig").partition("\n")
+    assert marking == "# Handling marking: Public (public)"
+    rows = list(csv.DictReader(io.StringIO(table)))
     assert {row["id"] for row in rows} == _bundled_site_ids()
     assert len(rows) == len(_bundled_site_ids())
 

@@ -369,7 +369,7 @@ def test_the_page_and_route_exports_are_checked_and_audited(
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("PERMITMAP_DATA_DIR", str(tmp_path / "data"))
     today = date.today()
-    selection = selection_from([("commodity", "Li"), ("token", "pm_secret")], today)
+    selection = selection_from([("commodity", "Li"), ("token", "pm_secret")], today, VIEWER)
     # a token in the URL is a credential, not a filter
     assert selection == SiteSelection(SiteFilter(commodities=("Li",)), today)
     file = export_files.sites_file(selection, ExportFormat.GEOJSON, principal=VIEWER)
@@ -468,10 +468,10 @@ def _shown(at: Any) -> str:
 
 @pytest.mark.parametrize(("who", "offered"), [
     (VIEWER, {"Zoom to layer"}),
-    (EDITOR, {"Zoom to layer", "Hide from the map", "Save name and description",
-              "Save style"}),
-    (ADMIN, {"Zoom to layer", "Hide from the map", "Save name and description", "Save style",
-             "Delete the layer"}),
+    (EDITOR, {"Zoom to layer", "Hide from the map", "Save marking",
+              "Save name and description", "Save style"}),
+    (ADMIN, {"Zoom to layer", "Hide from the map", "Save marking",
+             "Save name and description", "Save style", "Delete the layer"}),
 ], ids=["viewer", "editor", "admin"])
 def test_the_layer_catalog_offers_what_the_role_allows(
         app_store: Engine, monkeypatch: pytest.MonkeyPatch, who: Principal,

@@ -131,7 +131,7 @@ def test_an_unforeseen_failure_is_logged_and_answered_in_json(
         caplog: pytest.LogCaptureFixture) -> None:
     from mapping.web import map_api
 
-    def broken(_params: dict[str, str]) -> dict:
+    def broken(_params: dict[str, str], _who: object) -> dict:
         raise ZeroDivisionError("a bug")
 
     monkeypatch.setattr(map_api, "deposits_body", broken)

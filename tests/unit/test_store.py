@@ -144,7 +144,7 @@ def test_import_deposits_is_idempotent(url: str, data_dir: Path) -> None:
     moved = points[points["name"] == "Deposit 0"].iloc[0]
     assert moved["lat"] == pytest.approx(11.0)
     assert store_counts(engine)["imports"] == 2
-    assert get_deposit(engine, int(moved["id"]))["dataset"] == "test-table"
+    assert get_deposit(engine, int(moved["id"]), principal=OPEN_ACCESS)["dataset"] == "test-table"
 
 
 def test_failed_import_leaves_store_as_it_was(url: str, data_dir: Path) -> None:

@@ -1,0 +1,266 @@
+"""OpenID Connect without a provider: the settings file and its rules (claims → role and
+clearance), the store's side of a sign-in (the account made or updated, a disabled one
+refused, all audited), and the sign-in page finishing a sign-in from Streamlit's signed
+identity cookie, after which that cookie opens the routes like a session. The browser test
+(tests/browser/test_oidc_browser.py) goes through a real provider."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from starlette.testclient import TestClient
+from streamlit.web.server.server_util import get_cookie_secret
+from streamlit.web.server.starlette.starlette_app_utils import create_signed_value
+
+from domain.settings import OidcSettings, RoleRule, load_oidc, parse_oidc
+from mapping.access_state import OIDC_COOKIE, forget_all
+from mapping.store_access import engine
+from mapping.web.auth_routes import account_name, streamlit_secrets
+from mapping.web.routes import starlette_app
+from store.accounts import (
+    SignInRefused,
+    add_account,
+    disable_account,
+    get_account,
+    oidc_sign_in,
+    session_account,
+    verify_password,
+)
+from store.audit import audit_rows
+from tests.support.fixtures_data import write_data_dir
+
+TABLE = {
+    "name": "METI", "issuer": "https://id.example.org", "client_id": "permitmap",
+    "client_secret": "s3cret", "redirect_uri": "https://pm.example.org/oauth2callback",
+    "cookie_secret": "c" * 32,
+    "roles": [
+        {"group": "permitmap-admins", "role": "admin", "clearance": "controlled"},
+        {"email_domain": "meti.go.jp", "role": "editor", "clearance": "business-proprietary"},
+        {"email_domain": "example.org", "role": "viewer"},
+    ],
+}
+DEPOSITS = "/api/deposits?bbox=-180,-90,180,90&zoom=2"
+
+
+# --- the rules ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("claims", "expected"), [
+    ({"email": "ada@meti.go.jp"}, ("editor", "business-proprietary")),
+    ({"email": "ADA@METI.GO.JP", "email_verified": True}, ("editor", "business-proprietary")),
+    ({"email": "ada@meti.go.jp", "groups": ["permitmap-admins"]}, ("admin", "controlled")),
+    ({"email": "x@other.org", "groups": "permitmap-admins"}, ("admin", "controlled")),
+    ({"email": "bob@example.org"}, ("viewer", "public")),
+    ({"email": "bob@sub.example.org"}, None),  # a sub-domain is another domain
+    ({"email": "ada@meti.go.jp", "email_verified": False}, None),  # unverified: no domain
+    ({"email": "meti.go.jp"}, None),
+    ({"sub": "42"}, None),
+    ({"email": "eve@evil.example", "groups": ["permitmap-admins-not"]}, None),
+])
+def test_the_first_matching_rule_gives_the_role(claims: dict[str, object],
+                                                expected: tuple[str, str] | None) -> None:
+    rule = parse_oidc(TABLE).rule_for(claims)
+    assert (None if rule is None else (rule.role, rule.clearance)) == expected
+
+
+def test_a_group_claim_of_another_name() -> None:
+    settings = parse_oidc({**TABLE, "groups_claim": "roles"})
+    assert settings.rule_for({"roles": ["permitmap-admins"]}) == RoleRule(
+        "admin", "controlled", "", "permitmap-admins")
+    assert settings.rule_for({"groups": ["permitmap-admins"]}) is None
+
+
+@pytest.mark.parametrize(("change", "words"), [
+    ({"redirect_uri": "https://pm.example.org/"}, "must end with /oauth2callback"),
+    ({"issuer": ""}, "needs issuer"),
+    ({"client_id": ""}, "needs client_id"),
+    ({"cookie_secret": "short"}, "at least 16 characters"),
+    ({"roles": []}, "at least one [[oidc.roles]] rule"),
+    ({"roles": [{"email_domain": "x.org", "role": "boss"}]}, "rule 1 needs role"),
+    ({"roles": [{"email_domain": "x.org", "group": "g", "role": "viewer"}]}, "either"),
+    ({"roles": [{"group": "g", "role": "viewer", "clearance": "secret"}]}, "clearance must"),
+])
+def test_a_bad_settings_file_is_refused_in_words(change: dict[str, object], words: str,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PERMITMAP_COOKIE_SECRET", raising=False)
+    with pytest.raises(ValueError, match=words.replace("[", r"\[").replace("]", r"\]")):
+        parse_oidc({**TABLE, **change})
+
+
+def test_the_settings_file_becomes_streamlits_auth_secrets(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PERMITMAP_OIDC_FILE", raising=False)
+    assert load_oidc() is None and streamlit_secrets() is None
+    path = tmp_path / "oidc.toml"
+    path.write_text("""[oidc]
+name = "METI"
+issuer = "https://id.example.org/"
+client_id = "permitmap"
+client_secret = "s3cret"
+redirect_uri = "https://pm.example.org/oauth2callback"
+
+[[oidc.roles]]
+email_domain = "@meti.go.jp"
+role = "Editor"
+""", encoding="utf-8")
+    monkeypatch.setenv("PERMITMAP_OIDC_FILE", str(path))
+    monkeypatch.setenv("PERMITMAP_COOKIE_SECRET", "from-the-environment-0123")
+    settings = load_oidc()
+    assert isinstance(settings, OidcSettings)
+    assert settings.rules == (RoleRule("editor", "public", "meti.go.jp", ""),)
+    assert streamlit_secrets() == {"auth": {
+        "redirect_uri": "https://pm.example.org/oauth2callback",
+        "cookie_secret": "from-the-environment-0123",
+        "oidc": {"client_id": "permitmap", "client_secret": "s3cret",
+                 "server_metadata_url": "https://id.example.org/.well-known/openid-configuration",
+                 "client_kwargs": {"scope": "openid email profile"}}}}
+    path.write_text("[oidc\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="cannot be read as TOML"):
+        load_oidc()
+
+
+def test_the_account_name_is_the_e_mail_address() -> None:
+    assert account_name({"sub": "1", "email": " Ada@X.org "}) == "ada@x.org"
+    assert account_name({"sub": "1", "preferred_username": "ada"}) == "ada"
+    assert account_name({}) == ""
+
+
+# --- the store ----------------------------------------------------------------------------
+
+
+@pytest.fixture()
+def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+    monkeypatch.setenv("PERMITMAP_DB_PATH", str(tmp_path / "app.db"))
+    monkeypatch.setenv("PERMITMAP_DATA_DIR", str(write_data_dir(tmp_path / "data")))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    forget_all()
+    eng = engine()
+    add_account(eng, "ada", "admin", password="correct horse battery", actor="test")
+    yield eng
+    forget_all()
+
+
+def test_a_first_sign_in_makes_the_account_and_a_session(store: Engine) -> None:
+    info = oidc_sign_in(store, "cookie-1", "ed@meti.go.jp", "editor", "business-proprietary",
+                        email="ed@meti.go.jp", via="METI", address="192.0.2.7")
+    assert (info.role, info.clearance, info.has_password) == ("editor",
+                                                              "business-proprietary", False)
+    assert session_account(store, "cookie-1") == info
+    # the same cookie again: the same session, nothing new recorded
+    assert oidc_sign_in(store, "cookie-1", "ed@meti.go.jp", "editor", "public", via="METI") \
+        == info
+    rows = audit_rows(store, text="ed@meti.go.jp")
+    assert sorted(rows["action"]) == ["account-add", "sign-in"]
+    sign_in = rows[rows["action"] == "sign-in"].iloc[0]
+    assert (sign_in["actor"], sign_in["detail"], sign_in["address"]) == (
+        "ed@meti.go.jp", "OpenID Connect (METI)", "192.0.2.7")
+
+
+def test_the_rules_role_applies_at_each_sign_in_but_keeps_the_last_admin(
+        store: Engine) -> None:
+    oidc_sign_in(store, "c1", "ed@meti.go.jp", "editor", "public", via="METI")
+    oidc_sign_in(store, "c2", "ed@meti.go.jp", "viewer", "controlled", via="METI")
+    assert (get_account(store, "ed@meti.go.jp").role,
+            get_account(store, "ed@meti.go.jp").clearance) == ("viewer", "controlled")
+    changed = audit_rows(store, action="account-change")
+    assert list(changed["detail"]) == [
+        "role editor -> viewer; clearance public -> controlled (the deployment's rules)"]
+    oidc_sign_in(store, "c3", "ada", "viewer", "public", via="METI")  # the only admin
+    assert get_account(store, "ada").role == "admin"
+
+
+def test_a_disabled_account_is_refused_and_audited(store: Engine) -> None:
+    oidc_sign_in(store, "c1", "ed@meti.go.jp", "editor", "public", via="METI")
+    disable_account(store, "ed@meti.go.jp", actor="ada")
+    assert session_account(store, "c1") is None  # its session ended
+    with pytest.raises(SignInRefused, match="is disabled"):
+        oidc_sign_in(store, "c2", "ed@meti.go.jp", "editor", "public", via="METI")
+    with pytest.raises(SignInRefused, match="has ended"):
+        oidc_sign_in(store, "c1", "ed@meti.go.jp", "editor", "public", via="METI")
+    failed = audit_rows(store, action="sign-in-failed")
+    assert set(failed["outcome"]) == {"refused"} and len(failed) == 2
+
+
+def test_verifying_a_password_records_no_sign_in(store: Engine) -> None:
+    before = len(audit_rows(store))
+    assert verify_password(store, "ada", "correct horse battery")
+    assert not verify_password(store, "ada", "wrong")
+    assert len(audit_rows(store)) == before
+
+
+# --- over HTTP ----------------------------------------------------------------------------
+
+
+def _identity(claims: dict[str, object]) -> str:
+    """Streamlit's identity cookie as its callback sets it (signed with the same secret)."""
+    payload = json.dumps({**claims, "origin": "http://testserver", "is_logged_in": True,
+                          "provider": "oidc"})
+    return create_signed_value(get_cookie_secret(), OIDC_COOKIE, payload).decode()
+
+
+@pytest.fixture()
+def configured(store: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> TestClient:
+    path = tmp_path / "oidc.toml"
+    path.write_text("""[oidc]
+name = "METI"
+issuer = "https://id.example.org"
+client_id = "permitmap"
+client_secret = "s3cret"
+redirect_uri = "http://testserver/oauth2callback"
+cookie_secret = "cccccccccccccccccccccccccccccccc"
+[[oidc.roles]]
+email_domain = "meti.go.jp"
+role = "editor"
+""", encoding="utf-8")
+    monkeypatch.setenv("PERMITMAP_OIDC_FILE", str(path))
+    return TestClient(starlette_app())
+
+
+def test_the_sign_in_page_offers_the_provider(configured: TestClient) -> None:
+    page = configured.get("/signin?next=/timeline")
+    assert 'href="/signin/oidc?next=%2Ftimeline">Sign in with METI</a>' in page.text
+    onward = configured.get("/signin/oidc?next=/timeline", follow_redirects=False)
+    assert onward.status_code == 303
+    assert onward.headers["location"].startswith("/auth/login?provider=")
+    assert configured.cookies["permitmap_next"].strip('"') == "/timeline"
+
+
+def test_the_identity_cookie_becomes_a_session(configured: TestClient, store: Engine) -> None:
+    configured.cookies.set(OIDC_COOKIE, _identity({"email": "ed@meti.go.jp", "sub": "7"}))
+    assert configured.get(DEPOSITS).status_code == 401  # not finished yet
+    page = configured.get("/", headers={"accept": "text/html"}, follow_redirects=False)
+    assert page.headers["location"] == "/signin?next=%2F"
+    finished = configured.get("/signin?next=%2Fportfolio", follow_redirects=False)
+    assert finished.status_code == 303 and finished.headers["location"] == "/portfolio"
+    assert configured.get(DEPOSITS).status_code == 200
+    assert get_account(store, "ed@meti.go.jp").role == "editor"
+    signing_out = configured.get("/signout")
+    assert "ed@meti.go.jp" in signing_out.text
+    csrf = signing_out.text.split('name="csrf" value="')[1].split('"')[0]
+    out = configured.post("/signout", data={"csrf": csrf}, follow_redirects=False)
+    assert out.status_code == 200 and 'url=/auth/logout"' in out.text
+    forget_all()
+    assert configured.get(DEPOSITS).status_code == 401  # that session ended in the store
+
+
+def test_no_rule_is_refused_in_words_and_the_cookie_cleared(configured: TestClient,
+                                                            store: Engine) -> None:
+    configured.cookies.set(OIDC_COOKIE, _identity({"email": "eve@evil.example"}))
+    refused = configured.get("/signin")
+    assert refused.status_code == 403
+    assert ("METI signed you in as eve@evil.example, but this permitmap gives that account "
+            "no role") in refused.text
+    assert f'{OIDC_COOKIE}=""' in refused.headers["set-cookie"]
+    assert list(audit_rows(store, action="sign-in-failed")["actor"]) == ["eve@evil.example"]
+
+
+def test_a_forged_identity_cookie_signs_nobody_in(configured: TestClient) -> None:
+    forged = _identity({"email": "ed@meti.go.jp"})[:-3] + "xyz"
+    configured.cookies.set(OIDC_COOKIE, forged)
+    page = configured.get("/signin")
+    assert page.status_code == 401 and "has ended. Sign in again." in page.text
+    assert configured.get(DEPOSITS).status_code == 401
