@@ -79,6 +79,27 @@ def set_marking(engine: Engine, kind: str, record_id: str, marking: str, *,
     return MarkingChange(kind, str(record_id), attribute, before, code)
 
 
+def record_marks(engine: Engine, kind: str, record_id: str) -> tuple[str, dict[str, str]]:
+    """One record's own marking and its attribute markings ({attribute: marking}), for the
+    editor's control; NotFoundError when there is no such record."""
+    kind = _valid_kind(kind)
+    with Session(engine) as session:
+        own = session.scalar(select(RECORD_TABLES[kind].marking).where(
+            RECORD_TABLES[kind].id == _key(kind, record_id)))
+        if own is None:
+            raise NotFoundError(f"No {kind} has id {record_id!r}.")
+        query = select(AttributeMarking).where(AttributeMarking.record_kind == kind,
+                                               AttributeMarking.record_id == str(record_id))
+        return own or PUBLIC, {m.attribute: m.marking for m in session.scalars(query)}
+
+
+def markable_attributes(kind: str) -> tuple[str, ...]:
+    """The attributes of ``kind`` an editor may mark on their own (the rest identify and
+    place the record: mark the whole record instead)."""
+    return tuple(c.name for c in RECORD_TABLES[_valid_kind(kind)].__table__.columns
+                 if c.name not in UNMARKABLE)
+
+
 def attribute_marks(engine: Engine, kind: str) -> dict[str, dict[str, str]]:
     """Every attribute marking of one kind of record: record id -> {attribute: marking}."""
     kind = _valid_kind(kind)
@@ -92,11 +113,10 @@ def attribute_marks(engine: Engine, kind: str) -> dict[str, dict[str, str]]:
 
 def _set_attribute(session: Session, row: object, kind: str, record_id: str, attribute: str,
                    code: str) -> str:
-    columns = [c.name for c in RECORD_TABLES[kind].__table__.columns]
-    if attribute not in columns or attribute in UNMARKABLE:
-        markable = ", ".join(c for c in columns if c not in UNMARKABLE)
+    markable = markable_attributes(kind)
+    if attribute not in markable:
         raise InputError(f"A {kind} has no markable attribute {attribute!r}: use one of "
-                         f"{markable}, or mark the whole {kind}.")
+                         f"{', '.join(markable)}, or mark the whole {kind}.")
     key = (kind, record_id, attribute)
     mark = session.get(AttributeMarking, key)
     before = mark.marking if mark is not None else PUBLIC

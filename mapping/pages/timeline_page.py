@@ -42,7 +42,7 @@ with st.sidebar.expander("Export this site", icon=":material/download:"):
                     principal=principal)
 if principal.may(Action.MARK):
     with st.sidebar.expander("Handling marking", icon=":material/lock:"):
-        marking_control(site_id, engine(), principal)
+        marking_control("site", site_id, engine(), principal)
 
 data = record_for(as_of).for_site(site_id)
 if data.projects.empty:

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 
-from domain.access import Principal
+from domain.access import Action, Principal
 from domain.errors import NotFoundError
 from domain.vocab import (
     STALE_AFTER_YEARS,
@@ -22,6 +22,7 @@ from domain.vocab import (
 from exports.marking import marking_label
 from mapping import state_keys as keys
 from mapping.cached import cached_sites, site_marks
+from mapping.parts.marking_control import marking_control
 from mapping.parts.safe_text import plain, source_links
 from store.models import Site
 from store.records import get_deposit
@@ -102,6 +103,10 @@ def show_details(engine: Engine, selection: Selection | None, principal: Princip
             _deposit_panel(get_deposit(engine, int(ident), principal=principal))
     except (NotFoundError, ValueError):
         st.warning(f"The selected {kind} is no longer in the store; pick another on the map.")
+        return
+    if principal.may(Action.MARK):
+        with st.expander("Handling marking", icon=":material/lock:"):
+            marking_control(kind, ident, engine, principal)
 
 
 def visible_site(site_id: str, principal: Principal) -> dict[str, Any]:

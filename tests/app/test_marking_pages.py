@@ -11,15 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
 from domain.access import Principal
-from domain.errors import InputError
 from mapping.store_access import engine
 from store.markings import attribute_marks
-from store.models import Site
+from store.models import Deposit, Site
 from tests.support.fixtures_data import write_data_dir
 from tests.support.marked_sites import (
     CLEARED,
@@ -148,28 +147,47 @@ def test_the_timeline_of_a_hidden_site_is_no_site_at_all(
 def test_an_editor_marks_a_site_on_its_timeline_page(monkeypatch: pytest.MonkeyPatch,
                                                      marked_store: Engine) -> None:
     at = _page(monkeypatch, EDITOR, "pages/timeline_page.py", site="jp-gamma")
-    at.selectbox(key="mark_target_jp-gamma").set_value("description").run()
-    at.selectbox(key="mark_code_jp-gamma_description").set_value("controlled").run()
+    at.selectbox(key="mark_target_site_jp-gamma").set_value("description").run()
+    at.selectbox(key="mark_code_site_jp-gamma_description").set_value("controlled").run()
     next(b for b in at.button if b.label == "Set the marking").click().run()
     assert not at.exception
     assert "Marked site jp-gamma description: public -> controlled." in _said(at)
     assert attribute_marks(marked_store, "site")["jp-gamma"] == {"description": "controlled"}
-    at.selectbox(key="mark_target_jp-gamma").set_value("").run()  # the whole site
-    at.selectbox(key="mark_code_jp-gamma_").set_value("business-proprietary").run()
+    at.selectbox(key="mark_target_site_jp-gamma").set_value("").run()  # the whole site
+    at.selectbox(key="mark_code_site_jp-gamma_").set_value("business-proprietary").run()
     next(b for b in at.button if b.label == "Set the marking").click().run()
     with Session(marked_store) as session:
         assert session.get(Site, "jp-gamma").marking == "business-proprietary"  # type: ignore[union-attr]
 
 
-def test_a_refused_marking_is_said_in_words(monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(*_args: object, **_kwargs: object) -> None:
-        raise InputError("No site has id 'jp-gamma': check the id on the map.")
-
-    monkeypatch.setattr("mapping.parts.marking_control.set_marking", refuse)
+def test_a_site_removed_meanwhile_is_said_in_words(monkeypatch: pytest.MonkeyPatch,
+                                            marked_store: Engine) -> None:
     at = _page(monkeypatch, EDITOR, "pages/timeline_page.py", site="jp-gamma")
+    with Session(marked_store) as session, session.begin():  # removed meanwhile elsewhere
+        session.execute(delete(Site).where(Site.id == "jp-gamma"))
     next(b for b in at.button if b.label == "Set the marking").click().run()
     assert not at.exception
-    assert [e.value for e in at.error] == ["No site has id 'jp-gamma': check the id on the map."]
+    assert "No site has id 'jp-gamma'" in " ".join(e.value for e in at.error)
+
+
+def test_an_editor_marks_a_deposit_from_the_map(monkeypatch: pytest.MonkeyPatch,
+                                                marked_store: Engine) -> None:
+    with Session(marked_store) as session:
+        deposit = str(session.scalars(select(Deposit.id).order_by(Deposit.id)).first())
+    at = _page(monkeypatch, EDITOR, "pages/map_page.py", deposit=deposit)
+    assert "Handling marking" in [e.label for e in at.expander]
+    at.selectbox(key=f"mark_target_deposit_{deposit}").set_value("deposit_type").run()
+    at.selectbox(key=f"mark_code_deposit_{deposit}_deposit_type").set_value(
+        "business-proprietary").run()
+    next(b for b in at.button if b.label == "Set the marking").click().run()
+    assert not at.exception
+    assert (f"Marked deposit {deposit} deposit_type: public -> business-proprietary."
+            in _said(at))
+    assert attribute_marks(marked_store, "deposit") == {
+        deposit: {"deposit_type": "business-proprietary"}}
+    viewer = _page(monkeypatch, VIEWER, "pages/map_page.py", deposit=deposit)
+    assert "Handling marking" not in [e.label for e in viewer.expander]
+    assert "Withheld at your clearance: deposit type" in _said(viewer)
 
 
 def test_a_viewer_is_not_offered_the_marking_control(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -180,10 +198,9 @@ def test_a_viewer_is_not_offered_the_marking_control(monkeypatch: pytest.MonkeyP
 
 def test_every_page_copes_with_every_attribute_withheld(monkeypatch: pytest.MonkeyPatch,
                                                         marked_store: Engine) -> None:
-    from mapping.parts.marking_control import MARKABLE
-    from store.markings import set_marking
+    from store.markings import markable_attributes, set_marking
 
-    for attribute in MARKABLE:
+    for attribute in markable_attributes("site"):
         set_marking(marked_store, "site", "jp-gamma", "controlled", principal=EDITOR,
                     attribute=attribute)
     for page in ("pages/map_page.py", "pages/data_page.py", "pages/portfolio_page.py",
