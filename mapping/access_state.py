@@ -154,7 +154,9 @@ def page_address() -> str:
     """The page's client address, as :func:`client_address` reads it."""
     import streamlit as st
 
-    return client_address(st.context.ip_address or "", st.context.headers)
+    peer = st.context.ip_address
+    # Not a text where there is no browser behind the page (Streamlit's AppTest).
+    return client_address(peer if isinstance(peer, str) else "", st.context.headers)
 
 
 # --- for routes and the middleware -------------------------------------------------------
