@@ -59,6 +59,12 @@ PUBLIC = MARKING_CODES[0]
 HIGHEST = MARKING_CODES[-1]
 
 
+#: Attributes withheld together with the one marked, on sites and deposits alike: the
+#: source's own words say the same thing.
+COMPANIONS = {"dev_status": "dev_status_original", "status": "status_original",
+              "commodities": "commodities_original"}
+
+
 class AccessDenied(PermitmapError, PermissionError):
     """The signed-in person (or token) may not do what was asked."""
 

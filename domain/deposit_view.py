@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-from domain.access import HIGHEST, Principal
+from domain.access import COMPANIONS, HIGHEST, Principal
 from domain.bbox import BBox
 
 # A cluster cell is about this many screen pixels wide at the current zoom.
@@ -61,8 +61,6 @@ markings=('public',), excluded=(7,))
     return replace(filters, markings=principal.visible_markings, excluded=excluded)
 
 
-#: Attributes withheld together with the one marked: the source's own text says the same.
-COMPANIONS = {"dev_status": "dev_status_original", "commodities": "commodities_original"}
 #: The point features' properties that show a markable deposit attribute.
 POINT_ATTRIBUTES = {"status": "dev_status", "commodities": "commodities"}
 

@@ -27,7 +27,7 @@ from collections.abc import Collection
 
 import pandas as pd
 
-from domain.access import MARKING_CODES, PUBLIC, highest_marking, marking_rank
+from domain.access import COMPANIONS, MARKING_CODES, PUBLIC, highest_marking, marking_rank
 from permits.frames import PermitData
 
 #: record id -> {attribute: marking}, as ``store.markings.attribute_marks(engine, "site")``.
@@ -54,9 +54,12 @@ def visible_sites(sites: pd.DataFrame, attribute_marks: AttributeMarks,
             if code in seen:
                 markings[row] = highest_marking([markings[row], code])
                 continue
-            if frame[attribute].dtype != object:  # pandas' text type turns None into NaN
-                frame[attribute] = frame[attribute].astype(object)
-            frame.loc[frame.index[row], attribute] = None
+            for column in (attribute, COMPANIONS.get(attribute)):  # the source's words too
+                if column is None or column not in frame.columns:
+                    continue
+                if frame[column].dtype != object:  # pandas' text type turns None into NaN
+                    frame[column] = frame[column].astype(object)
+                frame.loc[frame.index[row], column] = None
             withheld[row].append(attribute)
     frame["marking"] = markings
     frame["withheld"] = withheld

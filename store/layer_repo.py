@@ -122,7 +122,7 @@ def add_layers(engine: Engine, layers: Sequence[NewLayer],
     ids = [new_layer_id(layer.name) for layer in layers]
     try:
         with Session(engine) as session, session.begin():
-            _refuse_duplicates(session, layers)
+            _refuse_duplicates(session, layers, principal)
             for layer_id, layer in zip(ids, layers, strict=True):
                 session.add(_row(layer_id, layer, acting_name(principal, layer.uploaded_by)))
             session.flush()
@@ -273,14 +273,20 @@ def count_features(engine: Engine, layer_id: str) -> int:
         return int(session.scalar(query) or 0)
 
 
-def _refuse_duplicates(session: Session, layers: Sequence[NewLayer]) -> None:
+def _refuse_duplicates(session: Session, layers: Sequence[NewLayer],
+                       principal: Principal) -> None:
     """Refuse a layer of a file that was published before (another layer of the same
-    GeoPackage may still be added)."""
+    GeoPackage may still be added); of a layer above the uploader's clearance, say nothing
+    more than that it is there."""
     keys = {(layer.checksum, layer.source_layer) for layer in layers}
     query = select(SurveyLayer).where(SurveyLayer.checksum.in_({k[0] for k in keys}))
     earlier = [row for row in session.scalars(query) if (row.checksum, row.source_layer) in keys]
     if earlier:
         first = earlier[0]
+        if not principal.may_see(first.marking or PUBLIC):
+            raise DuplicateUpload(
+                "This file was published before, as a layer marked above your clearance. "
+                "Ask an admin if it should be shared more widely.")
         when = first.uploaded_at.strftime("%Y-%m-%d %H:%M")
         raise DuplicateUpload(
             f"This file was published before: {first.original_filename} is the layer "

@@ -14,7 +14,7 @@ from typing import cast
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
-from domain.access import PUBLIC, Action, Principal, marking_rank
+from domain.access import PUBLIC, AccessDenied, Action, Principal, marking_rank
 from domain.errors import InputError, NotFoundError
 from store import audit
 from store.acting import require
@@ -27,6 +27,8 @@ from store.models import AttributeMarking, Deposit, Site, SurveyLayer
 RECORD_TABLES: dict[str, type[Site] | type[Deposit] | type[SurveyLayer]] = {
     "site": Site, "deposit": Deposit, "layer": SurveyLayer}
 RECORD_KINDS = tuple(RECORD_TABLES)
+#: The kinds whose attributes may carry markings of their own.
+ATTRIBUTE_KINDS = ("site", "deposit")
 #: Attributes that identify a record and place it on the map: never withheld on their own
 #: (withhold the whole record instead).
 UNMARKABLE = frozenset({"id", "name", "lat", "lon", "geometry", "marking", "dataset",
@@ -61,21 +63,28 @@ def set_marking(engine: Engine, kind: str, record_id: str, marking: str, *,
     target = f"{kind}:{record_id}" + (f":{attribute}" if attribute else "")
     require(engine, principal, Action.MARK, "mark", target)
     table = RECORD_TABLES[kind]
-    with Session(engine) as session, session.begin():
-        row = cast("Site | Deposit | SurveyLayer | None",
-                   session.get(table, _key(kind, record_id)))
-        if row is None:
-            raise NotFoundError(f"No {kind} has id {record_id!r}: check the id on the map or "
-                                f"in `permitmap {_list_hint(kind)}`.")
-        if attribute:
-            before = _set_attribute(session, row, kind, str(record_id), attribute, code)
-        else:
-            before = row.marking or PUBLIC
-            row.marking = code
-        audit.record(session, principal, "mark", target=target,
-                     detail=f"{before} -> {code}", records=1,
-                     marking=max(before, code, key=marking_rank))
-        _changed(session, kind)
+    try:
+        with Session(engine) as session, session.begin():
+            row = cast("Site | Deposit | SurveyLayer | None",
+                       session.get(table, _key(kind, record_id)))
+            if row is None or not principal.may_see(row.marking or PUBLIC):
+                # a record above the clearance is answered as one that is not there
+                raise NotFoundError(f"No {kind} has id {record_id!r}: check the id on the "
+                                    f"map or in `permitmap {_list_hint(kind)}`.")
+            if attribute:
+                before = _set_attribute(session, row, kind, str(record_id), attribute, code,
+                                        principal)
+            else:
+                before = row.marking or PUBLIC
+                row.marking = code
+            audit.record(session, principal, "mark", target=target,
+                         detail=f"{before} -> {code}", records=1,
+                         marking=max(before, code, key=marking_rank))
+            _changed(session, kind)
+    except AccessDenied as refused:  # nothing changed; the refusal is recorded on its own
+        audit.record_now(engine, principal, "mark", target=target, detail=str(refused),
+                         outcome="refused")
+        raise
     return MarkingChange(kind, str(record_id), attribute, before, code)
 
 
@@ -95,8 +104,12 @@ def record_marks(engine: Engine, kind: str, record_id: str) -> tuple[str, dict[s
 
 def markable_attributes(kind: str) -> tuple[str, ...]:
     """The attributes of ``kind`` an editor may mark on their own (the rest identify and
-    place the record: mark the whole record instead)."""
-    return tuple(c.name for c in RECORD_TABLES[_valid_kind(kind)].__table__.columns
+    place the record: mark the whole record instead). A survey layer is marked as a whole:
+    its features' properties are its contents, not attributes of its own."""
+    kind = _valid_kind(kind)
+    if kind not in ATTRIBUTE_KINDS:
+        return ()
+    return tuple(c.name for c in RECORD_TABLES[kind].__table__.columns
                  if c.name not in UNMARKABLE)
 
 
@@ -112,14 +125,20 @@ def attribute_marks(engine: Engine, kind: str) -> dict[str, dict[str, str]]:
 
 
 def _set_attribute(session: Session, row: object, kind: str, record_id: str, attribute: str,
-                   code: str) -> str:
+                   code: str, principal: Principal) -> str:
     markable = markable_attributes(kind)
+    if not markable:
+        raise InputError(f"A {kind} is marked as a whole: leave out the attribute.")
     if attribute not in markable:
         raise InputError(f"A {kind} has no markable attribute {attribute!r}: use one of "
                          f"{', '.join(markable)}, or mark the whole {kind}.")
     key = (kind, record_id, attribute)
     mark = session.get(AttributeMarking, key)
     before = mark.marking if mark is not None else PUBLIC
+    if not principal.may_see(before):  # lowering it would show them what they may not see
+        raise AccessDenied(f"The {attribute.replace('_', ' ')} of this {kind} is marked "
+                           f"{before}, above your clearance ({principal.clearance}): only "
+                           "someone cleared for it can change that marking.")
     if code == PUBLIC:
         session.execute(delete(AttributeMarking).where(
             AttributeMarking.record_kind == kind, AttributeMarking.record_id == record_id,

@@ -5,16 +5,20 @@ import streamlit as st
 
 from domain.settings import DATA_DIR
 from mapping.access_state import current_principal
-from mapping.cached import cached_sites
+from mapping.cached import cached_sites, deposit_total
 from mapping.store_access import engine
+from sites.filters import SiteFilter
 from store.records import recent_imports, store_counts
 
 st.title("Data and sources", anchor=False)
-counts = store_counts(engine())
-sites = cached_sites(current_principal())
+principal = current_principal()
+sites = cached_sites(principal)
+# the sites and deposits the clearance reaches, not the store's counts
+deposits = deposit_total(SiteFilter(), principal)
+counts = store_counts(engine(), deposits=deposits)
 left, middle, right = st.columns(3)
-left.metric("Sites", len(sites))  # those the clearance reaches, not the store's count
-middle.metric("Deposits", f"{counts['deposits']:,}")
+left.metric("Sites", len(sites))
+middle.metric("Deposits", f"{deposits:,}")
 right.metric("Imports", counts["imports"])
 
 st.subheader("Sites by stage and country", anchor=False)

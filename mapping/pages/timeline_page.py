@@ -76,7 +76,8 @@ for project_id in project_ids:
 
 st.subheader("History", anchor=False, divider="gray")
 ui.history(changes(), data, as_of, site_id,
-           str(sites.loc[sites["id"] == site_id, "marking"].iloc[0]))
+           str(sites.loc[sites["id"] == site_id, "marking"].iloc[0]), principal=principal,
+           engine=engine(), withheld=("operator",) if operator_withheld else ())
 
 st.subheader("Change a milestone", anchor=False, divider="gray")
 if not principal.may(Action.EDIT_TIMELINE):

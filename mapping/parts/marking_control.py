@@ -24,18 +24,22 @@ def marking_control(kind: str, record_id: str, engine: Engine, principal: Princi
     if done:
         st.success(done, icon=":material/check_circle:")
     with show_user_errors():  # the record may have gone meanwhile (another process)
-        _control(kind, record_id, engine, principal, *record_marks(engine, kind, record_id))
+        own, marks = record_marks(engine, kind, record_id)
+        # attributes marked above the clearance are neither named nor offered
+        seen = {a: m for a, m in marks.items() if principal.may_see(m)}
+        _control(kind, record_id, engine, principal, own, seen, set(marks) - set(seen))
 
 
 def _control(kind: str, record_id: str, engine: Engine, principal: Principal, own: str,
-             marks: dict[str, str]) -> None:
+             marks: dict[str, str], withheld: set[str]) -> None:
     marked = "; ".join(f"{a.replace('_', ' ')}: {marking_label(m)}"
                        for a, m in sorted(marks.items()))
     st.caption(f"This {kind}: **{plain(marking_label(own))}**."
                + (f" Marked attributes: {plain(marked)}." if marked else ""))
     key = f"{kind}_{record_id}"
     target = st.selectbox(
-        "Mark", [WHOLE_RECORD, *markable_attributes(kind)], key=f"{keys.MARK_TARGET}_{key}",
+        "Mark", [WHOLE_RECORD, *(a for a in markable_attributes(kind) if a not in withheld)],
+        key=f"{keys.MARK_TARGET}_{key}",
         format_func=lambda a: f"the whole {kind}" if a == WHOLE_RECORD else
         f"{a.replace('_', ' ')} ({marking_label(marks.get(a, own))})")
     current = own if target == WHOLE_RECORD else marks.get(target, PUBLIC)

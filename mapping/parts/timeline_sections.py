@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
 from typing import Any
 
 import pandas as pd
 import streamlit as st
+from sqlalchemy import Engine
 
-from domain.access import PUBLIC
+from domain.access import PUBLIC, Principal
 from exports.marking import csv_text
 from mapping import state_keys as keys
 from mapping.parts.gantt import gantt_chart
@@ -24,6 +26,7 @@ from permits.vocab import (
     ProjectStatus,
     ScheduleHealth,
 )
+from store.audit import record_now
 
 NO_RECORD = ScheduleHealth.NO_SCHEDULE.value
 PAUSE_FIELDS = ["status", "pause_start", "pause_end", "pause_reason", "pause_next_steps"]
@@ -187,13 +190,17 @@ def sources(data: PermitData) -> None:
 
 
 def history(changes: pd.DataFrame, data: PermitData, as_of: date, site_id: str,
-            marking: str = PUBLIC) -> None:
+            marking: str = PUBLIC, *, principal: Principal, engine: Engine,
+            withheld: Collection[str] = ()) -> None:
     """The site's changes, newest first, with a CSV download that starts with the site's
-    handling ``marking``."""
+    handling ``marking`` and is audited when it is made. Changes of a project's sponsor
+    are left out when the site's operator (the same company) is ``withheld``."""
     names = {**dict(zip(data.milestones["milestone_id"], data.milestones["name"], strict=True)),
              **dict(zip(data.actions["action_id"], data.actions["action_type"], strict=True)),
              **dict(zip(data.projects["project_id"], data.projects["title"], strict=True))}
     site = changes[changes["project_id"].isin(set(data.projects["project_id"]))]
+    if "operator" in withheld:
+        site = site[site["field"] != "sponsor"]
     if site.empty:
         st.caption("No change recorded for this site yet.")
         return
@@ -211,7 +218,14 @@ def history(changes: pd.DataFrame, data: PermitData, as_of: date, site_id: str,
         "who": "Who", "record": "Record", "field": "Field", "before": "Before",
         "after": "After", "reason": "Why", "kind": "Kind",
         "source": st.column_config.TextColumn("Source", width="small")})
-    st.download_button("Download the history (CSV)", csv_text(table[listed], marking),
+    rows = table[listed]
+
+    def released() -> str:  # made when clicked, so the export is recorded when it happens
+        record_now(engine, principal, "export", target=f"change history of site {site_id}",
+                   detail="change history", records=len(rows), marking=marking)
+        return csv_text(rows, marking)
+
+    st.download_button("Download the history (CSV)", released, on_click="ignore",
                        file_name=f"permitting-history-{site_id}.csv", mime="text/csv",
                        icon=":material/download:")
 

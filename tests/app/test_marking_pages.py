@@ -129,11 +129,18 @@ def test_the_other_pages_give_a_viewer_nothing_marked(monkeypatch: pytest.Monkey
 
 
 def test_the_data_page_counts_only_what_the_viewer_sees(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch: pytest.MonkeyPatch, marked_store: Engine) -> None:
+    from store.markings import set_marking
+
+    with Session(marked_store) as session:
+        deposits = list(session.scalars(select(Deposit.id)))
+    set_marking(marked_store, "deposit", str(deposits[0]), "controlled", principal=EDITOR)
     at = _page(monkeypatch, VIEWER, "pages/data_page.py")
     assert next(m for m in at.metric if m.label == "Sites").value == "4"
+    assert next(m for m in at.metric if m.label == "Deposits").value == str(len(deposits) - 1)
     at = _page(monkeypatch, CLEARED, "pages/data_page.py")
     assert next(m for m in at.metric if m.label == "Sites").value == "5"
+    assert next(m for m in at.metric if m.label == "Deposits").value == str(len(deposits))
 
 
 def test_the_timeline_of_a_hidden_site_is_no_site_at_all(

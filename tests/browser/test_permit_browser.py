@@ -8,6 +8,7 @@ Fixtures: ``tests/browser/conftest.py``.
 from __future__ import annotations
 
 import re
+import sqlite3
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -96,3 +97,25 @@ def test_permitting_pages_stay_on_localhost(map_page: MapPage) -> None:
     assert [u for u in map_page.requests if not is_local(u)] == []
     assert map_page.page_errors == []
     assert _unexpected_console(map_page) == []
+
+
+def test_the_history_download_states_its_marking_and_is_audited(
+        map_page: MapPage, tmp_path_factory: pytest.TempPathFactory) -> None:
+    [store] = tmp_path_factory.getbasetemp().glob("browser-app[0-9]*/app.db")
+    before = _history_exports(store)
+    _open(map_page, "timeline?site=us-alpha")
+    page = map_page.page
+    button = page.get_by_role("button", name="Download the history (CSV)")
+    button.scroll_into_view_if_needed()
+    with page.expect_download() as info:
+        button.click()
+    first = Path(info.value.path()).read_text(encoding="utf-8-sig").splitlines()[0]
+    assert first == "# Handling marking: Public (public)"
+    assert _history_exports(store) == before + 1  # recorded when the file was made
+    assert map_page.page_errors == []
+
+
+def _history_exports(store: Path) -> int:
+    with sqlite3.connect(store) as db:
+        return int(db.execute("SELECT count(*) FROM audit_log WHERE action = 'export' AND "
+                              "target = 'change history of site us-alpha'").fetchone()[0])

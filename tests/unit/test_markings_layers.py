@@ -221,3 +221,16 @@ def test_a_refused_marking_on_the_page_is_a_plain_message(
     save.click().run()
     assert not at.exception
     assert any("that needs the editor role" in e.value for e in at.error)
+
+
+def test_uploading_a_marked_layer_s_file_again_names_nothing(marked: Marked) -> None:
+    from store.errors import DuplicateUpload
+
+    lower = Principal("pat", Role.EDITOR, "public")
+    with pytest.raises(DuplicateUpload) as refused:
+        add_layers(marked.engine, [_polygons("SECRET-CLAIMS-XYZ")], principal=lower)
+    said = str(refused.value)
+    assert "marked above your clearance" in said
+    assert "SECRET" not in said and marked.vector.uploaded_by not in said
+    with pytest.raises(DuplicateUpload, match="'SECRET-CLAIMS-XYZ', uploaded by"):
+        add_layers(marked.engine, [_polygons("SECRET-CLAIMS-XYZ")], principal=EDITOR)

@@ -364,3 +364,19 @@ def test_every_format_copes_with_every_attribute_withheld(store: Engine,
     features = site_export(store, ALL, TODAY, NOW, principal=VIEWER).columns.set_index("id")
     assert features.loc["jp-gamma", "withheld"] == "; ".join(sorted(markable))
     assert features.loc["jp-gamma", "country"] is None
+
+
+def test_the_source_s_own_words_are_withheld_with_the_attribute() -> None:
+    from sites.visibility import visible_sites
+
+    sites = pd.DataFrame({"id": ["a"], "commodities": ["Li;Co"],
+                          "commodities_original": ["lithium, cobalt"], "status": ["producer"],
+                          "status_original": ["Producing since 2020"], "marking": ["public"]})
+    marks = {"a": {"commodities": "controlled", "status": "business-proprietary"}}
+    seen = visible_sites(sites, marks, "public").iloc[0]
+    assert seen[["commodities", "commodities_original", "status",
+                 "status_original"]].isna().all()
+    assert seen["withheld"] == ["commodities", "status"]
+    partly = visible_sites(sites, marks, "business-proprietary").iloc[0]
+    assert (partly["status_original"], partly["commodities_original"]) == (
+        "Producing since 2020", None)

@@ -21,7 +21,7 @@ from store.audit import audit_rows
 from store.db import data_revision
 from store.deposit_views import DEPOSITS_REVISION
 from store.layer_repo import add_layers, layer_revision
-from store.markings import attribute_marks, set_marking
+from store.markings import attribute_marks, markable_attributes, set_marking
 from store.models import Deposit, Site, StoreMeta
 from store.seed import ensure_store
 from tests.support.fixtures_data import write_data_dir
@@ -139,3 +139,34 @@ def test_mark_on_the_command_line(store: Engine, capsys: pytest.CaptureFixture[s
     err = capsys.readouterr().err
     assert err.startswith("error: 'top-secret' is not a handling marking")
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_marking_above_the_clearance_cannot_be_lowered_or_seen(store: Engine) -> None:
+    site = _first(store, Site)
+    lower = Principal("bo", Role.EDITOR, "business-proprietary")
+    set_marking(store, "site", site, "controlled", principal=EDITOR, attribute="operator")
+    with pytest.raises(AccessDenied, match="operator of this site is marked controlled"):
+        set_marking(store, "site", site, "public", principal=lower, attribute="operator")
+    assert attribute_marks(store, "site") == {site: {"operator": "controlled"}}
+    refused = audit_rows(store, action="mark").iloc[0]
+    assert (refused["actor"], refused["outcome"]) == ("bo", "refused")
+    # raising it, or marking another attribute, is theirs to do
+    set_marking(store, "site", site, "business-proprietary", principal=lower,
+                attribute="description")
+
+    set_marking(store, "site", site, "controlled", principal=EDITOR)
+    with pytest.raises(NotFoundError, match=f"No site has id '{site}'"):  # as if not there
+        set_marking(store, "site", site, "public", principal=lower)
+    with Session(store) as session:
+        assert session.get(Site, site).marking == "controlled"  # type: ignore[union-attr]
+
+
+def test_a_layer_is_marked_as_a_whole(store: Engine) -> None:
+    [layer] = [r.id for r in add_layers(store, [sample_layer("grid")], principal=EDITOR)]
+    assert markable_attributes("layer") == ()
+    with pytest.raises(InputError, match="layer is marked as a whole"):
+        set_marking(store, "layer", layer, "controlled", principal=EDITOR,
+                    attribute="description")
+    assert attribute_marks(store, "layer") == {}
+    assert "operator" in markable_attributes("site")
+    assert "commodities" in markable_attributes("deposit")
