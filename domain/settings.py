@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,6 +90,60 @@ _ROLES = tuple(role.value for role in Role)
 _CLEARANCES = MARKING_CODES
 
 
+def verified_email(claims: dict[str, object]) -> str:
+    """The e-mail address of the claims, lower case, when the provider says it is verified
+    (``email_verified`` true, or the text "true" as some providers send it), else "".
+    An address the provider does not vouch for names nobody: anyone may type one.
+
+    >>> verified_email({"email": " Ada@X.org ", "email_verified": "TRUE"})
+    'ada@x.org'
+    >>> verified_email({"email": "ada@x.org"}), verified_email({"email": "ada@x.org",
+    ...     "email_verified": 1}), verified_email({"email": "x", "email_verified": True})
+    ('', '', '')
+    """
+    flag = claims.get("email_verified")
+    if not (flag is True or (isinstance(flag, str) and flag.strip().lower() == "true")):
+        return ""
+    email = str(claims.get("email") or "").strip().lower()
+    local, at, domain = email.rpartition("@")
+    return email if local and at and domain else ""
+
+
+#: The account name of a person a provider signs in without a verified e-mail address:
+#: ``<provider host>:<subject>`` (a hashed subject after ``~`` when it is not plain lower-case
+#: text). The colon keeps it apart from every local account name, which cannot hold one.
+SUBJECT_NAME = re.compile(r"[a-z0-9.-]{1,50}:~?[a-z0-9._@+-]{1,64}")
+_PLAIN_SUBJECT = re.compile(r"[a-z0-9._@+-]{1,64}")
+
+
+def oidc_account_name(claims: dict[str, object], issuer_host: str) -> str:
+    """The account a provider's person signs in as: their e-mail address when the provider
+    says it is verified (an admin may make that account beforehand, without a password),
+    else a name of the provider's host and their subject id, which no local account can
+    have; "" without either. Never the preferred user name: anyone may choose that.
+
+    >>> oidc_account_name({"sub": "42", "email": "Ada@X.org", "email_verified": True}, "id.x")
+    'ada@x.org'
+    >>> oidc_account_name({"sub": "42", "email": "ada@x.org", "preferred_username": "admin"},
+    ...                   "id.x")
+    'id.x:42'
+    >>> oidc_account_name({"sub": "AbC"}, "id.x")
+    'id.x:~482e1ae75acdf731feeddc4875fd0fc0'
+    >>> oidc_account_name({}, "id.x")
+    ''
+    """
+    email = verified_email(claims)
+    if email:
+        return email
+    sub = str(claims.get("sub") or "")
+    if not sub:
+        return ""
+    if not _PLAIN_SUBJECT.fullmatch(sub):
+        sub = "~" + hashlib.sha256(sub.encode("utf-8")).hexdigest()[:32]
+    host = re.sub(r"[^a-z0-9.-]", "-", issuer_host.lower())[:50] or "provider"
+    return f"{host}:{sub}"
+
+
 @dataclass(frozen=True)
 class RoleRule:
     """One ``[[oidc.roles]]`` entry: whoever has this e-mail domain (or is in this group)
@@ -100,21 +156,22 @@ class RoleRule:
 
     def matches(self, claims: dict[str, object], groups_claim: str = "groups") -> bool:
         """Whether the provider's claims fit the rule. An e-mail address counts only when
-        the provider does not say it is unverified.
+        the provider says it is verified (:func:`verified_email`).
 
         >>> rule = RoleRule("editor", email_domain="meti.go.jp")
-        >>> rule.matches({"email": "Ada@METI.go.jp"}), rule.matches({"email": "a@x.meti.go.jp"})
-        (True, False)
-        >>> rule.matches({"email": "ada@meti.go.jp", "email_verified": False})
+        >>> ok = {"email_verified": True}
+        >>> rule.matches({"email": "Ada@METI.go.jp", **ok})
+        True
+        >>> rule.matches({"email": "a@x.meti.go.jp", **ok})  # another domain
+        False
+        >>> rule.matches({"email": "ada@meti.go.jp"})  # not said to be verified
         False
         >>> RoleRule("admin", group="pm-admins").matches({"groups": ["x", "pm-admins"]})
         True
         """
         if self.email_domain:
-            email = str(claims.get("email") or "").strip().lower()
-            if claims.get("email_verified") is False or "@" not in email:
-                return False
-            return email.rpartition("@")[2] == self.email_domain.lower()
+            email = verified_email(claims)
+            return bool(email) and email.rpartition("@")[2] == self.email_domain.lower()
         found = claims.get(groups_claim)
         groups = [found] if isinstance(found, str) else found if isinstance(found, list) else []
         return self.group in [str(g) for g in groups]
@@ -133,6 +190,14 @@ class OidcSettings:
     rules: tuple[RoleRule, ...]
     groups_claim: str = "groups"
     scope: str = "openid email profile"
+
+    @property
+    def issuer_host(self) -> str:
+        """The provider's host name (of its metadata URL), lower case: part of the account
+        name of a person it signs in without a verified e-mail address."""
+        from urllib.parse import urlsplit
+
+        return (urlsplit(self.server_metadata_url).hostname or "provider").lower()
 
     def rule_for(self, claims: dict[str, object]) -> RoleRule | None:
         """The first rule the claims match (None: this person gets no role)."""

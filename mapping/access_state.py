@@ -147,7 +147,8 @@ def page_session_secret() -> str:
     """The page's session secret (to keep this session when its owner changes password)."""
     import streamlit as st
 
-    return st.context.cookies.get(SESSION_COOKIE) or ""
+    secret = st.context.cookies.get(SESSION_COOKIE)
+    return secret if isinstance(secret, str) else ""  # none where no browser is behind
 
 
 def page_address() -> str:

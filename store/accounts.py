@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from domain.access import MARKING_CODES, PUBLIC, Action, Principal, Role
 from domain.errors import InputError, NotFoundError, PermitmapError
+from domain.settings import SUBJECT_NAME
 from store.audit import record, record_now
 from store.db import get_meta, set_meta
 from store.models import Account, ApiToken, SignInAttempt, SignInSession
@@ -49,6 +50,9 @@ ANONYMOUS_VIEW_KEY = "anonymous_view"
 _NAME = re.compile(r"[A-Za-z0-9._@-]{1,120}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
 _HASHER = PasswordHasher()  # Argon2id, the library's current recommended parameters
+#: Who the audit trail names for a change: a name (the command line), or the page's
+#: :class:`Principal`, whose request address the row then carries too.
+Actor = str | Principal
 
 
 @functools.cache
@@ -207,7 +211,7 @@ def _allowed(principal: Principal | None) -> None:
 
 
 def add_account(engine: Engine, name: str, role: str | Role, clearance: str = PUBLIC,
-                password: str | None = None, email: str = "", *, actor: str,
+                password: str | None = None, email: str = "", *, actor: Actor,
                 principal: Principal | None = None) -> AccountInfo:
     """Create an account (``password`` None: it signs in through OpenID Connect only);
     InputError for a bad name, role, clearance, e-mail or password, or a name taken."""
@@ -234,7 +238,7 @@ def add_account(engine: Engine, name: str, role: str | Role, clearance: str = PU
 
 
 def set_role(engine: Engine, name: str, role: str | Role | None, clearance: str | None,
-             actor: str, *, principal: Principal | None = None) -> AccountInfo:
+             actor: Actor, *, principal: Principal | None = None) -> AccountInfo:
     """Change an account's role and/or clearance (None: unchanged). The last admin who can
     sign in is not demoted."""
     _allowed(principal)
@@ -264,7 +268,7 @@ def _keep_an_admin(session: Session, row: Account, what: str) -> None:
                          "another account admin first.")
 
 
-def disable_account(engine: Engine, name: str, actor: str, *,
+def disable_account(engine: Engine, name: str, actor: Actor, *,
                     principal: Principal | None = None) -> AccountInfo:
     """Stop an account signing in: its sessions end and its tokens stop working at once.
     The last admin who can sign in is not disabled."""
@@ -284,7 +288,7 @@ def disable_account(engine: Engine, name: str, actor: str, *,
         return _info(row)
 
 
-def enable_account(engine: Engine, name: str, actor: str, *,
+def enable_account(engine: Engine, name: str, actor: Actor, *,
                    principal: Principal | None = None) -> AccountInfo:
     """Let a disabled account sign in again (its old sessions stay ended)."""
     _allowed(principal)
@@ -296,7 +300,7 @@ def enable_account(engine: Engine, name: str, actor: str, *,
         return _info(row)
 
 
-def set_password(engine: Engine, name: str, password: str | None, actor: str, *,
+def set_password(engine: Engine, name: str, password: str | None, actor: Actor, *,
                  keep_session: str = "") -> AccountInfo:
     """Set (or, with None, remove: OpenID Connect only) an account's password. Its browser
     sessions end, but for the one whose secret is ``keep_session`` (the person changing
@@ -319,7 +323,7 @@ def anonymous_view(engine: Engine) -> bool:
         return (get_meta(session, ANONYMOUS_VIEW_KEY) or "").strip().lower() == "on"
 
 
-def set_anonymous_view(engine: Engine, on: bool, actor: str, *,
+def set_anonymous_view(engine: Engine, on: bool, actor: Actor, *,
                        principal: Principal | None = None) -> None:
     """Turn the anonymous public view on or off (recorded as a settings change)."""
     _allowed(principal)
@@ -422,6 +426,24 @@ def verify_password(engine: Engine, name: str, password: str, address: str = "")
     return ok
 
 
+def valid_oidc_name(name: str) -> str:
+    """The account name of an OpenID Connect sign-in: a verified e-mail address, or the
+    provider's host and subject (:data:`domain.settings.SUBJECT_NAME`, a form no local
+    account name has); InputError otherwise (a bare user name could be a local account's).
+
+    >>> valid_oidc_name("Ada@X.org"), valid_oidc_name("id.example.org:42")
+    ('ada@x.org', 'id.example.org:42')
+    """
+    cleaned = name.strip().lower()
+    if SUBJECT_NAME.fullmatch(cleaned):
+        return cleaned
+    local, at, domain = valid_name(cleaned).rpartition("@")
+    if not (local and at and domain):
+        raise InputError(f"'{name}' cannot be the account of an OpenID Connect sign-in: it "
+                         "is neither a verified e-mail address nor the provider's subject.")
+    return cleaned
+
+
 def oidc_sign_in(engine: Engine, secret: str, name: str, role: str | Role, clearance: str,
                  *, email: str = "", via: str, address: str = "",
                  hours: float = SESSION_HOURS) -> AccountInfo:
@@ -429,8 +451,15 @@ def oidc_sign_in(engine: Engine, secret: str, name: str, role: str | Role, clear
     given by the deployment's rules: their account is made on the first sign-in (without a
     password) and takes the rule's role and clearance on each (but the last admin who can
     sign in stays admin); ``secret`` (Streamlit's signed identity cookie) then works as a
-    session secret. SignInRefused for a disabled account, or a sign-in that was ended."""
-    name, new_role, new_clearance = valid_name(name), valid_role(role), valid_clearance(clearance)
+    session secret.
+
+    ``name`` is the provider's verified e-mail address (an account an admin made with that
+    name and no password is then theirs) or its host and subject (:func:`valid_oidc_name`).
+    SignInRefused, recorded as a failed sign-in, for an account that has a password (an
+    OpenID Connect sign-in never takes over a local account), a disabled account, or a
+    sign-in that was ended."""
+    name = valid_oidc_name(name)
+    new_role, new_clearance = valid_role(role), valid_clearance(clearance)
     address, now, refused = address.strip()[:80], _now(), ""
     with Session(engine) as session, session.begin():
         earlier = session.scalar(select(SignInSession).where(
@@ -450,6 +479,10 @@ def oidc_sign_in(engine: Engine, secret: str, name: str, role: str | Role, clear
             session.flush()
             record(session, f"OpenID Connect ({via})", "account-add", target=name,
                    detail=f"role {row.role}, clearance {row.clearance}, at the first sign-in")
+        elif row.password_hash:
+            refused = (f"The account {row.name} signs in with its password, not through "
+                       f"{via}: sign in with the password, or ask an admin of this permitmap "
+                       "for an account without one.")
         elif row.disabled:
             refused = (f"The account {row.name} is disabled. Ask an admin of this permitmap "
                        "to enable it.")
@@ -539,7 +572,7 @@ def end_session(engine: Engine, secret: str, address: str = "") -> None:
 # --- API tokens ------------------------------------------------------------------------------
 
 
-def new_token(engine: Engine, name: str, label: str, actor: str) -> str:
+def new_token(engine: Engine, name: str, label: str, actor: Actor) -> str:
     """A new personal API token for the account: returned this once, stored as SHA-256."""
     label = label.strip()
     if len(label) > 120:
@@ -558,7 +591,7 @@ def new_token(engine: Engine, name: str, label: str, actor: str) -> str:
     return token
 
 
-def revoke_token(engine: Engine, token_id: int, actor: str, *, name: str | None = None) -> None:
+def revoke_token(engine: Engine, token_id: int, actor: Actor, *, name: str | None = None) -> None:
     """Revoke a token by its id (given ``name``, only a token of that account). Revoking one
     revoked before changes nothing."""
     with Session(engine) as session, session.begin():

@@ -15,14 +15,15 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, cast
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, Select, Table, insert, or_, select
+from sqlalchemy import Connection, Engine, Select, Table, func, insert, not_, or_, select
 from sqlalchemy.orm import Session
 
-from domain.access import Action, Principal
+from domain.access import HIGHEST, MARKING_CODES, PUBLIC, Action, Principal, highest_marking
 from store.models import AuditEntry
 
 AUDIT = cast(Table, AuditEntry.__table__)
@@ -36,6 +37,9 @@ ACTIONS = (
 OUTCOMES = ("ok", "refused", "failed")
 COLUMNS = ["id", "at", "actor", "action", "target", "detail", "records", "marking", "address",
            "outcome"]
+#: ``DataFrame.attrs`` key of :func:`audit_rows`: how many matching rows were left out
+#: because they are about records marked above the reader's clearance.
+WITHHELD = "withheld"
 _ACTION = re.compile(r"[a-z][a-z-]{0,39}")
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -83,44 +87,82 @@ def audit_rows(engine: Engine, actor: str | None = None, action: str | None = No
     ``until`` exclusive (a date covers its whole day, in UTC; a time without a zone is UTC);
     ``text`` is a case-insensitive substring of the target, the detail, the actor or the
     address. Columns: :data:`COLUMNS`, ``at`` in UTC. Given ``principal`` (a page asking),
-    only an admin may read the trail.
+    only an admin may read the trail, and rows about records marked above the reader's
+    clearance (an upload, a restyle, a marking of a controlled record: their target and
+    detail name it) are left out; ``frame.attrs[WITHHELD]`` says how many (0 without a
+    principal).
     """
     if principal is not None:
         principal.require(Action.READ_AUDIT)
+    hidden = _above(principal)
     query = _filtered(select(*(AUDIT.c[name] for name in COLUMNS)), actor, action, since,
                       until, text)
+    if hidden is not None:
+        query = query.where(not_(hidden))
     query = query.order_by(AUDIT.c.at.desc(), AUDIT.c.id.desc())
     if limit is not None:
         query = query.limit(max(int(limit), 0))
     with engine.connect() as connection:
         rows = connection.execute(query).all()
+        withheld = 0 if hidden is None else int(connection.execute(_filtered(
+            select(func.count()).select_from(AUDIT), actor, action, since, until, text)
+            .where(hidden)).scalar_one())
     frame = pd.DataFrame([tuple(r) for r in rows], columns=COLUMNS)
     frame["at"] = pd.to_datetime(frame["at"].map(_utc), utc=True)
     frame["records"] = frame["records"].astype("Int64")
+    frame.attrs[WITHHELD] = withheld
     return frame
+
+
+def _above(principal: Principal | None) -> Any:
+    """The condition of a row about records the principal may not see (its ``marking`` is
+    above their clearance, or not a marking this app knows), None when they see them all."""
+    if principal is None or principal.clearance == HIGHEST:
+        return None
+    return func.coalesce(AUDIT.c.marking, "").not_in(["", *principal.visible_markings])
+
+
+def _rows_marking(frame: pd.DataFrame) -> str:
+    """The highest marking of the rows' records (public when none is marked): the marking
+    of an export of them.
+
+    >>> _rows_marking(pd.DataFrame({"marking": ["", "public", "business-proprietary"]}))
+    'business-proprietary'
+    """
+    codes = {str(m).strip().lower() for m in frame["marking"] if isinstance(m, str)} - {""}
+    # A value that is no known marking counts as the most restricted, not as public.
+    return highest_marking([c if c in MARKING_CODES else HIGHEST for c in codes] or [PUBLIC])
 
 
 def audit_csv(engine: Engine, actor: str | None = None, action: str | None = None,
               since: datetime | date | None = None, until: datetime | date | None = None,
               text: str | None = None, limit: int | None = None, *,
-              principal: Principal | None = None) -> bytes:
-    """The matching rows (all of them unless ``limit``) as UTF-8 CSV, newest first; times in
-    ISO 8601 UTC; a text cell a spreadsheet would run as a formula is prefixed with '."""
+              principal: Principal | None = None,
+              heading: Callable[[str], str] | None = None) -> bytes:
+    """The matching rows (all of them unless ``limit``; only those the principal may see)
+    as UTF-8 CSV, newest first; times in ISO 8601 UTC; a text cell a spreadsheet would run
+    as a formula is prefixed with '. ``heading``: as for :func:`audit_export`."""
     frame = audit_rows(engine, actor, action, since, until, text, limit, principal=principal)
-    return _csv(frame)
+    return (heading(_rows_marking(frame)).encode("utf-8") if heading is not None else b"") \
+        + _csv(frame)
 
 
-def audit_export(engine: Engine, by: str, actor: str | None = None, action: str | None = None,
-                 since: datetime | date | None = None, until: datetime | date | None = None,
-                 text: str | None = None, *, principal: Principal | None = None,
-                 address: str = "") -> bytes:
-    """:func:`audit_csv` of every matching row, itself recorded as an export of the audit
-    trail by ``by`` (with the filter and the number of rows)."""
+def audit_export(engine: Engine, by: str | Principal, actor: str | None = None,
+                 action: str | None = None, since: datetime | date | None = None,
+                 until: datetime | date | None = None, text: str | None = None, *,
+                 principal: Principal | None = None, address: str = "",
+                 heading: Callable[[str], str] | None = None) -> bytes:
+    """:func:`audit_csv` of every matching row the principal may see, itself recorded as an
+    export of the audit trail by ``by`` (with the filter, the number of rows and their
+    highest marking). ``heading`` gives the text that starts the file for that marking (the
+    caller's marking line: the store knows no export format)."""
     frame = audit_rows(engine, actor, action, since, until, text, None, principal=principal)
+    marking = _rows_marking(frame)
     given = {"actor": actor, "action": action, "since": since, "until": until, "text": text}
     record_now(engine, by, "export", target="audit trail", records=len(frame), address=address,
+               marking=marking,
                detail="; ".join(f"{k} {v}" for k, v in given.items() if v) or "everything")
-    return _csv(frame)
+    return (heading(marking).encode("utf-8") if heading is not None else b"") + _csv(frame)
 
 
 def _csv(frame: pd.DataFrame) -> bytes:

@@ -1,5 +1,6 @@
 """Your account: name, role and clearance; personal API tokens (create, list, revoke);
-change your password."""
+change your password. The store is given who is asking (the principal, with the page's
+address), so the audit rows of these changes carry the address too."""
 
 from datetime import datetime
 
@@ -8,12 +9,7 @@ import streamlit as st
 
 from domain.access import MARKING_CODES, Action, marking_labels
 from domain.settings import DATA_DIR, load_settings
-from mapping.access_state import (
-    current_principal,
-    forget_all,
-    page_address,
-    page_session_secret,
-)
+from mapping.access_state import current_principal, forget_all, page_session_secret
 from mapping.page_errors import show_user_errors
 from mapping.store_access import engine
 from store.accounts import (
@@ -60,7 +56,7 @@ with st.form("new_token", clear_on_submit=True), show_user_errors():
     label = st.text_input("What the token is for", key=LABEL_INPUT, max_chars=120,
                           placeholder="e.g. QGIS on my laptop")
     if st.form_submit_button("Create a token"):
-        st.session_state[JUST_MADE] = new_token(engine(), me.name, label, actor=me.name)
+        st.session_state[JUST_MADE] = new_token(engine(), me.name, label, actor=me)
 made = st.session_state.pop(JUST_MADE, None)
 if made:
     st.success("Your new token is below. Copy it now (the button at its right): it is shown "
@@ -79,7 +75,7 @@ if tokens:
             chosen = st.selectbox("Token", list(active), format_func=active.__getitem__,
                                   key=REVOKE)
             if st.form_submit_button("Revoke it") and chosen is not None:
-                revoke_token(engine(), int(chosen), actor=me.name, name=me.name)
+                revoke_token(engine(), int(chosen), actor=me, name=me.name)
                 forget_all()  # this process stops accepting it at once (others within 10 s)
                 st.rerun()
 else:
@@ -99,9 +95,9 @@ else:
                 st.error("The two new passwords differ: type the same one twice.")
             # Not a sign-in (no audit row), but the attempt limit holds: TooManyAttempts
             # is shown by show_user_errors.
-            elif not verify_password(engine(), me.name, old, page_address()):
+            elif not verify_password(engine(), me.name, old, me.address):
                 st.error("The current password is wrong.")
             else:
                 secret = page_session_secret()
-                set_password(engine(), me.name, new, actor=me.name, keep_session=secret)
+                set_password(engine(), me.name, new, actor=me, keep_session=secret)
                 st.success("Your password is changed. Your other browsers are signed out.")

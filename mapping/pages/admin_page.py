@@ -11,7 +11,9 @@ import pandas as pd
 import streamlit as st
 
 from domain.access import MARKING_CODES, AccessDenied, Action, Role
-from mapping.access_state import current_principal, forget_all, page_address
+from domain.errors import PermitmapError
+from exports.marking import marking_line
+from mapping.access_state import current_principal, forget_all
 from mapping.page_errors import show_user_errors
 from mapping.store_access import engine
 from store.accounts import (
@@ -23,9 +25,11 @@ from store.accounts import (
     set_anonymous_view,
     set_role,
 )
-from store.audit import ACTIONS, audit_export, audit_rows
+from store.audit import ACTIONS, WITHHELD, audit_export, audit_rows
 
 DONE = "admin_done"  # what the last change did: said once, after the rerun that shows it
+FAILED = "admin_failed"  # why the last change (made in a callback) was refused
+ANONYMOUS_TOGGLE = "admin_anonymous_view"
 ROLES = [r.value for r in Role]
 ANY = "(any)"
 SHOWN = 500
@@ -35,6 +39,11 @@ def _done(message: str) -> None:
     forget_all()  # this process sees the change at once (the others within seconds)
     st.session_state[DONE] = message
     st.rerun()
+
+
+def _csv_heading(marking: str) -> str:
+    """The audit CSV's first line: its marking, as every export's (a ``#`` comment)."""
+    return f"\ufeff# {marking_line(marking)}\n"
 
 
 me = current_principal()
@@ -51,6 +60,8 @@ except AccessDenied as exc:
 
 if DONE in st.session_state:
     st.success(st.session_state.pop(DONE), icon=":material/check:")
+if FAILED in st.session_state:
+    st.error(st.session_state.pop(FAILED), icon=":material/error:")
 eng = engine()
 
 # --- accounts --------------------------------------------------------------------------------
@@ -77,7 +88,7 @@ with left, st.form("admin_add", clear_on_submit=True), show_user_errors():
                                   "OpenID Connect only.")
     if st.form_submit_button("Add the account"):
         added = add_account(eng, name, role, clearance, password or None, email,
-                            actor=me.name, principal=me)
+                            actor=me, principal=me)
         _done(f"Added {added.name} ({added.role.value}, clearance {added.clearance}).")
 
 with right, show_user_errors():
@@ -94,16 +105,16 @@ with right, show_user_errors():
                                      key=f"admin_clearance_{chosen}")
         save, toggle = st.columns(2)
         if save.button("Save role and clearance", key="admin_save"):
-            changed = set_role(eng, chosen, new_role, new_clearance, actor=me.name,
+            changed = set_role(eng, chosen, new_role, new_clearance, actor=me,
                                principal=me)
             _done(f"{changed.name} is now {changed.role.value} with clearance "
                   f"{changed.clearance}.")
         if account.disabled:
             if toggle.button("Enable the account", key="admin_enable"):
-                enable_account(eng, chosen, actor=me.name, principal=me)
+                enable_account(eng, chosen, actor=me, principal=me)
                 _done(f"{chosen} may sign in again.")
         elif toggle.button("Disable the account", key="admin_disable"):
-            disable_account(eng, chosen, actor=me.name, principal=me)
+            disable_account(eng, chosen, actor=me, principal=me)
             _done(f"{chosen} is disabled: their sessions and API tokens stopped working.")
         if not account.has_password:
             st.caption("This account signs in through OpenID Connect: the deployment's rules "
@@ -111,15 +122,27 @@ with right, show_user_errors():
 
 # --- the anonymous public view ---------------------------------------------------------------
 st.subheader("Anonymous public view", anchor=False)
-with show_user_errors():
-    now_on = anonymous_view(eng)
-    wanted = st.toggle("Visitors who are not signed in may browse public data", value=now_on,
-                       key="admin_anonymous_view",
-                       help="They browse as a viewer with public clearance: they never see a "
-                            "marked record and cannot change anything.")
-    if wanted != now_on:
-        set_anonymous_view(eng, wanted, actor=me.name, principal=me)
-        _done("The anonymous public view is " + ("on." if wanted else "off."))
+
+
+def _switch_anonymous_view() -> None:
+    """The toggle's callback: runs only when the admin flips it (a rerun for anything else,
+    or a page opened before another admin changed the setting, changes nothing)."""
+    wanted = bool(st.session_state.get(ANONYMOUS_TOGGLE))
+    try:
+        set_anonymous_view(eng, wanted, actor=me, principal=me)
+    except PermitmapError as exc:
+        st.session_state[FAILED] = str(exc)
+        return
+    forget_all()  # this process sees the change at once (the others within seconds)
+    st.session_state[DONE] = "The anonymous public view is " + ("on." if wanted else "off.")
+
+
+# The switch shows the store's setting on every run (set before the widget is made).
+st.session_state[ANONYMOUS_TOGGLE] = anonymous_view(eng)
+st.toggle("Visitors who are not signed in may browse public data", key=ANONYMOUS_TOGGLE,
+          on_change=_switch_anonymous_view,
+          help="They browse as a viewer with public clearance: they never see a marked record "
+               "and cannot change anything.")
 
 # --- the audit trail -------------------------------------------------------------------------
 st.subheader("Audit trail", anchor=False)
@@ -137,15 +160,19 @@ with show_user_errors():
     if first is not None and last is not None and last < first:
         st.warning("'Until' is before 'From': no row can match.")
     rows = audit_rows(eng, actor, action, first, last, words, SHOWN + 1, principal=me)
+    withheld = int(rows.attrs.get(WITHHELD, 0))
     st.caption(f"{min(len(rows), SHOWN)} row{'s' * (len(rows) != 1)} shown"
                + (f" (the newest {SHOWN}; the CSV holds them all)" if len(rows) > SHOWN
-                  else "") + ".")
+                  else "") + "."
+               + (f" {withheld} row{'s' * (withheld != 1)} about records above your "
+                  f"clearance {'are' if withheld != 1 else 'is'} not shown." if withheld
+                  else ""))
     st.dataframe(rows.head(SHOWN), hide_index=True, width="stretch", column_config={
         "at": st.column_config.DatetimeColumn("at (UTC)", format="YYYY-MM-DD HH:mm:ss")})
-    address = page_address()
-    # Made when clicked (deferred), so the export is recorded once, when it happens.
+    # Made when clicked (deferred), so the export is recorded once, when it happens; the
+    # row carries the page's address (the principal's).
     st.download_button(
         "Download CSV", key="audit_download", mime="text/csv", on_click="ignore",
         file_name=f"permitmap-audit-{date.today():%Y%m%d}.csv",
-        data=lambda: audit_export(eng, me.name, actor, action, first, last, words,
-                                  principal=me, address=address))
+        data=lambda: audit_export(eng, me, actor, action, first, last, words, principal=me,
+                                  heading=_csv_heading))

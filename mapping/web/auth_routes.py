@@ -13,10 +13,12 @@ offers "Sign in with <provider>" (``GET /signin/oidc``: on to Streamlit's ``/aut
 back through Streamlit's ``/oauth2callback``, which sets the signed identity cookie
 ``_streamlit_user``; the gate then sends it here, where a cookie signed in the last
 :data:`FRESH_MINUTES` is finished: the claims get the role of the first matching rule, and
-the account (made on the first sign-in, without a password) a session in the store keyed by
-that cookie. No rule, or a disabled account: the page says so in words (recorded as a failed
-sign-in) and the identity cookie is cleared. Sign-out ends that session too, then goes
-through Streamlit's ``/auth/logout`` (``st.logout``'s route: the provider's own sign-out).
+the account (:func:`account_name`: the verified e-mail address, else the provider's host and
+subject; made on the first sign-in, without a password) a session in the store keyed by that
+cookie. No rule, an account with a password (never taken over) or a disabled one: the page
+says so in words (recorded as a failed sign-in) and the identity cookie is cleared. Sign-out
+ends that session too, then goes through Streamlit's ``/auth/logout`` (``st.logout``'s route:
+the provider's own sign-out).
 
 Both forms carry a CSRF token: a random value in a cookie (``permitmap_csrf``, SameSite
 Strict) and the same value in a hidden field; a POST without both, or with an ``Origin`` of
@@ -42,7 +44,13 @@ from starlette.routing import Route
 
 from domain.access import NotSignedIn
 from domain.errors import PermitmapError
-from domain.settings import OidcSettings, load_oidc, load_settings
+from domain.settings import (
+    OidcSettings,
+    load_oidc,
+    load_settings,
+    oidc_account_name,
+    verified_email,
+)
 from mapping.access_state import (
     OIDC_COOKIE,
     OPEN_BANNER,
@@ -158,18 +166,19 @@ def streamlit_secrets() -> dict[str, Any] | None:
     return None if oidc is None else {"auth": oidc.streamlit_auth()}
 
 
-def account_name(claims: dict[str, Any]) -> str:
-    """The account a provider's person signs in as: their e-mail address, else their
-    preferred user name, else the provider's subject id.
+def account_name(claims: dict[str, Any], issuer_host: str) -> str:
+    """The account a provider's person signs in as: their e-mail address when the provider
+    says it is verified, else ``<provider host>:<subject>``, a name no local account can
+    have (:func:`domain.settings.oidc_account_name`; never the preferred user name, which
+    anyone may choose).
 
-    >>> account_name({"sub": "42", "email": "Ada@Meti.go.jp"}), account_name({"sub": "42"})
-    ('ada@meti.go.jp', '42')
+    >>> account_name({"sub": "42", "email": "Ada@Meti.go.jp", "email_verified": True}, "id")
+    'ada@meti.go.jp'
+    >>> account_name({"sub": "42", "email": "ada@meti.go.jp", "preferred_username": "ada"},
+    ...              "id.meti.go.jp")
+    'id.meti.go.jp:42'
     """
-    for key in ("email", "preferred_username", "sub"):
-        value = str(claims.get(key) or "").strip()
-        if value:
-            return value.lower() if key == "email" else value
-    return ""
+    return oidc_account_name(claims, issuer_host)
 
 
 def _finish_oidc(request: Request, oidc: OidcSettings) -> Response:
@@ -189,7 +198,7 @@ def _finish_oidc(request: Request, oidc: OidcSettings) -> Response:
         return _forget_oidc(request, _sign_in_html(
             request, f"Your sign-in through {oidc.name} has ended. Sign in again.", target,
             oidc, status=401))
-    name, address = account_name(claims), _address(request)
+    name, address = account_name(claims, oidc.issuer_host), _address(request)
     rule = oidc.rule_for(claims)
     if rule is None:
         record_now(eng, name or "(no name)", "sign-in-failed", target=name, address=address,
@@ -198,10 +207,11 @@ def _finish_oidc(request: Request, oidc: OidcSettings) -> Response:
         return _forget_oidc(request, _sign_in_html(
             request, f"{oidc.name} signed you in as {name or 'someone without a name'}, but "
             "this permitmap gives that account no role (no rule matches its e-mail domain "
-            "or groups). Ask an admin of this permitmap.", target, oidc, status=403))
+            f"or groups; an e-mail domain counts only when {oidc.name} says the address is "
+            "verified). Ask an admin of this permitmap.", target, oidc, status=403))
     try:
         oidc_sign_in(eng, secret, name, rule.role, rule.clearance,
-                     email=str(claims.get("email") or ""), via=oidc.name, address=address,
+                     email=verified_email(claims), via=oidc.name, address=address,
                      hours=load_settings().session_hours)
         forget(secret)  # in case this process cached it unknown a moment ago
     except PermitmapError as exc:  # disabled, ended, or a name the store cannot take

@@ -12,8 +12,14 @@ from streamlit.testing.v1 import AppTest
 from domain.access import HIGHEST, Principal, Role
 from mapping import access_state
 from mapping.store_access import engine
-from store.accounts import add_account, anonymous_view, get_account, list_accounts
-from store.audit import audit_csv, audit_export, audit_rows
+from store.accounts import (
+    add_account,
+    anonymous_view,
+    get_account,
+    list_accounts,
+    set_anonymous_view,
+)
+from store.audit import audit_csv, audit_export, audit_rows, record_now
 from tests.support.fixtures_data import write_data_dir
 
 PAGE = str(Path(__file__).resolve().parents[2] / "mapping" / "pages" / "admin_page.py")
@@ -96,6 +102,62 @@ def test_the_anonymous_view_switch_is_audited(monkeypatch: pytest.MonkeyPatch) -
     settings = audit_rows(engine(), action="settings")
     assert list(settings["detail"]) == ["anonymous public view on"]
     assert list(settings["actor"]) == ["ada"]
+
+
+def test_a_stale_switch_does_not_act_without_a_click(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The page was opened with the view off; another admin turns it on; a rerun of this
+    page for something else must not turn it off again."""
+    at = _run(ADA, monkeypatch)
+    assert at.toggle(key="admin_anonymous_view").value is False
+    set_anonymous_view(engine(), True, actor="bob")
+    access_state.forget_all()
+    at.text_input(key="audit_text").set_value("viewer").run()
+    assert not at.exception and not at.error
+    assert anonymous_view(engine())  # still on
+    assert at.toggle(key="admin_anonymous_view").value is True  # and the page shows it
+    assert list(audit_rows(engine(), action="settings")["actor"]) == ["bob"]
+    at.toggle(key="admin_anonymous_view").set_value(False).run()  # a click does act
+    assert not anonymous_view(engine())
+    assert at.success[0].value == "The anonymous public view is off."
+
+
+def test_the_pages_changes_carry_the_client_address(monkeypatch: pytest.MonkeyPatch) -> None:
+    ada = Principal("ada", Role.ADMIN, HIGHEST, address="192.0.2.44")
+    at = _run(ada, monkeypatch)
+    at.text_input(key="admin_add_name").set_value("ed")
+    at.text_input(key="admin_add_password").set_value("a long first password")
+    at.button[0].click().run()
+    at.selectbox(key="admin_change_account").set_value("ed").run()
+    at.selectbox(key="admin_role_ed").set_value("editor")
+    at.button(key="admin_save").click().run()
+    at.button(key="admin_disable").click().run()
+    at.button(key="admin_enable").click().run()
+    at.toggle(key="admin_anonymous_view").set_value(True).run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    audit_export(engine(), ada, principal=ada)  # what the Download CSV button runs
+    rows = audit_rows(engine(), actor="ada")
+    assert sorted(rows["action"]) == ["account-add", "account-change", "account-change",
+                                      "account-change", "export", "settings"]
+    assert set(rows["address"]) == {"192.0.2.44"}
+
+
+def test_rows_above_the_admins_clearance_are_not_shown(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    record_now(engine(), "ed", "upload", target="secret seams.gpkg", marking="controlled")
+    record_now(engine(), "ed", "upload", target="roads.gpkg", marking="public")
+    low = Principal("ada", Role.ADMIN, "business-proprietary")
+    at = _run(low, monkeypatch)
+    assert not at.exception and not at.error
+    shown = at.dataframe[1].value
+    assert "secret seams.gpkg" not in set(shown["target"]) and len(shown) == 3
+    assert ("1 row about records above your clearance is not shown."
+            in [c.value for c in at.caption][-1]), [c.value for c in at.caption]
+    record_now(engine(), "ed", "mark", target="site us-x", marking="controlled")
+    at.run()
+    assert "2 rows about records above your clearance are not shown." in at.caption[-1].value
+    at = _run(ADA, monkeypatch)  # cleared for everything: nothing left out
+    assert len(at.dataframe[1].value) == 5
+    assert "above your clearance" not in " ".join(c.value for c in at.caption)
 
 
 def test_the_audit_trail_filters_and_its_export_is_audited(

@@ -43,8 +43,10 @@ VIEWER = "vi@example.org"  # group rule: viewer
 STRANGER = "eve@elsewhere.example"  # no rule
 USERS = [
     User(sub=EDITOR, claims={"email": EDITOR, "email_verified": True, "name": "Ed"}),
-    User(sub=VIEWER, claims={"email": VIEWER, "groups": ["permitmap-viewers"]}),
-    User(sub=STRANGER, claims={"email": STRANGER}),
+    # The account name is the e-mail only when the provider says it is verified.
+    User(sub=VIEWER, claims={"email": VIEWER, "email_verified": True,
+                             "groups": ["permitmap-viewers"]}),
+    User(sub=STRANGER, claims={"email": STRANGER, "email_verified": True}),
 ]
 NAV = '[data-testid="stSidebarNav"]'
 SIGN_IN_HEADING = "Sign in to permitmap"

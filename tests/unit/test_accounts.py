@@ -46,10 +46,12 @@ from store.accounts import (
     revoke_token,
     secret_hash,
     session_account,
+    set_anonymous_view,
     set_password,
     set_role,
     start_session,
     token_account,
+    token_id,
 )
 from store.audit import audit_rows
 from store.db import get_engine, migrate
@@ -325,6 +327,30 @@ def cli_url(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("PERMITMAP_DATA_DIR", str(write_data_dir(tmp_path / "data")))
     return database_url
+
+
+def test_a_principal_as_actor_puts_its_address_in_the_trail(engine: Engine) -> None:
+    """The admin and account pages pass who is asking: the rows carry the page's address."""
+    _ada(engine)
+    me = Principal("ada", Role.ADMIN, "controlled", address="198.51.100.7")
+    add_account(engine, "bea", "viewer", password=PASSWORD, actor=me, principal=me)
+    set_role(engine, "bea", "editor", None, me, principal=me)
+    disable_account(engine, "bea", me, principal=me)
+    enable_account(engine, "bea", me, principal=me)
+    set_anonymous_view(engine, True, me, principal=me)
+    token = new_token(engine, "ada", "QGIS", me)
+    number = token_id(engine, token)
+    assert number is not None
+    revoke_token(engine, number, me, name="ada")
+    set_password(engine, "ada", "another long password", me)
+    rows = audit_rows(engine, actor="ada")
+    assert sorted(rows["action"]) == ["account-add", "account-change", "account-change",
+                                      "account-change", "account-change", "settings",
+                                      "token-new", "token-revoke"]
+    assert set(rows["address"]) == {"198.51.100.7"}
+    # a name (the command line) has no address
+    set_role(engine, "bea", "viewer", None, ACTOR)
+    assert list(audit_rows(engine, actor=ACTOR, action="account-change")["address"]) == [""]
 
 
 def _cli(monkeypatch: pytest.MonkeyPatch, args: list[str], stdin: str = "",

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 import store.audit
 import store.transfer.copy
+from domain.access import Principal, Role
 from store.accounts import (
     SignInRefused,
     add_account,
@@ -31,7 +32,7 @@ from store.accounts import (
     start_session,
     token_id,
 )
-from store.audit import AUDIT, audit_csv, audit_rows, record, record_now
+from store.audit import AUDIT, WITHHELD, audit_csv, audit_export, audit_rows, record, record_now
 from store.db import get_engine, migrate
 from store.models import AuditEntry
 from store.seed import ensure_store
@@ -177,6 +178,47 @@ def test_csv_bytes(engine: Engine) -> None:
     assert audit_csv(engine, actor="nobody") == (
         b"id,at,actor,action,target,detail,records,marking,address,outcome\n")
     assert audit_csv(engine, action="export").count(b"\n") == 2
+
+
+def test_rows_above_the_readers_clearance_are_left_out_and_counted(engine: Engine) -> None:
+    _at(engine, datetime(2026, 1, 1, tzinfo=UTC), "ada", "sign-in", target="ada")
+    _at(engine, datetime(2026, 1, 2, tzinfo=UTC), "ed", "upload", target="roads.gpkg",
+        marking="public")
+    _at(engine, datetime(2026, 1, 3, tzinfo=UTC), "ed", "layer-restyle",
+        target="drill cores.gpkg", marking="business-proprietary")
+    _at(engine, datetime(2026, 1, 4, tzinfo=UTC), "ed", "upload", target="secret seams.gpkg",
+        detail="grade 4.2%", marking="controlled")
+    _at(engine, datetime(2026, 1, 5, tzinfo=UTC), "ed", "mark", target="site us-x",
+        marking="controlled")
+    reader = Principal("bea", Role.ADMIN, "business-proprietary", address="192.0.2.9")
+
+    rows = audit_rows(engine, principal=reader)
+    assert list(rows["target"]) == ["drill cores.gpkg", "roads.gpkg", "ada"]
+    assert rows.attrs[WITHHELD] == 2
+    assert audit_rows(engine, action="upload", principal=reader).attrs[WITHHELD] == 1
+    public = audit_rows(engine, principal=Principal("pat", Role.ADMIN, "public"))
+    assert list(public["target"]) == ["roads.gpkg", "ada"] and public.attrs[WITHHELD] == 3
+    everything = audit_rows(engine, principal=Principal("cy", Role.ADMIN, "controlled"))
+    assert len(everything) == 5 and everything.attrs[WITHHELD] == 0
+    assert len(audit_rows(engine)) == 5  # the command line (no principal) reads them all
+
+    data = audit_csv(engine, principal=reader).decode()
+    assert "secret seams" not in data and "grade 4.2" not in data and "site us-x" not in data
+    assert "drill cores.gpkg" in data
+
+    # the export starts with the highest marking of the rows it holds (the caller's line:
+    # the store writes no export format), and is recorded with it and the reader's address
+    exported = audit_export(engine, reader, principal=reader,
+                            heading=lambda code: f"# marking {code}\n").decode()
+    assert exported.splitlines()[0] == "# marking business-proprietary"
+    assert exported.splitlines()[1].startswith("id,at,actor")
+    assert "secret seams" not in exported and len(exported.splitlines()) == 5
+    export = audit_rows(engine, action="export").iloc[0]
+    assert (export["actor"], export["address"], export["records"], export["marking"]) == (
+        "bea", "192.0.2.9", 3, "business-proprietary")
+    assert audit_export(engine, reader, action="sign-in", principal=reader,
+                        heading=lambda code: f"# marking {code}\n").startswith(
+        b"# marking public\n")
 
 
 # --- nothing changes a row -------------------------------------------------------------------
