@@ -41,7 +41,9 @@ VIEWS = (
     ("state (Nevada)", BBox(-120.0, 35.0, -114.0, 42.0), 6),
     ("city (Reno)", BBox(-120.1, 39.35, -119.6, 39.7), 10),
 )
-FILTERS = (("all", ""), ("Li", "Li"))
+# label, commodity, markings the asker may receive (none: every marking, the full clearance)
+FILTERS = (("all", "", ()), ("Li", "Li", ()), ("all, public clearance", "", ("public",)))
+MARKED_EVERY = 100  # one point in a hundred is business-proprietary
 
 
 def synthetic_points(n: int, seed: int = 7) -> pd.DataFrame:
@@ -61,6 +63,7 @@ def synthetic_points(n: int, seed: int = 7) -> pd.DataFrame:
         "commodities": _commodity_lists(rng, n),
         "country": np.array([r[0] for r in REGIONS], dtype=object)[region],
         "name": [f"Synthetic deposit {i}" for i in range(1, n + 1)],
+        "marking_rank": (np.arange(n) % MARKED_EVERY == 0).astype(np.int8),
     })
 
 
@@ -104,8 +107,8 @@ def index_table() -> list[Row]:
             size(frame.memory_usage(deep=True).sum())),
     ]
     for view, bbox, zoom in VIEWS:
-        for label, code in FILTERS:
-            rows += _view_rows(index, frame, f"{view}, {label}", bbox, zoom, code)
+        for label, code, markings in FILTERS:
+            rows += _view_rows(index, frame, f"{view}, {label}", bbox, zoom, code, markings)
     return rows
 
 
@@ -122,16 +125,16 @@ def index_bytes(index: PointIndex) -> int:
 
 
 def _view_rows(index: PointIndex, frame: pd.DataFrame, name: str, bbox: BBox, zoom: int,
-               code: str) -> list[Row]:
+               code: str, markings: tuple[str, ...] = ()) -> list[Row]:
     """Rows for one view: query time first and cached, features returned, JSON bytes."""
-    filters = PointFilter(commodities=(code,) if code else ())
+    filters = PointFilter(commodities=(code,) if code else (), markings=markings)
     first = []
     for _ in range(RUNS):
         PointIndex._cached_mask.cache_clear()
         first.append(timed(lambda: index.query(bbox, zoom, filters, POINT_LIMIT)))
     cached = [timed(lambda: index.query(bbox, zoom, filters, POINT_LIMIT)) for _ in range(RUNS)]
     body = index.query(bbox, zoom, filters, POINT_LIMIT)
-    naive_s, naive_features, naive_bytes = _naive_view(frame, bbox, code)
+    naive_s, naive_features, naive_bytes = _naive_view(frame, bbox, code, bool(markings))
     meta = body["meta"]
     return [
         Row(f"{name}: query ms (first / cached mask)",
@@ -143,21 +146,25 @@ def _view_rows(index: PointIndex, frame: pd.DataFrame, name: str, bbox: BBox, zo
     ]
 
 
-def _naive_view(frame: pd.DataFrame, bbox: BBox, code: str) -> tuple[float, int, str]:
+def _naive_view(frame: pd.DataFrame, bbox: BBox, code: str,
+                public_only: bool = False) -> tuple[float, int, str]:
     """Median seconds to filter the whole frame and build every feature; features; bytes."""
     runs = 1 if bbox.east - bbox.west > 100 else RUNS
     times = []
     features: list[dict[str, Any]] = []
     for _ in range(runs):
         started = time.perf_counter()
-        features = naive_features(frame, bbox, code)
+        features = naive_features(frame, bbox, code, public_only)
         times.append(time.perf_counter() - started)
     return median(times), len(features), _json_size(features)
 
 
-def naive_features(frame: pd.DataFrame, bbox: BBox, code: str) -> list[dict[str, Any]]:
+def naive_features(frame: pd.DataFrame, bbox: BBox, code: str,
+                   public_only: bool = False) -> list[dict[str, Any]]:
     """What a plain pandas endpoint does: filter the frame, send every matching point."""
     inside = frame.lon.between(bbox.west, bbox.east) & frame.lat.between(bbox.south, bbox.north)
+    if public_only:
+        inside &= frame.marking_rank == 0
     if code:
         inside &= frame.commodities.str.contains(rf"(?:^|;){code}(?:;|$)", regex=True)
     chosen = frame[inside]
