@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -14,8 +16,10 @@ from commands.cli_principal import cli_principal, os_user
 from domain.errors import InputError
 from domain.settings import load_settings
 from layers.limits import UploadLimits
-from layers.preflight import check_upload
+from layers.preflight import check_upload, refused_report
 from layers.preflight_report import PreflightReport
+from layers.shapefile_set import shapefile_siblings
+from layers.staging import staged_paths
 from layers.vector_read import VectorOptions
 from services.publishing import LayerDetails, publish_upload, remove_layer
 from store.layer_repo import list_layers
@@ -56,29 +60,58 @@ def _file_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-repair", action="store_true",
                         help="do not repair invalid geometries")
     parser.add_argument("--drop-out-of-range", action="store_true",
-                        help="leave out features whose coordinates are out of range")
+                        help="leave out the features that cannot be drawn (coordinates out "
+                             "of range, broken shapes)")
+    parser.add_argument("--xy", metavar="X,Y", type=_column_pair,
+                        help="a table's coordinate columns, when it has more than one pair "
+                             "(e.g. --xy Long83,Lat83)")
+
+
+def _column_pair(text: str) -> tuple[str, str]:
+    x, sep, y = text.partition(",")
+    if not sep or not x.strip() or not y.strip():
+        raise argparse.ArgumentTypeError(f"{text!r} is not two column names X,Y "
+                                         "(e.g. Long83,Lat83)")
+    return x.strip(), y.strip()
 
 
 def _options(args: argparse.Namespace) -> VectorOptions:
     return VectorOptions(layers=tuple(args.layer) if args.layer else None,
                          assume_crs=args.crs, repair_invalid=not args.no_repair,
-                         drop_out_of_range=args.drop_out_of_range)
+                         drop_out_of_range=args.drop_out_of_range,
+                         coordinate_columns=args.xy)
 
 
 def _limits() -> UploadLimits:
     return UploadLimits.from_megabytes(load_settings().max_upload_mb)
 
 
-def _existing(path: Path) -> Path:
-    if not path.is_file():
+@contextmanager
+def _staged(path: Path) -> Iterator[Path]:
+    """The file (a ``.shp`` with the parts beside it) copied into a private folder under a
+    name the app chose: the path as typed (``-odd #1?.geojson``, ``GPKG:x.gpkg``) never
+    reaches GDAL. Deleted on exit."""
+    try:
+        found = path.is_file()
+    except OSError:  # e.g. a name longer than the file system allows
+        found = False
+    if not found:
         raise InputError(f"{path} does not exist or is not a file.")
-    return path
+    parts = shapefile_siblings(path) if path.suffix.lower() == ".shp" else [path]
+    with staged_paths(parts, Path(tempfile.gettempdir()), _limits()) as staged:
+        yield staged
 
 
 def _check(args: argparse.Namespace) -> int:
-    path = _existing(args.file)
-    # inspect_upload turns any failure of the readers into a report error (never a traceback)
-    report = check_upload(path, path.name, _options(args), _limits())
+    path: Path = args.file
+    try:
+        # inspect_upload turns any failure of the readers into a report error
+        with _staged(path) as staged:
+            report = check_upload(staged, path.name, _options(args), _limits())
+    except InputError as exc:
+        if not args.json:
+            raise
+        report = refused_report(path, path.name, str(exc))  # --json: always one JSON object
     if args.json:
         print(json.dumps(report.to_json(), indent=2, ensure_ascii=False, default=str))
     else:
@@ -112,13 +145,14 @@ def report_text(report: PreflightReport) -> str:
 
 
 def _publish(args: argparse.Namespace, engine: Engine) -> int:
-    path = _existing(args.file)
+    path: Path = args.file
     details = LayerDetails(name=args.name or path.stem, uploaded_by=args.by or os_user(),
                            description=args.description, source=args.source,
                            licence=args.licence, surveyed_on=args.surveyed)
-    records = publish_upload(engine, path, path.name, details, principal=cli_principal(),
-                             layer_dir=load_settings().layer_dir, options=_options(args),
-                             limits=_limits())
+    with _staged(path) as staged:
+        records = publish_upload(engine, staged, path.name, details, principal=cli_principal(),
+                                 layer_dir=load_settings().layer_dir, options=_options(args),
+                                 limits=_limits())
     for record in records:
         count = f"{record.feature_count:,} features" if record.kind == "vector" else "raster"
         print(f"published {record.id}: {record.name} ({count})")

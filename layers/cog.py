@@ -31,6 +31,7 @@ from layers.raster_check import (
     NO_CRS,
     declared_size_problem,
     ingest_env,
+    is_complex,
     open_upload,
     parse_crs,
 )
@@ -80,6 +81,8 @@ def write_cog(source: IdentifiedUpload, destination: Path, progress: Progress = 
         problem = declared_size_problem(dataset, source.size_bytes, limits)
         if problem:
             raise UnsafeFile(f"{source.name}: {problem}")
+        if is_complex(dataset):
+            dataset = _amplitude(dataset, destination, stack, source.name, progress)
         readable = _placed(dataset, stack, assume_crs, source.name)
         options: dict[str, Any] = dict(COG_OPTIONS)
         options["OVERVIEW_COUNT"] = overview_count(readable.width, readable.height)
@@ -95,6 +98,37 @@ def write_cog(source: IdentifiedUpload, destination: Path, progress: Progress = 
                 detail=str(exc).strip().splitlines()[0][:200] if str(exc).strip() else "")
             ) from exc
     progress(1.0, "Cloud-optimized GeoTIFF written")
+
+
+def _amplitude(dataset: DatasetReader, destination: Path, stack: ExitStack, name: str,
+               progress: Progress) -> DatasetReader:
+    """A GeoTIFF beside ``destination`` holding |z| of each complex value (NaN where there is
+    no data), block by block; opened, and removed when ``stack`` closes. Tiles and overviews
+    cannot work on complex numbers, so the amplitude is what is published."""
+    import numpy as np
+
+    path = destination.with_name(destination.stem + ".amplitude.tif")
+    stack.callback(path.unlink, missing_ok=True)  # runs after the file is closed
+    dtype = "float64" if dataset.dtypes[0] == "complex128" else "float32"
+    profile = {"driver": "GTiff", "width": dataset.width, "height": dataset.height,
+               "count": dataset.count, "dtype": dtype, "crs": dataset.crs, "nodata": math.nan,
+               "transform": dataset.transform, "tiled": True, "blockxsize": BLOCKSIZE,
+               "blockysize": BLOCKSIZE, "compress": "ZSTD", "zstd_level": 1,
+               "bigtiff": "IF_SAFER"}
+    progress(0.05, "Taking the amplitude of the complex values")
+    try:
+        with rasterio.open(path, "w", **profile) as amplitude:
+            gcps, gcp_crs = dataset.gcps
+            if dataset.crs is None and gcps and gcp_crs is not None:
+                amplitude.gcps = (gcps, gcp_crs)
+            for _index, window in dataset.block_windows(1):
+                values = np.ma.abs(dataset.read(window=window, masked=True))
+                amplitude.write(values.astype(dtype).filled(np.nan), window=window)
+    except (RasterioError, CPLE_BaseError) as exc:
+        raise UnreadableLayer(f"{name}: " + DAMAGED.format(
+            detail=str(exc).strip().splitlines()[0][:200] if str(exc).strip() else "")
+        ) from exc
+    return stack.enter_context(rasterio.open(path, driver="GTiff"))
 
 
 def _placed(dataset: DatasetReader, stack: ExitStack, assume_crs: str | None,

@@ -34,6 +34,7 @@ US_UTM_ZONES = tuple(range(10, 20))
 JAPAN_UTM_ZONES = tuple(range(51, 56))
 STATE_PLANE_NAME = re.compile(r"^NAD83 / (?!UTM|Conus|Alaska Albers|MTM|BLM|.*Lambert)")
 MAX_CANDIDATES = 40  # every UTM zone of the US and Japan fits in the list
+WEB_MERCATOR = "EPSG:3857"  # what web maps (and many exports from them) give, in metres
 
 
 @dataclass(frozen=True)
@@ -112,14 +113,15 @@ def _geographic() -> tuple[_Entry, ...]:
 
 @functools.cache
 def _projected() -> tuple[_Entry, ...]:
-    """State planes and Japanese planes, US Albers, then UTM zones for the US and Japan."""
+    """State planes and Japanese planes, US Albers, UTM zones for the US and Japan, then
+    web mercator."""
     planes = [_entry(code, 0, order) for order, code in enumerate(_state_planes())]
     planes += [_entry(code, 0, 1000 + order) for order, code in enumerate(JGD2011_PLANES)]
     albers = [_entry(code, 1, order) for order, code in enumerate(ALBERS)]
     utm_codes = [code for zone in US_UTM_ZONES for code in (26900 + zone, 32600 + zone)]
     utm_codes += [code for zone in JAPAN_UTM_ZONES for code in (6688 + zone - 51, 32600 + zone)]
     utm = [_entry(code, 2, order) for order, code in enumerate(utm_codes)]
-    return (*planes, *albers, *utm)
+    return (*planes, *albers, *utm, _entry(3857, 3, 0))  # fits any metres in range: last
 
 
 def _state_planes() -> list[int]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import re
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from xml.etree.ElementTree import ParseError
 
@@ -23,9 +24,10 @@ from layers.upload_formats import FileFormat, IdentifiedUpload
 
 HEAD_BYTES = 64 * 1024
 ACCEPTED = (
-    "GeoJSON or TopoJSON (.geojson, .json), a zipped Shapefile (.zip with .shp, .shx, .dbf, "
-    ".prj), GeoPackage (.gpkg), KML or KMZ, GPX, CSV (.csv) or Excel (.xlsx) with coordinate "
-    "columns, FlatGeobuf (.fgb), GeoParquet (.parquet), GeoTIFF or COG (.tif), SRTM .hgt"
+    "GeoJSON or TopoJSON (.geojson, .json), a Shapefile (.shp, .shx, .dbf, .prj selected "
+    "together, or zipped), GeoPackage (.gpkg), KML or KMZ, GPX, CSV (.csv) or Excel (.xlsx) "
+    "with coordinate columns, FlatGeobuf (.fgb), GeoParquet (.parquet), GeoTIFF or COG (.tif), "
+    "SRTM .hgt; a zip of one GeoTIFF, .hgt or CSV"
 )
 SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg", ".sbn", ".sbx", ".qix", ".qmd")
 TEXT_TABLES = (".csv", ".txt", ".tsv", ".tab")
@@ -44,15 +46,15 @@ _EXPECTED_EXTENSIONS = {
     FileFormat.TOPOJSON: (".topojson", ".json", ".topo.json"),
     FileFormat.GEOPACKAGE: (".gpkg",),
     FileFormat.GEOPARQUET: (".parquet", ".geoparquet", ".pq"),
-    FileFormat.GEOTIFF: (".tif", ".tiff", ".cog"),
+    FileFormat.GEOTIFF: (".tif", ".tiff", ".cog", ".zip"),
     FileFormat.FLATGEOBUF: (".fgb",),
     FileFormat.KML: (".kml",),
     FileFormat.GPX: (".gpx",),
     FileFormat.KMZ: (".kmz",),
-    FileFormat.SHAPEFILE_ZIP: (".zip",),
     FileFormat.SRTM_HGT: (".zip", ".hgt"),
+    FileFormat.SHAPEFILE_ZIP: (".zip", ".shp"),
     FileFormat.EXCEL: (".xlsx", ".xlsm"),
-    FileFormat.CSV: TEXT_TABLES,
+    FileFormat.CSV: (*TEXT_TABLES, ".zip"),
 }
 
 
@@ -75,10 +77,20 @@ def identify(path: Path, name: str, limits: UploadLimits) -> IdentifiedUpload:
     checksum = _sha256(path)
     upload_safety.check_head(head, name)
     extension = _extension(name)
-    fmt, gdal_path, notes = _by_content(path, name, extension, head, limits)
-    notes = _mismatch_note(name, extension, fmt) + notes
-    return IdentifiedUpload(path, name, fmt, gdal_path, size, checksum, notes,
-                            _entry(path, gdal_path))
+    found = _by_content(path, name, extension, head, limits)
+    notes = _mismatch_note(name, extension, found.format) + found.notes
+    return IdentifiedUpload(path, name, found.format, found.gdal_path, size, checksum, notes,
+                            _entry(path, found.gdal_path), found.warnings)
+
+
+@dataclass
+class _Found:
+    """What the content says: the format, the path for GDAL, and notes and warnings."""
+
+    format: FileFormat
+    gdal_path: str
+    notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 def _sha256(path: Path) -> str:
@@ -102,13 +114,13 @@ def _mismatch_note(name: str, extension: str, fmt: FileFormat) -> list[str]:
 
 def _by_content(
     path: Path, name: str, extension: str, head: bytes, limits: UploadLimits
-) -> tuple[FileFormat, str, list[str]]:
+) -> _Found:
     """Format, GDAL path and notes, from the first bytes (then the extension)."""
     for magic, fmt in _MAGIC:
         if head.startswith(magic):
-            return fmt, str(path), []
+            return _Found(fmt, str(path))
     if head[:3] == b"fgb" and head[4:7] == b"fgb":
-        return FileFormat.FLATGEOBUF, str(path), []
+        return _Found(FileFormat.FLATGEOBUF, str(path))
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return _zip_format(path, name, extension, limits)
     if extension == ".vrt":
@@ -117,7 +129,7 @@ def _by_content(
     if extension in SHAPEFILE_PARTS:
         raise UnsupportedFormat(_shapefile_part_message(name))
     if extension == ".hgt" and path.stat().st_size in HGT_SIZES:
-        return FileFormat.SRTM_HGT, str(path), []
+        return _Found(FileFormat.SRTM_HGT, str(path))
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise UnsupportedFormat(f"{name} is an old Excel (.xls) or Office file; save the sheet "
                                 "as .xlsx or CSV and upload that.")
@@ -128,18 +140,16 @@ def _shapefile_part_message(name: str) -> str:
     """What to do when one file of a Shapefile comes alone."""
     stem = PurePosixPath(name).stem
     return (
-        f"{name} is one part of a Shapefile, which is several files; zip {stem}.shp, "
-        f"{stem}.shx, {stem}.dbf and {stem}.prj (and {stem}.cpg if there is one) together "
-        "and upload the zip."
+        f"{name} is one part of a Shapefile, which is several files; upload {stem}.shp, "
+        f"{stem}.shx, {stem}.dbf and {stem}.prj (and {stem}.cpg if there is one) together: "
+        "select them all at once, or zip them and upload the zip."
     )
 
 
 # --- text -------------------------------------------------------------------------------
 
 
-def _text_format(
-    path: Path, name: str, extension: str, head: bytes
-) -> tuple[FileFormat, str, list[str]]:
+def _text_format(path: Path, name: str, extension: str, head: bytes) -> _Found:
     """GeoJSON, TopoJSON, KML, GPX or CSV from text content; refuses binary unknowns.
 
     UTF-16 text (with a byte-order mark, as Excel's "Unicode Text" writes) is recognised:
@@ -156,12 +166,12 @@ def _text_format(
             )
         upload_safety.check_text_content(path, name, xml=False)
         topo = re.search(rb'"type"\s*:\s*"Topology"', text[:4096])
-        return (FileFormat.TOPOJSON if topo else FileFormat.GEOJSON), str(path), []
+        return _Found(FileFormat.TOPOJSON if topo else FileFormat.GEOJSON, str(path))
     if text.startswith(b"<") or extension in (".kml", ".gpx", ".xml"):
         upload_safety.check_text_content(path, name, xml=True)
-        return _xml_format(path, name), str(path), []
+        return _Found(_xml_format(path, name), str(path))
     if b"\x00" not in text and extension in TEXT_TABLES:
-        return FileFormat.CSV, str(path), []
+        return _Found(FileFormat.CSV, str(path))
     raise UnsupportedFormat(
         f"{name} is not a format we read (it is {_describe(head, extension)}). "
         f"We accept: {ACCEPTED}."
@@ -210,27 +220,28 @@ def _describe(head: bytes, extension: str) -> str:
 # --- zips -------------------------------------------------------------------------------
 
 
-def _zip_format(
-    path: Path, name: str, extension: str, limits: UploadLimits
-) -> tuple[FileFormat, str, list[str]]:
-    """Format of a zip upload: Excel, KMZ, zipped Shapefile or zipped SRTM ``.hgt``."""
+def _zip_format(path: Path, name: str, extension: str, limits: UploadLimits) -> _Found:
+    """Format of a zip upload: Excel, zipped Shapefile, KMZ, or a zip of one SRTM ``.hgt``,
+    GeoTIFF or CSV table."""
     entries = upload_safety.zip_entries(path, name, limits)
-    upload_safety.check_zip_contents(path, name, entries)
+    upload_safety.check_zip_contents(path, name, entries, limits)
     files = [e.filename for e in entries if not e.is_dir() and not _is_clutter(e.filename)]
     lower = {f.lower(): f for f in files}
     if "xl/workbook.xml" in lower:
-        return FileFormat.EXCEL, str(path), []
+        return _Found(FileFormat.EXCEL, str(path))
     shapefiles = [f for f in files if f.lower().endswith(".shp")]
     if shapefiles:
         return _shapefile_zip(path, name, shapefiles, lower)
     kml = sorted((f for f in files if f.lower().endswith(".kml")), key=_kml_rank)
     if kml:
         notes = [] if extension == ".kmz" else [f"{name} holds {kml[0]}; it was read as KMZ."]
-        return FileFormat.KMZ, _vsizip(path, kml[0]), notes
-    hgt = [f for f in files if f.lower().endswith(".hgt")]
-    if hgt:
-        notes = [f"{name} holds {len(hgt)} .hgt files; {hgt[0]} was read."] if len(hgt) > 1 else []
-        return FileFormat.SRTM_HGT, _vsizip(path, hgt[0]), notes
+        return _Found(FileFormat.KMZ, _vsizip(path, kml[0]), notes)
+    for fmt, suffixes in _ZIPPED_SINGLES:
+        inside = [f for f in files if f.lower().endswith(suffixes)]
+        if inside:
+            many = f"{len(inside)} {suffixes[0]} files; " if len(inside) > 1 else ""
+            note = f"{name} holds {many}{inside[0]}; it was read as {fmt.value}."
+            return _Found(fmt, _vsizip(path, inside[0]), [note])
     found = ", ".join(files[:10]) + (" …" if len(files) > 10 else "") if files else "nothing"
     if extension == ".kmz":
         raise UnsupportedFormat(
@@ -243,22 +254,38 @@ def _zip_format(
     )
 
 
+_ZIPPED_SINGLES = (
+    (FileFormat.SRTM_HGT, (".hgt",)),
+    (FileFormat.GEOTIFF, (".tif", ".tiff")),
+    (FileFormat.CSV, (".csv", ".tsv")),  # not .txt: zips carry readme.txt files
+)
+"""Formats read from inside a zip when it holds no Shapefile or KML: the first such entry."""
+
+
 def _shapefile_zip(
     path: Path, name: str, shapefiles: list[str], lower: dict[str, str]
-) -> tuple[FileFormat, str, list[str]]:
-    """The GDAL path of a zipped Shapefile: the ``.shp``, or its folder when there are several."""
+) -> _Found:
+    """The GDAL path of a zipped Shapefile: the ``.shp``, or its folder when there are several.
+
+    A missing ``.shx`` is refused (the zip cannot be mended in place; the parts uploaded
+    unzipped get it rebuilt); a missing ``.dbf`` is a warning: the shapes are read without
+    attributes, which is what a surveyor who sent only outlines wants.
+    """
+    warnings = []
     for shp in shapefiles:
         stem = shp[:-4]
-        missing = [part for part in (".shx", ".dbf") if (stem + part).lower() not in lower]
-        if missing:
+        if (stem + ".shx").lower() not in lower:
             raise UnreadableLayer(
-                f"{name} holds {shp} without its {' and '.join(missing)} part"
-                f"{'s' if len(missing) > 1 else ''}; zip the .shp, .shx, .dbf and .prj of "
-                "the layer together."
+                f"{name} holds {shp} without its .shx part (the index of the shapes); zip "
+                "the .shp, .shx, .dbf and .prj of the layer together. If the .shx is lost, "
+                "upload the .shp, .dbf and .prj unzipped (select them together): the index "
+                "is rebuilt from the .shp."
             )
+        if (stem + ".dbf").lower() not in lower:
+            warnings.append(missing_dbf_warning(name, shp))
     folders = sorted({str(PurePosixPath(shp).parent) for shp in shapefiles})
     if len(shapefiles) == 1:
-        return FileFormat.SHAPEFILE_ZIP, _vsizip(path, shapefiles[0]), []
+        return _Found(FileFormat.SHAPEFILE_ZIP, _vsizip(path, shapefiles[0]), [], warnings)
     if len(folders) > 1:
         raise UnsupportedFormat(
             f"{name} holds Shapefiles in {len(folders)} folders ({', '.join(shapefiles[:6])}); "
@@ -269,7 +296,15 @@ def _shapefile_zip(
         f"{name} holds {len(shapefiles)} Shapefiles ({', '.join(shapefiles)}); each is "
         "listed as a layer and the first is read unless you choose others."
     )
-    return FileFormat.SHAPEFILE_ZIP, _vsizip(path, folder), [note]
+    return _Found(FileFormat.SHAPEFILE_ZIP, _vsizip(path, folder), [note], warnings)
+
+
+def missing_dbf_warning(name: str, shp: str) -> str:
+    """The warning for a Shapefile without its attribute table."""
+    stem = PurePosixPath(shp).stem
+    return (f"{name}: {stem}.dbf (the attribute table) is missing, so the features have no "
+            "attributes; they would be published as shapes only. If they should have "
+            f"attributes, upload {stem}.dbf with the other parts.")
 
 
 def _kml_rank(entry: str) -> tuple[int, int, str]:

@@ -1,20 +1,25 @@
 """The pre-flight check of one upload: identify it, then read and check it as vector or raster.
 
 Problems with what the file holds end up in the report, in words; nothing is stored here.
+This is the boundary where a reader failing in a way nobody foresaw becomes a report error
+naming the file and the step (see :class:`Steps`), logged with its traceback for us.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
-from pathlib import Path
+from contextlib import ExitStack
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePosixPath
 
 from layers.errors import LayerError
 from layers.identify import identify
 from layers.limits import UploadLimits
 from layers.preflight_report import PreflightReport
 from layers.raster_check import check_raster
-from layers.upload_formats import IdentifiedUpload, LayerKind, Progress, no_progress
+from layers.shapefile_set import packed_shapefile
+from layers.staging import display_name, unzipped_entry
+from layers.upload_formats import FileFormat, IdentifiedUpload, LayerKind, Progress, no_progress
 from layers.vector_read import PreparedLayer, VectorOptions, read_vector
 
 RASTER_EXTENSIONS = (".tif", ".tiff", ".hgt", ".hgt.zip")
@@ -31,32 +36,63 @@ class Inspection:
     vector_layers: list[PreparedLayer] = field(default_factory=list)
 
 
+class Steps:
+    """A progress callback that remembers the last step it was told of ("Reading features of
+    roads…"), so an unforeseen failure can say where it happened."""
+
+    def __init__(self, progress: Progress, first: str) -> None:
+        self.progress, self.current = progress, first
+
+    def __call__(self, fraction: float, text: str) -> None:
+        self.current = text
+        self.progress(fraction, text)
+
+    def failure(self, name: str, exc: BaseException) -> str:
+        """Log ``exc`` with its traceback; the sentence for the person who sent ``name``."""
+        log.exception("Unforeseen failure while %s (%s)", self.current, name)
+        step = self.current.rstrip(".… ") or "reading it"
+        detail = str(exc).strip() or "no detail"
+        return (f"{name}: {step[:1].lower()}{step[1:]} failed ({type(exc).__name__}: "
+                f"{detail[:300]}). The file may be damaged or of a kind we do not read yet: "
+                "check it opens in your GIS, or send it to the maintainers (the details are "
+                "in the server's log).")
+
+
 def inspect_upload(path: Path, name: str, options: VectorOptions | None = None,
                    limits: UploadLimits | None = None,
                    progress: Progress = no_progress) -> Inspection:
-    """Identify and check the upload at ``path`` (its original name ``name``).
+    """Identify and check the upload at ``path`` (a path the app chose; ``name`` is what the
+    person called it, used only for display and its extension). A ``.shp`` is read with the
+    parts beside it.
 
     Never raises for what the file holds: a reader failing in a way nobody foresaw is
-    logged with its traceback for us, and the report says the file could not be read.
+    logged with its traceback for us, and the report says which step failed.
     """
     options = options or VectorOptions()
     limits = limits or UploadLimits()
-    progress(0.0, f"Looking at {name}…")
+    name = display_name(name)
+    steps = Steps(progress, f"Looking at {name}…")
     try:
-        return _inspect(path, name, options, limits, progress)
+        steps(0.0, steps.current)
+        with ExitStack() as stack:
+            return _inspect(path, name, options, limits, steps, stack)
     except LayerError as exc:
         return Inspection(None, refused_report(path, name, str(exc)))
-    except Exception as exc:  # the upload page's promise: a message, never a traceback
-        log.exception("Unforeseen failure while checking %s", name)
-        return Inspection(None, refused_report(path, name, (
-            f"{name} could not be read ({type(exc).__name__}: {exc}). Check it opens in your "
-            "GIS and export it again; if it does, report it to the permitmap team with the "
-            "file.")))
+    except Exception as exc:  # noqa: BLE001 - logged by Steps.failure; a report, not a traceback
+        return Inspection(None, refused_report(path, name, steps.failure(name, exc)))
 
 
 def _inspect(path: Path, name: str, options: VectorOptions, limits: UploadLimits,
-             progress: Progress) -> Inspection:
+             progress: Progress, stack: ExitStack) -> Inspection:
+    """The check; files it unpacks live until ``stack`` closes (the vector layers are read
+    into memory by then; a raster is read from ``path`` itself)."""
+    notes: list[str] = []
+    if PurePosixPath(name).suffix.lower() == ".shp":
+        path, notes = stack.enter_context(packed_shapefile(path, name))
     source = identify(path, name, limits)
+    source = replace(source, notes=[*notes, *source.notes])
+    if source.format is FileFormat.CSV and source.entry:  # a zipped table
+        source = stack.enter_context(unzipped_entry(source))
     if source.kind is LayerKind.RASTER:
         report = check_raster(source, limits, progress, assume_crs=options.assume_crs)
         layers: list[PreparedLayer] = []
@@ -68,6 +104,7 @@ def _inspect(path: Path, name: str, options: VectorOptions, limits: UploadLimits
                                  "folders, overlays or attribute rows); nothing would draw. "
                                  "Check you exported the layer with its shapes.")
     report.notes[:0] = [note for note in source.notes if note not in report.notes]
+    report.warnings[:0] = [w for w in source.warnings if w not in report.warnings]
     progress(1.0, "Checked.")
     return Inspection(source, report, layers if report.ok else [])
 
@@ -82,6 +119,9 @@ def check_upload(path: Path, name: str | None = None, options: VectorOptions | N
 def refused_report(path: Path, name: str, message: str) -> PreflightReport:
     """A report for a file refused before it could be read."""
     kind = LayerKind.RASTER if name.lower().endswith(RASTER_EXTENSIONS) else LayerKind.VECTOR
-    size = path.stat().st_size if path.exists() else 0
-    return PreflightReport(file_name=name, format="not recognised", kind=kind,
+    try:
+        size = path.stat().st_size if path.is_file() else 0
+    except OSError:  # e.g. a name too long for the file system
+        size = 0
+    return PreflightReport(file_name=display_name(name), format="not recognised", kind=kind,
                            size_bytes=size, errors=[message])

@@ -41,6 +41,11 @@ class VectorLayerReport:
     out_of_range: list[str] = field(default_factory=list)  # feature labels, e.g. "feature 12"
     crossing_antimeridian: int = 0
     bounds: Bounds | None = None  # in EPSG:4326, when the CRS is known
+    linearised: int = 0  # features with curved edges, drawn as straight segments
+    rings_closed: int = 0  # features whose unclosed rings were closed
+    broken: list[str] = field(default_factory=list)  # 'feature 3 (…): why it cannot be drawn'
+    coordinate_columns: list[str] = field(default_factory=list)  # table: x, y columns read
+    other_coordinate_columns: list[str] = field(default_factory=list)  # the pair not read
 
 
 @dataclass
@@ -74,6 +79,7 @@ class RasterReport:
     suggested_stretch: tuple[float, float] | None = None
     suggested_colormap: str | None = None
     crs_candidates: list[CrsCandidate] = field(default_factory=list)
+    amplitude_of_complex: bool = False  # complex bands published as their amplitude |z|
 
 
 @dataclass

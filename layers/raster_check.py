@@ -122,7 +122,7 @@ def declared_size_problem(dataset: DatasetReader, file_bytes: int,
         return (f"The file declares {dataset.width:,} × {dataset.height:,} pixels "
                 f"({pixels:,} per band), over the limit of {limits.max_raster_pixels:,}; "
                 "it was not read.")
-    itemsize = max(np.dtype(d).itemsize for d in dataset.dtypes)
+    itemsize = max(item_bytes(d) for d in dataset.dtypes)
     declared = pixels * dataset.count * itemsize
     if declared > limits.max_unzipped_bytes and declared > limits.max_zip_ratio * max(
             file_bytes, 1):
@@ -154,7 +154,7 @@ def _megabytes(size: int) -> str:
 def largest_block_bytes(dataset: DatasetReader) -> int:
     """Bytes GDAL decodes at once for the largest block: one band's block, or every band's
     when the bands are interleaved by pixel (stored together in each block)."""
-    sizes = [height * width * np.dtype(dtype).itemsize
+    sizes = [height * width * item_bytes(dtype)
              for (height, width), dtype in zip(dataset.block_shapes, dataset.dtypes, strict=True)]
     if dataset.count > 1 and dataset.interleaving is Interleaving.pixel:
         return sum(sizes)
@@ -216,6 +216,21 @@ def is_rgb_imagery(dataset: DatasetReader) -> bool:
     return dataset.count in (3, 4) and all(d == "uint8" for d in dataset.dtypes[:3])
 
 
+def item_bytes(dtype: str) -> int:
+    """Bytes per pixel of a band type; rasterio names CInt16 ``complex_int16``, which NumPy
+    does not know.
+
+    >>> item_bytes("complex_int16"), item_bytes("float32")
+    (4, 4)
+    """
+    return 4 if dtype == "complex_int16" else np.dtype(dtype).itemsize
+
+
+def is_complex(dataset: DatasetReader) -> bool:
+    """Whether the bands hold complex numbers (CInt16, CInt32, CFloat32, CFloat64)."""
+    return dataset.dtypes[0].startswith("complex")
+
+
 def check_raster(source: IdentifiedUpload, limits: UploadLimits = UploadLimits(),  # noqa: B008
                  progress: Progress = no_progress,
                  assume_crs: str | None = None) -> PreflightReport:
@@ -244,10 +259,13 @@ def _check_open(dataset: DatasetReader, source: IdentifiedUpload, limits: Upload
     if problem:
         report.errors.append(problem)
         return
-    if dataset.dtypes[0].startswith("complex"):
-        report.errors.append(f"The bands hold complex numbers ({dataset.dtypes[0]}), which "
-                             "cannot be drawn as a map layer.")
-        return
+    if is_complex(dataset):
+        raster.amplitude_of_complex = True
+        report.notes.append(
+            f"The bands hold complex numbers ({dataset.dtypes[0]}), as radar and InSAR "
+            "products do; the layer shows their amplitude (|z|, the size of each value) as "
+            "decimal numbers. The phase is not kept: keep the original file for "
+            "interferometry.")
     if len(set(dataset.dtypes)) > 1:
         report.warnings.append("The bands have different data types "
                                f"({', '.join(sorted(set(dataset.dtypes)))}).")
@@ -271,7 +289,7 @@ def _check_open(dataset: DatasetReader, source: IdentifiedUpload, limits: Upload
     _judge_nodata(dataset, sample, raster, report)
     _suggest_style(dataset, source, raster)
     progress(0.8, "Checking whether it is already cloud-optimized")
-    raster.is_cog = _is_cog(source)
+    raster.is_cog = _is_cog(source) and not raster.amplitude_of_complex
     if not raster.is_cog:
         report.notes.append("Not yet a cloud-optimized GeoTIFF: it will be converted once "
                             "when published.")
@@ -324,7 +342,7 @@ def _place(dataset: DatasetReader, assume_crs: str | None, raster: RasterReport,
 def _probe_blocks(dataset: DatasetReader) -> str | None:
     """Decode a few full-resolution blocks spread over the raster; what failed, or None."""
     block_h, block_w = dataset.block_shapes[0]
-    block_bytes = block_h * block_w * dataset.count * np.dtype(dataset.dtypes[0]).itemsize
+    block_bytes = block_h * block_w * dataset.count * item_bytes(dataset.dtypes[0])
     if block_bytes > MAX_PROBE_BLOCK_BYTES:
         return None
     rows = math.ceil(dataset.height / block_h)
@@ -349,12 +367,15 @@ def _sample_stats(dataset: DatasetReader) -> _Sample:
     full = scale <= 1
     out_h = dataset.height if full else max(1, round(dataset.height / scale))
     out_w = dataset.width if full else max(1, round(dataset.width / scale))
-    is_float = dataset.dtypes[0].startswith("float")
+    amplitude = is_complex(dataset)
+    is_float = dataset.dtypes[0].startswith("float") or amplitude
     nan_as_nodata = False
     stats = []
     for band in dataset.indexes[:MAX_STATS_BANDS]:
         data = dataset.read(band, out_shape=(out_h, out_w), masked=True,
                             resampling=Resampling.nearest)
+        if amplitude:
+            data = np.ma.abs(data)  # statistics of what will be drawn
         mask = np.ma.getmaskarray(data)
         if is_float:
             invalid = ~np.isfinite(data.data)
@@ -409,6 +430,8 @@ def _suggest_style(dataset: DatasetReader, source: IdentifiedUpload, raster: Ras
     if interp is ColorInterp.palette:
         raster.suggested_colormap = None
         raster.suggested_stretch = None
+    elif raster.amplitude_of_complex:
+        raster.suggested_colormap = "gray"  # radar amplitude is read as a grey image
     elif source.format is FileFormat.SRTM_HGT or _elevation_like(dataset, first):
         raster.suggested_colormap = "terrain"
     elif dtype == "uint8" and dataset.count == 1:

@@ -36,6 +36,12 @@ LAT_KEYS = ("latitude", "lat", "lat_wgs84", "latitude_wgs84", "lat_dd", "y_coord
 LON_KEYS = ("longitude", "lon", "long", "lng", "long_wgs84", "lon_wgs84", "longitude_wgs84",
             "lon_dd", "x_coord", "easting")  # fmt: skip
 MORE_WKT_COLUMNS = ("wkt_geom", "the_geom", "shape", "geometry_wkt")
+PROJECTED_PAIRS = (("y", "x"), ("northing", "easting"), ("y_coord", "x_coord"),
+                   ("point_y", "point_x"))
+# latitude/longitude headers with a datum in them: Lat83, LONG_NAD27, lat_wgs84
+DATUM_LAT = re.compile(r"^(?:lat|latitude)_?(nad_?83|nad_?27|wgs_?84|83|27|84)$")
+DATUM_LON = re.compile(r"^(?:lon|long|lng|longitude)_?(nad_?83|nad_?27|wgs_?84|83|27|84)$")
+DATUMS = {"83": ("EPSG:4269", "NAD83"), "27": ("EPSG:4267", "NAD27"), "84": ("EPSG:4326", "WGS 84")}
 SRID_PREFIX = r"(?i)^\s*SRID=(\d+)\s*;\s*"
 EXCEL_ERRORS = (zipfile.BadZipFile, InvalidFileException, KeyError, TypeError, ValueError,
                 OSError, IndexError, SyntaxError, zlib.error, EOFError)
@@ -54,9 +60,13 @@ class TableLayer:
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
     has_coordinates: bool = False  # coordinate columns found (frame may still be None: error)
+    coordinate_columns: list[str] = field(default_factory=list)  # (x, y) as read
+    other_coordinate_columns: list[str] = field(default_factory=list)  # (x, y) not read
+    notes: list[str] = field(default_factory=list)
 
 
-def read_csv_table(path: Path, name: str) -> TableLayer:
+def read_csv_table(path: Path, name: str,
+                   columns: tuple[str, str] | None = None) -> TableLayer:
     """A CSV upload as a layer; problems go to ``error`` rather than being raised."""
     try:
         encoding = detect_encoding(path)
@@ -65,14 +75,16 @@ def read_csv_table(path: Path, name: str) -> TableLayer:
         return TableLayer(name="", columns=[], error=str(exc))
     frame = frame[~blank_rows(frame)]
     rows = frame.index.to_numpy() + 2  # as a spreadsheet numbers them: the header is row 1
-    layer = table_layer(frame.reset_index(drop=True), name, sheet="", row_numbers=rows)
+    layer = table_layer(frame.reset_index(drop=True), name, sheet="", row_numbers=rows,
+                        columns=columns)
     layer.encoding = encoding
     if encoding not in ("utf-8", "utf-8-sig", "utf-16"):
         layer.warnings.append(f"{name} is not UTF-8; it was read as {encoding} (Windows/Latin-1).")
     return layer
 
 
-def read_excel_tables(path: Path, name: str) -> list[TableLayer]:
+def read_excel_tables(path: Path, name: str,
+                      columns: tuple[str, str] | None = None) -> list[TableLayer]:
     """Every sheet of a workbook as a layer (sheets without coordinates carry an error)."""
     try:
         sheets = pd.read_excel(path, sheet_name=None, engine="openpyxl")
@@ -86,22 +98,69 @@ def read_excel_tables(path: Path, name: str) -> list[TableLayer]:
         frame = frame.dropna(how="all")
         rows = frame.index.to_numpy() + 2
         layers.append(table_layer(frame.reset_index(drop=True), name, sheet=str(sheet),
-                                  row_numbers=rows))
+                                  row_numbers=rows, columns=columns))
     return layers
 
 
 def table_layer(frame: pd.DataFrame, name: str, sheet: str,
-                row_numbers: np.ndarray | None = None) -> TableLayer:
+                row_numbers: np.ndarray | None = None,
+                columns: tuple[str, str] | None = None) -> TableLayer:
     """Geometries from the coordinate columns of one table; an error when there are none,
     or when its ``crs``/``srid``/``epsg`` column names a coordinate system we do not know.
 
     ``row_numbers`` are the rows as the file numbers them (default: position + 2, below a
-    header row), for messages.
+    header row), for messages. ``columns`` are the (x, y) columns the user chose; else a
+    latitude/longitude pair is read before projected X/Y, and the other pair is offered.
     """
     label = f"{name}, sheet {sheet!r}" if sheet else name
+    keys = column_keys(frame.columns)
+    if columns is not None and not set(columns) <= {str(c) for c in frame.columns}:
+        return TableLayer(name=sheet, columns=[str(c) for c in frame.columns], error=(
+            f"{label} has no columns {columns[0]!r} and {columns[1]!r} to read coordinates "
+            "from; choose two of its columns: " + ", ".join(map(str, frame.columns)) + "."))
+    geographic, projected = _lat_lon_pair(keys), _projected_pair(keys)
+    pair = (columns[1], columns[0]) if columns else (geographic or projected)
+    others = [p for p in (geographic, projected) if p is not None and p != pair]
+    layer = _table_layer(frame, label, sheet, row_numbers, pair)
+    if pair is not None and layer.frame is not None:
+        layer.coordinate_columns = [pair[1], pair[0]]
+        _datum_from_names(layer, pair, label)
+        if others:
+            layer.other_coordinate_columns = [others[0][1], others[0][0]]
+            layer.notes.append(
+                f"{label}: coordinates are read from {pair[1]!r} and {pair[0]!r}; the table "
+                f"also has {others[0][1]!r} and {others[0][0]!r}. To place the features by "
+                "those instead, choose them as the coordinate columns (on the command line "
+                f"--xy {others[0][1]},{others[0][0]}).")
+    return layer
+
+
+def _datum_from_names(layer: TableLayer, pair: tuple[str, str], label: str) -> None:
+    """Set the CRS a latitude/longitude pair names (Lat83: NAD83), unless a column states
+    one; say so."""
+    assert layer.frame is not None
+    found = [DATUM_LAT.match(column_keys([pair[0]]).popitem()[0]),
+             DATUM_LON.match(column_keys([pair[1]]).popitem()[0])]
+    datums = {re.sub(r"\D", "", m.group(1)) for m in found if m}
+    if len(datums) != 1 or layer.frame.crs is not None:
+        return
+    code, datum = DATUMS[datums.pop()]
+    layer.frame = layer.frame.set_crs(code)
+    layer.notes.append(f"{label}: the column names say the datum: longitude/latitude on "
+                       f"{datum} ({code}).")
+
+
+def _projected_pair(keys: dict[str, str]) -> tuple[str, str] | None:
+    """The (Y, X) headers of projected coordinates, e.g. ``Y`` and ``X`` or northing/easting."""
+    return next(((keys[y], keys[x]) for y, x in PROJECTED_PAIRS if y in keys and x in keys),
+                None)
+
+
+def _table_layer(frame: pd.DataFrame, label: str, sheet: str, row_numbers: np.ndarray | None,
+                 pair: tuple[str, str] | None) -> TableLayer:
+    """The layer from the (latitude, longitude) ``pair``, else from a WKT column."""
     columns = [str(column) for column in frame.columns]
     keys = column_keys(frame.columns)
-    pair = _lat_lon_pair(keys)
     wkt = next((keys[k] for k in (*WKT_COLUMNS, *MORE_WKT_COLUMNS) if k in keys), None)
     layer = TableLayer(name=sheet, columns=columns)
     if pair is None and wkt is None:
@@ -132,15 +191,18 @@ def table_layer(frame: pd.DataFrame, name: str, sheet: str,
 
 
 def _lat_lon_pair(keys: dict[str, str]) -> tuple[str, str] | None:
-    """The (latitude, longitude) headers: the deposit-table pairs first, then other spellings."""
+    """The (latitude, longitude) headers: the deposit-table pairs first, then other spellings,
+    then names with a datum (``Lat83``/``Long83``); projected X/Y pairs are not taken here."""
     for lat, lon in LAT_LON_PAIRS:
-        if lat in keys and lon in keys:
+        if lat in keys and lon in keys and (lat, lon) not in PROJECTED_PAIRS:
             return keys[lat], keys[lon]
     lat_key = next((k for k in LAT_KEYS if k in keys), None)
     lon_key = next((k for k in LON_KEYS if k in keys), None)
-    if lat_key and lon_key:
+    if lat_key and lon_key and (lat_key, lon_key) not in PROJECTED_PAIRS:
         return keys[lat_key], keys[lon_key]
-    return None
+    lat_key = next((k for k in keys if DATUM_LAT.match(k)), None)
+    lon_key = next((k for k in keys if DATUM_LON.match(k)), None)
+    return (keys[lat_key], keys[lon_key]) if lat_key and lon_key else None
 
 
 def _numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:

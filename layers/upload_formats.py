@@ -57,7 +57,8 @@ class IdentifiedUpload:
     ``gdal_path`` is what to hand GDAL: the file itself, or a ``/vsizip/`` path to the one
     entry inside a zip to read (``.shp`` in a subfolder, ``doc.kml`` in a KMZ, an ``.hgt``).
     ``entry`` is that entry's name inside the zip (or the folder of several Shapefiles), for
-    reading it with Python's zipfile; empty when the upload is not a zip.
+    reading it with Python's zipfile; empty when the upload is not a zip. ``warnings`` are
+    found while identifying and go to the report's warnings (e.g. a Shapefile with no .dbf).
     """
 
     path: Path
@@ -68,6 +69,7 @@ class IdentifiedUpload:
     checksum: str
     notes: list[str] = field(default_factory=list)
     entry: str = ""
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def kind(self) -> LayerKind:

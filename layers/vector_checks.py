@@ -47,29 +47,44 @@ def check_layer(
     *,
     repair_invalid: bool,
     drop_out_of_range: bool,
+    broken: dict[int, str] | None = None,
 ) -> CheckResult:
     """Check a layer whose CRS is set; fill ``report`` and return the EPSG:4326 frame.
 
-    Parameters: ``label`` names the layer in messages ("survey.gpkg, layer 'roads'").
+    Parameters: ``label`` names the layer in messages ("survey.gpkg, layer 'roads'");
+    ``broken`` maps rows (0-based) whose geometry GEOS could not build to why.
     Null and empty geometries are dropped; invalid ones repaired when ``repair_invalid``.
+    Features that cannot be drawn (out of range, not buildable, collapsed by the repair)
+    are an error, or left out when ``drop_out_of_range``.
     """
     result = CheckResult(frame)
     positions = np.arange(1, len(frame) + 1)  # 1-based feature numbers in the file
     geoms = np.asarray(frame.geometry.array, dtype=object)
-    empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    why = np.full(len(frame), "", dtype=object)
+    for row, reason in (broken or {}).items():
+        why[row] = reason
+    unbuilt = why != ""
+    empty = (shapely.is_missing(geoms) | shapely.is_empty(geoms)) & ~unbuilt
     report.empty_count = int(empty.sum())
     report.feature_count = len(frame)
     if report.empty_count:
+        examples = "; ".join(feature_labels(frame[empty].iloc[:3], positions[empty][:3]))
         result.warnings.append(
             f"{label}: {report.empty_count:,} of {len(frame):,} features "
-            f"{_verb(report.empty_count, 'has', 'have')} no geometry (null or empty); "
-            f"{_verb(report.empty_count, 'it is', 'they are')} left out when the layer is "
-            "published."
+            f"{_verb(report.empty_count, 'has', 'have')} no geometry (null or empty; e.g. "
+            f"{examples}); {_verb(report.empty_count, 'it is', 'they are')} left out when "
+            "the layer is published."
         )
     frame, positions, geoms = frame[~empty], positions[~empty], geoms[~empty]
+    why, unbuilt = why[~empty], unbuilt[~empty]
     report.geometry_types = _type_counts(geoms)
+    faults = geoms
     geoms = _validity(frame, geoms, positions, report, label, result, repair_invalid)
+    collapsed = shapely.is_empty(geoms)  # only the repair can empty a geometry here
+    why[collapsed] = [_fault_words(r) for r in shapely.is_valid_reason(faults[collapsed])]
     frame = frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs))
+    frame, positions = _undrawable(frame, positions, unbuilt | collapsed, why, report, label,
+                                   result, drop_out_of_range)
     frame = _to_wgs84(frame) if not _is_wgs84(frame) else frame
     frame, positions = _range(frame, positions, report, label, result, drop_out_of_range)
     result.frame = _antimeridian(frame, report, label, result)
@@ -134,7 +149,7 @@ def _validity(
     repair: bool,
 ) -> np.ndarray:
     """Count invalid geometries with examples; repair them with make_valid when asked."""
-    invalid = ~shapely.is_valid(geoms)
+    invalid = ~shapely.is_valid(geoms) & ~shapely.is_missing(geoms)
     report.invalid_count = int(invalid.sum())
     if not report.invalid_count:
         return geoms
@@ -154,6 +169,52 @@ def _validity(
         geoms[invalid] = shapely.make_valid(geoms[invalid], method="structure",
                                             keep_collapsed=False)
     return geoms
+
+
+def _undrawable(
+    frame: gpd.GeoDataFrame,
+    positions: np.ndarray,
+    unusable: np.ndarray,
+    why: np.ndarray,
+    report: VectorLayerReport,
+    label: str,
+    result: CheckResult,
+    drop: bool,
+) -> tuple[gpd.GeoDataFrame, np.ndarray]:
+    """Name the features whose geometry cannot be built or drawn, and why; taken out of the
+    frame (an error stops publishing unless the user chose to leave them out)."""
+    if not unusable.any():
+        return frame, positions
+    rows = np.flatnonzero(unusable)
+    shown = rows[:MAX_OUT_OF_RANGE]
+    labels = feature_labels(frame.iloc[shown], positions[shown])
+    report.broken = [f"{name}: {reason}" for name, reason in zip(labels, why[shown],
+                                                                 strict=True)]
+    more = f" and {len(rows) - len(shown):,} more" if len(rows) > len(shown) else ""
+    listed = "; ".join(report.broken) + more
+    count = f"{len(rows):,} {_verb(len(rows), 'feature', 'features')}"
+    if drop:
+        result.warnings.append(f"{label}: {count} that cannot be drawn "
+                               f"{_verb(len(rows), 'is', 'are')} left out ({listed}).")
+    else:
+        result.errors.append(
+            f"{label}: {count} cannot be drawn, the shape is broken: {listed}. Fix "
+            f"{_verb(len(rows), 'it', 'them')} in your GIS and export again, or choose to "
+            "publish without the features that cannot be drawn.")
+    return frame[~unusable], positions[~unusable]
+
+
+def _fault_words(reason: str) -> str:
+    """GEOS's reason a geometry is invalid, in words, for one that the repair emptied.
+
+    >>> _fault_words("Invalid Coordinate[nan 1]")
+    'a position that is not a number'
+    """
+    if reason.startswith("Invalid Coordinate"):
+        return "a position that is not a number"
+    if reason.startswith("Too few points"):
+        return "too few distinct positions to make a line or an area"
+    return reason
 
 
 def _range(

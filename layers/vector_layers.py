@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import codecs
 import re
+import struct
+import warnings
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pyogrio
+import shapely
 from pyogrio.errors import DataLayerError, DataSourceError, FeatureError, FieldError
 from pyogrio.errors import GeometryError as OgrGeometryError
 from pyproj import CRS
@@ -34,6 +38,14 @@ DECODE_ERRORS = (pa.ArrowException, UnicodeDecodeError)
 GPX_DEFAULT = ("waypoints", "routes", "tracks")
 FALLBACK_ENCODING = "cp1252"
 WHOLE_FILE_PARSERS = (FileFormat.KML, FileFormat.KMZ, FileFormat.GPX)
+ARC_STEP_DEGREES = 4  # GDAL's OGR_ARC_STEPSIZE: an arc becomes one straight segment per 4°
+CURVED_WKB_TYPES = range(8, 18)  # ISO WKB CircularString … Triangle (Z/M add 1000s)
+WKB_COLLECTION = 7
+GEOS_WORDS = {
+    "point array must contain 0 or >1": "a line with only one position",
+    "closed linestring": "a ring whose last position is not its first",
+    "LinearRing": "a ring with fewer than four positions",
+}  # GEOS's refusals in words; the first key found in its message wins
 
 
 @dataclass
@@ -44,6 +56,17 @@ class RawLayer:
     label: str
     frame: gpd.GeoDataFrame
     report: VectorLayerReport
+    broken: dict[int, str] = field(default_factory=dict)  # row → why its geometry is missing
+
+
+@dataclass
+class OgrFrame:
+    """A layer read by GDAL, with what had to be done to its geometries."""
+
+    frame: gpd.GeoDataFrame
+    linearised: int = 0  # features with curved edges, now straight segments
+    rings_closed: int = 0  # features whose unclosed rings were closed
+    broken: dict[int, str] = field(default_factory=dict)  # row → why it cannot be built
 
 
 def read_layers(
@@ -52,12 +75,14 @@ def read_layers(
     limits: UploadLimits,
     report: PreflightReport,
     progress: Progress,
+    columns: tuple[str, str] | None = None,
 ) -> list[RawLayer]:
-    """The chosen layers of the upload; every layer found is added to ``report.layers``."""
+    """The chosen layers of the upload; every layer found is added to ``report.layers``.
+    ``columns``: a table's (x, y) coordinate columns, when the user chose them."""
     if source.format is FileFormat.GEOPARQUET:
         return _parquet(source, limits, report)
     if source.format in (FileFormat.CSV, FileFormat.EXCEL):
-        return _tables(source, wanted, limits, report)
+        return _tables(source, wanted, limits, report, columns)
     return _ogr(source, wanted, limits, report, progress)
 
 
@@ -102,16 +127,19 @@ def _ogr(
     layers = []
     for step, name in enumerate(chosen):
         progress(0.1 + 0.5 * step / max(len(chosen), 1), f"Reading features of {name}…")
-        frame = _read_ogr(source, name, by_name[name], report)
-        if frame is None:
+        read = _read_ogr(source, name, by_name[name], report)
+        if read is None:
             return []
+        frame = read.frame
         if not isinstance(frame, gpd.GeoDataFrame):
             report.errors.append(_plain_table_error(source, name))
             return []
         if len(frame):
+            label = _label(source, name, len(listed))
             by_name[name].feature_count = len(frame)
             by_name[name].fields = [str(c) for c in frame.columns if c != frame.geometry.name]
-            layers.append(RawLayer(name, _label(source, name, len(listed)), frame, by_name[name]))
+            _note_repairs(read, by_name[name], label, report)
+            layers.append(RawLayer(name, label, frame, by_name[name], read.broken))
     if not _within_limit(source, sum(len(layer.frame) for layer in layers), limits, report):
         return []
     return layers
@@ -199,11 +227,18 @@ def _only_layer(source: IdentifiedUpload, limits: UploadLimits, report: Prefligh
     """The one layer of a single-layer file, its figures taken from what was read."""
     progress(0.1, f"Reading features of {source.name}…")
     try:
-        frame = pyogrio.read_dataframe(source.gdal_path, use_arrow=True)
+        read = read_ogr_frame(source.gdal_path, None, None)
     except (*OGR_ERRORS, *DECODE_ERRORS) as exc:
         report.errors.append(read_error_message(source, exc))
         return []
-    name = Path(source.name).stem
+    except IndexError:  # pyogrio's default layer of a file that has none
+        if len(pyogrio.list_layers(source.gdal_path)):
+            raise
+        report.errors.append(f"{source.name} holds no layers (e.g. only empty folders); "
+                             "nothing would draw. Check you exported the data with its "
+                             "features.")
+        return []
+    frame, name = read.frame, Path(source.name).stem
     if not isinstance(frame, gpd.GeoDataFrame):
         report.errors.append(f"{source.name} has no geometry column (it is a plain table); "
                              "export the layer with its geometry and upload it again.")
@@ -218,7 +253,8 @@ def _only_layer(source: IdentifiedUpload, limits: UploadLimits, report: Prefligh
         return []
     if not _within_limit(source, len(frame), limits, report):
         return []
-    return [RawLayer(name, source.name, frame, layer)]
+    _note_repairs(read, layer, source.name, report)
+    return [RawLayer(name, source.name, frame, layer, read.broken)]
 
 
 def _layer_info(source: IdentifiedUpload, name: str) -> dict[str, Any]:
@@ -293,7 +329,7 @@ def _choose(
 
 def _read_ogr(
     source: IdentifiedUpload, name: str, layer: VectorLayerReport, report: PreflightReport
-) -> gpd.GeoDataFrame | None:
+) -> OgrFrame | None:
     """One layer through pyogrio (Arrow); a Shapefile that is not UTF-8 is read as cp1252."""
     try:
         encoding = _shapefile_fallback(source, name) \
@@ -302,8 +338,7 @@ def _read_ogr(
         report.errors.append(str(damaged_entry(source.name, exc.entry, exc.cause)))
         return None
     try:
-        frame = pyogrio.read_dataframe(source.gdal_path, layer=name, use_arrow=True,
-                                       encoding=encoding)
+        read = read_ogr_frame(source.gdal_path, name, encoding)
     except (*OGR_ERRORS, *DECODE_ERRORS) as exc:
         report.errors.append(read_error_message(source, exc))
         return None
@@ -314,7 +349,107 @@ def _read_ogr(
             "saying its encoding; it was read as Windows Latin-1 (cp1252). Check accented "
             "names look right, or add a .cpg file naming the encoding."
         )
-    return frame
+    return read
+
+
+def read_ogr_frame(path: str, layer: str | None, encoding: str | None) -> OgrFrame:
+    """A layer through pyogrio with Arrow; curves and geometries GEOS refuses take a slower
+    path only when the fast one fails (shapely holds no curves, and refuses an unclosed ring).
+    GDAL's and shapely's warnings about such geometries are dropped: the report says it.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        try:
+            return OgrFrame(pyogrio.read_dataframe(path, layer=layer, use_arrow=True,
+                                                   encoding=encoding))
+        except NotImplementedError:  # "Nonlinear geometry types are not currently supported"
+            linearised = _curved_count(path, layer, encoding)
+            # without Arrow, pyogrio has GDAL linearise each curve at this step
+            pyogrio.set_gdal_config_options({"OGR_ARC_STEPSIZE": ARC_STEP_DEGREES})
+            frame = pyogrio.read_dataframe(path, layer=layer, use_arrow=False,
+                                           encoding=encoding)
+            return OgrFrame(frame, linearised=linearised)
+        except shapely.errors.GEOSException:
+            return _geometry_by_geometry(path, layer, encoding)
+
+
+def _curved_count(path: str, layer: str | None, encoding: str | None) -> int:
+    """How many features hold a curve, from the type in each geometry's WKB header."""
+    _meta, table = pyogrio.read_arrow(path, layer=layer, columns=[], encoding=encoding)
+    count = 0
+    for wkb in table.column(table.num_columns - 1).to_pylist():
+        kind = _wkb_type(wkb)
+        if kind in CURVED_WKB_TYPES or (kind == WKB_COLLECTION and _holds_curve(wkb)):
+            count += 1
+    return count
+
+
+def _wkb_type(wkb: bytes | None) -> int:
+    """The geometry type of a WKB header (ISO or EWKB flags, Z and M removed); -1 if none."""
+    if not wkb or len(wkb) < 5:
+        return -1
+    (code,) = struct.unpack_from("<I" if wkb[0] == 1 else ">I", wkb, 1)
+    return int(code & 0x0FFFFFFF) % 1000
+
+
+def _holds_curve(wkb: bytes) -> bool:
+    """Whether a geometry collection holds a curve somewhere (shapely refuses to build it)."""
+    try:
+        shapely.from_wkb(wkb)
+    except NotImplementedError:
+        return True
+    except shapely.errors.GEOSException:
+        return False
+    return False
+
+
+def _geometry_by_geometry(path: str, layer: str | None, encoding: str | None) -> OgrFrame:
+    """The layer with each geometry built on its own: an unclosed ring is closed (the one
+    repair without a choice to make), a geometry GEOS still refuses is left empty and said."""
+    meta, table = pyogrio.read_arrow(path, layer=layer, encoding=encoding)
+    column = meta.get("geometry_name") or "wkb_geometry"
+    wkb = np.asarray(table.column(column).to_pylist(), dtype=object)
+    geoms = shapely.from_wkb(wkb, on_invalid="ignore")
+    given = np.fromiter((value is not None for value in wkb), bool, len(wkb))
+    failed = np.flatnonzero(shapely.is_missing(geoms) & given)
+    fixed = shapely.from_wkb(wkb[failed], on_invalid="fix")
+    closed = ~shapely.is_missing(fixed)
+    geoms[failed[closed]] = fixed[closed]
+    broken = {int(row): _why_refused(wkb[row]) for row in failed[~closed]}
+    frame = gpd.GeoDataFrame(table.drop_columns([column]).to_pandas(), geometry=geoms,
+                             crs=meta.get("crs"))
+    return OgrFrame(frame, rings_closed=int(closed.sum()), broken=broken)
+
+
+def _why_refused(wkb: bytes) -> str:
+    """Why GEOS cannot build a geometry, in words."""
+    try:
+        shapely.from_wkb(wkb)
+    except (shapely.errors.GEOSException, NotImplementedError) as exc:
+        text = str(exc).split(": ", 1)[-1].strip()
+        return next((words for key, words in GEOS_WORDS.items() if key in text), text)
+    return "a geometry that cannot be built"
+
+
+def _note_repairs(read: OgrFrame, layer: VectorLayerReport, label: str,
+                  report: PreflightReport) -> None:
+    """Say what reading did to the geometries: curves made straight, rings closed."""
+    layer.linearised, layer.rings_closed = read.linearised, read.rings_closed
+    if read.linearised:
+        report.notes.append(
+            f"{label}: {_count(read.linearised, 'feature has', 'features have')} curved "
+            "edges (arcs or circles); they are drawn as straight segments, one every "
+            f"{ARC_STEP_DEGREES}° of arc.")
+    if read.rings_closed:
+        report.warnings.append(
+            f"{label}: {_count(read.rings_closed, 'feature has', 'features have')} a ring "
+            "whose last position is not its first; it was closed by repeating the first "
+            "position at the end. Check the shape draws as you meant it.")
+
+
+def _count(count: int, one: str, many: str) -> str:
+    """``1 feature has`` or ``12 features have``."""
+    return f"{count:,} {one if count == 1 else many}"
 
 
 def _shapefile_fallback(source: IdentifiedUpload, layer: str) -> str | None:
@@ -432,22 +567,25 @@ def _frame_layer(
 
 def _tables(
     source: IdentifiedUpload, wanted: tuple[str, ...] | None, limits: UploadLimits,
-    report: PreflightReport,
+    report: PreflightReport, columns: tuple[str, str] | None,
 ) -> list[RawLayer]:
     """A CSV file, or the first Excel sheet with coordinates (or the sheets asked for)."""
     if source.format is FileFormat.CSV:
-        tables = [read_csv_table(source.path, source.name)]
+        tables = [read_csv_table(source.path, source.name, columns)]
     else:
-        tables = read_excel_tables(source.path, source.name)
+        tables = read_excel_tables(source.path, source.name, columns)
     for table in tables:
-        report.layers.append(VectorLayerReport(name=table.name or PurePosixPath(source.name).stem,
-                                               feature_count=_rows(table),
-                                               fields=table.columns, encoding=table.encoding))
+        report.layers.append(VectorLayerReport(
+            name=table.name or PurePosixPath(source.name).stem, feature_count=_rows(table),
+            fields=table.columns, encoding=table.encoding,
+            coordinate_columns=table.coordinate_columns,
+            other_coordinate_columns=table.other_coordinate_columns))
     chosen = _chosen_tables(source, tables, wanted, report)
     layers = []
     for table in chosen:
         assert table.frame is not None
         report.warnings += table.warnings
+        report.notes += table.notes
         layers.append(_frame_layer_for_table(source, table, report, limits))
     return layers
 

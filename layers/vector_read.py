@@ -16,7 +16,7 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from layers import vector_layers
-from layers.crs_guess import crs_candidates
+from layers.crs_guess import WEB_MERCATOR, crs_candidates
 from layers.gdal_safety import assert_vector_drivers_safe
 from layers.limits import UploadLimits
 from layers.preflight_report import PreflightReport
@@ -36,7 +36,9 @@ class VectorOptions:
     layers: tuple[str, ...] | None = None  # layer names inside the file; None = default choice
     assume_crs: str | None = None  # the user's choice when the file states no CRS
     repair_invalid: bool = True  # make_valid invalid geometries (counts reported either way)
-    drop_out_of_range: bool = False  # publish without features whose coordinates are out of range
+    drop_out_of_range: bool = False  # publish without the features that cannot be drawn:
+    # coordinates out of range, or a geometry that cannot be built (e.g. a ring of 2 points)
+    coordinate_columns: tuple[str, str] | None = None  # a table's (x, y) columns to read
 
 
 DEFAULT_OPTIONS = VectorOptions()
@@ -96,7 +98,8 @@ def read_vector(
         return VectorReading(report)
     assert_vector_drivers_safe()
     progress(0.05, "Listing layers…")
-    raws = vector_layers.read_layers(source, options.layers, limits, report, progress)
+    raws = vector_layers.read_layers(source, options.layers, limits, report, progress,
+                                     options.coordinate_columns)
     progress(0.6, "Checking geometries…")
     checked = [c for raw in raws if (c := _check(source, raw, options, report)) is not None]
     progress(0.9, "Preparing layers…")
@@ -114,7 +117,7 @@ def _check(
         return None
     frame = raw.frame.set_crs(crs, allow_override=True)
     result = check_layer(frame, raw.report, raw.label, repair_invalid=options.repair_invalid,
-                         drop_out_of_range=options.drop_out_of_range)
+                         drop_out_of_range=options.drop_out_of_range, broken=raw.broken)
     report.warnings += result.warnings
     report.errors += result.errors
     return _Checked(raw, result.frame, raw.report.crs or crs)
@@ -148,6 +151,12 @@ def _resolve_crs(
         raw.report.crs, raw.report.crs_name = "EPSG:4326", "WGS 84"
         report.notes.append(f"{raw.label}: coordinates read as longitude/latitude (WGS 84).")
         return "EPSG:4326"
+    if is_table and [c.code for c in candidates] == [WEB_MERCATOR]:
+        raw.report.crs, raw.report.crs_name = WEB_MERCATOR, candidates[0].name
+        report.notes.append(f"{raw.label}: the X/Y values are in the range of web-map metres "
+                            f"and fit no regional system; read as {WEB_MERCATOR} "
+                            f"({candidates[0].name}). If that is wrong, choose the system.")
+        return WEB_MERCATOR
     likely = ", ".join(f"{c.code} ({c.name}, {c.where})" for c in candidates[:4])
     hint = f" Likely: {likely}." if likely else ""
     report.errors.append(

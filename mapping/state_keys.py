@@ -77,6 +77,7 @@ UPLOAD_CRS = "upload_crs"
 UPLOAD_CRS_TEXT = "upload_crs_text"
 UPLOAD_REPAIR = "upload_repair"
 UPLOAD_DROP = "upload_drop_out_of_range"
+UPLOAD_XY = "upload_xy"
 UPLOAD_NOTICE = "upload_notice"  # what the last publish did, shown after its rerun
 LAYER_FOCUS = "layer_focus"  # (layer name, bounds) the map zooms to
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import shutil
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -22,14 +24,17 @@ from domain.access import Action, Principal
 from domain.errors import InputError
 from layers.cog import write_cog
 from layers.limits import UploadLimits
-from layers.preflight import Inspection, inspect_upload
-from layers.upload_formats import LayerKind, Progress, no_progress
+from layers.preflight import Inspection, Steps, inspect_upload
+from layers.preflight_report import PreflightReport
+from layers.staging import display_name
+from layers.upload_formats import IdentifiedUpload, LayerKind, Progress, no_progress
 from layers.vector_read import PreparedLayer, VectorOptions
 from services.errors import PublishRefused
 from services.layer_styles import default_raster_style, default_vector_style
 from store.acting import acting_name, require
 from store.layer_repo import LayerRecord, NewLayer, add_layers, delete_layer, list_layers
 
+NAME_CHARS = 200  # what the catalog keeps of a layer's name
 STAGING = ".staging"
 INCOMING = ".incoming"  # uploads being checked or published (mapping.parts.upload_report)
 
@@ -59,14 +64,15 @@ def publish_upload(engine: Engine, path: Path, file_name: str, details: LayerDet
     require(engine, principal, Action.UPLOAD_LAYER, "upload", file_name)
     details = replace(details, uploaded_by=acting_name(principal, details.uploaded_by))
     _require_details(details)
-    inspection = inspect_upload(path, file_name, options, limits, progress)
+    steps = Steps(progress, f"Looking at {display_name(file_name)}…")
+    inspection = inspect_upload(path, file_name, options, limits, steps)
     if not inspection.report.ok or inspection.source is None:
-        raise PublishRefused(f"{file_name} cannot be published: "
+        raise PublishRefused(f"{inspection.report.file_name} cannot be published: "
                              + " ".join(inspection.report.errors))
     if inspection.source.kind is LayerKind.RASTER:
-        return _publish_raster(engine, inspection, details, layer_dir, progress,
+        return _publish_raster(engine, inspection, details, layer_dir, steps,
                                (options or VectorOptions()).assume_crs, principal)
-    return _publish_vector(engine, inspection, details, progress, principal)
+    return _publish_vector(engine, inspection, details, steps, principal)
 
 
 def remove_layer(engine: Engine, layer_id: str, layer_dir: Path, *,
@@ -107,40 +113,62 @@ def raster_path(record: LayerRecord, layer_dir: Path) -> Path:
     return layer_dir / record.raster_file
 
 
+@contextmanager
+def _reading(steps: Steps, name: str) -> Iterator[None]:
+    """Around the steps of publishing that read or convert the file (not those that store
+    it): a failure nobody foresaw is refused in words and logged, as in the pre-flight."""
+    try:
+        yield
+    except InputError:
+        raise
+    except Exception as exc:
+        raise PublishRefused(f"{name} cannot be published: {steps.failure(name, exc)}") from exc
+
+
 def _publish_vector(engine: Engine, inspection: Inspection, details: LayerDetails,
-                    progress: Progress, principal: Principal) -> list[LayerRecord]:
+                    steps: Steps, principal: Principal) -> list[LayerRecord]:
     source, report = inspection.source, inspection.report
     assert source is not None
     several = len(inspection.vector_layers) > 1
     new = []
-    for prepared in inspection.vector_layers:
-        name = f"{details.name} ({_label(prepared)})" if several else details.name
-        new.append(NewLayer(
-            name=name, kind="vector", uploaded_by=details.uploaded_by,
-            original_filename=source.name, checksum=source.checksum,
-            source_layer=f"{prepared.source_layer}#{prepared.geometry_type}",
-            file_format=str(source.format), original_crs=prepared.original_crs,
-            geometry_type=prepared.geometry_type, feature_count=len(prepared.frame),
-            bounds=_bounds(prepared), description=details.description, source=details.source,
-            licence=details.licence, surveyed_on=details.surveyed_on,
-            style=default_vector_style(f"{source.checksum}{prepared.name}"),
-            report=report.to_json(), features=feature_rows(prepared)))
-    progress(0.9, "Storing the features…")
+    steps(0.8, "Preparing the features for the catalog…")
+    with _reading(steps, source.name):
+        for prepared in inspection.vector_layers:
+            new.append(_new_vector_layer(prepared, source, report, details, several))
+    steps(0.9, "Storing the features…")
     return add_layers(engine, new, principal=principal)
 
 
+def _new_vector_layer(prepared: PreparedLayer, source: IdentifiedUpload,
+                      report: PreflightReport, details: LayerDetails,
+                      several: bool) -> NewLayer:
+    name = f"{details.name} ({_label(prepared)})" if several else details.name
+    return NewLayer(
+        name=name[:NAME_CHARS], kind="vector", uploaded_by=details.uploaded_by,
+        original_filename=source.name, checksum=source.checksum,
+        source_layer=f"{prepared.source_layer}#{prepared.geometry_type}",
+        file_format=str(source.format), original_crs=prepared.original_crs,
+        geometry_type=prepared.geometry_type, feature_count=len(prepared.frame),
+        bounds=_bounds(prepared), description=details.description, source=details.source,
+        licence=details.licence, surveyed_on=details.surveyed_on,
+        style=default_vector_style(f"{source.checksum}{prepared.name}"),
+        report=report.to_json(), features=feature_rows(prepared))
+
+
 def _publish_raster(engine: Engine, inspection: Inspection, details: LayerDetails,
-                    layer_dir: Path, progress: Progress,
+                    layer_dir: Path, steps: Steps,
                     assume_crs: str | None, principal: Principal) -> list[LayerRecord]:
     source, report = inspection.source, inspection.report
     assert source is not None and report.raster is not None
     staging = layer_dir / STAGING / uuid.uuid4().hex
     staging.mkdir(parents=True)
     try:
-        write_cog(source, staging / "layer.tif", progress, assume_crs)
+        steps(0.5, "Converting the raster to a cloud-optimized GeoTIFF…")
+        with _reading(steps, source.name):
+            write_cog(source, staging / "layer.tif", steps, assume_crs)
         raster = report.raster
         layer = NewLayer(
-            name=details.name, kind="raster", uploaded_by=details.uploaded_by,
+            name=details.name[:NAME_CHARS], kind="raster", uploaded_by=details.uploaded_by,
             original_filename=source.name, checksum=source.checksum,
             file_format=str(source.format), original_crs=raster.crs or "",
             bounds=raster.bounds, description=details.description, source=details.source,
@@ -153,7 +181,7 @@ def _publish_raster(engine: Engine, inspection: Inspection, details: LayerDetail
             staging.rename(layer_dir / ids[0])  # atomic on one file system
             placed.append(layer_dir / ids[0])
 
-        progress(0.95, "Adding the layer to the catalog…")
+        steps(0.95, "Adding the layer to the catalog…")
         try:
             return add_layers(engine, [layer], place_files=place, principal=principal)
         except BaseException:

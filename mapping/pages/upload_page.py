@@ -19,7 +19,9 @@ from mapping.parts.upload_report import (
     layer_choice,
     publish,
     show_report,
+    upload_key,
     upload_limits,
+    upload_name,
 )
 from mapping.store_access import engine
 from services.publishing import LayerDetails, sweep_leftovers
@@ -42,17 +44,20 @@ if notice:
     # no longer has the button, and its switch_page would never run.
     st.page_link("pages/map_page.py", label="Show it on the map", icon=":material/map:")
 with st.expander("What you can upload, and the limits"):
-    st.markdown("Formats: " + ", ".join(f.value for f in FileFormat) + ". Zip a Shapefile's "
-                ".shp, .shx, .dbf and .prj (and .cpg) together; a subfolder in the zip is fine.")
+    st.markdown("Formats: " + ", ".join(f.value for f in FileFormat) + ". A Shapefile: "
+                "select its .shp, .shx, .dbf and .prj (and .cpg) together, or zip them (a "
+                "subfolder in the zip is fine). A zip of one GeoTIFF, .hgt or CSV is read too.")
     st.markdown("Limits: " + "; ".join(upload_limits().describe()) + ".")
     st.caption("Nothing is stored until you press Publish. Files are read without following "
                "links to other files or to the network.")
 
-upload = st.file_uploader("Survey file", key=keys.UPLOAD_FILE,
-                          help="Vector layers (GeoJSON, zipped Shapefile, GeoPackage, KML/KMZ, "
-                               "GPX, CSV/Excel with coordinates, FlatGeobuf, GeoParquet) or "
-                               "rasters (GeoTIFF/COG, zipped SRTM .hgt).")
-if upload is None:
+uploads = st.file_uploader("Survey file", key=keys.UPLOAD_FILE, accept_multiple_files=True,
+                           help="One file: vector layers (GeoJSON, zipped Shapefile, "
+                                "GeoPackage, KML/KMZ, GPX, CSV/Excel with coordinates, "
+                                "FlatGeobuf, GeoParquet) or rasters (GeoTIFF/COG, SRTM .hgt). "
+                                "Or a Shapefile's parts (.shp, .shx, .dbf, .prj, .cpg) "
+                                "selected together.")
+if not uploads:
     st.info("Choose a file to see what it holds before anything is stored.",
             icon=":material/upload_file:")
     st.stop()
@@ -60,22 +65,23 @@ if upload is None:
 with show_user_errors():
     report_area = st.container()  # the report reads first; the choices that change it follow
     options = VectorOptions()
-    report = checked_report(upload, options)
-    file_key = upload.file_id  # choices made for one file do not carry over to the next
+    report = checked_report(uploads, options)
+    file_key = upload_key(uploads)  # choices made for one file do not carry over to the next
     chosen_layers = layer_choice(report, file_key)
     crs = crs_choice(report, file_key)
-    repair, drop = fix_choices(report, file_key)
+    repair, drop, xy = fix_choices(report, file_key)
     options = VectorOptions(layers=chosen_layers, assume_crs=crs, repair_invalid=repair,
-                            drop_out_of_range=drop)
+                            drop_out_of_range=drop, coordinate_columns=xy)
     if options != VectorOptions():
-        report = checked_report(upload, options)
+        report = checked_report(uploads, options)
     with report_area:
         show_report(report)
     if not report.ok:
         st.stop()
     with st.form("upload_details"):
         st.subheader("About this layer", anchor=False)
-        name = st.text_input("Name", value=upload.name.rsplit(".", 1)[0][:200], max_chars=200)
+        name = st.text_input("Name", value=upload_name(uploads).rsplit(".", 1)[0][:200],
+                             max_chars=200)
         description = st.text_area("Description", height=80)
         left, right = st.columns(2)
         source = left.text_input("Source", help="Who surveyed it, or where it came from")
@@ -93,7 +99,7 @@ with show_user_errors():
     if submitted:
         details = LayerDetails(name=name, uploaded_by=who, description=description,
                                source=source, licence=licence, surveyed_on=surveyed)
-        records = publish(upload, details, options, principal=principal)
+        records = publish(uploads, details, options, principal=principal)
         if typed_name:
             st.session_state[keys.EDITOR_NAME] = who.strip()
         names = ", ".join(f"'{r.name}'" for r in records)

@@ -16,7 +16,7 @@ from domain.settings import load_settings
 from layers.limits import UploadLimits
 from layers.preflight import inspect_upload
 from layers.preflight_report import PreflightReport
-from layers.staging import staged_upload
+from layers.staging import display_name, staged_files
 from layers.upload_formats import Progress
 from layers.vector_read import VectorOptions
 from mapping import state_keys as keys
@@ -38,31 +38,48 @@ def incoming_dir() -> Path:
     return load_settings().layer_dir / INCOMING
 
 
-def checked_report(upload: Any, options: VectorOptions) -> PreflightReport:
-    """The pre-flight report of the uploaded file under ``options``; computed once per file
-    and choice of options in a session."""
+def upload_key(uploads: list[Any]) -> str:
+    """One key for the files chosen together (choices made for them do not carry over)."""
+    return "+".join(upload.file_id for upload in uploads)
+
+
+def upload_name(uploads: list[Any]) -> str:
+    """The name of what was chosen: the file's, or a Shapefile's ``.shp``."""
+    names = [upload.name for upload in uploads]
+    return display_name(next((n for n in names if n.lower().endswith(".shp")), names[0]))
+
+
+def checked_report(uploads: list[Any], options: VectorOptions) -> PreflightReport:
+    """The pre-flight report of the uploaded file (or a Shapefile's parts chosen together)
+    under ``options``; computed once per choice of files and options in a session."""
     reports: dict[tuple[str, VectorOptions], PreflightReport] = st.session_state.setdefault(
         keys.UPLOAD_REPORTS, {})
-    key = (upload.file_id, options)
+    key = (upload_key(uploads), options)
     if key not in reports:
-        with _progress_bar("Checking") as progress:
-            upload.seek(0)
-            with staged_upload(upload, upload.name, incoming_dir(), upload_limits()) as path:
-                reports[key] = inspect_upload(path, upload.name, options, upload_limits(),
-                                              progress).report
+        with _progress_bar("Checking") as progress, _staged(uploads) as path:
+            reports[key] = inspect_upload(path, upload_name(uploads), options,
+                                          upload_limits(), progress).report
     return reports[key]
 
 
-def publish(upload: Any, details: LayerDetails, options: VectorOptions, *,
+def publish(uploads: list[Any], details: LayerDetails, options: VectorOptions, *,
             principal: Principal) -> list[LayerRecord]:
     """Publish the uploaded file as ``principal``; a failure stores nothing and leaves no
     file behind."""
-    with _progress_bar("Publishing") as progress:
+    with _progress_bar("Publishing") as progress, _staged(uploads) as path:
+        return publish_upload(engine(), path, upload_name(uploads), details,
+                              principal=principal, layer_dir=load_settings().layer_dir,
+                              options=options, limits=upload_limits(), progress=progress)
+
+
+@contextmanager
+def _staged(uploads: list[Any]) -> Iterator[Path]:
+    """The chosen files copied into a private folder under names the app chose."""
+    for upload in uploads:
         upload.seek(0)
-        with staged_upload(upload, upload.name, incoming_dir(), upload_limits()) as path:
-            return publish_upload(engine(), path, upload.name, details, principal=principal,
-                                  layer_dir=load_settings().layer_dir, options=options,
-                                  limits=upload_limits(), progress=progress)
+    with staged_files([(upload, upload.name) for upload in uploads], incoming_dir(),
+                      upload_limits()) as path:
+        yield path
 
 
 def show_report(report: PreflightReport) -> None:
@@ -117,17 +134,33 @@ def layer_choice(report: PreflightReport, file_key: str) -> tuple[str, ...] | No
     return tuple(picked) or None
 
 
-def fix_choices(report: PreflightReport, file_key: str) -> tuple[bool, bool]:
-    """Repair invalid geometries? Leave out features out of range? Asked only when it matters."""
+def fix_choices(report: PreflightReport, file_key: str
+                ) -> tuple[bool, bool, tuple[str, str] | None]:
+    """Repair invalid geometries? Leave out the features that cannot be drawn? Which of a
+    table's two coordinate pairs places the features? Asked only when it matters."""
     repair = True
     if any(layer.invalid_count for layer in report.layers):
         repair = st.checkbox("Repair invalid geometries (shapely make_valid)", value=True,
                              key=f"{keys.UPLOAD_REPAIR}_{file_key}")
     drop = False
-    if any(layer.out_of_range for layer in report.layers):
-        drop = st.checkbox("Publish without the features whose coordinates are out of range",
-                           value=False, key=f"{keys.UPLOAD_DROP}_{file_key}")
-    return repair, drop
+    if any(layer.out_of_range or layer.broken for layer in report.layers):
+        drop = st.checkbox("Publish without the features that cannot be drawn (coordinates "
+                           "out of range, broken shapes)", value=False,
+                           key=f"{keys.UPLOAD_DROP}_{file_key}")
+    return repair, drop, _coordinate_choice(report, file_key)
+
+
+def _coordinate_choice(report: PreflightReport, file_key: str) -> tuple[str, str] | None:
+    """The (x, y) columns to read when a table has two pairs (None: the one read first)."""
+    layer = next((la for la in report.layers if la.other_coordinate_columns), None)
+    if layer is None or len(layer.coordinate_columns) != 2:
+        return None
+    first = (layer.coordinate_columns[0], layer.coordinate_columns[1])
+    other = (layer.other_coordinate_columns[0], layer.other_coordinate_columns[1])
+    chosen = st.radio("Place the features by the columns", [first, other],
+                      format_func=lambda pair: f"{pair[0]} / {pair[1]}", horizontal=True,
+                      key=f"{keys.UPLOAD_XY}_{file_key}")
+    return None if chosen == first else chosen
 
 
 def _layer_table(report: PreflightReport) -> pd.DataFrame:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from commands.main import main
+from tests.support.archive_files import write_lying_zip
 from tests.support.fixtures_data import write_data_dir
 from tests.support.layer_files import write_claims_zip, write_magnetics_tif
 
@@ -37,9 +38,7 @@ def test_check_json_of_a_good_and_a_bad_file(tmp_path: Path) -> None:
     assert body["ok"] is True and body["kind"] == "vector" and body["errors"] == []
     assert body["format"] == "zipped Shapefile" and body["layers"][0]["feature_count"] == 3
     assert body["layers"][0]["crs"] == "EPSG:32611"
-    bomb = tmp_path / "bomb.zip"
-    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("big.shp", b"\0" * (300 * 1024 * 1024))
+    bomb = write_lying_zip(tmp_path / "bomb.zip", "big.shp", 300 * 1024 * 1024, 1_000)
     bad = _cli("layers", "check", str(bomb), "--json")
     assert bad.returncode == 1 and "Traceback" not in bad.stderr + bad.stdout
     body = json.loads(bad.stdout)

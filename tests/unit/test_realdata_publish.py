@@ -32,6 +32,7 @@ GOOD = {  # file -> (layers published, features in all of them; 0 for a raster)
     "vectors/us_regions_epsg4269.geojson": (1, 4),
     "vectors/KML_Samples.kml": (3, 20),  # 21 placemarks, one without geometry
     "vectors/naturalearth_lowres.zip": (1, 177),  # the folder, zipped as a user would
+    "vectors/naturalearth_lowres/naturalearth_lowres.shp": (1, 177),  # its parts beside it
     "bad/antimeridian_split.json": (1, 1),
     "bad/geopandas_null_geom.geojson": (1, 1),
     "deposits/usgs_lithium_us_Loc_Pt.csv": (1, 61),
@@ -52,7 +53,7 @@ BAD = {  # file -> words its refusal must contain
     "bad/corrupt.tif": "pixel data is damaged",
     "bad/geojsonhint_bad-json.geojson": "not valid JSON near line 3",
     "bad/geojsonhint_badcoord.geojson": "coordinate that is not a number",
-    "bad/latin1.shp": "one part of a Shapefile",
+    "bad/latin1.shp": "has no coordinate system",  # read with its .dbf, .shx rebuilt; no .prj
     "bad/latin1.dbf": "one part of a Shapefile",
     "bad/pyshp_empty_zipfile.zip": "holds no .shp file (found: dummyfile.txt)",
     "bad/white-gemini-iv.vrt": "VRT files point at other files",
@@ -74,7 +75,7 @@ def test_every_real_file_is_listed_here(realdata_dir: Path) -> None:
     on_disk = {str(p.relative_to(realdata_dir)) for p in realdata_dir.rglob("*") if p.is_file()}
     shapefile_parts = {p for p in on_disk if p.startswith("vectors/naturalearth_lowres/")}
     assert on_disk - shapefile_parts == (set(GOOD) | set(BAD)) - {
-        "vectors/naturalearth_lowres.zip"}
+        "vectors/naturalearth_lowres.zip", "vectors/naturalearth_lowres/naturalearth_lowres.shp"}
 
 
 def _upload(setting: dict, name: str) -> Path:

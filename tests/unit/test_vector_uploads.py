@@ -121,12 +121,12 @@ def test_latin1_shapefile_without_cpg_is_read_as_cp1252(tmp_path: Path) -> None:
     assert any("not UTF-8" in w for w in reading.report.warnings)
 
 
-def test_zip_missing_shx_and_dbf_names_them(tmp_path: Path) -> None:
+def test_zip_missing_shx_names_it_and_says_how_to_have_it_rebuilt(tmp_path: Path) -> None:
     upload = tmp_path / "parts.zip"
     with zipfile.ZipFile(upload, "w") as archive:
         archive.writestr("roads.shp", b"x")
         archive.writestr("roads.prj", b"x")
-    with pytest.raises(UnreadableLayer, match=r"roads\.shp without its \.shx and \.dbf parts"):
+    with pytest.raises(UnreadableLayer, match=r"roads\.shp without its \.shx part.*unzipped"):
         identify(upload, "parts.zip", LIMITS)
 
 
