@@ -15,10 +15,10 @@ from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
-from domain.access import Principal
 from mapping.store_access import engine
 from store.markings import attribute_marks
 from store.models import Deposit, Site
+from tests.support.app_pages import page_as
 from tests.support.fixtures_data import write_data_dir
 from tests.support.marked_sites import (
     CLEARED,
@@ -34,8 +34,6 @@ from tests.support.marked_sites import (
     marked_site_rows,
 )
 
-MAIN = str(Path(__file__).resolve().parents[2] / "mapping" / "main.py")
-
 
 @pytest.fixture(autouse=True)
 def marked_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
@@ -48,17 +46,7 @@ def marked_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[En
     yield eng
 
 
-def _page(monkeypatch: pytest.MonkeyPatch, who: Principal, page: str,
-          **query: str) -> AppTest:
-    import mapping.access_state
-
-    monkeypatch.setattr(mapping.access_state, "current_principal", lambda: who)
-    at = AppTest.from_file(MAIN, default_timeout=90)
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.switch_page(page).run()
-    assert not at.exception, at.exception
-    return at
+_page = page_as
 
 
 def everything_sent(at: AppTest) -> str:

@@ -34,6 +34,7 @@ from store.layer_repo import (
     visible_layers,
 )
 from store.markings import set_marking
+from tests.support.app_pages import page_as
 from tests.support.fixtures_data import write_data_dir
 from tests.support.layer_files import write_magnetics_tif
 from tests.support.layer_fixtures import sample_layer
@@ -164,18 +165,9 @@ def test_the_catalog_and_the_overlays_leave_marked_layers_out(marked: Marked) ->
 
 def test_the_layers_page_lists_only_what_the_clearance_reaches_and_an_editor_marks(
         marked: Marked, monkeypatch: pytest.MonkeyPatch) -> None:
-    from streamlit.testing.v1 import AppTest
-
-    import mapping.access_state
-
-    main = str(Path(__file__).resolve().parents[2] / "mapping" / "main.py")
 
     def page(who: Principal) -> Any:
-        monkeypatch.setattr(mapping.access_state, "current_principal", lambda: who)
-        at = AppTest.from_file(main, default_timeout=90)
-        at.switch_page("pages/layers_page.py").run()
-        assert not at.exception, at.exception
-        return at
+        return page_as(monkeypatch, who, "pages/layers_page.py")
 
     def names(at: Any) -> str:
         return " ".join(e.label for e in at.expander)
@@ -199,9 +191,7 @@ def test_the_layers_page_lists_only_what_the_clearance_reaches_and_an_editor_mar
 
 def test_a_refused_marking_on_the_page_is_a_plain_message(
         marked: Marked, monkeypatch: pytest.MonkeyPatch) -> None:
-    from streamlit.testing.v1 import AppTest
 
-    import mapping.access_state
 
     class Stale(Principal):
         """A page drawn for an editor whose role was lowered since: the store refuses."""
@@ -213,10 +203,7 @@ def test_a_refused_marking_on_the_page_is_a_plain_message(
             Principal(self.name, self.role, self.clearance, self.kind).require(action)
 
     who = Stale("vic", Role.VIEWER, "controlled")
-    monkeypatch.setattr(mapping.access_state, "current_principal", lambda: who)
-    main = str(Path(__file__).resolve().parents[2] / "mapping" / "main.py")
-    at = AppTest.from_file(main, default_timeout=90)
-    at.switch_page("pages/layers_page.py").run()
+    at = page_as(monkeypatch, who, "pages/layers_page.py")
     save = next(b for b in at.button if b.label == "Save marking")
     save.click().run()
     assert not at.exception

@@ -55,6 +55,7 @@ from store.permits_repo import (
 )
 from store.records import DEPOSIT_COLUMNS, import_deposits, remove_dataset
 from store.seed import ensure_store
+from tests.support.app_pages import page_as
 from tests.support.fixtures_data import deposit_row, write_data_dir
 from tests.support.layer_files import write_claims_zip, write_mixed_geojson
 from tests.support.layer_fixtures import sample_layer
@@ -414,7 +415,6 @@ def test_the_command_line_acts_as_an_admin_named_after_the_user(
 
 # --- the pages: controls follow the role; a refusal is a plain message, never a traceback ----
 
-MAIN = str(Path(__file__).resolve().parents[2] / "mapping" / "main.py")
 
 
 @dataclass(frozen=True)
@@ -442,18 +442,7 @@ def app_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Engine:
     return engine
 
 
-def _page(monkeypatch: pytest.MonkeyPatch, who: Principal, page: str, **query: str) -> Any:
-    from streamlit.testing.v1 import AppTest
-
-    import mapping.access_state
-
-    monkeypatch.setattr(mapping.access_state, "current_principal", lambda: who)
-    at = AppTest.from_file(MAIN, default_timeout=90)
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.switch_page(page).run()
-    assert not at.exception, at.exception
-    return at
+_page = page_as
 
 
 def _labels(at: Any) -> set[str]:
