@@ -86,6 +86,15 @@ def marking_rank(code: str) -> int:
                          f"{', '.join(MARKING_CODES)}.") from None
 
 
+def markings_reached(clearance: str) -> tuple[str, ...]:
+    """The marking codes a clearance may receive, least restricted first.
+
+    >>> markings_reached("business-proprietary")
+    ('public', 'business-proprietary')
+    """
+    return MARKING_CODES[: marking_rank(clearance) + 1]
+
+
 def highest_marking(codes: list[str] | tuple[str, ...] | set[str]) -> str:
     """The most restricted of ``codes`` (public when there are none).
 
@@ -118,7 +127,7 @@ class Principal:
     @property
     def visible_markings(self) -> tuple[str, ...]:
         """The marking codes this principal may receive, least restricted first."""
-        return MARKING_CODES[: marking_rank(self.clearance) + 1]
+        return markings_reached(self.clearance)
 
     def require(self, action: Action) -> None:
         """Raise AccessDenied, in words, unless the role allows ``action``."""

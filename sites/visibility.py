@@ -27,7 +27,7 @@ from collections.abc import Collection
 
 import pandas as pd
 
-from domain.access import COMPANIONS, MARKING_CODES, PUBLIC, highest_marking, marking_rank
+from domain.access import COMPANIONS, PUBLIC, highest_marking, markings_reached
 from permits.frames import PermitData
 
 #: record id -> {attribute: marking}, as ``store.markings.attribute_marks(engine, "site")``.
@@ -38,7 +38,7 @@ def visible_sites(sites: pd.DataFrame, attribute_marks: AttributeMarks,
                   clearance: str) -> pd.DataFrame:
     """The sites ``clearance`` reaches, their withheld attributes blanked (None) and listed in
     ``withheld``, ``marking`` the highest marking of what each row still holds."""
-    seen = set(_reached(clearance))
+    seen = set(markings_reached(clearance))
     own = _own_markings(sites)
     frame = sites[own.isin(seen)].copy()
     markings = own[own.isin(seen)].tolist()
@@ -70,7 +70,7 @@ def hidden_site_ids(sites: pd.DataFrame, clearance: str) -> frozenset[str]:
     """The ids of the sites whose own marking ``clearance`` does not reach: their permitting
     projects are hidden with them (projects linked to no site stay)."""
     own = _own_markings(sites)
-    return frozenset(sites.loc[~own.isin(_reached(clearance)), "id"])
+    return frozenset(sites.loc[~own.isin(markings_reached(clearance)), "id"])
 
 
 def without_hidden_projects(frame: pd.DataFrame, projects: pd.DataFrame,
@@ -91,10 +91,6 @@ def visible_record(data: PermitData, hidden_sites: Collection[str]) -> PermitDat
     projects = data.projects
     return data.for_projects(set(projects.loc[~projects["site_id"].isin(hidden_sites),
                                               "project_id"]))
-
-
-def _reached(clearance: str) -> tuple[str, ...]:
-    return MARKING_CODES[: marking_rank(clearance) + 1]
 
 
 def _own_markings(sites: pd.DataFrame) -> pd.Series:
