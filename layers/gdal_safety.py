@@ -22,19 +22,23 @@ from collections.abc import Iterable, MutableMapping
 
 ALLOWED_VECTOR_DRIVERS = (
     "GeoJSON", "TopoJSON", "ESRI Shapefile", "GPKG", "KML", "LIBKML", "GPX", "FlatGeobuf",
-    "MEM", "CSV", "XLSX",
+    "MEM", "CSV", "XLSX", "GML", "DXF", "OpenFileGDB",
 )  # fmt: skip
-"""Vector drivers pyogrio keeps: the formats we read, and those we (and tests) write."""
+"""Vector drivers pyogrio keeps: the formats we read, and those we (and tests) write. GML,
+DXF and OpenFileGDB are read only from what :mod:`layers.identify` vouched for: GML checked
+as XML (no DTD, entities, XInclude or remote ``xlink:href``) and read with
+:data:`READ_ONLY_OPTIONS`; DXF as text; a FileGDB only as a ``/vsizip/`` path to the ``.gdb``
+folder inside a checked zip."""
 
 RASTER_DRIVERS_NEEDED = ("GTiff", "COG", "MEM", "VRT", "PNG", "JPEG", "WEBP", "SRTMHGT")
 """Raster drivers rasterio must keep (reading, COG conversion, tiles); never skipped."""
 
 SKIPPED_DRIVERS = (
-    "ADBC", "AIVector", "AVCBin", "AVCE00", "AmigoCloud", "CSW", "Carto", "DGN", "DXF",
-    "EDIGEO", "EEDA", "ESRIJSON", "Elasticsearch", "GDALG", "GML", "GPSBabel", "GTFS",
+    "ADBC", "AIVector", "AVCBin", "AVCE00", "AmigoCloud", "CSW", "Carto", "DGN",
+    "EDIGEO", "EEDA", "ESRIJSON", "Elasticsearch", "GDALG", "GPSBabel", "GTFS",
     "GeoJSONSeq", "GeoRSS", "HTTP", "Idrisi", "JML", "JSONFG", "LVBAG", "MBTiles", "MVT",
     "MapInfo File", "MapML", "MiraMonVector", "NGW", "OAPIF", "ODS", "OGCAPI", "OGR_GMT",
-    "OGR_PDS", "OGR_VRT", "OSM", "OpenFileGDB", "PCIDSK", "PDF", "PDS4", "PGDUMP", "PLSCENES",
+    "OGR_PDS", "OGR_VRT", "OSM", "PCIDSK", "PDF", "PDS4", "PGDUMP", "PLSCENES",
     "PMTiles", "S57", "SQLite", "SXF", "Selafin", "VDV", "VFK", "VICAR", "WAsP", "WFS",
 )  # fmt: skip
 """Drivers GDAL must not register: every vector driver pyogrio's GDAL (3.12) registers that
@@ -52,6 +56,22 @@ NO_NETWORK_OPTIONS = {
     "GDAL_DISABLE_READDIR_ON_OPEN": "EMPTY_DIR",
 }
 """Environment settings both GDAL copies (pyogrio's and rasterio's) read when they start."""
+
+READ_ONLY_OPTIONS = {
+    # GML: never download the application schema a file names in xsi:schemaLocation (GDAL
+    # fetches a WFS DescribeFeatureType URL otherwise, whatever the no-network options say),
+    # never read the schemas an .xsd imports, never resolve xlink:href (which fetches URLs).
+    "GML_DOWNLOAD_SCHEMA": "NO",
+    "GML_USE_SCHEMA_IMPORT": "NO",
+    "GML_SKIP_RESOLVE_ELEMS": "ALL",
+    # Arcs and circles (GML, DXF, FileGDB, GeoPackage) become one straight segment per 4°
+    # (layers.vector_layers.ARC_STEP_DEGREES; the DXF driver linearises as it reads).
+    "OGR_ARC_STEPSIZE": "4",
+}
+"""Settings forced for every read (an operator's value is replaced): GDAL reads them as it
+opens each file, so they hold for every GML, DXF or FileGDB read, listing and counting
+included. The GML driver reads nothing beside the file but ``upload.gfs``/``upload.xsd``
+(an upload is stored alone in a private folder, so there are none)."""
 
 
 def skip_list(existing: str, skipped: Iterable[str] = SKIPPED_DRIVERS) -> str:
@@ -71,7 +91,8 @@ def skip_list(existing: str, skipped: Iterable[str] = SKIPPED_DRIVERS) -> str:
 
 
 def configure_environment(environ: MutableMapping[str, str] = os.environ) -> None:
-    """Add the skipped drivers to ``GDAL_SKIP`` (kept merged) and set the no-network options.
+    """Add the skipped drivers to ``GDAL_SKIP`` (kept merged), set the no-network options
+    (an operator's value kept) and force :data:`READ_ONLY_OPTIONS`.
 
     >>> env = {"GDAL_SKIP": "netCDF"}
     >>> configure_environment(env)
@@ -81,6 +102,7 @@ def configure_environment(environ: MutableMapping[str, str] = os.environ) -> Non
     environ["GDAL_SKIP"] = skip_list(environ.get("GDAL_SKIP", ""))
     for name, value in NO_NETWORK_OPTIONS.items():
         environ.setdefault(name, value)
+    environ.update(READ_ONLY_OPTIONS)
 
 
 def unsafe_drivers(registered: Iterable[str]) -> tuple[list[str], list[str]]:

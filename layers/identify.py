@@ -26,8 +26,9 @@ HEAD_BYTES = 64 * 1024
 ACCEPTED = (
     "GeoJSON or TopoJSON (.geojson, .json), a Shapefile (.shp, .shx, .dbf, .prj selected "
     "together, or zipped), GeoPackage (.gpkg), KML or KMZ, GPX, CSV (.csv) or Excel (.xlsx) "
-    "with coordinate columns, FlatGeobuf (.fgb), GeoParquet (.parquet), GeoTIFF or COG (.tif), "
-    "SRTM .hgt; a zip of one GeoTIFF, .hgt or CSV"
+    "with coordinate columns, FlatGeobuf (.fgb), GeoParquet (.parquet), GML (.gml), DXF "
+    "(.dxf, saved as text), an Esri File Geodatabase (the .gdb folder zipped), GeoTIFF or COG "
+    "(.tif), SRTM .hgt; a zip of one GeoTIFF, .hgt or CSV"
 )
 SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg", ".sbn", ".sbx", ".qix", ".qmd")
 TEXT_TABLES = (".csv", ".txt", ".tsv", ".tab")
@@ -41,6 +42,11 @@ _MAGIC = (
     (b"MM\x00+", FileFormat.GEOTIFF),
 )
 _XML_ROOTS = {"kml": FileFormat.KML, "gpx": FileFormat.GPX}
+GML_NAMESPACE = re.compile(r"^https?://www\.opengis\.net/gml(/|$)")
+DXF_START = re.compile(rb"^(?:\s*999\s*\r?\n[^\n]*\n)*\s*0\s*\r?\n\s*SECTION\s*\r?\n")
+"""A text DXF begins with group code 0 and ``SECTION`` (after any ``999`` comments)."""
+BINARY_DXF = b"AutoCAD Binary DXF"
+GDB_TABLE = ".gdbtable"
 _EXPECTED_EXTENSIONS = {
     FileFormat.GEOJSON: (".geojson", ".json", ".geojsonl"),
     FileFormat.TOPOJSON: (".topojson", ".json", ".topo.json"),
@@ -48,6 +54,9 @@ _EXPECTED_EXTENSIONS = {
     FileFormat.GEOPARQUET: (".parquet", ".geoparquet", ".pq"),
     FileFormat.GEOTIFF: (".tif", ".tiff", ".cog", ".zip"),
     FileFormat.FLATGEOBUF: (".fgb",),
+    FileFormat.GML: (".gml", ".xml"),
+    FileFormat.DXF: (".dxf",),
+    FileFormat.FILEGDB: (".zip",),
     FileFormat.KML: (".kml",),
     FileFormat.GPX: (".gpx",),
     FileFormat.KMZ: (".kmz",),
@@ -130,6 +139,9 @@ def _by_content(
         raise UnsupportedFormat(_shapefile_part_message(name))
     if extension == ".hgt" and path.stat().st_size in HGT_SIZES:
         return _Found(FileFormat.SRTM_HGT, str(path))
+    if head.startswith(BINARY_DXF):
+        raise UnsupportedFormat(f"{name} is a binary DXF, which is not read; save the drawing "
+                                "again as an ASCII (text) DXF and upload that.")
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise UnsupportedFormat(f"{name} is an old Excel (.xls) or Office file; save the sheet "
                                 "as .xlsx or CSV and upload that.")
@@ -150,7 +162,8 @@ def _shapefile_part_message(name: str) -> str:
 
 
 def _text_format(path: Path, name: str, extension: str, head: bytes) -> _Found:
-    """GeoJSON, TopoJSON, KML, GPX or CSV from text content; refuses binary unknowns.
+    """GeoJSON, TopoJSON, KML, GPX, GML, DXF or CSV from text content; refuses binary
+    unknowns.
 
     UTF-16 text (with a byte-order mark, as Excel's "Unicode Text" writes) is recognised:
     a UTF-16 CSV is read as such; UTF-16 JSON is refused (GDAL reads JSON as UTF-8 only).
@@ -167,9 +180,15 @@ def _text_format(path: Path, name: str, extension: str, head: bytes) -> _Found:
         upload_safety.check_text_content(path, name, xml=False)
         topo = re.search(rb'"type"\s*:\s*"Topology"', text[:4096])
         return _Found(FileFormat.TOPOJSON if topo else FileFormat.GEOJSON, str(path))
-    if text.startswith(b"<") or extension in (".kml", ".gpx", ".xml"):
+    if text.startswith(b"<") or extension in (".kml", ".gpx", ".xml", ".gml"):
         upload_safety.check_text_content(path, name, xml=True)
         return _Found(_xml_format(path, name), str(path))
+    if DXF_START.match(text) or (extension == ".dxf" and b"\x00" not in text):
+        upload_safety.check_text_content(path, name, xml=False)
+        if not DXF_START.match(text):
+            raise UnreadableLayer(f"{name} does not start as a DXF drawing does (group code 0, "
+                                  "SECTION); export the drawing again as DXF.")
+        return _Found(FileFormat.DXF, str(path))
     if b"\x00" not in text and extension in TEXT_TABLES:
         return _Found(FileFormat.CSV, str(path))
     raise UnsupportedFormat(
@@ -179,14 +198,22 @@ def _text_format(path: Path, name: str, extension: str, head: bytes) -> _Found:
 
 
 def _xml_format(path: Path, name: str) -> FileFormat:
-    """KML or GPX from the XML root element, parsed with DTDs and entities forbidden."""
+    """KML, GPX or GML from the XML root element (GML: the root declares or is in a GML
+    namespace, ``http://www.opengis.net/gml...``), parsed with DTDs and entities forbidden."""
+    namespaces: list[str] = []
     try:
-        for _event, element in iterparse(str(path), events=("start",), forbid_dtd=True):
-            root = element.tag.rsplit("}", 1)[-1].lower()
+        for event, item in iterparse(str(path), events=("start-ns", "start"), forbid_dtd=True):
+            if event == "start-ns":
+                namespaces.append(str(item[1]))
+                continue
+            root = item.tag.rsplit("}", 1)[-1].lower()
             if root in _XML_ROOTS:
                 return _XML_ROOTS[root]
+            if any(GML_NAMESPACE.match(uri) for uri in namespaces):
+                return FileFormat.GML
             raise UnsupportedFormat(
-                f"{name} is XML with a <{root}> root, not KML or GPX. We accept: {ACCEPTED}."
+                f"{name} is XML with a <{root}> root, not KML, GPX or GML (GML declares the "
+                f"namespace http://www.opengis.net/gml on its root). We accept: {ACCEPTED}."
             )
     except DefusedXmlException as exc:
         raise UnsafeFile(
@@ -232,6 +259,9 @@ def _zip_format(path: Path, name: str, extension: str, limits: UploadLimits) -> 
     shapefiles = [f for f in files if f.lower().endswith(".shp")]
     if shapefiles:
         return _shapefile_zip(path, name, shapefiles, lower)
+    tables = [f for f in files if f.lower().endswith(GDB_TABLE)]
+    if tables:
+        return _geodatabase_zip(path, name, tables)
     kml = sorted((f for f in files if f.lower().endswith(".kml")), key=_kml_rank)
     if kml:
         notes = [] if extension == ".kmz" else [f"{name} holds {kml[0]}; it was read as KMZ."]
@@ -297,6 +327,24 @@ def _shapefile_zip(
         "listed as a layer and the first is read unless you choose others."
     )
     return _Found(FileFormat.SHAPEFILE_ZIP, _vsizip(path, folder), [note], warnings)
+
+
+def _geodatabase_zip(path: Path, name: str, tables: list[str]) -> _Found:
+    """The GDAL path of a zipped File Geodatabase: its ``.gdb`` folder inside the zip (or the
+    zip's top, when the folder's contents were zipped), read by the OpenFileGDB driver."""
+    folders = sorted({str(PurePosixPath(table).parent) for table in tables})
+    if len(folders) > 1:
+        raise UnsupportedFormat(
+            f"{name} holds {len(folders)} File Geodatabases ({', '.join(folders[:6])}); zip "
+            "one .gdb folder at a time."
+        )
+    folder = "" if folders[0] == "." else folders[0]
+    if folder and not folder.lower().endswith(".gdb"):
+        raise UnsupportedFormat(
+            f"{name} holds File Geodatabase tables in {folder!r}, a folder not named .gdb; "
+            "zip the .gdb folder itself as your GIS saved it."
+        )
+    return _Found(FileFormat.FILEGDB, _vsizip(path, folder))
 
 
 def missing_dbf_warning(name: str, shp: str) -> str:

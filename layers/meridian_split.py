@@ -4,10 +4,17 @@ one place both the upload checks and the GeoJSON writer do it."""
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 
 import antimeridian
 import numpy as np
 import shapely
+
+FIXES: dict[str, Callable[..., shapely.Geometry]] = {
+    "Polygon": antimeridian.fix_polygon, "MultiPolygon": antimeridian.fix_multi_polygon,
+    "LineString": antimeridian.fix_line_string,
+    "MultiLineString": antimeridian.fix_multi_line_string,
+}
 
 
 def spanning_half_the_world(geoms: np.ndarray) -> np.ndarray:
@@ -25,10 +32,12 @@ def split_where_wrapping(geoms: np.ndarray,
     wrapped = [i for i in candidates if shapely.get_dimensions(geoms[i]) > 0 and wraps(geoms[i])]
     if not wrapped:
         return geoms, 0
-    geoms = geoms.copy()
+    geoms, done = geoms.copy(), 0
     for i in wrapped:
-        geoms[i] = split(geoms[i])
-    return geoms, len(wrapped)
+        fixed = split(geoms[i])
+        if fixed is not geoms[i]:
+            geoms[i], done = fixed, done + 1
+    return geoms, done
 
 
 def wraps(geom: shapely.Geometry) -> bool:
@@ -45,19 +54,24 @@ def wraps(geom: shapely.Geometry) -> bool:
 
 
 def split(geom: shapely.Geometry) -> shapely.Geometry:
-    """The geometry split at the antimeridian by the ``antimeridian`` package.
+    """The geometry split at the antimeridian by the ``antimeridian`` package; the geometry
+    itself when the package cannot split it: a polygon that is not valid (a vertex out of
+    range, no area), which the checks report on their own, when the repair was not chosen.
 
-    Straight lines in longitude/latitude (not great circles), as the web map draws them.
+    Straight lines in longitude/latitude (not great circles), as the web map draws them. A
+    geometry with heights is split in two dimensions: the package inserts its points on the
+    meridian without a height (and fails on a mix), and the map draws none.
+
+    >>> split(shapely.from_wkt("LINESTRING Z (179 0 5, -179 0 5)")).wkt
+    'MULTILINESTRING ((179 0, 180 0), (-180 0, -179 0))'
     """
+    flat = shapely.force_2d(geom) if shapely.has_z(geom) else geom
+    fix = FIXES.get(geom.geom_type)
+    if fix is None or (geom.geom_type.endswith("Polygon") and not shapely.is_valid(flat)):
+        return geom  # the package asserts on, or refuses, a polygon that is not valid
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", antimeridian.FixWindingWarning)
-        kind = geom.geom_type
-        if kind == "Polygon":
-            return antimeridian.fix_polygon(geom, great_circle=False)
-        if kind == "MultiPolygon":
-            return antimeridian.fix_multi_polygon(geom, great_circle=False)
-        if kind == "LineString":
-            return antimeridian.fix_line_string(geom, great_circle=False)
-        if kind == "MultiLineString":
-            return antimeridian.fix_multi_line_string(geom, great_circle=False)
-    return geom
+        try:
+            return fix(flat, great_circle=False)
+        except ValueError:  # "Fixed polygon is invalid, check your input polygon ..."
+            return geom

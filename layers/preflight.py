@@ -12,6 +12,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
+from layers.dxf_curves import curved_entities
 from layers.errors import LayerError
 from layers.identify import identify
 from layers.limits import UploadLimits
@@ -20,6 +21,7 @@ from layers.raster_check import check_raster
 from layers.shapefile_set import packed_shapefile
 from layers.staging import display_name, unzipped_entry
 from layers.upload_formats import FileFormat, IdentifiedUpload, LayerKind, Progress, no_progress
+from layers.vector_layers import ARC_STEP_DEGREES
 from layers.vector_read import PreparedLayer, VectorOptions, read_vector
 
 RASTER_EXTENSIONS = (".tif", ".tiff", ".hgt", ".hgt.zip")
@@ -99,6 +101,8 @@ def _inspect(path: Path, name: str, options: VectorOptions, limits: UploadLimits
     else:
         reading = read_vector(source, options, limits, progress)
         report, layers = reading.report, reading.layers
+        if source.format is FileFormat.DXF:
+            _note_dxf_curves(source, report)
         if report.ok and not layers:
             report.errors.append(f"{name} holds no features with a geometry (only empty "
                                  "folders, overlays or attribute rows); nothing would draw. "
@@ -107,6 +111,20 @@ def _inspect(path: Path, name: str, options: VectorOptions, limits: UploadLimits
     report.warnings[:0] = [w for w in source.warnings if w not in report.warnings]
     progress(1.0, "Checked.")
     return Inspection(source, report, layers if report.ok else [])
+
+
+def _note_dxf_curves(source: IdentifiedUpload, report: PreflightReport) -> None:
+    """Say how many of a DXF's entities were curves that GDAL drew as straight segments
+    (its DXF driver does so while reading, so the geometries show none)."""
+    curved = curved_entities(source.path)
+    if not curved or not report.layers:
+        return
+    report.layers[0].linearised = curved
+    what = "entity has" if curved == 1 else "entities have"
+    report.notes.append(
+        f"{source.name}: {curved:,} {what} curved edges (arcs, circles, ellipses, splines or "
+        "bulged polylines); they are drawn as straight segments, one every "
+        f"{ARC_STEP_DEGREES}° of arc.")
 
 
 def check_upload(path: Path, name: str | None = None, options: VectorOptions | None = None,

@@ -230,7 +230,10 @@ def _wkt_geometries(values: pd.Series) -> tuple[np.ndarray, int, int, str | None
     text = clean_text(values)
     srids = text.str.extract(SRID_PREFIX, expand=False).dropna().unique()
     text = text.str.replace(SRID_PREFIX, "", regex=True)
-    geometry = shapely.from_wkt(text.where(text != "").to_numpy(dtype=object), on_invalid="ignore")
+    # None where blank: shapely refuses the NaN a text column's where() would give
+    given = text.to_numpy(dtype=object)
+    given[(text == "").to_numpy()] = None
+    geometry = shapely.from_wkt(given, on_invalid="ignore")
     missing = int(shapely.is_missing(geometry).sum())
     return geometry, missing, 0, (str(srids[0]) if len(srids) == 1 else None)
 

@@ -99,12 +99,20 @@ def _plain_parser_error(exc: Exception) -> str:
     >>> message = "Error tokenizing data. C error: Expected 1 fields in line 5, saw 3"
     >>> _plain_parser_error(ValueError(message))
     'line 5 has 3 fields where the header has 1.'
+    >>> _plain_parser_error(ValueError("Error tokenizing data. C error: EOF inside string "
+    ...                                "starting at row 3"))
+    'a quoted value starting on row 4 is never closed (a stray " character).'
     """
     found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
     if found:
         expected, line, saw = found.groups()
         return f"line {line} has {saw} fields where the header has {expected}."
-    return str(exc).removeprefix("Error tokenizing data. C error: ")
+    found = re.search(r"EOF inside string starting at row (\d+)", str(exc))
+    if found:
+        return (f"a quoted value starting on row {int(found.group(1)) + 1} is never closed "
+                "(a stray \" character).")
+    text = str(exc).removeprefix("Error tokenizing data. C error: ").strip()
+    return text if text.endswith(".") else f"{text}."
 
 
 def column_keys(headers: Iterable[object]) -> dict[str, str]:

@@ -39,6 +39,9 @@ class FileFormat(StrEnum):
     CSV = "CSV table"
     EXCEL = "Excel workbook"
     FLATGEOBUF = "FlatGeobuf"
+    GML = "GML"
+    DXF = "DXF (CAD drawing)"
+    FILEGDB = "Esri File Geodatabase (zipped .gdb)"
     GEOPARQUET = "GeoParquet"
     GEOTIFF = "GeoTIFF"
     SRTM_HGT = "SRTM height grid (.hgt)"
@@ -55,7 +58,8 @@ class IdentifiedUpload:
     """An upload on disk whose format is known and whose contents passed the safety checks.
 
     ``gdal_path`` is what to hand GDAL: the file itself, or a ``/vsizip/`` path to the one
-    entry inside a zip to read (``.shp`` in a subfolder, ``doc.kml`` in a KMZ, an ``.hgt``).
+    entry inside a zip to read (``.shp`` in a subfolder, ``doc.kml`` in a KMZ, an ``.hgt``,
+    the ``.gdb`` folder of a File Geodatabase).
     ``entry`` is that entry's name inside the zip (or the folder of several Shapefiles), for
     reading it with Python's zipfile; empty when the upload is not a zip. ``warnings`` are
     found while identifying and go to the report's warnings (e.g. a Shapefile with no .dbf).

@@ -34,7 +34,10 @@ NETWORK_LINK = b"<networklink"
 GDAL_VSI_PATH = re.compile(rb"/vsi[a-z0-9_]+/", re.IGNORECASE)
 GDALG_MARKER = b"gdal_streamed_alg"
 GDAL_COMMAND_LINE = re.compile(rb'"command_line"\s*:\s*"\s*gdal\s', re.IGNORECASE)
-XML_ENTRIES = (".kml", ".gpx")  # zip entries GDAL may parse as XML: always scanned whole
+REMOTE_XLINK = re.compile(rb"""[a-z_][\w.-]*:href\s*=\s*["']\s*(?:[a-z][a-z0-9+.-]*://|file:)""")
+"""An ``xlink:href`` (any prefix) to a URL: GML's resolver would fetch it."""
+XINCLUDE_MARKERS = (b"www.w3.org/2001/xinclude", b"<xi:include")
+XML_ENTRIES = (".kml", ".gpx", ".gml")  # zip entries GDAL may parse as XML: always scanned whole
 ZIP_READ_ERRORS = (zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError, NotImplementedError,
                    OSError)
 """What Python's zipfile raises on a damaged (or oddly compressed) entry while unpacking it."""
@@ -247,7 +250,8 @@ def check_text_content(path: Path, name: str, *, xml: bool) -> None:
     """Scan a text or XML upload for VRTs, GDAL ``/vsi`` paths and, in XML, DTDs and links.
 
     Raises UnsafeFile naming what was found: ``<!DOCTYPE``/``<!ENTITY`` (entity expansion),
-    KML ``<NetworkLink>`` (network fetch), ``/vsicurl/``-style paths, VRT markup.
+    KML ``<NetworkLink>`` and ``xlink:href`` to a URL (network fetch), XInclude (reads other
+    files), ``/vsicurl/``-style paths, VRT markup.
     """
     with path.open("rb") as handle:
         check_stream(_chunks(handle.read), name, xml=xml)
@@ -270,7 +274,7 @@ def _check_window(window: bytes, name: str, *, xml: bool) -> None:
     if xml and any(marker in window for marker in XML_ENTITY_MARKERS):
         raise UnsafeFile(
             f"{name} declares a DOCTYPE or XML entities, which can expand without limit "
-            "(a 'billion laughs' file); KML and GPX need neither. Export the file again "
+            "(a 'billion laughs' file); KML, GPX and GML need neither. Export the file again "
             "from your GIS, or remove the <!DOCTYPE ...> block."
         )
     if xml and NETWORK_LINK in window:
@@ -278,12 +282,31 @@ def _check_window(window: bytes, name: str, *, xml: bool) -> None:
             f"{name} links to other KML files on the network (<NetworkLink>), which we "
             "do not fetch; save the linked file and upload it instead."
         )
+    if xml:
+        _check_links(window, name)
     found = GDAL_VSI_PATH.search(window)
     if found:
         path_text = found.group(0).decode("ascii", "replace")
         raise UnsafeFile(
             f"{name} refers to a GDAL virtual path ({path_text}…), which could make the "
             "reader fetch data from outside the upload; remove it and upload the data itself."
+        )
+
+
+def _check_links(window: bytes, name: str) -> None:
+    """Refuse XML (GML) that links to a URL with ``xlink:href`` or includes other files."""
+    link = REMOTE_XLINK.search(window)
+    if link:
+        shown = link.group(0).decode("ascii", "replace").split("=", 1)[-1].strip(" \"'")
+        raise UnsafeFile(
+            f"{name} links to data on the network or in other files (xlink:href to "
+            f"{shown}…), which we do not fetch; export the file again with the linked "
+            "features or values written in it (in your GIS: resolve or embed the links)."
+        )
+    if any(marker in window for marker in XINCLUDE_MARKERS):
+        raise UnsafeFile(
+            f"{name} includes other files (XInclude), which we do not read; export the file "
+            "again with everything in it."
         )
 
 

@@ -27,6 +27,7 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from layers.errors import DamagedEntry
+from layers.kml_models import kml_without_models, zip_entry
 from layers.limits import UploadLimits
 from layers.preflight_report import PreflightReport, VectorLayerReport
 from layers.table_layers import TableLayer, read_csv_table, read_excel_tables
@@ -67,6 +68,7 @@ class OgrFrame:
     linearised: int = 0  # features with curved edges, now straight segments
     rings_closed: int = 0  # features whose unclosed rings were closed
     broken: dict[int, str] = field(default_factory=dict)  # row → why it cannot be built
+    text_mended: int = 0  # text values not UTF-8, read as Windows Latin-1 (cp1252)
 
 
 def read_layers(
@@ -83,7 +85,16 @@ def read_layers(
         return _parquet(source, limits, report)
     if source.format in (FileFormat.CSV, FileFormat.EXCEL):
         return _tables(source, wanted, limits, report, columns)
-    return _ogr(source, wanted, limits, report, progress)
+    try:
+        with kml_without_models(source) as (readable, models):
+            if models:
+                report.notes.append(
+                    f"{source.name}: {_count(models, '3D model', '3D models')} (<Model>) left "
+                    "out; the map draws points, lines and areas, not 3D models.")
+            return _ogr(readable, wanted, limits, report, progress)
+    except DamagedEntry as exc:
+        report.errors.append(str(damaged_entry(source.name, exc.entry, exc.cause)))
+        return []
 
 
 # --- GDAL formats -----------------------------------------------------------------------
@@ -102,8 +113,8 @@ def _ogr(
     except DamagedEntry as exc:
         report.errors.append(str(damaged_entry(source.name, exc.entry, exc.cause)))
         return []
-    if single:
-        return _only_layer(source, limits, report, progress)
+    if single and (only := _only_layer(source, limits, report, progress)) is not None:
+        return only
     try:
         kinds = {str(name): kind for name, kind in pyogrio.list_layers(source.gdal_path)}
         listed = list(kinds)
@@ -186,14 +197,6 @@ def _has_folders(source: IdentifiedUpload) -> bool:
         return _several_layers(handle)
 
 
-def zip_entry(source: IdentifiedUpload) -> str:
-    """The zip entry ``source.gdal_path`` points at: ``source.entry``, else taken from the
-    ``/vsizip/`` path (built from the resolved upload path, so split on that)."""
-    if source.entry:
-        return source.entry
-    return source.gdal_path.split(f"/vsizip/{source.path.resolve()}/", 1)[-1]
-
-
 def _several_layers(handle: Any) -> bool:
     """Whether the KML stream has more than one folder or document, or placemarks outside
     the folder; first and last offsets of each tag are all it keeps."""
@@ -223,11 +226,14 @@ def _several_layers(handle: Any) -> bool:
 
 
 def _only_layer(source: IdentifiedUpload, limits: UploadLimits, report: PreflightReport,
-                progress: Progress) -> list[RawLayer]:
-    """The one layer of a single-layer file, its figures taken from what was read."""
+                progress: Progress) -> list[RawLayer] | None:
+    """The one layer of a single-layer file, its figures taken from what was read; None
+    when GDAL found several after all (read only the first, it says so)."""
     progress(0.1, f"Reading features of {source.name}…")
     try:
-        read = read_ogr_frame(source.gdal_path, None, None)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", UserWarning)
+            read = read_ogr_frame(source.gdal_path, None, None)
     except (*OGR_ERRORS, *DECODE_ERRORS) as exc:
         report.errors.append(read_error_message(source, exc))
         return []
@@ -238,6 +244,8 @@ def _only_layer(source: IdentifiedUpload, limits: UploadLimits, report: Prefligh
                              "nothing would draw. Check you exported the data with its "
                              "features.")
         return []
+    if any("More than one layer found" in str(w.message) for w in caught):
+        return None  # a KML the folder scan took for one layer: list them after all
     frame, name = read.frame, Path(source.name).stem
     if not isinstance(frame, gpd.GeoDataFrame):
         report.errors.append(f"{source.name} has no geometry column (it is a plain table); "
@@ -360,8 +368,10 @@ def read_ogr_frame(path: str, layer: str | None, encoding: str | None) -> OgrFra
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         try:
-            return OgrFrame(pyogrio.read_dataframe(path, layer=layer, use_arrow=True,
-                                                   encoding=encoding))
+            frame = pyogrio.read_dataframe(path, layer=layer, use_arrow=True,
+                                           encoding=encoding)
+        except pa.ArrowException:  # text that is not UTF-8: GDAL hands the file's bytes on
+            return _geometry_by_geometry(path, layer, encoding)
         except NotImplementedError:  # "Nonlinear geometry types are not currently supported"
             linearised = _curved_count(path, layer, encoding)
             # without Arrow, pyogrio has GDAL linearise each curve at this step
@@ -371,6 +381,52 @@ def read_ogr_frame(path: str, layer: str | None, encoding: str | None) -> OgrFra
             return OgrFrame(frame, linearised=linearised)
         except shapely.errors.GEOSException:
             return _geometry_by_geometry(path, layer, encoding)
+    if _has_broken_text(frame):  # not UTF-8, yet it got past the conversion to pandas
+        return _geometry_by_geometry(path, layer, encoding)
+    return OgrFrame(frame)
+
+
+def _has_broken_text(frame: gpd.GeoDataFrame) -> bool:
+    """Whether an Arrow-backed text column holds bytes that are not UTF-8 (which fail
+    only later, when the values are first looked at)."""
+    geometry = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None
+    for name in frame.columns:
+        values = frame[name].array
+        if name == geometry or not hasattr(values, "__arrow_array__"):
+            continue
+        arrow = values.__arrow_array__()
+        if pa.types.is_string(arrow.type) or pa.types.is_large_string(arrow.type):
+            try:
+                arrow.validate(full=True)
+            except pa.ArrowInvalid:
+                return True
+    return False
+
+
+def _mend_text(table: pa.Table) -> tuple[pa.Table, int]:
+    """The table with text values that are not UTF-8 read as Windows Latin-1 (cp1252), what
+    such files mostly hold (GDAL hands a file's bytes on as they are); how many were."""
+    mended = 0
+    for index, column_field in enumerate(table.schema):
+        kind = getattr(column_field.type, "storage_type", column_field.type)  # e.g. arrow.json
+        if not (pa.types.is_string(kind) or pa.types.is_large_string(kind)):
+            continue
+        raw = pa.chunked_array([getattr(chunk, "storage", chunk)
+                                for chunk in table.column(index).chunks], kind)
+        try:
+            raw.validate(full=True)
+            continue
+        except pa.ArrowInvalid:
+            pass
+        text: list[str | None] = []
+        for value in raw.cast(pa.binary()).to_pylist():  # the bytes as they are
+            try:
+                text.append(None if value is None else value.decode("utf-8"))
+            except UnicodeDecodeError:  # cp1252's five unused bytes become U+FFFD
+                text.append(value.decode("cp1252", errors="replace"))
+                mended += 1
+        table = table.set_column(index, column_field.name, pa.array(text, pa.string()))
+    return table, mended
 
 
 def _curved_count(path: str, layer: str | None, encoding: str | None) -> int:
@@ -407,7 +463,10 @@ def _geometry_by_geometry(path: str, layer: str | None, encoding: str | None) ->
     """The layer with each geometry built on its own: an unclosed ring is closed (the one
     repair without a choice to make), a geometry GEOS still refuses is left empty and said."""
     meta, table = pyogrio.read_arrow(path, layer=layer, encoding=encoding)
+    table, mended = _mend_text(table)
     column = meta.get("geometry_name") or "wkb_geometry"
+    if column not in table.column_names:  # a plain table: said as such by the caller
+        return OgrFrame(table.to_pandas(), text_mended=mended)
     wkb = np.asarray(table.column(column).to_pylist(), dtype=object)
     geoms = shapely.from_wkb(wkb, on_invalid="ignore")
     given = np.fromiter((value is not None for value in wkb), bool, len(wkb))
@@ -418,7 +477,7 @@ def _geometry_by_geometry(path: str, layer: str | None, encoding: str | None) ->
     broken = {int(row): _why_refused(wkb[row]) for row in failed[~closed]}
     frame = gpd.GeoDataFrame(table.drop_columns([column]).to_pandas(), geometry=geoms,
                              crs=meta.get("crs"))
-    return OgrFrame(frame, rings_closed=int(closed.sum()), broken=broken)
+    return OgrFrame(frame, rings_closed=int(closed.sum()), broken=broken, text_mended=mended)
 
 
 def _why_refused(wkb: bytes) -> str:
@@ -433,7 +492,7 @@ def _why_refused(wkb: bytes) -> str:
 
 def _note_repairs(read: OgrFrame, layer: VectorLayerReport, label: str,
                   report: PreflightReport) -> None:
-    """Say what reading did to the geometries: curves made straight, rings closed."""
+    """Say what reading did: curves made straight, rings closed, text read as cp1252."""
     layer.linearised, layer.rings_closed = read.linearised, read.rings_closed
     if read.linearised:
         report.notes.append(
@@ -445,6 +504,11 @@ def _note_repairs(read: OgrFrame, layer: VectorLayerReport, label: str,
             f"{label}: {_count(read.rings_closed, 'feature has', 'features have')} a ring "
             "whose last position is not its first; it was closed by repeating the first "
             "position at the end. Check the shape draws as you meant it.")
+    if read.text_mended:
+        report.warnings.append(
+            f"{label}: {_count(read.text_mended, 'text value is', 'text values are')} not "
+            "UTF-8; read as Windows Latin-1 (cp1252). Check accented names look right, or "
+            "export the file again as UTF-8.")
 
 
 def _count(count: int, one: str, many: str) -> str:

@@ -54,7 +54,8 @@ with st.expander("What you can upload, and the limits"):
 uploads = st.file_uploader("Survey file", key=keys.UPLOAD_FILE, accept_multiple_files=True,
                            help="One file: vector layers (GeoJSON, zipped Shapefile, "
                                 "GeoPackage, KML/KMZ, GPX, CSV/Excel with coordinates, "
-                                "FlatGeobuf, GeoParquet) or rasters (GeoTIFF/COG, SRTM .hgt). "
+                                "FlatGeobuf, GeoParquet, GML, DXF, a zipped File Geodatabase "
+                                "(.gdb)) or rasters (GeoTIFF/COG, SRTM .hgt). "
                                 "Or a Shapefile's parts (.shp, .shx, .dbf, .prj, .cpg) "
                                 "selected together.")
 if not uploads:

@@ -1,8 +1,8 @@
 """Curved geometries (CircularString, CompoundCurve, CurvePolygon, MultiCurve, MultiSurface)
 are read, drawn as straight segments, and the report says how many and how finely.
 
-GeoPackage and FlatGeobuf are the accepted formats that hold curves; GML, DXF and FileGDB are
-not accepted uploads (their GDAL drivers are skipped, see layers/gdal_safety.py)."""
+GeoPackage and FlatGeobuf here; GML, DXF and zipped File Geodatabases in
+test_gml_dxf_filegdb.py."""
 
 from __future__ import annotations
 

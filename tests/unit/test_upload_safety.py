@@ -275,7 +275,7 @@ def test_drivers_outside_the_allow_list_are_not_registered_in_a_fresh_process(
         from rasterio.transform import from_origin
         from rasterio.vrt import WarpedVRT
         registered = set(pyogrio.list_drivers())
-        for name in ("GDALG", "HTTP", "WFS", "MapInfo File", "OGR_VRT", "OpenFileGDB"):
+        for name in ("GDALG", "HTTP", "WFS", "MapInfo File", "OGR_VRT", "SQLite"):
             assert name not in registered, name
         with rasterio.Env() as env:
             drivers = set(env.drivers())
