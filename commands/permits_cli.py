@@ -67,8 +67,8 @@ def _import(args: argparse.Namespace, engine: Engine) -> int:
     linked = link_projects(batch.projects, load_sites(engine), known_links=links,
                            max_km=args.max_km, accept_approximate=args.accept_approximate,
                            site_distance_km=site_distance_km(engine))
-    projects = batch.projects.assign(site_id=batch.projects["project_id"].map(
-        linked.site_ids).fillna(""))
+    site_ids = batch.projects["project_id"].map(linked.site_ids).astype(object)
+    projects = batch.projects.assign(site_id=site_ids.fillna(""))
     data = replace(batch, projects=projects)
     report = {"shape": batch.shape, "problems": [vars(p) for p in batch.problems],
               "links": [vars(r) for r in linked.rows],

@@ -26,7 +26,7 @@ ALLOWED_VECTOR_DRIVERS = (
 )  # fmt: skip
 """Vector drivers pyogrio keeps: the formats we read, and those we (and tests) write. GML,
 DXF and OpenFileGDB are read only from what :mod:`layers.identify` vouched for: GML checked
-as XML (no DTD, entities, XInclude or remote ``xlink:href``) and read with
+as XML (no DTD, entities, XInclude or ``xlink:href`` to files) and read with
 :data:`READ_ONLY_OPTIONS`; DXF as text; a FileGDB only as a ``/vsizip/`` path to the ``.gdb``
 folder inside a checked zip."""
 

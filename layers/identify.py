@@ -11,6 +11,7 @@ import codecs
 import hashlib
 import re
 from dataclasses import dataclass, field
+from io import BytesIO
 from pathlib import Path, PurePosixPath
 from xml.etree.ElementTree import ParseError
 
@@ -21,6 +22,7 @@ from layers import upload_safety
 from layers.errors import FileTooLarge, UnreadableLayer, UnsafeFile, UnsupportedFormat
 from layers.limits import MIB, UploadLimits
 from layers.upload_formats import FileFormat, IdentifiedUpload
+from layers.xml_encoding import as_utf8, foreign_codec
 
 HEAD_BYTES = 64 * 1024
 ACCEPTED = (
@@ -199,10 +201,17 @@ def _text_format(path: Path, name: str, extension: str, head: bytes) -> _Found:
 
 def _xml_format(path: Path, name: str) -> FileFormat:
     """KML, GPX or GML from the XML root element (GML: the root declares or is in a GML
-    namespace, ``http://www.opengis.net/gml...``), parsed with DTDs and entities forbidden."""
+    namespace, ``http://www.opengis.net/gml...``), parsed with DTDs and entities forbidden.
+    XML in an encoding the parser cannot read (Shift_JIS) is parsed from a UTF-8 copy of its
+    first megabyte, where the root element is."""
     namespaces: list[str] = []
+    readable: str | BytesIO = str(path)
+    with path.open("rb") as handle:
+        if codec := foreign_codec(handle.read(HEAD_BYTES), name):
+            handle.seek(0)
+            readable = BytesIO(as_utf8(handle.read(MIB), codec)[0])
     try:
-        for event, item in iterparse(str(path), events=("start-ns", "start"), forbid_dtd=True):
+        for event, item in iterparse(readable, events=("start-ns", "start"), forbid_dtd=True):
             if event == "start-ns":
                 namespaces.append(str(item[1]))
                 continue

@@ -12,16 +12,14 @@ import codecs
 import re
 import shutil
 import tempfile
-import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import IO
 
-from layers.errors import DamagedEntry
 from layers.upload_formats import FileFormat, IdentifiedUpload
-from layers.upload_safety import ZIP_READ_ERRORS
+from layers.xml_encoding import opened_xml
 
 _PREFIX = rb"(?:[A-Za-z_][\w.-]*:)?"
 MODEL_START = re.compile(rb"<" + _PREFIX + rb"Model[\s>/]")
@@ -49,14 +47,14 @@ def kml_without_models(source: IdentifiedUpload) -> Iterator[tuple[IdentifiedUpl
     if source.format not in (FileFormat.KML, FileFormat.KMZ):
         yield source, 0
         return
-    with _opened(source) as handle:
+    with opened_xml(source) as handle:
         head = handle.read(2)
         utf16 = head in UTF16_BOMS
         found = utf16 or _holds_model(handle, head)
     if not found:
         yield source, 0
         return
-    with _opened(source) as handle:
+    with opened_xml(source) as handle:
         data = handle.read()
     if utf16:  # matched as UTF-8, written back as UTF-16 (with its BOM) as it came
         text = data.decode("utf-16", errors="replace").encode("utf-8")  # cut short: GDAL says
@@ -74,29 +72,6 @@ def kml_without_models(source: IdentifiedUpload) -> Iterator[tuple[IdentifiedUpl
                       entry=""), models
     finally:
         shutil.rmtree(private, ignore_errors=True)
-
-
-def zip_entry(source: IdentifiedUpload) -> str:
-    """The zip entry ``source.gdal_path`` points at: ``source.entry``, else taken from the
-    ``/vsizip/`` path (built from the resolved upload path, so split on that)."""
-    if source.entry:
-        return source.entry
-    return source.gdal_path.split(f"/vsizip/{source.path.resolve()}/", 1)[-1]
-
-
-@contextmanager
-def _opened(source: IdentifiedUpload) -> Iterator[IO[bytes]]:
-    """The KML's bytes: the file, or a KMZ's KML entry."""
-    if source.format is FileFormat.KML:
-        with source.path.open("rb") as handle:
-            yield handle
-        return
-    entry = zip_entry(source)
-    try:
-        with zipfile.ZipFile(source.path) as archive, archive.open(entry) as handle:
-            yield handle
-    except ZIP_READ_ERRORS as exc:
-        raise DamagedEntry(entry, exc) from exc
 
 
 def _holds_model(handle: IO[bytes], head: bytes) -> bool:

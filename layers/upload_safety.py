@@ -34,8 +34,11 @@ NETWORK_LINK = b"<networklink"
 GDAL_VSI_PATH = re.compile(rb"/vsi[a-z0-9_]+/", re.IGNORECASE)
 GDALG_MARKER = b"gdal_streamed_alg"
 GDAL_COMMAND_LINE = re.compile(rb'"command_line"\s*:\s*"\s*gdal\s', re.IGNORECASE)
-REMOTE_XLINK = re.compile(rb"""[a-z_][\w.-]*:href\s*=\s*["']\s*(?:[a-z][a-z0-9+.-]*://|file:)""")
-"""An ``xlink:href`` (any prefix) to a URL: GML's resolver would fetch it."""
+REMOTE_XLINK = re.compile(
+    rb"""[a-z_][\w.-]*:href\s*=\s*["']\s*(?:(?!https?://)[a-z][a-z0-9+.-]*://|file:)""")
+"""An ``xlink:href`` (any prefix) to a file or a URL other than http(s). Web links are
+common in real GML (INSPIRE code lists) and kept as text: GDAL's resolver is switched off
+(``GML_SKIP_RESOLVE_ELEMS=ALL`` in gdal_safety), so they are never fetched."""
 XINCLUDE_MARKERS = (b"www.w3.org/2001/xinclude", b"<xi:include")
 XML_ENTRIES = (".kml", ".gpx", ".gml")  # zip entries GDAL may parse as XML: always scanned whole
 ZIP_READ_ERRORS = (zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError, NotImplementedError,
@@ -294,7 +297,8 @@ def _check_window(window: bytes, name: str, *, xml: bool) -> None:
 
 
 def _check_links(window: bytes, name: str) -> None:
-    """Refuse XML (GML) that links to a URL with ``xlink:href`` or includes other files."""
+    """Refuse XML (GML) that links to files or non-web URLs with ``xlink:href`` or includes
+    other files."""
     link = REMOTE_XLINK.search(window)
     if link:
         shown = link.group(0).decode("ascii", "replace").split("=", 1)[-1].strip(" \"'")

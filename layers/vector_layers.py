@@ -27,12 +27,13 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from layers.errors import DamagedEntry
-from layers.kml_models import kml_without_models, zip_entry
+from layers.kml_models import kml_without_models
 from layers.limits import UploadLimits
 from layers.preflight_report import PreflightReport, VectorLayerReport
 from layers.table_layers import TableLayer, read_csv_table, read_excel_tables
 from layers.upload_formats import FileFormat, IdentifiedUpload, Progress
 from layers.upload_safety import ZIP_READ_ERRORS, damaged_entry
+from layers.xml_encoding import xml_in_utf8, zip_entry
 
 OGR_ERRORS = (DataSourceError, DataLayerError, FieldError, FeatureError, OgrGeometryError)
 DECODE_ERRORS = (pa.ArrowException, UnicodeDecodeError)
@@ -86,12 +87,15 @@ def read_layers(
     if source.format in (FileFormat.CSV, FileFormat.EXCEL):
         return _tables(source, wanted, limits, report, columns)
     try:
-        with kml_without_models(source) as (readable, models):
-            if models:
-                report.notes.append(
-                    f"{source.name}: {_count(models, '3D model', '3D models')} (<Model>) left "
-                    "out; the map draws points, lines and areas, not 3D models.")
-            return _ogr(readable, wanted, limits, report, progress)
+        with xml_in_utf8(source) as (utf8, decoded):
+            if decoded:
+                report.notes.append(decoded)
+            with kml_without_models(utf8) as (readable, models):
+                if models:
+                    report.notes.append(
+                        f"{source.name}: {_count(models, '3D model', '3D models')} (<Model>) "
+                        "left out; the map draws points, lines and areas, not 3D models.")
+                return _ogr(readable, wanted, limits, report, progress)
     except DamagedEntry as exc:
         report.errors.append(str(damaged_entry(source.name, exc.entry, exc.cause)))
         return []

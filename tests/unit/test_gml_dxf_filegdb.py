@@ -304,12 +304,12 @@ def test_gml_with_a_doctype_and_entities_is_refused(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("href", "words"), [
-    ("http://example.com/parcels.gml#p1", "links to data on the network or in other files"),
-    ("HTTPS://example.com/parcels.gml#p1", "links to data on the network or in other files"),
+    ("ftp://example.com/parcels.gml#p1", "links to data on the network or in other files"),
     ("/vsicurl/http://example.com/parcels.gml", "refers to a GDAL virtual path"),
     ("file:///etc/passwd", "links to data on the network or in other files"),
+    ("FILE:/etc/passwd", "links to data on the network or in other files"),
 ])
-def test_gml_with_a_remote_or_vsi_xlink_is_refused(tmp_path: Path, href: str, words: str) -> None:
+def test_gml_with_a_file_or_vsi_xlink_is_refused(tmp_path: Path, href: str, words: str) -> None:
     path = gml_by_hand(tmp_path / "linked.gml",
                        extra_feature=f'<sv:parcel xlink:href="{href}"/>')
     with pytest.raises(UnsafeFile, match=words):
@@ -322,6 +322,23 @@ def test_gml_with_local_xlinks_is_accepted(tmp_path: Path) -> None:
                        extra_feature='<sv:parcel xlink:href="#c2"/>'
                                      '<sv:kind xlink:href="urn:x-survey:kind:claim"/>')
     assert inspect_upload(path, path.name).report.ok
+
+
+def test_gml_with_web_xlinks_is_read_and_nothing_is_fetched(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        web_server: tuple[str, list[str]]) -> None:
+    """INSPIRE GML links every code list value to a web address: the file is accepted and
+    the links stay text; the server hears nothing while checking and publishing."""
+    url, requests = web_server
+    setting = sqlite_setting(tmp_path, monkeypatch)
+    path = gml_by_hand(setting["files"] / "inspire.gml", extra_feature=(
+        f'<sv:parcel xlink:href="{url}/parcels.gml#p1"/>'
+        f'<sv:kind xlink:href="{url.replace("http://", "HTTP://")}/codelist/claim"/>'))
+    report = inspect_upload(path, path.name).report
+    assert report.ok, report.errors
+    assert report.layers[0].feature_count == 3
+    assert sum(len(drawn_features(record)) for record in publish(setting, path)) == 3
+    assert requests == []
 
 
 def test_gml_with_xinclude_is_refused(tmp_path: Path) -> None:
