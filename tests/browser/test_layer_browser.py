@@ -3,7 +3,8 @@
 Through the real pages: upload a zipped Shapefile of three claims, read the pre-flight
 report, publish it and see its three polygons on the map (zoomed to them); click a claim and
 read its attributes in the popup, the hostile name as text; then the same for a GeoTIFF,
-whose tiles come from the app's tile route and load as 256-pixel images. Nothing leaves
+whose tiles come from the app's tile route and load as 256-pixel images; then a Shapefile's
+parts chosen together in the file dialog, its lost .shx rebuilt. Nothing leaves
 localhost, nothing throws, no dialog opens.
 
 The server is this module's own (one for the module): the session server of
@@ -37,6 +38,7 @@ from tests.browser.conftest import (
     running_app,
 )
 from tests.support.layer_files import CLAIMS, write_claims_zip, write_magnetics_tif
+from tests.unit.test_shapefile_delivery import write_parts
 
 pytestmark = pytest.mark.browser
 
@@ -87,15 +89,17 @@ def layer_page(browser: Browser, layer_server: LayerServer,
 # --- steps ---------------------------------------------------------------------------------
 
 
-def _publish(layer_page: MapPage, path: Path, name: str, who: str) -> None:
-    """Upload ``path`` on the upload page, check its report, publish, open the map."""
+def _publish(layer_page: MapPage, path: Path | list[Path], name: str, who: str) -> None:
+    """Upload ``path`` (or several files chosen together) on the upload page, check its
+    report, publish, open the map."""
     page = layer_page.page
     page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Upload a layer") \
         .click()
     expect(page).to_have_url(re.compile(r"/upload$"))
     expect(page.get_by_role("heading", name="Upload a survey layer")).to_be_visible()
     page.locator('[data-testid="stFileUploader"] input[type=file]').set_input_files(path)
-    expect(page.get_by_text(f"{path.name}:")).to_contain_text("can be published")
+    shown = path if isinstance(path, Path) else next(p for p in path if p.suffix == ".shp")
+    expect(page.get_by_text(f"{shown.name}:")).to_contain_text("can be published")
     form = page.locator('[data-testid="stForm"]')
     form.get_by_label("Name", exact=True).fill(name)
     form.get_by_label("Uploaded by").fill(who)
@@ -240,7 +244,14 @@ def test_uploaded_layers_are_drawn_on_the_map(layer_page: MapPage, layer_server:
     page.locator(MAP_IFRAME).screenshot(path=str(SCREENSHOT))
     assert {status for _, status in _tile_responses(layer_page, magnetics.id)} == {200}
 
-    # 4. nothing left localhost, nothing threw, no dialog opened
+    # 4. a Shapefile's parts chosen together, its .shx lost on the way: rebuilt, published
+    parts = write_parts(tmp_path / "parts", stem="Drill holes")
+    parts.pop(".shx").unlink()
+    _publish(layer_page, sorted(parts.values()), "Drill holes", "alice")
+    holes = next(r for r in layer_server.layers() if r.name == "Drill holes")
+    assert (holes.feature_count, holes.original_filename) == (40, "Drill holes.shp")
+
+    # 5. nothing left localhost, nothing threw, no dialog opened
     assert [u for u in layer_page.requests if not is_local(u)] == []
     assert layer_page.page_errors == []
     assert layer_page.console_errors == []
