@@ -108,6 +108,33 @@ def write_dxf(path: Path) -> Path:
     return path
 
 
+def write_dxf_with_blocks(path: Path) -> Path:
+    """A DXF whose drill-hole symbol is a block (a CIRCLE and a LINE), inserted once
+    directly and once through a block of two holes, beside a straight LINE; a block that
+    inserts itself is there too (never followed round), inserted nowhere."""
+    lines = ["0", "SECTION", "2", "HEADER", "9", "$ACADVER", "1", "AC1015", "0", "ENDSEC",
+             "0", "SECTION", "2", "BLOCKS"]
+    origin = [(10, 0), (20, 0), (30, 0)]
+    lines += _dxf_pairs("BLOCK", [(8, "0"), (2, "HOLE"), (70, 0), *origin, (3, "HOLE")])
+    lines += _dxf_pairs("CIRCLE", [(8, "0"), *origin, (40, 0.001)])
+    lines += _dxf_pairs("LINE", [(8, "0"), *origin, (11, 0.001), (21, 0), (31, 0)])
+    lines += ["0", "ENDBLK"]
+    lines += _dxf_pairs("BLOCK", [(8, "0"), (2, "TWO"), (70, 0), *origin, (3, "TWO")])
+    lines += _dxf_pairs("INSERT", [(8, "0"), (2, "HOLE"), *origin])
+    lines += _dxf_pairs("INSERT", [(8, "0"), (2, "HOLE"), (10, 0.01), (20, 0), (30, 0)])
+    lines += ["0", "ENDBLK"]
+    lines += _dxf_pairs("BLOCK", [(8, "0"), (2, "LOOP"), (70, 0), *origin, (3, "LOOP")])
+    lines += _dxf_pairs("INSERT", [(8, "0"), (2, "LOOP"), *origin])
+    lines += ["0", "ENDBLK", "0", "ENDSEC", "0", "SECTION", "2", "ENTITIES"]
+    lines += _dxf_pairs("INSERT", [(8, "holes"), (2, "HOLE"), (10, X), (20, Y), (30, 0)])
+    lines += _dxf_pairs("INSERT", [(8, "holes"), (2, "TWO"), (10, X + 0.1), (20, Y), (30, 0)])
+    lines += _dxf_pairs("LINE", [(8, "roads"), (10, X), (20, Y - 0.1), (30, 0),
+                                 (11, X + 0.05), (21, Y - 0.1), (31, 0)])
+    lines += ["0", "ENDSEC", "0", "EOF"]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
 def write_geodatabase(folder: Path) -> Path:
     """A File Geodatabase (OpenFileGDB) with curved areas and curved lines."""
     folder.parent.mkdir(parents=True, exist_ok=True)
@@ -253,6 +280,20 @@ def test_dxf_arcs_circles_and_bulges(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert len(shapely.get_coordinates(circle)) == 360 // ARC_STEP_DEGREES + 1
     records = publish(setting, path, options)
     assert sum(len(drawn_features(record)) for record in records) == 5
+
+
+def test_dxf_symbols_with_circles_in_blocks_are_counted(tmp_path: Path) -> None:
+    path = write_dxf_with_blocks(tmp_path / "holes.dxf")
+    inspection = inspect_upload(path, path.name, VectorOptions(assume_crs="EPSG:4326"))
+    report = inspection.report
+    assert report.ok, report.errors
+    assert (report.layers[0].feature_count, report.layers[0].linearised) == (3, 2)
+    holes = [g for layer in inspection.vector_layers for g in layer.frame.geometry
+             if len(shapely.get_coordinates(g)) > 2]
+    # three holes (the insert of two comes as a collection, read as its two parts), each
+    # circle drawn as straight segments
+    assert len(holes) == 3
+    assert all(len(shapely.get_coordinates(g)) > 360 // ARC_STEP_DEGREES for g in holes)
 
 
 @pytest.mark.parametrize("inside", ["claims.gdb", "survey/claims.gdb", ""])
