@@ -1,5 +1,6 @@
 """A picture of the map view for a briefing pack: country outlines from the bundled basemap,
-the sites as coloured dots, a title and a legend, drawn with Pillow (no browser, no tiles)."""
+the sites as coloured dots with their names, a title, a legend, a scale bar and a north
+arrow, drawn with Pillow (no browser, no tiles)."""
 
 from __future__ import annotations
 
@@ -18,45 +19,70 @@ from domain.access import PUBLIC
 from domain.bbox import BBox
 from domain.vocab import PositionQuality
 from exports.marking import marking_line
+from exports.picture_labels import Box, place_labels
+from exports.picture_scale import (
+    EARTH_RADIUS,
+    ScaleBar,
+    draw_north_arrow,
+    draw_scale_bar,
+    scale_bar,
+)
+from exports.picture_text import Font, font_for, short_name
 
 WIDTH, HEIGHT = 1200, 800
 LAND, BORDER, SEA = "#f2efe9", "#9a9a9a", "#dce9f2"
-FALLBACK = "#888888"
-EARTH_RADIUS = 6_378_137.0  # web mercator's sphere, metres
+FALLBACK, INK, PAPER = "#888888", "#222222", "#ffffff"
+TITLE_HEIGHT = 30
+FOOTER_HEIGHT = 58  # the box with the north arrow, the scale bar and the labels note
+FOOTER_TOP = HEIGHT - 8 - FOOTER_HEIGHT
+NORTH_ARROW_AT = (18, FOOTER_TOP + 9)  # its left top; 16 pixels wide, 40 high
+SCALE_BAR_AT = (44, FOOTER_TOP + 8)
+SITE_MARGIN = 0.04  # around the sites' extent, a share of its size, besides the furniture
+REGION_KM = 1000.0  # sites closer together than this are framed as a region this wide
+LABEL_SIZE, SMALL_SIZE = 13, 13
+DOT_RADIUS = 7  # a ring's outer radius; a dot is 6
+HALO = 2  # the white outline around a label's letters
 
 
 def map_png(sites: gpd.GeoDataFrame, basemap: Path, title: str,
             colours: dict[str, str], extent: BBox | None = None,
-            lines: Path | None = None, marking: str = PUBLIC) -> bytes:
+            lines: Path | None = None, marking: str = PUBLIC, *,
+            label_column: str | None = "name") -> bytes:
     """The sites (a ``status`` column colours them; a ``position_quality`` that is
-    approximate draws a ring) over the country outlines in ``basemap`` and the border
-    ``lines`` (GeoJSON), in web mercator, framed on ``extent`` (the map's view: all of it,
-    nothing added but what the picture's shape needs; west > east runs across the 180th
-    meridian) or else on the sites, with a margin. The title line starts with the handling
-    ``marking`` (a code) and is also the PNG's ``Title`` text."""
-    box = picture_frame(extent, 0.0) if extent else picture_frame(_sites_extent(sites), 0.08)
-    image = Image.new("RGB", (WIDTH, HEIGHT), SEA)
-    draw = ImageDraw.Draw(image)
-    to_px = _projector(box)
-    west, east = (math.degrees(x / EARTH_RADIUS) for x in (box[0], box[2]))
-    # a frame past the 180th meridian shows the outlines' next copy beyond it too
-    copies = [np.array([s, 0.0]) for s in (-360.0, 0.0, 360.0)
-              if s - 180.0 < east and s + 180.0 > west]
-    for ring in _parts(basemap, exterior_rings=True):
-        for shift in copies:
-            draw.polygon(to_px(ring + shift), fill=LAND, outline=BORDER)
-    for line in _parts(lines, exterior_rings=False) if lines else []:
-        for shift in copies:
-            draw.line(to_px(line + shift), fill=BORDER, width=1)
+    approximate draws a ring; ``label_column`` names them) over the country outlines in
+    ``basemap`` and the border ``lines`` (GeoJSON), in web mercator, framed on ``extent``
+    (the map's view: all of it, nothing added but what the picture's shape needs; west >
+    east runs across the 180th meridian) or else by :func:`site_frame`. The title line
+    starts with the handling ``marking`` (a code) and is also the PNG's ``Title`` text.
+
+    Labels never cover one another, another site's dot, the title, the legend or the scale
+    bar; where there is not room for all, the sites listed first keep theirs, and the
+    picture says how many are labelled. The scale bar is true at the frame's middle
+    latitude; the PNG's ``Description`` text repeats the scale and the labels note."""
     shown = sites[sites.geometry.notna() & ~sites.geometry.is_empty]
     approximate = _approximate(shown)
-    _draw_sites(draw, shown, to_px, west, colours, approximate)
+    statuses = [s for s in colours if s in set(shown["status"])]
+    legend_rows = len(statuses) + bool(approximate.any())
+    frame = picture_frame(extent, 0.0) if extent else site_frame(shown, legend_rows)
+    image = Image.new("RGB", (WIDTH, HEIGHT), SEA)
+    draw = ImageDraw.Draw(image)
+    to_px = _projector(frame)
+    west, east = (math.degrees(x / EARTH_RADIUS) for x in (frame[0], frame[2]))
+    _draw_outlines(draw, basemap, lines, to_px, west, east)
+    xy = shapely.get_coordinates(shown.geometry.to_numpy())
+    xy[:, 0] = west + np.mod(xy[:, 0] - west, 360.0)  # east of 180°: one turn further east
+    dots = to_px(xy)
+    _draw_sites(draw, dots, shown, colours, approximate)
+    legend = _legend_box(legend_rows)
+    names = (list(shown[label_column]) if label_column and label_column in shown
+             else [None] * len(shown))
+    description = _names_scale_and_north(draw, frame, dots, names, legend)
     text = picture_title(title, marking, len(shown), len(sites))
     _title(draw, text)
-    _legend(draw, [s for s in colours if s in set(shown["status"])], colours,
-            bool(approximate.any()))
+    _legend(draw, legend, statuses, colours, bool(approximate.any()))
     info = PngInfo()
     info.add_text("Title", text)
+    info.add_text("Description", description)
     out = io.BytesIO()
     image.save(out, format="PNG", pnginfo=info)  # optimize=True: 9 % smaller, 6 times slower
     return out.getvalue()
@@ -71,39 +97,64 @@ def picture_title(title: str, marking: str, shown: int, total: int) -> str:
     return f"{marking_line(marking)} · {title}  ({shown} of {total} sites located)"
 
 
-def _draw_sites(draw: ImageDraw.ImageDraw, shown: gpd.GeoDataFrame,
-                to_px: Callable[[np.ndarray], list[tuple[float, float]]], west: float,
-                colours: dict[str, str], approximate: np.ndarray) -> None:
-    """Dots in the status colour; a ring where the place is approximate (the web map's
-    dashed outline)."""
-    xy = shapely.get_coordinates(shown.geometry.to_numpy())
-    xy[:, 0] = np.where(xy[:, 0] < west, xy[:, 0] + 360.0, xy[:, 0])  # east of 180°
-    for (x, y), status, ring in zip(to_px(xy), shown["status"], approximate, strict=True):
-        colour = colours.get(status, FALLBACK)
-        if ring:
-            draw.ellipse((x - 7, y - 7, x + 7, y + 7), fill="#ffffff", outline=colour, width=4)
-        else:
-            draw.ellipse((x - 6, y - 6, x + 6, y + 6), fill=colour, outline="#222222", width=2)
+def labels_note(labelled: int, shown: int, crowded_out: int = 0) -> str:
+    """What the picture says of its labels: how many of the ``shown`` sites have one, and,
+    when some were left out for want of room (``crowded_out``), which kept theirs.
+
+    >>> labels_note(12, 30, crowded_out=18)
+    '12 of 30 sites labelled; where crowded, the sites listed first keep theirs'
+    >>> labels_note(1, 1), labels_note(0, 2)  # the second: no names to draw
+    ('1 of 1 site labelled', '0 of 2 sites labelled')
+    """
+    note = f"{labelled} of {shown} site{'' if shown == 1 else 's'} labelled"
+    if crowded_out:
+        note += "; where crowded, the sites listed first keep theirs"
+    return note
 
 
-def _approximate(sites: gpd.GeoDataFrame) -> np.ndarray:
-    if "position_quality" not in sites:
-        return np.zeros(len(sites), dtype=bool)
-    return sites["position_quality"].fillna("unknown").map(
-        lambda q: PositionQuality(q).is_approximate).to_numpy(bool)
+def site_frame(sites: gpd.GeoDataFrame, legend_rows: int = 0
+               ) -> tuple[float, float, float, float]:
+    """The frame for sites without a view: their extent the short way round the globe
+    (:func:`sites_extent`), at least ``REGION_KM`` across, with a small margin, clear of the
+    title bar above and of the scale bar and a legend of ``legend_rows`` rows below."""
+    bottom = max(FOOTER_HEIGHT, _legend_height(legend_rows)) + 8 + 16
+    return picture_frame(sites_extent(sites), SITE_MARGIN, least_km=REGION_KM,
+                         insets=(24, TITLE_HEIGHT + 24, 24, bottom))
 
 
-def _sites_extent(sites: gpd.GeoDataFrame) -> BBox:
-    located = sites.geometry[sites.geometry.notna() & ~sites.geometry.is_empty]
+def sites_extent(sites: gpd.GeoDataFrame) -> BBox:
+    """The smallest west-to-east span holding the located sites: across the 180th meridian
+    (west > east) when that way round is shorter, as for Japan, Alaska and Fiji together.
+
+    >>> from shapely.geometry import Point
+    >>> sites_extent(gpd.GeoSeries([Point(139.7, 35.7), Point(-149.9, 61.2),
+    ...                             Point(178.4, -18.1)]))
+    BBox(west=139.7, south=-18.1, east=-149.9, north=61.2)
+    >>> sites_extent(gpd.GeoSeries([Point(-120, 40), Point(-100, 30)])).bounds
+    (-120.0, 30.0, -100.0, 40.0)
+    """
+    geometry = sites.geometry if isinstance(sites, gpd.GeoDataFrame) else sites
+    located = geometry[geometry.notna() & ~geometry.is_empty]
     if located.empty:
         return BBox(-180.0, -60.0, 180.0, 75.0)
-    return BBox.of(located.total_bounds)
+    xy = shapely.get_coordinates(located.to_numpy())
+    lon = np.unique(np.mod(xy[:, 0] + 180.0, 360.0) - 180.0)
+    gaps = np.diff(np.append(lon, lon[0] + 360.0))  # the last: from the east end round
+    south, north = float(xy[:, 1].min()), float(xy[:, 1].max())
+    widest = int(np.argmax(gaps))
+    if gaps[-1] >= gaps[widest]:  # the plain way is as short: no need to cross 180°
+        return BBox(float(lon[0]), south, float(lon[-1]), north)
+    return BBox(float(lon[widest + 1]), south, float(lon[widest]), north)
 
 
-def picture_frame(box: BBox, margin: float) -> tuple[float, float, float, float]:
-    """``box`` in web-mercator metres (x0, y0, x1, y1), at least 200 km across, with
-    ``margin`` (a share of its size) around it, widened to the picture's shape. A box with
-    west > east runs across the 180th meridian: x1 lies east of it.
+def picture_frame(box: BBox, margin: float, *, least_km: float = 200.0,
+                  insets: tuple[int, int, int, int] = (0, 0, 0, 0)
+                  ) -> tuple[float, float, float, float]:
+    """``box`` in web-mercator metres (x0, y0, x1, y1), at least ``least_km`` across on the
+    ground at its middle latitude, with ``margin`` (a share of its size) around it, fitted
+    into the picture less ``insets`` (left, top, right, bottom pixels) and widened to the
+    picture's shape. A box with west > east runs across the 180th meridian: x1 lies east
+    of it.
 
     >>> frame = picture_frame(BBox(-10, -10, 10, 10), 0.0)
     >>> round((frame[2] - frame[0]) / (frame[3] - frame[1]), 3)  # the picture's shape
@@ -118,23 +169,26 @@ def picture_frame(box: BBox, margin: float) -> tuple[float, float, float, float]
         east += 360.0
     x0, y0 = _mercator(west, max(south, -85.0))
     x1, y1 = _mercator(east, min(north, 85.0))
-    grow = max(0.0, 200_000.0 - max(x1 - x0, y1 - y0)) / 2  # a single place: 200 km around
+    least = least_km * 1000 / math.cos(math.radians(_latitude((y0 + y1) / 2)))
+    grow = max(0.0, least - max(x1 - x0, y1 - y0)) / 2  # a single place: a region around
     x0, x1, y0, y1 = x0 - grow, x1 + grow, y0 - grow, y1 + grow
     pad = max(x1 - x0, y1 - y0) * margin
     x0, x1, y0, y1 = x0 - pad, x1 + pad, y0 - pad, y1 + pad
-    aspect = WIDTH / HEIGHT
-    if (x1 - x0) / (y1 - y0) < aspect:
-        grow = ((y1 - y0) * aspect - (x1 - x0)) / 2
-        x0, x1 = x0 - grow, x1 + grow
-    else:
-        grow = ((x1 - x0) / aspect - (y1 - y0)) / 2
-        y0, y1 = y0 - grow, y1 + grow
-    return x0, y0, x1, y1
+    left, top, right, bottom = insets
+    inner_w, inner_h = WIDTH - left - right, HEIGHT - top - bottom
+    per_px = max((x1 - x0) / inner_w, (y1 - y0) / inner_h)  # metres a pixel
+    fx0 = (x0 + x1) / 2 - (left + inner_w / 2) * per_px
+    fy1 = (y0 + y1) / 2 + (top + inner_h / 2) * per_px
+    return fx0, fy1 - HEIGHT * per_px, fx0 + WIDTH * per_px, fy1
 
 
 def _mercator(lon: float, lat: float) -> tuple[float, float]:
     return (math.radians(lon) * EARTH_RADIUS,
             math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)) * EARTH_RADIUS)
+
+
+def _latitude(y: float) -> float:
+    return math.degrees(2 * math.atan(math.exp(y / EARTH_RADIUS)) - math.pi / 2)
 
 
 def _projector(frame: tuple[float, float, float, float]
@@ -152,6 +206,82 @@ def _projector(frame: tuple[float, float, float, float]
     return to_px
 
 
+def _draw_outlines(draw: ImageDraw.ImageDraw, basemap: Path, lines: Path | None,
+                   to_px: Callable[[np.ndarray], list[tuple[float, float]]],
+                   west: float, east: float) -> None:
+    """The countries, and the border lines over them; a frame past the 180th meridian
+    shows the outlines' next copy beyond it too."""
+    copies = [np.array([s, 0.0]) for s in (-360.0, 0.0, 360.0)
+              if s - 180.0 < east and s + 180.0 > west]
+    for ring in _parts(basemap, exterior_rings=True):
+        for shift in copies:
+            draw.polygon(to_px(ring + shift), fill=LAND, outline=BORDER)
+    for line in _parts(lines, exterior_rings=False) if lines else []:
+        for shift in copies:
+            draw.line(to_px(line + shift), fill=BORDER, width=1)
+
+
+def _draw_sites(draw: ImageDraw.ImageDraw, dots: list[tuple[float, float]],
+                shown: gpd.GeoDataFrame, colours: dict[str, str],
+                approximate: np.ndarray) -> None:
+    """Dots in the status colour; a ring where the place is approximate (the web map's
+    dashed outline)."""
+    for (x, y), status, ring in zip(dots, shown["status"], approximate, strict=True):
+        colour = colours.get(status, FALLBACK)
+        if ring:
+            draw.ellipse((x - 7, y - 7, x + 7, y + 7), fill=PAPER, outline=colour, width=4)
+        else:
+            draw.ellipse((x - 6, y - 6, x + 6, y + 6), fill=colour, outline=INK, width=2)
+
+
+def _names_scale_and_north(draw: ImageDraw.ImageDraw,
+                           frame: tuple[float, float, float, float],
+                           dots: list[tuple[float, float]], names: list[object],
+                           legend: Box) -> str:
+    """The sites' names where they fit, then the box at the bottom left with the north
+    arrow, the scale bar and how many sites are named; returns all that in words."""
+    bar = scale_bar(frame, WIDTH)
+    small = ImageFont.load_default(size=SMALL_SIZE)
+    widest = _footer_box(draw, bar, labels_note(0, len(dots), 1), small)  # labels keep off
+    labelled, crowded_out = _label_sites(draw, dots, names,
+                                         reserved=[(0, 0, WIDTH, TITLE_HEIGHT), legend, widest])
+    in_picture = sum(_inside(x, y) for x, y in dots)
+    note = labels_note(labelled, in_picture, crowded_out)
+    _footer(draw, _footer_box(draw, bar, note, small), bar, note, small)
+    return f"North up. Scale bar: {bar.label} (web mercator). {note}."
+
+
+def _label_sites(draw: ImageDraw.ImageDraw, dots: list[tuple[float, float]],
+                 names: list[object], reserved: list[Box]) -> tuple[int, int]:
+    """Each site's name beside its dot where :func:`place_labels` finds room, dark letters
+    in a white halo; returns how many were labelled, and how many in the picture with a
+    name were not (no room)."""
+    texts = [short_name(n) if isinstance(n, str) and n.strip() else None for n in names]
+    font = font_for([t for t in texts if t], LABEL_SIZE)
+    inks = [font.getbbox(t, stroke_width=HALO) if t else None for t in texts]
+    sizes = [(ink[2] - ink[0], ink[3] - ink[1]) if ink else None for ink in inks]
+    boxes = place_labels(dots, sizes, (2, 2, WIDTH - 2, HEIGHT - 2), radius=DOT_RADIUS + 1,
+                         spacing=3, reserved=reserved)
+    for text, ink, box in zip(texts, inks, boxes, strict=True):
+        if text and ink and box:
+            draw.text((box[0] - ink[0], box[1] - ink[1]), text, fill=INK, font=font,
+                      stroke_width=HALO, stroke_fill=PAPER)
+    placed = sum(box is not None for box in boxes)
+    named = sum(text is not None and _inside(*dot) for text, dot in zip(texts, dots, strict=True))
+    return placed, named - placed
+
+
+def _inside(x: float, y: float) -> bool:
+    return 0 <= x <= WIDTH and 0 <= y <= HEIGHT
+
+
+def _approximate(sites: gpd.GeoDataFrame) -> np.ndarray:
+    if "position_quality" not in sites:
+        return np.zeros(len(sites), dtype=bool)
+    return sites["position_quality"].fillna("unknown").map(
+        lambda q: PositionQuality(q).is_approximate).to_numpy(bool)
+
+
 def _parts(path: Path, exterior_rings: bool) -> list[np.ndarray]:
     """The polygons' exterior rings (``exterior_rings``) or the lines of a GeoJSON file, as
     lon/lat arrays."""
@@ -164,24 +294,45 @@ def _parts(path: Path, exterior_rings: bool) -> list[np.ndarray]:
 
 def _title(draw: ImageDraw.ImageDraw, text: str) -> None:
     font = ImageFont.load_default(size=18)
-    draw.rectangle((0, 0, WIDTH, 30), fill="#ffffff")
-    draw.text((10, 6), text, fill="#222222", font=font)
+    draw.rectangle((0, 0, WIDTH, TITLE_HEIGHT), fill=PAPER)
+    draw.text((10, 6), text, fill=INK, font=font)
 
 
-def _legend(draw: ImageDraw.ImageDraw, statuses: list[str], colours: dict[str, str],
-            approximate: bool) -> None:
+def _legend_height(rows: int) -> int:
+    return 20 * rows + 14 if rows else 0
+
+
+def _legend_box(rows: int) -> Box:
+    return (WIDTH - 210, HEIGHT - 8 - _legend_height(rows), WIDTH - 8, HEIGHT - 8)
+
+
+def _legend(draw: ImageDraw.ImageDraw, box: Box, statuses: list[str],
+            colours: dict[str, str], approximate: bool) -> None:
+    if not statuses:
+        return
     font = ImageFont.load_default(size=14)
-    rows = len(statuses) + approximate
-    top = HEIGHT - 14 - 20 * rows
-    draw.rectangle((WIDTH - 210, top - 8, WIDTH - 8, HEIGHT - 8), fill="#ffffff",
-                   outline="#888888")
+    draw.rectangle(box, fill=PAPER, outline=FALLBACK)
+    top = box[1] + 8
     for n, status in enumerate(statuses):
         y = top + 20 * n
-        draw.ellipse((WIDTH - 200, y, WIDTH - 188, y + 12), fill=colours[status],
-                     outline="#222222")
-        draw.text((WIDTH - 180, y - 2), status, fill="#222222", font=font)
+        draw.ellipse((WIDTH - 200, y, WIDTH - 188, y + 12), fill=colours[status], outline=INK)
+        draw.text((WIDTH - 180, y - 2), status, fill=INK, font=font)
     if approximate:
         y = top + 20 * len(statuses)
-        draw.ellipse((WIDTH - 200, y, WIDTH - 188, y + 12), fill="#ffffff", outline="#222222",
-                     width=3)
-        draw.text((WIDTH - 180, y - 2), "ring: approximate place", fill="#222222", font=font)
+        draw.ellipse((WIDTH - 200, y, WIDTH - 188, y + 12), fill=PAPER, outline=INK, width=3)
+        draw.text((WIDTH - 180, y - 2), "ring: approximate place", fill=INK, font=font)
+
+
+def _footer_box(draw: ImageDraw.ImageDraw, bar: ScaleBar, note: str, font: Font) -> Box:
+    """The box at the bottom left for the north arrow, the scale bar and the note."""
+    bar_width = round(bar.pixels) + 8 + draw.textlength(bar.label, font=font)
+    width = 36 + max(bar_width, draw.textlength(note, font=font)) + 10
+    return (8, FOOTER_TOP, 8 + math.ceil(width), HEIGHT - 8)
+
+
+def _footer(draw: ImageDraw.ImageDraw, box: Box, bar: ScaleBar, note: str,
+            font: Font) -> None:
+    draw.rectangle(box, fill=PAPER, outline=FALLBACK)
+    draw_north_arrow(draw, *NORTH_ARROW_AT, font)
+    draw_scale_bar(draw, bar, *SCALE_BAR_AT, font)
+    draw.text((SCALE_BAR_AT[0], FOOTER_TOP + 36), note, fill=INK, font=font)

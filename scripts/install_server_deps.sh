@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What the shared deployment (and the store's PostGIS tests) need beyond Python packages:
-# PostgreSQL's server programs with PostGIS, and HAProxy. Debian's packages where we may
-# install them; otherwise say what to install.
+# PostgreSQL's server programs with PostGIS, HAProxy, and a font for the briefing picture.
+# Debian's packages where we may install them; otherwise say what to install.
 set -euo pipefail
 missing=()
 initdb=$(ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -1 || true)
@@ -14,6 +14,8 @@ fi
 ls /usr/share/postgresql/"$major"/extension/postgis.control >/dev/null 2>&1 \
   || missing+=("postgresql-$major-postgis-3")
 command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
+# the briefing picture's labels: accents and dashes (exports/picture_text.py)
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "installing Debian packages for PostGIS and the balancer: ${missing[*]}"

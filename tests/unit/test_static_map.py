@@ -13,7 +13,16 @@ from shapely.geometry import Point
 
 from domain.colours import STATUS_COLOURS
 from domain.settings import DATA_DIR
-from exports.briefing_picture import BORDER, HEIGHT, LAND, SEA, WIDTH, map_png, picture_frame
+from exports.briefing_picture import (
+    BORDER,
+    HEIGHT,
+    LAND,
+    SEA,
+    WIDTH,
+    map_png,
+    picture_frame,
+    site_frame,
+)
 
 BASEMAP = DATA_DIR / "basemap" / "countries-110m.geojson"
 RADIUS = 6_378_137.0
@@ -62,7 +71,8 @@ def test_sites_are_drawn_where_the_view_puts_them() -> None:
     assert _colour(png, _pixel(frame, -115.0, 36.0)) == producer.upper()
     assert _colour(png, _pixel(frame, -105.0, 40.0)) == permitting.upper()
     assert _colour(png, _pixel(frame, -110.0, 33.0)) == LAND.upper()  # Arizona
-    assert _colour(png, _pixel(frame, -119.5, 30.5)) == SEA.upper()  # the Pacific
+    # the Pacific (its corner, lat 30.5, now holds the scale bar)
+    assert _colour(png, _pixel(frame, -119.5, 33.5)) == SEA.upper()
 
 
 def test_a_view_across_the_180th_meridian_shows_both_sides() -> None:
@@ -78,8 +88,12 @@ def test_a_view_across_the_180th_meridian_shows_both_sides() -> None:
 
 
 def test_without_a_view_the_sites_are_framed_with_a_margin() -> None:
-    png = map_png(_sites((136.17, 35.9, "producer")), BASEMAP, "One site", STATUS_COLOURS)
-    assert _colour(png, (WIDTH // 2, HEIGHT // 2)) == STATUS_COLOURS["producer"].upper()
+    sites = _sites((136.17, 35.9, "producer"))
+    png = map_png(sites, BASEMAP, "One site", STATUS_COLOURS)
+    x, y = _pixel(site_frame(sites, legend_rows=1), 136.17, 35.9)
+    assert _colour(png, (x, y)) == STATUS_COLOURS["producer"].upper()
+    # centred across; up and down, between the title bar and the legend and scale bar
+    assert x == WIDTH // 2 and HEIGHT // 2 - 40 < y < HEIGHT // 2
 
 
 def test_approximate_places_are_rings_and_state_lines_are_drawn() -> None:
