@@ -79,7 +79,8 @@ def _holds_model(handle: IO[bytes], head: bytes) -> bool:
     chunks."""
     tail = head
     while chunk := handle.read(CHUNK):
-        if MODEL_START.search(tail + chunk):
+        window = tail + chunk
+        if b"Model" in window and MODEL_START.search(window):  # find() first: it is fast
             return True
         tail = chunk[-64:]
     return False

@@ -204,22 +204,23 @@ def _has_folders(source: IdentifiedUpload) -> bool:
 def _several_layers(handle: Any) -> bool:
     """Whether the KML stream has more than one folder or document, or placemarks outside
     the folder; first and last offsets of each tag are all it keeps."""
-    tags = {"folder": rb"<(?:kml:)?Folder[\s>]", "end": rb"</(?:kml:)?Folder>",
-            "document": rb"<(?:kml:)?Document[\s>]", "placemark": rb"<(?:kml:)?Placemark[\s>]"}
-    counts = dict.fromkeys(tags, 0)
+    names = {"folder": (b"Folder", False), "end": (b"Folder", True),
+             "document": (b"Document", False), "placemark": (b"Placemark", False)}
+    counts = dict.fromkeys(names, 0)
     first: dict[str, int] = {}
     last: dict[str, int] = {}
     offset, tail = 0, b""
     while chunk := handle.read(1 << 22):
         text = tail + chunk
         base = offset - len(tail)
-        for name, pattern in tags.items():
-            for match in re.finditer(pattern, text):
-                if match.end() <= len(tail):
+        for name, (tag, closing) in names.items():
+            # placemarks (thousands): only the first and the last of each chunk matter
+            for start in _tag_starts(text, tag, closing, ends_only=name == "placemark"):
+                if start + len(tag) <= len(tail):
                     continue  # seen in the previous chunk
                 counts[name] += 1
-                first.setdefault(name, base + match.start())
-                last[name] = base + match.start()
+                first.setdefault(name, base + start)
+                last[name] = base + start
         if counts["folder"] > 1 or counts["document"] > 1:
             return True
         offset += len(chunk)
@@ -227,6 +228,40 @@ def _several_layers(handle: Any) -> bool:
     if counts["folder"] == 0 or counts["placemark"] == 0:
         return False
     return not (first["folder"] < first["placemark"] and last["placemark"] < last.get("end", -1))
+
+
+def _tag_starts(text: bytes, tag: bytes, closing: bool = False, *,
+                ends_only: bool = False) -> list[int]:
+    """Offsets of ``<tag`` or ``<kml:tag`` (``</tag``, ``</kml:tag`` when ``closing``; then
+    a space, ``>`` or ``/``) in ``text``; with ``ends_only`` only the first and the last.
+    The name is searched with bytes.find, which is fast; what surrounds it is checked by
+    hand."""
+    opening = b"</" if closing else b"<"
+
+    def start_of(at: int) -> int | None:
+        if text[at + len(tag):at + len(tag) + 1] not in (b" ", b">", b"/", b"\t", b"\n", b"\r"):
+            return None
+        for prefix in (opening, opening + b"kml:"):
+            if at >= len(prefix) and text[at - len(prefix):at] == prefix:
+                return at - len(prefix)
+        return None
+
+    found: list[int] = []
+    position = text.find(tag)
+    while position != -1:
+        start = start_of(position)
+        if start is not None:
+            found.append(start)
+            if ends_only:
+                break
+        position = text.find(tag, position + len(tag))
+    position = len(text)
+    while ends_only and found and (position := text.rfind(tag, 0, position)) > found[0]:
+        start = start_of(position)
+        if start is not None:
+            found.append(start)
+            break
+    return found
 
 
 def _only_layer(source: IdentifiedUpload, limits: UploadLimits, report: PreflightReport,
