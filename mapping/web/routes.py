@@ -1,5 +1,6 @@
 """HTTP routes served beside the pages: health, deposits per map view, basemap outlines,
 survey layer features and raster tiles, site exports and briefing packs; the sign-in page.
+Shared links to the pages are looked after by :mod:`mapping.web.page_urls`.
 
 Once the store has an account, :class:`~mapping.web.auth_middleware.AccessMiddleware`
 (:data:`MIDDLEWARE`, installed with the routes) refuses a request from nobody before it gets
@@ -32,7 +33,7 @@ from domain.access import HIGHEST, Action, NotSignedIn, Principal
 from domain.errors import NotFoundError, PermitmapError
 from domain.settings import DATA_DIR
 from mapping.access_state import request_principal
-from mapping.web import auth_routes
+from mapping.web import auth_routes, page_urls
 from mapping.web.auth_middleware import PRINCIPAL, AccessMiddleware
 from mapping.web.status_codes import EXCEPTION_HANDLERS
 
@@ -187,7 +188,8 @@ def _disposition(file_name: str, inline: bool) -> dict[str, str]:
 @asynccontextmanager
 async def lifespan(_app: Any) -> AsyncIterator[None]:
     """Warm the store, the deposit index and the page libraries while the first visitor's
-    browser is still loading Streamlit."""
+    browser is still loading Streamlit; the first visit may open any page by its URL."""
+    page_urls.navigation_only()  # else the first run of the process says "Page not found"
     threading.Thread(target=_warm_up, name="permitmap-warm-up", daemon=True).start()
     yield
 
@@ -218,8 +220,9 @@ ROUTES = [
 ]
 
 
-#: What the app installs (``st.App(middleware=...)``): the sign-in gate and security headers.
-MIDDLEWARE = [Middleware(AccessMiddleware)]
+#: What the app installs (``st.App(middleware=...)``): the sign-in gate and security headers,
+#: then (inside the gate) what makes a shared link to a page work as a first visit.
+MIDDLEWARE = [Middleware(AccessMiddleware), Middleware(page_urls.PageLinks)]
 
 
 def starlette_app() -> Starlette:
