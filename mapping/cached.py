@@ -4,21 +4,18 @@ layer catalog per layer revision."""
 from __future__ import annotations
 
 import copy
-from datetime import date
 
 import folium
 import pandas as pd
 import streamlit as st
 
 from domain.access import PUBLIC, Principal
-from domain.bbox import Bounds
 from domain.deposit_view import for_principal
 from domain.settings import load_settings
 from mapping.store_access import data_version, deposit_views, engine, withheld_deposits
-from mapping.webmap.site_map import FUTURE_EXPORT, MapOptions, build_map, with_health
+from mapping.webmap.site_map import MapOptions, build_map
 from mapping.webmap.survey_overlays import Overlay
-from sites.filters import SiteFilter, deposit_filter, filter_sites
-from sites.selection import SiteSelection, deposit_params
+from sites.filters import SiteFilter, deposit_filter
 from sites.visibility import hidden_site_ids, visible_sites
 from store.layer_repo import LayerRecord, layer_revision, list_layers, visible_layers
 from store.markings import attribute_marks
@@ -61,41 +58,26 @@ def _hidden(database: str, revision: int, clearance: str) -> frozenset[str]:
     return hidden_site_ids(_stored(database, revision)[0], clearance)
 
 
-def cached_map(site_filter: SiteFilter, colour_by: str, show_deposits: bool,
-               health: tuple[tuple[str, str], ...] = (), overlays: tuple[Overlay, ...] = (),
-               focus: Bounds | None = None, as_of: date | None = None, *,
+def cached_map(show_deposits: bool, overlays: tuple[Overlay, ...] = (), *,
                principal: Principal) -> folium.Map:
-    """The map for one filter state and clearance (the sites ``principal`` may see); rebuilt
-    only when the filter, the clearance or the data change.
-
-    ``health`` ((site id, schedule health) pairs, for colouring by health) is part of the
-    cache key: a map coloured on another as-of date is another map.
+    """The map itself for one clearance (framing the sites ``principal`` may see): rebuilt
+    only when the deposits are switched on or off, the survey layers shown, the clearance
+    or the data change. Filters, colours and the selection are drawn into it in place
+    (``site_map.site_layer``).
 
     A copy every time: rendering a folium map adds children to it (each layer's ``addTo``
     under its current name) and st_folium then renames the elements, so the cached map
     itself, rendered a second time, would call variables that no longer exist.
     """
-    if colour_by != "health":
-        health = ()  # the other colourings do not depend on it
-    return copy.deepcopy(_map(site_filter, colour_by, show_deposits, health, overlays, focus,
-                              as_of or date.today(), *data_version(), principal.clearance))
+    return copy.deepcopy(_map(show_deposits, overlays, *data_version(), principal.clearance))
 
 
 @st.cache_resource(show_spinner="Drawing the map…", max_entries=64)
-def _map(site_filter: SiteFilter, colour_by: str, show_deposits: bool,
-         health: tuple[tuple[str, str], ...], overlays: tuple[Overlay, ...],
-         focus: Bounds | None, as_of: date, database: str, revision: int,
+def _map(show_deposits: bool, overlays: tuple[Overlay, ...], database: str, revision: int,
          clearance: str) -> folium.Map:
-    sites = filter_sites(_sites(database, revision, clearance), site_filter)
-    if colour_by == "health":
-        sites = with_health(sites, dict(health))
-    options = MapOptions(colour_by=colour_by, deposit_params=deposit_params(site_filter),
-                         show_deposits=show_deposits, overlays=overlays, focus=focus,
-                         export_params=tuple(SiteSelection(site_filter, as_of)
-                                             .url_params().items()),
-                         export_unavailable=FUTURE_EXPORT if as_of > date.today() else "",
+    options = MapOptions(show_deposits=show_deposits, overlays=overlays,
                          online_basemaps=load_settings().online_basemaps)
-    return build_map(sites, options)
+    return build_map(_sites(database, revision, clearance), options)
 
 
 def deposit_total(site_filter: SiteFilter, principal: Principal) -> int:

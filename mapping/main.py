@@ -15,6 +15,7 @@ import streamlit as st
 from domain.access import Action, NotSignedIn, Principal
 from mapping.access_state import OPEN_BANNER, current_principal
 from mapping.page_errors import show_user_errors
+from mapping.web.page_urls import DEFAULT_PAGE_PATH
 
 HERE = Path(__file__).resolve().parent
 #: Written by another part of issue 15; offered to admins as soon as the file exists.
@@ -28,7 +29,9 @@ st.set_page_config(page_title="permitmap", layout="wide")
 def pages_for(principal: Principal) -> list[st.Page]:
     """The pages this principal is offered."""
     pages = [
-        st.Page("pages/map_page.py", title="Map", default=True, url_path="map"),
+        # Streamlit serves the default page at "/" whatever its url_path; a link to /map is
+        # sent there by mapping/web/page_urls.py.
+        st.Page("pages/map_page.py", title="Map", default=True, url_path=DEFAULT_PAGE_PATH),
         st.Page("pages/timeline_page.py", title="Site timeline", url_path="timeline"),
         st.Page("pages/portfolio_page.py", title="Portfolio", url_path="portfolio"),
         st.Page("pages/alerts_page.py", title="Alerts", url_path="alerts"),
@@ -78,7 +81,7 @@ with show_user_errors():
         st.info("You are signed out (the session ended or was ended elsewhere).")
         _link("Sign in again", _sign_in_url())
         st.stop()
-    if who.kind == "open":
-        st.warning(OPEN_BANNER, icon=":material/lock_open:")
+    if who.kind == "open":  # in the sidebar, on every page: the map keeps the window
+        st.sidebar.warning(OPEN_BANNER, icon=":material/lock_open:")
     show_who(who)
     st.navigation(pages_for(who)).run()

@@ -95,3 +95,9 @@ BRIEFING_READY = "briefing_ready"  # place -> ((selection, data version), pack z
 MARK_TARGET = "mark_target"
 MARK_CODE = "mark_code"
 MARK_DONE = "mark_done"
+# the map's view requests (mapping.parts.map_view)
+VIEW_REQUEST = "map_view_request"
+VIEW_COUNT = "map_view_count"
+VIEW_FILTER = "map_view_filter"
+VIEW_FOCUS = "map_view_focus"
+VIEW_TARGET = "map_view_target"

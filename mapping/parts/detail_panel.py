@@ -44,15 +44,23 @@ def selection_from_map(output: dict[str, Any] | None) -> Selection | None:
 
 def remember_selection(clicked: Selection | None, hidden_sites: set[str]) -> Selection | None:
     """Keep the selection across reruns and in the URL (``?site=...`` or ``?deposit=...``);
-    a site that the filters now hide is no longer selected."""
+    a site that the filters now hide is no longer selected.
+
+    Every change of selection is a new browser history entry (Streamlit pushes one when the
+    query parameters change), so the back button reruns the page with the previous
+    selection in the URL: a selection in the URL that differs from the session's is taken
+    (a shared link, back or forward). A URL without one (the map opened from the page
+    list) keeps the session's selection, and the URL is brought up to date."""
     state = st.session_state
+    in_url = next(((kind, str(st.query_params[kind])) for kind in keys.SELECTION_KINDS
+                   if st.query_params.get(kind)), None)
     if clicked is not None and clicked != state.get(keys.LAST_CLICK):
         state[keys.LAST_CLICK] = clicked
         _select(clicked)
-    elif keys.SELECTED not in state:
-        for kind in keys.SELECTION_KINDS:
-            if st.query_params.get(kind):
-                _select((kind, st.query_params[kind]))
+    elif in_url is not None and in_url != state.get(keys.SELECTED):
+        _select(in_url)
+    elif in_url is None and state.get(keys.SELECTED) is not None:
+        _select(state[keys.SELECTED])
     selection: Selection | None = state.get(keys.SELECTED)
     if selection is not None and selection[0] == "site" and selection[1] in hidden_sites:
         _select(None)
@@ -86,6 +94,32 @@ def _select(selection: Selection | None) -> None:
             st.query_params[kind] = selection[1]
         elif kind in st.query_params:
             del st.query_params[kind]
+
+
+def close_selection() -> None:
+    """The detail panel's Close button: nothing selected (the map click is remembered, so
+    the same output does not select it again)."""
+    _select(None)
+
+
+def selection_position(engine: Engine, selection: Selection | None, sites: pd.DataFrame,
+                       principal: Principal) -> tuple[str, str, float | None, float | None] | None:
+    """(kind, id, lat, lon) of the selection as ``principal`` may see it, for the map to go
+    to; lat and lon are None when the record has no known location or is not found."""
+    if selection is None:
+        return None
+    kind, ident = selection
+    if kind == "site":
+        rows = sites.loc[sites["id"] == ident, ["lat", "lon"]]
+        if rows.empty or rows.isna().any(axis=None):
+            return kind, ident, None, None
+        return kind, ident, float(rows["lat"].iloc[0]), float(rows["lon"].iloc[0])
+    try:
+        deposit = get_deposit(engine, int(ident), principal=principal)
+    except (NotFoundError, ValueError):
+        return kind, ident, None, None
+    lat, lon = deposit.get("lat"), deposit.get("lon")
+    return kind, ident, (None if lat is None else float(lat)), (None if lon is None else float(lon))
 
 
 def show_details(engine: Engine, selection: Selection | None, principal: Principal) -> None:

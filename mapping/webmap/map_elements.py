@@ -59,7 +59,8 @@ class VectorBasemap(JSCSSMixin, MacroElement):
 
 
 class DepositLayer(JSCSSMixin, MacroElement):
-    """Deposits loaded per view from ``url`` with the filter ``params``, into its FeatureGroup."""
+    """Deposits loaded per view from ``url`` with the filter ``params``, into its FeatureGroup;
+    ``params`` None: nothing loads until the page sets them (``sites.js``)."""
 
     default_js = own_assets("permitmap_common", "common.js") + own_assets("permitmap_deposits",
                                                                       "deposits.js")
@@ -71,49 +72,32 @@ class DepositLayer(JSCSSMixin, MacroElement):
         {% endmacro %}"""
     )
 
-    def __init__(self, url: str, params: dict[str, str], colours: dict[str, str]) -> None:
+    def __init__(self, url: str, params: dict[str, str] | None,
+                 colours: dict[str, str]) -> None:
         super().__init__()
         self._name = "DepositLayer"
         self.options_json = script_json(
             {"url": url, "params": params, "colours": colours, "fallback": FALLBACK_COLOUR})
 
 
-class Legend(MacroElement):
-    """A legend control: one swatch per colour shown, plus the outline and cluster cues."""
-
-    _template = Template(
-        """{% macro script(this, kwargs) %}
-        (function () {
-          var legend = L.control({position: "bottomright"});
-          legend.onAdd = function () {
-            var div = L.DomUtil.create("div", "pm-legend");
-            div.innerHTML = {{ this.html_json }};
-            return div;
-          };
-          legend.addTo({{ this._parent.get_name() }});
-        })();
-        {% endmacro %}"""
-    )
-
-    def __init__(self, title: str, entries: dict[str, str], show_deposits: bool = True,
-                 deposit_note: str = "small dots: deposits, same colours") -> None:
-        super().__init__()
-        self._name = "Legend"
-        # <details>: the legend folds away when it covers the points the user wants to see.
-        rows = [f'<details open><summary class="pm-title">{html.escape(title)}</summary>']
-        rows += [
-            f'<div><span class="pm-swatch" style="background:{html.escape(colour)}"></span>'
-            f"{html.escape(label)}</div>"
-            for label, colour in entries.items()
-        ]
-        rows.append('<div><span class="pm-swatch pm-approx"></span>dashed: approximate place</div>')
-        if show_deposits:
-            rows.append(
-                '<div><span class="pm-swatch pm-cluster-key"></span>group of deposits</div>'
-                f'<div class="pm-note">{html.escape(deposit_note)}</div>'
-            )
-        rows.append("</details>")
-        self.html_json = script_json("".join(rows))
+def legend_html(title: str, entries: dict[str, str], show_deposits: bool = True,
+                deposit_note: str = "small dots: deposits, same colours") -> str:
+    """The legend's HTML, every text escaped: one swatch per colour shown, plus the outline
+    and cluster cues. ``<details>``: it folds away when it covers the points wanted."""
+    rows = [f'<details open><summary class="pm-title">{html.escape(title)}</summary>']
+    rows += [
+        f'<div><span class="pm-swatch" style="background:{html.escape(colour)}"></span>'
+        f"{html.escape(label)}</div>"
+        for label, colour in entries.items()
+    ]
+    rows.append('<div><span class="pm-swatch pm-approx"></span>dashed: approximate place</div>')
+    if show_deposits:
+        rows.append(
+            '<div><span class="pm-swatch pm-cluster-key"></span>group of deposits</div>'
+            f'<div class="pm-note">{html.escape(deposit_note)}</div>'
+        )
+    rows.append("</details>")
+    return "".join(rows)
 
 
 def add_to(parent: folium.MacroElement, *children: Any) -> None:
@@ -122,30 +106,23 @@ def add_to(parent: folium.MacroElement, *children: Any) -> None:
         child.add_to(parent)
 
 
-class ExportViewControl(JSCSSMixin, MacroElement):
-    """A map control that downloads the sites matching the filters inside the map's current
-    view, in a chosen format, or a briefing pack of that view. The extent is read in the
-    browser (``export_view.js``), so panning costs no rerun.
+class SiteLayer(JSCSSMixin, MacroElement):
+    """The project sites and what follows the page's filters (legend, deposit filter, the
+    "Export this view" control, the view asked for), drawn by ``sites.js`` into its
+    FeatureGroup, which st_folium evaluates again in the map already shown."""
 
-    ``params``: the filters as URL parameters; ``formats``: (URL suffix, label) pairs;
-    ``unavailable``: why nothing can be exported now (shown instead of the links).
-    """
-
-    default_js = own_assets("permitmap_common", "common.js") + own_assets("permitmap_export_view",
-                                                                      "export_view.js")
+    default_js = (own_assets("permitmap_common", "common.js")
+                  + own_assets("permitmap_export_view", "export_view.js")
+                  + own_assets("permitmap_sites", "sites.js"))
     default_css = own_assets("permitmap_css", "map.css")
     _template = Template(
         """{% macro script(this, kwargs) %}
-        permitmapExportView({{ this._parent.get_name() }}, {{ this.options_json }});
+        permitmapSites({{ this._parent._parent.get_name() }}, {{ this._parent.get_name() }},
+                       {{ this.options_json }});
         {% endmacro %}"""
     )
 
-    def __init__(self, sites_url: str, briefing_url: str, params: dict[str, str],
-                 formats: list[tuple[str, str]], unavailable: str = "") -> None:
+    def __init__(self, options: dict[str, Any]) -> None:
         super().__init__()
-        self._name = "ExportViewControl"
-        self.options_json = script_json({
-            "sitesUrl": sites_url, "briefingUrl": briefing_url, "params": params,
-            "formats": [{"suffix": suffix, "label": label} for suffix, label in formats],
-            "unavailable": unavailable,
-        })
+        self._name = "SiteLayer"
+        self.options_json = script_json(options)

@@ -1,7 +1,11 @@
-"""Build the folium map of sites and deposits for one filter state.
+"""The folium map of sites and deposits, in two parts.
 
-Sites (hundreds) travel inside the map as escaped GeoJSON; deposits (up to a million) are
-fetched per view from ``/api/deposits``, so the map's size does not grow with the table.
+The map itself (basemap, survey layers, deposits layer, controls) is built once per viewer
+and rarely-changed options, so its iframe and Leaflet stay while the user works. The sites
+(hundreds, as escaped GeoJSON) and what follows the page's filters and selection travel as
+one feature group that st_folium draws into that map (``feature_group_to_add``): a filter
+change or a click redraws markers in place. Deposits (up to a million) are fetched per view
+from ``/api/deposits``, so the map's size does not grow with the table.
 """
 
 from __future__ import annotations
@@ -12,16 +16,17 @@ from typing import Any
 
 import folium
 import pandas as pd
+from folium.map import FitBounds
 
 from domain.bbox import BBox, Bounds
 from domain.vocab import PositionQuality, commodity_label, split_codes
 from exports.export_file import ExportFormat
 from mapping.webmap.map_elements import (
     DepositLayer,
-    ExportViewControl,
-    Legend,
+    SiteLayer,
     VectorBasemap,
     add_to,
+    legend_html,
 )
 from mapping.webmap.offline import (
     OfflineFullscreen,
@@ -58,23 +63,34 @@ FUTURE_EXPORT = ("Exports hold the record as it stood on a past day or today; se
 
 @dataclass(frozen=True)
 class MapOptions:
-    """What the map shows besides the sites themselves."""
+    """The map itself: what changes rarely. A change of these builds a new map; the sites
+    and what follows the page's filters are drawn into it by :func:`site_layer`."""
 
-    colour_by: str = "status"
-    deposit_params: tuple[tuple[str, str], ...] = ()
     show_deposits: bool = True
     online_basemaps: bool = False
     overlays: tuple[Overlay, ...] = ()  # survey layers shown, in catalog order
-    focus: Bounds | None = None  # zoom here instead of to the sites (a layer's extent)
+
+
+@dataclass(frozen=True)
+class SiteView:
+    """What follows the page's state, drawn into the map without rebuilding it: the
+    colouring, the deposit and export filters, the selected site, the view asked for and
+    the width of the detail panel over the map's right side (0 when closed)."""
+
+    colour_by: str = "status"
+    show_deposits: bool = True
+    deposit_params: tuple[tuple[str, str], ...] = ()
     export_params: tuple[tuple[str, str], ...] = ()  # the filters as /api/sites.* params
     export_unavailable: str = ""  # why the view cannot be exported now (a future as-of date)
+    selected: str | None = None
+    view: dict[str, Any] | None = None  # see mapping.parts.map_view
+    panel_width: int = 0
+    panel_share: float = 0.34  # the panel's widest share of the window
 
 
 def build_map(sites: pd.DataFrame, options: MapOptions) -> folium.Map:
-    """The map for these (already filtered) sites; zoomed to their extent.
-
-    Colouring by ``"health"`` needs a ``health`` column (see ``with_health``).
-    """
+    """The map, framing ``sites`` (all the sites its viewer may see) at first; the sites
+    themselves are drawn by :func:`site_layer`."""
     m = OfflineMap(location=[30, 0], zoom_start=2, tiles=None, min_zoom=1,
                    control_scale=True, prefer_canvas=False, world_copy_jump=True)
     basemap = folium.FeatureGroup(name=BASEMAP_LAYER, overlay=False, control=True)
@@ -90,34 +106,56 @@ def build_map(sites: pd.DataFrame, options: MapOptions) -> folium.Map:
     if options.show_deposits:
         deposits = folium.FeatureGroup(name=DEPOSITS_LAYER, overlay=True, show=True)
         deposits.add_to(m)
-        DepositLayer("/api/deposits", dict(options.deposit_params),
+        # no filter yet: the deposits wait for the page's (site_layer), so the first request
+        # already asks for what the page shows
+        DepositLayer("/api/deposits", None,
                      {str(k): v for k, v in STATUS_COLOURS.items()}).add_to(deposits)
-    _sites_layer(sites, options.colour_by).add_to(m)
-    column, colours = COLOUR_SCHEMES[options.colour_by]
-    shown = set(located(sites)[column])
-    entries = {label: colour for label, colour in colours.items() if label in shown}
     add_to(
         m,
-        Legend(LEGEND_TITLES[options.colour_by], entries, options.show_deposits,
-               # Deposits are always coloured by development status.
-               "small dots: deposits, same colours" if options.colour_by == "status"
-               else "small dots: deposits, coloured by development status"),
         folium.LayerControl(collapsed=True, position="topright"),
-        ExportViewControl("/api/sites", "/api/briefing.zip", dict(options.export_params),
-                          [(f.url_suffix, f.label) for f in ExportFormat],
-                          options.export_unavailable),
         OfflineFullscreen(position="topleft"),
         OfflineMeasureControl(position="topleft", primary_length_unit="kilometers",
                               secondary_length_unit="miles", primary_area_unit="hectares"),
         OfflineMousePosition(position="bottomleft", separator=", ", num_digits=5, empty_string="",
                              prefix="lat, lon:", lng_first=False),
     )
-    bounds = _bounds(sites) if options.focus is None else _box_bounds(options.focus)
+    bounds = site_bounds(sites)
     if bounds is not None:
-        # room on the right for the legend, so no site starts hidden under it
-        m.fit_bounds(bounds, padding_top_left=(40, 40), padding_bottom_right=(200, 40),
-                     max_zoom=8 if options.focus is None else 14)
+        fit = FitBounds(bounds, padding_top_left=(40, 40), padding_bottom_right=(40, 40),
+                        max_zoom=8)
+        # at once, not animated: an animation would finish after, and undo, the view the
+        # page asks for in the same moment (sites.js)
+        fit.options["animate"] = False
+        m.add_child(fit)
     return m
+
+
+def site_layer(sites: pd.DataFrame, view: SiteView) -> folium.FeatureGroup:
+    """The (already filtered) sites and what follows the filters, as one feature group that
+    st_folium draws into the map that is already there (``feature_group_to_add``)."""
+    column, colours = COLOUR_SCHEMES[view.colour_by]
+    shown = set(located(sites)[column])
+    entries = {label: colour for label, colour in colours.items() if label in shown}
+    # Deposits are always coloured by development status.
+    note = ("small dots: deposits, same colours" if view.colour_by == "status"
+            else "small dots: deposits, coloured by development status")
+    group = folium.FeatureGroup(name=SITES_LAYER, control=False)
+    SiteLayer({
+        "features": site_features(sites, view.colour_by)["features"],
+        "selected": None if view.selected is None else html.escape(view.selected),
+        "legend": legend_html(LEGEND_TITLES[view.colour_by], entries, view.show_deposits, note),
+        "depositParams": dict(view.deposit_params),
+        "exportView": {
+            "sitesUrl": "/api/sites", "briefingUrl": "/api/briefing.zip",
+            "params": dict(view.export_params),
+            "formats": [{"suffix": f.url_suffix, "label": f.label} for f in ExportFormat],
+            "unavailable": view.export_unavailable,
+        },
+        "view": view.view,
+        "panelWidth": view.panel_width,
+        "panelShare": view.panel_share,
+    }).add_to(group)
+    return group
 
 
 def with_health(sites: pd.DataFrame, health: dict[str, str]) -> pd.DataFrame:
@@ -161,39 +199,13 @@ def _unknown(attribute: str, row: dict[Any, Any]) -> str:
     return f"{attribute} {'withheld' if attribute in (row.get('withheld') or ()) else 'unknown'}"
 
 
-def _sites_layer(sites: pd.DataFrame, colour_by: str) -> folium.GeoJson:
-    features = site_features(sites, colour_by)
-    # folium's tooltip checks its field against the first feature: none when nothing matched
-    tooltip = folium.GeoJsonTooltip(fields=["tip"], labels=False, sticky=False,
-                                    direction="top") if features["features"] else None
-    return folium.GeoJson(
-        features,
-        name=SITES_LAYER,
-        marker=folium.CircleMarker(radius=8, weight=2, fill=True, fill_opacity=0.95),
-        style_function=_site_style,
-        highlight_function=lambda _f: {"weight": 4, "radius": 11},
-        tooltip=tooltip,
-        zoom_on_click=False,
-    )
-
-
-def _site_style(feature: dict[str, Any]) -> dict[str, Any]:
-    props = feature["properties"]
-    return {
-        "fillColor": props["colour"],
-        "color": "#222222",
-        "dashArray": "3 3" if props["approximate"] else None,
-        "fillOpacity": 0.55 if props["approximate"] else 0.95,
-    }
-
-
-def _bounds(sites: pd.DataFrame) -> list[list[float]] | None:
+def site_bounds(sites: pd.DataFrame) -> list[list[float]] | None:
     """Leaflet bounds of the located sites, padded half a degree around a single place."""
     box = extent(sites)
-    return None if box is None else _box_bounds(box)
+    return None if box is None else box_bounds(box)
 
 
-def _box_bounds(box: Bounds | BBox) -> list[list[float]]:
+def box_bounds(box: Bounds | BBox) -> list[list[float]]:
     west, south, east, north = box
     pad = 0.5 if (north - south) < 1 and (east - west) < 1 else 0.0
     return [[south - pad, west - pad], [north + pad, east + pad]]

@@ -29,7 +29,9 @@ def _run(**query: str) -> AppTest:
 
 
 def _summary(at: AppTest) -> str:
-    return next(m.value for m in at.markdown if "sites**" in m.value)
+    """The map page's counts, after its title on the one header line."""
+    line = next(m.value for m in at.markdown if "sites**" in m.value)
+    return line.split(" · ", 1)[1]
 
 
 def test_map_page_runs_and_counts_sites() -> None:

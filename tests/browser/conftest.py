@@ -51,7 +51,7 @@ TIMEOUT_MS = 30_000
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 SHOWN_MAP = f"{MAP_IFRAME} >> visible=true"  # not the old one a rerun leaves hidden a moment
 APP_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
-SITE_MARKERS = ".leaflet-overlay-pane path.leaflet-interactive"
+SITE_MARKERS = ".leaflet-pmSites-pane path.pm-site"
 DEPOSIT_MARKERS = ".leaflet-pmDeposits-pane path.leaflet-interactive"
 
 

@@ -1,4 +1,6 @@
-"""The map builder: layer names, feature counts, escaped text, nothing from the internet."""
+"""The map builder: the map itself (layer names, the first frame, nothing from the internet)
+and the site layer drawn into it (feature counts, escaped text, legend, the deposit and
+export filters), the latter rendered as st_folium sends it to the map already shown."""
 
 from __future__ import annotations
 
@@ -14,8 +16,10 @@ from mapping.webmap.site_map import (
     DEPOSITS_LAYER,
     SITES_LAYER,
     MapOptions,
+    SiteView,
     build_map,
     site_features,
+    site_layer,
 )
 from tests.support.fixtures_data import SAMPLE_SITES, XSS_NAME
 
@@ -33,14 +37,35 @@ def _html(sites: pd.DataFrame, **options: object) -> str:
     return build_map(sites, MapOptions(**options)).get_root().render()  # type: ignore[arg-type]
 
 
+def _site_script(sites: pd.DataFrame, **view: object) -> str:
+    """The site layer's script as st_folium evaluates it in the map already shown."""
+    import streamlit_folium
+
+    m = build_map(sites, MapOptions())
+    m.get_root().render()
+    return str(streamlit_folium._get_feature_group_string(
+        site_layer(sites, SiteView(**view)), map=m))  # type: ignore[arg-type]
+
+
+def _site_options(sites: pd.DataFrame, **view: object) -> dict[str, object]:
+    script = _site_script(sites, **view)
+    found = re.search(r"permitmapSites\(map_div, \w+,\s*(\{.*\})\);", script, re.DOTALL)
+    assert found, "the site layer does not call permitmapSites"
+    options: dict[str, object] = json.loads(found.group(1))
+    return options
+
+
 def test_layers_and_controls_are_named(sites: pd.DataFrame) -> None:
     page = _html(sites)
-    for name in (SITES_LAYER, DEPOSITS_LAYER, BASEMAP_LAYER):
+    for name in (DEPOSITS_LAYER, BASEMAP_LAYER):
         assert json.dumps(name) in page or name in page
     assert "permitmapDepositLayer(" in page and "permitmapBasemap(" in page
     assert '"lines": "/api/basemap/us-state-lines.geojson"' in page
     assert "L.control.scale" in page  # scale bar
-    assert "pm-legend" in page
+    assert '"params": null' in page  # deposits wait for the page's filter
+    script = _site_script(sites)
+    assert "Sites by status" not in page and "Sites by status" in script  # the legend
+    assert "map_div.addLayer(feature_group_feature_group_0)" in script
 
 
 def test_only_located_sites_become_features(sites: pd.DataFrame) -> None:
@@ -52,17 +77,20 @@ def test_only_located_sites_become_features(sites: pd.DataFrame) -> None:
 
 
 def test_attribute_text_is_escaped(sites: pd.DataFrame) -> None:
-    page = _html(sites)
+    page = _site_script(sites)
     assert XSS_NAME not in page
-    # folium writes JSON with \u escapes: "&lt;" arrives in the browser as text, not a tag
-    assert "\\u0026lt;img src=x onerror=alert(1)\\u0026gt;" in page
+    # escaped in Python, and no "<" at all in the script's JSON: text, not a tag
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
 
 
 def test_no_request_leaves_the_app(sites: pd.DataFrame) -> None:
     m = build_map(sites, MapOptions())
+    site_layer(sites, SiteView()).add_to(m)
     assert external_links(m) == []
     page = m.get_root().render()
     assert not re.findall(r"""(?:src|href)=["']https?://""", page)
+    assert "/app/static/permitmap/sites.js" in page
+    assert "/app/static/permitmap/export_view.js" in page
 
 
 def test_online_basemaps_only_when_enabled(sites: pd.DataFrame) -> None:
@@ -71,8 +99,8 @@ def test_online_basemaps_only_when_enabled(sites: pd.DataFrame) -> None:
 
 
 def test_deposit_filters_reach_the_layer(sites: pd.DataFrame) -> None:
-    page = _html(sites, deposit_params=(("commodity", "Li,REE"),))
-    assert '"params": {"commodity": "Li,REE"}' in page
+    options = _site_options(sites, deposit_params=(("commodity", "Li,REE"),))
+    assert options["depositParams"] == {"commodity": "Li,REE"}
     assert DEPOSITS_LAYER not in _html(sites, show_deposits=False)
 
 
@@ -86,8 +114,17 @@ def test_map_zooms_to_the_filtered_sites(sites: pd.DataFrame) -> None:
 
 
 def test_colour_by_stage_changes_the_legend(sites: pd.DataFrame) -> None:
-    assert "Sites by stage" in _html(sites, colour_by="stage")
-    assert "Sites by status" in _html(sites, colour_by="status")
+    assert "Sites by stage" in str(_site_options(sites, colour_by="stage")["legend"])
+    assert "Sites by status" in str(_site_options(sites, colour_by="status")["legend"])
+
+
+def test_the_selected_site_and_the_view_asked_for_reach_the_map(sites: pd.DataFrame) -> None:
+    view = {"kind": "site", "lat": 35.9, "lon": 136.17, "zoom": 6, "token": "3"}
+    options = _site_options(sites, selected="jp-gamma", view=view, panel_width=380)
+    assert (options["selected"], options["view"], options["panelWidth"]) == (
+        "jp-gamma", view, 380)
+    assert _site_options(sites, selected=XSS_NAME)["selected"] == (
+        "&lt;img src=x onerror=alert(1)&gt;")  # escaped like the features' ids
 
 
 def test_a_cached_map_copy_renders_like_a_fresh_one(sites: pd.DataFrame) -> None:
@@ -112,8 +149,8 @@ def test_a_cached_map_copy_renders_like_a_fresh_one(sites: pd.DataFrame) -> None
 def test_a_filter_with_no_located_site_still_renders(sites: pd.DataFrame) -> None:
     """A search that matches nothing, or only sites without a location, draws an empty map."""
     for subset in (sites.iloc[0:0], sites[sites["id"] == "au-delta"]):
-        page = _html(subset)
-        assert SITES_LAYER in page
+        assert "permitmapDepositLayer(" in _html(subset)
+        assert _site_options(subset)["features"] == []
         assert site_features(subset, "status")["features"] == []
 
 
@@ -133,25 +170,18 @@ def test_survey_layer_names_are_escaped_and_unique_in_the_layer_control(
     assert "/tiles/c-3/{z}/{x}/{y}.png?v=1" in page
 
 
-def _export_options(page: str) -> dict[str, object]:
-    found = re.search(r"permitmapExportView\([^,]+, (\{.*?\})\);", page, re.DOTALL)
-    assert found, "the map has no export control"
-    options: dict[str, object] = json.loads(found.group(1))
-    return options
-
-
 def test_the_map_exports_its_view_in_every_format(sites: pd.DataFrame) -> None:
-    page = _html(sites, export_params=(("commodity", "Li"), ("as_of", "2026-06-30")))
-    assert "/app/static/permitmap/export_view.js" in page
-    options = _export_options(page)
-    assert options["sitesUrl"] == "/api/sites" and options["briefingUrl"] == "/api/briefing.zip"
-    assert options["params"] == {"commodity": "Li", "as_of": "2026-06-30"}
-    assert [f["suffix"] for f in options["formats"]] == [  # type: ignore[attr-defined]
+    options = _site_options(sites, export_params=(("commodity", "Li"), ("as_of", "2026-06-30")))
+    export = options["exportView"]
+    assert isinstance(export, dict)
+    assert export["sitesUrl"] == "/api/sites" and export["briefingUrl"] == "/api/briefing.zip"
+    assert export["params"] == {"commodity": "Li", "as_of": "2026-06-30"}
+    assert [f["suffix"] for f in export["formats"]] == [
         "geojson", "gpkg", "csv", "kml", "shp.zip", "parquet"]
-    assert options["unavailable"] == ""
+    assert export["unavailable"] == ""
 
 
 def test_the_export_control_says_why_a_future_date_cannot_export(sites: pd.DataFrame) -> None:
-    options = _export_options(_html(sites, export_unavailable="Set 'View as of' <today>"))
-    assert options["unavailable"] == "Set 'View as of' <today>"
-    assert "<today>" not in _html(sites, export_unavailable="<today>")  # escaped for script
+    options = _site_options(sites, export_unavailable="Set 'View as of' <today>")
+    assert options["exportView"]["unavailable"] == "Set 'View as of' <today>"  # type: ignore[index]
+    assert "<today>" not in _site_script(sites, export_unavailable="<today>")  # escaped

@@ -29,7 +29,7 @@
     group.addLayer(points);
     group.addLayer(clusters);
 
-    var info = L.control({position: "bottomleft"});
+    var info = L.control({position: "bottomright"});
     info.onAdd = function () {
       this._div = L.DomUtil.create("div", "pm-deposit-info");
       return this._div;
@@ -54,7 +54,7 @@
 
     var controller = null, loads = 0;
     function refresh() {
-      if (!map.hasLayer(group)) { return; }
+      if (!map.hasLayer(group) || options.params === null) { return; }
       var started = performance.now();
       var params = new URLSearchParams(options.params);
       params.set("bbox", window.permitmapBboxParam(map));  // common.js
@@ -95,6 +95,15 @@
           if (err.name !== "AbortError") { say("Deposits could not be loaded: " + err.message); }
         });
     }
+    // The page's filters change without rebuilding the map (sites.js): new parameters,
+    // one new request; the same ones ask nothing.
+    map._pmDeposits = {
+      setParams: function (params) {
+        if (JSON.stringify(params) === JSON.stringify(options.params)) { return; }
+        options.params = params;
+        refresh();
+      }
+    };
     map.on("moveend", refresh);
     // "add" fires whether folium or the layer control puts the group on the map (folium adds
     // it after this script ran, so a map that never moves would otherwise never load).

@@ -11,38 +11,48 @@
     return node;
   }
 
-  // How many of the map's site markers lie inside the view box (deposits are not exported).
+  // How many of the map's sites lie inside the view box (deposits are not exported), by
+  // their true positions (sites.js may spread markers that share one).
   function sitesInView(map, box) {
     var count = 0;
     map.eachLayer(function (layer) {
       var p = layer.feature && layer.feature.properties;
       if (!p || p.kind !== "site" || !layer.getLatLng) { return; }
-      var at = layer.getLatLng();
-      if (window.permitmapBoxContains(box, at.lng, at.lat)) { count += 1; }  // common.js
+      var c = layer.feature.geometry.coordinates;
+      if (window.permitmapBoxContains(box, c[0], c[1])) { count += 1; }  // common.js
     });
     return count;
   }
 
   window.permitmapExportView = function (map, options) {
-    var control = L.control({position: "bottomleft"});
+    var control = L.control({position: "topright"});
     control.onAdd = function () {
       var box = element("div", "pm-export-view");
       L.DomEvent.disableClickPropagation(box);
       L.DomEvent.disableScrollPropagation(box);
-      var title = element("span", "pm-export-title", box, "Export this view");
+      // Folded to its title, which opens it (a click, or the pointer over it): the map's
+      // corners stay clear for the map.
+      var title = element("button", "pm-export-title", box, "Export this view");
+      title.type = "button";
+      title.setAttribute("aria-expanded", "false");
+      title.addEventListener("click", function () {
+        var open = box.classList.toggle("pm-open");
+        title.setAttribute("aria-expanded", String(open));
+      });
+      var body = element("span", "pm-export-body", box);
       if (options.unavailable) {
-        element("span", "pm-export-note", box, options.unavailable);
+        element("span", "pm-export-note", body, options.unavailable);
         return box;
       }
-      var select = element("select", "pm-export-format", box);
+      var select = element("select", "pm-export-format", body);
       select.setAttribute("aria-label", "Export format");
       options.formats.forEach(function (format) {
         var option = element("option", "", select, format.label);
         option.value = format.suffix;
       });
-      var file = element("a", "pm-export-file", box, "Download");
+      var file = element("a", "pm-export-file", body, "Download");
       file.title = "The sites matching the filters inside the map's current view";
-      var pack = element("a", "pm-export-pack", box, "Briefing pack");
+      var pack = element("a", "pm-export-pack", body, "Briefing pack");
       pack.title = "A zip of these sites with their timetables, changes and a map picture";
       [file, pack].forEach(function (link) { link.setAttribute("download", ""); });
 
@@ -56,10 +66,12 @@
         pack.href = options.briefingUrl + query;
       }
       map.on("moveend", update);
+      control.onRemove = function () { map.off("moveend", update); };
       select.addEventListener("change", update);
       update();
       return box;
     };
     control.addTo(map);
+    return control;
   };
 })();

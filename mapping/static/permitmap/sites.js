@@ -1,0 +1,167 @@
+/* permitmap project sites: drawn into the map that is already there, whenever the page's
+   filters, colouring or selection change (st_folium evaluates this layer again without
+   rebuilding the map), together with what follows the filters: the legend, the deposit
+   layer's filter, the "Export this view" control, and the view the page asks for.
+
+   - Sites that share a position are spread on a small ring round it, with a leg to the true
+     place, so each can be hovered and clicked at any zoom.
+   - The selected site is ringed and drawn on top.
+   - A view request (fit to the matching sites, to a survey layer, or go to the selected
+     site) is applied once: it carries a token, and the map remembers the last one applied,
+     so a rerun that asks nothing new leaves the user's pan and zoom alone. */
+(function () {
+  "use strict";
+  var SPREAD_PX = 16;   // ring radius for sites at one position
+  var PANE = "pmSites";
+
+  function drawSites(map, group, options) {
+    if (!map.getPane(PANE)) { map.createPane(PANE).style.zIndex = 410; }
+    var legs = L.layerGroup().addTo(group);
+    var markers = [];
+    var layer = L.geoJSON(options.features, {
+      pointToLayer: function (feature, latlng) {
+        var p = feature.properties, selected = p.id === options.selected;
+        var marker = L.circleMarker(latlng, {
+          pane: PANE, radius: selected ? 11 : 8, weight: selected ? 4 : 2,
+          color: selected ? "#0b57d0" : "#222222", fillColor: p.colour,
+          fillOpacity: p.approximate ? 0.55 : 0.95,
+          dashArray: p.approximate && !selected ? "3 3" : null,
+          className: "pm-site" + (selected ? " pm-selected" : "")
+        });
+        marker._pmAt = latlng;  // the true position; the marker may be spread off it
+        markers.push(marker);
+        return marker;
+      },
+      onEachFeature: function (feature, marker) {
+        marker.bindTooltip(feature.properties.tip, {direction: "top", sticky: false});
+        marker.on("mouseover", function () { marker.setStyle({weight: 4}); });
+        marker.on("mouseout", function () {
+          marker.setStyle({weight: feature.properties.id === options.selected ? 4 : 2});
+        });
+      }
+    });
+    group.addLayer(layer);
+
+    // groups of markers at one position (to 6 decimals, ~0.1 m)
+    var shared = {};
+    markers.forEach(function (marker) {
+      var at = marker._pmAt, key = at.lat.toFixed(6) + "," + at.lng.toFixed(6);
+      (shared[key] = shared[key] || []).push(marker);
+    });
+    function spread() {
+      legs.clearLayers();
+      Object.keys(shared).forEach(function (key) {
+        var group = shared[key];
+        if (group.length < 2) { return; }
+        var centre = map.latLngToLayerPoint(group[0]._pmAt);
+        group.forEach(function (marker, i) {
+          var angle = -Math.PI / 2 + 2 * Math.PI * i / group.length;
+          var point = centre.add([SPREAD_PX * Math.cos(angle), SPREAD_PX * Math.sin(angle)]);
+          var at = map.layerPointToLatLng(point);
+          marker.setLatLng(at);
+          legs.addLayer(L.polyline([group[0]._pmAt, at], {
+            pane: PANE, weight: 1, color: "#222222", opacity: 0.7, interactive: false
+          }));
+        });
+      });
+    }
+    spread();
+    map.on("zoomend", spread);
+    group.on("remove", function () { map.off("zoomend", spread); });
+    markers.forEach(function (marker) {
+      if (marker.feature.properties.id === options.selected) { marker.bringToFront(); }
+    });
+    return markers;
+  }
+
+  function setLegend(map, html) {
+    if (!map._pmLegend) {
+      var legend = L.control({position: "bottomright"});
+      legend.onAdd = function () {
+        var div = L.DomUtil.create("div", "pm-legend");
+        L.DomEvent.disableClickPropagation(div);
+        return div;
+      };
+      legend.addTo(map);
+      map._pmLegend = legend;
+    }
+    var div = map._pmLegend.getContainer();
+    var open = div.querySelector("details");
+    div.innerHTML = html;  // built and escaped in Python (site_map.legend_html)
+    var details = div.querySelector("details");
+    if (!details) { return; }
+    if (open) {
+      details.open = open.open;  // as the user left it
+    } else {  // first drawn: folded where it would cover much of a small map
+      var size = map.getSize();
+      details.open = size.x >= 900 && size.y >= 640;
+    }
+  }
+
+  function setExport(map, exportOptions) {
+    if (!window.permitmapExportView) { return; }
+    var key = JSON.stringify(exportOptions);
+    if (map._pmExportKey === key) { return; }
+    if (map._pmExportControl) { map.removeControl(map._pmExportControl); }
+    map._pmExportControl = window.permitmapExportView(map, exportOptions);  // export_view.js
+    map._pmExportKey = key;
+  }
+
+  // The panel's width on screen: at most its share of the window, as the page's style says
+  // (mapping/parts/map_layout.py: min(width, PANEL_SHARE of the window)).
+  function panelPx(width, share) {
+    if (!width) { return 0; }
+    var windowWidth = window.innerWidth;
+    try { windowWidth = window.parent.innerWidth; } catch (e) { /* another origin: ours */ }
+    return Math.min(width, share * windowWidth);
+  }
+
+  function applyView(map, view, markers, right) {
+    if (!view || !view.token || map._pmViewToken === view.token) { return; }
+    if (map._animatingZoom) {  // the map's own first fit may still be zooming: after it
+      map.once("zoomend", function () { applyView(map, view, markers, right); });
+      return;
+    }
+    map._pmViewToken = view.token;
+    var pad = {paddingTopLeft: [40, 40], paddingBottomRight: [40 + right, 40]};
+    if (view.kind === "site") {
+      var zoom = Math.max(map.getZoom(), view.zoom || 6);
+      map.setView([view.lat, view.lon], zoom, {animate: false});
+      if (right) {  // keep the site clear of the detail panel over the map's right side
+        map.panBy([right / 2, 0], {animate: false});
+      }
+    } else if (view.kind === "bounds" && view.bounds) {
+      map.fitBounds(view.bounds, L.extend({maxZoom: view.maxZoom || 8, animate: false}, pad));
+    }
+  }
+
+  // The page sizes the map's iframe to the window after Leaflet measured it (the style
+  // sheet arrives later); Leaflet learns every change of its container's size here.
+  function followSize(map) {
+    if (map._pmSized || !window.ResizeObserver) { return; }
+    map._pmSized = true;
+    new ResizeObserver(function () { map.invalidateSize({pan: false}); })
+      .observe(map.getContainer());
+  }
+
+  window.permitmapSites = function (map, group, options) {
+    var container = map.getContainer();
+    followSize(map);
+    var panel = panelPx(options.panelWidth, options.panelShare);
+    container.classList.toggle("pm-panel-open", panel > 0);
+    container.style.setProperty("--pm-panel", panel + "px");
+    var markers = drawSites(map, group, options);
+    setLegend(map, options.legend);
+    if (map._pmDeposits) { map._pmDeposits.setParams(options.depositParams); }
+    // st_folium adds the group to the map after this script: what counts or frames the
+    // sites on the map waits for that
+    function onMap() {
+      setExport(map, options.exportView);
+      applyView(map, options.view, markers, panel);
+      var updates = Number(container.getAttribute("data-site-updates") || "0") + 1;
+      container.setAttribute("data-site-updates", String(updates));
+      container.setAttribute("data-selected", options.selected || "");
+    }
+    if (map.hasLayer(group)) { onMap(); } else { group.once("add", onMap); }
+  };
+})();

@@ -1,0 +1,246 @@
+"""Chromium against a real ``streamlit run``: the map page as staff use it all day.
+
+The map fills the window at 1440 × 900 and most of it at 1024 × 768; its controls never
+overlap one another or the detail panel; a site opened by its link or by search is centred
+and marked without a new map; two sites at one point can both be opened; a filter change
+redraws the markers in the same iframe (the same element, the same Leaflet); the back
+button returns to the previous site.
+
+This module's server holds the sample sites plus a twin of Beta Rare Earths at Beta's very
+position (a real case: two Nevada projects share one published point).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from itertools import combinations
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from tests.browser.conftest import (
+    MAP_IFRAME,
+    SITE_MARKERS,
+    MapPage,
+    is_local,
+    recorded_page,
+    running_app,
+)
+from tests.support.fixtures_data import SAMPLE_SITES, site_row, write_data_dir
+
+pytestmark = pytest.mark.browser
+
+BETA = next(s for s in SAMPLE_SITES if s["id"] == "us-beta")
+TWIN = site_row("us-beta-twin", "Beta Twin Refinery", commodities="REE",
+                stage="separation/refining", status="construction", admin_area="Texas",
+                lat=BETA["lat"], lon=BETA["lon"])
+LOCATED = [s for s in [*SAMPLE_SITES, TWIN] if s["lat"] != ""]
+PANEL = ".st-key-pm-detail"
+
+# every visible Leaflet control's box, in the map frame's coordinates
+CONTROL_BOXES = """() => Array.from(document.querySelectorAll('.leaflet-control'))
+  .filter((el) => el.offsetParent !== null && el.getBoundingClientRect().width > 0)
+  .map((el) => { const b = el.getBoundingClientRect();
+                 return {name: el.className, x: b.left, y: b.top, w: b.width, h: b.height}; })"""
+
+# a site marker's position in the map frame and whether it is marked as selected
+MARKER_AT = """(id) => {
+  let found = null;
+  window.map_div.eachLayer((layer) => {
+    const p = layer.feature && layer.feature.properties;
+    if (p && p.kind === "site" && p.id === id && layer.getLatLng) {
+      const point = window.map_div.latLngToContainerPoint(layer.getLatLng());
+      const box = window.map_div.getContainer().getBoundingClientRect();
+      found = {x: box.left + point.x, y: box.top + point.y,
+               selected: layer._path.classList.contains("pm-selected"),
+               top: document.elementFromPoint(box.left + point.x, box.top + point.y)
+                    === layer._path};
+    }
+  });
+  return found;
+}"""
+
+
+@pytest.fixture(scope="module")
+def twin_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    folder = tmp_path_factory.mktemp("map-page-app")
+    data = write_data_dir(folder / "twin-data", sites=[*SAMPLE_SITES, TWIN])
+    with running_app(folder, PERMITMAP_DATA_DIR=str(data)) as url:
+        yield url
+
+
+def _page(browser: Browser, url: str, request: pytest.FixtureRequest,
+          width: int, height: int) -> Iterator[MapPage]:
+    context = browser.new_context(viewport={"width": width, "height": height})
+    try:
+        with recorded_page(context.new_page(), url, request) as recorded:
+            yield recorded
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def wide(browser: Browser, twin_server: str, request: pytest.FixtureRequest) -> Iterator[MapPage]:
+    yield from _page(browser, twin_server, request, 1440, 900)
+
+
+@pytest.fixture
+def small(browser: Browser, twin_server: str,
+          request: pytest.FixtureRequest) -> Iterator[MapPage]:
+    yield from _page(browser, twin_server, request, 1024, 768)
+
+
+def _overlap(a: dict[str, float], b: dict[str, float]) -> bool:
+    return (a["x"] < b["x"] + b["w"] and b["x"] < a["x"] + a["w"]
+            and a["y"] < b["y"] + b["h"] and b["y"] < a["y"] + a["h"])
+
+
+def _iframe_box(map_page: MapPage) -> dict[str, float]:
+    box = map_page.page.locator(MAP_IFRAME).bounding_box()
+    assert box is not None
+    return {"x": box["x"], "y": box["y"], "w": box["width"], "h": box["height"]}
+
+
+def _assert_controls_apart(map_page: MapPage) -> list[dict[str, float]]:
+    controls = map_page.map_frame().evaluate(CONTROL_BOXES)
+    assert len(controls) >= 6, controls  # zoom, full screen, measure, layers, export, scale…
+    for a, b in combinations(controls, 2):
+        assert not _overlap(a, b), f"{a['name']} overlaps {b['name']}"
+    frame = _iframe_box(map_page)
+    for control in controls:  # every control wholly inside the map
+        assert control["x"] >= 0 and control["y"] >= 0, control
+        assert control["x"] + control["w"] <= frame["w"] + 1, control
+        assert control["y"] + control["h"] <= frame["h"] + 1, control
+    return controls
+
+
+def _marker(map_page: MapPage, site_id: str) -> dict[str, object]:
+    found = map_page.map_frame().evaluate(MARKER_AT, site_id)
+    assert found is not None, f"no marker of {site_id}"
+    return dict(found)
+
+
+def _open_site(map_page: MapPage, query: str) -> None:
+    map_page.page.goto(map_page.base_url + "/" + query)
+    map_page.wait_idle()
+    expect(map_page.map.locator(".leaflet-container[data-site-updates]")).to_be_attached()
+
+
+# --- map first --------------------------------------------------------------------------
+
+
+def test_at_1440_by_900_the_map_fills_most_of_the_window(wide: MapPage) -> None:
+    _open_site(wide, "")
+    box = _iframe_box(wide)
+    share = box["w"] * box["h"] / (1440 * 900)
+    assert share >= 0.70, f"the map fills {share:.0%} of the window"
+    assert box["y"] + box["h"] <= 900 + 1  # the full height below the header, no scrolling
+    _assert_controls_apart(wide)
+
+
+def test_at_1024_by_768_the_map_keeps_most_of_the_window_with_a_site_open(
+        small: MapPage) -> None:
+    _open_site(small, "?site=us-beta")
+    expect(small.page.locator(PANEL).get_by_role("heading", name="Beta Rare Earths")) \
+        .to_be_visible()
+    box = _iframe_box(small)
+    assert box["w"] * box["h"] / (1024 * 768) >= 0.5
+    assert box["w"] >= 1024 / 2  # the panel floats over the map; it takes no column from it
+    panel = small.page.locator(PANEL).bounding_box()
+    assert panel is not None and panel["width"] <= box["w"] / 2  # half the map stays clear
+    # the right-hand controls moved clear of the panel; none overlaps another
+    for control in _assert_controls_apart(small):
+        page_left, page_right = box["x"] + control["x"], box["x"] + control["x"] + control["w"]
+        assert page_right <= panel["x"] or page_left >= panel["x"] + panel["width"] \
+            or box["y"] + control["y"] >= panel["y"] + panel["height"], control["name"]
+
+
+# --- the chosen site in focus ----------------------------------------------------------------
+
+
+def test_a_site_opened_by_its_link_is_centred_and_marked(wide: MapPage) -> None:
+    _open_site(wide, "?site=jp-gamma")
+    expect(wide.map.locator(".leaflet-container[data-selected='jp-gamma']")).to_be_attached()
+    marker = _marker(wide, "jp-gamma")
+    assert marker["selected"] and marker["top"]
+    frame = _iframe_box(wide)
+    panel = wide.page.locator(PANEL).bounding_box()
+    assert panel is not None
+    clear_width = panel["x"] - frame["x"]  # the part of the map the panel leaves open
+    assert abs(float(marker["x"]) - clear_width / 2) < clear_width * 0.2  # type: ignore[arg-type]
+    assert abs(float(marker["y"]) - frame["h"] / 2) < frame["h"] * 0.2  # type: ignore[arg-type]
+    assert wide.map_frame().evaluate("() => window.map_div.getZoom()") >= 6
+
+
+def test_search_opens_a_site_in_the_same_map(wide: MapPage) -> None:
+    _open_site(wide, "")
+    page = wide.page
+    page.locator(MAP_IFRAME).evaluate("(el) => { el.__sameNode = true; }")
+    wide.map_frame().evaluate("() => { window.__sameLeaflet = true; }")
+    picker = page.locator('[data-testid="stSidebar"]').get_by_role(
+        "combobox", name="Open a matching site")
+    picker.click()
+    picker.fill("Gamma")
+    page.get_by_role("option", name=re.compile("^Gamma Magnet Works")).click()
+    expect(page.locator(PANEL).get_by_role("heading", name="Gamma Magnet Works")).to_be_visible()
+    expect(wide.map.locator(".leaflet-container[data-selected='jp-gamma']")).to_be_attached()
+    assert page.locator(MAP_IFRAME).evaluate("(el) => el.__sameNode === true")
+    assert wide.map_frame().evaluate("() => window.__sameLeaflet === true")
+    marker = _marker(wide, "jp-gamma")
+    assert marker["selected"]
+    assert 0 < float(marker["x"]) < _iframe_box(wide)["w"]  # type: ignore[arg-type]
+
+
+def test_two_sites_at_one_point_can_both_be_opened(wide: MapPage) -> None:
+    _open_site(wide, "?site=us-beta")
+    beta, twin = _marker(wide, "us-beta"), _marker(wide, "us-beta-twin")
+    distance = ((float(beta["x"]) - float(twin["x"])) ** 2  # type: ignore[arg-type]
+                + (float(beta["y"]) - float(twin["y"])) ** 2) ** 0.5  # type: ignore[arg-type]
+    assert distance >= 12, "sites at one point are drawn over one another"
+    assert twin["top"], "the twin's marker is covered"
+    frame = _iframe_box(wide)
+    wide.page.mouse.click(frame["x"] + float(twin["x"]),  # type: ignore[arg-type]
+                          frame["y"] + float(twin["y"]))  # type: ignore[arg-type]
+    expect(wide.page.locator(PANEL).get_by_role("heading", name="Beta Twin Refinery")) \
+        .to_be_visible()
+    expect(wide.page).to_have_url(re.compile(r"[?&]site=us-beta-twin(&|$)"))
+
+
+def test_the_back_button_returns_to_the_previous_site(wide: MapPage) -> None:
+    _open_site(wide, "?site=us-beta")
+    page = wide.page
+    expect(page.locator(PANEL).get_by_role("heading", name="Beta Rare Earths")).to_be_visible()
+    wide.wait_idle()
+    frame = _iframe_box(wide)
+    twin = _marker(wide, "us-beta-twin")
+    page.mouse.click(frame["x"] + float(twin["x"]),  # type: ignore[arg-type]
+                     frame["y"] + float(twin["y"]))  # type: ignore[arg-type]
+    expect(page).to_have_url(re.compile(r"[?&]site=us-beta-twin(&|$)"))
+    wide.wait_idle()
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"[?&]site=us-beta(&|$)"))
+    expect(page.locator(PANEL).get_by_role("heading", name="Beta Rare Earths")).to_be_visible()
+    expect(wide.map.locator(".leaflet-container[data-selected='us-beta']")).to_be_attached()
+
+
+# --- instant filters ---------------------------------------------------------------------
+
+
+def test_a_filter_change_redraws_the_markers_in_the_same_map(wide: MapPage) -> None:
+    _open_site(wide, "")
+    page = wide.page
+    expect(wide.map.locator(SITE_MARKERS)).to_have_count(len(LOCATED))
+    page.locator(MAP_IFRAME).evaluate("(el) => { el.__sameNode = true; }")
+    wide.map_frame().evaluate("() => { window.__sameLeaflet = true; }")
+    box = page.locator('[data-testid="stSidebar"]').get_by_role("combobox", name="Commodity")
+    box.click()
+    box.fill("Neodymium")
+    page.get_by_role("option", name=re.compile(r"^Neodymium")).click()
+    expect(wide.map.locator(SITE_MARKERS)).to_have_count(2)  # Beta and Gamma
+    wide.wait_idle()
+    assert page.locator(MAP_IFRAME).count() == 1
+    assert page.locator(MAP_IFRAME).evaluate("(el) => el.__sameNode === true")
+    assert wide.map_frame().evaluate("() => window.__sameLeaflet === true")
+    assert [u for u in wide.requests if not is_local(u)] == []
+    assert wide.page_errors == []
