@@ -7,7 +7,8 @@ redraws the markers in the same iframe (the same element, the same Leaflet); the
 button returns to the previous site.
 
 This module's server holds the sample sites plus a twin of Beta Rare Earths at Beta's very
-position (a real case: two Nevada projects share one published point).
+position and a neighbour of Gamma 4 km away (as Thacker Pass and McDermitt, or Kosaka and
+Akita, stand on a national map).
 """
 
 from __future__ import annotations
@@ -35,7 +36,11 @@ BETA = next(s for s in SAMPLE_SITES if s["id"] == "us-beta")
 TWIN = site_row("us-beta-twin", "Beta Twin Refinery", commodities="REE",
                 stage="separation/refining", status="construction", admin_area="Texas",
                 lat=BETA["lat"], lon=BETA["lon"])
-LOCATED = [s for s in [*SAMPLE_SITES, TWIN] if s["lat"] != ""]
+GAMMA = next(s for s in SAMPLE_SITES if s["id"] == "jp-gamma")
+NEAR = site_row("jp-near", "Near Gamma Works", country="Japan", commodities="Dy",
+                status="feasibility", lat=float(GAMMA["lat"]) + 0.03,
+                lon=float(GAMMA["lon"]) + 0.03)  # 4 km away: one spot seen from afar
+LOCATED = [s for s in [*SAMPLE_SITES, TWIN, NEAR] if s["lat"] != ""]
 PANEL = ".st-key-pm-detail"
 
 # every visible Leaflet control's box, in the map frame's coordinates
@@ -65,7 +70,7 @@ MARKER_AT = """(id) => {
 @pytest.fixture(scope="module")
 def twin_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("map-page-app")
-    data = write_data_dir(folder / "twin-data", sites=[*SAMPLE_SITES, TWIN])
+    data = write_data_dir(folder / "twin-data", sites=[*SAMPLE_SITES, TWIN, NEAR])
     with running_app(folder, PERMITMAP_DATA_DIR=str(data)) as url:
         yield url
 
@@ -207,6 +212,27 @@ def test_two_sites_at_one_point_can_both_be_opened(wide: MapPage) -> None:
     expect(wide.page).to_have_url(re.compile(r"[?&]site=us-beta-twin(&|$)"))
 
 
+def _apart(map_page: MapPage, one: str, other: str) -> float:
+    a, b = _marker(map_page, one), _marker(map_page, other)
+    return float(((float(a["x"]) - float(b["x"])) ** 2  # type: ignore[arg-type]
+                  + (float(a["y"]) - float(b["y"])) ** 2) ** 0.5)  # type: ignore[arg-type]
+
+
+def test_neighbours_seen_from_afar_stand_apart_and_sit_true_when_near(wide: MapPage) -> None:
+    _open_site(wide, "?site=jp-gamma")
+    frame = wide.map_frame()
+    frame.evaluate("() => window.map_div.setZoom(5, {animate: false})")
+    assert _apart(wide, "jp-gamma", "jp-near") >= 12  # 4 km is under a pixel at zoom 5
+    assert _marker(wide, "jp-near")["top"] and _marker(wide, "jp-gamma")["top"]
+    frame.evaluate("() => window.map_div.setZoom(13, {animate: false})")
+    # close enough to stand apart: both at their true places, no legs
+    true_places = frame.evaluate("""() => { const out = {};
+      window.map_div.eachLayer((l) => { const p = l.feature && l.feature.properties;
+        if (p && p.kind === "site") { out[p.id] = l.getLatLng().equals(l._pmAt); } });
+      return out; }""")
+    assert true_places["jp-gamma"] and true_places["jp-near"]
+
+
 def test_the_back_button_returns_to_the_previous_site(wide: MapPage) -> None:
     _open_site(wide, "?site=us-beta")
     page = wide.page
@@ -237,7 +263,7 @@ def test_a_filter_change_redraws_the_markers_in_the_same_map(wide: MapPage) -> N
     box.click()
     box.fill("Neodymium")
     page.get_by_role("option", name=re.compile(r"^Neodymium")).click()
-    expect(wide.map.locator(SITE_MARKERS)).to_have_count(2)  # Beta and Gamma
+    expect(wide.map.locator(SITE_MARKERS)).to_have_count(2)  # Beta and Gamma have Nd
     wide.wait_idle()
     assert page.locator(MAP_IFRAME).count() == 1
     assert page.locator(MAP_IFRAME).evaluate("(el) => el.__sameNode === true")

@@ -3,15 +3,17 @@
    rebuilding the map), together with what follows the filters: the legend, the deposit
    layer's filter, the "Export this view" control, and the view the page asks for.
 
-   - Sites that share a position are spread on a small ring round it, with a leg to the true
-     place, so each can be hovered and clicked at any zoom.
+   - Sites that would cover one another at the current zoom (one position, or neighbours
+     seen from afar) are spread on a small ring, each with a leg to its true place, so each
+     can be hovered and clicked at any zoom.
    - The selected site is ringed and drawn on top.
    - A view request (fit to the matching sites, to a survey layer, or go to the selected
      site) is applied once: it carries a token, and the map remembers the last one applied,
      so a rerun that asks nothing new leaves the user's pan and zoom alone. */
 (function () {
   "use strict";
-  var SPREAD_PX = 16;   // ring radius for sites at one position
+  var SPREAD_PX = 16;   // ring radius for markers that would cover one another
+  var OVERLAP_PX = 14;  // centres closer than this: the markers (radius 8) overlap
   var PANE = "pmSites";
 
   function drawSites(map, group, options) {
@@ -42,24 +44,34 @@
     });
     group.addLayer(layer);
 
-    // groups of markers at one position (to 6 decimals, ~0.1 m)
-    var shared = {};
-    markers.forEach(function (marker) {
-      var at = marker._pmAt, key = at.lat.toFixed(6) + "," + at.lng.toFixed(6);
-      (shared[key] = shared[key] || []).push(marker);
-    });
+    // Markers that would cover one another at this zoom (centres closer than OVERLAP_PX)
+    // are spread on a ring round their middle, each with a leg to its true place; zoomed
+    // in far enough, they stand apart on their own and sit where they are.
     function spread() {
       legs.clearLayers();
-      Object.keys(shared).forEach(function (key) {
-        var group = shared[key];
-        if (group.length < 2) { return; }
-        var centre = map.latLngToLayerPoint(group[0]._pmAt);
-        group.forEach(function (marker, i) {
-          var angle = -Math.PI / 2 + 2 * Math.PI * i / group.length;
-          var point = centre.add([SPREAD_PX * Math.cos(angle), SPREAD_PX * Math.sin(angle)]);
-          var at = map.layerPointToLatLng(point);
+      var groups = [];
+      markers.forEach(function (marker) {
+        var point = map.latLngToLayerPoint(marker._pmAt), group = null;
+        for (var k = 0; k < groups.length && !group; k += 1) {
+          if (groups[k].centre.distanceTo(point) < OVERLAP_PX) { group = groups[k]; }
+        }
+        if (!group) { groups.push({centre: point, sum: point, members: [marker]}); return; }
+        group.members.push(marker);
+        group.sum = group.sum.add(point);
+        group.centre = group.sum.divideBy(group.members.length);
+      });
+      groups.forEach(function (group) {
+        if (group.members.length < 2) {
+          group.members[0].setLatLng(group.members[0]._pmAt);
+          return;
+        }
+        var radius = Math.max(SPREAD_PX, 5 * group.members.length);
+        group.members.forEach(function (marker, i) {
+          var angle = -Math.PI / 2 + 2 * Math.PI * i / group.members.length;
+          var at = map.layerPointToLatLng(
+            group.centre.add([radius * Math.cos(angle), radius * Math.sin(angle)]));
           marker.setLatLng(at);
-          legs.addLayer(L.polyline([group[0]._pmAt, at], {
+          legs.addLayer(L.polyline([marker._pmAt, at], {
             pane: PANE, weight: 1, color: "#222222", opacity: 0.7, interactive: false
           }));
         });
