@@ -1,5 +1,7 @@
 """Every session-state and widget key, named once."""
 
+from urllib.parse import quote
+
 SEARCH = "f_search"
 COMMODITIES = "f_commodity"
 STAGES = "f_stage"
@@ -38,6 +40,13 @@ AS_OF_PARAM = "as_of"  # query-parameter name, YYYY-MM-DD
 TIMELINE_SITE = "timeline_site"
 TIMELINE_URL_SITE = "timeline_url_site"  # the ?site= value last taken from the URL
 SITE_PARAM = "site"
+
+
+def map_link(site_id: str) -> str:
+    """A link to the map with ``site_id`` opened (centred, ringed, its panel open), relative
+    to a page at the app's top level (the map is the app's root)."""
+    return f"./?{SITE_PARAM}={quote(site_id)}"
+
 # the milestone edit form
 EDIT_MILESTONE = "edit_milestone"
 EDIT_VERSIONS = "edit_versions"  # milestone id -> version read when its form was first drawn

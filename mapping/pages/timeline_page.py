@@ -6,6 +6,7 @@ from datetime import date
 import streamlit as st
 
 from domain.access import Action
+from mapping import state_keys as keys
 from mapping.access_state import current_principal
 from mapping.cached import cached_sites
 from mapping.parts import timeline_sections as ui
@@ -37,6 +38,8 @@ site_id = ui.site_picker(sites, dict(health_for(as_of)))
 if site_id is None:
     st.info("Pick a site to see its permitting timeline.", icon=":material/timeline:")
     st.stop()
+st.page_link("pages/map_page.py", label="On the map", icon=":material/map:",
+             query_params={keys.SITE_PARAM: site_id})
 with st.sidebar.expander("Export this site", icon=":material/download:"):
     export_controls(SiteSelection(SiteFilter(site_ids=(site_id,)), as_of), "site",
                     principal=principal)

@@ -62,7 +62,7 @@ def alert_lists(found: pd.DataFrame, data: PermitData, sites: pd.DataFrame,
                 when = "" if pd.isna(alert["date"]) else pd.Timestamp(alert["date"]).date()
                 where = plain(names.get(site, site)) if site else "no linked site"
                 link = (f" · [site timeline](timeline?{keys.SITE_PARAM}={quote(site)}{suffix})"
-                        if site else "")
+                        f" · [on the map]({keys.map_link(site)})" if site else "")
                 project = plain(title_of.get(alert["project_id"], alert["project_id"]))
                 lines.append(f"- **{when}** · {where} · _{project}_: "
                              f"{plain(alert['message'])}{link}")

@@ -109,6 +109,7 @@ def project_table(projects: pd.DataFrame, sites: pd.DataFrame, as_of: date) -> N
         site=projects["site_id"].map(names).fillna(""),
         timeline=projects["site_id"].map(
             lambda s: f"timeline?{keys.SITE_PARAM}={quote(s)}{suffix}" if s else None),
+        map=projects["site_id"].map(lambda s: keys.map_link(s) if s else None),
         next_target=shown_column(projects, "next_target", "next_target_precision"),
     ).sort_values(["health", "title"], key=_health_rank, kind="stable")
     config: dict[str, Any] = {
@@ -116,6 +117,8 @@ def project_table(projects: pd.DataFrame, sites: pd.DataFrame, as_of: date) -> N
         "site": st.column_config.TextColumn("Site"),
         "timeline": st.column_config.LinkColumn("Timeline", display_text="open the site",
                                                 help="The site's permitting timeline"),
+        "map": st.column_config.LinkColumn("Map", display_text="on the map",
+                                           help="The site on the map, centred and ringed"),
         "status": "Status",
         "health": "Schedule health",
         "percent_complete": st.column_config.ProgressColumn(

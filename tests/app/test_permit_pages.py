@@ -228,6 +228,7 @@ def test_portfolio_renders_measures_for_each_grouping() -> None:
         assert len(measures) >= 1 and "on_time_share" in measures.columns
     projects = _frame_with(at, "timeline")
     assert "timeline?site=us-alpha" in set(projects["timeline"])
+    assert "./?site=us-alpha" in set(projects["map"])  # the map, centred on the site
 
 
 def test_alerts_list_the_lockout_and_the_rule_breach() -> None:
@@ -239,6 +240,7 @@ def test_alerts_list_the_lockout_and_the_rule_breach() -> None:
     assert "Draft EIS published: target 2026-12-15; date changes lock on 2026-11-15" in text
     assert "exceeds it by 213 days" in text
     assert "(timeline?site=us-alpha&as_of=2026-11-20)" in text
+    assert "[on the map](./?site=us-alpha)" in text
 
 
 def test_pages_explain_an_empty_record(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

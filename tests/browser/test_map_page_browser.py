@@ -270,3 +270,16 @@ def test_a_filter_change_redraws_the_markers_in_the_same_map(wide: MapPage) -> N
     assert wide.map_frame().evaluate("() => window.__sameLeaflet === true")
     assert [u for u in wide.requests if not is_local(u)] == []
     assert wide.page_errors == []
+
+
+def test_a_link_from_the_timeline_opens_the_site_on_the_map(wide: MapPage) -> None:
+    page = wide.page
+    page.goto(wide.base_url + "/timeline?site=us-alpha")
+    link = page.get_by_role("link", name="On the map")
+    expect(link).to_be_visible()
+    link.click()
+    expect(page).to_have_url(re.compile(r"/\?site=us-alpha$"))
+    expect(page.locator(PANEL).get_by_role("heading", name="Alpha Lithium")).to_be_visible()
+    expect(wide.map.locator(".leaflet-container[data-selected='us-alpha']")).to_be_attached()
+    assert _marker(wide, "us-alpha")["selected"]
+    assert wide.page_errors == []
