@@ -18,6 +18,7 @@ from mapping.cached import cached_map, cached_sites, deposit_total, shown_overla
 from mapping.parts.as_of_picker import as_of_sidebar
 from mapping.parts.detail_panel import (
     close_selection,
+    deposit_id,
     remember_selection,
     selection_from_map,
     selection_position,
@@ -90,6 +91,7 @@ sites_layer = site_layer(shown_sites, SiteView(
     export_params=tuple(SiteSelection(site_filter, as_of).url_params().items()),
     export_unavailable=FUTURE_EXPORT if as_of is not None and as_of > date.today() else "",
     selected=selection[1] if selection and selection[0] == "site" else None,
+    selected_deposit=deposit_id(selection),
     view=view, panel_width=panel, panel_share=PANEL_SHARE))
 st_folium(cached_map(show_deposits, shown_overlays(principal), principal=principal),
           key=keys.MAP, height=MAP_HEIGHT, use_container_width=True,

@@ -102,6 +102,13 @@ def close_selection() -> None:
     _select(None)
 
 
+def deposit_id(selection: Selection | None) -> int | None:
+    """The selected deposit's id, or None (a site, nothing, or an id that is not a number)."""
+    if selection is None or selection[0] != "deposit" or not selection[1].isdigit():
+        return None
+    return int(selection[1])
+
+
 def selection_position(engine: Engine, selection: Selection | None, sites: pd.DataFrame,
                        principal: Principal) -> tuple[str, str, float | None, float | None] | None:
     """(kind, id, lat, lon) of the selection as ``principal`` may see it, for the map to go

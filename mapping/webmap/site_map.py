@@ -82,7 +82,8 @@ class SiteView:
     deposit_params: tuple[tuple[str, str], ...] = ()
     export_params: tuple[tuple[str, str], ...] = ()  # the filters as /api/sites.* params
     export_unavailable: str = ""  # why the view cannot be exported now (a future as-of date)
-    selected: str | None = None
+    selected: str | None = None  # a site's id
+    selected_deposit: int | None = None
     view: dict[str, Any] | None = None  # see mapping.parts.map_view
     panel_width: int = 0
     panel_share: float = 0.34  # the panel's widest share of the window
@@ -143,6 +144,7 @@ def site_layer(sites: pd.DataFrame, view: SiteView) -> folium.FeatureGroup:
     SiteLayer({
         "features": site_features(sites, view.colour_by)["features"],
         "selected": None if view.selected is None else html.escape(view.selected),
+        "selectedDeposit": view.selected_deposit,
         "legend": legend_html(LEGEND_TITLES[view.colour_by], entries, view.show_deposits, note),
         "depositParams": dict(view.deposit_params),
         "exportView": {

@@ -283,3 +283,17 @@ def test_a_link_from_the_timeline_opens_the_site_on_the_map(wide: MapPage) -> No
     expect(wide.map.locator(".leaflet-container[data-selected='us-alpha']")).to_be_attached()
     assert _marker(wide, "us-alpha")["selected"]
     assert wide.page_errors == []
+
+
+def test_a_deposit_opened_by_its_link_is_centred_and_ringed(wide: MapPage) -> None:
+    found = wide.page.request.get(
+        wide.base_url + "/api/deposits?bbox=-180,-90,180,90&zoom=12").json()["features"]
+    deposit = next(f for f in found if f["properties"]["name"] == "Deposit Two")
+    ident = deposit["properties"]["id"]
+    _open_site(wide, f"?deposit={ident}")
+    expect(wide.page.locator(PANEL).get_by_role("heading", name="Deposit Two")).to_be_visible()
+    expect(wide.map.locator(f".leaflet-container[data-selected-deposit='{ident}']")) \
+        .to_be_attached()
+    expect(wide.map.locator(".leaflet-pmDeposits-pane path.pm-deposit.pm-selected")) \
+        .to_have_count(1)
+    assert wide.map_frame().evaluate("() => window.map_div.getZoom()") >= 9

@@ -8,11 +8,15 @@
     // Deposits draw below the sites (overlayPane is 400), so sites stay clickable on top.
     var pane = "pmDeposits";
     if (!map.getPane(pane)) { map.createPane(pane).style.zIndex = 390; }
+    var selected = null;  // the id of the deposit the page has open (sites.js), ringed
     var points = L.geoJSON(null, {
       pointToLayer: function (feature, latlng) {
         var colour = options.colours[feature.properties.status] || options.fallback;
+        var chosen = selected !== null && String(feature.properties.id) === selected;
         return L.circleMarker(latlng, {
-          pane: pane, radius: 4, weight: 1, color: "#333333", fillColor: colour, fillOpacity: 0.9
+          pane: pane, radius: chosen ? 8 : 4, weight: chosen ? 4 : 1,
+          color: chosen ? "#0b57d0" : "#333333", fillColor: colour, fillOpacity: 0.9,
+          className: chosen ? "pm-deposit pm-selected" : "pm-deposit"
         });
       },
       onEachFeature: function (feature, layer) {
@@ -98,9 +102,13 @@
     // The page's filters change without rebuilding the map (sites.js): new parameters,
     // one new request; the same ones ask nothing.
     map._pmDeposits = {
-      setParams: function (params) {
-        if (JSON.stringify(params) === JSON.stringify(options.params)) { return; }
+      setParams: function (params, chosen) {
+        chosen = chosen === undefined || chosen === null ? null : String(chosen);
+        if (JSON.stringify(params) === JSON.stringify(options.params) && chosen === selected) {
+          return;
+        }
         options.params = params;
+        selected = chosen;
         refresh();
       }
     };

@@ -164,7 +164,9 @@
     container.style.setProperty("--pm-panel", panel + "px");
     var markers = drawSites(map, group, options);
     setLegend(map, options.legend);
-    if (map._pmDeposits) { map._pmDeposits.setParams(options.depositParams); }
+    if (map._pmDeposits) {
+      map._pmDeposits.setParams(options.depositParams, options.selectedDeposit);
+    }
     // st_folium adds the group to the map after this script: what counts or frames the
     // sites on the map waits for that
     function onMap() {
@@ -173,6 +175,7 @@
       var updates = Number(container.getAttribute("data-site-updates") || "0") + 1;
       container.setAttribute("data-site-updates", String(updates));
       container.setAttribute("data-selected", options.selected || "");
+      container.setAttribute("data-selected-deposit", options.selectedDeposit || "");
     }
     if (map.hasLayer(group)) { onMap(); } else { group.once("add", onMap); }
   };
