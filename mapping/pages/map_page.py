@@ -92,14 +92,13 @@ sites_layer = site_layer(shown_sites, SiteView(
     export_unavailable=FUTURE_EXPORT if as_of is not None and as_of > date.today() else "",
     selected=selection[1] if selection and selection[0] == "site" else None,
     selected_deposit=deposit_id(selection),
-    view=view, panel_width=panel, panel_share=PANEL_SHARE))
+    view=view, panel_width=panel, panel_share=PANEL_SHARE,
+    hint="" if selection else "Click a site or a deposit on the map to see its details."))
 st_folium(cached_map(show_deposits, shown_overlays(principal), principal=principal),
           key=keys.MAP, height=MAP_HEIGHT, use_container_width=True,
           returned_objects=["last_active_drawing"], feature_group_to_add=sites_layer)
 
-if selection is None:
-    st.caption("Click a site or a deposit on the map to see its details here.")
-else:
+if selection is not None:
     with st.container(key=PANEL_KEY):
         st.button("Close", icon=":material/close:", on_click=close_selection,
                   key="close_detail")

@@ -87,6 +87,7 @@ class SiteView:
     view: dict[str, Any] | None = None  # see mapping.parts.map_view
     panel_width: int = 0
     panel_share: float = 0.34  # the panel's widest share of the window
+    hint: str = ""  # a line over the map's bottom while nothing is open
 
 
 def build_map(sites: pd.DataFrame, options: MapOptions) -> folium.Map:
@@ -156,6 +157,7 @@ def site_layer(sites: pd.DataFrame, view: SiteView) -> folium.FeatureGroup:
         "view": view.view,
         "panelWidth": view.panel_width,
         "panelShare": view.panel_share,
+        "hint": view.hint,
     }).add_to(group)
     return group
 

@@ -43,8 +43,8 @@ NEAR = site_row("jp-near", "Near Gamma Works", country="Japan", commodities="Dy"
 LOCATED = [s for s in [*SAMPLE_SITES, TWIN, NEAR] if s["lat"] != ""]
 PANEL = ".st-key-pm-detail"
 
-# every visible Leaflet control's box, in the map frame's coordinates
-CONTROL_BOXES = """() => Array.from(document.querySelectorAll('.leaflet-control'))
+# every visible Leaflet control's box (and the hint line's), in the map frame's coordinates
+CONTROL_BOXES = """() => Array.from(document.querySelectorAll('.leaflet-control, .pm-hint'))
   .filter((el) => el.offsetParent !== null && el.getBoundingClientRect().width > 0)
   .map((el) => { const b = el.getBoundingClientRect();
                  return {name: el.className, x: b.left, y: b.top, w: b.width, h: b.height}; })"""

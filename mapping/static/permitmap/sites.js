@@ -14,6 +14,7 @@
   "use strict";
   var SPREAD_PX = 16;   // ring radius for markers that would cover one another
   var OVERLAP_PX = 14;  // centres closer than this: the markers (radius 8) overlap
+  var MAX_SPREAD = 8;   // at most this many on one ring
   var PANE = "pmSites";
 
   function drawSites(map, group, options) {
@@ -61,11 +62,13 @@
         group.centre = group.sum.divideBy(group.members.length);
       });
       groups.forEach(function (group) {
-        if (group.members.length < 2) {
-          group.members[0].setLatLng(group.members[0]._pmAt);
+        // one marker stands alone; a crowd (a whole region seen from afar) stays put: the
+        // user zooms in to it, and smaller groups form there
+        if (group.members.length < 2 || group.members.length > MAX_SPREAD) {
+          group.members.forEach(function (marker) { marker.setLatLng(marker._pmAt); });
           return;
         }
-        var radius = Math.max(SPREAD_PX, 5 * group.members.length);
+        var radius = SPREAD_PX + 2 * (group.members.length - 2);
         group.members.forEach(function (marker, i) {
           var angle = -Math.PI / 2 + 2 * Math.PI * i / group.members.length;
           var at = map.layerPointToLatLng(
@@ -156,9 +159,21 @@
       .observe(map.getContainer());
   }
 
+  // A line at the map's bottom middle while nothing is open (text, never HTML).
+  function setHint(map, text) {
+    var container = map.getContainer(), hint = container.querySelector(".pm-hint");
+    if (!hint) {
+      hint = L.DomUtil.create("div", "pm-hint", container);
+      hint.setAttribute("role", "note");
+    }
+    hint.textContent = text || "";
+    hint.style.display = text ? "" : "none";
+  }
+
   window.permitmapSites = function (map, group, options) {
     var container = map.getContainer();
     followSize(map);
+    setHint(map, options.hint);
     var panel = panelPx(options.panelWidth, options.panelShare);
     container.classList.toggle("pm-panel-open", panel > 0);
     container.style.setProperty("--pm-panel", panel + "px");
