@@ -33,13 +33,18 @@ from store.seed import ensure_store
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script."""
-    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `permitmap ... | head` ends quietly
-    args = _parser().parse_args(argv)
+    # `permitmap ... | head` ends quietly. Only while the command runs: a process that calls
+    # main() and goes on (a test run, `serve` returning) gets Python's own handling back, or
+    # its next write to a closed socket or pipe would kill it outright.
+    previous = signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     try:
+        args = _parser().parse_args(argv)
         return int(args.run(args))
     except PermitmapError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    finally:
+        signal.signal(signal.SIGPIPE, previous)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -113,3 +113,17 @@ def test_list_and_remove_an_imported_dataset(tmp_path: Path,
     assert main(["deposits", "remove", "permitmap-curated"]) == 1
     assert "cannot be removed" in capsys.readouterr().err
     assert store_counts(_engine())["deposits"] == 2
+
+
+def test_the_command_gives_the_calling_process_its_broken_pipe_handling_back() -> None:
+    """`permitmap … | head` ends quietly (SIGPIPE's default while the command runs); a
+    process that calls main() and goes on must not be killed by its next write to a closed
+    socket (this once ended a whole test run)."""
+    import signal
+
+    before = signal.getsignal(signal.SIGPIPE)
+    assert before != signal.SIG_DFL  # Python ignores SIGPIPE and raises BrokenPipeError
+    assert main(["db", "init"]) == 0
+    assert signal.getsignal(signal.SIGPIPE) == before
+    assert main(["deposits", "import", "/nonexistent.csv"]) == 1  # an error: restored too
+    assert signal.getsignal(signal.SIGPIPE) == before
