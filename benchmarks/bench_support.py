@@ -26,27 +26,36 @@ HEALTH_TIMEOUT_S = 60.0
 
 @dataclass(frozen=True)
 class Row:
-    """One line of a result table; ``met`` is "yes", "no" or "-" (no goal)."""
+    """One line of a result table; ``met`` is "yes", "no" or "-" (no goal); ``before`` is
+    the figure an earlier version of the code gave for the same measure, if any."""
 
     measure: str
     ours: str
     naive: str = "-"
     goal: str = "-"
     met: str = "-"
+    before: str = "-"
 
 
 def goal_row(measure: str, value: float, shown: Callable[[float], str], limit: float,
-             naive: str = "-", ours: str | None = None) -> Row:
+             naive: str = "-", ours: str | None = None, before: str = "-") -> Row:
     """A row whose goal is ``value <= limit``, both shown with ``shown``."""
     met = "yes" if value <= limit else "NO"
-    return Row(measure, ours or shown(value), naive, f"<= {shown(limit)}", met)
+    return Row(measure, ours or shown(value), naive, f"<= {shown(limit)}", met, before)
 
 
 def format_table(title: str, rows: list[Row]) -> str:
-    """The rows as a plain-text table with aligned columns under a title."""
-    header = ("measure", "ours", "naive", "goal", "met?")
-    return text_table(title, header, [(r.measure, r.ours, r.naive, r.goal, r.met) for r in rows],
-                      left=(0, 4))
+    """The rows as a plain-text table with aligned columns under a title; a "before"
+    column beside "ours" when any row has an earlier figure."""
+    if all(r.before == "-" for r in rows):
+        header: tuple[str, ...] = ("measure", "ours", "naive", "goal", "met?")
+        return text_table(title, header,
+                          [(r.measure, r.ours, r.naive, r.goal, r.met) for r in rows],
+                          left=(0, 4))
+    header = ("measure", "ours", "before", "naive", "goal", "met?")
+    return text_table(title, header,
+                      [(r.measure, r.ours, r.before, r.naive, r.goal, r.met) for r in rows],
+                      left=(0, 5))
 
 
 def text_table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]],
@@ -85,6 +94,16 @@ def size(value: float) -> str:
 def median(values: list[float]) -> float:
     """The median of a non-empty list."""
     return float(statistics.median(values))
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The ``share`` percentile (0-100) of a non-empty list, interpolated between the two
+    nearest ranks (the 95th of 10 values lies between the 9th and the 10th)."""
+    ordered = sorted(values)
+    rank = (len(ordered) - 1) * share / 100
+    low = int(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
 def timed(action: Callable[[], object]) -> float:
