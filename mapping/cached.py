@@ -1,4 +1,4 @@
-"""Cached loaders: the site table per data revision, the rendered map per filter state, the
+"""Cached loaders: the site table per data revision, the map itself per clearance and options, the
 layer catalog per layer revision."""
 
 from __future__ import annotations

@@ -34,6 +34,7 @@ from mapping.parts.map_layout import (
     map_page_style,
 )
 from mapping.parts.map_view import view_request
+from mapping.parts.safe_text import plain
 from mapping.parts.sidebar_filters import sidebar_filters
 from mapping.parts.timeline_sections import timeline_link
 from mapping.permit_cache import health_for
@@ -71,19 +72,19 @@ if shown.empty:
                icon=":material/filter_alt_off:")
 if focus is not None:
     note, back = st.columns([4, 1], vertical_alignment="center")
-    note.caption(f":material/layers: Zoomed to the survey layer {focus[0]}.")
+    note.caption(f":material/layers: Zoomed to the survey layer {plain(focus[0])}.")
     if back.button("Back to all sites"):
         del st.session_state[keys.LAYER_FOCUS]
         st.rerun()
 
 hidden = set(sites["id"]) - set(shown["id"])
 clicked = selection_from_map(st.session_state.get(keys.MAP))
-selection = remember_selection(clicked, hidden)
+selection, clicked_now = remember_selection(clicked, hidden)
 panel = PANEL_WIDTH if selection is not None else 0
 view = view_request(repr(site_filter), shown,
                     focus[1] if focus else None,
                     selection_position(engine(), selection, sites, principal),
-                    clicked is not None and clicked == selection)
+                    clicked_now)
 shown_sites = with_health(shown, dict(health)) if colour_by == "health" else shown
 sites_layer = site_layer(shown_sites, SiteView(
     colour_by=colour_by, show_deposits=show_deposits,

@@ -1,4 +1,4 @@
-"""The detail panel beside the map: the clicked site or deposit, found by its id."""
+"""The detail panel over the map: the clicked site or deposit, found by its id."""
 
 from __future__ import annotations
 
@@ -42,7 +42,8 @@ def selection_from_map(output: dict[str, Any] | None) -> Selection | None:
     return None
 
 
-def remember_selection(clicked: Selection | None, hidden_sites: set[str]) -> Selection | None:
+def remember_selection(clicked: Selection | None,
+                       hidden_sites: set[str]) -> tuple[Selection | None, bool]:
     """Keep the selection across reruns and in the URL (``?site=...`` or ``?deposit=...``);
     a site that the filters now hide is no longer selected.
 
@@ -50,11 +51,18 @@ def remember_selection(clicked: Selection | None, hidden_sites: set[str]) -> Sel
     query parameters change), so the back button reruns the page with the previous
     selection in the URL: a selection in the URL that differs from the session's is taken
     (a shared link, back or forward). A URL without one (the map opened from the page
-    list) keeps the session's selection, and the URL is brought up to date."""
+    list) keeps the session's selection, and the URL is brought up to date. A deposit id
+    that is not a stored id's form (a hand-edited link) is ignored.
+
+    Returns the selection and whether it came from a click on the map in this run (the map
+    is then not moved to it)."""
     state = st.session_state
     in_url = next(((kind, str(st.query_params[kind])) for kind in keys.SELECTION_KINDS
-                   if st.query_params.get(kind)), None)
-    if clicked is not None and clicked != state.get(keys.LAST_CLICK):
+                   if st.query_params.get(kind)
+                   and (kind != "deposit" or _is_deposit_id(str(st.query_params[kind])))),
+                  None)
+    new_click = clicked is not None and clicked != state.get(keys.LAST_CLICK)
+    if new_click:
         state[keys.LAST_CLICK] = clicked
         _select(clicked)
     elif in_url is not None and in_url != state.get(keys.SELECTED):
@@ -64,8 +72,8 @@ def remember_selection(clicked: Selection | None, hidden_sites: set[str]) -> Sel
     selection: Selection | None = state.get(keys.SELECTED)
     if selection is not None and selection[0] == "site" and selection[1] in hidden_sites:
         _select(None)
-        return None
-    return selection
+        return None, False
+    return selection, new_click
 
 
 def site_picker(shown: pd.DataFrame) -> None:
@@ -104,9 +112,15 @@ def close_selection() -> None:
 
 def deposit_id(selection: Selection | None) -> int | None:
     """The selected deposit's id, or None (a site, nothing, or an id that is not a number)."""
-    if selection is None or selection[0] != "deposit" or not selection[1].isdigit():
+    if selection is None or selection[0] != "deposit" or not _is_deposit_id(selection[1]):
         return None
     return int(selection[1])
+
+
+def _is_deposit_id(text: str) -> bool:
+    """Whether ``text`` can be a stored deposit id: ASCII digits within SQL's 64-bit
+    integers (``"²"`` is a digit to str.isdigit and not to int())."""
+    return text.isascii() and text.isdigit() and int(text) < 2**63
 
 
 def selection_position(engine: Engine, selection: Selection | None, sites: pd.DataFrame,
@@ -121,9 +135,12 @@ def selection_position(engine: Engine, selection: Selection | None, sites: pd.Da
         if rows.empty or rows.isna().any(axis=None):
             return kind, ident, None, None
         return kind, ident, float(rows["lat"].iloc[0]), float(rows["lon"].iloc[0])
+    number = deposit_id(selection)
+    if number is None:
+        return kind, ident, None, None
     try:
-        deposit = get_deposit(engine, int(ident), principal=principal)
-    except (NotFoundError, ValueError):
+        deposit = get_deposit(engine, number, principal=principal)
+    except NotFoundError:
         return kind, ident, None, None
     lat, lon = deposit.get("lat"), deposit.get("lon")
     return kind, ident, (None if lat is None else float(lat)), (None if lon is None else float(lon))

@@ -24,7 +24,7 @@ def map_page_style(extra_lines: int = 0) -> None:
     notes above the map besides the title line (each about one line high)."""
     header = TOP_REM + LINE_REM * (1 + extra_lines) + 0.8
     st.html(f"""<style>
-section[data-testid="stSidebar"] {{ width: {SIDEBAR_PX}px !important;
+section[data-testid="stSidebar"][data-collapsed="false"] {{ width: {SIDEBAR_PX}px !important;
   min-width: {SIDEBAR_PX}px !important; }}
 [data-testid="stMainBlockContainer"] {{ padding: {TOP_REM}rem 1.25rem 0 1.25rem; }}
 .st-key-pm-header {{ flex-wrap: nowrap !important; gap: 0.75rem; }}

@@ -180,3 +180,33 @@ def test_the_page_url_is_the_selection_the_api_and_cli_take() -> None:
     assert parse_selection(params, date.today()) == SiteSelection(page_filter, date.today())
     expected = SiteSelection(page_filter, date.today()).url_params()
     assert params == {k: v for k, v in expected.items() if k != "as_of"}
+
+
+@pytest.mark.parametrize("ident", ["²", "99999999999999999999999", "-1", "1e3"])
+def test_a_hand_edited_deposit_link_is_ignored_not_a_broken_page(ident: str) -> None:
+    at = _run(deposit=ident)
+    assert not at.exception
+    assert not any(b.key == "close_detail" for b in at.button)  # no panel opened
+    at.run()  # and the next run of the session is not broken either
+    assert not at.exception
+
+
+def test_a_site_clicked_before_is_centred_when_opened_again_by_link() -> None:
+    """Click a site on the map, close its panel, open it by a link (or search, or back):
+    the map is asked to go to it, though the map's last click still names it."""
+    at = _run()
+    alpha = next(s for s in SAMPLE_SITES if s["id"] == "us-alpha")
+    at.session_state["site_map"] = {
+        "last_active_drawing": {"properties": {"kind": "site", "id": "us-alpha"}}}
+    at.run()
+    assert not at.exception
+    assert at.query_params["site"] == "us-alpha"
+    clicked_request = at.session_state["map_view_request"]
+    assert clicked_request is None or clicked_request.get("kind") != "site"  # a click: no move
+    at.button(key="close_detail").click().run()
+    assert "site" not in at.query_params
+    at.query_params["site"] = "us-alpha"
+    at.run()
+    request = at.session_state["map_view_request"]
+    assert request["kind"] == "site"
+    assert (request["lat"], request["lon"]) == (float(alpha["lat"]), float(alpha["lon"]))

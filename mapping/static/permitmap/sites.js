@@ -82,7 +82,15 @@
     }
     spread();
     map.on("zoomend", spread);
-    group.on("remove", function () { map.off("zoomend", spread); });
+    // st_folium keeps every replaced group in window.feature_group: let go of this one's
+    // markers (and the list's entry) when it is replaced, or memory grows all day
+    group.on("remove", function () {
+      map.off("zoomend", spread);
+      group.clearLayers();
+      if (Array.isArray(window.feature_group)) {
+        window.feature_group = window.feature_group.filter(function (g) { return g !== group; });
+      }
+    });
     markers.forEach(function (marker) {
       if (marker.feature.properties.id === options.selected) { marker.bringToFront(); }
     });
