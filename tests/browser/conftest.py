@@ -282,12 +282,12 @@ def recorded_page(page: Page, url: str, request: pytest.FixtureRequest) -> Itera
 
 
 @contextmanager
-def recorded_context_page(browser: Browser, url: str,
-                          request: pytest.FixtureRequest) -> Iterator[MapPage]:
-    """A fresh browser context (no cookie) and a recorded page on a module's own server
-    (the ``page`` fixture would start the session server too: its context arguments carry
-    that server's base URL)."""
-    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+def recorded_context_page(browser: Browser, url: str, request: pytest.FixtureRequest,
+                          width: int = 1920, height: int = 1080) -> Iterator[MapPage]:
+    """A fresh browser context (no cookie) of a window ``width`` × ``height`` and a recorded
+    page on a module's own server (the ``page`` fixture would start the session server too:
+    its context arguments carry that server's base URL)."""
+    context = browser.new_context(viewport={"width": width, "height": height})
     try:
         with recorded_page(context.new_page(), url, request) as recorded:
             yield recorded

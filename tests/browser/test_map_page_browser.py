@@ -25,7 +25,7 @@ from tests.browser.conftest import (
     SITE_MARKERS,
     MapPage,
     is_local,
-    recorded_page,
+    recorded_context_page,
     running_app,
 )
 from tests.support.fixtures_data import SAMPLE_SITES, site_row, write_data_dir
@@ -75,25 +75,17 @@ def twin_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-def _page(browser: Browser, url: str, request: pytest.FixtureRequest,
-          width: int, height: int) -> Iterator[MapPage]:
-    context = browser.new_context(viewport={"width": width, "height": height})
-    try:
-        with recorded_page(context.new_page(), url, request) as recorded:
-            yield recorded
-    finally:
-        context.close()
-
-
 @pytest.fixture
 def wide(browser: Browser, twin_server: str, request: pytest.FixtureRequest) -> Iterator[MapPage]:
-    yield from _page(browser, twin_server, request, 1440, 900)
+    with recorded_context_page(browser, twin_server, request, 1440, 900) as recorded:
+        yield recorded
 
 
 @pytest.fixture
 def small(browser: Browser, twin_server: str,
           request: pytest.FixtureRequest) -> Iterator[MapPage]:
-    yield from _page(browser, twin_server, request, 1024, 768)
+    with recorded_context_page(browser, twin_server, request, 1024, 768) as recorded:
+        yield recorded
 
 
 def _overlap(a: dict[str, float], b: dict[str, float]) -> bool:

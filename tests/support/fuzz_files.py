@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hypothesis import currently_in_test_context, event
+from hypothesis import HealthCheck, currently_in_test_context, event, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, inspect, text
 
@@ -34,6 +34,13 @@ def fuzz_examples(default: int) -> int:
     """``default`` examples per test (the tier fits in a minute), times
     ``PERMITMAP_FUZZ_SCALE`` for a longer hunt (e.g. 20; unset in CI)."""
     return max(1, int(default * float(os.environ.get("PERMITMAP_FUZZ_SCALE", "1"))))
+
+
+FUZZ = settings(derandomize=True, database=None, deadline=None, max_examples=fuzz_examples(120),
+                suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                       HealthCheck.too_slow, HealthCheck.data_too_large])
+"""The fuzzing tier's settings: the same examples every run (derandomized, no database), no
+deadline (a GDAL read may take a while); a test that feeds big files lowers max_examples."""
 
 
 # --- values ---------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.access import OPEN_ACCESS
@@ -34,6 +34,7 @@ from store.site_distances import site_distance_km
 from tests.support.fixtures_data import write_data_dir
 from tests.support.fuzz_files import (
     ENCODINGS,
+    FUZZ,
     JSON_VALUES,
     NUMBERS,
     SHORT_TEXT,
@@ -49,9 +50,6 @@ from tests.support.fuzz_files import (
 
 pytestmark = pytest.mark.fuzz
 
-FUZZ = settings(derandomize=True, database=None, deadline=None, max_examples=fuzz_examples(120),
-                suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                       HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
 @pytest.fixture()

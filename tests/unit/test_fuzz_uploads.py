@@ -15,7 +15,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.access import OPEN_ACCESS
@@ -24,6 +24,7 @@ from layers.preflight import check_upload, inspect_upload
 from layers.vector_read import VectorOptions
 from services.publishing import LayerDetails, publish_upload
 from tests.support.fuzz_files import (
+    FUZZ,
     assert_refused_in_words,
     assert_sentences,
     csv_bytes,
@@ -39,9 +40,6 @@ from tests.support.sqlite_publishing import sqlite_setting
 
 pytestmark = pytest.mark.fuzz
 
-FUZZ = settings(derandomize=True, database=None, deadline=None, max_examples=fuzz_examples(120),
-                suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                       HealthCheck.too_slow, HealthCheck.data_too_large])
 OPTIONS = st.builds(VectorOptions,
                     assume_crs=st.sampled_from([None, None, "EPSG:4326", "EPSG:3857"]),
                     repair_invalid=st.booleans(), drop_out_of_range=st.booleans())
