@@ -118,7 +118,7 @@ def _portfolio_page_rows(data: PermitData, tmp: Path) -> list[Row]:
     from streamlit.testing.v1 import AppTest
 
     from store.permits_repo import upsert_record
-    from store.seed import ensure_store
+    from store.startup import ensure_store
 
     os.environ["PERMITMAP_DB_PATH"] = str(tmp / "page.db")
     os.environ["PERMITMAP_DATA_DIR"] = str(DATA_DIR)

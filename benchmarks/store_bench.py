@@ -73,7 +73,7 @@ from store.deposit_views import (  # noqa: E402
 )
 from store.models import DatasetImport, Deposit  # noqa: E402
 from store.records import DEPOSIT_COLUMNS, deposit_points, upsert_rows  # noqa: E402
-from store.seed import ensure_store  # noqa: E402
+from store.startup import ensure_store  # noqa: E402
 
 IMPORT_GOAL_S = 30.0
 VIEW_GOAL_MS = 50.0

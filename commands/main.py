@@ -16,6 +16,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from commands.analysis_cli import add_commands as add_analysis_commands
 from commands.cli_principal import cli_principal
 from commands.db_cli import add_commands as add_db_commands
 from commands.export_cli import add_commands as add_export_commands
@@ -28,7 +29,7 @@ from domain.errors import PermitmapError
 from domain.settings import load_settings
 from sites.deposit_tables import read_deposit_table
 from store.records import dataset_counts, import_deposits, remove_dataset
-from store.seed import ensure_store
+from store.startup import ensure_store
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -73,6 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     add_serve_commands(groups)
     add_user_commands(groups, _store)
     add_mark_commands(groups, _store)
+    add_analysis_commands(groups, _store)
     return parser
 
 

@@ -49,7 +49,7 @@ def add_commands(groups: argparse._SubParsersAction, store: Callable[[], Engine]
                      help="link a dashboard project id to a site id (repeatable)")
     imp.set_defaults(run=lambda a: _import(a, store()))
     rep = permits.add_parser("report", help="per-site and portfolio figures on a date")
-    rep.add_argument("--as-of", type=_iso_date, default=date.today(), metavar="YYYY-MM-DD")
+    rep.add_argument("--as-of", type=iso_date, default=date.today(), metavar="YYYY-MM-DD")
     rep.add_argument("--json", action="store_true", help="print JSON")
     rep.set_defaults(run=lambda a: _report(a, store()))
     his = permits.add_parser("history", help="the change history as CSV (audited as an "
@@ -137,7 +137,7 @@ def _given_links(pairs: list[str]) -> dict[str, str]:
     return links
 
 
-def _iso_date(text: str) -> date:
+def iso_date(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError as exc:

@@ -22,7 +22,7 @@ from deploy.balancer import running_balancer
 from deploy.postgres_cluster import create_database, running_cluster
 from deploy.processes import free_port, stop, wait_until_healthy
 from domain.settings import load_settings
-from store.seed import ensure_store
+from store.startup import ensure_store
 
 STARTUP_SECONDS = 90.0
 

@@ -1,4 +1,4 @@
-"""Cached loaders: the site table per data revision, the map itself per clearance and options, the
+"""Cached loaders: the site table per data revision, the map itself per options, the
 layer catalog per layer revision."""
 
 from __future__ import annotations
@@ -58,26 +58,23 @@ def _hidden(database: str, revision: int, clearance: str) -> frozenset[str]:
     return hidden_site_ids(_stored(database, revision)[0], clearance)
 
 
-def cached_map(show_deposits: bool, overlays: tuple[Overlay, ...] = (), *,
-               principal: Principal) -> folium.Map:
-    """The map itself for one clearance (framing the sites ``principal`` may see): rebuilt
-    only when the deposits are switched on or off, the survey layers shown, the clearance
-    or the data change. Filters, colours and the selection are drawn into it in place
-    (``site_map.site_layer``).
+def cached_map(show_deposits: bool, overlays: tuple[Overlay, ...] = ()) -> folium.Map:
+    """The map itself: rebuilt only when the deposits are switched on or off or the survey
+    layers shown change (``overlays``: those the viewer may see). It holds no record, so edits
+    and imports leave it in place; filters, colours, the selection and the data revision are
+    drawn into it (``site_map.site_layer``).
 
     A copy every time: rendering a folium map adds children to it (each layer's ``addTo``
     under its current name) and st_folium then renames the elements, so the cached map
     itself, rendered a second time, would call variables that no longer exist.
     """
-    return copy.deepcopy(_map(show_deposits, overlays, *data_version(), principal.clearance))
+    return copy.deepcopy(_map(show_deposits, overlays, load_settings().online_basemaps))
 
 
 @st.cache_resource(show_spinner="Drawing the map…", max_entries=64)
-def _map(show_deposits: bool, overlays: tuple[Overlay, ...], database: str, revision: int,
-         clearance: str) -> folium.Map:
-    options = MapOptions(show_deposits=show_deposits, overlays=overlays,
-                         online_basemaps=load_settings().online_basemaps)
-    return build_map(_sites(database, revision, clearance), options)
+def _map(show_deposits: bool, overlays: tuple[Overlay, ...], online_basemaps: bool) -> folium.Map:
+    return build_map(MapOptions(show_deposits=show_deposits, overlays=overlays,
+                                online_basemaps=online_basemaps))
 
 
 def deposit_total(site_filter: SiteFilter, principal: Principal) -> int:

@@ -55,3 +55,13 @@ def briefing_file(selection: SiteSelection, *, principal: Principal) -> ExportFi
 
     return briefing_pack(engine(), selection, date.today(), datetime.now(UTC),
                          PackOptions.bundled(), principal=principal)
+
+
+def chokepoints_file(as_of: date, projected: bool, *, principal: Principal) -> ExportFile:
+    """The chokepoint table as CSV over the sites ``principal`` may see; checked and
+    audited by the table's maker."""
+    from services.chokepoints import chokepoints
+
+    result = chokepoints(engine(), as_of, max(as_of, date.today()), principal=principal,
+                         projected=projected)
+    return ExportFile(result.csv(), result.file_name(), "text/csv; charset=utf-8", [])

@@ -13,6 +13,7 @@ from urllib.parse import quote, urlsplit
 import streamlit as st
 
 from domain.access import Action, NotSignedIn, Principal
+from mapping import state_keys as keys
 from mapping.access_state import OPEN_BANNER, current_principal
 from mapping.page_errors import show_user_errors
 from mapping.web.page_urls import DEFAULT_PAGE_PATH
@@ -35,6 +36,7 @@ def pages_for(principal: Principal) -> list[st.Page]:
         st.Page("pages/timeline_page.py", title="Site timeline", url_path="timeline"),
         st.Page("pages/portfolio_page.py", title="Portfolio", url_path="portfolio"),
         st.Page("pages/alerts_page.py", title="Alerts", url_path="alerts"),
+        st.Page("pages/chokepoints_page.py", title="Chokepoints", url_path="chokepoints"),
         st.Page("pages/layers_page.py", title="Survey layers", url_path="layers"),
     ]
     if principal.may(Action.UPLOAD_LAYER):
@@ -84,4 +86,8 @@ with show_user_errors():
     if who.kind == "open":  # in the sidebar, on every page: the map keeps the window
         st.sidebar.warning(OPEN_BANNER, icon=":material/lock_open:")
     show_who(who)
-    st.navigation(pages_for(who)).run()
+    page = st.navigation(pages_for(who))
+    # which page ran before this one: the map tells the back button from the page list
+    st.session_state[keys.PREVIOUS_PAGE] = st.session_state.get(keys.CURRENT_PAGE)
+    st.session_state[keys.CURRENT_PAGE] = page.url_path
+    page.run()

@@ -11,7 +11,10 @@ JOINTLY_SELECTED = "f_joint"
 COLOUR_BY = "f_colour"
 SHOW_DEPOSITS = "f_deposits"
 SELECTED = "selected_feature"
-LAST_CLICK = "last_map_click"
+LAST_CLICK = "last_map_click"  # (feature, the map's click count) last taken from the map
+URL_SELECTION = "url_selection"  # the selection the map page left in the URL
+CURRENT_PAGE = "current_page"  # the url_path of the page this run shows
+PREVIOUS_PAGE = "previous_page"  # and of the page the run before showed
 SELECTION_KINDS = ("site", "deposit")  # also the URL parameters of the selection
 PICKER = "site_picker"
 URL_LOADED = "url_state_loaded"
@@ -66,6 +69,9 @@ def edit_key(milestone_id: str, field: str, round_: int) -> str:
 
 # the portfolio page
 PORTFOLIO_GROUP = "portfolio_group"
+# the chokepoints page
+CHOKEPOINT_REGION = "chokepoint_region"
+CHOKEPOINT_PROJECTED = "chokepoint_projected"
 
 # the action status form
 ACTION_EDIT = "action_edit"
@@ -110,3 +116,10 @@ VIEW_COUNT = "map_view_count"
 VIEW_FILTER = "map_view_filter"
 VIEW_FOCUS = "map_view_focus"
 VIEW_TARGET = "map_view_target"
+# the layer catalog's sampling section (fields of keys.layer_key: one set per layer version)
+SAMPLE_SHOW = "sample_show"  # the switch that reads the layer at the places
+SAMPLE_AT = "sample_at"  # sites or deposits
+SAMPLE_RADIUS = "sample_radius"  # a raster's statistics within this many km
+SAMPLE_WITHIN = "sample_within"  # or within the polygons of this layer
+SAMPLE_DISTANCE = "sample_distance"  # a vector layer's features within this many km
+SAMPLE_DOWNLOAD = "sample_download"  # the table as CSV (audited when clicked)

@@ -1,7 +1,11 @@
 """The process's store and what answers its deposit views, shared by pages and HTTP routes.
 
 On SQLite the deposits are indexed in memory; on PostGIS the database answers each view, so
-a process's memory does not grow with the number of deposits."""
+a process's memory does not grow with the number of deposits.
+
+The sign-in gate opens the store before the browser may have the first page's HTML, so
+opening it imports little; the index and the record readers (numpy, pandas) come with the
+first deposit view (the warm-up thread asks for one at start)."""
 
 from __future__ import annotations
 
@@ -14,11 +18,9 @@ from sqlalchemy import Engine
 from domain.access import Principal, Role
 from domain.deposit_view import DepositViewer
 from domain.settings import load_settings
-from sites.point_index import PointIndex
 from store.db import data_revision
 from store.deposit_views import DepositViews
-from store.records import deposit_points, withheld_deposit_attributes
-from store.seed import ensure_store
+from store.startup import ensure_store
 
 _lock = threading.Lock()
 _indexes: dict[str, tuple[int, DepositViewer]] = {}  # database URL -> (data revision, index)
@@ -61,6 +63,9 @@ def deposit_views() -> tuple[int, DepositViewer]:
     if eng.dialect.name == "postgresql":
         with _lock:  # one per database: it keeps the counts of the filters asked
             return revision, _viewers.setdefault(key, DepositViews(eng))
+    from sites.point_index import PointIndex
+    from store.records import deposit_points
+
     with _lock:
         cached = _indexes.get(key)
         if cached is None or cached[0] != revision:
@@ -76,4 +81,6 @@ def withheld_deposits(principal: Principal) -> dict[int, set[str]]:
 
 @functools.lru_cache(maxsize=16)
 def _withheld(clearance: str, _database: str, _revision: int) -> dict[int, set[str]]:
+    from store.records import withheld_deposit_attributes
+
     return withheld_deposit_attributes(engine(), Principal("reader", Role.VIEWER, clearance))

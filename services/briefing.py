@@ -27,6 +27,7 @@ from exports.formats import (
 )
 from exports.marking import csv_text, marking_line
 from permits.dates import shown_column
+from services.chokepoints import regions_file
 from services.site_export import (
     permit_state,
     readable_sites,
@@ -34,7 +35,8 @@ from services.site_export import (
     released_marking,
     selection_target,
 )
-from sites.selection import SiteSelection, export_frame
+from sites.chokepoints import chokepoint_table, read_regions
+from sites.selection import SiteSelection, export_frame, select_sites
 from store.acting import require
 from store.layer_repo import LayerRecord, list_layers
 
@@ -99,6 +101,8 @@ def briefing_pack(engine: Engine, selection: SiteSelection, today: date,
                            options.lines, marking),
         "survey_layers.json": json.dumps([_layer_meta(r) for r in layers], indent=2,
                                          ensure_ascii=False, default=str).encode(),
+        "chokepoints.csv": _csv(chokepoint_table(select_sites(stored, selection),
+                                                 read_regions(regions_file())), marking),
     }
     files["README.txt"] = _readme(selection, exported_at, since, len(sites.columns),
                                   len(projects), layers,
@@ -179,6 +183,9 @@ def _readme(selection: SiteSelection, exported_at: datetime, since: date, n_site
         "  change_history.csv: dated changes to those projects in the period",
         "  map.png: the sites over country outlines (Natural Earth, public domain)",
         "  survey_layers.json: metadata of the survey layers included",
+        "  chokepoints.csv: these sites by commodity, supply-chain stage and region "
+        "(United States, Japan, partner countries, rest): producing, under construction, "
+        "in permitting; 'sources' says where a stage has one producing site or none",
         "",
         "Survey layers:", *layer_lines,
         "",

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from domain.bbox import BBox
@@ -53,11 +54,9 @@ def filter_sites(sites: pd.DataFrame, f: SiteFilter) -> pd.DataFrame:
     """The sites matching every part of the filter (a site matches a stage by any of its stages)."""
     mask = pd.Series(True, index=sites.index)
     if f.commodities:
-        wanted = set(expand_groups(f.commodities))
-        mask &= sites["commodities"].map(lambda t: bool(wanted & set(split_codes(t))))
+        mask &= commodity_mask(sites, f.commodities)
     if f.stages:
-        wanted_stages = set(f.stages)
-        mask &= all_stages(sites).map(lambda t: bool(wanted_stages & set(split_codes(t))))
+        mask &= stage_mask(sites, f.stages)
     if f.statuses:
         mask &= sites["status"].isin(f.statuses)
     if f.countries:
@@ -71,6 +70,35 @@ def filter_sites(sites: pd.DataFrame, f: SiteFilter) -> pd.DataFrame:
         haystack = sites["name"].fillna("") + " " + sites["operator"].fillna("")
         mask &= haystack.str.lower().str.contains(needle, regex=False)
     return sites[mask]
+
+
+def commodity_mask(sites: pd.DataFrame, commodities: tuple[str, ...]) -> pd.Series:
+    """Which sites carry any of ``commodities`` (a group such as REE stands for its members)."""
+    return pd.Series(commodity_masks(sites, [commodities])[0], index=sites.index)
+
+
+def commodity_masks(sites: pd.DataFrame,
+                    wanted: list[tuple[str, ...]]) -> list[np.ndarray]:
+    """:func:`commodity_mask` for several choices at once, reading the column once."""
+    matrix = code_matrix(sites["commodities"])
+    return [_any_of(matrix, expand_groups(codes)) for codes in wanted]
+
+
+def stage_mask(sites: pd.DataFrame, stages: tuple[str, ...]) -> pd.Series:
+    """Which sites work at any of ``stages``, as their primary or another stage."""
+    return pd.Series(_any_of(code_matrix(all_stages(sites)), stages), index=sites.index)
+
+
+def code_matrix(lists: pd.Series) -> pd.DataFrame:
+    """One boolean column per code of the ``;``-joined lists, one row per list."""
+    return lists.fillna("").astype(str).str.get_dummies(sep=";").astype(bool)
+
+
+def _any_of(matrix: pd.DataFrame, codes: tuple[str, ...]) -> np.ndarray:
+    present = [c for c in codes if c in matrix.columns]
+    if not present:
+        return np.zeros(len(matrix), dtype=bool)
+    return np.asarray(matrix[present].to_numpy().any(axis=1), dtype=bool)
 
 
 def all_stages(sites: pd.DataFrame) -> pd.Series:

@@ -17,14 +17,16 @@ import io
 import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-import pandas as pd
 from sqlalchemy import Connection, Engine, Select, Table, func, insert, not_, or_, select
 from sqlalchemy.orm import Session
 
 from domain.access import HIGHEST, MARKING_CODES, PUBLIC, Action, Principal, highest_marking
 from store.models import AuditEntry
+
+if TYPE_CHECKING:  # pandas only when the trail is read: every request's gate imports this
+    import pandas as pd
 
 AUDIT = cast(Table, AuditEntry.__table__)
 
@@ -107,6 +109,8 @@ def audit_rows(engine: Engine, actor: str | None = None, action: str | None = No
         withheld = 0 if hidden is None else int(connection.execute(_filtered(
             select(func.count()).select_from(AUDIT), actor, action, since, until, text)
             .where(hidden)).scalar_one())
+    import pandas as pd
+
     frame = pd.DataFrame([tuple(r) for r in rows], columns=COLUMNS)
     frame["at"] = pd.to_datetime(frame["at"].map(_utc), utc=True)
     frame["records"] = frame["records"].astype("Int64")
@@ -126,6 +130,7 @@ def _rows_marking(frame: pd.DataFrame) -> str:
     """The highest marking of the rows' records (public when none is marked): the marking
     of an export of them.
 
+    >>> import pandas as pd
     >>> _rows_marking(pd.DataFrame({"marking": ["", "public", "business-proprietary"]}))
     'business-proprietary'
     """
@@ -166,6 +171,8 @@ def audit_export(engine: Engine, by: str | Principal, actor: str | None = None,
 
 
 def _csv(frame: pd.DataFrame) -> bytes:
+    import pandas as pd
+
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)

@@ -24,8 +24,6 @@ from store.errors import SeedDataError
 from store.permit_tables import permit_changes
 from store.permits_repo import record_changes, upsert_record
 
-PERMIT_FILES = ("permits/projects.csv", "permits/actions.csv", "permits/milestones.csv",
-                "permits/changes.csv")
 CHANGE_FILE_COLUMNS = ("changed_at", "entity", "entity_id", "field", "before", "after",
                        "reason", "source")
 

@@ -1,29 +1,26 @@
 """Seed the store from the bundled ``data/`` files, idempotently.
 
 The seed files' checksum is kept in ``store_meta``: a restart with unchanged files does
-nothing; changed files are upserted by id, so nothing is ever duplicated.
+nothing (``store.startup`` compares it before importing this module); changed files are
+upserted by id, so nothing is ever duplicated.
 """
 
 from __future__ import annotations
 
 import csv
-import hashlib
-from collections.abc import Iterator
-from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, delete, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Engine, delete
 from sqlalchemy.orm import Session
 
 from domain.vocab import COMMODITY_NAMES, DevStatus, PositionQuality, Stage, split_codes
-from store.db import cannot_open, get_engine, get_meta, migrate, set_meta
-from store.deposit_views import deposits_changed, ensure_deposit_grid
+from store.db import get_meta, set_meta
+from store.deposit_views import deposits_changed
 from store.errors import SeedDataError
 from store.models import Deposit
-from store.permit_seed import PERMIT_FILES, read_permit_seed, write_permit_seed
+from store.permit_seed import read_permit_seed, write_permit_seed
 from store.records import (
     CURATED_DATASET,
     DEPOSIT_COLUMNS,
@@ -31,46 +28,12 @@ from store.records import (
     upsert_rows,
     upsert_sites,
 )
-
-SEED_KEY = "seed_checksum"
-SEED_FILES = ("sites.csv", "deposits.csv", *PERMIT_FILES)
-STARTUP_LOCK = 0x7065726D  # "perm": the advisory lock key of migrating and seeding
-
-
-def ensure_store(database_url: str, data_dir: Path) -> Engine:
-    """Create or migrate the database and seed it from ``data_dir``; return the engine."""
-    engine = get_engine(database_url)
-    with _one_at_a_time(engine):
-        migrate(engine)
-        seed(engine, data_dir)
-        ensure_deposit_grid(engine)
-    return engine
-
-
-@contextmanager
-def _one_at_a_time(engine: Engine) -> Iterator[None]:
-    """Several app processes starting together on one PostgreSQL database migrate and seed
-    it in turn (a lock held on its own connection); SQLite's writers queue by themselves."""
-    if engine.dialect.name != "postgresql":
-        yield
-        return
-    try:
-        connection = engine.connect()
-    except OperationalError as exc:
-        raise cannot_open(engine, exc) from exc
-    with connection:
-        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": STARTUP_LOCK})
-        connection.commit()
-        try:
-            yield
-        finally:
-            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": STARTUP_LOCK})
-            connection.commit()
+from store.startup import SEED_KEY, seed_checksum
 
 
 def seed(engine: Engine, data_dir: Path) -> bool:
     """Load the bundled sites, deposits and permits unless already loaded; True when it wrote."""
-    checksum = _checksum(data_dir)
+    checksum = seed_checksum(data_dir)
     with Session(engine) as session, session.begin():
         if get_meta(session, SEED_KEY) == checksum:
             return False
@@ -171,12 +134,3 @@ def _optional_point(path: Path, line: int, lat: str, lon: str) -> tuple[float | 
     if not (-90 <= y <= 90 and -180 <= x <= 180):
         raise SeedDataError(f"{path.name} row {line}: lat/lon {y}, {x} are out of range.")
     return y, x
-
-
-def _checksum(data_dir: Path) -> str:
-    digest = hashlib.sha256()
-    for name in SEED_FILES:
-        path = data_dir / name
-        if path.exists():
-            digest.update(name.encode() + path.read_bytes())
-    return digest.hexdigest()

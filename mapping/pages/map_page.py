@@ -26,19 +26,13 @@ from mapping.parts.detail_panel import (
     site_picker,
 )
 from mapping.parts.export_buttons import export_controls
-from mapping.parts.map_layout import (
-    MAP_HEIGHT,
-    PANEL_KEY,
-    PANEL_SHARE,
-    PANEL_WIDTH,
-    map_page_style,
-)
+from mapping.parts.map_layout import MAP_HEIGHT, PANEL_KEY, PANEL_WIDTH, map_page_style
 from mapping.parts.map_view import view_request
 from mapping.parts.safe_text import plain
 from mapping.parts.sidebar_filters import sidebar_filters
 from mapping.parts.timeline_sections import timeline_link
 from mapping.permit_cache import health_for
-from mapping.store_access import engine
+from mapping.store_access import data_version, engine
 from mapping.webmap.site_map import FUTURE_EXPORT, SiteView, site_layer, with_health
 from sites.filters import filter_sites, located
 from sites.selection import SiteSelection, deposit_params
@@ -93,11 +87,12 @@ sites_layer = site_layer(shown_sites, SiteView(
     export_unavailable=FUTURE_EXPORT if as_of is not None and as_of > date.today() else "",
     selected=selection[1] if selection and selection[0] == "site" else None,
     selected_deposit=deposit_id(selection),
-    view=view, panel_width=panel, panel_share=PANEL_SHARE,
+    view=view, panel_width=panel, data_revision=data_version()[1],
     hint="" if selection else "Click a site or a deposit on the map to see its details."))
-st_folium(cached_map(show_deposits, shown_overlays(principal), principal=principal),
+st_folium(cached_map(show_deposits, shown_overlays(principal)),
           key=keys.MAP, height=MAP_HEIGHT, use_container_width=True,
-          returned_objects=["last_active_drawing"], feature_group_to_add=sites_layer)
+          returned_objects=["last_active_drawing", "last_object_clicked_count"],
+          feature_group_to_add=sites_layer)
 
 if selection is not None:
     with st.container(key=PANEL_KEY):

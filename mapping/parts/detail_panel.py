@@ -32,27 +32,35 @@ _TEXT_COLUMNS = frozenset(c.name for c in Site.__table__.columns
                           if c.type.python_type is str)
 
 
-def selection_from_map(output: dict[str, Any] | None) -> Selection | None:
-    """The (kind, id) of the feature clicked on the map, from st_folium's output."""
-    feature = (output or {}).get("last_active_drawing") or {}
+def selection_from_map(output: dict[str, Any] | None) -> tuple[Selection | None, int]:
+    """The (kind, id) of the feature last clicked on the map, and how many clicks on
+    features the map has counted (a click on the same marker again counts), from
+    st_folium's output."""
+    output = output or {}
+    feature = output.get("last_active_drawing") or {}
     props = feature.get("properties") or {}
     kind, ident = props.get("kind"), props.get("id")
+    clicks = int(output.get("last_object_clicked_count") or 0)
     if kind in {"site", "deposit"} and ident is not None:
-        return str(kind), html.unescape(str(ident))
-    return None
+        return (str(kind), html.unescape(str(ident))), clicks
+    return None, clicks
 
 
-def remember_selection(clicked: Selection | None,
+def remember_selection(clicked: tuple[Selection | None, int],
                        hidden_sites: set[str]) -> tuple[Selection | None, bool]:
     """Keep the selection across reruns and in the URL (``?site=...`` or ``?deposit=...``);
     a site that the filters now hide is no longer selected.
 
+    ``clicked``: :func:`selection_from_map`'s answer. A click counts when the map counted a
+    new one, so the marker clicked last opens again after its panel was closed.
+
     Every change of selection is a new browser history entry (Streamlit pushes one when the
     query parameters change), so the back button reruns the page with the previous
     selection in the URL: a selection in the URL that differs from the session's is taken
-    (a shared link, back or forward). A URL without one (the map opened from the page
-    list) keeps the session's selection, and the URL is brought up to date. A deposit id
-    that is not a stored id's form (a hand-edited link) is ignored.
+    (a shared link, back or forward), and a URL that lost the selection while the map was
+    shown (back to before the first click) closes it. A URL without one when the map is
+    opened from another page keeps the session's selection, and the URL is brought up to
+    date. A deposit id that is not a stored id's form (a hand-edited link) is ignored.
 
     Returns the selection and whether it came from a click on the map in this run (the map
     is then not moved to it)."""
@@ -61,19 +69,23 @@ def remember_selection(clicked: Selection | None,
                    if st.query_params.get(kind)
                    and (kind != "deposit" or _is_deposit_id(str(st.query_params[kind])))),
                   None)
-    new_click = clicked is not None and clicked != state.get(keys.LAST_CLICK)
+    feature, clicks = clicked
+    new_click = feature is not None and (feature, clicks) != state.get(keys.LAST_CLICK)
     if new_click:
-        state[keys.LAST_CLICK] = clicked
-        _select(clicked)
+        state[keys.LAST_CLICK] = (feature, clicks)
+        _select(feature)
     elif in_url is not None and in_url != state.get(keys.SELECTED):
         _select(in_url)
     elif in_url is None and state.get(keys.SELECTED) is not None:
-        _select(state[keys.SELECTED])
+        left_by_history = (state.get(keys.URL_SELECTION) is not None
+                           and state.get(keys.PREVIOUS_PAGE) == state.get(keys.CURRENT_PAGE))
+        _select(None if left_by_history else state[keys.SELECTED])
     selection: Selection | None = state.get(keys.SELECTED)
     if selection is not None and selection[0] == "site" and selection[1] in hidden_sites:
         _select(None)
-        return None, False
-    return selection, new_click
+        selection = None
+    state[keys.URL_SELECTION] = selection  # what the URL says after this run
+    return selection, new_click and selection is not None
 
 
 def site_picker(shown: pd.DataFrame) -> None:
@@ -146,13 +158,8 @@ def selection_position(engine: Engine, selection: Selection | None, sites: pd.Da
     return kind, ident, (None if lat is None else float(lat)), (None if lon is None else float(lon))
 
 
-def show_details(engine: Engine, selection: Selection | None, principal: Principal) -> None:
-    """Render the panel for the selection as ``principal`` may see it, or a hint when
-    nothing is selected."""
-    if selection is None:
-        st.info("Click a site or a deposit on the map to see its details here.",
-                icon=":material/touch_app:")
-        return
+def show_details(engine: Engine, selection: Selection, principal: Principal) -> None:
+    """Render the panel for the selection as ``principal`` may see it."""
     kind, ident = selection
     try:
         if kind == "site":

@@ -1,6 +1,6 @@
 """The map page's layout: the map fills the window below a one-line header, and the detail
 panel floats over the map's right side (from the map's top) instead of taking a column
-from it.
+from it; in a window narrower than a tablet (a phone) it floats over the map's bottom.
 
 Streamlit lays out its elements in one column; these rules (in the page, not the map's
 iframe) narrow the sidebar, size the map's iframe to the window and pin the keyed panel
@@ -10,10 +10,11 @@ container. The map's own controls make room for the panel (``sites.js`` sets
 
 import streamlit as st
 
+from mapping.webmap.site_map import PANEL_BELOW_PX, PANEL_BELOW_SHARE, PANEL_SHARE
+
 MAP_HEIGHT = 640  # st_folium's height before the style below applies (and in AppTest)
 PANEL_KEY = "pm-detail"
-PANEL_WIDTH = 380  # pixels, at most PANEL_SHARE of the window (sites.js knows this too)
-PANEL_SHARE = 0.34
+PANEL_WIDTH = 380  # pixels, at most PANEL_SHARE of the window
 SIDEBAR_PX = 248
 TOP_REM = 3.2  # Streamlit's own header bar, with its menu, over the page's top
 LINE_REM = 2.7  # one line of the page's header (title, counts and the export button)
@@ -42,4 +43,10 @@ iframe[title="streamlit_folium.st_folium"] {{
   box-shadow: 0 2px 12px rgba(0, 0, 0, 0.25); padding: 0.6rem 1rem; }}
 .st-key-{PANEL_KEY} .st-key-close_detail {{ position: absolute; top: 0.4rem; right: 0.6rem;
   width: auto; z-index: 1; }}
+.st-key-{PANEL_KEY} h3 {{ padding-right: 5.5rem; overflow-wrap: anywhere; }}
+@media (max-width: {PANEL_BELOW_PX - 1}px) {{
+  [data-testid="stMainBlockContainer"] {{ padding: {TOP_REM}rem 0.5rem 0 0.5rem; }}
+  .st-key-{PANEL_KEY} {{ top: auto; bottom: 0.5rem; left: 0.5rem; right: 0.5rem; width: auto;
+    max-height: {PANEL_BELOW_SHARE * 100:.0f}vh; }}
+}}
 </style>""")

@@ -36,6 +36,7 @@ from mapping.access_state import request_principal
 from mapping.web import auth_routes, page_urls
 from mapping.web.auth_middleware import PRINCIPAL, AccessMiddleware
 from mapping.web.status_codes import EXCEPTION_HANDLERS
+from mapping.web.tcp_nodelay import answer_without_delay
 
 if TYPE_CHECKING:  # imported on the first request, with the rest of the export code
     from exports.formats import ExportFile
@@ -145,6 +146,19 @@ def briefing(request: Request) -> Response:
     return _file(export_files.briefing_file(selection, principal=who))
 
 
+def chokepoints_export(request: Request) -> Response:
+    """The chokepoint table as CSV: ``?as_of=YYYY-MM-DD`` (default today) and
+    ``projected=true`` (permitting projects finish on their projected dates)."""
+    from datetime import date
+
+    from mapping import export_files
+    from sites.chokepoints import parse_params
+
+    who = principal(request)  # the table checks (and audits) Action.EXPORT
+    as_of, projected = parse_params(dict(_params(request)), date.today())
+    return _file(export_files.chokepoints_file(as_of, projected, principal=who))
+
+
 def layer_export(request: Request) -> Response:
     """An uploaded layer exported back: ``?format=geojson|gpkg|csv|kml|shp|parquet`` for a
     vector layer; a raster layer's COG (``?format=tif``, the default for rasters)."""
@@ -190,17 +204,22 @@ async def lifespan(_app: Any) -> AsyncIterator[None]:
     """Warm the store, the deposit index and the page libraries while the first visitor's
     browser is still loading Streamlit; the first visit may open any page by its URL."""
     page_urls.navigation_only()  # else the first run of the process says "Page not found"
+    answer_without_delay()  # Streamlit's socket keeps Nagle's delay on (tcp_nodelay.py)
     threading.Thread(target=_warm_up, name="permitmap-warm-up", daemon=True).start()
     yield
 
 
 def _warm_up() -> None:
-    # Not streamlit_folium: it registers its component on import, which must happen in a
-    # script run. mapping.cached brings folium, pandas and the map builder.
-    from mapping import cached  # noqa: F401
-    from mapping.store_access import deposit_views
+    # The store first: the gate (auth_middleware) needs it before it lets the browser have
+    # even the page's HTML. Not streamlit_folium: it registers its component on import,
+    # which must happen in a script run. mapping.cached brings folium, pandas and the map
+    # builder.
+    from mapping.store_access import deposit_views, engine
 
     try:
+        engine()
+        from mapping import cached  # noqa: F401
+
         deposit_views()
     except PermitmapError:
         return  # the page and /api/health report it, in words, when asked
@@ -215,6 +234,7 @@ ROUTES = [
     Route("/tiles/{layer}/{z:int}/{x:int}/{y:int}.png", tile, methods=["GET"]),
     Route("/api/sites.{suffix}", sites_export, methods=["GET"]),
     Route("/api/briefing.zip", briefing, methods=["GET"]),
+    Route("/api/chokepoints.csv", chokepoints_export, methods=["GET"]),
     Route("/api/layers/{layer}/export", layer_export, methods=["GET"]),
     Route("/api/{rest:path}", unknown_api),  # last: only what nothing above took
 ]

@@ -80,6 +80,22 @@ class DepositLayer(JSCSSMixin, MacroElement):
             {"url": url, "params": params, "colours": colours, "fallback": FALLBACK_COLOUR})
 
 
+class ClickCount(JSCSSMixin, MacroElement):
+    """Part of the map's own script: st_folium's count of clicks on features starts at None,
+    as the page's default says, so the map's first report is no change (``common.js``)."""
+
+    default_js = own_assets("permitmap_common", "common.js")
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        permitmapCountClicksFromNone();
+        {% endmacro %}"""
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "ClickCount"
+
+
 def legend_html(title: str, entries: dict[str, str], show_deposits: bool = True,
                 deposit_note: str = "small dots: deposits, same colours") -> str:
     """The legend's HTML, every text escaped: one swatch per colour shown, plus the outline

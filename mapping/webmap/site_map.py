@@ -16,12 +16,12 @@ from typing import Any
 
 import folium
 import pandas as pd
-from folium.map import FitBounds
 
 from domain.bbox import BBox, Bounds
 from domain.vocab import PositionQuality, commodity_label, split_codes
 from exports.export_file import ExportFormat
 from mapping.webmap.map_elements import (
+    ClickCount,
     DepositLayer,
     SiteLayer,
     VectorBasemap,
@@ -56,6 +56,13 @@ ONLINE_BASEMAPS = {
         "Geospatial Information Authority of Japan",
     ),
 }
+#: The detail panel's widest share of the window (the page's style, mapping/parts/map_layout.py,
+#: and sites.js, which keeps the map's controls and the chosen site clear of it).
+PANEL_SHARE = 0.34
+#: In a window narrower than this (a phone) the panel floats over the map's bottom instead,
+#: at most PANEL_BELOW_SHARE of the window's height.
+PANEL_BELOW_PX = 640
+PANEL_BELOW_SHARE = 0.5
 # the page's export buttons and the map's export control say the same
 FUTURE_EXPORT = ("Exports hold the record as it stood on a past day or today; set 'View as "
                  "of' to today or earlier to export.")
@@ -85,14 +92,15 @@ class SiteView:
     selected: str | None = None  # a site's id
     selected_deposit: int | None = None
     view: dict[str, Any] | None = None  # see mapping.parts.map_view
-    panel_width: int = 0
-    panel_share: float = 0.34  # the panel's widest share of the window
+    panel_width: int = 0  # at most PANEL_SHARE of the window
     hint: str = ""  # a line over the map's bottom while nothing is open
+    data_revision: int = 0  # a change (an import, an edit) has the deposits asked again
 
 
-def build_map(sites: pd.DataFrame, options: MapOptions) -> folium.Map:
-    """The map, framing ``sites`` (all the sites its viewer may see) at first; the sites
-    themselves are drawn by :func:`site_layer`."""
+def build_map(options: MapOptions) -> folium.Map:
+    """The map without its sites (drawn by :func:`site_layer`), which also frames them: the
+    page's first view request fits the matching sites (``mapping.parts.map_view``), so the
+    map does not depend on the data and outlives edits and imports."""
     m = OfflineMap(location=[30, 0], zoom_start=2, tiles=None, min_zoom=1,
                    control_scale=True, prefer_canvas=False, world_copy_jump=True)
     basemap = folium.FeatureGroup(name=BASEMAP_LAYER, overlay=False, control=True)
@@ -120,15 +128,8 @@ def build_map(sites: pd.DataFrame, options: MapOptions) -> folium.Map:
                               secondary_length_unit="miles", primary_area_unit="hectares"),
         OfflineMousePosition(position="bottomleft", separator=", ", num_digits=5, empty_string="",
                              prefix="lat, lon:", lng_first=False),
+        ClickCount(),
     )
-    bounds = site_bounds(sites)
-    if bounds is not None:
-        fit = FitBounds(bounds, padding_top_left=(40, 40), padding_bottom_right=(40, 40),
-                        max_zoom=8)
-        # at once, not animated: an animation would finish after, and undo, the view the
-        # page asks for in the same moment (sites.js)
-        fit.options["animate"] = False
-        m.add_child(fit)
     return m
 
 
@@ -156,8 +157,11 @@ def site_layer(sites: pd.DataFrame, view: SiteView) -> folium.FeatureGroup:
         },
         "view": view.view,
         "panelWidth": view.panel_width,
-        "panelShare": view.panel_share,
+        "panelShare": PANEL_SHARE,
+        "panelBelowPx": PANEL_BELOW_PX,
+        "panelBelowShare": PANEL_BELOW_SHARE,
         "hint": view.hint,
+        "dataRevision": view.data_revision,
     }).add_to(group)
     return group
 

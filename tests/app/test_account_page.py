@@ -14,7 +14,7 @@ from mapping import access_state
 from mapping.store_access import engine
 from store.accounts import add_account, list_tokens, verify_password
 from store.audit import audit_rows
-from tests.support.fixtures_data import write_data_dir
+from tests.support.sample_store import use_sample_store
 
 PAGE = str(Path(__file__).resolve().parents[2] / "mapping" / "pages" / "account_page.py")
 PASSWORD = "correct horse battery"
@@ -23,9 +23,7 @@ BEA = Principal("bea", Role.EDITOR, "public", address="192.0.2.61")
 
 @pytest.fixture(autouse=True)
 def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PERMITMAP_DB_PATH", str(tmp_path / "app.db"))
-    monkeypatch.setenv("PERMITMAP_DATA_DIR", str(write_data_dir(tmp_path / "data")))
-    monkeypatch.delenv("DATABASE_URL", raising=False)
+    use_sample_store(tmp_path, monkeypatch, "app.db")
     add_account(engine(), "ada", "admin", password=PASSWORD, actor="test")
     add_account(engine(), "bea", "editor", password=PASSWORD, actor="test")
     access_state.forget_all()

@@ -20,7 +20,7 @@ from store.accounts import (
     set_anonymous_view,
 )
 from store.audit import audit_csv, audit_export, audit_rows, record_now
-from tests.support.fixtures_data import write_data_dir
+from tests.support.sample_store import use_sample_store
 
 PAGE = str(Path(__file__).resolve().parents[2] / "mapping" / "pages" / "admin_page.py")
 ADA = Principal("ada", Role.ADMIN, HIGHEST)
@@ -28,9 +28,7 @@ ADA = Principal("ada", Role.ADMIN, HIGHEST)
 
 @pytest.fixture(autouse=True)
 def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PERMITMAP_DB_PATH", str(tmp_path / "app.db"))
-    monkeypatch.setenv("PERMITMAP_DATA_DIR", str(write_data_dir(tmp_path / "data")))
-    monkeypatch.delenv("DATABASE_URL", raising=False)
+    use_sample_store(tmp_path, monkeypatch, "app.db")
     add_account(engine(), "ada", "admin", HIGHEST, "correct horse battery", actor="test")
     add_account(engine(), "vic", "viewer", actor="test")
     access_state.forget_all()

@@ -9,16 +9,14 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.support.fixtures_data import write_data_dir
+from tests.support.sample_store import use_sample_store
 
 MAIN = str(Path(__file__).resolve().parents[2] / "mapping" / "main.py")
 
 
 @pytest.fixture(autouse=True)
 def sample_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PERMITMAP_DB_PATH", str(tmp_path / "app.db"))
-    monkeypatch.setenv("PERMITMAP_DATA_DIR", str(write_data_dir(tmp_path / "data")))
-    monkeypatch.delenv("DATABASE_URL", raising=False)
+    use_sample_store(tmp_path, monkeypatch, "app.db")
 
 
 def _downloads(at: AppTest) -> list[str]:

@@ -9,23 +9,15 @@ from streamlit.testing.v1 import AppTest
 
 from domain.access import OPEN_ACCESS
 from store.layer_repo import list_layers
-from store.seed import ensure_store
-from tests.support.fixtures_data import write_data_dir
 from tests.support.layer_files import write_claims_zip, write_magnetics_tif
+from tests.support.sample_store import sample_engine, use_sample_store
 
 MAIN = str(Path(__file__).resolve().parents[2] / "mapping" / "main.py")
 
 
 @pytest.fixture(autouse=True)
 def sample_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PERMITMAP_DB_PATH", str(tmp_path / "app.db"))
-    monkeypatch.setenv("PERMITMAP_DATA_DIR", str(write_data_dir(tmp_path / "data")))
-    monkeypatch.setenv("PERMITMAP_LAYER_DIR", str(tmp_path / "layer_files"))
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-
-
-def _engine(tmp_path: Path):  # type: ignore[no-untyped-def]
-    return ensure_store(f"sqlite:///{tmp_path / 'app.db'}", tmp_path / "data")
+    use_sample_store(tmp_path, monkeypatch, "app.db")
 
 
 def _upload_page() -> AppTest:
@@ -54,7 +46,7 @@ def test_upload_report_then_publish(tmp_path: Path) -> None:
     at.button[-1].click().run()
     assert not at.exception, at.exception
     assert any("Published 'Claims, Humboldt County'" in s.value for s in at.success)
-    [record] = list_layers(_engine(tmp_path))
+    [record] = list_layers(sample_engine(tmp_path, "app.db"))
     assert record.feature_count == 3 and record.uploaded_by == "alice"
     assert not list((tmp_path / "layer_files" / ".incoming").iterdir())  # nothing left behind
 
@@ -68,7 +60,7 @@ def test_publish_without_a_name_is_refused_and_stores_nothing(tmp_path: Path) ->
     at.button[-1].click().run()  # "Uploaded by" left empty
     assert not at.exception
     assert any("Uploaded by" in e.value for e in at.error)
-    assert list_layers(_engine(tmp_path)) == []
+    assert list_layers(sample_engine(tmp_path, "app.db")) == []
 
 
 def test_a_broken_file_gets_a_message_not_a_form(tmp_path: Path) -> None:
@@ -89,7 +81,7 @@ def test_a_broken_file_gets_a_message_not_a_form(tmp_path: Path) -> None:
 def test_catalog_renames_hides_and_deletes(tmp_path: Path) -> None:
     from services.publishing import LayerDetails, publish_upload
 
-    engine = _engine(tmp_path)
+    engine = sample_engine(tmp_path, "app.db")
     path = write_claims_zip(tmp_path)
     [record] = publish_upload(engine, path, path.name, LayerDetails("Claims", "bob"),
                               layer_dir=tmp_path / "layer_files", principal=OPEN_ACCESS)

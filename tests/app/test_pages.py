@@ -10,15 +10,15 @@ from streamlit.testing.v1 import AppTest
 
 from sites.filters import SiteFilter
 from sites.selection import PARAMETERS, SiteSelection, parse_selection
-from tests.support.fixtures_data import SAMPLE_SITES, XSS_NAME, write_data_dir
+from tests.support.fixtures_data import SAMPLE_SITES, XSS_NAME
+from tests.support.sample_store import use_sample_store
 
 MAIN = str(Path(__file__).resolve().parents[2] / "mapping" / "main.py")
 
 
 @pytest.fixture(autouse=True)
 def sample_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PERMITMAP_DB_PATH", str(tmp_path / "app.db"))
-    monkeypatch.setenv("PERMITMAP_DATA_DIR", str(write_data_dir(tmp_path / "data")))
+    use_sample_store(tmp_path, monkeypatch, "app.db")
 
 
 def _run(**query: str) -> AppTest:
@@ -100,7 +100,7 @@ def test_new_data_shows_on_the_next_run() -> None:
 
     from domain.settings import load_settings
     from store.records import upsert_sites
-    from store.seed import ensure_store
+    from store.startup import ensure_store
     from tests.support.fixtures_data import site_row
 
     at = _run()
@@ -210,3 +210,65 @@ def test_a_site_clicked_before_is_centred_when_opened_again_by_link() -> None:
     request = at.session_state["map_view_request"]
     assert request["kind"] == "site"
     assert (request["lat"], request["lon"]) == (float(alpha["lat"]), float(alpha["lon"]))
+
+
+def _click(at: AppTest, site_id: str, clicks: int) -> AppTest:
+    """What st_folium reports after a click on a site's marker: the feature and the map's
+    running count of clicks on features."""
+    at.session_state["site_map"] = {
+        "last_active_drawing": {"properties": {"kind": "site", "id": site_id}},
+        "last_object_clicked_count": clicks}
+    return at.run()
+
+
+def _panel_open(at: AppTest) -> bool:
+    return any(b.key == "close_detail" for b in at.button)
+
+
+def test_the_marker_clicked_last_opens_again_after_its_panel_was_closed() -> None:
+    at = _click(_run(), "us-alpha", 1)
+    assert _panel_open(at) and at.query_params["site"] == "us-alpha"
+    at.button(key="close_detail").click().run()
+    assert not _panel_open(at)
+    at.run()  # the map's output unchanged (a rerun for another reason): stays closed
+    assert not _panel_open(at)
+    _click(at, "us-alpha", 2)  # the same marker clicked again
+    assert not at.exception
+    assert _panel_open(at) and at.query_params["site"] == "us-alpha"
+
+
+def test_back_to_before_the_first_click_closes_the_panel() -> None:
+    at = _click(_run(), "us-alpha", 1)
+    assert _panel_open(at)
+    del at.query_params["site"]  # the back button: the URL the page had before the click
+    at.run()
+    assert not at.exception
+    assert not _panel_open(at)
+    assert "site" not in at.query_params
+    at.query_params["site"] = "us-alpha"  # and forward again
+    at.run()
+    assert _panel_open(at)
+
+
+def test_the_map_opened_from_another_page_keeps_its_selection() -> None:
+    at = _click(_run(), "us-alpha", 1)
+    at.switch_page("pages/portfolio_page.py").run()
+    assert not at.exception
+    at.query_params.clear()  # the page list's link to the map carries no selection
+    at.switch_page("pages/map_page.py").run()
+    assert not at.exception
+    assert _panel_open(at) and at.query_params["site"] == "us-alpha"
+
+
+def test_the_first_view_frames_the_matching_sites() -> None:
+    at = _run(commodity="Nd")
+    request = at.session_state["map_view_request"]
+    assert request["kind"] == "bounds"
+    (south, west), (north, east) = request["bounds"]
+    matching = [s for s in SAMPLE_SITES if "Nd" in s["commodities"].split(";") and s["lat"]]
+    others = [s for s in SAMPLE_SITES if s not in matching and s["lat"]]
+    assert matching
+    for site in matching:
+        assert south <= float(site["lat"]) <= north and west <= float(site["lon"]) <= east
+    assert any(not (south <= float(s["lat"]) <= north and west <= float(s["lon"]) <= east)
+               for s in others)

@@ -24,8 +24,9 @@ from permits.portfolio import GROUPINGS
 from store.db import bump_revision
 from store.permit_tables import permit_milestones
 from store.permits_repo import get_record, load_changes, save_edit
-from store.seed import ensure_store
+from store.startup import ensure_store
 from tests.support.fixtures_data import write_data_dir
+from tests.support.sample_store import use_sample_store
 
 MAIN = str(Path(__file__).resolve().parents[2] / "mapping" / "main.py")
 TIMELINE = "pages/timeline_page.py"
@@ -34,8 +35,7 @@ SAVE = "Save the change"
 
 @pytest.fixture(autouse=True)
 def sample_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PERMITMAP_DB_PATH", str(tmp_path / "app.db"))
-    monkeypatch.setenv("PERMITMAP_DATA_DIR", str(write_data_dir(tmp_path / "data")))
+    use_sample_store(tmp_path, monkeypatch, "app.db")
 
 
 def _engine() -> Engine:

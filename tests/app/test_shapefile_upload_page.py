@@ -9,8 +9,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from store.layer_repo import list_layers
-from store.seed import ensure_store
-from tests.support.fixtures_data import write_data_dir
+from store.startup import ensure_store
+from tests.support.sample_store import use_sample_store
 from tests.unit.test_shapefile_delivery import write_parts
 
 MAIN = str(Path(__file__).resolve().parents[2] / "mapping" / "main.py")
@@ -18,10 +18,7 @@ MAIN = str(Path(__file__).resolve().parents[2] / "mapping" / "main.py")
 
 @pytest.fixture(autouse=True)
 def sample_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PERMITMAP_DB_PATH", str(tmp_path / "app.db"))
-    monkeypatch.setenv("PERMITMAP_DATA_DIR", str(write_data_dir(tmp_path / "data")))
-    monkeypatch.setenv("PERMITMAP_LAYER_DIR", str(tmp_path / "layer_files"))
-    monkeypatch.delenv("DATABASE_URL", raising=False)
+    use_sample_store(tmp_path, monkeypatch, "app.db")
 
 
 def _upload_page() -> AppTest:

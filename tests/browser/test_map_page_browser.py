@@ -7,8 +7,9 @@ redraws the markers in the same iframe (the same element, the same Leaflet); the
 button returns to the previous site.
 
 This module's server holds the sample sites plus a twin of Beta Rare Earths at Beta's very
-position and a neighbour of Gamma 4 km away (as Thacker Pass and McDermitt, or Kosaka and
-Akita, stand on a national map).
+position, a neighbour of Gamma 4 km away (as Thacker Pass and McDermitt, or Kosaka and
+Akita, stand on a national map), ten sites at one spot (an industrial park's plants placed
+at the town's centre) and a deposit near Deposit One.
 """
 
 from __future__ import annotations
@@ -28,7 +29,13 @@ from tests.browser.conftest import (
     recorded_context_page,
     running_app,
 )
-from tests.support.fixtures_data import SAMPLE_SITES, site_row, write_data_dir
+from tests.support.fixtures_data import (
+    SAMPLE_DEPOSITS,
+    SAMPLE_SITES,
+    deposit_row,
+    site_row,
+    write_data_dir,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -40,7 +47,11 @@ GAMMA = next(s for s in SAMPLE_SITES if s["id"] == "jp-gamma")
 NEAR = site_row("jp-near", "Near Gamma Works", country="Japan", commodities="Dy",
                 status="feasibility", lat=float(GAMMA["lat"]) + 0.03,
                 lon=float(GAMMA["lon"]) + 0.03)  # 4 km away: one spot seen from afar
-LOCATED = [s for s in [*SAMPLE_SITES, TWIN, NEAR] if s["lat"] != ""]
+CROWD = [site_row(f"au-park-{n}", f"Park Plant {n}", country="Australia", admin_area="",
+                  lat=-25.0, lon=135.0, position_quality="approximate (town)")
+         for n in range(10)]
+LOCATED = [s for s in [*SAMPLE_SITES, TWIN, NEAR, *CROWD] if s["lat"] != ""]
+DEPOSIT_NEAR = deposit_row("D3", "Deposit Three", lat=39.05, lon=-116.05)
 PANEL = ".st-key-pm-detail"
 
 # every visible Leaflet control's box (and the hint line's), in the map frame's coordinates
@@ -70,7 +81,8 @@ MARKER_AT = """(id) => {
 @pytest.fixture(scope="module")
 def twin_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("map-page-app")
-    data = write_data_dir(folder / "twin-data", sites=[*SAMPLE_SITES, TWIN, NEAR])
+    data = write_data_dir(folder / "twin-data", sites=[*SAMPLE_SITES, TWIN, NEAR, *CROWD],
+                          deposits=[*SAMPLE_DEPOSITS, DEPOSIT_NEAR])
     with running_app(folder, PERMITMAP_DATA_DIR=str(data)) as url:
         yield url
 
@@ -85,6 +97,13 @@ def wide(browser: Browser, twin_server: str, request: pytest.FixtureRequest) -> 
 def small(browser: Browser, twin_server: str,
           request: pytest.FixtureRequest) -> Iterator[MapPage]:
     with recorded_context_page(browser, twin_server, request, 1024, 768) as recorded:
+        yield recorded
+
+
+@pytest.fixture
+def phone(browser: Browser, twin_server: str,
+          request: pytest.FixtureRequest) -> Iterator[MapPage]:
+    with recorded_context_page(browser, twin_server, request, 390, 844) as recorded:
         yield recorded
 
 
@@ -289,3 +308,116 @@ def test_a_deposit_opened_by_its_link_is_centred_and_ringed(wide: MapPage) -> No
     expect(wide.map.locator(".leaflet-pmDeposits-pane path.pm-deposit.pm-selected")) \
         .to_have_count(1)
     assert wide.map_frame().evaluate("() => window.map_div.getZoom()") >= 9
+
+
+def _click_marker(map_page: MapPage, site_id: str) -> None:
+    frame, marker = _iframe_box(map_page), _marker(map_page, site_id)
+    map_page.page.mouse.click(frame["x"] + float(marker["x"]),  # type: ignore[arg-type]
+                              frame["y"] + float(marker["y"]))  # type: ignore[arg-type]
+
+
+def test_many_sites_at_one_spot_are_spread_so_each_can_be_opened(wide: MapPage) -> None:
+    _open_site(wide, "")
+    for zoom in (4, 12):  # from afar and close up: one spot never parts by zooming
+        wide.map_frame().evaluate(
+            "(zoom) => window.map_div.setView([-25.0, 135.0], zoom, {animate: false})", zoom)
+        markers = [_marker(wide, s["id"]) for s in CROWD]
+        for a, b in combinations(markers, 2):
+            apart = ((float(a["x"]) - float(b["x"])) ** 2  # type: ignore[arg-type]
+                     + (float(a["y"]) - float(b["y"])) ** 2) ** 0.5  # type: ignore[arg-type]
+            assert apart >= 14, f"two of ten sites at one spot overlap at zoom {zoom}"
+        assert all(m["top"] for m in markers), "a marker of the crowd is covered"
+    _click_marker(wide, "au-park-9")
+    expect(wide.page.locator(PANEL).get_by_role("heading", name="Park Plant 9")).to_be_visible()
+
+
+def test_the_site_clicked_last_opens_again_after_its_panel_is_closed(wide: MapPage) -> None:
+    _open_site(wide, "")
+    page = wide.page
+    wide.map_frame().evaluate(
+        "() => window.map_div.setView([31.0, -105.0], 8, {animate: false})")
+    _click_marker(wide, "us-beta-twin")
+    heading = page.locator(PANEL).get_by_role("heading", name="Beta Twin Refinery")
+    expect(heading).to_be_visible()
+    wide.wait_idle()
+    page.locator(PANEL).get_by_role("button", name="Close").click()
+    expect(page.locator(PANEL)).to_have_count(0)
+    wide.wait_idle()
+    _click_marker(wide, "us-beta-twin")
+    expect(heading).to_be_visible()
+
+
+def test_back_to_before_the_first_click_closes_the_panel(wide: MapPage) -> None:
+    _open_site(wide, "")
+    page = wide.page
+    wide.map_frame().evaluate(
+        "() => window.map_div.setView([31.0, -105.0], 8, {animate: false})")
+    _click_marker(wide, "us-beta")
+    expect(page).to_have_url(re.compile(r"[?&]site=us-beta(&|$)"))
+    expect(page.locator(PANEL)).to_have_count(1)
+    wide.wait_idle()
+    page.go_back()
+    expect(page).not_to_have_url(re.compile(r"[?&]site="))
+    expect(page.locator(PANEL)).to_have_count(0)
+    expect(wide.map.locator(".leaflet-container[data-selected='']")).to_be_attached()
+
+
+def test_an_open_export_control_stays_open_when_the_filters_change(wide: MapPage) -> None:
+    _open_site(wide, "")
+    page = wide.page
+    wide.map.get_by_role("button", name=re.compile(r"^Export this view")).click()
+    expect(wide.map.locator(".pm-export-view.pm-open")).to_have_count(1)
+    box = page.locator('[data-testid="stSidebar"]').get_by_role("combobox", name="Commodity")
+    box.click()
+    box.fill("Neodymium")
+    page.get_by_role("option", name=re.compile(r"^Neodymium")).click()
+    expect(wide.map.locator(SITE_MARKERS)).to_have_count(2)
+    expect(wide.map.get_by_role("button", name="Export this view (2 sites)")).to_be_visible()
+    expect(wide.map.locator(".pm-export-view.pm-open")).to_have_count(1)
+
+
+def test_opening_another_deposit_rings_it_without_asking_for_the_deposits_again(
+        wide: MapPage) -> None:
+    found = wide.page.request.get(
+        wide.base_url + "/api/deposits?bbox=-180,-90,180,90&zoom=12").json()["features"]
+    ident = {f["properties"]["name"]: f["properties"]["id"] for f in found}
+    _open_site(wide, f"?deposit={ident['Deposit One']}")
+    container = wide.map.locator(".leaflet-container")
+    expect(container).to_have_attribute("data-selected-deposit", str(ident["Deposit One"]))
+    wide.wait_idle()
+    expect(container).to_have_attribute("data-deposit-loads", re.compile(r"^[1-9]"))
+    expect(wide.map.locator(".leaflet-pmDeposits-pane path.pm-deposit.pm-selected")) \
+        .to_have_count(1)  # the view around Deposit One is drawn
+    loads = container.get_attribute("data-deposit-loads")
+    near = wide.map_frame().evaluate("""(id) => { let at = null;
+      window.map_div.eachLayer((l) => { const p = l.feature && l.feature.properties;
+        if (p && p.kind === "deposit" && p.id === id) {
+          at = window.map_div.latLngToContainerPoint(l.getLatLng()); } });
+      return at; }""", ident["Deposit Three"])
+    assert near is not None, "Deposit Three is not drawn near Deposit One"
+    frame = _iframe_box(wide)
+    wide.page.mouse.click(frame["x"] + near["x"], frame["y"] + near["y"])
+    expect(wide.page.locator(PANEL).get_by_role("heading", name="Deposit Three")).to_be_visible()
+    expect(container).to_have_attribute("data-selected-deposit", str(ident["Deposit Three"]))
+    expect(wide.map.locator(".leaflet-pmDeposits-pane path.pm-deposit.pm-selected")) \
+        .to_have_count(1)
+    assert container.get_attribute("data-deposit-loads") == loads  # ringed, not fetched
+
+
+def test_on_a_phone_the_panel_floats_over_the_map_bottom_and_the_site_stays_clear(
+        phone: MapPage) -> None:
+    _open_site(phone, "?site=jp-gamma")
+    panel_heading = phone.page.locator(PANEL).get_by_role("heading", name="Gamma Magnet Works")
+    expect(panel_heading).to_be_visible()
+    expect(phone.map.locator(".leaflet-container[data-selected='jp-gamma']")).to_be_attached()
+    panel = phone.page.locator(PANEL).bounding_box()
+    frame = _iframe_box(phone)
+    assert panel is not None
+    assert panel["width"] >= 390 * 0.9  # the window's width, not a column of it
+    assert panel["y"] + panel["height"] <= 844 + 1 and panel["height"] <= 844 * 0.5 + 1
+    heading = panel_heading.bounding_box()
+    assert heading is not None and heading["height"] < 120  # words on lines, not letters
+    marker = _marker(phone, "jp-gamma")
+    assert marker["top"], "the site is under the panel"
+    assert frame["y"] + float(marker["y"]) < panel["y"]  # type: ignore[arg-type]
+    _assert_controls_apart(phone)

@@ -26,7 +26,7 @@ from sqlalchemy import Engine, make_url, text
 from domain.deposit_view import PointFilter
 from services.publishing import STAGING, sweep_leftovers
 from store.deposit_views import DepositViews
-from store.seed import ensure_store
+from store.startup import ensure_store
 from tests.support.fixtures_data import write_data_dir
 
 ROOT = Path(__file__).resolve().parents[2]

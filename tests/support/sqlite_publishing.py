@@ -13,7 +13,7 @@ from layers.vector_read import VectorOptions
 from mapping.web.routes import starlette_app
 from services.publishing import LayerDetails, publish_upload
 from store.layer_repo import LayerRecord
-from store.seed import ensure_store
+from store.startup import ensure_store
 from tests.support.fixtures_data import write_data_dir
 
 DETAILS = LayerDetails(name="Survey", uploaded_by="alice")

@@ -35,7 +35,7 @@ from store.accounts import (
 from store.audit import AUDIT, WITHHELD, audit_csv, audit_export, audit_rows, record, record_now
 from store.db import get_engine, migrate
 from store.models import AuditEntry
-from store.seed import ensure_store
+from store.startup import ensure_store
 from store.transfer.backup import backup_store, restore_store
 from store.transfer.copy import copy_store
 from tests.support.fixtures_data import write_data_dir

@@ -19,9 +19,10 @@ from domain.colours import STATUS_COLOURS
 from domain.settings import DATA_DIR
 from services.briefing import PackOptions, briefing_pack
 from sites.selection import parse_selection
-from store.seed import ensure_store
+from store.startup import ensure_store
 from tests.support.fixtures_data import write_data_dir
 from tests.support.rfc7946 import rfc7946_problems
+from tests.support.sample_store import use_sample_store
 
 TODAY = date(2026, 11, 25)
 OPTIONS = PackOptions(basemap=DATA_DIR / "basemap" / "countries-110m.geojson",
@@ -41,7 +42,8 @@ def test_the_pack_holds_what_it_promises(engine) -> None:  # type: ignore[no-unt
     archive = zipfile.ZipFile(io.BytesIO(pack.data))
     assert sorted(archive.namelist()) == sorted([
         "sites_li_2026-11-25.geojson", "sites_li_2026-11-25.csv", "permit_timetables.csv",
-        "change_history.csv", "map.png", "survey_layers.json", "README.txt"])
+        "change_history.csv", "map.png", "survey_layers.json", "chokepoints.csv",
+        "README.txt"])
     sites = json.loads(archive.read("sites_li_2026-11-25.geojson"))
     assert rfc7946_problems(sites) == []
     assert sorted(f["id"] for f in sites["features"]) == ["us-alpha", "us-xss"]
@@ -56,6 +58,12 @@ def test_the_pack_holds_what_it_promises(engine) -> None:  # type: ignore[no-unt
     assert history["entity_id"].tolist() == ["pm-alpha-deis"]  # changed 2025-09-01
     assert Image.open(io.BytesIO(archive.read("map.png"))).size == (1200, 800)
     assert json.loads(archive.read("survey_layers.json")) == []
+    chokepoints = pd.read_csv(io.BytesIO(archive.read("chokepoints.csv")),
+                              encoding="utf-8-sig", skiprows=1, keep_default_na=False)
+    li_mines = chokepoints[(chokepoints["commodity"] == "Li") & (chokepoints["stage"] == "mine")]
+    assert li_mines.set_index("region")[["producing", "permitting", "sources"]].loc[
+        "United States"].tolist() == [0, 2, "none"]  # both Li sites are in permitting
+    assert set(chokepoints["commodity"]) == {"Li"}  # only the pack's sites count
     readme = archive.read("README.txt").decode()
     assert "Sites: 2 (Li, as of 2026-11-25)" in readme
     assert "Change history from 2025-01-01 to 2026-11-25" in readme and "source" in readme
@@ -75,9 +83,7 @@ def test_a_period_without_changes_gives_an_empty_history(engine) -> None:  # typ
 
 def test_the_command_writes_the_pack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                      capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setenv("PERMITMAP_DB_PATH", str(tmp_path / "cli.db"))
-    monkeypatch.setenv("PERMITMAP_DATA_DIR", str(write_data_dir(tmp_path / "data")))
-    monkeypatch.delenv("DATABASE_URL", raising=False)
+    use_sample_store(tmp_path, monkeypatch, "cli.db")
     assert main(["export", "briefing", "--out", str(tmp_path), "--country", "japan"]) == 0
     assert "wrote the briefing pack (Japan" in capsys.readouterr().out
     [pack] = tmp_path.glob("briefing_sites_jp_*.zip")

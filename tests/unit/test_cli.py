@@ -11,15 +11,14 @@ import pytest
 from commands.main import main
 from domain.settings import load_settings
 from store.records import deposit_points, store_counts
-from store.seed import ensure_store
-from tests.support.fixtures_data import SAMPLE_SITES, write_data_dir
+from store.startup import ensure_store
+from tests.support.fixtures_data import SAMPLE_SITES
+from tests.support.sample_store import use_sample_store
 
 
 @pytest.fixture(autouse=True)
 def sample_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PERMITMAP_DB_PATH", str(tmp_path / "cli.db"))
-    monkeypatch.setenv("PERMITMAP_DATA_DIR", str(write_data_dir(tmp_path / "data")))
-    monkeypatch.delenv("DATABASE_URL", raising=False)
+    use_sample_store(tmp_path, monkeypatch, "cli.db")
 
 
 def _engine():  # type: ignore[no-untyped-def]

@@ -27,7 +27,7 @@ from services.site_export import site_export
 from sites.selection import parse_selection
 from store.errors import SeedDataError
 from store.permits_repo import load_permit_data
-from store.seed import ensure_store
+from store.startup import ensure_store
 from tests.support.fixtures_data import SAMPLE_MILESTONES, write_data_dir
 
 TODAY = date(2025, 9, 1)  # the sample's Section 404 permit (September 2026) is then ahead
@@ -50,7 +50,6 @@ def test_a_period_end_is_shown_as_its_period_and_round_trips(day: date,
         day.isoformat()
     assert {DatePrecision.DAY: 10, DatePrecision.MONTH: 7, DatePrecision.QUARTER: 7,
             DatePrecision.YEAR: 4}[exactness] == len(text)
-
 
 
 @given(st.lists(st.tuples(st.one_of(st.none(), st.dates(min_value=date(1900, 1, 1),

@@ -36,7 +36,7 @@ from store.models import Base
 from store.permit_tables import permit_changes
 from store.permits_repo import record_changes
 from store.records import DEPOSIT_COLUMNS, import_deposits
-from store.seed import ensure_store
+from store.startup import ensure_store
 from store.transfer.backup import backup_store, restore_store
 from store.transfer.copy import copy_store
 from store.transfer.counters import COUNTERS

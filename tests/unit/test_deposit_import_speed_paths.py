@@ -31,7 +31,7 @@ from store.records import (
     import_deposits,
     upsert_rows,
 )
-from store.seed import ensure_store
+from store.startup import ensure_store
 from tests.support.fixtures_data import write_data_dir
 from tests.support.postgres_server import fresh_database
 

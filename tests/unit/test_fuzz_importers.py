@@ -29,8 +29,8 @@ from permits.site_links import link_projects
 from sites.deposit_tables import read_deposit_table
 from store.permits_repo import import_permit_data, project_site_links
 from store.records import import_deposits, load_sites
-from store.seed import ensure_store
 from store.site_distances import site_distance_km
+from store.startup import ensure_store
 from tests.support.fixtures_data import write_data_dir
 from tests.support.fuzz_files import (
     ENCODINGS,
@@ -49,7 +49,6 @@ from tests.support.fuzz_files import (
 )
 
 pytestmark = pytest.mark.fuzz
-
 
 
 @pytest.fixture()

@@ -18,7 +18,7 @@ from services.errors import PublishRefused
 from services.publishing import LayerDetails, publish_upload, remove_layer
 from store.errors import DuplicateUpload
 from store.layer_repo import layer_features, list_layers
-from store.seed import ensure_store
+from store.startup import ensure_store
 from tests.support.fixtures_data import write_data_dir
 from tests.support.layer_files import write_claims_zip, write_magnetics_tif, write_mixed_geojson
 
@@ -238,7 +238,6 @@ def test_leftovers_of_killed_uploads_are_swept(setting: dict) -> None:
     os.utime(old, (day_ago, day_ago))
     assert sweep_leftovers(setting["layer_dir"]) == 1
     assert not old.exists() and new.exists()
-
 
 
 def test_raster_folders_no_layer_names_are_swept_when_old(setting: dict) -> None:

@@ -25,7 +25,7 @@ from store.layer_repo import (
     list_layers,
     update_layer,
 )
-from store.seed import ensure_store
+from store.startup import ensure_store
 from tests.support.fixtures_data import write_data_dir
 
 
@@ -67,7 +67,6 @@ def test_a_layer_is_stored_with_its_features_and_metadata(engine) -> None:  # ty
     assert json.loads(rows["properties"][0]) == {"名前": "鉱区 1", "ha": 12.5}
     # only the features whose box meets the view
     assert layer_features(engine, record.id, BBox(130, 30, 145, 40))["feature_no"].tolist() == [1]
-
 
 
 def test_features_per_view_across_the_180th_meridian_and_with_heights(engine) -> None:  # type: ignore[no-untyped-def]

@@ -14,16 +14,13 @@ import pytest
 
 from commands.main import main
 from tests.support.archive_files import write_lying_zip
-from tests.support.fixtures_data import write_data_dir
 from tests.support.layer_files import write_claims_zip, write_magnetics_tif
+from tests.support.sample_store import use_sample_store
 
 
 @pytest.fixture(autouse=True)
 def sample_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PERMITMAP_DB_PATH", str(tmp_path / "cli.db"))
-    monkeypatch.setenv("PERMITMAP_DATA_DIR", str(write_data_dir(tmp_path / "data")))
-    monkeypatch.setenv("PERMITMAP_LAYER_DIR", str(tmp_path / "layer_files"))
-    monkeypatch.delenv("DATABASE_URL", raising=False)
+    use_sample_store(tmp_path, monkeypatch, "cli.db")
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:

@@ -36,7 +36,7 @@ from store.deposit_views import DepositViews, deposits_changed
 from store.markings import set_marking
 from store.models import Deposit
 from store.records import DEPOSIT_COLUMNS, deposit_points, get_deposit, import_deposits
-from store.seed import ensure_store
+from store.startup import ensure_store
 from tests.support.fixtures_data import deposit_row, write_data_dir
 from tests.support.postgres_server import fresh_database
 

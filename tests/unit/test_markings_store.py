@@ -23,7 +23,7 @@ from store.deposit_views import DEPOSITS_REVISION
 from store.layer_repo import add_layers, layer_revision
 from store.markings import attribute_marks, markable_attributes, set_marking
 from store.models import Deposit, Site, StoreMeta
-from store.seed import ensure_store
+from store.startup import ensure_store
 from tests.support.fixtures_data import write_data_dir
 from tests.support.layer_fixtures import sample_layer
 

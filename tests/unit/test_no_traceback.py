@@ -17,21 +17,13 @@ from layers.preflight import check_upload, inspect_upload
 from services.errors import PublishRefused
 from services.publishing import LayerDetails, publish_upload
 from store.layer_repo import list_layers
-from store.seed import ensure_store
-from tests.support.fixtures_data import write_data_dir
 from tests.support.layer_files import write_magnetics_tif, write_mixed_geojson
+from tests.support.sample_store import sample_engine, use_sample_store
 
 
 @pytest.fixture(autouse=True)
 def sample_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PERMITMAP_DB_PATH", str(tmp_path / "nt.db"))
-    monkeypatch.setenv("PERMITMAP_DATA_DIR", str(write_data_dir(tmp_path / "data")))
-    monkeypatch.setenv("PERMITMAP_LAYER_DIR", str(tmp_path / "layer_files"))
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-
-
-def _engine(tmp_path: Path):  # type: ignore[no-untyped-def]
-    return ensure_store(f"sqlite:///{tmp_path / 'nt.db'}", tmp_path / "data")
+    use_sample_store(tmp_path, monkeypatch, "nt.db")
 
 
 def _reader_that_breaks(source, options, limits, progress):  # type: ignore[no-untyped-def]
@@ -62,7 +54,7 @@ def test_identify_failing_names_the_first_step(tmp_path: Path,
 
 def test_publishing_refuses_an_unforeseen_failure_and_stores_nothing(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
-    engine = _engine(tmp_path)
+    engine = sample_engine(tmp_path, "nt.db")
 
     def broken_cog(*_args: object) -> None:
         raise ValueError("GDAL said something odd")

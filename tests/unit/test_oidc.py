@@ -35,7 +35,7 @@ from store.accounts import (
     verify_password,
 )
 from store.audit import audit_rows
-from tests.support.fixtures_data import write_data_dir
+from tests.support.sample_store import use_sample_store
 
 TABLE = {
     "name": "METI", "issuer": "https://id.example.org", "client_id": "permitmap",
@@ -157,9 +157,7 @@ def test_the_account_name_is_the_verified_e_mail_address_else_the_subject() -> N
 
 @pytest.fixture()
 def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
-    monkeypatch.setenv("PERMITMAP_DB_PATH", str(tmp_path / "app.db"))
-    monkeypatch.setenv("PERMITMAP_DATA_DIR", str(write_data_dir(tmp_path / "data")))
-    monkeypatch.delenv("DATABASE_URL", raising=False)
+    use_sample_store(tmp_path, monkeypatch, "app.db")
     forget_all()
     eng = engine()
     add_account(eng, "ada", "admin", password="correct horse battery", actor="test")

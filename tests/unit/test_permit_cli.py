@@ -16,7 +16,7 @@ from permits.status_report import permit_report
 from store.audit import audit_rows
 from store.permits_repo import load_changes, load_permit_data
 from store.records import load_sites
-from store.seed import ensure_store
+from store.startup import ensure_store
 from tests.support.fixtures_data import write_data_dir
 from tests.unit.test_dashboard_import import THACKER, content, write_csv, write_json
 

@@ -23,7 +23,8 @@ from store.permits_repo import (
     load_permit_data,
     save_edit,
 )
-from store.seed import ensure_store, read_sites, seed
+from store.seed import read_sites, seed
+from store.startup import ensure_store
 from tests.support.fixtures_data import SAMPLE_SITES, write_data_dir
 
 TODAY = date(2025, 10, 1)

@@ -28,8 +28,8 @@ from store.records import (
     load_sites,
     remove_dataset,
 )
-from store.seed import ensure_store
 from store.site_distances import site_distance_km
+from store.startup import ensure_store
 from tests.support.fixtures_data import write_data_dir
 from tests.support.postgres_server import fresh_database
 

@@ -20,8 +20,8 @@ from mapping.web.routes import starlette_app
 from services.errors import PublishRefused
 from services.publishing import LayerDetails, publish_upload
 from store.layer_repo import list_layers
-from store.seed import ensure_store
-from tests.support.fixtures_data import write_data_dir
+from store.startup import ensure_store
+from tests.support.sample_store import use_sample_store
 
 pytestmark = pytest.mark.realdata
 
@@ -62,10 +62,7 @@ BAD = {  # file -> words its refusal must contain
 
 @pytest.fixture()
 def setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, realdata_dir: Path) -> dict:
-    monkeypatch.setenv("PERMITMAP_DB_PATH", str(tmp_path / "real.db"))
-    monkeypatch.setenv("PERMITMAP_DATA_DIR", str(write_data_dir(tmp_path / "data")))
-    monkeypatch.setenv("PERMITMAP_LAYER_DIR", str(tmp_path / "layer_files"))
-    monkeypatch.delenv("DATABASE_URL", raising=False)
+    use_sample_store(tmp_path, monkeypatch, "real.db")
     engine = ensure_store(f"sqlite:///{tmp_path / 'real.db'}", tmp_path / "data")
     return {"engine": engine, "layer_dir": tmp_path / "layer_files", "root": realdata_dir,
             "tmp": tmp_path}

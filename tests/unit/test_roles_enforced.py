@@ -54,11 +54,12 @@ from store.permits_repo import (
     save_edit,
 )
 from store.records import DEPOSIT_COLUMNS, import_deposits, remove_dataset
-from store.seed import ensure_store
+from store.startup import ensure_store
 from tests.support.app_pages import page_as
 from tests.support.fixtures_data import deposit_row, write_data_dir
 from tests.support.layer_files import write_claims_zip, write_mixed_geojson
 from tests.support.layer_fixtures import sample_layer
+from tests.support.sample_store import use_sample_store
 
 TODAY = date(2026, 11, 25)
 NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
@@ -389,9 +390,7 @@ def test_the_command_line_acts_as_an_admin_named_after_the_user(
     from commands.main import main
     from domain.settings import load_settings
 
-    monkeypatch.setenv("PERMITMAP_DB_PATH", str(tmp_path / "cli.db"))
-    monkeypatch.setenv("PERMITMAP_DATA_DIR", str(write_data_dir(tmp_path / "data")))
-    monkeypatch.delenv("DATABASE_URL", raising=False)
+    use_sample_store(tmp_path, monkeypatch, "cli.db")
     monkeypatch.setenv("USER", "ops")
     table = tmp_path / "survey.csv"
     table.write_text("record_id,site_name,latitude,longitude,commodity\n"
@@ -416,7 +415,6 @@ def test_the_command_line_acts_as_an_admin_named_after_the_user(
 # --- the pages: controls follow the role; a refusal is a plain message, never a traceback ----
 
 
-
 @dataclass(frozen=True)
 class StalePage(Principal):
     """A page drawn as if the role allowed everything (every control shows), while the store
@@ -431,10 +429,7 @@ class StalePage(Principal):
 
 @pytest.fixture()
 def app_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Engine:
-    monkeypatch.setenv("PERMITMAP_DB_PATH", str(tmp_path / "app.db"))
-    monkeypatch.setenv("PERMITMAP_DATA_DIR", str(write_data_dir(tmp_path / "data")))
-    monkeypatch.setenv("PERMITMAP_LAYER_DIR", str(tmp_path / "layer_files"))
-    monkeypatch.delenv("DATABASE_URL", raising=False)
+    use_sample_store(tmp_path, monkeypatch, "app.db")
     engine = ensure_store(f"sqlite:///{tmp_path / 'app.db'}", tmp_path / "data")
     path = write_claims_zip(tmp_path)
     publish_upload(engine, path, path.name, LayerDetails("Claims", "bob"),

@@ -19,17 +19,14 @@ from layers.limits import UploadLimits
 from layers.preflight import inspect_upload
 from layers.shapefile_set import rebuilt_index
 from layers.staging import staged_files
-from tests.support.fixtures_data import write_data_dir
+from tests.support.sample_store import use_sample_store
 
 PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
 
 
 @pytest.fixture(autouse=True)
 def sample_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PERMITMAP_DB_PATH", str(tmp_path / "shp.db"))
-    monkeypatch.setenv("PERMITMAP_DATA_DIR", str(write_data_dir(tmp_path / "data")))
-    monkeypatch.setenv("PERMITMAP_LAYER_DIR", str(tmp_path / "layer_files"))
-    monkeypatch.delenv("DATABASE_URL", raising=False)
+    use_sample_store(tmp_path, monkeypatch, "shp.db")
 
 
 def write_parts(folder: Path, stem: str = "Drill holes", count: int = 40) -> dict[str, Path]:

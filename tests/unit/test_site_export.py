@@ -12,7 +12,7 @@ from domain.access import OPEN_ACCESS
 from domain.errors import InputError
 from services.site_export import site_export
 from sites.selection import parse_selection
-from store.seed import ensure_store
+from store.startup import ensure_store
 from tests.support.fixtures_data import write_data_dir
 
 TODAY = date(2026, 11, 25)

@@ -23,7 +23,8 @@ from store.records import (
     load_sites,
     store_counts,
 )
-from store.seed import ensure_store, read_sites, seed
+from store.seed import read_sites, seed
+from store.startup import ensure_store
 from store.transfer.schema_check import head_revision
 from tests.support.fixtures_data import (
     SAMPLE_SITES,

@@ -17,7 +17,7 @@ from layers.identify import identify
 from layers.limits import MIB, UploadLimits
 from layers.preflight import inspect_upload
 from services.publishing import LayerDetails, publish_upload
-from store.seed import ensure_store
+from store.startup import ensure_store
 from tests.support.archive_files import write_lying_zip
 from tests.support.fixtures_data import write_data_dir
 

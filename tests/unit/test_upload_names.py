@@ -16,9 +16,8 @@ from layers.preflight import inspect_upload
 from layers.staging import display_name, safe_file_name, staged_upload
 from services.publishing import LayerDetails, publish_upload
 from store.layer_repo import list_layers
-from store.seed import ensure_store
-from tests.support.fixtures_data import write_data_dir
 from tests.support.layer_files import write_claims_zip, write_magnetics_tif, write_mixed_geojson
+from tests.support.sample_store import sample_engine, use_sample_store
 
 LONG = "調査区域" * 60  # 720 bytes of UTF-8: more than a file system allows in one name
 NAMES = [
@@ -33,14 +32,7 @@ ODD_PATHS = ["-odd #name?.geojson", "調査区域.geojson", "GPKG:x.gpkg", "vrt:
 
 @pytest.fixture(autouse=True)
 def sample_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PERMITMAP_DB_PATH", str(tmp_path / "names.db"))
-    monkeypatch.setenv("PERMITMAP_DATA_DIR", str(write_data_dir(tmp_path / "data")))
-    monkeypatch.setenv("PERMITMAP_LAYER_DIR", str(tmp_path / "layer_files"))
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-
-
-def _engine(tmp_path: Path):  # type: ignore[no-untyped-def]
-    return ensure_store(f"sqlite:///{tmp_path / 'names.db'}", tmp_path / "data")
+    use_sample_store(tmp_path, monkeypatch, "names.db")
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -70,7 +62,7 @@ def test_names_are_only_display_and_extension() -> None:
 @pytest.mark.parametrize("name", ["-odd #name?.zip", f"{LONG}.zip", "vrt://claims.zip"])
 def test_a_shapefile_zip_and_a_raster_publish_under_odd_names(tmp_path: Path,
                                                              name: str) -> None:
-    engine = _engine(tmp_path)
+    engine = sample_engine(tmp_path, "names.db")
     for source, shown in ((write_claims_zip(tmp_path), name),
                           (write_magnetics_tif(tmp_path), name.replace(".zip", ".tif"))):
         with staged_upload(source.open("rb"), shown, tmp_path / "in", UploadLimits()) as path:

@@ -4,7 +4,8 @@
      within -180..180, west > east when the view spans the 180th meridian (the map repeats the
      world, so a view may run past it either way), and whether such a box holds a point: the
      one place the browser splits a view at the meridian;
-   - HTML escaping of any value put into a popup or a message (Leaflet shows them as HTML). */
+   - HTML escaping of any value put into a popup or a message (Leaflet shows them as HTML);
+   - st_folium's click count started where the page expects it. */
 (function () {
   "use strict";
   var ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"};
@@ -29,5 +30,14 @@
   };
   window.permitmapBboxParam = function (map) {
     return window.permitmapViewBox(map).map(function (n) { return n.toFixed(5); }).join(",");
+  };
+
+  // st_folium counts clicks on features from 0, where the page's default (what it compares
+  // against before sending) says None: run in the map's own script, before st_folium's
+  // first report, this starts the count at None, so loading the map reruns no page
+  // (map_page.py reads the count: a marker clicked again after its panel was closed).
+  window.permitmapCountClicksFromNone = function () {
+    var data = window.__GLOBAL_DATA__;
+    if (data && data.last_object_clicked_count === 0) { data.last_object_clicked_count = null; }
   };
 })();

@@ -9,15 +9,22 @@
     var pane = "pmDeposits";
     if (!map.getPane(pane)) { map.createPane(pane).style.zIndex = 390; }
     var selected = null;  // the id of the deposit the page has open (sites.js), ringed
+    var revision = null;  // the data's revision: a new one (an import) asks again
+    function isChosen(feature) {
+      return selected !== null && String(feature.properties.id) === selected;
+    }
+    function look(feature) {
+      var chosen = isChosen(feature);
+      return {radius: chosen ? 8 : 4, weight: chosen ? 4 : 1,
+              color: chosen ? "#0b57d0" : "#333333"};
+    }
     var points = L.geoJSON(null, {
       pointToLayer: function (feature, latlng) {
         var colour = options.colours[feature.properties.status] || options.fallback;
-        var chosen = selected !== null && String(feature.properties.id) === selected;
-        return L.circleMarker(latlng, {
-          pane: pane, radius: chosen ? 8 : 4, weight: chosen ? 4 : 1,
-          color: chosen ? "#0b57d0" : "#333333", fillColor: colour, fillOpacity: 0.9,
-          className: chosen ? "pm-deposit pm-selected" : "pm-deposit"
-        });
+        return L.circleMarker(latlng, L.extend({
+          pane: pane, fillColor: colour, fillOpacity: 0.9,
+          className: isChosen(feature) ? "pm-deposit pm-selected" : "pm-deposit"
+        }, look(feature)));
       },
       onEachFeature: function (feature, layer) {
         var p = feature.properties;
@@ -99,16 +106,32 @@
           if (err.name !== "AbortError") { say("Deposits could not be loaded: " + err.message); }
         });
     }
-    // The page's filters change without rebuilding the map (sites.js): new parameters,
-    // one new request; the same ones ask nothing.
+    // The deposit the page has open, ringed among the points already drawn (no request).
+    function ring(chosen) {
+      selected = chosen;
+      points.eachLayer(function (marker) {
+        marker.setStyle(look(marker.feature));
+        var path = marker.getElement && marker.getElement();
+        if (path) { path.classList.toggle("pm-selected", isChosen(marker.feature)); }
+        if (isChosen(marker.feature)) { marker.bringToFront(); }
+      });
+    }
+    // The page's filters change without rebuilding the map (sites.js): new parameters or a
+    // new data revision, one new request; the same ones ask nothing; a new selection only
+    // rings its deposit.
     map._pmDeposits = {
-      setParams: function (params, chosen) {
+      setParams: function (params, chosen, dataRevision) {
         chosen = chosen === undefined || chosen === null ? null : String(chosen);
-        if (JSON.stringify(params) === JSON.stringify(options.params) && chosen === selected) {
+        dataRevision = dataRevision === undefined ? null : dataRevision;
+        var same = JSON.stringify(params) === JSON.stringify(options.params);
+        if (same && (revision === null || dataRevision === revision)) {
+          revision = dataRevision;
+          if (chosen !== selected) { ring(chosen); }
           return;
         }
         options.params = params;
         selected = chosen;
+        revision = dataRevision;
         refresh();
       }
     };

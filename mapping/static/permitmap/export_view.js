@@ -24,7 +24,8 @@
     return count;
   }
 
-  window.permitmapExportView = function (map, options) {
+  // ``open``: unfolded from the start (the control replaced while the user had it open).
+  window.permitmapExportView = function (map, options, open) {
     var control = L.control({position: "topright"});
     control.onAdd = function () {
       var box = element("div", "pm-export-view");
@@ -34,10 +35,10 @@
       // corners stay clear for the map.
       var title = element("button", "pm-export-title", box, "Export this view");
       title.type = "button";
-      title.setAttribute("aria-expanded", "false");
+      box.classList.toggle("pm-open", Boolean(open));
+      title.setAttribute("aria-expanded", String(Boolean(open)));
       title.addEventListener("click", function () {
-        var open = box.classList.toggle("pm-open");
-        title.setAttribute("aria-expanded", String(open));
+        title.setAttribute("aria-expanded", String(box.classList.toggle("pm-open")));
       });
       var body = element("span", "pm-export-body", box);
       if (options.unavailable) {

@@ -17,6 +17,26 @@
   var MAX_SPREAD = 8;   // at most this many on one ring
   var PANE = "pmSites";
 
+  // Where the i-th of n markers that would cover one another goes, in pixels from their
+  // middle: on a ring when they fit on one, else on a spiral whose turns stand a marker
+  // apart (as Leaflet.markercluster spreads a cluster).
+  function spreadOffset(i, n) {
+    var angle, radius;
+    if (n <= MAX_SPREAD) {
+      angle = -Math.PI / 2 + 2 * Math.PI * i / n;
+      radius = SPREAD_PX + 2 * (n - 2);
+    } else {
+      angle = 0.9 * Math.sqrt(i + 1) * Math.PI;  // about one marker's width along the arm
+      radius = SPREAD_PX + 3.2 * angle;
+    }
+    return L.point(radius * Math.cos(angle), radius * Math.sin(angle));
+  }
+
+  function oneSpot(markers) {
+    var first = markers[0]._pmAt;
+    return markers.every(function (marker) { return marker._pmAt.equals(first, 1e-7); });
+  }
+
   function drawSites(map, group, options) {
     if (!map.getPane(PANE)) { map.createPane(PANE).style.zIndex = 410; }
     var legs = L.layerGroup().addTo(group);
@@ -62,17 +82,16 @@
         group.centre = group.sum.divideBy(group.members.length);
       });
       groups.forEach(function (group) {
+        var n = group.members.length;
         // one marker stands alone; a crowd (a whole region seen from afar) stays put: the
-        // user zooms in to it, and smaller groups form there
-        if (group.members.length < 2 || group.members.length > MAX_SPREAD) {
+        // user zooms in to it, and smaller groups form there. Sites at one spot never
+        // part by zooming: however many, they are spread (a spiral when a ring would crowd).
+        if (n < 2 || (n > MAX_SPREAD && !oneSpot(group.members))) {
           group.members.forEach(function (marker) { marker.setLatLng(marker._pmAt); });
           return;
         }
-        var radius = SPREAD_PX + 2 * (group.members.length - 2);
         group.members.forEach(function (marker, i) {
-          var angle = -Math.PI / 2 + 2 * Math.PI * i / group.members.length;
-          var at = map.layerPointToLatLng(
-            group.centre.add([radius * Math.cos(angle), radius * Math.sin(angle)]));
+          var at = map.layerPointToLatLng(group.centre.add(spreadOffset(i, n)));
           marker.setLatLng(at);
           legs.addLayer(L.polyline([marker._pmAt, at], {
             pane: PANE, weight: 1, color: "#222222", opacity: 0.7, interactive: false
@@ -125,46 +144,72 @@
     if (!window.permitmapExportView) { return; }
     var key = JSON.stringify(exportOptions);
     if (map._pmExportKey === key) { return; }
-    if (map._pmExportControl) { map.removeControl(map._pmExportControl); }
-    map._pmExportControl = window.permitmapExportView(map, exportOptions);  // export_view.js
+    var open = false;  // as the user left it: new filters do not fold it
+    if (map._pmExportControl) {
+      open = map._pmExportControl.getContainer().classList.contains("pm-open");
+      map.removeControl(map._pmExportControl);
+    }
+    map._pmExportControl = window.permitmapExportView(map, exportOptions, open);  // export_view.js
     map._pmExportKey = key;
   }
 
-  // The panel's width on screen: at most its share of the window, as the page's style says
-  // (mapping/parts/map_layout.py: min(width, PANEL_SHARE of the window)).
-  function panelPx(width, share) {
-    if (!width) { return 0; }
-    var windowWidth = window.innerWidth;
-    try { windowWidth = window.parent.innerWidth; } catch (e) { /* another origin: ours */ }
-    return Math.min(width, share * windowWidth);
+  // The parent window's size (the page's; the map's iframe is part of it).
+  function windowSize() {
+    try { return {x: window.parent.innerWidth, y: window.parent.innerHeight}; }
+    catch (e) { return {x: window.innerWidth, y: window.innerHeight}; }  // another origin
   }
 
-  function applyView(map, view, markers, right) {
+  // Where the panel covers the map, as the page's style places it (mapping/parts/
+  // map_layout.py): on the right, at most its share of the window's width; in a narrow
+  // window (a phone), along the bottom, at most its share of the height.
+  function panelRoom(options) {
+    if (!options || !options.panelWidth) { return {right: 0, bottom: 0}; }
+    var size = windowSize();
+    if (size.x < options.panelBelowPx) {
+      return {right: 0, bottom: options.panelBelowShare * size.y};
+    }
+    return {right: Math.min(options.panelWidth, options.panelShare * size.x), bottom: 0};
+  }
+
+  function applyView(map, view, markers, room) {
     if (!view || !view.token || map._pmViewToken === view.token) { return; }
     if (map._animatingZoom) {  // the map's own first fit may still be zooming: after it
-      map.once("zoomend", function () { applyView(map, view, markers, right); });
+      map.once("zoomend", function () { applyView(map, view, markers, room); });
       return;
     }
     map._pmViewToken = view.token;
-    var pad = {paddingTopLeft: [40, 40], paddingBottomRight: [40 + right, 40]};
+    var pad = {paddingTopLeft: [40, 40],
+               paddingBottomRight: [40 + room.right, 40 + room.bottom]};
     if (view.kind === "site") {
-      var zoom = Math.max(map.getZoom(), view.zoom || 6);
+      var zoom = Math.max(map.getZoom(), view.zoom);
       map.setView([view.lat, view.lon], zoom, {animate: false});
-      if (right) {  // keep the site clear of the detail panel over the map's right side
-        map.panBy([right / 2, 0], {animate: false});
+      if (room.right || room.bottom) {  // keep the site clear of the detail panel
+        map.panBy([room.right / 2, room.bottom / 2], {animate: false});
       }
     } else if (view.kind === "bounds" && view.bounds) {
-      map.fitBounds(view.bounds, L.extend({maxZoom: view.maxZoom || 8, animate: false}, pad));
+      map.fitBounds(view.bounds, L.extend({maxZoom: view.maxZoom, animate: false}, pad));
     }
   }
 
   // The page sizes the map's iframe to the window after Leaflet measured it (the style
-  // sheet arrives later); Leaflet learns every change of its container's size here.
+  // sheet arrives later); Leaflet learns every change of its container's size here, and
+  // the room kept for the panel follows the window's width.
   function followSize(map) {
     if (map._pmSized || !window.ResizeObserver) { return; }
     map._pmSized = true;
-    new ResizeObserver(function () { map.invalidateSize({pan: false}); })
-      .observe(map.getContainer());
+    new ResizeObserver(function () {
+      map.invalidateSize({pan: false});
+      setPanel(map, map._pmPanelOptions);
+    }).observe(map.getContainer());
+  }
+
+  // The panel's room over the map (none when closed): the map's right-hand controls move
+  // clear of it (map.css reads --pm-panel). Returns it in pixels.
+  function setPanel(map, options) {
+    var container = map.getContainer(), room = panelRoom(options);
+    container.classList.toggle("pm-panel-open", room.right > 0);
+    container.style.setProperty("--pm-panel", room.right + "px");
+    return room;
   }
 
   // A line at the map's bottom middle while nothing is open (text, never HTML).
@@ -180,21 +225,21 @@
 
   window.permitmapSites = function (map, group, options) {
     var container = map.getContainer();
+    map._pmPanelOptions = options;
     followSize(map);
     setHint(map, options.hint);
-    var panel = panelPx(options.panelWidth, options.panelShare);
-    container.classList.toggle("pm-panel-open", panel > 0);
-    container.style.setProperty("--pm-panel", panel + "px");
+    var room = setPanel(map, options);
     var markers = drawSites(map, group, options);
     setLegend(map, options.legend);
     if (map._pmDeposits) {
-      map._pmDeposits.setParams(options.depositParams, options.selectedDeposit);
+      map._pmDeposits.setParams(options.depositParams, options.selectedDeposit,
+                                options.dataRevision);
     }
     // st_folium adds the group to the map after this script: what counts or frames the
     // sites on the map waits for that
     function onMap() {
       setExport(map, options.exportView);
-      applyView(map, options.view, markers, panel);
+      applyView(map, options.view, markers, room);
       var updates = Number(container.getAttribute("data-site-updates") || "0") + 1;
       container.setAttribute("data-site-updates", String(updates));
       container.setAttribute("data-selected", options.selected || "");

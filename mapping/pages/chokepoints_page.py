@@ -1,0 +1,94 @@
+"""Supply-chain chokepoints: commodity × stage for one region at a time, each cell a link to its
+sites on the map; below, every cell with one producing source or none, in all regions."""
+
+from datetime import date
+from urllib.parse import urlencode
+
+import pandas as pd
+import streamlit as st
+
+from mapping import state_keys as keys
+from mapping.access_state import current_principal
+from mapping.cached import cached_sites
+from mapping.parts.as_of_picker import as_of_sidebar
+from mapping.permit_cache import projects_for
+from services.chokepoints import regions_file
+from sites.chokepoints import (
+    CHAIN_STAGES,
+    REGION_LABELS,
+    REGIONS,
+    cell_filter,
+    chokepoint_table,
+    latest_finish,
+    read_regions,
+)
+from sites.selection import SiteSelection
+
+st.title("Supply-chain chokepoints", anchor=False)
+principal = current_principal()
+as_of = as_of_sidebar()
+projected = st.sidebar.toggle(
+    "Projected", key=keys.CHOKEPOINT_PROJECTED,
+    help="Count a site in permitting or under construction as producing once its permitting "
+         "projects' projected completion (from their timelines) is on or before the date.")
+sites = cached_sites(principal)
+regions = read_regions(regions_file())
+# projected from the record of the day (today's for a later day: what is known now)
+finish = latest_finish(projects_for(min(as_of, date.today()))) if projected else None
+table = chokepoint_table(sites, regions, finish, as_of)
+st.caption(
+    f"Sites by development status, {as_of.isoformat()}"
+    f"{', projected' if projected else ''}: producing · under construction · in permitting "
+    "(permitting or permitted); (one): a single producing source, (none): no producing "
+    "source. Development statuses are as "
+    "now recorded; the date chooses the permitting record"
+    f"{' and the projection' if projected else ''}. A cell opens its sites on the map.")
+if table.empty:
+    st.info("No site is producing, under construction or in permitting at a stage of the "
+            "chain (mine to stockpile).", icon=":material/info:")
+    st.stop()
+
+region = str(st.radio("Region", REGIONS, format_func=REGION_LABELS.__getitem__,
+                      key=keys.CHOKEPOINT_REGION, horizontal=True))
+FLAGS = {"none": " (none)", "one": " (one)", "several": ""}  # words: no emoji font offline
+
+
+def _cell_link(row: pd.Series) -> str:
+    """The map showing the cell's sites (the map's own filters: ``sites.chokepoints.
+    cell_filter``), with the cell's figures after '#' for its label; a cell without sites
+    links to nothing."""
+    label = (f"{row['producing']} · {row['construction']} · {row['permitting']}"
+             f"{FLAGS[row['sources']]}{f' (+{row.moved} projected)' if row['moved'] else ''}")
+    if not row["site_ids"]:
+        return f"#{label}"
+    found = cell_filter(row["commodity"], row["stage"], row["region"], sites, regions)
+    params = SiteSelection(found, as_of).url_params()
+    params.pop("as_of")  # the map keeps its own date (the sidebar's, shared by the pages)
+    return f"./?{urlencode(params)}#{label}"
+
+
+here = table[table["region"] == region].copy()
+here["cell"] = here.apply(_cell_link, axis=1)
+matrix = here.pivot(index="commodity_name", columns="stage", values="cell").fillna("")
+matrix.index.name = "Commodity"
+stages = [s.value for s in CHAIN_STAGES if s.value in matrix.columns]
+st.dataframe(matrix[stages], width="stretch", column_config={
+    stage: st.column_config.LinkColumn(stage, display_text=r"#(.*)$") for stage in stages})
+
+flagged = here[here["sources"] != "several"]
+label = REGION_LABELS[region]
+st.subheader(f"{label[0].upper()}{label[1:]}: "
+             f"{int((flagged['sources'] == 'one').sum())} cells with one producing source, "
+             f"{int((flagged['sources'] == 'none').sum())} with none", anchor=False)
+st.dataframe(
+    flagged.assign(region=flagged["region"].map(REGION_LABELS))[
+        ["commodity_name", "stage", "region", "producing", "construction", "permitting",
+         "moved", "sources"]],
+    hide_index=True, width="stretch",
+    column_config={"commodity_name": "Commodity", "stage": "Stage", "region": "Region",
+                   "producing": "Producing", "construction": "Under construction",
+                   "permitting": "In permitting", "moved": "Moved by projection",
+                   "sources": "Producing sources"})
+params = {"as_of": as_of.isoformat()} | ({"projected": "true"} if projected else {})
+st.link_button("Download the table (CSV)", f"/api/chokepoints.csv?{urlencode(params)}",
+               icon=":material/download:")
