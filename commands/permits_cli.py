@@ -78,9 +78,12 @@ def _import(args: argparse.Namespace, engine: Engine) -> int:
         engine, PermitData.from_frames(data.projects, data.actions, data.milestones),
         principal=principal, who=principal.name, file_name=path.name,
         checksum=hashlib.sha256(path.read_bytes()).hexdigest(), rows_read=batch.rows_read,
-        report=report)
+        report=report, data_as_of=batch.fetched_at())
     print(f"{path.name}: {batch.shape}, {batch.rows_read:,} rows read, "
           f"{len(batch.problems):,} skipped")
+    if batch.fetched_at() is not None:
+        print(f"  the data was fetched {batch.last_data_fetched}: past views count its records "
+              "and changes from then (not from this import)")
     for kind in ("project", "action", "milestone"):
         print(f"  {kind}s: {summary.inserted[kind]:,} new, {summary.updated[kind]:,} updated, "
               f"{summary.unchanged[kind]:,} unchanged")

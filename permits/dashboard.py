@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -63,6 +64,15 @@ class DashboardBatch:
     problems: list[RowProblem]
     last_data_fetched: str  # ISO date-time when it parses, else as written; "" when absent
     ignored_columns: tuple[str, ...] = ()  # headers that name no known dashboard field
+
+    def fetched_at(self) -> datetime | None:
+        """When the dashboard's data was fetched (a time without a zone is UTC, as the
+        dashboard's API gives it), or None when the file does not say or says it unreadably."""
+        try:
+            when = datetime.fromisoformat(self.last_data_fetched)
+        except ValueError:
+            return None
+        return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def read_dashboard(path: Path) -> DashboardBatch:

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, Table, select, update
+from sqlalchemy import Engine, Table, func, select, update
 from sqlalchemy.orm import Session
 
 from domain.access import Action, Principal
@@ -91,26 +91,33 @@ def record_changes(session: Session, rows: list[dict[str, Any]]) -> None:
 def import_permit_data(
     engine: Engine, data: PermitData, *, principal: Principal, who: str, file_name: str,
     checksum: str, rows_read: int, report: dict[str, Any], now: datetime | None = None,
+    data_as_of: datetime | None = None,
 ) -> PermitImportSummary:
     """Load an imported record in one transaction: new rows added, changed fields recorded,
-    and one audit row ("import"). Needs a role that may import tables (admin)."""
+    and one audit row ("import"). Needs a role that may import tables (admin).
+
+    ``data_as_of``: when the source's data was fetched (the Permitting Dashboard's
+    ``last_data_fetched``): new records count from then, and changed fields change then, so
+    a view "as of" a day between the fetch and the import shows the data. Never later than
+    now, and never before a change already in the history (which then stays in order)."""
     require(engine, principal, Action.IMPORT_TABLE, "import", "permitting-dashboard")
     who = acting_name(principal, who) or principal.name
     now = now or datetime.now(UTC)
     inserted, updated, unchanged, history = {}, {}, {}, []
     with Session(engine) as session, session.begin():
+        dated = _dated_from(session, data_as_of, now)
         for entity, frame in (("project", data.projects), ("action", data.actions),
                               ("milestone", data.milestones)):
             table, key, columns = _SCHEMAS[entity]
             stored = _stored(session, table, key, frame[key].tolist())
             new, changed, diffs = _diff(frame, stored, key, columns)
             project_of = dict(zip(frame[key], frame.get("project_id", frame[key]), strict=True))
-            history += [{"changed_at": now, "who": who, "entity": entity, "entity_id": i,
+            history += [{"changed_at": dated, "who": who, "entity": entity, "entity_id": i,
                          "project_id": project_of[i], "field": f, "before": b, "after": a,
                          "reason": f"import of {file_name}", "kind": "import", "source": ""}
                         for i, f, b, a in diffs]
-            bulk_upsert(session, table, new.assign(recorded_at=now, updated_at=now, version=1),
-                        key)
+            bulk_upsert(session, table, new.assign(recorded_at=dated, updated_at=now,
+                                                   version=1), key)
             versions = stored.loc[changed[key], "version"].to_numpy("int64") + 1
             bulk_upsert(session, table, changed.assign(updated_at=now, version=versions), key)
             inserted[entity], updated[entity] = len(new), len(changed)
@@ -127,6 +134,18 @@ def import_permit_data(
                      records=len(data.milestones))
         bump_revision(session)
     return PermitImportSummary(inserted, updated, unchanged, len(history))
+
+
+def _dated_from(session: Session, data_as_of: datetime | None, now: datetime) -> datetime:
+    """When an import's records and changes count from (see :func:`import_permit_data`)."""
+    if data_as_of is None:
+        return now
+    when = data_as_of if data_as_of.tzinfo else data_as_of.replace(tzinfo=UTC)
+    latest = session.scalar(select(func.max(permit_changes.c.changed_at)))
+    if latest is not None:
+        latest = latest if latest.tzinfo else latest.replace(tzinfo=UTC)
+        when = max(when, latest)
+    return min(when, now)
 
 
 def get_record(engine: Engine, entity: str, record_id: str) -> dict[str, Any]:
