@@ -238,10 +238,10 @@ def _byte_rows(server: Server, sites: pd.DataFrame, deposits: pd.DataFrame,
                points: dict[str, Any], world: dict[str, Any]) -> list[Row]:
     """What st_folium sends (first, and per filter change), what one view of /api/deposits
     sends, and the Python cost."""
-    ours_bytes = st_folium_bytes(build_map(sites, MapOptions()), site_layer(sites, SiteView()))
-    group_bytes = site_group_bytes(build_map(sites, MapOptions()), site_layer(sites, SiteView()))
+    ours_bytes = st_folium_bytes(build_map(MapOptions()), site_layer(sites, SiteView()))
+    group_bytes = site_group_bytes(build_map(MapOptions()), site_layer(sites, SiteView()))
     naive_bytes = st_folium_bytes(build_naive_map(sites, deposits))
-    ours_s = [timed(lambda: st_folium_bytes(build_map(sites, MapOptions()),
+    ours_s = [timed(lambda: st_folium_bytes(build_map(MapOptions()),
                                             site_layer(sites, SiteView())))
               for _ in range(BUILD_RUNS)]
     naive_s = [timed(lambda: st_folium_bytes(build_naive_map(sites, deposits)))

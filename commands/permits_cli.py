@@ -29,6 +29,7 @@ from store.permits_repo import (
     load_changes,
     load_permit_data,
     project_site_links,
+    unlinked_reasons,
 )
 from store.records import load_sites
 from store.site_distances import site_distance_km
@@ -104,7 +105,8 @@ def _report(args: argparse.Namespace, engine: Engine) -> int:
     today = date.today()
     data = record_on(load_permit_data(engine), args.as_of, today, lambda: load_changes(engine))
     report = permit_report(data, load_sites(engine), rulesets, args.as_of,
-                           today=max(args.as_of, today))
+                           today=max(args.as_of, today),
+                           unlinked_reasons=unlinked_reasons(engine))
     record_now(engine, cli_principal().name, "export", target=f"as_of={args.as_of}",
                detail="permits report", records=len(report["sites"]))
     if args.json:
@@ -120,6 +122,12 @@ def _report(args: argparse.Namespace, engine: Engine) -> int:
     for site in report["sites"]:
         print(f"  {site['site_id']:<32} {site['health']:<20} {site['milestones']:>4} milestones, "
               f"{len(site['overdue'])} overdue, {site['percent_complete']}% complete")
+    unlinked = report["not_linked_to_a_site"]
+    if unlinked:
+        print(f"  not linked to a site: {len(unlinked)} project"
+              f"{'' if len(unlinked) == 1 else 's'}")
+        for project in unlinked:
+            print(f"    {project['project_id']} {project['title']}: {project['reason']}")
     return 0
 
 

@@ -26,6 +26,17 @@ from permits.history import record_as_of
 from permits.rules import FINDING_COLUMNS, RuleSet, check_rules, load_rulesets, setting
 from permits.summary import site_health
 from store.permits_repo import load_changes, load_permit_data
+from store.permits_repo import unlinked_reasons as store_unlinked_reasons
+
+
+def unlinked_reasons() -> dict[str, str]:
+    """Project id -> why it has no site, in the importer's words."""
+    return dict(_unlinked_reasons(*data_version()))
+
+
+@st.cache_data(show_spinner=False, max_entries=2)
+def _unlinked_reasons(database: str, revision: int) -> dict[str, str]:
+    return store_unlinked_reasons(engine())
 
 
 def permit_data() -> PermitData:

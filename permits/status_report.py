@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -18,9 +19,16 @@ from permits.vocab import BREACH_STATUSES, MilestoneState
 _OVERDUE = MilestoneState.OVERDUE.value
 
 
+#: What a project without a site says when no import explains it.
+NO_SITE_GIVEN = "no site given for it (a curated record without one, or linked by hand before)"
+
+
 def permit_report(data: PermitData, sites: pd.DataFrame, rulesets: dict[str, RuleSet],
-                  as_of: date, today: date | None = None) -> dict[str, Any]:
-    """Portfolio counts by status, overdue milestones and slip statistics, then each site's.
+                  as_of: date, today: date | None = None,
+                  unlinked_reasons: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Portfolio counts by status, overdue milestones and slip statistics, then each site's,
+    then the projects not linked to a site with the reason (``unlinked_reasons``: the
+    importer's words by project id), never under a blank site.
 
     ``data`` is the record as it stood on ``as_of`` (see :func:`permits.as_of.record_on`).
     """
@@ -43,15 +51,20 @@ def permit_report(data: PermitData, sites: pd.DataFrame, rulesets: dict[str, Rul
         "rule_breaches": int(findings.get("status", pd.Series(dtype=object))
                              .isin(BREACH_STATUSES).sum()),
     }
+    linked = projects["site_id"].fillna("").astype(str) != ""
+    unlinked = [{"project_id": r["project_id"], "title": r["title"],
+                 "reason": (unlinked_reasons or {}).get(str(r["project_id"]), NO_SITE_GIVEN)}
+                for r in projects[~linked].sort_values("project_id").to_dict("records")]
     site_rows = []
-    for site_id, site_projects in projects.groupby("site_id", sort=True):
+    for site_id, site_projects in projects[linked].groupby("site_id", sort=True):
         ids = set(site_projects["project_id"])
         ms = derived[derived["project_id"].isin(ids)]
         site_findings = findings[findings["project_id"].isin(ids)]
         site_rows.append(_site(str(site_id), names.get(str(site_id), ""), health.get(str(site_id),
                                                                                      ""),
                                site_projects, ms, site_findings))
-    return {"as_of": as_of.isoformat(), "portfolio": portfolio, "sites": site_rows}
+    return {"as_of": as_of.isoformat(), "portfolio": portfolio, "sites": site_rows,
+            "not_linked_to_a_site": unlinked}
 
 
 def slip_statistics(slip: pd.Series) -> dict[str, Any]:

@@ -304,3 +304,24 @@ def project_site_links(engine: Engine) -> dict[str, str]:
         permit_projects.c.site_id != "")
     with engine.connect() as connection:
         return {str(p): str(s) for p, s in connection.execute(stmt)}
+
+
+def unlinked_reasons(engine: Engine) -> dict[str, str]:
+    """Project id -> why the last import that read it left it without a site (the import
+    report's link rows, in the importer's words); projects linked since are left out."""
+    stmt = select(DatasetImport.report).where(DatasetImport.kind == "permits") \
+        .order_by(DatasetImport.imported_at, DatasetImport.id)
+    reasons: dict[str, str] = {}
+    with engine.connect() as connection:
+        for (text,) in connection.execute(stmt):
+            try:
+                rows = json.loads(text or "{}").get("links") or []
+            except (ValueError, AttributeError):
+                continue  # a report from before links were kept
+            for row in rows:
+                project = str(row.get("project_id", ""))
+                if row.get("site_id"):
+                    reasons.pop(project, None)
+                elif project:
+                    reasons[project] = str(row.get("detail") or "no site matched")
+    return reasons

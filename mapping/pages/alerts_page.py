@@ -7,7 +7,7 @@ from mapping.access_state import current_principal
 from mapping.cached import cached_sites, hidden_sites
 from mapping.parts import alert_list as ui
 from mapping.parts.as_of_picker import as_of_label, as_of_sidebar
-from mapping.permit_cache import alerts_for, record_for, rule_setting
+from mapping.permit_cache import alerts_for, record_for, rule_setting, unlinked_reasons
 from sites.visibility import visible_record, without_hidden_projects
 
 st.title("Alerts", anchor=False)
@@ -24,6 +24,6 @@ if found.empty:
 
 ui.counts(found)
 ui.alert_lists(found, visible_record(record_for(as_of), hidden), cached_sites(principal),
-               as_of)
+               as_of, unlinked_reasons())
 with st.expander("What raises an alert"):
     st.markdown(ui.explanation(settings))

@@ -8,7 +8,7 @@ from mapping.access_state import current_principal
 from mapping.cached import cached_sites, hidden_sites
 from mapping.parts import portfolio_tables as ui
 from mapping.parts.as_of_picker import as_of_label, as_of_sidebar
-from mapping.permit_cache import derived_for, projects_for, record_for
+from mapping.permit_cache import derived_for, projects_for, record_for, unlinked_reasons
 from permits.portfolio import GROUPINGS, milestone_facts, portfolio_measures, status_counts, trend
 from sites.visibility import visible_record, without_hidden_projects
 
@@ -52,4 +52,4 @@ st.dataframe(status_counts(data), hide_index=True, width=520, column_config={
 
 st.subheader("Projects", anchor=False)
 ui.project_table(without_hidden_projects(projects_for(as_of), record_for(as_of).projects,
-                                         hidden), sites, as_of)
+                                         hidden), sites, as_of, unlinked_reasons())

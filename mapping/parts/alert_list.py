@@ -13,6 +13,7 @@ from mapping.parts.as_of_picker import as_of_query
 from mapping.parts.safe_text import plain
 from permits.alerts import KIND_LOCKOUT, KIND_MISSED, KIND_PAUSE_OVERRUN, KIND_RULE, KIND_STALE
 from permits.frames import PermitData
+from permits.status_report import NO_SITE_GIVEN
 
 KIND_ORDER = (KIND_LOCKOUT, KIND_MISSED, KIND_RULE, KIND_PAUSE_OVERRUN, KIND_STALE)
 ICONS = {KIND_LOCKOUT: ":material/lock_clock:", KIND_MISSED: ":material/event_busy:",
@@ -46,8 +47,9 @@ def counts(found: pd.DataFrame) -> None:
 
 
 def alert_lists(found: pd.DataFrame, data: PermitData, sites: pd.DataFrame,
-                as_of: date) -> None:
-    """Per kind an expander; each alert's date, site, project, message and a site link."""
+                as_of: date, unlinked_reasons: dict[str, str]) -> None:
+    """Per kind an expander; each alert's date, site, project, message and a site link; a
+    project without a site says so, and why (``unlinked_reasons``, by project id)."""
     site_of = dict(zip(data.projects["project_id"], data.projects["site_id"], strict=True))
     title_of = dict(zip(data.projects["project_id"], data.projects["title"], strict=True))
     names = dict(zip(sites["id"], sites["name"], strict=True))
@@ -60,7 +62,9 @@ def alert_lists(found: pd.DataFrame, data: PermitData, sites: pd.DataFrame,
             for alert in rows.to_dict("records"):
                 site = site_of.get(alert["project_id"], "")
                 when = "" if pd.isna(alert["date"]) else pd.Timestamp(alert["date"]).date()
-                where = plain(names.get(site, site)) if site else "no linked site"
+                why = unlinked_reasons.get(str(alert["project_id"]), NO_SITE_GIVEN)
+                where = plain(names.get(site, site)) if site else \
+                    f"not linked to a site ({plain(why)})"
                 link = (f" · [site timeline](timeline?{keys.SITE_PARAM}={quote(site)}{suffix})"
                         f" · [on the map]({keys.map_link(site)})" if site else "")
                 project = plain(title_of.get(alert["project_id"], alert["project_id"]))

@@ -18,6 +18,7 @@ from mapping import state_keys as keys
 from mapping.parts.as_of_picker import as_of_query
 from mapping.parts.vega import Spec, inline_data
 from permits.dates import shown_column
+from permits.status_report import NO_SITE_GIVEN
 from permits.summary import health_rank
 
 
@@ -101,12 +102,17 @@ def trend_charts(trend: pd.DataFrame) -> tuple[Spec, Spec] | None:
     return share, slip
 
 
-def project_table(projects: pd.DataFrame, sites: pd.DataFrame, as_of: date) -> None:
-    """Every project with its figures and a link to its site's timeline."""
+def project_table(projects: pd.DataFrame, sites: pd.DataFrame, as_of: date,
+                  unlinked_reasons: dict[str, str]) -> None:
+    """Every project with its figures and a link to its site's timeline; a project without a
+    site says so, and why (``unlinked_reasons``: the importer's words by project id)."""
     names = dict(zip(sites["id"], sites["name"], strict=True))
     suffix = as_of_query(as_of)
+    no_site = projects["project_id"].map(
+        lambda p: f"not linked to a site: {unlinked_reasons.get(str(p), NO_SITE_GIVEN)}")
     table = projects.assign(
-        site=projects["site_id"].map(names).fillna(""),
+        site=projects["site_id"].map(names).where(projects["site_id"].fillna("") != "",
+                                                  no_site).fillna(""),
         timeline=projects["site_id"].map(
             lambda s: f"timeline?{keys.SITE_PARAM}={quote(s)}{suffix}" if s else None),
         map=projects["site_id"].map(lambda s: keys.map_link(s) if s else None),
