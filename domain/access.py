@@ -36,6 +36,7 @@ class Action(StrEnum):
     UPLOAD_LAYER = "upload survey layers"
     RESTYLE_LAYER = "restyle survey layers"
     MARK = "set handling markings"
+    LINK_RECORDS = "confirm or reject cross-walk links"
     DELETE_LAYER = "delete survey layers"
     IMPORT_TABLE = "import national deposit tables"
     MANAGE_ACCOUNTS = "manage accounts"
@@ -45,7 +46,7 @@ class Action(StrEnum):
 
 _VIEWER = frozenset({Action.BROWSE, Action.EXPORT})
 _EDITOR = _VIEWER | {Action.EDIT_TIMELINE, Action.UPLOAD_LAYER, Action.RESTYLE_LAYER,
-                     Action.MARK}
+                     Action.MARK, Action.LINK_RECORDS}
 ALLOWED: dict[Role, frozenset[Action]] = {
     Role.VIEWER: _VIEWER,
     Role.EDITOR: _EDITOR,

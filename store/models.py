@@ -251,3 +251,28 @@ class AuditEntry(Base):
     marking: Mapped[str] = mapped_column(String(40), default="")
     address: Mapped[str] = mapped_column(String(80), default="")
     outcome: Mapped[str] = mapped_column(String(20), default="ok")
+
+
+class CrosswalkLink(Base):
+    """Two records that are the same place: sites, deposits (by dataset and source record
+    id, so a link survives a re-import), permitting projects, survey layer features. How the
+    link was found, its score, and whether someone confirmed or rejected it."""
+
+    __tablename__ = "crosswalk_links"
+    __table_args__ = (
+        UniqueConstraint("a_kind", "a_key", "b_kind", "b_key", name="uq_crosswalk_pair"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    a_kind: Mapped[str] = mapped_column(String(20))
+    a_key: Mapped[str] = mapped_column(String(300), index=True)
+    b_kind: Mapped[str] = mapped_column(String(20))
+    b_key: Mapped[str] = mapped_column(String(300), index=True)
+    method: Mapped[str] = mapped_column(String(40))
+    score: Mapped[float] = mapped_column(Float)
+    distance_km: Mapped[float | None] = mapped_column(Float, nullable=True)
+    detail: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), index=True)  # candidate|confirmed|rejected
+    decided_by: Mapped[str] = mapped_column(String(120), default="")
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    found_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

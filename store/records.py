@@ -178,6 +178,14 @@ def deposit_points(engine: Engine) -> pd.DataFrame:
         return pd.read_sql(select(*columns).order_by(Deposit.id), connection)
 
 
+def deposit_names(engine: Engine) -> pd.DataFrame:
+    """Every deposit's identity, names and point: what the cross-walk compares."""
+    columns = [Deposit.id, Deposit.dataset, Deposit.source_record_id, Deposit.name,
+               Deposit.other_names, Deposit.lat, Deposit.lon]
+    with engine.connect() as connection:
+        return pd.read_sql(select(*columns).order_by(Deposit.id), connection)
+
+
 def get_deposit(engine: Engine, deposit_id: int, *, principal: Principal) -> dict[str, Any]:
     """One deposit as a dict, as ``principal`` may see it: NotFoundError when the id is
     unknown or the deposit is marked above their clearance (the same words: whether it

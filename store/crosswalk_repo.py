@@ -1,0 +1,137 @@
+"""The cross-walk's links in the store: candidates refreshed from the records, decisions kept.
+
+A refresh (``permitmap crosswalk``) adds the candidates found, updates the evidence of those
+already stored and drops candidates no longer found; a link someone confirmed or rejected is
+never dropped or reopened by a refresh, so decisions survive re-imports (deposits are keyed by
+dataset and source record id, not by row). Deciding needs a role that may link records
+(editors); refreshing, one that may import tables (admins). Both are audited.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pandas as pd
+from sqlalchemy import Engine, delete, select, update
+from sqlalchemy.orm import Session
+
+from domain.access import Action, Principal
+from domain.crosswalk import BY_HAND, Link
+from domain.errors import InputError, NotFoundError
+from store import audit
+from store.acting import require
+from store.models import CrosswalkLink
+
+CANDIDATE, CONFIRMED, REJECTED = "candidate", "confirmed", "rejected"
+STATUSES = (CANDIDATE, CONFIRMED, REJECTED)
+COLUMNS = ["id", "a_kind", "a_key", "b_kind", "b_key", "method", "score", "distance_km",
+           "detail", "status", "decided_by", "decided_at", "found_at"]
+
+
+@dataclass(frozen=True)
+class RefreshSummary:
+    """What a refresh did, and the links stored after it."""
+
+    found: int
+    new: int
+    updated: int
+    dropped: int
+    links: int
+    by_status: dict[str, int]
+    by_method: dict[str, int]
+
+
+def refresh_links(engine: Engine, found: list[Link], *, principal: Principal,
+                  now: datetime | None = None) -> RefreshSummary:
+    """Store the candidates ``found`` (one per pair, the best evidence kept)."""
+    require(engine, principal, Action.IMPORT_TABLE, "crosswalk", "refresh")
+    now = now or datetime.now(UTC)
+    best: dict[tuple[str, str, str, str], Link] = {}
+    for link in found:
+        key = (link.a_kind, link.a_key, link.b_kind, link.b_key)
+        if key not in best or link.score > best[key].score:
+            best[key] = link
+    new = updated = 0
+    with Session(engine) as session, session.begin():
+        stored = {(r.a_kind, r.a_key, r.b_kind, r.b_key): r
+                  for r in session.scalars(select(CrosswalkLink))}
+        for key, link in best.items():
+            evidence = {"method": link.method, "score": link.score,
+                        "distance_km": link.distance_km, "detail": link.detail, "found_at": now}
+            row = stored.get(key)
+            if row is None:
+                session.add(CrosswalkLink(a_kind=link.a_kind, a_key=link.a_key,
+                                          b_kind=link.b_kind, b_key=link.b_key,
+                                          status=CANDIDATE, decided_by="", **evidence))
+                new += 1
+            elif row.method != BY_HAND:  # a link made by hand keeps its own words
+                for name, value in evidence.items():
+                    setattr(row, name, value)
+                updated += 1
+        gone = [r.id for k, r in stored.items() if k not in best and r.status == CANDIDATE]
+        if gone:
+            session.execute(delete(CrosswalkLink).where(CrosswalkLink.id.in_(gone)))
+        session.flush()
+        rows = list(session.scalars(select(CrosswalkLink)))
+        by_status = Counter(r.status for r in rows)
+        by_method = Counter(r.method for r in rows)
+        audit.record(session, principal, "crosswalk", target="refresh",
+                     detail=f"{len(best)} found: {new} new, {updated} updated, {len(gone)} "
+                            f"dropped; {len(rows)} links", records=len(rows))
+    return RefreshSummary(len(best), new, updated, len(gone), len(rows),
+                          {s: by_status.get(s, 0) for s in STATUSES}, dict(by_method))
+
+
+
+def decide(engine: Engine, link_id: int, status: str, *, principal: Principal,
+           now: datetime | None = None) -> None:
+    """Confirm or reject a link (or put it back to a candidate)."""
+    if status not in STATUSES:
+        raise InputError(f"{status!r} is not a decision: confirmed, rejected or candidate.")
+    require(engine, principal, Action.LINK_RECORDS, "crosswalk", f"link {link_id}")
+    now = now or datetime.now(UTC)
+    with Session(engine) as session, session.begin():
+        row = session.get(CrosswalkLink, link_id)
+        if row is None:
+            raise NotFoundError(f"No cross-walk link has id {link_id}; refresh the list.")
+        session.execute(update(CrosswalkLink).where(CrosswalkLink.id == link_id).values(
+            status=status, decided_by="" if status == CANDIDATE else principal.name,
+            decided_at=None if status == CANDIDATE else now))
+        audit.record(session, principal, "crosswalk", target=f"link {link_id}",
+                     detail=f"{row.a_kind} {row.a_key} = {row.b_kind} {row.b_key}: {status}")
+
+
+def link_by_hand(engine: Engine, link: Link, *, principal: Principal,
+                 now: datetime | None = None) -> int:
+    """A link someone made: stored confirmed, by them; its id."""
+    require(engine, principal, Action.LINK_RECORDS, "crosswalk", f"{link.a_key}={link.b_key}")
+    now = now or datetime.now(UTC)
+    with Session(engine) as session, session.begin():
+        row = session.scalars(select(CrosswalkLink).where(
+            CrosswalkLink.a_kind == link.a_kind, CrosswalkLink.a_key == link.a_key,
+            CrosswalkLink.b_kind == link.b_kind, CrosswalkLink.b_key == link.b_key)).first()
+        if row is None:
+            row = CrosswalkLink(a_kind=link.a_kind, a_key=link.a_key, b_kind=link.b_kind,
+                                b_key=link.b_key, method=BY_HAND, score=1.0,
+                                distance_km=link.distance_km, detail=link.detail,
+                                found_at=now)
+            session.add(row)
+        row.status, row.decided_by, row.decided_at = CONFIRMED, principal.name, now
+        session.flush()
+        audit.record(session, principal, "crosswalk", target=f"link {row.id}",
+                     detail=f"{link.a_kind} {link.a_key} = {link.b_kind} {link.b_key}: by hand")
+        return int(row.id)
+
+
+def stored_links(engine: Engine, status: str | None = None) -> pd.DataFrame:
+    """The stored links (:data:`COLUMNS`), best score first; only ``status`` when given."""
+    stmt = select(*(CrosswalkLink.__table__.c[c] for c in COLUMNS))
+    if status is not None:
+        stmt = stmt.where(CrosswalkLink.status == status)
+    with engine.connect() as connection:
+        rows = connection.execute(stmt).all()
+    frame = pd.DataFrame([tuple(r) for r in rows], columns=COLUMNS)
+    return frame.sort_values(["score", "id"], ascending=[False, True], kind="stable") \
+        .reset_index(drop=True)

@@ -1,0 +1,174 @@
+"""The cross-walk: candidates found by record id and by name and distance, kept in the store
+with the decisions people made, which survive a refresh and a re-import."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from commands.main import main
+from domain.access import OPEN_ACCESS, AccessDenied, Principal, Role
+from domain.crosswalk import NAME_DISTANCE, SAME_ID, Link
+from domain.errors import InputError, NotFoundError
+from services.crosswalk import refresh_crosswalk
+from sites.crosswalk import deposit_links, site_deposit_links
+from store.audit import audit_rows
+from store.crosswalk_repo import CONFIRMED, REJECTED, decide, link_by_hand, stored_links
+from store.records import import_deposits, remove_dataset
+from store.startup import ensure_store
+from tests.support.fixtures_data import deposit_row
+from tests.support.sample_store import sample_engine, use_sample_store
+
+REALDATA = Path(__file__).resolve().parents[3] / "shared" / "realdata"
+MRDS = REALDATA / "deposits" / "minmod_mrds_sites_8079.csv"
+
+
+def _deposits(*rows: tuple[str, str, str, str, float, float]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["dataset", "source_record_id", "name", "other_names",
+                                       "lat", "lon"])
+
+
+CURATED = _deposits(("permitmap-curated", "10001", "Yellow Pine", "Meadow Creek", 44.96, -115.49),
+                    ("permitmap-curated", "Mo00574", "Kings Valley", "", 41.71, -118.07))
+
+
+def test_an_imported_record_with_the_curated_ones_id_is_the_same_place() -> None:
+    imported = _deposits(("usgs-mrds", "10001", "Yellow Pine Mine", "", 44.97, -115.50),
+                         ("usgs-mrds", "99999", "Somewhere Else", "", 10.0, 10.0))
+    links = deposit_links(CURATED, imported)
+    assert [(x.a_key, x.b_key, x.method, x.score) for x in links] == [
+        ("permitmap-curated/10001", "usgs-mrds/10001", SAME_ID, 1.0)]
+
+
+def test_alike_names_close_by_are_candidates_and_far_or_unlike_ones_are_not() -> None:
+    imported = _deposits(
+        ("usgs-mrds", "20001", "Meadow Creek", "", 44.965, -115.49),  # another name, 0.6 km
+        ("usgs-mrds", "20002", "Yellow Pine", "", 45.5, -115.49),  # 60 km away
+        ("usgs-mrds", "20003", "Cinnabar Hill", "", 44.961, -115.49),  # close, unlike
+        ("usgs-mrds", "20004", "Kings Valley Prospect", "", 41.74, -118.07))  # 3.3 km
+    links = {x.b_key: x for x in deposit_links(CURATED, imported, max_km=5.0)}
+    assert set(links) == {"usgs-mrds/20001", "usgs-mrds/20004"}
+    assert links["usgs-mrds/20001"].method == NAME_DISTANCE
+    near, far = links["usgs-mrds/20001"], links["usgs-mrds/20004"]
+    assert near.distance_km is not None and far.distance_km is not None
+    assert near.distance_km < 1.0 < far.distance_km < 5.0
+    assert near.score > far.score  # farther apart, weaker
+
+
+def test_a_site_matches_the_record_its_notes_name_and_alike_names_close_by() -> None:
+    sites = pd.DataFrame([
+        {"id": "us-thacker", "name": "Thacker Pass", "lat": 41.71, "lon": -118.07,
+         "location_note": "USGS lithium table Ftr_ID Mo00574", "source": ""},
+        {"id": "us-yp", "name": "Yellow Pine Project", "lat": 44.96, "lon": -115.5,
+         "location_note": "", "source": ""},
+        {"id": "us-nowhere", "name": "Kings Valley", "lat": None, "lon": None,
+         "location_note": "", "source": "https://example.org/10001"},
+    ])
+    links = {(x.a_key, x.b_key): x for x in site_deposit_links(sites, CURATED)}
+    assert links[("us-thacker", "permitmap-curated/Mo00574")].method == SAME_ID
+    assert links[("us-yp", "permitmap-curated/10001")].method == NAME_DISTANCE
+    # without a position: by the record id in its source only, never by name
+    assert links[("us-nowhere", "permitmap-curated/10001")].method == SAME_ID
+    assert ("us-nowhere", "permitmap-curated/Mo00574") not in links
+
+
+@pytest.fixture()
+def engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    use_sample_store(tmp_path, monkeypatch, "crosswalk.db")
+    return sample_engine(tmp_path, "crosswalk.db")
+
+
+def _imported(*rows: tuple[str, str, float, float]) -> pd.DataFrame:
+    return pd.DataFrame([deposit_row(r, n, dataset="testdata", lat=lat, lon=lon,
+                                     source="test table") for r, n, lat, lon in rows])
+
+
+def _load(engine, table: pd.DataFrame) -> None:  # type: ignore[no-untyped-def]
+    import_deposits(engine, table, dataset="testdata", principal=OPEN_ACCESS,
+                    file_name="test.csv", checksum="0" * 64, rows_read=len(table), report={})
+
+
+def _link_of(engine, b_key: str) -> pd.Series:  # type: ignore[no-untyped-def]
+    links = stored_links(engine)
+    return links[links["b_key"] == b_key].iloc[0]
+
+
+def test_decisions_survive_a_refresh_and_a_reimport(engine) -> None:  # type: ignore[no-untyped-def]
+    # the sample's curated deposits: "Deposit One" (D1) at 39.0, -116.0
+    table = _imported(("D1", "Deposit One", 39.0, -116.0),
+                      ("X2", "Deposit One", 39.01, -116.0))  # the same, recorded again
+    _load(engine, table)
+    summary = refresh_crosswalk(engine, principal=OPEN_ACCESS)
+    assert summary.new >= 2 and summary.by_status["candidate"] == summary.links
+    same, alike = _link_of(engine, "testdata/D1"), _link_of(engine, "testdata/X2")
+    assert same["method"] == SAME_ID and alike["method"] == NAME_DISTANCE
+    editor = Principal("edna", Role.EDITOR)
+    decide(engine, int(same["id"]), CONFIRMED, principal=editor)
+    decide(engine, int(alike["id"]), REJECTED, principal=editor)
+    # the table imported again from scratch: new rows, the same records
+    remove_dataset(engine, "testdata", principal=OPEN_ACCESS)
+    _load(engine, table)
+    again = refresh_crosswalk(engine, principal=OPEN_ACCESS)
+    assert again.new == 0
+    assert _link_of(engine, "testdata/D1")["status"] == CONFIRMED
+    assert _link_of(engine, "testdata/D1")["decided_by"] == "edna"
+    assert _link_of(engine, "testdata/X2")["status"] == REJECTED  # not reopened
+    # a candidate whose evidence is gone is dropped; a decided link is kept
+    remove_dataset(engine, "testdata", principal=OPEN_ACCESS)
+    refresh_crosswalk(engine, principal=OPEN_ACCESS)
+    assert set(stored_links(engine)["b_key"]) >= {"testdata/D1", "testdata/X2"}
+    actions = audit_rows(engine, action="crosswalk")["detail"].tolist()
+    assert any(": confirmed" in a for a in actions) and any(": rejected" in a for a in actions)
+
+
+def test_deciding_needs_an_editor_and_says_what_is_wrong(engine) -> None:  # type: ignore[no-untyped-def]
+    link_id = link_by_hand(engine, Link("site", "us-alpha", "deposit", "permitmap-curated/D1",
+                                        "by hand", 1.0, None, "the site works this deposit"),
+                           principal=Principal("edna", Role.EDITOR))
+    assert _link_of(engine, "permitmap-curated/D1")["status"] == CONFIRMED
+    with pytest.raises(AccessDenied):
+        decide(engine, link_id, REJECTED, principal=Principal("vera", Role.VIEWER))
+    with pytest.raises(InputError, match="not a decision"):
+        decide(engine, link_id, "maybe", principal=Principal("edna", Role.EDITOR))
+    with pytest.raises(NotFoundError, match="No cross-walk link"):
+        decide(engine, 999_999, REJECTED, principal=Principal("edna", Role.EDITOR))
+    refresh_crosswalk(engine, principal=OPEN_ACCESS)  # a refresh keeps a link made by hand
+    assert _link_of(engine, "permitmap-curated/D1")["method"] == "by hand"
+
+
+def test_the_command_line_prints_counts_with_links(engine, capsys: pytest.CaptureFixture[str]  # type: ignore[no-untyped-def]
+                                                   ) -> None:
+    assert main(["crosswalk", "--json"]) == 0
+    counts = json.loads(capsys.readouterr().out)
+    assert counts["links"] == len(stored_links(engine))
+    assert set(counts["by_status"]) == {"candidate", "confirmed", "rejected"}
+    assert main(["crosswalk"]) == 0
+    assert "links found" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["crosswalk", "--deposit-km", "-3"])
+    assert "give a distance above 0" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not MRDS.is_file(), reason="the real-data tier needs ../shared/realdata")
+def test_mrds_over_the_bundled_deposits_links_each_record_both_hold(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from domain.settings import DATA_DIR
+
+    monkeypatch.setenv("PERMITMAP_DB_PATH", str(tmp_path / "real.db"))
+    monkeypatch.setenv("PERMITMAP_DATA_DIR", str(DATA_DIR))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    assert main(["deposits", "import", str(MRDS)]) == 0
+    assert main(["crosswalk"]) == 0
+    engine = ensure_store(f"sqlite:///{tmp_path / 'real.db'}", DATA_DIR)
+    curated = pd.read_csv(DATA_DIR / "deposits.csv", dtype=str)
+    mrds_ids = set(pd.read_csv(MRDS, dtype=str)["record_id"])
+    both = sorted(set(curated["source_record_id"]) & mrds_ids)
+    assert both, "the bundled deposits cite MRDS records"
+    links = stored_links(engine)
+    same = links[links["method"] == SAME_ID]
+    for record in both:
+        assert ((same["a_key"] == f"permitmap-curated/{record}")
+                & (same["b_key"] == f"usgs-mrds/{record}")).sum() == 1, record
