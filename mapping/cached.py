@@ -17,6 +17,7 @@ from mapping.webmap.site_map import MapOptions, build_map
 from mapping.webmap.survey_overlays import Overlay
 from sites.filters import SiteFilter, deposit_filter
 from sites.visibility import hidden_site_ids, visible_sites
+from store.crosswalk_repo import place_links as store_place_links
 from store.layer_repo import LayerRecord, layer_revision, list_layers, visible_layers
 from store.markings import attribute_marks
 from store.records import load_sites
@@ -101,3 +102,16 @@ def shown_overlays(principal: Principal) -> tuple[Overlay, ...]:
     """The catalog's layers that are not hidden and that ``principal`` may see, oldest first
     (newer ones draw on top)."""
     return tuple(Overlay.of(r) for r in reversed(cached_layers(principal)) if not r.hidden)
+
+
+def place_links(principal: Principal) -> pd.DataFrame:
+    """The cross-walk's links not rejected, those to a record ``principal`` may not see
+    left out."""
+    links = _place_links(*data_version())
+    seen = links["b_marking"].map(lambda m: principal.may_see(m or PUBLIC))
+    return links[seen.astype(bool)]
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _place_links(database: str, revision: int) -> pd.DataFrame:
+    return store_place_links(engine())

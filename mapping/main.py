@@ -37,6 +37,7 @@ def pages_for(principal: Principal) -> list[st.Page]:
         st.Page("pages/portfolio_page.py", title="Portfolio", url_path="portfolio"),
         st.Page("pages/alerts_page.py", title="Alerts", url_path="alerts"),
         st.Page("pages/chokepoints_page.py", title="Chokepoints", url_path="chokepoints"),
+        st.Page("pages/crosswalk_page.py", title="Cross-walk", url_path="crosswalk"),
         st.Page("pages/layers_page.py", title="Survey layers", url_path="layers"),
     ]
     if principal.may(Action.UPLOAD_LAYER):

@@ -72,6 +72,9 @@ PORTFOLIO_GROUP = "portfolio_group"
 # the chokepoints page
 CHOKEPOINT_REGION = "chokepoint_region"
 CHOKEPOINT_PROJECTED = "chokepoint_projected"
+# the cross-walk page
+CROSSWALK_STATUS = "crosswalk_status"
+CROSSWALK_EDITOR = "crosswalk_editor"
 
 # the action status form
 ACTION_EDIT = "action_edit"

@@ -22,6 +22,7 @@ from domain.crosswalk import BY_HAND, Link
 from domain.errors import InputError, NotFoundError
 from store import audit
 from store.acting import require
+from store.db import bump_revision
 from store.models import CrosswalkLink
 
 CANDIDATE, CONFIRMED, REJECTED = "candidate", "confirmed", "rejected"
@@ -77,6 +78,7 @@ def refresh_links(engine: Engine, found: list[Link], *, principal: Principal,
         rows = list(session.scalars(select(CrosswalkLink)))
         by_status = Counter(r.status for r in rows)
         by_method = Counter(r.method for r in rows)
+        bump_revision(session)  # site panels list the links
         audit.record(session, principal, "crosswalk", target="refresh",
                      detail=f"{len(best)} found: {new} new, {updated} updated, {len(gone)} "
                             f"dropped; {len(rows)} links", records=len(rows))
@@ -99,6 +101,7 @@ def decide(engine: Engine, link_id: int, status: str, *, principal: Principal,
         session.execute(update(CrosswalkLink).where(CrosswalkLink.id == link_id).values(
             status=status, decided_by="" if status == CANDIDATE else principal.name,
             decided_at=None if status == CANDIDATE else now))
+        bump_revision(session)
         audit.record(session, principal, "crosswalk", target=f"link {link_id}",
                      detail=f"{row.a_kind} {row.a_key} = {row.b_kind} {row.b_key}: {status}")
 
@@ -120,6 +123,7 @@ def link_by_hand(engine: Engine, link: Link, *, principal: Principal,
             session.add(row)
         row.status, row.decided_by, row.decided_at = CONFIRMED, principal.name, now
         session.flush()
+        bump_revision(session)
         audit.record(session, principal, "crosswalk", target=f"link {row.id}",
                      detail=f"{link.a_kind} {link.a_key} = {link.b_kind} {link.b_key}: by hand")
         return int(row.id)
@@ -135,3 +139,19 @@ def stored_links(engine: Engine, status: str | None = None) -> pd.DataFrame:
     frame = pd.DataFrame([tuple(r) for r in rows], columns=COLUMNS)
     return frame.sort_values(["score", "id"], ascending=[False, True], kind="stable") \
         .reset_index(drop=True)
+
+
+def place_links(engine: Engine) -> pd.DataFrame:
+    """Every link not rejected, with the linked deposit's name and marking when ``b`` is a
+    deposit (what a site's panel lists): columns of :data:`COLUMNS` plus ``b_name`` and
+    ``b_marking``."""
+    from store.records import deposit_names
+
+    links = stored_links(engine)
+    links = links[links["status"] != REJECTED]
+    deposits = deposit_names(engine)
+    keys = deposits["dataset"].astype(str) + "/" + deposits["source_record_id"].astype(str)
+    named = dict(zip(keys, deposits["name"].fillna(""), strict=True))
+    marked = dict(zip(keys, deposits["marking"].fillna(""), strict=True))
+    return links.assign(b_name=links["b_key"].map(named).fillna(""),
+                        b_marking=links["b_key"].map(marked).fillna(""))

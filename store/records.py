@@ -179,9 +179,9 @@ def deposit_points(engine: Engine) -> pd.DataFrame:
 
 
 def deposit_names(engine: Engine) -> pd.DataFrame:
-    """Every deposit's identity, names and point: what the cross-walk compares."""
+    """Every deposit's identity, names, point and marking: what the cross-walk compares."""
     columns = [Deposit.id, Deposit.dataset, Deposit.source_record_id, Deposit.name,
-               Deposit.other_names, Deposit.lat, Deposit.lon]
+               Deposit.other_names, Deposit.lat, Deposit.lon, Deposit.marking]
     with engine.connect() as connection:
         return pd.read_sql(select(*columns).order_by(Deposit.id), connection)
 

@@ -23,6 +23,7 @@ from exports.marking import marking_label
 from mapping import state_keys as keys
 from mapping.cached import cached_sites, site_marks
 from mapping.parts.marking_control import marking_control
+from mapping.parts.place_records import place_records
 from mapping.parts.safe_text import plain, source_links
 from store.models import Site
 from store.records import get_deposit
@@ -163,7 +164,9 @@ def show_details(engine: Engine, selection: Selection, principal: Principal) -> 
     kind, ident = selection
     try:
         if kind == "site":
-            _site_panel(visible_site(ident, principal))
+            site = visible_site(ident, principal)
+            _site_panel(site)
+            place_records(site, principal)
         else:
             _deposit_panel(get_deposit(engine, int(ident), principal=principal))
     except (NotFoundError, ValueError):

@@ -1,0 +1,86 @@
+"""The cross-walk's links to review: records found to be one place (a curated deposit and an
+imported one, a site and a deposit), each with how it was found; editors confirm or reject
+them, admins refresh the candidates from the records."""
+
+import pandas as pd
+import streamlit as st
+
+from domain.access import Action
+from domain.errors import PermitmapError
+from mapping import state_keys as keys
+from mapping.access_state import current_principal
+from mapping.cached import cached_sites, place_links
+from mapping.store_access import engine
+from services.crosswalk import refresh_crosswalk
+from store.crosswalk_repo import STATUSES, decide, stored_links
+
+st.title("Cross-walk: records of one place", anchor=False)
+principal = current_principal()
+may_decide = principal.may(Action.LINK_RECORDS)
+st.caption("Each line says two records are the same place and how that was found: the same "
+           "source record id (score 1), or alike names close by (the score falls with the "
+           "distance). Confirmed and rejected links survive new imports; a refresh only adds "
+           "and updates candidates. "
+           + ("Set a decision and save." if may_decide else
+              "Editors confirm or reject them."))
+if principal.may(Action.IMPORT_TABLE) and st.button("Find candidates again",
+                                                     icon=":material/refresh:",
+                                                     help="As `permitmap crosswalk` does"):
+    summary = refresh_crosswalk(engine(), principal=principal)
+    st.success(f"{summary.found} links found: {summary.new} new, {summary.dropped} candidates "
+               "no longer found dropped.", icon=":material/check:")
+
+status = st.segmented_control("Show", ["all", *STATUSES], default="candidate",
+                              key=keys.CROSSWALK_STATUS) or "all"
+links = stored_links(engine())
+visible = place_links(principal)  # those to a record the viewer may not see left out
+links = links[links["id"].isin(visible["id"])]
+if status != "all":
+    links = links[links["status"] == status]
+if links.empty:
+    st.info("No link here yet. An admin finds candidates with `permitmap crosswalk` (or the "
+            "button above) after importing a deposit table.", icon=":material/info:")
+    st.stop()
+
+site_names = dict(zip(cached_sites(principal)["id"], cached_sites(principal)["name"],
+                      strict=True))
+names = dict(zip(visible["b_key"], visible["b_name"], strict=False))
+
+
+def _named(kind: str, key: str) -> str:
+    name = site_names.get(key, "") if kind == "site" else names.get(key, "")
+    return f"{kind} {name} ({key})" if name else f"{kind} {key}"
+
+
+table = pd.DataFrame({
+    "id": links["id"], "decision": links["status"],
+    "a": [_named(k, v) for k, v in zip(links["a_kind"], links["a_key"], strict=True)],
+    "b": [_named(k, v) for k, v in zip(links["b_kind"], links["b_key"], strict=True)],
+    "method": links["method"], "score": links["score"], "km": links["distance_km"],
+    "evidence": links["detail"], "decided_by": links["decided_by"],
+})
+edited = st.data_editor(
+    table, hide_index=True, width="stretch", key=keys.CROSSWALK_EDITOR,
+    disabled=[c for c in table.columns if c != "decision" or not may_decide],
+    column_config={
+        "id": None,
+        "a": st.column_config.TextColumn("Record", width="medium"),
+        "b": st.column_config.TextColumn("Same place as", width="medium"),
+        "method": "How found", "score": st.column_config.NumberColumn("Score", format="%.2f"),
+        "km": st.column_config.NumberColumn("Apart (km)", format="%.1f"),
+        "evidence": st.column_config.TextColumn("Evidence", width="large"),
+        "decision": st.column_config.SelectboxColumn("Decision", options=list(STATUSES),
+                                                     required=True),
+        "decided_by": "Decided by",
+    })
+changed = edited[edited["decision"] != table["decision"]]
+if may_decide and st.button(f"Save {len(changed)} decision{'' if len(changed) == 1 else 's'}",
+                            disabled=changed.empty, type="primary", icon=":material/save:"):
+    try:
+        for row in changed.to_dict("records"):
+            decide(engine(), int(row["id"]), str(row["decision"]), principal=principal)
+    except PermitmapError as exc:
+        st.error(str(exc), icon=":material/error:")
+    else:
+        del st.session_state[keys.CROSSWALK_EDITOR]
+        st.rerun()

@@ -1,0 +1,50 @@
+"""A site panel's "Records of this place": the deposits the cross-walk links to it, its
+permitting projects, and the survey layers whose extent covers it."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import streamlit as st
+
+from domain.access import Principal
+from mapping.cached import cached_layers, place_links
+from mapping.parts.safe_text import plain
+from mapping.permit_cache import record_for
+
+
+def place_records(site: dict[str, Any], principal: Principal) -> None:
+    """The site's linked records, each line in words; nothing when it has none."""
+    lines = [*_deposits(site["id"], principal), *_projects(site["id"]),
+             *_layers(site, principal)]
+    if lines:
+        with st.expander(f"Records of this place ({len(lines)})", icon=":material/link:"):
+            st.markdown("\n".join(lines))
+
+
+def _deposits(site_id: str, principal: Principal) -> list[str]:
+    links = place_links(principal)
+    mine = links[(links["a_kind"] == "site") & (links["a_key"] == site_id)
+                 & (links["b_kind"] == "deposit")]
+    return [f"- deposit **{plain(r['b_name'] or r['b_key'])}** ({plain(r['b_key'])}): "
+            f"{'confirmed' if r['status'] == 'confirmed' else 'possibly the same place'}, "
+            f"{plain(r['method'])}"
+            for r in mine.to_dict("records")]
+
+
+def _projects(site_id: str) -> list[str]:
+    projects = record_for(date.today()).projects
+    here = projects[projects["site_id"] == site_id]
+    return [f"- permitting project **{plain(r['title'])}** ({plain(r['project_id'])})"
+            for r in here.to_dict("records")]
+
+
+def _layers(site: dict[str, Any], principal: Principal) -> list[str]:
+    if site.get("lat") is None or site.get("lon") is None:
+        return []
+    lat, lon = float(site["lat"]), float(site["lon"])
+    return [f"- survey layer **{plain(r.name)}** ({plain(r.kind)}) covers it"
+            for r in cached_layers(principal)
+            if r.bounds is not None and r.bounds[0] <= lon <= r.bounds[2]
+            and r.bounds[1] <= lat <= r.bounds[3]]

@@ -1,0 +1,59 @@
+"""AppTest: the cross-walk page lists the links with how each was found and saves an editor's
+decisions; a site's panel lists the records of its place."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from domain.access import OPEN_ACCESS
+from services.crosswalk import refresh_crosswalk
+from store.crosswalk_repo import CONFIRMED, stored_links
+from tests.support.fixtures_data import SAMPLE_SITES, site_row
+from tests.support.sample_store import sample_engine, use_sample_store
+
+MAIN = str(Path(__file__).resolve().parents[2] / "mapping" / "main.py")
+
+
+@pytest.fixture()
+def engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    use_sample_store(tmp_path, monkeypatch, "cw.db",
+                     sites=[*SAMPLE_SITES, site_row("us-one", "Deposit One",
+                                                    lat=39.001, lon=-116.0)])
+    engine = sample_engine(tmp_path, "cw.db")
+    refresh_crosswalk(engine, principal=OPEN_ACCESS)
+    return engine
+
+
+def test_the_page_lists_the_links_and_saves_a_decision(engine) -> None:  # type: ignore[no-untyped-def]
+    links = stored_links(engine)
+    assert len(links) >= 1
+    at = AppTest.from_file(MAIN, default_timeout=60).run()
+    at.switch_page("pages/crosswalk_page.py").run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    row = table[table["a"].str.contains("us-one")]
+    assert len(row) == 1 and row["b"].iloc[0].startswith("deposit Deposit One")
+    assert row["method"].iloc[0] == "name and distance"
+    link_id = int(row["id"].iloc[0])
+    at.session_state["crosswalk_editor"] = {
+        "edited_rows": {int(row.index[0]): {"decision": CONFIRMED}},
+        "added_rows": [], "deleted_rows": []}
+    at.run()
+    save = next(b for b in at.button if b.label.startswith("Save 1 decision"))
+    save.click().run()
+    assert not at.exception
+    stored = stored_links(engine).set_index("id")
+    assert stored.loc[link_id, "status"] == CONFIRMED
+
+
+def test_a_sites_panel_lists_the_records_of_its_place(engine) -> None:  # type: ignore[no-untyped-def]
+    at = AppTest.from_file(MAIN, default_timeout=60)
+    at.query_params["site"] = "us-one"
+    at.run()
+    assert not at.exception
+    records = next(e for e in at.expander if e.label.startswith("Records of this place"))
+    text = "\n".join(m.value for m in records.markdown)
+    assert "deposit **Deposit One**" in text and "possibly the same place" in text
