@@ -49,6 +49,7 @@ LINKS = [
     Link("/portfolio", ("Portfolio",), "/portfolio"),
     Link("/alerts", ("Alerts",), "/alerts"),
     Link("/chokepoints?as_of=2028-01-01", ("Supply-chain chokepoints",), "/chokepoints"),
+    Link("/crosswalk", ("Cross-walk: records of one place",), "/crosswalk"),
     Link("/layers", ("Survey layers",), "/layers"),
     Link("/data", ("Data and sources",), "/data"),
     # The default page is served at "/"; "/map" (its url_path in main.py) leads there, with
