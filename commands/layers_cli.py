@@ -1,4 +1,5 @@
-"""``permitmap layers ...``: check an upload, publish it, list and remove survey layers."""
+"""``permitmap layers ...``: check an upload, publish it, list and remove survey layers, and
+sample one at the sites or deposits."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from commands.cli_principal import cli_principal, os_user
-from domain.errors import InputError
+from domain.errors import InputError, NotFoundError
 from domain.settings import load_settings
 from layers.limits import UploadLimits
 from layers.preflight import check_upload, refused_report
@@ -21,8 +22,15 @@ from layers.preflight_report import PreflightReport
 from layers.shapefile_set import shapefile_siblings
 from layers.staging import staged_paths
 from layers.vector_read import VectorOptions
+from services.layer_sampling import (
+    DEFAULT_DISTANCE_KM,
+    LayerSample,
+    SampleAt,
+    SampleRequest,
+    sample_layer,
+)
 from services.publishing import LayerDetails, publish_upload, remove_layer
-from store.layer_repo import list_layers
+from store.layer_repo import get_layer, list_layers
 
 
 def add_commands(groups: argparse._SubParsersAction, store: Callable[[], Engine]) -> None:
@@ -48,6 +56,7 @@ def add_commands(groups: argparse._SubParsersAction, store: Callable[[], Engine]
     rm = layers.add_parser("remove", help="delete a layer (and its raster file)")
     rm.add_argument("layer_id")
     rm.set_defaults(run=lambda a: _remove(a, store()))
+    _sample_command(layers, store)
 
 
 def _file_options(parser: argparse.ArgumentParser) -> None:
@@ -173,3 +182,56 @@ def _remove(args: argparse.Namespace, engine: Engine) -> int:
                           principal=cli_principal())
     print(f"removed {record.id}: {record.name}")
     return 0
+
+
+def _sample_command(layers: argparse._SubParsersAction, store: Callable[[], Engine]) -> None:
+    sample = layers.add_parser(
+        "sample", help="a layer at the sites or deposits: a raster's value at each (or its "
+                       "min, max, mean and count of valid pixels within a radius or within "
+                       "polygons), a vector layer's features near each")
+    sample.add_argument("layer_id", metavar="LAYER", help="the layer's id (`layers list`)")
+    sample.add_argument("--at", required=True, choices=[a.value for a in SampleAt],
+                        help="the sites, or the deposits near the layer's extent")
+    sample.add_argument("--radius-km", type=float, metavar="R",
+                        help="raster: statistics within R km of each place")
+    sample.add_argument("--within", metavar="POLYGON_LAYER",
+                        help="raster: statistics within the polygons of this layer that "
+                             "each place lies in")
+    sample.add_argument("--distance-km", type=float, metavar="D",
+                        help="vector: the features within D km of each place (default "
+                             f"{DEFAULT_DISTANCE_KM:g})")
+    sample.add_argument("--band", type=int, default=1, help="the band of a multi-band raster")
+    sample.add_argument("--json", action="store_true", help="print one JSON object")
+    sample.set_defaults(run=lambda a: _sample(a, store()))
+
+
+def _sample(args: argparse.Namespace, engine: Engine) -> int:
+    principal = cli_principal()
+    for layer_id in (args.layer_id, args.within):
+        if layer_id is not None:
+            _known_layer(engine, layer_id)
+    request = SampleRequest(args.layer_id, SampleAt(args.at), radius_km=args.radius_km,
+                            within=args.within, distance_km=args.distance_km, band=args.band)
+    result = sample_layer(engine, request, load_settings().layer_dir, principal=principal)
+    if args.json:
+        print(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
+    else:
+        print(sample_text(result))
+    return 0
+
+
+def _known_layer(engine: Engine, layer_id: str) -> None:
+    try:
+        get_layer(engine, layer_id, cli_principal())
+    except NotFoundError:
+        raise InputError(f"No survey layer has id {layer_id!r}; `permitmap layers list` "
+                         "shows the ids of the layers there are.") from None
+
+
+def sample_text(result: LayerSample) -> str:
+    """The sampling as lines for a terminal: what was sampled, its marking, the table."""
+    head = (f"{result.layer.name} ({result.layer.id}) at {len(result.rows):,} "
+            f"{result.request.at}: {result.mode}; marking: {result.marking}")
+    if result.rows.empty:
+        return f"{head}\n(no {result.request.at} to sample)"
+    return f"{head}\n{result.rows.to_string(index=False, na_rep='')}"

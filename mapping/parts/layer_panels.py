@@ -1,5 +1,5 @@
-"""The layer catalog's parts: one panel per layer with its metadata, and forms to rename,
-hide, restyle, mark, zoom to or delete it.
+"""The layer catalog's parts: one panel per layer with its metadata, its values at the sites
+(``layer_sampling_panel``), and forms to rename, hide, restyle, mark, zoom to or delete it.
 
 The forms show only for a role that may use them; the store checks the role again on every
 change (an AccessDenied becomes the page's plain message)."""
@@ -15,6 +15,7 @@ from exports.export_file import ExportFormat
 from exports.marking import marking_label
 from layers.tiles import COLORMAPS
 from mapping import state_keys as keys
+from mapping.parts.layer_sampling_panel import sampling_section
 from mapping.store_access import engine
 from services.layer_styles import checked_raster_style, checked_vector_style
 from services.publishing import remove_layer
@@ -60,6 +61,7 @@ def layer_panel(record: LayerRecord, principal: Principal) -> None:
         update_layer(engine(), record.id, principal=principal, hidden=not record.hidden)
         st.rerun()
     _downloads(record)
+    sampling_section(record, principal)
     if principal.may(Action.MARK):
         _marking_form(record, principal)
     if restyle:
