@@ -75,6 +75,7 @@ CHOKEPOINT_PROJECTED = "chokepoint_projected"
 # the cross-walk page
 CROSSWALK_STATUS = "crosswalk_status"
 CROSSWALK_EDITOR = "crosswalk_editor"
+CROSSWALK_POSITION = "crosswalk_position"
 
 # the action status form
 ACTION_EDIT = "action_edit"

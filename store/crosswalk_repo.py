@@ -17,18 +17,19 @@ import pandas as pd
 from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.orm import Session
 
-from domain.access import Action, Principal
+from domain.access import PUBLIC, Action, Principal
 from domain.crosswalk import BY_HAND, Link
 from domain.errors import InputError, NotFoundError
+from domain.vocab import PositionQuality
 from store import audit
 from store.acting import require
 from store.db import bump_revision
-from store.models import CrosswalkLink
+from store.models import CrosswalkLink, Deposit, Site
 
 CANDIDATE, CONFIRMED, REJECTED = "candidate", "confirmed", "rejected"
 STATUSES = (CANDIDATE, CONFIRMED, REJECTED)
 COLUMNS = ["id", "a_kind", "a_key", "b_kind", "b_key", "method", "score", "distance_km",
-           "detail", "status", "decided_by", "decided_at", "found_at"]
+           "detail", "status", "decided_by", "decided_at", "found_at", "use_position"]
 
 
 @dataclass(frozen=True)
@@ -155,3 +156,53 @@ def place_links(engine: Engine) -> pd.DataFrame:
     marked = dict(zip(keys, deposits["marking"].fillna(""), strict=True))
     return links.assign(b_name=links["b_key"].map(named).fillna(""),
                         b_marking=links["b_key"].map(marked).fillna(""))
+
+
+def use_position(engine: Engine, link_id: int, use: bool, *, principal: Principal,
+                 now: datetime | None = None) -> None:
+    """Let a site placed only approximately (or not at all) take the published position of
+    a deposit a confirmed link ties it to, or give it back (``use`` False). Refused in words
+    when the link is not a confirmed site-to-deposit link, the site already has a published
+    position, or the deposit has none or is marked (its point would reach the site's
+    readers)."""
+    require(engine, principal, Action.LINK_RECORDS, "crosswalk", f"position of link {link_id}")
+    with Session(engine) as session, session.begin():
+        row = session.get(CrosswalkLink, link_id)
+        if row is None:
+            raise NotFoundError(f"No cross-walk link has id {link_id}; refresh the list.")
+        if (row.a_kind, row.b_kind) != ("site", "deposit") or row.status != CONFIRMED:
+            raise InputError("Only a confirmed link between a site and a deposit can give the "
+                             "site a position: confirm the link first.")
+        if use:
+            _check_position(session.get(Site, row.a_key), _deposit_of(session, row.b_key),
+                            row.b_key)
+        row.use_position = use
+        bump_revision(session)
+        audit.record(session, principal, "crosswalk", target=f"link {link_id}",
+                     detail=f"site {row.a_key} {'takes' if use else 'gives back'} the position "
+                            f"of deposit {row.b_key}")
+
+
+def _deposit_of(session: Session, key: str) -> Deposit | None:
+    dataset, _, record = key.partition("/")
+    return session.scalars(select(Deposit).where(Deposit.dataset == dataset,
+                                                 Deposit.source_record_id == record)).first()
+
+
+def _check_position(site: Site | None, deposit: Deposit | None, key: str) -> None:
+    if site is None:
+        raise NotFoundError("The link's site is no longer in the store.")
+    quality = site.position_quality or "unknown"
+    if quality in {q.value for q in PositionQuality} and \
+            not PositionQuality(quality).is_approximate and site.lat is not None:
+        raise InputError(f"The site already has a {quality} position; it keeps its own.")
+    if deposit is None or deposit.lat is None:
+        raise InputError(f"The deposit {key} has no position to give.")
+    deposit_quality = deposit.position_quality or ""
+    if deposit_quality not in (PositionQuality.PUBLISHED, PositionQuality.SURVEYED):
+        said = deposit_quality or "of unknown quality"
+        raise InputError(f"The deposit {key}'s position is {said}, not published: the site "
+                         "would gain nothing.")
+    if (deposit.marking or PUBLIC) != PUBLIC:
+        raise InputError(f"The deposit {key} is marked: its position would reach everyone "
+                         "who may see the site. Only a public deposit's position can be used.")

@@ -276,3 +276,5 @@ class CrosswalkLink(Base):
     decided_by: Mapped[str] = mapped_column(String(120), default="")
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     found_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # a site placed only approximately takes the linked deposit's published position
+    use_position: Mapped[bool] = mapped_column(Boolean, default=False)

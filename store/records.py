@@ -21,7 +21,7 @@ from store.acting import require
 from store.bulk import load_append, load_upsert, lock_for_load
 from store.db import bump_revision
 from store.deposit_views import deposits_changed
-from store.models import AttributeMarking, Base, DatasetImport, Deposit, Site
+from store.models import AttributeMarking, Base, CrosswalkLink, DatasetImport, Deposit, Site
 
 _DEPOSITS = cast(Table, Deposit.__table__)
 DEPOSIT_KEY = ("dataset", "source_record_id")
@@ -160,9 +160,30 @@ def upsert_sites(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 
 
 def load_sites(engine: Engine) -> pd.DataFrame:
-    """Every site, one row each, in name order."""
+    """Every site, one row each, in name order; a site that takes a linked deposit's
+    position (the cross-walk's ``use_position``) has it, its quality and where it came from."""
     with engine.connect() as connection:
         frame = pd.read_sql(select(Site).order_by(Site.name), connection)
+        taken = connection.execute(
+            select(CrosswalkLink.a_key, Deposit.name, Deposit.dataset, Deposit.source_record_id,
+                   Deposit.lat, Deposit.lon, Deposit.position_quality)
+            .join(Deposit, (Deposit.dataset + "/" + Deposit.source_record_id)
+                  == CrosswalkLink.b_key)
+            .where(CrosswalkLink.use_position, CrosswalkLink.status == "confirmed",
+                   CrosswalkLink.a_kind == "site", CrosswalkLink.b_kind == "deposit",
+                   func.coalesce(Deposit.marking, PUBLIC) == PUBLIC,
+                   Deposit.lat.is_not(None), Deposit.lon.is_not(None))).all()
+    for site_id, name, dataset, record, lat, lon, quality in taken:
+        at = frame["id"] == site_id
+        before = frame.loc[at, ["position_quality", "location_note"]].fillna("")
+        if before.empty:
+            continue
+        was = f"{before.iloc[0]['position_quality']}: {before.iloc[0]['location_note']}".strip()
+        frame.loc[at, "lat"], frame.loc[at, "lon"] = lat, lon
+        frame.loc[at, "position_quality"] = quality
+        frame.loc[at, "location_note"] = (
+            f"position of the deposit {name} ({dataset} record {record}), which a confirmed "
+            f"cross-walk link ties to this site; the site's own record gave {was}")
     return frame
 
 

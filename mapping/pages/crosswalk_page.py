@@ -12,7 +12,7 @@ from mapping.access_state import current_principal
 from mapping.cached import cached_sites, place_links
 from mapping.store_access import engine
 from services.crosswalk import refresh_crosswalk
-from store.crosswalk_repo import STATUSES, decide, stored_links
+from store.crosswalk_repo import CONFIRMED, STATUSES, decide, stored_links, use_position
 
 st.title("Cross-walk: records of one place", anchor=False)
 principal = current_principal()
@@ -37,11 +37,6 @@ visible = place_links(principal)  # those to a record the viewer may not see lef
 links = links[links["id"].isin(visible["id"])]
 if status != "all":
     links = links[links["status"] == status]
-if links.empty:
-    st.info("No link here yet. An admin finds candidates with `permitmap crosswalk` (or the "
-            "button above) after importing a deposit table.", icon=":material/info:")
-    st.stop()
-
 site_names = dict(zip(cached_sites(principal)["id"], cached_sites(principal)["name"],
                       strict=True))
 names = dict(zip(visible["b_key"], visible["b_name"], strict=False))
@@ -52,35 +47,66 @@ def _named(kind: str, key: str) -> str:
     return f"{kind} {name} ({key})" if name else f"{kind} {key}"
 
 
-table = pd.DataFrame({
-    "id": links["id"], "decision": links["status"],
-    "a": [_named(k, v) for k, v in zip(links["a_kind"], links["a_key"], strict=True)],
-    "b": [_named(k, v) for k, v in zip(links["b_kind"], links["b_key"], strict=True)],
-    "method": links["method"], "score": links["score"], "km": links["distance_km"],
-    "evidence": links["detail"], "decided_by": links["decided_by"],
-})
-edited = st.data_editor(
-    table, hide_index=True, width="stretch", key=keys.CROSSWALK_EDITOR,
-    disabled=[c for c in table.columns if c != "decision" or not may_decide],
-    column_config={
-        "id": None,
-        "a": st.column_config.TextColumn("Record", width="medium"),
-        "b": st.column_config.TextColumn("Same place as", width="medium"),
-        "method": "How found", "score": st.column_config.NumberColumn("Score", format="%.2f"),
-        "km": st.column_config.NumberColumn("Apart (km)", format="%.1f"),
-        "evidence": st.column_config.TextColumn("Evidence", width="large"),
-        "decision": st.column_config.SelectboxColumn("Decision", options=list(STATUSES),
-                                                     required=True),
-        "decided_by": "Decided by",
+def _review(links: pd.DataFrame) -> None:
+    """The links as a table whose decision column an editor sets, and the save button."""
+    table = pd.DataFrame({
+        "id": links["id"], "decision": links["status"],
+        "a": [_named(k, v) for k, v in zip(links["a_kind"], links["a_key"], strict=True)],
+        "b": [_named(k, v) for k, v in zip(links["b_kind"], links["b_key"], strict=True)],
+        "method": links["method"], "score": links["score"], "km": links["distance_km"],
+        "evidence": links["detail"], "decided_by": links["decided_by"],
     })
-changed = edited[edited["decision"] != table["decision"]]
-if may_decide and st.button(f"Save {len(changed)} decision{'' if len(changed) == 1 else 's'}",
-                            disabled=changed.empty, type="primary", icon=":material/save:"):
-    try:
-        for row in changed.to_dict("records"):
-            decide(engine(), int(row["id"]), str(row["decision"]), principal=principal)
-    except PermitmapError as exc:
-        st.error(str(exc), icon=":material/error:")
-    else:
-        del st.session_state[keys.CROSSWALK_EDITOR]
-        st.rerun()
+    edited = st.data_editor(
+        table, hide_index=True, width="stretch", key=keys.CROSSWALK_EDITOR,
+        disabled=[c for c in table.columns if c != "decision" or not may_decide],
+        column_config={
+            "id": None,
+            "a": st.column_config.TextColumn("Record", width="medium"),
+            "b": st.column_config.TextColumn("Same place as", width="medium"),
+            "method": "How found", "score": st.column_config.NumberColumn("Score", format="%.2f"),
+            "km": st.column_config.NumberColumn("Apart (km)", format="%.1f"),
+            "evidence": st.column_config.TextColumn("Evidence", width="large"),
+            "decision": st.column_config.SelectboxColumn("Decision", options=list(STATUSES),
+                                                         required=True),
+            "decided_by": "Decided by",
+        })
+    changed = edited[edited["decision"] != table["decision"]]
+    if may_decide and st.button(f"Save {len(changed)} decision{'' if len(changed) == 1 else 's'}",
+                                disabled=changed.empty, type="primary", icon=":material/save:"):
+        try:
+            for row in changed.to_dict("records"):
+                decide(engine(), int(row["id"]), str(row["decision"]), principal=principal)
+        except PermitmapError as exc:
+            st.error(str(exc), icon=":material/error:")
+        else:
+            del st.session_state[keys.CROSSWALK_EDITOR]
+            st.rerun()
+
+
+if links.empty:
+    st.info("No link here yet. An admin finds candidates with `permitmap crosswalk` (or the "
+            "button above) after importing a deposit table.", icon=":material/info:")
+else:
+    _review(links)
+
+# A site placed only approximately may take the published position of a deposit that a
+# confirmed link ties it to (store.crosswalk_repo.use_position says when it may not).
+tied = stored_links(engine())
+tied = tied[(tied["status"] == CONFIRMED) & (tied["a_kind"] == "site")
+            & (tied["b_kind"] == "deposit") & tied["id"].isin(visible["id"])]
+if may_decide and not tied.empty:
+    st.subheader("A site's position from its deposit", anchor=False)
+    choices = {int(r["id"]): f"{_named('site', r['a_key'])} ← {_named('deposit', r['b_key'])}"
+               + (" (in use)" if r["use_position"] else "")
+               for r in tied.to_dict("records")}
+    chosen = st.selectbox("Confirmed link", list(choices), format_func=choices.__getitem__,
+                          key=keys.CROSSWALK_POSITION)
+    in_use = bool(tied.set_index("id").loc[chosen, "use_position"])
+    label = "Give the site its own position back" if in_use else "Use the deposit's position"
+    if st.button(label, icon=":material/my_location:"):
+        try:
+            use_position(engine(), int(chosen), not in_use, principal=principal)
+        except PermitmapError as exc:
+            st.error(str(exc), icon=":material/error:")
+        else:
+            st.rerun()

@@ -16,8 +16,15 @@ from domain.errors import InputError, NotFoundError
 from services.crosswalk import refresh_crosswalk
 from sites.crosswalk import deposit_links, site_deposit_links
 from store.audit import audit_rows
-from store.crosswalk_repo import CONFIRMED, REJECTED, decide, link_by_hand, stored_links
-from store.records import import_deposits, remove_dataset
+from store.crosswalk_repo import (
+    CONFIRMED,
+    REJECTED,
+    decide,
+    link_by_hand,
+    stored_links,
+    use_position,
+)
+from store.records import import_deposits, load_sites, remove_dataset
 from store.startup import ensure_store
 from tests.support.fixtures_data import deposit_row
 from tests.support.sample_store import sample_engine, use_sample_store
@@ -172,3 +179,59 @@ def test_mrds_over_the_bundled_deposits_links_each_record_both_hold(
     for record in both:
         assert ((same["a_key"] == f"permitmap-curated/{record}")
                 & (same["b_key"] == f"usgs-mrds/{record}")).sum() == 1, record
+
+
+def test_an_approximate_site_takes_its_confirmed_deposits_published_position(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.support.fixtures_data import SAMPLE_SITES, site_row
+
+    # a site placed at its town; Deposit Two (published, 35.5, -115.5) is confirmed as its
+    town = site_row("us-town", "Deposit Two Works", position_quality="approximate (town)",
+                    lat=35.6, lon=-115.4, location_note="town centre")
+    use_sample_store(tmp_path, monkeypatch, "position.db", sites=[*SAMPLE_SITES, town])
+    engine = sample_engine(tmp_path, "position.db")
+    editor = Principal("edna", Role.EDITOR)
+    link_id = link_by_hand(engine, Link("site", "us-town", "deposit", "permitmap-curated/D2",
+                                        "by hand", 1.0, None, "the works sit on it"),
+                           principal=editor)
+    use_position(engine, link_id, True, principal=editor)
+    site = load_sites(engine).set_index("id").loc["us-town"]
+    assert (site["lat"], site["lon"], site["position_quality"]) == (35.5, -115.5, "published")
+    assert "Deposit Two" in site["location_note"] and "town centre" in site["location_note"]
+    use_position(engine, link_id, False, principal=editor)  # given back
+    site = load_sites(engine).set_index("id").loc["us-town"]
+    assert (site["lat"], site["position_quality"]) == (35.6, "approximate (town)")
+    # refused in words: a published site keeps its own; a candidate link gives nothing
+    alpha = link_by_hand(engine, Link("site", "us-alpha", "deposit", "permitmap-curated/D2",
+                                      "by hand", 1.0, None, ""), principal=editor)
+    with pytest.raises(InputError, match="already has a published position"):
+        use_position(engine, alpha, True, principal=editor)
+    decide(engine, link_id, "candidate", principal=editor)
+    with pytest.raises(InputError, match="confirm the link first"):
+        use_position(engine, link_id, True, principal=editor)
+    with pytest.raises(AccessDenied):
+        use_position(engine, link_id, True, principal=Principal("vera", Role.VIEWER))
+
+
+def test_a_marked_deposit_gives_no_position(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                            ) -> None:
+    from tests.support.fixtures_data import SAMPLE_SITES, site_row
+
+    town = site_row("us-town", "Works", position_quality="approximate (town)", lat=35.6,
+                    lon=-115.4)
+    use_sample_store(tmp_path, monkeypatch, "marked.db", sites=[*SAMPLE_SITES, town])
+    engine = sample_engine(tmp_path, "marked.db")
+    editor = Principal("edna", Role.EDITOR)
+    link_id = link_by_hand(engine, Link("site", "us-town", "deposit", "permitmap-curated/D2",
+                                        "by hand", 1.0, None, ""), principal=editor)
+    deposit_id = int(stored_deposit_id(engine, "D2"))
+    assert main(["mark", "deposit", str(deposit_id), "controlled"]) == 0
+    with pytest.raises(InputError, match="is marked"):
+        use_position(engine, link_id, True, principal=editor)
+
+
+def stored_deposit_id(engine, record: str) -> int:  # type: ignore[no-untyped-def]
+    from store.records import deposit_names
+
+    names = deposit_names(engine)
+    return int(names.loc[names["source_record_id"] == record, "id"].iloc[0])

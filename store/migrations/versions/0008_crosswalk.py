@@ -1,5 +1,6 @@
 """The cross-walk: links between records that are the same place, with how each was found,
-its score and who confirmed or rejected it.
+its score and who confirmed or rejected it; a site may take a linked deposit's published
+position (``use_position``).
 
 Revision ID: 0008
 Revises: 0007
@@ -30,6 +31,7 @@ def upgrade() -> None:
         sa.Column("decided_by", sa.String(120), nullable=False),
         sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("found_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("use_position", sa.Boolean(), nullable=False, server_default=sa.false()),
         sa.UniqueConstraint("a_kind", "a_key", "b_kind", "b_key", name="uq_crosswalk_pair"),
     )
     op.create_index("ix_crosswalk_links_a_key", "crosswalk_links", ["a_key"])
