@@ -14,16 +14,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pandas as pd
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import Engine, and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from domain.access import PUBLIC, Action, Principal
-from domain.crosswalk import BY_HAND, Link
+from domain.crosswalk import BY_HAND, SAME_ID, Link
 from domain.errors import InputError, NotFoundError
 from domain.vocab import PositionQuality
 from store import audit
 from store.acting import require
 from store.db import bump_revision
+from store.deposit_views import deposits_changed
 from store.models import CrosswalkLink, Deposit, Site
 
 CANDIDATE, CONFIRMED, REJECTED = "candidate", "confirmed", "rejected"
@@ -79,7 +80,7 @@ def refresh_links(engine: Engine, found: list[Link], *, principal: Principal,
         rows = list(session.scalars(select(CrosswalkLink)))
         by_status = Counter(r.status for r in rows)
         by_method = Counter(r.method for r in rows)
-        bump_revision(session)  # site panels list the links
+        _links_changed(session)
         audit.record(session, principal, "crosswalk", target="refresh",
                      detail=f"{len(best)} found: {new} new, {updated} updated, {len(gone)} "
                             f"dropped; {len(rows)} links", records=len(rows))
@@ -102,7 +103,7 @@ def decide(engine: Engine, link_id: int, status: str, *, principal: Principal,
         session.execute(update(CrosswalkLink).where(CrosswalkLink.id == link_id).values(
             status=status, decided_by="" if status == CANDIDATE else principal.name,
             decided_at=None if status == CANDIDATE else now))
-        bump_revision(session)
+        _links_changed(session)
         audit.record(session, principal, "crosswalk", target=f"link {link_id}",
                      detail=f"{row.a_kind} {row.a_key} = {row.b_kind} {row.b_key}: {status}")
 
@@ -124,7 +125,7 @@ def link_by_hand(engine: Engine, link: Link, *, principal: Principal,
             session.add(row)
         row.status, row.decided_by, row.decided_at = CONFIRMED, principal.name, now
         session.flush()
-        bump_revision(session)
+        _links_changed(session)
         audit.record(session, principal, "crosswalk", target=f"link {row.id}",
                      detail=f"{link.a_kind} {link.a_key} = {link.b_kind} {link.b_key}: by hand")
         return int(row.id)
@@ -206,3 +207,44 @@ def _check_position(site: Site | None, deposit: Deposit | None, key: str) -> Non
     if (deposit.marking or PUBLIC) != PUBLIC:
         raise InputError(f"The deposit {key} is marked: its position would reach everyone "
                          "who may see the site. Only a public deposit's position can be used.")
+
+
+def mark_same_places(session: Session) -> bool:
+    """Set ``deposits.same_as`` from the links, inside the caller's transaction: an imported
+    deposit confirmed as a curated one, or found with its source record id (unless someone
+    rejected that), names the curated one, which the maps show in its place; every other
+    deposit names none. Returns whether any deposit changed."""
+    before = dict(session.execute(select(Deposit.id, Deposit.same_as)
+                                  .where(Deposit.same_as.is_not(None))).tuples().all())
+    session.execute(update(Deposit).where(Deposit.same_as.is_not(None)).values(same_as=None))
+    pairs = session.execute(select(CrosswalkLink.a_key, CrosswalkLink.b_key).where(
+        CrosswalkLink.a_kind == "deposit", CrosswalkLink.b_kind == "deposit",
+        or_(CrosswalkLink.status == CONFIRMED,
+            and_(CrosswalkLink.status == CANDIDATE, CrosswalkLink.method == SAME_ID)))).all()
+    for a_key, b_key in pairs:
+        dataset, _, record = b_key.partition("/")
+        session.execute(update(Deposit).where(Deposit.dataset == dataset,
+                                              Deposit.source_record_id == record)
+                        .values(same_as=a_key))
+    after = dict(session.execute(select(Deposit.id, Deposit.same_as)
+                                 .where(Deposit.same_as.is_not(None))).tuples().all())
+    return before != after
+
+
+def _links_changed(session: Session) -> None:
+    """After a change of links: the deposits' ``same_as`` again, and the caches told (the
+    deposit grid recounted on PostGIS only when a deposit changed)."""
+    if mark_same_places(session):
+        deposits_changed(session)
+    else:
+        bump_revision(session)  # site panels list the links
+
+
+def same_place_records(engine: Engine, key: str) -> pd.DataFrame:
+    """The deposits recorded as the same place as the curated deposit ``key``: id, dataset,
+    source_record_id, name, marking."""
+    stmt = select(Deposit.id, Deposit.dataset, Deposit.source_record_id, Deposit.name,
+                  Deposit.marking).where(Deposit.same_as == key).order_by(Deposit.dataset)
+    with engine.connect() as connection:
+        return pd.DataFrame(connection.execute(stmt).all(),
+                            columns=["id", "dataset", "source_record_id", "name", "marking"])

@@ -71,7 +71,8 @@ def _count_grid(connection: Connection) -> None:
     connection.execute(text(
         f"INSERT INTO deposit_grid ({_GRID_COLUMNS}) SELECT :zoom, "
         "floor(lon / :cell)::bigint, floor(lat / :cell)::bigint, dev_status, marking, "
-        "count(*), sum(lon), sum(lat), min(id) FROM deposits GROUP BY 2, 3, 4, 5"),
+        "count(*), sum(lon), sum(lat), min(id) FROM deposits WHERE same_as IS NULL "
+        "GROUP BY 2, 3, 4, 5"),
         {"zoom": GRID_MAX_ZOOM, "cell": cell_degrees(GRID_MAX_ZOOM)})
     for zoom in range(GRID_MAX_ZOOM - 1, -1, -1):
         connection.execute(text(
@@ -196,6 +197,15 @@ def _grid_part(filters: PointFilter) -> PointFilter:
     return PointFilter(statuses=filters.statuses, markings=filters.markings)
 
 
+def _deposit_filters(filters: PointFilter) -> _Sql:
+    """:func:`_filters` for the deposits table itself: a record of a place that a curated
+    deposit stands for (the cross-walk's ``same_as``) is not shown twice (the grid was
+    counted without them)."""
+    sql = _filters(filters)
+    sql.parts.insert(0, "same_as IS NULL")
+    return sql
+
+
 def _grid_current(meta: dict[str, str]) -> bool:
     """Whether the grid was counted at the current deposits revision (store_meta values)."""
     return meta.get(GRID_OF) == meta.get(DEPOSITS_REVISION, "0")
@@ -236,7 +246,7 @@ class DepositViews:
             found = _run(connection, "SELECT coalesce(sum(n), 0)::bigint FROM deposit_grid "
                          f"WHERE {sql.where}", sql.params)
         else:
-            sql = _filters(filters)
+            sql = _deposit_filters(filters)
             found = _run(connection, f"SELECT count(*) FROM deposits WHERE {sql.where}",
                          sql.params)
         return int(found[0][0])
@@ -244,7 +254,7 @@ class DepositViews:
     def query(self, bbox: BBox, zoom: int, filters: PointFilter,
               point_limit: int = 2000) -> dict[str, Any]:
         """Points when at most ``point_limit`` match inside ``bbox``, else clusters."""
-        box, wanted = _in_box(bbox), _filters(filters)
+        box, wanted = _in_box(bbox), _deposit_filters(filters)
         where = " AND ".join([box.where, wanted.where])
         params = box.params | wanted.params
         with self.engine.connect() as connection:

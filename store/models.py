@@ -84,6 +84,9 @@ class Deposit(Base):
     position_note: Mapped[str] = mapped_column(Text, default="")
     source: Mapped[str] = mapped_column(Text, default="")
     marking: Mapped[str] = mapped_column(String(40), default="public", index=True)
+    # the curated deposit this record is the same place as (a cross-walk link): the maps show
+    # that one, with both sources, not two points
+    same_as: Mapped[str | None] = mapped_column(String(300), nullable=True, default=None)
 
 
 class DatasetImport(Base):

@@ -19,6 +19,7 @@ from domain.errors import InputError, NotFoundError
 from store import audit
 from store.acting import require
 from store.bulk import load_append, load_upsert, lock_for_load
+from store.crosswalk_repo import mark_same_places
 from store.db import bump_revision
 from store.deposit_views import deposits_changed
 from store.models import AttributeMarking, Base, CrosswalkLink, DatasetImport, Deposit, Site
@@ -27,7 +28,10 @@ _DEPOSITS = cast(Table, Deposit.__table__)
 DEPOSIT_KEY = ("dataset", "source_record_id")
 # The records' own columns, as files give them. The handling marking is not among them: it is
 # set by an editor (`permitmap mark`) and survives re-imports and re-seeding.
-DEPOSIT_COLUMNS = [c.name for c in Deposit.__table__.columns if c.name not in {"id", "marking"}]
+# what a deposit table holds: not the store's own (its row id, its marking, the cross-walk's
+# same_as)
+DEPOSIT_COLUMNS = [c.name for c in Deposit.__table__.columns
+                   if c.name not in {"id", "marking", "same_as"}]
 SITE_COLUMNS = [c.name for c in Site.__table__.columns if c.name != "marking"]
 _CHUNK = 5000
 CURATED_DATASET = "permitmap-curated"
@@ -112,6 +116,7 @@ def import_deposits(
                      detail=f"deposits from {file_name}: {inserted} new, "
                             f"{loaded - inserted} updated, {rows_read - loaded} skipped",
                      records=loaded, marking=_dataset_marking(session, dataset))
+        mark_same_places(session)  # a re-imported record is again the place it was
         deposits_changed(session)
     return ImportSummary(dataset, rows_read, loaded, rows_read - loaded, inserted,
                          loaded - inserted)
@@ -195,8 +200,10 @@ def deposit_points(engine: Engine) -> pd.DataFrame:
                 else_=len(MARKING_CODES) - 1).label("marking_rank")
     columns = [Deposit.id, Deposit.lat, Deposit.lon, Deposit.dev_status, Deposit.commodities,
                Deposit.country, Deposit.name, rank]
+    # a record of a place a curated deposit stands for (the cross-walk) is not drawn twice
+    query = select(*columns).where(Deposit.same_as.is_(None)).order_by(Deposit.id)
     with engine.connect() as connection:
-        return pd.read_sql(select(*columns).order_by(Deposit.id), connection)
+        return pd.read_sql(query, connection)
 
 
 def deposit_names(engine: Engine) -> pd.DataFrame:
@@ -215,7 +222,7 @@ def get_deposit(engine: Engine, deposit_id: int, *, principal: Principal) -> dic
         row = session.get(Deposit, deposit_id)
         if row is None or not principal.may_see(row.marking or PUBLIC):
             raise NotFoundError(f"No deposit has id {deposit_id}; it may have been re-imported.")
-        deposit = {c: getattr(row, c) for c in ["id", *DEPOSIT_COLUMNS]}
+        deposit = {c: getattr(row, c) for c in ["id", *DEPOSIT_COLUMNS, "same_as"]}
         marks = dict(session.execute(
             select(AttributeMarking.attribute, AttributeMarking.marking).where(
                 AttributeMarking.record_kind == "deposit",

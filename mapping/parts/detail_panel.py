@@ -11,6 +11,7 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from domain.access import Action, Principal
+from domain.crosswalk import deposit_key
 from domain.errors import NotFoundError
 from domain.vocab import (
     STALE_AFTER_YEARS,
@@ -25,6 +26,7 @@ from mapping.cached import cached_sites, site_marks
 from mapping.parts.marking_control import marking_control
 from mapping.parts.place_records import place_records
 from mapping.parts.safe_text import plain, source_links
+from store.crosswalk_repo import same_place_records
 from store.models import Site
 from store.records import get_deposit
 
@@ -168,7 +170,9 @@ def show_details(engine: Engine, selection: Selection, principal: Principal) -> 
             _site_panel(site)
             place_records(site, principal)
         else:
-            _deposit_panel(get_deposit(engine, int(ident), principal=principal))
+            deposit = get_deposit(engine, int(ident), principal=principal)
+            _deposit_panel(deposit)
+            _same_place(engine, deposit, principal)
     except (NotFoundError, ValueError):
         st.warning(f"The selected {kind} is no longer in the store; pick another on the map.")
         return
@@ -229,6 +233,22 @@ def _site_panel(site: dict[str, Any]) -> None:
             f"{plain(a.replace('_', ' '))} "
             f"({plain(marking_label(marks[a]) if a in marks else 'marked')})"
             for a in withheld) + ".")
+
+
+def _same_place(engine: Engine, deposit: dict[str, Any], principal: Principal) -> None:
+    """The other records of this deposit's place (the cross-walk), which the map does not
+    draw again: each with its dataset and record id; those above the reader's clearance
+    left out."""
+    others = same_place_records(engine, deposit_key(deposit["dataset"],
+                                                    deposit["source_record_id"]))
+    seen = others[others["marking"].map(lambda m: principal.may_see(m or "public"))]
+    if not seen.empty:
+        st.markdown("**Also recorded as:** " + "; ".join(
+            f"{plain(r['name'] or '(unnamed)')} ({plain(r['dataset'])} record "
+            f"{plain(r['source_record_id'])})" for r in seen.to_dict("records")))
+    if deposit.get("same_as"):
+        st.caption(f"The map shows this place as {plain(deposit['same_as'])}, the curated "
+                   "record of it (a cross-walk link).")
 
 
 def _deposit_panel(deposit: dict[str, Any]) -> None:

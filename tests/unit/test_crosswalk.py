@@ -235,3 +235,41 @@ def stored_deposit_id(engine, record: str) -> int:  # type: ignore[no-untyped-de
 
     names = deposit_names(engine)
     return int(names.loc[names["source_record_id"] == record, "id"].iloc[0])
+
+
+def test_an_imported_record_of_a_curated_place_is_not_drawn_twice(engine) -> None:  # type: ignore[no-untyped-def]
+    from domain.bbox import BBox
+    from domain.deposit_view import PointFilter
+    from sites.point_index import PointIndex
+    from store.crosswalk_repo import same_place_records
+    from store.records import deposit_points
+
+    def drawn() -> set[str]:
+        index = PointIndex.from_frame(deposit_points(engine))
+        answer = index.query(BBox(-180, -90, 180, 90), 12, PointFilter())
+        return {f["properties"]["name"] for f in answer["features"]}
+
+    table = _imported(("D1", "Deposit One (MRDS)", 39.0, -116.0),
+                      ("X2", "Deposit One", 39.01, -116.0))
+    _load(engine, table)
+    assert {"Deposit One (MRDS)", "Deposit One"} <= drawn()
+    refresh_crosswalk(engine, principal=OPEN_ACCESS)
+    # the same record id: drawn once, as the curated record, which names the other
+    names = drawn()
+    assert "Deposit One (MRDS)" not in names and "Deposit One" in names
+    others = same_place_records(engine, "permitmap-curated/D1")
+    assert others["source_record_id"].tolist() == ["D1"]
+    assert others["dataset"].tolist() == ["testdata"]
+    # the alike name close by is only a candidate: drawn until someone confirms it
+    alike = _link_of(engine, "testdata/X2")
+    assert len(deposit_points(engine)) == 3  # curated D1, D2 and X2 (not the MRDS D1)
+    decide(engine, int(alike["id"]), CONFIRMED, principal=Principal("edna", Role.EDITOR))
+    assert len(deposit_points(engine)) == 2  # D1 and D2: X2 is now D1 too
+    # imported again: still one place, without a new refresh
+    remove_dataset(engine, "testdata", principal=OPEN_ACCESS)
+    _load(engine, table)
+    assert len(deposit_points(engine)) == 2
+    # rejected: two places again
+    decide(engine, int(_link_of(engine, "testdata/D1")["id"]), REJECTED,
+           principal=Principal("edna", Role.EDITOR))
+    assert "Deposit One (MRDS)" in drawn()

@@ -131,6 +131,35 @@ def test_the_grid_follows_imports_and_removals(postgis_url: str, tmp_path: Path)
         assert sorted(zooms) == list(range(GRID_MAX_ZOOM + 1))
 
 
+def test_a_record_of_a_curated_place_is_left_out_as_in_memory(postgis_url: str,
+                                                               tmp_path: Path) -> None:
+    """The cross-walk's same place (the sample's curated D1 recorded again): the grid, the
+    points and the counts leave it out as the in-memory index does, until it is rejected."""
+    from services.crosswalk import refresh_crosswalk
+    from store.crosswalk_repo import REJECTED, decide, stored_links
+
+    copies = pd.DataFrame({"source_record_id": ["D1", "D2"], "name": ["Copy", "Copy"],
+                           "lat": [39.0, 35.5], "lon": [-116.0, -115.5],
+                           "dev_status": ["prospect"] * 2, "commodities": ["Li"] * 2,
+                           "country": ["United States"] * 2})
+    engine = _load(postgis_url, copies, "copies", tmp_path / "data")
+    views = DepositViews(engine)
+    world, filters = BBox(-180, -85, 180, 85), PointFilter()
+    before = views.count(filters)
+    refresh_crosswalk(engine, principal=OPEN_ACCESS)
+    assert views.count(filters) == before - 2
+    index = PointIndex.from_frame(deposit_points(engine))
+    for zoom in (0, 5, 12):
+        want, got = index.query(world, zoom, filters, 5000), views.query(world, zoom, filters,
+                                                                        5000)
+        assert got["meta"] == want["meta"] and _normalised(got) == _normalised(want)
+    links = stored_links(engine)
+    d1 = int(links.loc[links["b_key"] == "copies/D1", "id"].iloc[0])
+    decide(engine, d1, REJECTED, principal=OPEN_ACCESS)
+    assert views.count(filters) == before - 1
+    remove_dataset(engine, "copies", principal=OPEN_ACCESS)
+
+
 def test_a_stale_grid_is_not_used_and_is_recounted(postgis_url: str) -> None:
     engine = get_engine(postgis_url)
     views, world = DepositViews(engine), BBox(-180, -85, 180, 85)

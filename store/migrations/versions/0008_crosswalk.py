@@ -1,6 +1,7 @@
 """The cross-walk: links between records that are the same place, with how each was found,
 its score and who confirmed or rejected it; a site may take a linked deposit's published
-position (``use_position``).
+position (``use_position``); an imported deposit that is the same place as a curated one
+names it (``deposits.same_as``) and the maps leave it out.
 
 Revision ID: 0008
 Revises: 0007
@@ -37,7 +38,11 @@ def upgrade() -> None:
     op.create_index("ix_crosswalk_links_a_key", "crosswalk_links", ["a_key"])
     op.create_index("ix_crosswalk_links_b_key", "crosswalk_links", ["b_key"])
     op.create_index("ix_crosswalk_links_status", "crosswalk_links", ["status"])
+    with op.batch_alter_table("deposits") as batch:
+        batch.add_column(sa.Column("same_as", sa.String(300), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("deposits") as batch:
+        batch.drop_column("same_as")
     op.drop_table("crosswalk_links")
