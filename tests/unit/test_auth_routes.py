@@ -53,6 +53,7 @@ SAMPLE_URLS = {
     "/tiles/{layer}/{z:int}/{x:int}/{y:int}.png": "/tiles/nope/1/0/0.png",
     "/api/sites.{suffix}": "/api/sites.geojson",
     "/api/briefing.zip": "/api/briefing.zip",
+    "/api/chokepoints.csv": "/api/chokepoints.csv",
     "/api/layers/{layer}/export": "/api/layers/nope/export?format=geojson",
     "/api/{rest:path}": "/api/no-such-route",
 }
