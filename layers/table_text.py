@@ -36,6 +36,10 @@ def detect_encoding(path: Path, chunk_size: int = 1 << 20) -> str:
             "Save the sheet as CSV (UTF-8) and import that."
         )
     if head.startswith(UTF16_BOMS):
+        if not _decodes(path, "utf-16", chunk_size):
+            raise LayerError(f"{path.name} starts as UTF-16 text (Excel's \"Unicode Text\") "
+                             "but is not: part of it is missing or damaged. Save the table "
+                             "again as CSV (UTF-8) and import that.")
         return "utf-16"
     first = "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
     for encoding in (first, "cp1252"):
@@ -60,8 +64,12 @@ def _decodes(path: Path, encoding: str, chunk_size: int) -> bool:
 def read_text_table(path: Path, encoding: str) -> pd.DataFrame:
     """Every cell as text; blank lines kept so row numbers match what a spreadsheet shows."""
     _refuse_binary(path)
-    with path.open(encoding=encoding, newline="") as handle:
-        header = handle.readline()
+    try:
+        with path.open(encoding=encoding, newline="") as handle:
+            header = handle.readline()
+    except UnicodeDecodeError as exc:  # detect_encoding said otherwise: a file changed since
+        raise LayerError(f"{path.name} cannot be read as {encoding} text: save it again as "
+                         "CSV (UTF-8).") from exc
     if not header.strip():
         raise EmptyTable(f"{path.name} is empty: expected a header row and data rows.")
     separator = max(SEPARATORS, key=header.count)

@@ -4,6 +4,7 @@ layer catalog per layer revision."""
 from __future__ import annotations
 
 import copy
+import math
 
 import folium
 import pandas as pd
@@ -115,3 +116,24 @@ def place_links(principal: Principal) -> pd.DataFrame:
 @st.cache_data(show_spinner=False, max_entries=4)
 def _place_links(database: str, revision: int) -> pd.DataFrame:
     return store_place_links(engine())
+
+
+def raster_value(record: LayerRecord, lon: float, lat: float) -> float | None:
+    """A raster layer's value (band 1) at a point, None outside it or on no data; read once
+    per layer version and point."""
+    return _raster_value(record.id, record.version, record.raster_file, lon, lat)
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _raster_value(_layer: str, _version: int, raster_file: str, lon: float,
+                  lat: float) -> float | None:
+    from rasterio.errors import RasterioError  # rasterio: only when a panel asks
+
+    from layers.sampling import values_at
+
+    try:
+        value = float(values_at(load_settings().layer_dir / raster_file, [lon], [lat])
+                      .values[0])
+    except (OSError, RasterioError):
+        return None  # the file is gone or unreadable: the catalog says so elsewhere
+    return None if math.isnan(value) else value

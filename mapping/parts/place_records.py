@@ -1,5 +1,6 @@
 """A site panel's "Records of this place": the deposits the cross-walk links to it, its
-permitting projects, and the survey layers whose extent covers it."""
+permitting projects, and the survey layers whose extent covers it, with a raster's value at
+the site."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 import streamlit as st
 
 from domain.access import Principal
-from mapping.cached import cached_layers, place_links
+from mapping.cached import cached_layers, place_links, raster_value
 from mapping.parts.safe_text import plain
 from mapping.permit_cache import record_for
 
@@ -41,10 +42,18 @@ def _projects(site_id: str) -> list[str]:
 
 
 def _layers(site: dict[str, Any], principal: Principal) -> list[str]:
+    """The survey layers whose extent covers the site; a raster's value at the site."""
     if site.get("lat") is None or site.get("lon") is None:
         return []
     lat, lon = float(site["lat"]), float(site["lon"])
-    return [f"- survey layer **{plain(r.name)}** ({plain(r.kind)}) covers it"
-            for r in cached_layers(principal)
-            if r.bounds is not None and r.bounds[0] <= lon <= r.bounds[2]
-            and r.bounds[1] <= lat <= r.bounds[3]]
+    lines = []
+    for r in cached_layers(principal):
+        if r.bounds is None or not (r.bounds[0] <= lon <= r.bounds[2]
+                                    and r.bounds[1] <= lat <= r.bounds[3]):
+            continue
+        said = ""
+        if r.kind == "raster":
+            value = raster_value(r, lon, lat)
+            said = ": no data here" if value is None else f": {value:.6g} here"
+        lines.append(f"- survey layer **{plain(r.name)}** ({plain(r.kind)}) covers it{said}")
+    return lines

@@ -173,7 +173,7 @@
 
   function applyView(map, view, markers, room) {
     if (!view || !view.token || map._pmViewToken === view.token) { return; }
-    if (map._animatingZoom) {  // the map's own first fit may still be zooming: after it
+    if (map._animatingZoom) {  // a zoom still animating (the user's wheel): after it
       map.once("zoomend", function () { applyView(map, view, markers, room); });
       return;
     }
