@@ -32,13 +32,14 @@ if principal.may(Action.IMPORT_TABLE) and st.button("Find candidates again",
 
 status = st.segmented_control("Show", ["all", *STATUSES], default="candidate",
                               key=keys.CROSSWALK_STATUS) or "all"
-links = stored_links(engine())
 visible = place_links(principal)  # those to a record the viewer may not see left out
-links = links[links["id"].isin(visible["id"])]
+stored = stored_links(engine())
+stored = stored[stored["id"].isin(visible["id"])]
+links = stored
 if status != "all":
     links = links[links["status"] == status]
-site_names = dict(zip(cached_sites(principal)["id"], cached_sites(principal)["name"],
-                      strict=True))
+sites = cached_sites(principal)
+site_names = dict(zip(sites["id"], sites["name"], strict=True))
 names = dict(zip(visible["b_key"], visible["b_name"], strict=False))
 
 
@@ -91,9 +92,8 @@ else:
 
 # A site placed only approximately may take the published position of a deposit that a
 # confirmed link ties it to (store.crosswalk_repo.use_position says when it may not).
-tied = stored_links(engine())
-tied = tied[(tied["status"] == CONFIRMED) & (tied["a_kind"] == "site")
-            & (tied["b_kind"] == "deposit") & tied["id"].isin(visible["id"])]
+tied = stored[(stored["status"] == CONFIRMED) & (stored["a_kind"] == "site")
+              & (stored["b_kind"] == "deposit")]
 if may_decide and not tied.empty:
     st.subheader("A site's position from its deposit", anchor=False)
     choices = {int(r["id"]): f"{_named('site', r['a_key'])} ← {_named('deposit', r['b_key'])}"
