@@ -16,9 +16,11 @@ from sqlalchemy import Engine
 
 from commands.cli_principal import cli_principal
 from domain.errors import InputError
+from domain.settings import load_settings
 from exports.export_file import ExportFile, ExportFormat
 from exports.formats import export_features
 from services.briefing import PackOptions, briefing_pack
+from services.grid_columns import parse_grid_ids
 from services.site_export import released_marking, site_export
 from sites.selection import SiteSelection, parse_selection
 from store.records import load_sites
@@ -32,6 +34,9 @@ def add_commands(groups: argparse._SubParsersAction, store: Callable[[], Engine]
         required=True, metavar="WHAT")
     sites = export.add_parser("sites", help="the selected sites with their permitting state")
     sites.add_argument("--format", required=True, choices=[f.value for f in ExportFormat])
+    sites.add_argument("--grid", action="append", default=[], metavar="LAYER",
+                       help="a raster survey layer (id) whose value at each site becomes a "
+                            "column; repeat for more")
     _selection_options(sites)
     sites.set_defaults(run=lambda a: _sites(a, store()))
     pack = export.add_parser("briefing", help="a briefing pack (zip): sites, timetables, "
@@ -68,7 +73,8 @@ def _selection(args: argparse.Namespace, engine: Engine) -> SiteSelection:
 def _sites(args: argparse.Namespace, engine: Engine) -> int:
     selection = _selection(args, engine)
     sites = site_export(engine, selection, date.today(), datetime.now(UTC),
-                        principal=cli_principal(), detail=args.format)
+                        principal=cli_principal(), detail=args.format,
+                        grids=parse_grid_ids(args.grid), layer_dir=load_settings().layer_dir)
     written = export_features(sites, ExportFormat(args.format), stem=selection.file_stem(),
                               marking=released_marking(sites))
     target = _write(args.out, written)

@@ -6,16 +6,19 @@ that may export, only the sites their clearance reaches, and one audit row per f
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 from domain.access import Action, Principal
+from domain.settings import load_settings
 from exports.export_file import ExportFile, ExportFormat
 from mapping.cached import cached_sites
 from mapping.permit_cache import projects_for
 from mapping.store_access import engine
 from permits.as_of import sites_on
-from services.site_export import record_release, released_marking, selection_target
+from services.grid_columns import grid_layers, with_grid_values
+from services.site_export import grid_detail, record_release, released_marking, selection_target
 from sites.selection import SiteSelection, export_frame
 from store.acting import require
 
@@ -34,17 +37,21 @@ def selected_frame(selection: SiteSelection, principal: Principal) -> Features:
     return export_frame(cached_sites(principal), state, selection, datetime.now(UTC))
 
 
-def sites_file(selection: SiteSelection, fmt: ExportFormat, *,
-               principal: Principal) -> ExportFile:
-    """The export file of a selection, named after what it holds; audited as an "export"."""
+def sites_file(selection: SiteSelection, fmt: ExportFormat, *, principal: Principal,
+               grids: Sequence[str] = ()) -> ExportFile:
+    """The export file of a selection, named after what it holds, with a column per survey
+    grid in ``grids`` (raster layer ids); audited as an "export"."""
     from exports.formats import export_features
 
     require(engine(), principal, Action.EXPORT, "export", selection_target(selection))
+    records = grid_layers(engine(), grids, principal)
     features = selected_frame(selection, principal)
+    if records:
+        features = with_grid_values(features, records, load_settings().layer_dir)
     file = export_features(features, fmt, stem=selection.file_stem(),
                            marking=released_marking(features))
     record_release(engine(), principal, "export", selection, features,
-                   cached_sites(principal), fmt.value)
+                   cached_sites(principal), grid_detail(fmt.value, records))
     return file
 
 

@@ -8,7 +8,9 @@ the audit trail records what filter, how many records and which marking left.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pandas as pd
@@ -18,10 +20,12 @@ from domain.access import Action, Principal
 from domain.errors import InputError
 from layers.features import Features
 from permits.as_of import PermitState, state_on
+from services.grid_columns import grid_layers, with_grid_values
 from sites.selection import SiteSelection, export_frame
 from sites.visibility import visible_sites
 from store.acting import marking_of, require
 from store.audit import record_now
+from store.layer_repo import LayerRecord
 from store.markings import attribute_marks
 from store.permits_repo import load_changes, load_permit_data
 from store.records import load_sites
@@ -33,16 +37,32 @@ def permit_state(engine: Engine, as_of: date, today: date) -> PermitState:
 
 
 def site_export(engine: Engine, selection: SiteSelection, today: date,
-                exported_at: datetime, *, principal: Principal, detail: str = "") -> Features:
+                exported_at: datetime, *, principal: Principal, detail: str = "",
+                grids: Sequence[str] = (), layer_dir: Path | None = None) -> Features:
     """The selected sites with status, stage, schedule health, next milestone and slip as the
     record stood at the end of ``selection.as_of``: those ``principal`` may see, audited as an
-    "export" (``detail``: the format, say)."""
+    "export" (``detail``: the format, say). ``grids``: raster layers (ids, their files in
+    ``layer_dir``) whose value at each site becomes a column
+    (:func:`services.grid_columns.with_grid_values`)."""
     require(engine, principal, Action.EXPORT, "export", selection_target(selection))
+    records = grid_layers(engine, grids, principal)
     state = permit_state(engine, selection.as_of, today)
     sites = readable_sites(engine, principal)
     features = export_frame(sites, state.sites, selection, exported_at)
-    record_release(engine, principal, "export", selection, features, sites, detail)
+    if records:
+        assert layer_dir is not None, "survey grids need the folder of their files"
+        features = with_grid_values(features, records, layer_dir)
+    record_release(engine, principal, "export", selection, features, sites,
+                   grid_detail(detail, records))
     return features
+
+
+def grid_detail(detail: str, records: Sequence[LayerRecord]) -> str:
+    """The audit detail of an export with survey-grid columns: ``csv; grids: Magnetics``."""
+    if not records:
+        return detail
+    grids = "grids: " + ", ".join(r.name for r in records)
+    return f"{detail}; {grids}" if detail else grids
 
 
 def readable_sites(engine: Engine, principal: Principal) -> pd.DataFrame:

@@ -16,6 +16,7 @@ from domain.access import Principal
 from exports.export_file import ExportFile, ExportFormat
 from mapping import state_keys as keys
 from mapping.access_state import current_principal
+from mapping.cached import cached_layers
 from mapping.export_files import briefing_file, sites_file
 from mapping.page_errors import show_user_errors
 from mapping.store_access import data_version
@@ -41,12 +42,29 @@ def export_controls(selection: SiteSelection, place: str, with_pack: bool = Fals
         "Export format", [f.value for f in ExportFormat], key=f"{keys.EXPORT_FORMAT}_{place}",
         format_func=lambda v: ExportFormat(v).label,
         help="The sites as filtered, with their permitting state on the 'View as of' date."))
-    _prepared_download(keys.EXPORT_READY, place, (selection, fmt, who), "Prepare the export",
-                       None, lambda: sites_file(selection, fmt, principal=who))
+    grids = _grid_choice(place, who)
+    _prepared_download(keys.EXPORT_READY, place, (selection, fmt, grids, who),
+                       "Prepare the export", None,
+                       lambda: sites_file(selection, fmt, principal=who, grids=grids))
     if with_pack:
         _prepared_download(keys.BRIEFING_READY, place, (selection, who),
                            "Prepare a briefing pack", PACK_HELP,
                            lambda: briefing_file(selection, principal=who))
+
+
+def _grid_choice(place: str, principal: Principal) -> tuple[str, ...]:
+    """The raster survey layers whose value at each site the export adds as a column (none
+    offered when no grid is published)."""
+    rasters = {r.id: r.name for r in cached_layers(principal) if r.kind == "raster"}
+    if not rasters:
+        return ()
+    chosen = st.multiselect(
+        "Add values from survey grids", list(rasters), key=f"{keys.EXPORT_GRIDS}_{place}",
+        format_func=rasters.__getitem__, placeholder="None",
+        help="Each grid's value at each site becomes a column (grid_<layer name>); empty "
+             "where a site has no position or lies outside the grid. A marked grid marks "
+             "the export.")
+    return tuple(chosen)
 
 
 def _prepared_download(state_key: str, place: str, wanted: tuple[object, ...], prepare: str,

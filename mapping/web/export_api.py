@@ -1,6 +1,7 @@
 """The parameters of ``GET /api/sites.{format}`` and ``GET /api/briefing.zip`` read into a
-format and a site selection; the files come from :mod:`mapping.export_files`, which take the
-request's principal (:func:`mapping.access_state.request_principal`) to check and audit them.
+format, a site selection and the survey grids whose values become columns (``grid=``); the
+files come from :mod:`mapping.export_files`, which take the request's principal
+(:func:`mapping.access_state.request_principal`) to check and audit them.
 
 ``token`` (a personal API token given in the URL, read by ``mapping.access_state``) is not a
 filter and is left out of the selection."""
@@ -17,6 +18,7 @@ from sites.selection import SiteSelection, parse_selection
 
 FORMATS_BY_SUFFIX = {f.url_suffix: f for f in ExportFormat}
 CREDENTIALS = frozenset({"token"})  # read by mapping.access_state, never a filter
+GRID = "grid"  # survey-grid columns of a site export (raster layer ids), not a filter
 
 
 def format_for(suffix: str) -> ExportFormat:
@@ -25,6 +27,20 @@ def format_for(suffix: str) -> ExportFormat:
         raise NotFoundError(f"No export format {suffix!r}: ask for "
                             f"{', '.join('/api/sites.' + s for s in FORMATS_BY_SUFFIX)}.")
     return FORMATS_BY_SUFFIX[suffix]
+
+
+def grids_from(params: list[tuple[str, str]]) -> tuple[str, ...]:
+    """The raster layers whose values the export adds as columns: ``grid=a,b`` (ids)."""
+    from services.grid_columns import parse_grid_ids
+
+    return parse_grid_ids(",".join(value for name, value in params if name == GRID))
+
+
+def refuse_grids(params: list[tuple[str, str]], what: str) -> None:
+    """InputError when ``grid=`` is given where it adds nothing (``what``: a briefing pack)."""
+    if any(name == GRID for name, _ in params):
+        raise InputError(f"grid= adds survey-grid columns to a site export "
+                         f"(/api/sites.csv?grid=LAYER); {what} does not take it.")
 
 
 def selection_from(params: dict[str, str] | list[tuple[str, str]], today: date,
@@ -41,6 +57,7 @@ def selection_from(params: dict[str, str] | list[tuple[str, str]], today: date,
                              "once; several commodities, stages, statuses or countries go in "
                              "one, separated by commas (commodity=Li,REE).")
         params = dict(params)
-    params = {name: value for name, value in params.items() if name not in CREDENTIALS}
+    params = {name: value for name, value in params.items()
+              if name not in CREDENTIALS | {GRID}}
     countries = tuple(sorted(cached_sites(principal)["country"].dropna().unique()))
     return parse_selection(params, today, countries)

@@ -119,7 +119,8 @@ def tile(request: Request) -> Response:
 def sites_export(request: Request) -> Response:
     """The sites matching the URL's filters, extent and as-of date in the format the path
     ends in (``sites.geojson``, ``sites.gpkg``, ``sites.csv``, ``sites.kml``,
-    ``sites.shp.zip``, ``sites.parquet``). GeoJSON is shown inline; the others download."""
+    ``sites.shp.zip``, ``sites.parquet``), with ``grid=`` raster layers' values as columns.
+    GeoJSON is shown inline; the others download."""
     from datetime import date
 
     from exports.export_file import ExportFormat
@@ -128,8 +129,10 @@ def sites_export(request: Request) -> Response:
 
     who = principal(request)  # the export itself checks (and audits) Action.EXPORT
     fmt = export_api.format_for(request.path_params["suffix"])
-    selection = export_api.selection_from(_params(request), date.today(), who)
-    file = export_files.sites_file(selection, fmt, principal=who)
+    params = _params(request)
+    selection = export_api.selection_from(params, date.today(), who)
+    file = export_files.sites_file(selection, fmt, principal=who,
+                                   grids=export_api.grids_from(params))
     return _file(file, inline=fmt is ExportFormat.GEOJSON)
 
 
@@ -142,7 +145,9 @@ def briefing(request: Request) -> Response:
     from mapping.web import export_api
 
     who = principal(request)  # the pack checks (and audits) Action.EXPORT
-    selection = export_api.selection_from(_params(request), date.today(), who)
+    params = _params(request)
+    export_api.refuse_grids(params, "a briefing pack")
+    selection = export_api.selection_from(params, date.today(), who)
     return _file(export_files.briefing_file(selection, principal=who))
 
 

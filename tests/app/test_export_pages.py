@@ -3,13 +3,16 @@ changed filter never offers the file prepared for the old one."""
 
 from __future__ import annotations
 
+import io
 from datetime import date, timedelta
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.support.sample_store import use_sample_store
+from tests.support.sample_store import sample_engine, use_sample_store
+from tests.support.survey_grids import publish_grid
 
 MAIN = str(Path(__file__).resolve().parents[2] / "mapping" / "main.py")
 
@@ -71,3 +74,18 @@ def test_a_future_as_of_date_exports_nothing_and_says_why() -> None:
     said = [c for c in at.caption if "set 'View as of' to today or earlier" in c.value]
     assert len(said) == 1  # once, not once per button
     assert "export_format_map" not in [s.key for s in at.selectbox]
+
+
+def test_a_published_grid_adds_its_column_to_the_export(tmp_path: Path) -> None:
+    at = AppTest.from_file(MAIN, default_timeout=90).run()
+    assert "export_grids_map" not in [m.key for m in at.multiselect]  # no grid published
+    grid = publish_grid(sample_engine(tmp_path, "app.db"), tmp_path)
+    at = AppTest.from_file(MAIN, default_timeout=90).run()
+    choice = at.multiselect(key="export_grids_map")
+    assert choice.options == ["Magnetics grid"]
+    choice.set_value([grid.id]).run()
+    at.selectbox(key="export_format_map").set_value("csv").run()
+    _prepare(at)
+    file = at.session_state["export_ready"]["map"][1]
+    table = pd.read_csv(io.StringIO(file.data.decode("utf-8-sig")), comment="#")
+    assert table.set_index("id").loc["us-alpha", "grid_magnetics_grid"] == 30_193

@@ -12,41 +12,35 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import rasterio
 import shapely
 from pyproj import Geod
-from rasterio.transform import from_origin
 from sqlalchemy import Engine
 
 from commands.main import main
 from domain.access import OPEN_ACCESS, Principal, Role
 from domain.errors import InputError, NotFoundError
 from services.layer_sampling import LayerSample, SampleAt, SampleRequest, sample_layer
-from services.publishing import LayerDetails, publish_upload
 from store.audit import audit_rows
 from store.layer_repo import LayerRecord, layer_not_found
 from store.markings import set_marking
 from store.records import deposit_points
 from tests.support.sample_store import sample_engine, use_sample_store
+from tests.support.survey_grids import (
+    HEIGHT,
+    NODATA,
+    NORTH,
+    RES,
+    WEST,
+    WIDTH,
+    grid_values,
+    publish_geojson,
+    publish_grid,
+    value_at,
+)
 
-# 0.01° pixels centred on whole hundredths: the sample sites sit on pixel centres.
-WEST, NORTH, RES, WIDTH, HEIGHT = -120.005, 42.005, 0.01, 601, 801
-NODATA = -9999.0
 VIEWER = Principal("vic", Role.VIEWER, "public")
 EDITOR = Principal("ed", Role.EDITOR, "business-proprietary")
 GEOD = Geod(ellps="WGS84")
-
-
-def _grid() -> np.ndarray:
-    rows, cols = np.mgrid[0:HEIGHT, 0:WIDTH]
-    values = (rows * 1000 + cols).astype("float32")
-    values[600, 500] = NODATA  # the pixel of site us-xss (36.0 N, 115.0 W)
-    return values
-
-
-def _value_at(lon: float, lat: float) -> float:
-    """Hand formula: the pixel whose centre is (lon, lat) holds row * 1000 + column."""
-    return round((42.0 - lat) / RES) * 1000.0 + round((lon + 120.0) / RES)
 
 
 @pytest.fixture()
@@ -55,36 +49,9 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Engine:
     return sample_engine(tmp_path, "sampling.db")
 
 
-def _publish(engine: Engine, path: Path, name: str) -> LayerRecord:
-    [record] = publish_upload(engine, path, path.name, LayerDetails(name, "alice"),
-                              layer_dir=path.parent.parent / "layer_files",
-                              principal=OPEN_ACCESS)
-    return record
-
-
 @pytest.fixture()
 def raster(store: Engine, tmp_path: Path) -> LayerRecord:
-    folder = tmp_path / "uploads"
-    folder.mkdir(exist_ok=True)
-    path = folder / "grid.tif"
-    profile = {"driver": "GTiff", "width": WIDTH, "height": HEIGHT, "count": 1,
-               "dtype": "float32", "crs": "EPSG:4326", "nodata": NODATA,
-               "transform": from_origin(WEST, NORTH, RES, RES)}
-    with rasterio.open(path, "w", **profile) as dataset:
-        dataset.write(_grid(), 1)
-    return _publish(store, path, "Magnetics grid")
-
-
-def _geojson(store: Engine, tmp_path: Path, name: str,
-             features: list[tuple[str, shapely.Geometry]]) -> LayerRecord:
-    folder = tmp_path / "uploads"
-    folder.mkdir(exist_ok=True)
-    collection = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"name": label},
-         "geometry": shapely.geometry.mapping(geom)} for label, geom in features]}
-    path = folder / f"{name.lower().replace(' ', '_')}.geojson"
-    path.write_text(json.dumps(collection), encoding="utf-8")
-    return _publish(store, path, name)
+    return publish_grid(store, tmp_path)
 
 
 # edges a quarter pixel or more off the pixel centres (whole hundredths)
@@ -95,7 +62,7 @@ BLOCK_B = shapely.box(-116.1025, 38.9025, -115.9025, 39.1025)  # around deposit 
 
 @pytest.fixture()
 def blocks(store: Engine, tmp_path: Path) -> LayerRecord:
-    return _geojson(store, tmp_path, "Claim blocks",
+    return publish_geojson(store, tmp_path, "Claim blocks",
                     [("Block A", BLOCK_A), ("Block A2", BLOCK_A2), ("Block B", BLOCK_B)])
 
 
@@ -103,7 +70,7 @@ def blocks(store: Engine, tmp_path: Path) -> LayerRecord:
 def drill_holes(store: Engine, tmp_path: Path) -> LayerRecord:
     east_2km = GEOD.fwd(-118.07, 41.7, 90.0, 2_000.0)[:2]
     east_8km = GEOD.fwd(-118.07, 41.7, 90.0, 8_000.0)[:2]
-    return _geojson(store, tmp_path, "Drill holes",
+    return publish_geojson(store, tmp_path, "Drill holes",
                     [("DH-1", shapely.Point(*east_2km)), ("DH-2", shapely.Point(*east_8km)),
                      ("DH-3", shapely.Point(-115.0, 36.01))])
 
@@ -121,7 +88,7 @@ def test_values_at_the_sites(store: Engine, raster: LayerRecord, tmp_path: Path)
     sample = _sample(store, tmp_path, SampleRequest(raster.id))
     rows = _by_id(sample)
     assert sorted(rows.index) == ["au-delta", "jp-gamma", "us-alpha", "us-beta", "us-xss"]
-    assert rows.loc["us-alpha", "value"] == 30_193 == _value_at(-118.07, 41.7)
+    assert rows.loc["us-alpha", "value"] == 30_193 == value_at(-118.07, 41.7)
     # no position, outside the grid (Texas, Japan), on the nodata pixel: no value
     assert rows.loc[["au-delta", "us-beta", "jp-gamma", "us-xss"], "value"].isna().all()
     assert list(sample.rows.columns) == ["id", "name", "lon", "lat", "marking", "value"]
@@ -137,7 +104,7 @@ def test_values_at_deposits_follow_their_markings(store: Engine, raster: LayerRe
     set_marking(store, "deposit", str(two), "controlled", principal=OPEN_ACCESS)
     request = SampleRequest(raster.id, SampleAt.DEPOSITS)
     everything = _by_id(_sample(store, tmp_path, request))
-    assert everything.loc[two, "value"] == 650_450 == _value_at(-115.5, 35.5)
+    assert everything.loc[two, "value"] == 650_450 == value_at(-115.5, 35.5)
     assert everything.loc[int(points.loc["Deposit One", "id"]), "value"] == 300_400
     public = _sample(store, tmp_path, request, VIEWER)
     assert two not in set(public.rows["id"]) and len(public.rows) == 1
@@ -149,7 +116,7 @@ def test_statistics_within_a_radius_match_numpy(store: Engine, raster: LayerReco
                                                 tmp_path: Path) -> None:
     sample = _sample(store, tmp_path, SampleRequest(raster.id, radius_km=5.0))
     got = _by_id(sample).loc["us-alpha"]
-    values = _grid()
+    values = grid_values()
     rows, cols = np.mgrid[0:HEIGHT, 0:WIDTH]
     lons, lats = WEST + (cols + 0.5) * RES, NORTH - (rows + 0.5) * RES
     _, _, metres = GEOD.inv(np.full(lons.size, -118.07), np.full(lons.size, 41.7),
@@ -174,7 +141,7 @@ def test_statistics_within_the_polygons_a_site_lies_in(store: Engine, raster: La
     assert sample.within is not None and sample.within.id == blocks.id
     alpha = _by_id(sample).loc["us-alpha"]
     assert alpha["features"] == "Block A; Block A2"
-    values = _grid()
+    values = grid_values()
     rows, cols = np.mgrid[0:HEIGHT, 0:WIDTH]
     inside = shapely.contains_xy(shapely.union(BLOCK_A, BLOCK_A2),
                                  WEST + (cols + 0.5) * RES, NORTH - (rows + 0.5) * RES)
