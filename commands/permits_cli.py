@@ -24,6 +24,7 @@ from permits.rules import load_rulesets
 from permits.site_links import link_projects
 from services.site_export import change_history
 from store.audit import record_now
+from store.crosswalk_repo import rejected_project_links
 from store.permits_repo import (
     import_permit_data,
     load_changes,
@@ -67,7 +68,8 @@ def _import(args: argparse.Namespace, engine: Engine) -> int:
     links = {**project_site_links(engine), **_given_links(args.link)}
     linked = link_projects(batch.projects, load_sites(engine), known_links=links,
                            max_km=args.max_km, accept_approximate=args.accept_approximate,
-                           site_distance_km=site_distance_km(engine))
+                           site_distance_km=site_distance_km(engine),
+                           rejected=rejected_project_links(engine))
     site_ids = batch.projects["project_id"].map(linked.site_ids).astype(object)
     projects = batch.projects.assign(site_id=site_ids.fillna(""))
     data = replace(batch, projects=projects)

@@ -1,5 +1,6 @@
-"""A cross-walk link between two records that are the same place, as the finders
-(``sites.crosswalk``) give it and the store (``store.crosswalk_repo``) keeps it."""
+"""A cross-walk link between two records of one place (a site, a deposit, a permitting
+project, a survey layer's feature), as the finders (``sites.crosswalk``) give it and the store
+(``store.crosswalk_repo``) keeps it."""
 
 from __future__ import annotations
 
@@ -7,13 +8,18 @@ from dataclasses import dataclass
 
 SAME_ID = "same source id"
 NAME_DISTANCE = "name and distance"
+NAME_STATE = "name and state"  # a project without coordinates, in the site's US state
+NAME_ONLY = "name only"  # alike names without a second piece of evidence: for a person
+WITHIN = "within a polygon"
 BY_HAND = "by hand"
+IMPORTED_BY = "permits import"  # who decided a project's link the import made
 
 
 @dataclass(frozen=True)
 class Link:
     """One link: ``a`` is the curated side (a curated deposit, a site), ``b`` the other;
-    a deposit's key is ``dataset/source_record_id``, a site's its id."""
+    a deposit's key is ``dataset/source_record_id``, a site's and a project's their ids, a
+    feature's ``layer_id/feature_no``."""
 
     a_kind: str
     a_key: str
@@ -23,8 +29,14 @@ class Link:
     score: float
     distance_km: float | None
     detail: str
+    decided_by: str = ""  # stored confirmed by this when new (a link a permits import made)
 
 
 def deposit_key(dataset: object, record_id: object) -> str:
     """How a deposit is named in the cross-walk: ``dataset/source_record_id``."""
     return f"{dataset}/{record_id}"
+
+
+def feature_key(layer_id: object, feature_no: object) -> str:
+    """How a survey layer's feature is named in the cross-walk: ``layer_id/feature_no``."""
+    return f"{layer_id}/{feature_no}"

@@ -74,6 +74,7 @@ CHOKEPOINT_REGION = "chokepoint_region"
 CHOKEPOINT_PROJECTED = "chokepoint_projected"
 # the cross-walk page
 CROSSWALK_STATUS = "crosswalk_status"
+CROSSWALK_KIND = "crosswalk_kind"
 CROSSWALK_EDITOR = "crosswalk_editor"
 CROSSWALK_POSITION = "crosswalk_position"
 

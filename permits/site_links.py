@@ -66,16 +66,18 @@ SiteDistance = Callable[[float, float, str], float]
 def link_projects(projects: pd.DataFrame, sites: pd.DataFrame, *,
                   known_links: Mapping[str, str] = _NO_LINKS, max_km: float = 50.0,
                   accept_approximate: bool = False,
-                  site_distance_km: SiteDistance | None = None) -> LinkReport:
+                  site_distance_km: SiteDistance | None = None,
+                  rejected: frozenset[tuple[str, str]] = frozenset()) -> LinkReport:
     """Link each project (project_id, title, site_id, state, lat, lon) to at most one site.
 
     ``sites`` has id, name, admin_area, lat, lon, position_quality (and optionally
     location_note). ``known_links`` maps project ids to site ids linked before.
     ``site_distance_km`` measures a project's distance to a site (default: great-circle
-    distance from the sites' lat/lon).
+    distance from the sites' lat/lon). ``rejected``: (project id, site id) pairs someone
+    said are not one place (the cross-walk), never linked.
     """
     index = _Sites(sites, site_distance_km)
-    rows = [_link(project, index, known_links, max_km, accept_approximate)
+    rows = [_link(project, index, known_links, max_km, accept_approximate, rejected)
             for project in _records(projects)]
     return LinkReport({r.project_id: r.site_id for r in rows if r.site_id}, rows)
 
@@ -239,14 +241,19 @@ class _Verdict:
 
 
 def _link(project: dict[str, object], sites: _Sites, known: Mapping[str, str], max_km: float,
-          accept_approximate: bool) -> LinkRow:
+          accept_approximate: bool, rejected: frozenset[tuple[str, str]]) -> LinkRow:
     pid, title = str(project.get("project_id", "")), str(project.get("title", "") or "")
     by_id = _by_id(pid, str(project.get("site_id", "") or ""), sites, known)
-    if by_id is not None:
+    if by_id is not None and (pid, by_id[0]) not in rejected:
         return LinkRow(pid, title, by_id[0], "id", by_id[1])
     scores = sites.name_scores(title)
+    refused = [i for i in np.flatnonzero(scores > 0) if (pid, sites.ids[i]) in rejected]
+    scores[refused] = 0.0
     candidates = np.flatnonzero(scores >= NAME_THRESHOLD)
     if len(candidates) == 0:
+        if refused:
+            return LinkRow(pid, title, "", "", "the cross-walk says it is not "
+                           + ", ".join(sites.ids[i] for i in refused))
         return LinkRow(pid, title, "", "", "no site with a similar name")
     verdicts = [_judge(project, int(i), float(scores[i]), sites, max_km, accept_approximate)
                 for i in candidates]

@@ -10,6 +10,12 @@ Each link says how it was found:
 - ``name and distance``: names alike (``permits.site_links.name_similarity``, also against a
   deposit's other names) within ``max_km``. Score: the name's similarity, falling linearly to
   half of it at ``max_km`` away.
+- a permitting project and a site: the link the permits import made (by the project's own
+  site id, a link made before, or name and distance or state; stored as decided by the
+  import), or for a project it left without a site, ``name only``: a site with an alike name
+  but without the second piece of evidence the import needs, for a person to judge (score:
+  half the similarity).
+- ``within a polygon``: a site or curated deposit lies within a survey layer's polygon.
 
 A deposit is keyed ``dataset/source_record_id`` (not by its row id), so a link survives the
 deposit's table being imported again.
@@ -32,7 +38,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from domain.crosswalk import NAME_DISTANCE, SAME_ID, Link, deposit_key
+from domain.crosswalk import (
+    IMPORTED_BY,
+    NAME_DISTANCE,
+    NAME_ONLY,
+    NAME_STATE,
+    SAME_ID,
+    WITHIN,
+    Link,
+    deposit_key,
+    feature_key,
+)
 from permits.site_links import NAME_THRESHOLD, distances_km, name_similarity, name_variants
 
 DEPOSIT_KM = 5.0  # one deposit recorded twice lies within this of itself
@@ -105,6 +121,59 @@ def site_deposit_links(sites: pd.DataFrame, deposits: pd.DataFrame,
                                   _round(float(km[i])),
                                   f"names {similarity:.2f} alike ({said}), {km[i]:.1f} km apart"))
     return links
+
+
+_IMPORT_METHODS = {"id": SAME_ID, "name and distance": NAME_DISTANCE,
+                   "name and state": NAME_STATE}
+
+
+def site_project_links(sites: pd.DataFrame, projects: pd.DataFrame,
+                       import_rows: Mapping[str, Mapping[str, Any]]) -> list[Link]:
+    """Sites (id, name) and permitting projects (project_id, title, site_id): the links the
+    permits import made, and ``name only`` candidates for the projects it left without a
+    site. ``import_rows``: the last import's link row of each project (method, detail)."""
+    site_ids = sites["id"].astype(str).tolist()
+    site_names = [_variants(n, None) for n in sites["name"]]
+    index = {sid: i for i, sid in enumerate(site_ids)}
+    links = []
+    for row in projects.to_dict("records"):
+        pid, title = str(row["project_id"]), str(row.get("title") or "")
+        linked = str(row.get("site_id") or "")
+        said = import_rows.get(pid, {})
+        mine = _variants(title, None)
+        if linked in index:
+            method = _IMPORT_METHODS.get(str(said.get("method") or "id"), SAME_ID)
+            similarity = 1.0 if method == SAME_ID else _best(mine, site_names[index[linked]])[0]
+            links.append(Link("site", linked, "project", pid, method, round(similarity, 3),
+                              None, str(said.get("detail") or "the project names this site"),
+                              decided_by=IMPORTED_BY))
+            continue
+        for i, theirs in enumerate(site_names):
+            similarity, alike = _best(mine, theirs)
+            if similarity >= NAME_THRESHOLD:
+                why = str(said.get("detail") or "the record names no site")
+                links.append(Link("site", site_ids[i], "project", pid, NAME_ONLY,
+                                  round(similarity / 2, 3), None,
+                                  f"names {similarity:.2f} alike ({alike}); not linked by the "
+                                  f"import: {why}"))
+    return links
+
+
+def feature_links(places: pd.DataFrame, kind: str, layer_id: str, layer_name: str,
+                  polygons: np.ndarray, labels: list[str], numbers: list[int]) -> list[Link]:
+    """Places (``kind``: "site" or "deposit"; key, lat, lon) lying within a survey layer's
+    polygons (lon/lat shapely geometries, their labels and feature numbers)."""
+    import shapely  # here: the deposit and site finders above need none of it
+
+    lats, lons = _points(places)
+    keys = places["key"].astype(str).tolist()
+    known = np.flatnonzero(~(np.isnan(lats) | np.isnan(lons)))
+    tree = shapely.STRtree(polygons)
+    points = shapely.points(lons[known], lats[known])
+    at, within = tree.query(points, predicate="within")
+    return [Link(kind, keys[known[p]], "feature", feature_key(layer_id, numbers[f]), WITHIN,
+                 1.0, 0.0, f"lies within {labels[f]} of survey layer {layer_name}")
+            for p, f in zip(at.tolist(), within.tolist(), strict=True)]
 
 
 def _variants(name: object, other_names: object) -> list[tuple[str, ...]]:

@@ -18,14 +18,16 @@ from sqlalchemy import Engine, and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from domain.access import PUBLIC, Action, Principal
-from domain.crosswalk import BY_HAND, SAME_ID, Link
+from domain.crosswalk import BY_HAND, IMPORTED_BY, SAME_ID, Link
 from domain.errors import InputError, NotFoundError
 from domain.vocab import PositionQuality
 from store import audit
 from store.acting import require
 from store.db import bump_revision
 from store.deposit_views import deposits_changed
-from store.models import CrosswalkLink, Deposit, Site
+from store.models import CrosswalkLink, Deposit, Site, SurveyLayer
+from store.permit_tables import permit_projects
+from store.permits_repo import set_project_site
 
 CANDIDATE, CONFIRMED, REJECTED = "candidate", "confirmed", "rejected"
 STATUSES = (CANDIDATE, CONFIRMED, REJECTED)
@@ -65,15 +67,19 @@ def refresh_links(engine: Engine, found: list[Link], *, principal: Principal,
                         "distance_km": link.distance_km, "detail": link.detail, "found_at": now}
             row = stored.get(key)
             if row is None:
-                session.add(CrosswalkLink(a_kind=link.a_kind, a_key=link.a_key,
-                                          b_kind=link.b_kind, b_key=link.b_key,
-                                          status=CANDIDATE, decided_by="", **evidence))
+                session.add(CrosswalkLink(
+                    a_kind=link.a_kind, a_key=link.a_key, b_kind=link.b_kind, b_key=link.b_key,
+                    status=CONFIRMED if link.decided_by else CANDIDATE,
+                    decided_by=link.decided_by, decided_at=now if link.decided_by else None,
+                    **evidence))
                 new += 1
             elif row.method != BY_HAND:  # a link made by hand keeps its own words
                 for name, value in evidence.items():
                     setattr(row, name, value)
                 updated += 1
-        gone = [r.id for k, r in stored.items() if k not in best and r.status == CANDIDATE]
+        # candidates no longer found, and project links the import made and no longer holds
+        gone = [r.id for k, r in stored.items() if k not in best
+                and (r.status == CANDIDATE or r.decided_by == IMPORTED_BY)]
         if gone:
             session.execute(delete(CrosswalkLink).where(CrosswalkLink.id.in_(gone)))
         session.flush()
@@ -103,9 +109,40 @@ def decide(engine: Engine, link_id: int, status: str, *, principal: Principal,
         session.execute(update(CrosswalkLink).where(CrosswalkLink.id == link_id).values(
             status=status, decided_by="" if status == CANDIDATE else principal.name,
             decided_at=None if status == CANDIDATE else now))
+        if (row.a_kind, row.b_kind) == ("site", "project"):
+            _link_project(session, row, status, principal.name, now)
         _links_changed(session)
         audit.record(session, principal, "crosswalk", target=f"link {link_id}",
                      detail=f"{row.a_kind} {row.a_key} = {row.b_kind} {row.b_key}: {status}")
+
+
+def _link_project(session: Session, row: CrosswalkLink, status: str, who: str,
+                  now: datetime) -> None:
+    """A decided site-to-project link moves the project: confirmed, it is linked to the
+    site (the import's link to another site, if any, is dropped); rejected or reopened, it
+    leaves the site if it was there. Re-imports keep both (``rejected_project_links``)."""
+    pid, site_id = row.b_key, row.a_key
+    if status == CONFIRMED:
+        set_project_site(session, pid, site_id, who=who, now=now,
+                         reason=f"cross-walk link {row.id} confirmed")
+        session.execute(delete(CrosswalkLink).where(
+            CrosswalkLink.b_kind == "project", CrosswalkLink.b_key == pid,
+            CrosswalkLink.a_key != site_id, CrosswalkLink.decided_by == IMPORTED_BY))
+        return
+    current = session.execute(select(permit_projects.c.site_id).where(
+        permit_projects.c.project_id == pid)).scalar()
+    if current == site_id:
+        set_project_site(session, pid, "", who=who, now=now,
+                         reason=f"cross-walk link {row.id} {status}")
+
+
+def rejected_project_links(engine: Engine) -> frozenset[tuple[str, str]]:
+    """(project id, site id) pairs someone rejected: a permits import never links them."""
+    stmt = select(CrosswalkLink.b_key, CrosswalkLink.a_key).where(
+        CrosswalkLink.a_kind == "site", CrosswalkLink.b_kind == "project",
+        CrosswalkLink.status == REJECTED)
+    with engine.connect() as connection:
+        return frozenset((str(p), str(s)) for p, s in connection.execute(stmt))
 
 
 def link_by_hand(engine: Engine, link: Link, *, principal: Principal,
@@ -144,9 +181,9 @@ def stored_links(engine: Engine, status: str | None = None) -> pd.DataFrame:
 
 
 def place_links(engine: Engine) -> pd.DataFrame:
-    """Every link not rejected, with the linked deposit's name and marking when ``b`` is a
-    deposit (what a site's panel lists): columns of :data:`COLUMNS` plus ``b_name`` and
-    ``b_marking``."""
+    """Every link not rejected, with the name and marking of its ``b`` record (what a site's
+    panel lists): a deposit's name, a project's title, a feature's layer name and the
+    layer's marking. Columns of :data:`COLUMNS` plus ``b_name`` and ``b_marking``."""
     from store.records import deposit_names
 
     links = stored_links(engine)
@@ -155,6 +192,18 @@ def place_links(engine: Engine) -> pd.DataFrame:
     keys = deposits["dataset"].astype(str) + "/" + deposits["source_record_id"].astype(str)
     named = dict(zip(keys, deposits["name"].fillna(""), strict=True))
     marked = dict(zip(keys, deposits["marking"].fillna(""), strict=True))
+    with engine.connect() as connection:
+        titles = dict(connection.execute(select(permit_projects.c.project_id,
+                                                permit_projects.c.title)).tuples().all())
+        layers = {str(i): (n, m) for i, n, m in connection.execute(
+            select(SurveyLayer.id, SurveyLayer.name, SurveyLayer.marking))}
+    for key, title in titles.items():
+        named[str(key)] = str(title or "")
+    layer_of = links["b_key"].where(links["b_kind"] == "feature").str.rpartition("/")[0]
+    links = links[layer_of.isna() | layer_of.isin(layers)]  # a deleted layer's: gone
+    for key, layer_id in zip(links["b_key"], layer_of[links.index], strict=True):
+        if isinstance(layer_id, str):
+            named[key], marked[key] = layers[layer_id][0], layers[layer_id][1] or PUBLIC
     return links.assign(b_name=links["b_key"].map(named).fillna(""),
                         b_marking=links["b_key"].map(marked).fillna(""))
 

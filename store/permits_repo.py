@@ -23,6 +23,7 @@ from permits.editing import EditPlan
 from permits.frames import PermitData, positions
 from permits.history import ENTITIES
 from permits.schema import Kind, conform
+from permits.vocab import ChangeKind
 from store import audit
 from store.acting import acting_name, require
 from store.bulk import bulk_insert, bulk_upsert
@@ -306,22 +307,49 @@ def project_site_links(engine: Engine) -> dict[str, str]:
         return {str(p): str(s) for p, s in connection.execute(stmt)}
 
 
-def unlinked_reasons(engine: Engine) -> dict[str, str]:
-    """Project id -> why the last import that read it left it without a site (the import
-    report's link rows, in the importer's words); projects linked since are left out."""
+def import_link_rows(engine: Engine) -> dict[str, dict[str, Any]]:
+    """Project id -> the link row of the last permits import that read it: site_id, method
+    and detail, in the importer's words (reports from before links were kept give none)."""
     stmt = select(DatasetImport.report).where(DatasetImport.kind == "permits") \
         .order_by(DatasetImport.imported_at, DatasetImport.id)
-    reasons: dict[str, str] = {}
+    rows: dict[str, dict[str, Any]] = {}
     with engine.connect() as connection:
         for (text,) in connection.execute(stmt):
             try:
-                rows = json.loads(text or "{}").get("links") or []
+                links = json.loads(text or "{}").get("links") or []
             except (ValueError, AttributeError):
                 continue  # a report from before links were kept
-            for row in rows:
-                project = str(row.get("project_id", ""))
-                if row.get("site_id"):
-                    reasons.pop(project, None)
-                elif project:
-                    reasons[project] = str(row.get("detail") or "no site matched")
-    return reasons
+            rows.update({str(r["project_id"]): r for r in links
+                         if isinstance(r, dict) and r.get("project_id")})
+    return rows
+
+
+def unlinked_reasons(engine: Engine) -> dict[str, str]:
+    """Project id -> why the last import that read it left it without a site (the import
+    report's link rows, in the importer's words); projects linked since are left out."""
+    linked = project_site_links(engine)
+    return {pid: str(row.get("detail") or "no site matched")
+            for pid, row in import_link_rows(engine).items()
+            if not row.get("site_id") and pid not in linked}
+
+
+def set_project_site(session: Session, project_id: str, site_id: str, *, who: str,
+                     reason: str, now: datetime) -> bool:
+    """Link a stored project to ``site_id`` ("" to unlink it), inside the caller's
+    transaction, the change kept in the history; whether it changed."""
+    row = session.execute(select(permit_projects.c.site_id, permit_projects.c.version).where(
+        permit_projects.c.project_id == project_id)).first()
+    if row is None:
+        raise NotFoundError(f"No permitting project has id {project_id!r}; it may have been "
+                            "removed.")
+    before = str(row.site_id or "")
+    if before == site_id:
+        return False
+    session.execute(update(permit_projects).where(permit_projects.c.project_id == project_id)
+                    .values(site_id=site_id, updated_at=now, version=int(row.version) + 1))
+    record_changes(session, [{"changed_at": now, "who": who, "entity": "project",
+                              "entity_id": project_id, "project_id": project_id,
+                              "field": "site_id", "before": before, "after": site_id,
+                              "reason": reason, "kind": ChangeKind.EDIT.value, "source": ""}])
+    bump_revision(session)
+    return True

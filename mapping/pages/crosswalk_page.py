@@ -1,6 +1,7 @@
 """The cross-walk's links to review: records found to be one place (a curated deposit and an
-imported one, a site and a deposit), each with how it was found; editors confirm or reject
-them, admins refresh the candidates from the records."""
+imported one, a site and a deposit or a permitting project, a site or deposit and the survey
+polygon it lies in), each with how it was found; editors confirm or reject them (a confirmed
+project link moves the project to the site), admins refresh the candidates from the records."""
 
 import pandas as pd
 import streamlit as st
@@ -17,10 +18,13 @@ from store.crosswalk_repo import CONFIRMED, STATUSES, decide, stored_links, use_
 st.title("Cross-walk: records of one place", anchor=False)
 principal = current_principal()
 may_decide = principal.may(Action.LINK_RECORDS)
-st.caption("Each line says two records are the same place and how that was found: the same "
-           "source record id (score 1), or alike names close by (the score falls with the "
-           "distance). Confirmed and rejected links survive new imports; a refresh only adds "
-           "and updates candidates. "
+st.caption("Each line says two records are one place and how that was found: the same "
+           "source record id (score 1), alike names close by (the score falls with the "
+           "distance), alike names alone (half the score: check it), or a point within a "
+           "survey layer's polygon. Confirming a permitting project's link moves the project "
+           "to the site; rejecting it takes the project off the site, and imports keep both. "
+           "Confirmed and rejected links survive new imports; a refresh only adds and updates "
+           "candidates. "
            + ("Set a decision and save." if may_decide else
               "Editors confirm or reject them."))
 if principal.may(Action.IMPORT_TABLE) and st.button("Find candidates again",
@@ -30,15 +34,25 @@ if principal.may(Action.IMPORT_TABLE) and st.button("Find candidates again",
     st.success(f"{summary.found} links found: {summary.new} new, {summary.dropped} candidates "
                "no longer found dropped.", icon=":material/check:")
 
-status = st.segmented_control("Show", ["all", *STATUSES], default="candidate",
-                              key=keys.CROSSWALK_STATUS) or "all"
+KINDS = {"all": "all", "deposit": "deposits", "project": "permitting projects",
+         "feature": "survey-layer polygons"}
+shown, kind = st.columns(2)
+with shown:
+    status = st.segmented_control("Show", ["all", *STATUSES], default="candidate",
+                                  key=keys.CROSSWALK_STATUS) or "all"
+with kind:
+    of_kind = st.selectbox("Linked to", list(KINDS), format_func=KINDS.__getitem__,
+                           key=keys.CROSSWALK_KIND)
+sites = cached_sites(principal)
 visible = place_links(principal)  # those to a record the viewer may not see left out
+visible = visible[(visible["a_kind"] != "site") | visible["a_key"].isin(sites["id"])]
 stored = stored_links(engine())
 stored = stored[stored["id"].isin(visible["id"])]
 links = stored
 if status != "all":
     links = links[links["status"] == status]
-sites = cached_sites(principal)
+if of_kind != "all":
+    links = links[links["b_kind"] == of_kind]
 site_names = dict(zip(sites["id"], sites["name"], strict=True))
 names = dict(zip(visible["b_key"], visible["b_name"], strict=False))
 
@@ -50,6 +64,7 @@ def _named(kind: str, key: str) -> str:
 
 def _review(links: pd.DataFrame) -> None:
     """The links as a table whose decision column an editor sets, and the save button."""
+    links = links.reset_index(drop=True)  # the editor's rows are positions
     table = pd.DataFrame({
         "id": links["id"], "decision": links["status"],
         "a": [_named(k, v) for k, v in zip(links["a_kind"], links["a_key"], strict=True)],

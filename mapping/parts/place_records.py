@@ -1,12 +1,14 @@
 """A site panel's "Records of this place": the deposits the cross-walk links to it, its
-permitting projects, and the survey layers whose extent covers it, with a raster's value at
-the site."""
+permitting projects (and those the cross-walk thinks may be its), the survey-layer polygons it
+lies within, and the survey layers whose extent covers it, with a raster's value at the
+site."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from domain.access import Principal
@@ -17,28 +19,40 @@ from mapping.permit_cache import record_for
 
 def place_records(site: dict[str, Any], principal: Principal) -> None:
     """The site's linked records, each line in words; nothing when it has none."""
-    lines = [*_deposits(site["id"], principal), *_projects(site["id"]),
+    links = place_links(principal)
+    mine = links[(links["a_kind"] == "site") & (links["a_key"] == site["id"])]
+    lines = [*_deposits(mine), *_projects(site["id"], mine), *_features(mine),
              *_layers(site, principal)]
     if lines:
         with st.expander(f"Records of this place ({len(lines)})", icon=":material/link:"):
             st.markdown("\n".join(lines))
 
 
-def _deposits(site_id: str, principal: Principal) -> list[str]:
-    links = place_links(principal)
-    mine = links[(links["a_kind"] == "site") & (links["a_key"] == site_id)
-                 & (links["b_kind"] == "deposit")]
+def _deposits(mine: pd.DataFrame) -> list[str]:
+    deposits = mine[mine["b_kind"] == "deposit"]
     return [f"- deposit **{plain(r['b_name'] or r['b_key'])}** ({plain(r['b_key'])}): "
             f"{'confirmed' if r['status'] == 'confirmed' else 'possibly the same place'}, "
             f"{plain(r['method'])}"
-            for r in mine.to_dict("records")]
+            for r in deposits.to_dict("records")]
 
 
-def _projects(site_id: str) -> list[str]:
+def _projects(site_id: str, mine: pd.DataFrame) -> list[str]:
+    """Its projects, then those the cross-walk offers as possibly its (not yet decided)."""
     projects = record_for(date.today()).projects
     here = projects[projects["site_id"] == site_id]
-    return [f"- permitting project **{plain(r['title'])}** ({plain(r['project_id'])})"
-            for r in here.to_dict("records")]
+    lines = [f"- permitting project **{plain(r['title'])}** ({plain(r['project_id'])})"
+             for r in here.to_dict("records")]
+    maybe = mine[(mine["b_kind"] == "project") & (mine["status"] == "candidate")
+                 & ~mine["b_key"].isin(here["project_id"])]
+    return lines + [f"- possibly permitting project **{plain(r['b_name'] or r['b_key'])}** "
+                    f"({plain(r['b_key'])}): {plain(r['method'])}, to review on the "
+                    "Cross-walk page" for r in maybe.to_dict("records")]
+
+
+def _features(mine: pd.DataFrame) -> list[str]:
+    """The survey-layer polygons it lies within (the link's evidence names them)."""
+    within = mine[mine["b_kind"] == "feature"]
+    return [f"- {plain(r['detail'])}" for r in within.to_dict("records")]
 
 
 def _layers(site: dict[str, Any], principal: Principal) -> list[str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import shapely
 from streamlit.testing.v1 import AppTest
 
 from domain.access import OPEN_ACCESS
@@ -13,6 +14,7 @@ from services.crosswalk import refresh_crosswalk
 from store.crosswalk_repo import CONFIRMED, stored_links
 from tests.support.fixtures_data import SAMPLE_SITES, site_row
 from tests.support.sample_store import sample_engine, use_sample_store
+from tests.support.survey_grids import publish_geojson
 
 MAIN = str(Path(__file__).resolve().parents[2] / "mapping" / "main.py")
 
@@ -57,3 +59,30 @@ def test_a_sites_panel_lists_the_records_of_its_place(engine) -> None:  # type: 
     records = next(e for e in at.expander if e.label.startswith("Records of this place"))
     text = "\n".join(m.value for m in records.markdown)
     assert "deposit **Deposit One**" in text and "possibly the same place" in text
+
+
+def test_links_to_projects_and_polygons_are_listed_by_kind(engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    publish_geojson(engine, tmp_path, "Claim blocks",
+                    [("Block A", shapely.box(-118.2, 41.6, -117.9, 41.8))])  # holds us-alpha
+    refresh_crosswalk(engine, principal=OPEN_ACCESS)
+    at = AppTest.from_file(MAIN, default_timeout=60).run()
+    at.switch_page("pages/crosswalk_page.py").run()
+    at.segmented_control(key="crosswalk_status").set_value("all").run()
+    at.selectbox(key="crosswalk_kind").set_value("feature").run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert len(table) == 1 and table["b"].iloc[0].startswith("feature Claim blocks (")
+    assert table["a"].iloc[0] == "site Alpha Lithium (us-alpha)"
+    at.selectbox(key="crosswalk_kind").set_value("project").run()
+    projects = at.dataframe[0].value
+    assert set(projects["a"]) == {"site Alpha Lithium (us-alpha)",
+                                  "site Beta Rare Earths (us-beta)"}
+    assert set(projects["decided_by"]) == {"permits import"}
+
+    panel = AppTest.from_file(MAIN, default_timeout=60)
+    panel.query_params["site"] = "us-alpha"
+    panel.run()
+    records = next(e for e in panel.expander if e.label.startswith("Records of this place"))
+    text = "\n".join(m.value for m in records.markdown)
+    assert "lies within Block A of survey layer Claim blocks" in text
+    assert "permitting project **Alpha Lithium Mine**" in text
