@@ -191,12 +191,13 @@ def _sample_command(layers: argparse._SubParsersAction, store: Callable[[], Engi
                        "polygons), a vector layer's features near each")
     sample.add_argument("layer_id", metavar="LAYER", help="the layer's id (`layers list`)")
     sample.add_argument("--at", required=True, choices=[a.value for a in SampleAt],
-                        help="the sites, or the deposits near the layer's extent")
+                        help="the sites, the deposits near the layer's extent, or each "
+                             "polygon of the --within layer (one row per polygon)")
     sample.add_argument("--radius-km", type=float, metavar="R",
                         help="raster: statistics within R km of each place")
     sample.add_argument("--within", metavar="POLYGON_LAYER",
                         help="raster: statistics within the polygons of this layer that "
-                             "each place lies in")
+                             "each place lies in (with --at polygons: within each polygon)")
     sample.add_argument("--distance-km", type=float, metavar="D",
                         help="vector: the features within D km of each place (default "
                              f"{DEFAULT_DISTANCE_KM:g})")

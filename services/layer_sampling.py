@@ -141,6 +141,9 @@ def sample_layer(engine: Engine, request: SampleRequest, layer_dir: Path, *,
     record = get_layer(engine, request.layer_id, principal)
     mode = _mode(record, request)
     within = _polygon_layer(engine, request.within, principal) if mode is Mode.WITHIN else None
+    if request.at == SampleAt.POLYGONS:
+        assert within is not None  # _mode asks for it
+        return _per_polygon(engine, record, request, within, layer_dir, principal, audit)
     reach = (request.radius_km or 0.0) if mode is not Mode.NEAR else (
         DEFAULT_DISTANCE_KM if request.distance_km is None else request.distance_km)
     found = places(engine, request.at, principal,
@@ -159,6 +162,33 @@ def sample_layer(engine: Engine, request: SampleRequest, layer_dir: Path, *,
     return result
 
 
+def _per_polygon(engine: Engine, record: LayerRecord, request: SampleRequest,
+                 within: LayerRecord, layer_dir: Path, principal: Principal,
+                 audit: bool) -> LayerSample:
+    """One row per polygon of ``within``: its feature number as id, its label as name, a
+    point inside it, and the raster's statistics over it."""
+    stored = layer_features(engine, within.id)
+    geoms = shapely.from_wkb(stored["geometry"].to_numpy())
+    inside = shapely.point_on_surface(geoms)
+    places = pd.DataFrame({
+        "id": stored["feature_no"].astype("int64").to_numpy(),
+        "name": [feature_label(text, int(no)) for text, no in
+                 zip(stored["properties"], stored["feature_no"], strict=True)],
+        "lon": shapely.get_x(inside), "lat": shapely.get_y(inside), "marking": within.marking})
+    try:
+        table = zonal_stats(cog_file(record, layer_dir), geoms, band=request.band).table
+    except (OSError, RasterioError) as exc:
+        raise NotFoundError(f"The file of layer {record.name!r} cannot be read ({exc}); it "
+                            "may have been deleted. Publish the layer again.") from exc
+    rows = pd.concat([places, table[ZONE_COLUMNS].reset_index(drop=True)], axis=1)
+    rows["count"] = rows["count"].astype("int64")
+    result = LayerSample(record, request, Mode.WITHIN, rows,
+                         marking_of([record.marking, within.marking]), within)
+    if audit:
+        record_sampling(engine, principal, result)
+    return result
+
+
 def record_sampling(engine: Engine, principal: Principal, sample: LayerSample,
                     detail: str = "") -> None:
     """The audit row of a sampling that left: the layer, the mode, how many places, the
@@ -172,6 +202,9 @@ def record_sampling(engine: Engine, principal: Principal, sample: LayerSample,
 def _mode(record: LayerRecord, request: SampleRequest) -> Mode:
     """What the request asks of this layer; InputError, in words, for what cannot be."""
     if record.kind != "raster":
+        if request.at == SampleAt.POLYGONS:
+            raise InputError(f"Layer {record.name!r} holds vector features: statistics for "
+                             "each polygon are taken from a raster layer.")
         if request.radius_km is not None or request.within is not None:
             raise InputError(f"Layer {record.name!r} holds vector features: a radius or a "
                              "polygon layer applies to raster layers. To list its features "
@@ -187,6 +220,9 @@ def _mode(record: LayerRecord, request: SampleRequest) -> Mode:
                          "within, not both.")
     if request.within is not None:
         return Mode.WITHIN
+    if request.at == SampleAt.POLYGONS:
+        raise InputError("Statistics for each polygon need the layer of polygons: choose "
+                         "it (--within LAYER on the command line).")
     if request.radius_km is None:
         return Mode.VALUE
     radius = request.radius_km

@@ -27,6 +27,7 @@ class SampleAt(StrEnum):
 
     SITES = "sites"
     DEPOSITS = "deposits"
+    POLYGONS = "polygons"  # each polygon of the layer given to take statistics within
 
 
 def places(engine: Engine, at: SampleAt, principal: Principal, *, near: Bounds | None = None,

@@ -199,11 +199,13 @@ def place_links(engine: Engine) -> pd.DataFrame:
             select(SurveyLayer.id, SurveyLayer.name, SurveyLayer.marking))}
     for key, title in titles.items():
         named[str(key)] = str(title or "")
-    layer_of = links["b_key"].where(links["b_kind"] == "feature").str.rpartition("/")[0]
-    links = links[layer_of.isna() | layer_of.isin(layers)]  # a deleted layer's: gone
-    for key, layer_id in zip(links["b_key"], layer_of[links.index], strict=True):
-        if isinstance(layer_id, str):
+    layer_of = [str(key).rpartition("/")[0] if kind == "feature" else None
+                for kind, key in zip(links["b_kind"], links["b_key"], strict=True)]
+    kept = [layer is None or layer in layers for layer in layer_of]  # a deleted layer's: gone
+    for key, layer_id, keep in zip(links["b_key"], layer_of, kept, strict=True):
+        if layer_id is not None and keep:
             named[key], marked[key] = layers[layer_id][0], layers[layer_id][1] or PUBLIC
+    links = links[pd.Series(kept, index=links.index, dtype=bool)]
     return links.assign(b_name=links["b_key"].map(named).fillna(""),
                         b_marking=links["b_key"].map(marked).fillna(""))
 

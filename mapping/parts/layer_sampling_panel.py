@@ -30,7 +30,8 @@ from services.layer_sampling import (
 )
 from store.layer_repo import LayerRecord, layer_revision
 
-AT_LABELS = {SampleAt.SITES: "Sites", SampleAt.DEPOSITS: "Deposits near the layer"}
+AT_LABELS = {SampleAt.SITES: "Sites", SampleAt.DEPOSITS: "Deposits near the layer",
+             SampleAt.POLYGONS: "Each polygon (choose the layer)"}
 COLUMN_LABELS = {"id": "Id", "name": "Name", "lon": "Lon", "lat": "Lat",
                  "marking": "Marking", "value": "Value", "min": "Min", "max": "Max",
                  "mean": "Mean", "count": "Valid pixels", "pixel_size": "Pixel size",
@@ -67,7 +68,8 @@ def _raster_request(record: LayerRecord, principal: Principal) -> SampleRequest:
         "Or within the polygons of", [None, *polygons], key=key(keys.SAMPLE_WITHIN),
         format_func=lambda i: "(none)" if i is None else polygons[i],
         disabled=not polygons or radius > 0,
-        help="The statistics within the polygons of that layer each place lies in.")
+        help="The statistics within the polygons of that layer each place lies in; with "
+             "'Each polygon', within each of them.")
     return SampleRequest(record.id, SampleAt(at or SampleAt.SITES), radius_km=float(radius) or None,
                          within=within if radius == 0 else None)
 
@@ -75,8 +77,8 @@ def _raster_request(record: LayerRecord, principal: Principal) -> SampleRequest:
 def _vector_request(record: LayerRecord) -> SampleRequest:
     key = functools.partial(keys.layer_key, record.id, version=record.version)
     left, right = st.columns(2)
-    at = left.radio("At", list(SampleAt), format_func=AT_LABELS.__getitem__,
-                    key=key(keys.SAMPLE_AT))
+    at = left.radio("At", [SampleAt.SITES, SampleAt.DEPOSITS],
+                    format_func=AT_LABELS.__getitem__, key=key(keys.SAMPLE_AT))
     distance = right.number_input(
         "Distance (km)", min_value=0.0, max_value=MAX_DISTANCE_KM, value=DEFAULT_DISTANCE_KM,
         step=1.0, key=key(keys.SAMPLE_DISTANCE),

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Engine
+import pytest
 from streamlit.testing.v1 import AppTest
 
-from store.layer_repo import LayerRecord
-from tests.unit.test_layer_sampling_store import _value_at, raster, store  # noqa: F401
+from tests.support.sample_store import sample_engine, use_sample_store
+from tests.support.survey_grids import publish_grid, value_at
 
 MAIN = str(Path(__file__).resolve().parents[2] / "mapping" / "main.py")
 
@@ -23,9 +23,11 @@ def _records_of(site_id: str) -> str:
     return "\n".join(m.value for m in expander.markdown)
 
 
-def test_a_sites_panel_gives_a_rasters_value_there(store: Engine,  # noqa: F811
-                                                   raster: LayerRecord) -> None:  # noqa: F811
-    expected = _value_at(-118.07, 41.7)  # us-alpha sits on a pixel centre
+def test_a_sites_panel_gives_a_rasters_value_there(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    use_sample_store(tmp_path, monkeypatch, "panel.db")
+    publish_grid(sample_engine(tmp_path, "panel.db"), tmp_path)
+    expected = value_at(-118.07, 41.7)  # us-alpha sits on a pixel centre
     assert (f"survey layer **Magnetics grid** (raster) covers it: {expected:.6g} here"
             in _records_of("us-alpha"))
     # us-xss sits on the pixel set to no data

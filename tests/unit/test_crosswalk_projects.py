@@ -97,6 +97,8 @@ def test_a_rejected_import_link_takes_the_project_off_the_site_for_good(
 
 def test_sites_within_a_layers_polygons_are_linked_to_them(
         engine: Engine, tmp_path: Path) -> None:
+    none_yet = place_links(engine)
+    assert none_yet.empty and list(none_yet.columns[-2:]) == ["b_name", "b_marking"]
     blocks = publish_geojson(engine, tmp_path, "Claim blocks", [
         ("Block A", shapely.box(-118.2, 41.6, -117.9, 41.8)),  # holds us-alpha
         ("Block B", shapely.box(-116.1, 38.9, -115.9, 39.1))])  # holds deposit D1

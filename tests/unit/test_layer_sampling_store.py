@@ -155,6 +155,27 @@ def test_statistics_within_the_polygons_a_site_lies_in(store: Engine, raster: La
     assert deposits.set_index("name").loc["Deposit One", "features"] == "Block B"
 
 
+def test_statistics_for_each_polygon_match_numpy(store: Engine, raster: LayerRecord,
+                                                 blocks: LayerRecord, tmp_path: Path) -> None:
+    sample = _sample(store, tmp_path, SampleRequest(raster.id, SampleAt.POLYGONS,
+                                                    within=blocks.id))
+    rows = sample.rows.set_index("name")
+    assert list(rows.index) == ["Block A", "Block A2", "Block B"]
+    values = grid_values()
+    rows_, cols = np.mgrid[0:HEIGHT, 0:WIDTH]
+    for name, block in (("Block A", BLOCK_A), ("Block B", BLOCK_B)):
+        inside = shapely.contains_xy(block, WEST + (cols + 0.5) * RES,
+                                     NORTH - (rows_ + 0.5) * RES)
+        got = rows.loc[name]
+        assert got["count"] == inside.sum() > 0
+        assert (got["min"], got["max"]) == (values[inside].min(), values[inside].max())
+        assert got["mean"] == pytest.approx(values[inside].mean(dtype="float64"), rel=1e-12)
+        assert shapely.contains_xy(block, got["lon"], got["lat"])  # a point inside it
+    assert sample.file_name() == "magnetics-grid_at_polygons_in_claim-blocks.csv"
+    with pytest.raises(InputError, match="need the layer of polygons"):
+        _sample(store, tmp_path, SampleRequest(raster.id, SampleAt.POLYGONS))
+
+
 def test_features_near_the_sites(store: Engine, drill_holes: LayerRecord,
                                  tmp_path: Path) -> None:
     sample = _sample(store, tmp_path, SampleRequest(drill_holes.id))  # 5 km by default
@@ -241,3 +262,13 @@ def test_the_command_line_refuses_in_words(
     assert main(["layers", "sample", *filled]) == 1
     error = capsys.readouterr().err
     assert error.startswith("error: ") and words in error and "Traceback" not in error
+
+
+def test_the_command_line_gives_a_row_per_polygon(
+        raster: LayerRecord, blocks: LayerRecord, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["layers", "sample", raster.id, "--at", "polygons", "--within", blocks.id,
+                 "--json"]) == 0
+    body = json.loads(capsys.readouterr().out)
+    assert body["at"] == "polygons" and body["within"]["id"] == blocks.id
+    assert [row["name"] for row in body["rows"]] == ["Block A", "Block A2", "Block B"]
+    assert all(row["count"] > 0 for row in body["rows"])
