@@ -27,10 +27,10 @@ from permits.site_links import NAME_THRESHOLD, distances_km
 from sites.crosswalk import (
     DEPOSIT_KM,
     SITE_KM,
-    _best,
-    _variants,
+    best_similarity,
     deposit_links,
     site_deposit_links,
+    spellings,
 )
 
 MRDS = Path(__file__).resolve().parents[2] / "shared" / "realdata" / "deposits" / \
@@ -41,14 +41,14 @@ RUNS = 3
 
 def naive(curated: pd.DataFrame, records: pd.DataFrame, sites: pd.DataFrame) -> int:
     """Every name against every name, then the distance: how many alike pairs are close."""
-    theirs = [_variants(n, o) for n, o in zip(records["name"], records["other_names"],
+    theirs = [spellings(n, o) for n, o in zip(records["name"], records["other_names"],
                                                   strict=True)]
     found = 0
     for frame, max_km in ((curated, DEPOSIT_KM), (sites, SITE_KM)):
         for row in frame.to_dict("records"):
-            mine = _variants(row["name"], row.get("other_names"))
+            mine = spellings(row["name"], row.get("other_names"))
             for i, variants in enumerate(theirs):
-                if _best(mine, variants)[0] >= NAME_THRESHOLD:
+                if best_similarity(mine, variants)[0] >= NAME_THRESHOLD:
                     km = distances_km(float(row["lat"]), float(row["lon"]),
                                       records["lat"].to_numpy(float)[i:i + 1],
                                       records["lon"].to_numpy(float)[i:i + 1])[0]

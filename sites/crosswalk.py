@@ -64,7 +64,7 @@ def deposit_links(curated: pd.DataFrame, imported: pd.DataFrame,
     for i, record in enumerate(imported["source_record_id"].astype(str)):
         by_id.setdefault(record, []).append(i)
     lats, lons = _points(imported)
-    variants = [_variants(n, o) for n, o in zip(imported["name"], imported["other_names"],
+    variants = [spellings(n, o) for n, o in zip(imported["name"], imported["other_names"],
                                                     strict=True)]
     links = []
     for row in curated.to_dict("records"):
@@ -75,11 +75,11 @@ def deposit_links(curated: pd.DataFrame, imported: pd.DataFrame,
             matched.add(i)
             links.append(Link("deposit", a_key, "deposit", _key(imported, i), SAME_ID, 1.0,
                               _round(float(km[i])), f"both record {row['source_record_id']}"))
-        mine = _variants(row["name"], row.get("other_names"))
+        mine = spellings(row["name"], row.get("other_names"))
         for i in np.flatnonzero(km <= max_km).tolist():
             if i in matched:
                 continue
-            similarity, said = _best(mine, variants[i])
+            similarity, said = best_similarity(mine, variants[i])
             if similarity >= NAME_THRESHOLD:
                 links.append(Link("deposit", a_key, "deposit", _key(imported, i), NAME_DISTANCE,
                                   _score(similarity, float(km[i]), max_km), _round(float(km[i])),
@@ -96,7 +96,7 @@ def site_deposit_links(sites: pd.DataFrame, deposits: pd.DataFrame,
     ids = deposits["source_record_id"].astype(str)
     wanted = {r: i for i, r in enumerate(ids) if len(r) >= 5}  # short ids say too little
     lats, lons = _points(deposits)
-    variants = [_variants(n, o) for n, o in zip(deposits["name"], deposits["other_names"],
+    variants = [spellings(n, o) for n, o in zip(deposits["name"], deposits["other_names"],
                                                     strict=True)]
     links = []
     for row in sites.to_dict("records"):
@@ -110,11 +110,11 @@ def site_deposit_links(sites: pd.DataFrame, deposits: pd.DataFrame,
                               1.0, _round(float(km[i])), f"the site's notes name record {ids[i]}"))
         if not located:
             continue
-        mine = _variants(row["name"], None)
+        mine = spellings(row["name"], None)
         for i in np.flatnonzero(km <= max_km).tolist():
             if i in named:
                 continue
-            similarity, said = _best(mine, variants[i])
+            similarity, said = best_similarity(mine, variants[i])
             if similarity >= NAME_THRESHOLD:
                 links.append(Link("site", str(row["id"]), "deposit", _key(deposits, i),
                                   NAME_DISTANCE, _score(similarity, float(km[i]), max_km),
@@ -133,23 +133,24 @@ def site_project_links(sites: pd.DataFrame, projects: pd.DataFrame,
     permits import made, and ``name only`` candidates for the projects it left without a
     site. ``import_rows``: the last import's link row of each project (method, detail)."""
     site_ids = sites["id"].astype(str).tolist()
-    site_names = [_variants(n, None) for n in sites["name"]]
+    site_names = [spellings(n, None) for n in sites["name"]]
     index = {sid: i for i, sid in enumerate(site_ids)}
     links = []
     for row in projects.to_dict("records"):
         pid, title = str(row["project_id"]), str(row.get("title") or "")
         linked = str(row.get("site_id") or "")
         said = import_rows.get(pid, {})
-        mine = _variants(title, None)
+        mine = spellings(title, None)
         if linked in index:
             method = _IMPORT_METHODS.get(str(said.get("method") or "id"), SAME_ID)
-            similarity = 1.0 if method == SAME_ID else _best(mine, site_names[index[linked]])[0]
+            similarity = 1.0 if method == SAME_ID else \
+                best_similarity(mine, site_names[index[linked]])[0]
             links.append(Link("site", linked, "project", pid, method, round(similarity, 3),
                               None, str(said.get("detail") or "the project names this site"),
                               decided_by=IMPORTED_BY))
             continue
         for i, theirs in enumerate(site_names):
-            similarity, alike = _best(mine, theirs)
+            similarity, alike = best_similarity(mine, theirs)
             if similarity >= NAME_THRESHOLD:
                 why = str(said.get("detail") or "the record names no site")
                 links.append(Link("site", site_ids[i], "project", pid, NAME_ONLY,
@@ -176,12 +177,14 @@ def feature_links(places: pd.DataFrame, kind: str, layer_id: str, layer_name: st
             for p, f in zip(at.tolist(), within.tolist(), strict=True)]
 
 
-def _variants(name: object, other_names: object) -> list[tuple[str, ...]]:
+def spellings(name: object, other_names: object) -> list[tuple[str, ...]]:
+    """The name's and its other names' (``;`` between them) spellings, as words."""
     names = [str(name or "")] + [n for n in str(other_names or "").split(";") if n.strip()]
     return [v for n in names for v in name_variants(n)]
 
 
-def _best(mine: list[tuple[str, ...]], theirs: list[tuple[str, ...]]) -> tuple[float, str]:
+def best_similarity(mine: list[tuple[str, ...]],
+                    theirs: list[tuple[str, ...]]) -> tuple[float, str]:
     """The best similarity of any two spellings, and the pair that gave it."""
     best, said = 0.0, ""
     for a in mine:
