@@ -25,6 +25,7 @@ install-dev: $(VENV)/.installed-dev
 
 assets: install
 	$(PY) -m mapping.webmap.assets
+	$(PY) -m mapping.catalogs compile
 
 db: install
 	$(VENV)/bin/permitmap db init
@@ -52,6 +53,7 @@ lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy domain store layers sites exports services mapping permits commands deploy app.py
 	$(VENV)/bin/lint-imports
+	$(PY) -m mapping.catalogs check
 
 test: assets test-deps lint
 	$(PY) -m pytest

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from domain.access import ANONYMOUS, OPEN_ACCESS, NotSignedIn, Principal
+from domain.i18n import N_
 
 if TYPE_CHECKING:  # the store's modules (SQLAlchemy, pandas) load on the first lookup, so
     from sqlalchemy import Engine  # the server starts without them (see mapping.web.routes)
@@ -55,7 +56,7 @@ SECRET_SECONDS = 10.0
 #: Proxies whose X-Forwarded-For is believed (HAProxy runs on the same machine).
 TRUSTED_PROXIES = frozenset({"127.0.0.1", "::1"})
 
-OPEN_BANNER = ("No accounts yet: anyone who can reach this address can change the data. "
+OPEN_BANNER = N_("No accounts yet: anyone who can reach this address can change the data. "
                "Create the first admin with `permitmap users add NAME --role admin`.")
 SIGN_IN_FIRST = ("Sign in first: this address needs a signed-in person or a personal API "
                  "token (header `Authorization: Bearer pm_…`, created on your account page).")

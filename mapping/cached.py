@@ -12,6 +12,7 @@ import streamlit as st
 
 from domain.access import PUBLIC, Principal
 from domain.deposit_view import for_principal
+from domain.i18n import current_language, language
 from domain.settings import load_settings
 from mapping.store_access import data_version, deposit_views, engine, withheld_deposits
 from mapping.webmap.site_map import MapOptions, build_map
@@ -70,13 +71,17 @@ def cached_map(show_deposits: bool, overlays: tuple[Overlay, ...] = ()) -> foliu
     under its current name) and st_folium then renames the elements, so the cached map
     itself, rendered a second time, would call variables that no longer exist.
     """
-    return copy.deepcopy(_map(show_deposits, overlays, load_settings().online_basemaps))
+    return copy.deepcopy(_map(show_deposits, overlays, load_settings().online_basemaps,
+                              current_language()))
 
 
-@st.cache_resource(show_spinner="Drawing the map…", max_entries=64)
-def _map(show_deposits: bool, overlays: tuple[Overlay, ...], online_basemaps: bool) -> folium.Map:
-    return build_map(MapOptions(show_deposits=show_deposits, overlays=overlays,
-                                online_basemaps=online_basemaps))
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _map(show_deposits: bool, overlays: tuple[Overlay, ...], online_basemaps: bool,
+         in_language: str) -> folium.Map:
+    """One map per language too: its layer control names the layers."""
+    with language(in_language):
+        return build_map(MapOptions(show_deposits=show_deposits, overlays=overlays,
+                                    online_basemaps=online_basemaps))
 
 
 def deposit_total(site_filter: SiteFilter, principal: Principal) -> int:

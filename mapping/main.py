@@ -13,6 +13,7 @@ from urllib.parse import quote, urlsplit
 import streamlit as st
 
 from domain.access import Action, NotSignedIn, Principal
+from domain.i18n import ENGLISH, LANGUAGE_NAMES, LANGUAGES, language_from, set_language, tr
 from mapping import state_keys as keys
 from mapping.access_state import OPEN_BANNER, current_principal
 from mapping.page_errors import show_user_errors
@@ -32,36 +33,55 @@ def pages_for(principal: Principal) -> list[st.Page]:
     pages = [
         # Streamlit serves the default page at "/" whatever its url_path; a link to /map is
         # sent there by mapping/web/page_urls.py.
-        st.Page("pages/map_page.py", title="Map", default=True, url_path=DEFAULT_PAGE_PATH),
-        st.Page("pages/timeline_page.py", title="Site timeline", url_path="timeline"),
-        st.Page("pages/portfolio_page.py", title="Portfolio", url_path="portfolio"),
-        st.Page("pages/alerts_page.py", title="Alerts", url_path="alerts"),
-        st.Page("pages/chokepoints_page.py", title="Chokepoints", url_path="chokepoints"),
-        st.Page("pages/crosswalk_page.py", title="Cross-walk", url_path="crosswalk"),
-        st.Page("pages/layers_page.py", title="Survey layers", url_path="layers"),
+        st.Page("pages/map_page.py", title=tr("Map"), default=True,
+                url_path=DEFAULT_PAGE_PATH),
+        st.Page("pages/timeline_page.py", title=tr("Site timeline"), url_path="timeline"),
+        st.Page("pages/portfolio_page.py", title=tr("Portfolio"), url_path="portfolio"),
+        st.Page("pages/alerts_page.py", title=tr("Alerts"), url_path="alerts"),
+        st.Page("pages/chokepoints_page.py", title=tr("Chokepoints"), url_path="chokepoints"),
+        st.Page("pages/crosswalk_page.py", title=tr("Cross-walk"), url_path="crosswalk"),
+        st.Page("pages/layers_page.py", title=tr("Survey layers"), url_path="layers"),
     ]
     if principal.may(Action.UPLOAD_LAYER):
-        pages.append(st.Page("pages/upload_page.py", title="Upload a layer", url_path="upload"))
-    pages.append(st.Page("pages/data_page.py", title="Data and sources", url_path="data"))
+        pages.append(st.Page("pages/upload_page.py", title=tr("Upload a layer"),
+                             url_path="upload"))
+    pages.append(st.Page("pages/data_page.py", title=tr("Data and sources"), url_path="data"))
     if principal.kind in ("account", "oidc"):
-        pages.append(st.Page("pages/account_page.py", title="Your account", url_path="account"))
+        pages.append(st.Page("pages/account_page.py", title=tr("Your account"),
+                             url_path="account"))
     if principal.may(Action.MANAGE_ACCOUNTS) and principal.kind != "open" and ADMIN_PAGE.is_file():
-        pages.append(st.Page(str(ADMIN_PAGE), title="Accounts and audit", url_path="admin"))
+        pages.append(st.Page(str(ADMIN_PAGE), title=tr("Accounts and audit"), url_path="admin"))
     return pages
+
+
+def choose_language() -> None:
+    """The interface's language: the switch at the top of the sidebar, first taken from the
+    link (``?lang=ja``) and kept in it, so a shared link opens in the same language."""
+    state = st.session_state
+    if state.get(keys.LANGUAGE) not in LANGUAGES:
+        state[keys.LANGUAGE] = language_from(st.query_params.get(keys.LANG_PARAM))
+    set_language(state[keys.LANGUAGE])
+    st.sidebar.segmented_control(
+        tr("Language"), LANGUAGES, format_func=LANGUAGE_NAMES.__getitem__, key=keys.LANGUAGE,
+        label_visibility="collapsed", required=True)
+    if state[keys.LANGUAGE] != ENGLISH:
+        st.query_params[keys.LANG_PARAM] = state[keys.LANGUAGE]
+    elif keys.LANG_PARAM in st.query_params:
+        del st.query_params[keys.LANG_PARAM]
 
 
 def show_who(principal: Principal) -> None:
     """The sidebar's note of who is signed in, and the way out (or in)."""
     with st.sidebar:
         if principal.kind == "open":
-            st.caption("Open access: no accounts yet.")
+            st.caption(tr("Open access: no accounts yet."))
         elif principal.kind == "anonymous":
-            st.caption("Not signed in: public data only.")
-            _link("Sign in", _sign_in_url())
+            st.caption(tr("Not signed in: public data only."))
+            _link(tr("Sign in"), _sign_in_url())
         else:
-            st.caption(f"Signed in as **{principal.name}** · {principal.role} · "
-                       f"clearance {principal.clearance}")
-            _link("Sign out", "/signout")
+            st.caption(tr("Signed in as **{name}** · {role} · clearance {clearance}").format(
+                name=principal.name, role=principal.role, clearance=principal.clearance))
+            _link(tr("Sign out"), "/signout")
 
 
 def _link(label: str, url: str) -> None:
@@ -77,15 +97,16 @@ def _sign_in_url() -> str:
     return f"/signin?next={quote(here, safe='')}"
 
 
+choose_language()
 with show_user_errors():
     try:
         who = current_principal()
     except NotSignedIn:
-        st.info("You are signed out (the session ended or was ended elsewhere).")
-        _link("Sign in again", _sign_in_url())
+        st.info(tr("You are signed out (the session ended or was ended elsewhere)."))
+        _link(tr("Sign in again"), _sign_in_url())
         st.stop()
     if who.kind == "open":  # in the sidebar, on every page: the map keeps the window
-        st.sidebar.warning(OPEN_BANNER, icon=":material/lock_open:")
+        st.sidebar.warning(tr(OPEN_BANNER), icon=":material/lock_open:")
     show_who(who)
     page = st.navigation(pages_for(who))
     # which page ran before this one: the map tells the back button from the page list

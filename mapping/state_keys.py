@@ -67,6 +67,10 @@ def edit_key(milestone_id: str, field: str, round_: int) -> str:
     return f"edit_{field}_{milestone_id}_{round_}"
 
 
+# the interface's language (domain.i18n), kept in the URL as ?lang=ja
+LANGUAGE = "language"
+LANG_PARAM = "lang"
+
 # the portfolio page
 PORTFOLIO_GROUP = "portfolio_group"
 # the chokepoints page

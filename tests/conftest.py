@@ -18,6 +18,13 @@ import pytest
 from tests.support.postgres_server import fresh_database, release_database, running_server
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """The translation catalogs compiled, as `make assets` leaves them (a bare `pytest`)."""
+    from mapping.catalogs import compile_catalogs
+
+    compile_catalogs()
+
+
 @pytest.fixture
 def realdata_dir() -> Path:
     """The shared real-data folder beside the repository; skips the test when it is absent."""

@@ -12,6 +12,7 @@ from datetime import date
 import streamlit as st
 from streamlit_folium import st_folium
 
+from domain.i18n import tr
 from mapping import state_keys as keys
 from mapping.access_state import current_principal
 from mapping.cached import cached_map, cached_sites, deposit_total, shown_overlays
@@ -47,27 +48,32 @@ with st.sidebar:
     site_picker(shown)
 
 on_map = len(located(shown))
-summary = f"**{len(shown)} of {len(sites)} sites** match ({on_map} on the map"
-summary += f", {len(shown) - on_map} without a known location)" if len(shown) > on_map else ")"
+summary = tr("**{shown} of {total} sites** match ({on_map} on the map").format(
+    shown=len(shown), total=len(sites), on_map=on_map)
+summary += tr(", {n} without a known location)").format(n=len(shown) - on_map) \
+    if len(shown) > on_map else ")"
 if show_deposits:
     deposits = deposit_total(site_filter, principal)
-    summary += f" · **{deposits:,} deposits** match the commodity, status and country filters"
+    summary += " · " + tr("**{n} deposits** match the commodity, status and country "
+                          "filters").format(n=f"{deposits:,}")
 focus = st.session_state.get(keys.LAYER_FOCUS)
 map_page_style(extra_lines=int(shown.empty) + int(focus is not None))
 with st.container(key="pm-header", horizontal=True, vertical_alignment="center"):
-    st.markdown(f"**Critical-mineral sites and deposits** · {summary}", width="stretch")
-    with st.popover("Export these sites", icon=":material/download:"):
-        st.caption("Every site the filters show. For only what the map shows, use "
-                   "'Export this view' on the map.")
+    title = tr("Critical-mineral sites and deposits")
+    st.markdown(f"**{title}** · {summary}", width="stretch")
+    with st.popover(tr("Export these sites"), icon=":material/download:"):
+        st.caption(tr("Every site the filters show. For only what the map shows, use "
+                      "'Export this view' on the map."))
         export_controls(SiteSelection(site_filter, as_of), "map", with_pack=True,
                         principal=principal)
 if shown.empty:
-    st.warning(f"No site matches {site_filter.describe()}; clear a filter to see sites again.",
-               icon=":material/filter_alt_off:")
+    st.warning(tr("No site matches {filters}; clear a filter to see sites again.").format(
+        filters=site_filter.describe()), icon=":material/filter_alt_off:")
 if focus is not None:
     note, back = st.columns([4, 1], vertical_alignment="center")
-    note.caption(f":material/layers: Zoomed to the survey layer {plain(focus[0])}.")
-    if back.button("Back to all sites"):
+    note.caption(":material/layers: " + tr("Zoomed to the survey layer {name}.").format(
+        name=plain(focus[0])))
+    if back.button(tr("Back to all sites")):
         del st.session_state[keys.LAYER_FOCUS]
         st.rerun()
 
@@ -84,11 +90,11 @@ sites_layer = site_layer(shown_sites, SiteView(
     colour_by=colour_by, show_deposits=show_deposits,
     deposit_params=deposit_params(site_filter),
     export_params=tuple(SiteSelection(site_filter, as_of).url_params().items()),
-    export_unavailable=FUTURE_EXPORT if as_of is not None and as_of > date.today() else "",
+    export_unavailable=tr(FUTURE_EXPORT) if as_of is not None and as_of > date.today() else "",
     selected=selection[1] if selection and selection[0] == "site" else None,
     selected_deposit=deposit_id(selection),
     view=view, panel_width=panel, data_revision=data_version()[1],
-    hint="" if selection else "Click a site or a deposit on the map to see its details."))
+    hint="" if selection else tr("Click a site or a deposit on the map to see its details.")))
 st_folium(cached_map(show_deposits, shown_overlays(principal)),
           key=keys.MAP, height=MAP_HEIGHT, use_container_width=True,
           returned_objects=["last_active_drawing", "last_object_clicked_count"],
@@ -96,7 +102,7 @@ st_folium(cached_map(show_deposits, shown_overlays(principal)),
 
 if selection is not None:
     with st.container(key=PANEL_KEY):
-        st.button("Close", icon=":material/close:", on_click=close_selection,
+        st.button(tr("Close"), icon=":material/close:", on_click=close_selection,
                   key="close_detail")
         show_details(engine(), selection, principal)
         if selection[0] == "site" and selection[1] in set(sites["id"]):

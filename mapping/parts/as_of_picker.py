@@ -11,12 +11,13 @@ from datetime import date
 
 import streamlit as st
 
+from domain.i18n import N_, tr
 from mapping import state_keys as keys
 from mapping.parts.safe_text import plain
 
 EARLIEST = date(1990, 1, 1)
 LATEST = date(2100, 12, 31)
-EXPLANATION = ("As of a date: the record as it stood at the end of that day, from the change "
+EXPLANATION = N_("As of a date: the record as it stood at the end of that day, from the change "
                "history; completions after it count as not yet done.")
 
 
@@ -27,12 +28,12 @@ def as_of_sidebar() -> date:
     if keys.AS_OF not in state:
         state[keys.AS_OF] = _from_url(today)
     state[keys.AS_OF_INPUT] = state[keys.AS_OF]
-    st.sidebar.date_input("View as of", key=keys.AS_OF_INPUT, min_value=EARLIEST,
+    st.sidebar.date_input(tr("View as of"), key=keys.AS_OF_INPUT, min_value=EARLIEST,
                           max_value=LATEST, format="YYYY-MM-DD", on_change=_changed,
-                          help="Today shows the current record.")
+                          help=tr("Today shows the current record."))
     chosen: date = state[keys.AS_OF]
-    st.sidebar.caption(EXPLANATION if chosen != today
-                       else EXPLANATION + " Today shows the current record.")
+    st.sidebar.caption(tr(EXPLANATION) if chosen != today
+                       else tr(EXPLANATION) + " " + tr("Today shows the current record."))
     if chosen != today:
         st.query_params[keys.AS_OF_PARAM] = chosen.isoformat()
     elif keys.AS_OF_PARAM in st.query_params:
@@ -42,7 +43,8 @@ def as_of_sidebar() -> date:
 
 def as_of_label(as_of: date) -> str:
     """'today' or 'as of 2025-06-01', for headings and captions."""
-    return "today" if as_of == date.today() else f"as of {as_of.isoformat()}"
+    return tr("today") if as_of == date.today() else \
+        tr("as of {date}").format(date=as_of.isoformat())
 
 
 def as_of_query(as_of: date) -> str:
@@ -64,8 +66,9 @@ def _from_url(today: date) -> date:
     except ValueError:
         value = None
     if value is None or not EARLIEST <= value <= LATEST:
-        st.warning(f"The date “{plain(text)}” in the link is not a date written YYYY-MM-DD between "
-                   f"{EARLIEST.isoformat()} and {LATEST.isoformat()}; showing today instead.",
-                   icon=":material/event_busy:")
+        st.warning(tr("The date “{text}” in the link is not a date written YYYY-MM-DD "
+                      "between {earliest} and {latest}; showing today instead.").format(
+                          text=plain(text), earliest=EARLIEST.isoformat(),
+                          latest=LATEST.isoformat()), icon=":material/event_busy:")
         return today
     return value

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from domain.access import Action, Principal
 from domain.crosswalk import deposit_key
 from domain.errors import NotFoundError
+from domain.i18n import tr
 from domain.vocab import (
     STALE_AFTER_YEARS,
     PositionQuality,
@@ -96,10 +97,14 @@ def site_picker(shown: pd.DataFrame) -> None:
     everyone uses a mouse."""
     names = dict(zip(shown["id"], shown["name"], strict=True))
     unplaced = set(shown.loc[shown["lat"].isna(), "id"])
+    nowhere = "  " + tr("(no known location)")
+    labels = {i: name + (nowhere if i in unplaced else "") for i, name in names.items()}
     st.selectbox(
-        "Open a matching site", sorted(names, key=lambda i: names[i].lower()), index=None,
-        key=keys.PICKER, placeholder=f"{len(names)} sites, {len(unplaced)} not on the map",
-        format_func=lambda i: names[i] + ("  (no known location)" if i in unplaced else ""),
+        tr("Open a matching site"), sorted(names, key=lambda i: names[i].lower()), index=None,
+        key=keys.PICKER,
+        placeholder=tr("{n} sites, {unplaced} not on the map").format(n=len(names),
+                                                                       unplaced=len(unplaced)),
+        format_func=labels.__getitem__,
         on_change=_picked,
     )
 
@@ -174,10 +179,11 @@ def show_details(engine: Engine, selection: Selection, principal: Principal) -> 
             _deposit_panel(deposit)
             _same_place(engine, deposit, principal)
     except (NotFoundError, ValueError):
-        st.warning(f"The selected {kind} is no longer in the store; pick another on the map.")
+        st.warning(tr("The selected record is no longer in the store; pick another on the "
+                      "map."))
         return
     if principal.may(Action.MARK):
-        with st.expander("Handling marking", icon=":material/lock:"):
+        with st.expander(tr("Handling marking"), icon=":material/lock:"):
             marking_control(kind, ident, engine, principal)
 
 
@@ -203,36 +209,37 @@ def _missing(value: Any) -> bool:
 def _site_panel(site: dict[str, Any]) -> None:
     st.subheader(site["name"], anchor=False)
     withheld = site.get("withheld") or []
-    operator = "_withheld_" if "operator" in withheld else "_not known_"
-    st.markdown(f"**Operator:** {plain(site['operator']) or operator}")
+    operator = _quiet(tr("withheld") if "operator" in withheld else tr("not known"))
+    _field(tr("Operator"), plain(site["operator"]) or operator)
     parts = (site["locality"], site["admin_area"], site["country"])
-    place = ", ".join(plain(p) for p in parts if p)
-    st.markdown(f"**Place:** {place}")
+    _field(tr("Place"), ", ".join(plain(p) for p in parts if p))
     stages = [site["stage"], *split_codes(site["other_stages"])]
-    st.markdown(f"**Supply-chain stage:** {plain('; '.join(stages))}")
+    _field(tr("Supply-chain stage"), plain("; ".join(stages)))
     _commodities(site["commodities"], site["commodities_original"])
     status = plain(site["status"])
     when = site["status_date"]
-    stated = f", as of {plain(when)}" if when else ", date of the source not stated"
+    stated = (tr(", as of {date}").format(date=plain(when)) if when
+              else tr(", date of the source not stated"))
     source = plain(site["status_original"])
-    st.markdown(f"**Development status:** {status}{stated}"
-                + (f" (source: {source})" if source else ""))
+    _field(tr("Development status"), status + stated
+           + (tr(" (source: {text})").format(text=source) if source else ""))
     age = status_age_years(when, date.today())
     if age is not None and age >= STALE_AFTER_YEARS:
-        st.caption(f":material/history: This status comes from a source {age} years old; "
-                   "check for news before relying on it.")
-    joint = {True: "yes", False: "no", None: "not known"}[site["jointly_selected"]]
-    st.markdown(f"**Jointly selected under the framework:** {joint}")
+        st.caption(":material/history: " + tr(
+            "This status comes from a source {age} years old; check for news before relying "
+            "on it.").format(age=age))
+    joint = {True: tr("yes"), False: tr("no"), None: tr("not known")}[site["jointly_selected"]]
+    _field(tr("Jointly selected under the framework"), joint)
     _location(site["lat"], site["lon"], site["position_quality"], site["location_note"])
     if site["description"]:
         st.markdown(plain(site["description"]))
     _sources(site["source"])
     if withheld:
         marks = site_marks(site["id"])[1]
-        st.caption(":material/lock: Withheld at your clearance: " + "; ".join(
-            f"{plain(a.replace('_', ' '))} "
-            f"({plain(marking_label(marks[a]) if a in marks else 'marked')})"
-            for a in withheld) + ".")
+        said = {a: marking_label(marks[a]) if a in marks else tr("marked") for a in withheld}
+        st.caption(":material/lock: " + tr("Withheld at your clearance: {list}.").format(
+            list="; ".join(f"{plain(a.replace('_', ' '))} ({plain(said[a])})"
+                           for a in withheld)))
 
 
 def _same_place(engine: Engine, deposit: dict[str, Any], principal: Principal) -> None:
@@ -243,59 +250,68 @@ def _same_place(engine: Engine, deposit: dict[str, Any], principal: Principal) -
                                                     deposit["source_record_id"]))
     seen = others[others["marking"].map(lambda m: principal.may_see(m or "public"))]
     if not seen.empty:
-        st.markdown("**Also recorded as:** " + "; ".join(
-            f"{plain(r['name'] or '(unnamed)')} ({plain(r['dataset'])} record "
-            f"{plain(r['source_record_id'])})" for r in seen.to_dict("records")))
+        _field(tr("Also recorded as"), "; ".join(
+            tr("{name} ({dataset} record {record})").format(
+                name=plain(r["name"] or tr("(unnamed)")), dataset=plain(r["dataset"]),
+                record=plain(r["source_record_id"])) for r in seen.to_dict("records")))
     if deposit.get("same_as"):
-        st.caption(f"The map shows this place as {plain(deposit['same_as'])}, the curated "
-                   "record of it (a cross-walk link).")
+        st.caption(tr("The map shows this place as {key}, the curated record of it (a "
+                      "cross-walk link).").format(key=plain(deposit["same_as"])))
 
 
 def _deposit_panel(deposit: dict[str, Any]) -> None:
-    st.subheader(deposit["name"] or "(unnamed deposit)", anchor=False)
-    st.caption(f"Deposit from dataset {plain(deposit['dataset'])}, "
-               f"record {plain(deposit['source_record_id'])}")
+    st.subheader(deposit["name"] or tr("(unnamed deposit)"), anchor=False)
+    st.caption(tr("Deposit from dataset {dataset}, record {record}").format(
+        dataset=plain(deposit["dataset"]), record=plain(deposit["source_record_id"])))
     if deposit["other_names"]:
-        st.markdown(f"**Other names:** {plain(deposit['other_names'])}")
+        _field(tr("Other names"), plain(deposit["other_names"]))
     place = ", ".join(plain(p) for p in (deposit["admin_area"], deposit["country"]) if p)
-    st.markdown(f"**Place:** {place or '_not recorded_'}")
+    _field(tr("Place"), place or _quiet(tr("not recorded")))
     _commodities(deposit["commodities"], deposit["commodities_original"])
     original = plain(deposit["dev_status_original"])
-    st.markdown(f"**Development status:** {plain(deposit['dev_status'])}"
-                + (f" (source: {original})" if original else ""))
+    _field(tr("Development status"), plain(deposit["dev_status"])
+           + (tr(" (source: {text})").format(text=original) if original else ""))
     if deposit["deposit_type"]:
-        st.markdown(f"**Deposit type:** {plain(deposit['deposit_type'])}")
+        _field(tr("Deposit type"), plain(deposit["deposit_type"]))
     _location(deposit["lat"], deposit["lon"], deposit["position_quality"],
               deposit["position_note"])
     _sources(deposit["source"])
     if deposit.get("withheld"):
-        st.caption(":material/lock: Withheld at your clearance: "
-                   f"{', '.join(a.replace('_', ' ') for a in deposit['withheld'])}.")
+        st.caption(":material/lock: " + tr("Withheld at your clearance: {list}.").format(
+            list=", ".join(a.replace("_", " ") for a in deposit["withheld"])))
 
 
 def _commodities(codes: str, original: str) -> None:
     names = ", ".join(plain(commodity_label(c)) for c in split_codes(codes))
-    note = f" (source text: {plain(original)})" if original and original != codes else ""
-    st.markdown(f"**Commodities:** {names or '_none recorded_'}{note}")
+    note = (tr(" (source text: {text})").format(text=plain(original))
+            if original and original != codes else "")
+    _field(tr("Commodities"), (names or _quiet(tr("none recorded"))) + note)
 
 
 def _location(lat: float | None, lon: float | None, quality: str, note: str) -> None:
     if lat is None or lon is None:
-        st.markdown("**Location:** not known, so this record is not on the map.")
+        _field(tr("Location"), tr("not known, so this record is not on the map."))
         return
     approx = PositionQuality(quality or "unknown").is_approximate
     prefix = "location approximate"
     if approx and not note.startswith(prefix):
         note = f"{prefix}: {note}" if note else prefix
     label = plain(note)
-    st.markdown(f"**Location:** {lat}, {lon} ({plain(quality)})")
+    _field(tr("Location"), f"{lat}, {lon} ({plain(quality)})")
     if label:
         st.caption(label)
 
 
 def _sources(source: str) -> None:
     links = source_links(source)
-    if links:
-        st.markdown("**Sources:** " + " · ".join(links))
-    else:
-        st.markdown("**Sources:** _none recorded_")
+    _field(tr("Sources"), " · ".join(links) if links else _quiet(tr("none recorded")))
+
+
+def _quiet(text: str) -> str:
+    """A value that says there is none, in italics."""
+    return f"_{text}_"
+
+
+def _field(label: str, value: str) -> None:
+    """One line of the panel: the label in bold, then the value (markdown already safe)."""
+    st.markdown(f"**{label}:** {value}")

@@ -9,14 +9,15 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+from domain.i18n import N_, tr
 from domain.vocab import DevStatus, Stage, commodity_code, commodity_label
 from mapping import state_keys as keys
 from sites.filters import SiteFilter, all_stages, facet_counts, filter_sites
 from sites.query_params import listed
 from sites.selection import SiteSelection
 
-COLOUR_CHOICES = {"status": "development status", "stage": "supply-chain stage",
-                  "health": "schedule health"}
+COLOUR_CHOICES = {"status": N_("development status"), "stage": N_("supply-chain stage"),
+                  "health": N_("schedule health")}
 _LIST_KEYS = (keys.COMMODITIES, keys.STAGES, keys.STATUSES, keys.COUNTRIES)
 _DEFAULTS: dict[str, object] = {
     keys.SEARCH: "", keys.JOINTLY_SELECTED: False, keys.COLOUR_BY: "status",
@@ -32,27 +33,31 @@ def sidebar_filters(sites: pd.DataFrame) -> tuple[SiteFilter, str, bool]:
     _load_url_state(sites)
     current = _filter_from_state()
     sb = st.sidebar
-    sb.text_input("Search by name or operator", key=keys.SEARCH, placeholder="e.g. Mountain Pass")
-    _multiselect("Commodity", keys.COMMODITIES,
+    sb.text_input(tr("Search by name or operator"), key=keys.SEARCH,
+                  placeholder=tr("e.g. Mountain Pass"))
+    _multiselect(tr("Commodity"), keys.COMMODITIES,
                  facet_counts(_without(sites, current, commodities=()), "commodities", multi=True),
                  commodity_label)
-    _multiselect("Supply-chain stage", keys.STAGES,
+    _multiselect(tr("Supply-chain stage"), keys.STAGES,
                  _stage_counts(_without(sites, current, stages=())), str, [s.value for s in Stage])
-    _multiselect("Development status", keys.STATUSES,
+    _multiselect(tr("Development status"), keys.STATUSES,
                  facet_counts(_without(sites, current, statuses=()), "status"), str,
                  [s.value for s in DevStatus])
-    _multiselect("Country", keys.COUNTRIES,
+    _multiselect(tr("Country"), keys.COUNTRIES,
                  facet_counts(_without(sites, current, countries=()), "country"), str)
     joint_pool = _without(sites, current, jointly_selected_only=False)
     joint = int(joint_pool["jointly_selected"].fillna(False).astype(bool).sum())
-    sb.checkbox(f"Jointly selected under the framework only ({joint})", key=keys.JOINTLY_SELECTED)
-    sb.radio("Colour sites by", list(COLOUR_CHOICES), key=keys.COLOUR_BY, horizontal=True,
-             format_func=COLOUR_CHOICES.__getitem__,
-             help="Schedule health: the worst of the site's permitting projects on the "
-                  "“View as of” date.")
-    sb.toggle("Show deposits (commodity, status and country filters apply)",
+    sb.checkbox(tr("Jointly selected under the framework only ({n})").format(n=joint),
+                key=keys.JOINTLY_SELECTED)
+    # labels made here, in the page's language (a format_func may be called elsewhere)
+    colours = {value: tr(label) for value, label in COLOUR_CHOICES.items()}
+    sb.radio(tr("Colour sites by"), list(COLOUR_CHOICES), key=keys.COLOUR_BY, horizontal=True,
+             format_func=colours.__getitem__,
+             help=tr("Schedule health: the worst of the site's permitting projects on the "
+                     "“View as of” date."))
+    sb.toggle(tr("Show deposits (commodity, status and country filters apply)"),
               key=keys.SHOW_DEPOSITS)
-    sb.button("Clear filters", on_click=_clear, width="stretch")
+    sb.button(tr("Clear filters"), on_click=_clear, width="stretch")
     _save_url_state()
     state = st.session_state
     return _filter_from_state(), str(state[keys.COLOUR_BY]), bool(state[keys.SHOW_DEPOSITS])
@@ -87,7 +92,7 @@ def _multiselect(label: str, key: str, counts: dict[str, int], label_of: Callabl
     # another filter changed its count, and sends that label back as the value next time.
     st.session_state[key] = chosen
     st.sidebar.multiselect(
-        label, options, key=key, placeholder="any",
+        label, options, key=key, placeholder=tr("any"),
         format_func=lambda v: f"{label_of(v)} ({counts.get(v, 0)})",
     )
 
@@ -135,7 +140,8 @@ def _save_url_state() -> None:
         if value != _DEFAULTS[key]:
             wanted[keys.URL_PARAMS[key]] = [str(value).lower() if isinstance(value, bool)
                                             else str(value)]
-    for kind in (*keys.SELECTION_KINDS, keys.AS_OF_PARAM):  # kept by detail_panel, as_of_picker
+    # kept by detail_panel, as_of_picker and the language switch
+    for kind in (*keys.SELECTION_KINDS, keys.AS_OF_PARAM, keys.LANG_PARAM):
         if st.query_params.get(kind):
             wanted[kind] = [st.query_params[kind]]
     if {k: st.query_params.get_all(k) for k in st.query_params} != wanted:

@@ -15,6 +15,7 @@ from branca.element import MacroElement
 from folium.elements import JSCSSMixin
 from jinja2 import Template
 
+from domain.i18n import tr
 from mapping.webmap.palette import FALLBACK_COLOUR
 
 OWN_JS = "/app/static/permitmap/{}"
@@ -106,10 +107,13 @@ def legend_html(title: str, entries: dict[str, str], show_deposits: bool = True,
         f"{html.escape(label)}</div>"
         for label, colour in entries.items()
     ]
-    rows.append('<div><span class="pm-swatch pm-approx"></span>dashed: approximate place</div>')
+    approximate, grouped = tr("dashed: approximate place"), tr("group of deposits")
+    rows.append('<div><span class="pm-swatch pm-approx"></span>'
+                f"{html.escape(approximate)}</div>")
     if show_deposits:
         rows.append(
-            '<div><span class="pm-swatch pm-cluster-key"></span>group of deposits</div>'
+            '<div><span class="pm-swatch pm-cluster-key"></span>'
+            f"{html.escape(grouped)}</div>"
             f'<div class="pm-note">{html.escape(deposit_note)}</div>'
         )
     rows.append("</details>")

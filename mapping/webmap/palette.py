@@ -4,6 +4,7 @@ safe); approximate locations get a dashed outline as a second cue."""
 from __future__ import annotations
 
 from domain.colours import STATUS_COLOURS
+from domain.i18n import N_
 from domain.vocab import Stage
 from permits.summary import HEALTH_ORDER
 from permits.vocab import ScheduleHealth
@@ -40,8 +41,8 @@ COLOUR_SCHEMES: dict[str, tuple[str, dict[str, str]]] = {
     "stage": ("stage", STAGE_COLOURS),
     "health": ("health", HEALTH_COLOURS),
 }
-LEGEND_TITLES = {"status": "Sites by status", "stage": "Sites by stage",
-                 "health": "Sites by schedule health"}
+LEGEND_TITLES = {"status": N_("Sites by status"), "stage": N_("Sites by stage"),
+                 "health": N_("Sites by schedule health")}
 FALLBACK_COLOUR = "#D9D9D9"
 
 

@@ -18,6 +18,7 @@ import folium
 import pandas as pd
 
 from domain.bbox import BBox, Bounds
+from domain.i18n import N_, tr
 from domain.vocab import PositionQuality, commodity_label, split_codes
 from exports.export_file import ExportFormat
 from mapping.webmap.map_elements import (
@@ -28,6 +29,7 @@ from mapping.webmap.map_elements import (
     add_to,
     legend_html,
 )
+from mapping.webmap.map_texts import map_texts
 from mapping.webmap.offline import (
     OfflineFullscreen,
     OfflineMap,
@@ -39,9 +41,10 @@ from mapping.webmap.survey_overlays import Overlay, add_overlays
 from permits.vocab import ScheduleHealth
 from sites.filters import extent, located
 
-SITES_LAYER = "Project sites"
-DEPOSITS_LAYER = "Deposits"
-BASEMAP_LAYER = "Country outlines (offline)"
+# names in the layer control: translated where the (per-language) map is built
+SITES_LAYER = N_("Project sites")
+DEPOSITS_LAYER = N_("Deposits")
+BASEMAP_LAYER = N_("Country outlines (offline)")
 ONLINE_BASEMAPS = {
     "OpenStreetMap (online)": (
         "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
@@ -64,7 +67,7 @@ PANEL_SHARE = 0.34
 PANEL_BELOW_PX = 640
 PANEL_BELOW_SHARE = 0.5
 # the page's export buttons and the map's export control say the same
-FUTURE_EXPORT = ("Exports hold the record as it stood on a past day or today; set 'View as "
+FUTURE_EXPORT = N_("Exports hold the record as it stood on a past day or today; set 'View as "
                  "of' to today or earlier to export.")
 
 
@@ -103,7 +106,7 @@ def build_map(options: MapOptions) -> folium.Map:
     map does not depend on the data and outlives edits and imports."""
     m = OfflineMap(location=[30, 0], zoom_start=2, tiles=None, min_zoom=1,
                    control_scale=True, prefer_canvas=False, world_copy_jump=True)
-    basemap = folium.FeatureGroup(name=BASEMAP_LAYER, overlay=False, control=True)
+    basemap = folium.FeatureGroup(name=tr(BASEMAP_LAYER), overlay=False, control=True)
     basemap.add_to(m)
     VectorBasemap("/api/basemap/countries-110m.geojson",
                   "/api/basemap/countries-50m.geojson",
@@ -112,9 +115,10 @@ def build_map(options: MapOptions) -> folium.Map:
         for name, (url, attribution) in ONLINE_BASEMAPS.items():
             folium.TileLayer(url, name=name, attr=attribution, overlay=False, show=False).add_to(m)
     # before the sites, so sites stay on top
-    add_overlays(m, options.overlays, frozenset({BASEMAP_LAYER, DEPOSITS_LAYER, SITES_LAYER}))
+    add_overlays(m, options.overlays,
+                 frozenset(tr(n) for n in (BASEMAP_LAYER, DEPOSITS_LAYER, SITES_LAYER)))
     if options.show_deposits:
-        deposits = folium.FeatureGroup(name=DEPOSITS_LAYER, overlay=True, show=True)
+        deposits = folium.FeatureGroup(name=tr(DEPOSITS_LAYER), overlay=True, show=True)
         deposits.add_to(m)
         # no filter yet: the deposits wait for the page's (site_layer), so the first request
         # already asks for what the page shows
@@ -140,14 +144,16 @@ def site_layer(sites: pd.DataFrame, view: SiteView) -> folium.FeatureGroup:
     shown = set(located(sites)[column])
     entries = {label: colour for label, colour in colours.items() if label in shown}
     # Deposits are always coloured by development status.
-    note = ("small dots: deposits, same colours" if view.colour_by == "status"
-            else "small dots: deposits, coloured by development status")
-    group = folium.FeatureGroup(name=SITES_LAYER, control=False)
+    note = (tr("small dots: deposits, same colours") if view.colour_by == "status"
+            else tr("small dots: deposits, coloured by development status"))
+    group = folium.FeatureGroup(name=tr(SITES_LAYER), control=False)
     SiteLayer({
         "features": site_features(sites, view.colour_by)["features"],
         "selected": None if view.selected is None else html.escape(view.selected),
         "selectedDeposit": view.selected_deposit,
-        "legend": legend_html(LEGEND_TITLES[view.colour_by], entries, view.show_deposits, note),
+        "legend": legend_html(tr(LEGEND_TITLES[view.colour_by]), entries, view.show_deposits,
+                              note),
+        "texts": map_texts(),
         "depositParams": dict(view.deposit_params),
         "exportView": {
             "sitesUrl": "/api/sites", "briefingUrl": "/api/briefing.zip",
@@ -178,14 +184,17 @@ def site_features(sites: pd.DataFrame, colour_by: str) -> dict[str, Any]:
     for row in located(sites).to_dict("records"):
         approximate = PositionQuality(row["position_quality"] or "unknown").is_approximate
         commodities = ", ".join(commodity_label(c) for c in split_codes(row["commodities"]))
+        commodities = commodities or tr("no commodity recorded")
         tip = (
             f"<b>{html.escape(row['name'])}</b>"
-            f"<br>{html.escape(row['operator'] or _unknown('operator', row))}"
-            f"<br>{html.escape(commodities or 'no commodity recorded')} · "
+            f"<br>{html.escape(row['operator'] or _operator_unknown(row))}"
+            f"<br>{html.escape(commodities)} · "
             f"{html.escape(row['stage'] or '')} · {html.escape(row['status'] or '')}"
             + (f" ({html.escape(row['status_date'])})" if row.get("status_date") else "")
-            + ("<br><i>location approximate</i>" if approximate else "")
-            + (f"<br>permitting: {html.escape(str(row['health']))}" if "health" in row else "")
+            + ("<br><i>" + html.escape(tr("location approximate")) + "</i>"
+               if approximate else "")
+            + ("<br>" + html.escape(tr("permitting: {health}").format(health=row["health"]))
+               if "health" in row else "")
         )
         features.append({
             "type": "Feature",
@@ -201,10 +210,11 @@ def site_features(sites: pd.DataFrame, colour_by: str) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": features}
 
 
-def _unknown(attribute: str, row: dict[Any, Any]) -> str:
-    """What a popup says for a blank attribute: withheld at the viewer's clearance (see
+def _operator_unknown(row: dict[Any, Any]) -> str:
+    """What a popup says for a blank operator: withheld at the viewer's clearance (see
     sites.visibility), or not known."""
-    return f"{attribute} {'withheld' if attribute in (row.get('withheld') or ()) else 'unknown'}"
+    return (tr("operator withheld") if "operator" in (row.get("withheld") or ())
+            else tr("operator unknown"))
 
 
 def site_bounds(sites: pd.DataFrame) -> list[list[float]] | None:

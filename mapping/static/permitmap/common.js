@@ -5,6 +5,7 @@
      world, so a view may run past it either way), and whether such a box holds a point: the
      one place the browser splits a view at the meridian;
    - HTML escaping of any value put into a popup or a message (Leaflet shows them as HTML);
+   - the words shown, in the page's language;
    - st_folium's click count started where the page expects it. */
 (function () {
   "use strict";
@@ -12,6 +13,15 @@
   window.permitmapEscape = function (value) {
     var text = value === null || value === undefined ? "" : String(value);
     return text.replace(/[&<>"']/g, function (c) { return ENTITIES[c]; });
+  };
+  // A word of the page's language (mapping/webmap/map_texts.py, sent with the sites), else
+  // the English given here; "{name}" fields filled from ``values``.
+  window.permitmapText = function (key, english, values) {
+    var text = (window.permitmapTexts && window.permitmapTexts[key]) || english;
+    Object.keys(values || {}).forEach(function (name) {
+      text = text.split("{" + name + "}").join(String(values[name]));
+    });
+    return text;
   };
   window.permitmapViewBox = function (map) {
     var b = map.getBounds(), west = b.getWest(), east = b.getEast();

@@ -3,6 +3,7 @@
 (function () {
   "use strict";
   var escapeHtml = window.permitmapEscape;  // common.js
+  var text = window.permitmapText;  // common.js
 
   window.permitmapDepositLayer = function (map, group, options) {
     // Deposits draw below the sites (overlayPane is 400), so sites stay clickable on top.
@@ -30,8 +31,9 @@
         var p = feature.properties;
         var commodities = (p.commodities || "").split(";").filter(Boolean).join(", ");
         layer.bindTooltip(
-          "<b>" + escapeHtml(p.name || "(unnamed deposit)") + "</b><br>" +
-          escapeHtml(commodities || "no commodity recorded") + " · " + escapeHtml(p.status)
+          "<b>" + escapeHtml(p.name || text("unnamedDeposit", "(unnamed deposit)")) + "</b><br>" +
+          escapeHtml(commodities || text("noCommodity", "no commodity recorded")) + " · " +
+          escapeHtml(p.status)
         );
       }
     });
@@ -57,7 +59,7 @@
           className: "pm-cluster", iconSize: [size, size],
           html: "<span>" + (n >= 10000 ? Math.round(n / 1000) + "k" : n) + "</span>"
         }),
-        title: n + " deposits: click to zoom in"
+        title: text("clusterTitle", "{n} deposits: click to zoom in", {n: n})
       });
       marker.on("click", function () { map.setView(marker.getLatLng(), map.getZoom() + 2); });
       clusters.addLayer(marker);
@@ -72,7 +74,7 @@
       params.set("zoom", String(map.getZoom()));
       if (controller) { controller.abort(); }
       controller = new AbortController();
-      say("Loading deposits…");
+      say(text("loadingDeposits", "Loading deposits…"));
       fetch(options.url + "?" + params.toString(), {signal: controller.signal, credentials: "same-origin"})
         .then(function (response) {
           return response.json().then(function (body) {
@@ -96,14 +98,18 @@
             if (f.properties.kind === "cluster") { addCluster(f); } else { points.addData(f); }
           });
           var m = fc.meta;
-          say(m.in_view.toLocaleString() + " of " + m.matching.toLocaleString() +
-              " deposits in view" + (m.mode === "clusters" ? " (grouped: zoom in for points)" : ""));
+          say(text("depositsInView", "{shown} of {matching} deposits in view",
+                   {shown: m.in_view.toLocaleString(), matching: m.matching.toLocaleString()}) +
+              (m.mode === "clusters" ? text("grouped", " (grouped: zoom in for points)") : ""));
           loads += 1;
           window.permitmapDeposits = {loads: loads, ms: performance.now() - started, meta: m};
           map.getContainer().setAttribute("data-deposit-loads", String(loads));
         })
         .catch(function (err) {
-          if (err.name !== "AbortError") { say("Deposits could not be loaded: " + err.message); }
+          if (err.name !== "AbortError") {
+            say(text("depositsFailed", "Deposits could not be loaded: {error}",
+                     {error: err.message}));
+          }
         });
     }
     // The deposit the page has open, ringed among the points already drawn (no request).
@@ -139,7 +145,7 @@
     // "add" fires whether folium or the layer control puts the group on the map (folium adds
     // it after this script ran, so a map that never moves would otherwise never load).
     group.on("add", refresh);
-    map.on("overlayremove", function (e) { if (e.layer === group) { say("Deposits hidden"); } });
+    map.on("overlayremove", function (e) { if (e.layer === group) { say(text("depositsHidden", "Deposits hidden")); } });
     refresh();
   };
 })();

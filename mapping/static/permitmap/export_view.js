@@ -5,6 +5,7 @@
 (function () {
   "use strict";
 
+  var text = window.permitmapText;  // common.js
   function element(tag, className, parent, text) {
     var node = L.DomUtil.create(tag, className, parent);
     if (text) { node.textContent = text; }
@@ -33,7 +34,8 @@
       L.DomEvent.disableScrollPropagation(box);
       // Folded to its title, which opens it (a click, or the pointer over it): the map's
       // corners stay clear for the map.
-      var title = element("button", "pm-export-title", box, "Export this view");
+      var title = element("button", "pm-export-title", box,
+                          text("exportView", "Export this view"));
       title.type = "button";
       box.classList.toggle("pm-open", Boolean(open));
       title.setAttribute("aria-expanded", String(Boolean(open)));
@@ -46,21 +48,24 @@
         return box;
       }
       var select = element("select", "pm-export-format", body);
-      select.setAttribute("aria-label", "Export format");
+      select.setAttribute("aria-label", text("exportFormat", "Export format"));
       options.formats.forEach(function (format) {
         var option = element("option", "", select, format.label);
         option.value = format.suffix;
       });
-      var file = element("a", "pm-export-file", body, "Download");
-      file.title = "The sites matching the filters inside the map's current view";
-      var pack = element("a", "pm-export-pack", body, "Briefing pack");
-      pack.title = "A zip of these sites with their timetables, changes and a map picture";
+      var file = element("a", "pm-export-file", body, text("download", "Download"));
+      file.title = text("downloadTitle",
+                        "The sites matching the filters inside the map's current view");
+      var pack = element("a", "pm-export-pack", body, text("briefingPack", "Briefing pack"));
+      pack.title = text("briefingTitle",
+                        "A zip of these sites with their timetables, changes and a map picture");
       [file, pack].forEach(function (link) { link.setAttribute("download", ""); });
 
       function update() {
         var params = new URLSearchParams(options.params), view = window.permitmapViewBox(map);
         var n = sitesInView(map, view);
-        title.textContent = "Export this view (" + n + (n === 1 ? " site)" : " sites)");
+        title.textContent = n === 1 ? text("exportViewOne", "Export this view (1 site)")
+          : text("exportViewCount", "Export this view ({n} sites)", {n: n});
         params.set("bbox", window.permitmapBboxParam(map));  // common.js
         var query = "?" + params.toString();
         file.href = options.sitesUrl + "." + select.value + query;

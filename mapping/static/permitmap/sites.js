@@ -226,6 +226,7 @@
   window.permitmapSites = function (map, group, options) {
     var container = map.getContainer();
     map._pmPanelOptions = options;
+    window.permitmapTexts = options.texts || {};  // read by permitmapText (common.js)
     followSize(map);
     setHint(map, options.hint);
     var room = setPanel(map, options);

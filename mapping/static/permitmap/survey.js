@@ -50,8 +50,10 @@
           if (err.name === "AbortError") { return; }
           loaded = false;
           L.popup().setLatLng(map.getCenter())
-            .setContent("Layer " + escapeHtml(options.name) + " could not be loaded: " +
-                        escapeHtml(err.message))
+            .setContent(window.permitmapText("layerFailed",
+                                             "Layer {name} could not be loaded: {error}",
+                                             {name: escapeHtml(options.name),
+                                              error: escapeHtml(err.message)}))
             .openOn(map);
         });
     }
