@@ -121,7 +121,7 @@ def missing() -> list[Missing]:
                 found.append(Missing(language, text, where, "fuzzy"))
             elif not all(have.string) if isinstance(have.string, tuple) else not have.string:
                 found.append(Missing(language, text, where, "not translated"))
-            elif _fields(message.id) != _fields(have.string):
+            elif _fields(message.id) != _fields(have.string or ""):
                 found.append(Missing(language, text, where, "other {fields}"))
     return found
 

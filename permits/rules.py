@@ -1,7 +1,9 @@
 """Rule sets as data (TOML files in ``data/rulesets/``) and checking a record against them.
 
 A clock says: for actions of these types, from the earliest (or latest) of these start events
-(or a fixed date), the first of these end events is due within a duration.
+(or a fixed date), the first of these end events is due within a duration. A ``minimum``
+clock says the opposite: the end event may not come before the duration has run (a statutory
+public-inspection or comment period that must stay open at least that long).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ class Clock:
     start_rule: str = "earliest"
     start_date: date | None = None
     end_name_contains: str = ""
+    minimum: bool = False  # the end may not come earlier than the due date
 
     def due(self, start: date) -> date:
         """The deadline for a clock started on ``start``.
@@ -72,6 +75,7 @@ def load_ruleset(path: Path) -> RuleSet:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
         clocks = tuple(_clock(c) for c in raw.pop("clock", []))
+        raw.pop("template", None)  # milestone templates: read by permits.templates
         return RuleSet(id=str(raw.pop("id")), title=str(raw.pop("title", path.stem)),
                        source=str(raw.pop("source", "")), clocks=clocks, settings=raw)
     except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as exc:
@@ -125,6 +129,7 @@ def _clock(raw: dict[str, Any]) -> Clock:
         start_rule=str(raw.get("start_rule", "earliest")),
         start_date=start if isinstance(start, date) else None,
         end_name_contains=str(raw.get("end_name_contains", "")).lower(),
+        minimum=bool(raw.get("minimum", False)),
     )
 
 
@@ -160,8 +165,10 @@ def _finding(clock: Clock, end: dict[Any, Any], start: date | None, as_of: date
                    f"(from {start.isoformat()}); it has no target date yet.")
     else:
         compared = pd.Timestamp(compared).date()
-        over = float((compared - due).days)
-        status = _status(done, over, due, as_of).value
+        # positive = the clock is broken: too late, or (minimum clocks) too early
+        over = float((due - compared).days if clock.minimum else (compared - due).days)
+        status = (_minimum_status(done, over) if clock.minimum
+                  else _status(done, over, due, as_of)).value
         message = _message(clock, end["name"], due, start, shown(compared, exactness), kind,
                            over)
     return {**base, "start": start, "due": due, "compared": compared, "compared_kind": kind,
@@ -176,10 +183,23 @@ def _status(done: bool, over: float, due: date, as_of: date) -> FindingStatus:
     return FindingStatus.ON_COURSE
 
 
+def _minimum_status(done: bool, short: float) -> FindingStatus:
+    """A minimum clock: ending before the due date breaks it, whether or not time has passed."""
+    if short > 0:
+        return FindingStatus.MISSED if done else FindingStatus.BREACH_PROJECTED
+    return FindingStatus.MET if done else FindingStatus.ON_COURSE
+
+
 def _message(clock: Clock, name: str, due: date, start: date, compared: str, kind: str,
              over: float) -> str:
-    head = f"{name} due {due.isoformat()} under the {clock.label} clock (from {start.isoformat()})"
     days = int(abs(over))
+    if clock.minimum:
+        head = (f"{name} not before {due.isoformat()} under the {clock.label} clock "
+                f"(from {start.isoformat()})")
+        if over > 0:
+            return f"{head}; {kind} {compared} is {days} days too early."
+        return f"{head}; {kind} {compared} respects it."
+    head = f"{name} due {due.isoformat()} under the {clock.label} clock (from {start.isoformat()})"
     if over > 0:
         return f"{head}; {kind} {compared} exceeds it by {days} days."
     return f"{head}; {kind} {compared} is within it ({days} days to spare)."

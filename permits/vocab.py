@@ -117,6 +117,16 @@ class MilestoneEvent(StrEnum):
     FINANCING = "financing"
     MEETING_REQUESTED = "meeting requested"
     MEETING_HELD = "meeting held"
+    # Japanese procedures (EIA Act, Mining Act): public notice and inspection, opinions, rights
+    PUBLIC_NOTICE = "public notice"  # 公告: the document goes on public inspection (縦覧)
+    INSPECTION_ENDED = "inspection ended"
+    COMMENT_PERIOD_CLOSED = "comment period closed"
+    COMMENTS_FORWARDED = "comments forwarded"  # summary of public opinions sent on
+    OPINION_ISSUED = "opinion issued"  # a governor's or minister's written opinion
+    RIGHT_REGISTERED = "right registered"  # 登録 of a mining or exploration right
+    PLAN_APPROVED = "plan approved"  # 施業案 approved (or, for 試掘権, notified)
+    OPERATIONS_STARTED = "operations started"  # 事業着手
+    TERM_ENDS = "term ends"  # 存続期間満了
     OTHER = "other"
 
 
@@ -133,6 +143,14 @@ KNOWN_ACTION_TYPES = (
     "Loan or grant decision (NEPA)",
     "Mining right (Japan, Mining Act)",
     "Environmental impact assessment (Japan, EIA Act)",
+    "EIA class-2 screening (第二種事業の判定)",
+    "EIA planning-stage consideration document (配慮書)",
+    "EIA scoping document (方法書)",
+    "EIA draft statement (準備書)",
+    "EIA final statement (評価書)",
+    "EIA post-project report (報告書)",
+    "Exploration right (試掘権)",
+    "Mining right (採掘権)",
     "State permit",
 )
 

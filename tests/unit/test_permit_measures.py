@@ -34,7 +34,8 @@ def sample() -> PermitData:
 
 
 def test_bundled_rule_sets_hold_the_statutory_and_framework_clocks() -> None:
-    assert set(RULESETS) == {"nepa-2023", "dashboard", "framework-2025"}
+    assert set(RULESETS) == {"nepa-2023", "dashboard", "framework-2025", "jp-eia-act",
+                             "jp-mining-act"}
     clocks = {c.id: c for rs in RULESETS.values() for c in rs.clocks}
     assert (clocks["eis-2-years"].years, clocks["ea-1-year"].years) == (2, 1)
     assert clocks["financing-6-months"].due(clocks["financing-6-months"].start_date) == \
