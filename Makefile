@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run serve-shared test install install-dev assets server-deps test-deps lint db bench clean
+.PHONY: run serve-shared test install install-dev assets server-deps test-deps lint db bench clean fonts
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "permitmap needs Python 3.11 or newer")'
@@ -33,18 +33,22 @@ db: install
 # The same entry as an installed package: mapping/serve.py with its packaged .streamlit settings
 # (the upload limit from PERMITMAP_MAX_UPLOAD_MB). On 127.0.0.1 only: a new store has no
 # account, and until it has one anyone who reaches the app may change the data.
-run: assets db
+run: assets db fonts
 	$(VENV)/bin/permitmap serve --port $(PORT) --address 127.0.0.1
 
 # An office's deployment on this machine: PostgreSQL/PostGIS, $(PROCESSES) app processes and
 # HAProxy on port $(SHARED_PORT), data in var/shared (README: "Shared deployment").
 PROCESSES ?= 2
 SHARED_PORT ?= 8500
-serve-shared: assets server-deps
+serve-shared: assets server-deps fonts
 	$(VENV)/bin/permitmap serve-shared --processes $(PROCESSES) --port $(SHARED_PORT)
 
 server-deps:
 	bash scripts/install_server_deps.sh
+
+# A Japanese font for the briefing pack's picture (never fails: without root it says so once).
+fonts:
+	bash scripts/install_fonts.sh
 
 test-deps: install-dev
 	bash scripts/install_test_deps.sh $(PY)

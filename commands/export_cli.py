@@ -19,9 +19,10 @@ from domain.errors import InputError
 from domain.settings import load_settings
 from exports.export_file import ExportFile, ExportFormat
 from exports.formats import export_features
+from exports.output_crs import OFFERED, output_crs, refuse_crs
 from services.briefing import PackOptions, briefing_pack
 from services.grid_columns import parse_grid_ids
-from services.site_export import released_marking, site_export
+from services.site_export import format_detail, released_marking, site_export
 from sites.selection import SiteSelection, parse_selection
 from store.records import load_sites
 
@@ -37,6 +38,12 @@ def add_commands(groups: argparse._SubParsersAction, store: Callable[[], Engine]
     sites.add_argument("--grid", action="append", default=[], metavar="LAYER",
                        help="a raster survey layer (id) whose value at each site becomes a "
                             "column; repeat for more")
+    sites.add_argument("--crs", default="EPSG:4326", metavar="EPSG:CODE",
+                       help="the coordinate system of the file (default WGS 84, EPSG:4326): "
+                            "JGD2011 EPSG:6668, its plane rectangular zones I–XIX "
+                            "EPSG:6669–6687, UTM 51N–55N EPSG:6688–6692; Tokyo datum "
+                            "EPSG:4301, 30161–30179, 3092–3096. Not for geojson or kml "
+                            f"({len(OFFERED)} systems offered)")
     _selection_options(sites)
     sites.set_defaults(run=lambda a: _sites(a, store()))
     pack = export.add_parser("briefing", help="a briefing pack (zip): sites, timetables, "
@@ -71,12 +78,14 @@ def _selection(args: argparse.Namespace, engine: Engine) -> SiteSelection:
 
 
 def _sites(args: argparse.Namespace, engine: Engine) -> int:
+    fmt, crs = ExportFormat(args.format), output_crs(args.crs)
+    refuse_crs(fmt, crs)  # before the export is made and audited
     selection = _selection(args, engine)
     sites = site_export(engine, selection, date.today(), datetime.now(UTC),
-                        principal=cli_principal(), detail=args.format,
+                        principal=cli_principal(), detail=format_detail(args.format, crs),
                         grids=parse_grid_ids(args.grid), layer_dir=load_settings().layer_dir)
-    written = export_features(sites, ExportFormat(args.format), stem=selection.file_stem(),
-                              marking=released_marking(sites))
+    written = export_features(sites, fmt, stem=selection.file_stem(),
+                              marking=released_marking(sites), crs=crs)
     target = _write(args.out, written)
     print(f"wrote {len(sites.columns):,} sites ({selection.describe()}) to {target}")
     return 0

@@ -1,12 +1,17 @@
 """A picture of the map view for a briefing pack: country outlines from the bundled basemap,
 the sites as coloured dots with their names, a title, a legend, a scale bar and a north
-arrow, drawn with Pillow (no browser, no tiles)."""
+arrow, drawn with Pillow (no browser, no tiles).
+
+Names are lettered in the first installed font that has their characters
+(:mod:`exports.picture_text`: Japanese needs a CJK font such as Debian's fonts-ipafont-gothic);
+without one they come out as boxes and :func:`map_picture` says so in its notes."""
 
 from __future__ import annotations
 
 import io
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
@@ -27,7 +32,7 @@ from exports.picture_scale import (
     draw_scale_bar,
     scale_bar,
 )
-from exports.picture_text import Font, font_for, short_name
+from exports.picture_text import FONT_FILES, Font, font_for, lettering_note, short_name
 
 WIDTH, HEIGHT = 1200, 800
 LAND, BORDER, SEA = "#f2efe9", "#9a9a9a", "#dce9f2"
@@ -39,15 +44,34 @@ NORTH_ARROW_AT = (18, FOOTER_TOP + 9)  # its left top; 16 pixels wide, 40 high
 SCALE_BAR_AT = (44, FOOTER_TOP + 8)
 SITE_MARGIN = 0.04  # around the sites' extent, a share of its size, besides the furniture
 REGION_KM = 1000.0  # sites closer together than this are framed as a region this wide
-LABEL_SIZE, SMALL_SIZE = 13, 13
+LABEL_SIZE, SMALL_SIZE, TITLE_SIZE = 13, 13, 18
 DOT_RADIUS = 7  # a ring's outer radius; a dot is 6
 HALO = 2  # the white outline around a label's letters
+
+
+@dataclass(frozen=True)
+class MapPicture:
+    """The picture's PNG, and notes for its reader (characters drawn as boxes)."""
+
+    png: bytes
+    notes: list[str] = field(default_factory=list)
 
 
 def map_png(sites: gpd.GeoDataFrame, basemap: Path, title: str,
             colours: dict[str, str], extent: BBox | None = None,
             lines: Path | None = None, marking: str = PUBLIC, *,
-            label_column: str | None = "name") -> bytes:
+            label_column: str | None = "name",
+            fonts: Sequence[Path] = FONT_FILES) -> bytes:
+    """The PNG of :func:`map_picture` (its notes are in the PNG's ``Description`` too)."""
+    return map_picture(sites, basemap, title, colours, extent, lines, marking,
+                       label_column=label_column, fonts=fonts).png
+
+
+def map_picture(sites: gpd.GeoDataFrame, basemap: Path, title: str,
+                colours: dict[str, str], extent: BBox | None = None,
+                lines: Path | None = None, marking: str = PUBLIC, *,
+                label_column: str | None = "name",
+                fonts: Sequence[Path] = FONT_FILES) -> MapPicture:
     """The sites (a ``status`` column colours them; a ``position_quality`` that is
     approximate draws a ring; ``label_column`` names them) over the country outlines in
     ``basemap`` and the border ``lines`` (GeoJSON), in web mercator, framed on ``extent``
@@ -58,7 +82,11 @@ def map_png(sites: gpd.GeoDataFrame, basemap: Path, title: str,
     Labels never cover one another, another site's dot, the title, the legend or the scale
     bar; where there is not room for all, the sites listed first keep theirs, and the
     picture says how many are labelled. The scale bar is true at the frame's middle
-    latitude; the PNG's ``Description`` text repeats the scale and the labels note."""
+    latitude; the PNG's ``Description`` text repeats the scale and the labels note.
+
+    Names and title are lettered in the first of Pillow's own font and the installed
+    ``fonts`` that has all their characters; when none has some (Japanese without a CJK
+    font), they are drawn as boxes and the picture's notes say which package to install."""
     shown = sites[sites.geometry.notna() & ~sites.geometry.is_empty]
     approximate = _approximate(shown)
     statuses = [s for s in colours if s in set(shown["status"])]
@@ -76,16 +104,18 @@ def map_png(sites: gpd.GeoDataFrame, basemap: Path, title: str,
     legend = _legend_box(legend_rows)
     names = (list(shown[label_column]) if label_column and label_column in shown
              else [None] * len(shown))
-    description = _names_scale_and_north(draw, frame, dots, names, legend)
+    description, drawn = _names_scale_and_north(draw, frame, dots, names, legend, fonts)
     text = picture_title(title, marking, len(shown), len(sites))
-    _title(draw, text)
+    _title(draw, text, fonts)
     _legend(draw, legend, statuses, colours, bool(approximate.any()))
+    note = lettering_note([text, *drawn], LABEL_SIZE, fonts)
+    notes = [note] if note else []
     info = PngInfo()
     info.add_text("Title", text)
-    info.add_text("Description", description)
+    info.add_text("Description", " ".join([description, *notes]))
     out = io.BytesIO()
     image.save(out, format="PNG", pnginfo=info)  # optimize=True: 9 % smaller, 6 times slower
-    return out.getvalue()
+    return MapPicture(out.getvalue(), notes)
 
 
 def picture_title(title: str, marking: str, shown: int, total: int) -> str:
@@ -237,38 +267,43 @@ def _draw_sites(draw: ImageDraw.ImageDraw, dots: list[tuple[float, float]],
 def _names_scale_and_north(draw: ImageDraw.ImageDraw,
                            frame: tuple[float, float, float, float],
                            dots: list[tuple[float, float]], names: list[object],
-                           legend: Box) -> str:
+                           legend: Box, fonts: Sequence[Path]) -> tuple[str, list[str]]:
     """The sites' names where they fit, then the box at the bottom left with the north
-    arrow, the scale bar and how many sites are named; returns all that in words."""
+    arrow, the scale bar and how many sites are named; returns all that in words, and the
+    names drawn."""
     bar = scale_bar(frame, WIDTH)
     small = ImageFont.load_default(size=SMALL_SIZE)
     widest = _footer_box(draw, bar, labels_note(0, len(dots), 1), small)  # labels keep off
-    labelled, crowded_out = _label_sites(draw, dots, names,
-                                         reserved=[(0, 0, WIDTH, TITLE_HEIGHT), legend, widest])
+    drawn, crowded_out = _label_sites(draw, dots, names, fonts,
+                                      reserved=[(0, 0, WIDTH, TITLE_HEIGHT), legend, widest])
     in_picture = sum(_inside(x, y) for x, y in dots)
-    note = labels_note(labelled, in_picture, crowded_out)
+    note = labels_note(len(drawn), in_picture, crowded_out)
     _footer(draw, _footer_box(draw, bar, note, small), bar, note, small)
-    return f"North up. Scale bar: {bar.label} (web mercator). {note}."
+    return f"North up. Scale bar: {bar.label} (web mercator). {note}.", drawn
 
 
 def _label_sites(draw: ImageDraw.ImageDraw, dots: list[tuple[float, float]],
-                 names: list[object], reserved: list[Box]) -> tuple[int, int]:
+                 names: list[object], fonts: Sequence[Path],
+                 reserved: list[Box]) -> tuple[list[str], int]:
     """Each site's name beside its dot where :func:`place_labels` finds room, dark letters
-    in a white halo; returns how many were labelled, and how many in the picture with a
-    name were not (no room)."""
+    in a white halo; returns the names labelled, and how many in the picture with a name
+    were not (no room)."""
     texts = [short_name(n) if isinstance(n, str) and n.strip() else None for n in names]
-    font = font_for([t for t in texts if t], LABEL_SIZE)
-    inks = [font.getbbox(t, stroke_width=HALO) if t else None for t in texts]
+    # a font per name: an English name keeps Pillow's own letters beside a Japanese one
+    lettering = [font_for([t], LABEL_SIZE, fonts) if t else None for t in texts]
+    inks = [font.getbbox(t, stroke_width=HALO) if t and font else None
+            for t, font in zip(texts, lettering, strict=True)]
     sizes = [(ink[2] - ink[0], ink[3] - ink[1]) if ink else None for ink in inks]
     boxes = place_labels(dots, sizes, (2, 2, WIDTH - 2, HEIGHT - 2), radius=DOT_RADIUS + 1,
                          spacing=3, reserved=reserved)
-    for text, ink, box in zip(texts, inks, boxes, strict=True):
-        if text and ink and box:
+    drawn = []
+    for text, font, ink, box in zip(texts, lettering, inks, boxes, strict=True):
+        if text and font and ink and box:
             draw.text((box[0] - ink[0], box[1] - ink[1]), text, fill=INK, font=font,
                       stroke_width=HALO, stroke_fill=PAPER)
-    placed = sum(box is not None for box in boxes)
+            drawn.append(text)
     named = sum(text is not None and _inside(*dot) for text, dot in zip(texts, dots, strict=True))
-    return placed, named - placed
+    return drawn, named - len(drawn)
 
 
 def _inside(x: float, y: float) -> bool:
@@ -292,8 +327,8 @@ def _parts(path: Path, exterior_rings: bool) -> list[np.ndarray]:
     return [np.asarray(p.coords) for p in parts if p.geom_type == "LineString"]
 
 
-def _title(draw: ImageDraw.ImageDraw, text: str) -> None:
-    font = ImageFont.load_default(size=18)
+def _title(draw: ImageDraw.ImageDraw, text: str, fonts: Sequence[Path]) -> None:
+    font = font_for([text], TITLE_SIZE, fonts)  # a search term may be Japanese
     draw.rectangle((0, 0, WIDTH, TITLE_HEIGHT), fill=PAPER)
     draw.text((10, 6), text, fill=INK, font=font)
 

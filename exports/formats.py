@@ -9,6 +9,11 @@ GeoDataFrame). GeoJSON follows RFC 7946 (:mod:`exports.geojson`); the other form
 GeoJSON and CSV are written here from arrays; geopandas and pyogrio (GDAL) are imported only
 when a GeoPackage, KML, Shapefile or GeoParquet file is asked for, so that a web app process
 serving GeoJSON or CSV never loads them.
+
+Output coordinate system (:mod:`exports.output_crs`): WGS 84 by default. GeoPackage, Shapefile
+and GeoParquet may be written in JGD2011 or the Tokyo datum (the system stated in the file);
+CSV then adds x and y columns in it beside lon/lat; GeoJSON (RFC 7946) and KML are WGS 84 by
+definition and refuse another.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ from exports.geojson import (
     text_columns,
 )
 from exports.marking import csv_text, marking_line
+from exports.output_crs import WGS84_OUTPUT, OutputCrs, area_note, refuse_crs, reproject
 from layers.errors import UnsupportedFormat
 from layers.features import Features
 
@@ -57,12 +63,13 @@ INT32 = np.iinfo(np.int32)
 #: The file a zipped Shapefile carries its handling marking in (first in the zip).
 MARKING_FILE = "MARKING.txt"
 
-Writer = Callable[[ExportTable, str, int, str], tuple[bytes, list[str]]]
+Writer = Callable[[ExportTable, str, int, str, OutputCrs], tuple[bytes, list[str]]]
+
 
 
 def export_features(features: Features, fmt: ExportFormat, *, stem: str,
                     layer: str = "sites", precision: int = 6,
-                    marking: str = PUBLIC) -> ExportFile:
+                    marking: str = PUBLIC, crs: OutputCrs = WGS84_OUTPUT) -> ExportFile:
     """``features`` as one file of format ``fmt`` named ``stem`` + the format's extension.
 
     ``layer`` names the layer inside GeoPackage, KML and Shapefile; ``precision`` is the
@@ -70,16 +77,25 @@ def export_features(features: Features, fmt: ExportFormat, *, stem: str,
     precision). ``marking`` (a marking code: the highest of the features') is stated first
     in the file: CSV's first line, GeoJSON's first member, KML's document name and
     description, the GeoPackage layer's description and metadata, a text file first in the
-    Shapefile zip, GeoParquet's file metadata. Raises ``UnsupportedFormat`` when the
-    features cannot go in that format (mixed geometry types in a Shapefile), ``ValueError``
+    Shapefile zip, GeoParquet's file metadata. ``crs`` is the output coordinate system
+    (:mod:`exports.output_crs`; another than WGS 84 adds ``_epsg<code>`` to the file name).
+    Raises ``UnsupportedFormat`` when the features cannot go in that format (mixed geometry
+    types in a Shapefile; GeoJSON or KML in another system than WGS 84), ``ValueError``
     when ``features`` break the input contract (no unique ``id`` column, no CRS or another
     than EPSG:4326), InputError for a marking that is not one.
     """
     fmt = ExportFormat(fmt)
     marking = marking.strip().lower()
     marking_line(marking)  # InputError before any work when the code is not a marking
-    data, notes = _WRITERS[fmt](export_table(features), layer, precision, marking)
-    return ExportFile(data, f"{stem}{fmt.extension}", fmt.media_type, notes)
+    refuse_crs(fmt, crs)
+    data, notes = _WRITERS[fmt](export_table(features), layer, precision, marking, crs)
+    return ExportFile(data, f"{stem}{crs.stem_suffix}{fmt.extension}", fmt.media_type, notes)
+
+
+def _in_crs(table: ExportTable, crs: OutputCrs) -> tuple[np.ndarray, list[str]]:
+    """The table's geometries in ``crs``, with a note on those outside its area of use."""
+    geoms, outside = reproject(table.geoms, crs)
+    return geoms, area_note(outside, crs)
 
 
 def neutralise_formulas(values: pd.Series) -> tuple[pd.Series, int]:
@@ -126,38 +142,56 @@ def _cut_bytes(text: str, limit: int) -> str:
     return text.encode("utf-8")[:limit].decode("utf-8", "ignore")
 
 
-def _geojson(table: ExportTable, layer: str, precision: int,
-             marking: str) -> tuple[bytes, list[str]]:
+def _geojson(table: ExportTable, layer: str, precision: int, marking: str,
+             crs: OutputCrs) -> tuple[bytes, list[str]]:
     return geojson_bytes(table, precision, marking=marking)
 
 
-def _csv(table: ExportTable, layer: str, precision: int,
-         marking: str) -> tuple[bytes, list[str]]:
+def _csv(table: ExportTable, layer: str, precision: int, marking: str,
+         crs: OutputCrs) -> tuple[bytes, list[str]]:
     """UTF-8 with a byte-order mark (Excel reads UTF-8 CSV correctly only with one); the
     first line is the handling marking as a ``#`` comment, the header row follows it.
 
-    Columns: id, lon, lat (points; a point inside other geometries; empty without a
-    location), the attributes, and ``wkt`` when some geometry is not a point.
+    Columns: id, lon, lat (WGS 84: points; a point inside other geometries; empty without a
+    location), in another ``crs`` the same point's ``x_epsg<code>`` and ``y_epsg<code>``
+    (easting and northing in metres to the millimetre, or longitude and latitude), the
+    attributes, and ``wkt`` (WGS 84) when some geometry is not a point.
     """
     columns, notes = _lists_joined(table, text_columns(table, join_lists=True), "CSV")
-    clashes = [name for name in ("lon", "lat", "wkt") if name in columns]
+    computed = ["lon", "lat", *([] if crs.is_wgs84 else [crs.x_column, crs.y_column]), "wkt"]
+    clashes = [name for name in computed if name in columns]
     if clashes:
         columns = columns.drop(columns=clashes)
         notes.append(f"CSV: the column(s) {', '.join(clashes)} were replaced by ones computed "
                      "from the geometry.")
-    out = pd.concat([_lon_lat(table.geoms, precision), columns], axis=1)
+    points, area = _points_in(table.geoms, precision, crs)
+    out = pd.concat([points, columns], axis=1)
     out = table.with_id(out)
     if (shapely.get_type_id(table.geoms) > 0).any():
         out["wkt"] = shapely.to_wkt(table.geoms, rounding_precision=precision, trim=True)
     notes += _neutralise_frame(out)
-    return csv_text(out, marking).encode("utf-8"), notes
+    return csv_text(out, marking).encode("utf-8"), notes + area
 
 
-def _lon_lat(geoms: np.ndarray, precision: int) -> pd.DataFrame:
-    """Longitude and latitude of each point (a representative point of other geometries)."""
-    points = np.where(shapely.get_type_id(geoms) == 0, geoms, shapely.point_on_surface(geoms))
-    return pd.DataFrame({"lon": np.round(shapely.get_x(points), precision),
-                         "lat": np.round(shapely.get_y(points), precision)})
+def _points_in(geoms: np.ndarray, precision: int,
+               crs: OutputCrs) -> tuple[pd.DataFrame, list[str]]:
+    """lon and lat of each geometry's point, and in another ``crs`` its x and y there; a
+    note on the points outside that system's area of use."""
+    points = _points(geoms)
+    out = pd.DataFrame({"lon": np.round(shapely.get_x(points), precision),
+                        "lat": np.round(shapely.get_y(points), precision)})
+    if crs.is_wgs84:
+        return out, []
+    moved, outside = reproject(points, crs)
+    decimals = precision if crs.geographic else 3  # metres: to the millimetre
+    out[crs.x_column] = np.round(shapely.get_x(moved), decimals)
+    out[crs.y_column] = np.round(shapely.get_y(moved), decimals)
+    return out, area_note(outside, crs)
+
+
+def _points(geoms: np.ndarray) -> np.ndarray:
+    """Each geometry's point: itself, or a representative point of other geometries."""
+    return np.where(shapely.get_type_id(geoms) == 0, geoms, shapely.point_on_surface(geoms))
 
 
 def _neutralise_frame(out: pd.DataFrame) -> list[str]:
@@ -211,8 +245,8 @@ def _lists_joined(table: ExportTable, columns: pd.DataFrame,
                      f"{'is' if len(lists) == 1 else 'are'} written as text joined with \"; \"."]
 
 
-def _gpkg(table: ExportTable, layer: str, precision: int,
-          marking: str) -> tuple[bytes, list[str]]:
+def _gpkg(table: ExportTable, layer: str, precision: int, marking: str,
+          crs: OutputCrs) -> tuple[bytes, list[str]]:
     """Real Date and DateTime fields (date-times in UTC, as GeoPackage asks); lists joined;
     the marking as the layer's description and in the dataset's metadata."""
     columns = table.columns.copy()
@@ -225,14 +259,15 @@ def _gpkg(table: ExportTable, layer: str, precision: int,
     columns, notes = _lists_joined(table, columns, "GeoPackage")
     columns, renamed = distinct_field_names(columns, "GeoPackage")
     notes += renamed
-    frame = _frame(table.with_id(columns), table.geoms)
+    geoms, area = _in_crs(table, crs)
+    frame = _frame(table.with_id(columns), geoms, crs)
     return _written(frame, f"{layer}.gpkg", driver="GPKG", layer=layer,
                     layer_options={"DESCRIPTION": marking_line(marking)},
-                    dataset_metadata={"marking": marking}), notes
+                    dataset_metadata={"marking": marking}), notes + area
 
 
-def _kml(table: ExportTable, layer: str, precision: int,
-         marking: str) -> tuple[bytes, list[str]]:
+def _kml(table: ExportTable, layer: str, precision: int, marking: str,
+         crs: OutputCrs) -> tuple[bytes, list[str]]:
     """KML by LIBKML: the marking as the document's name and description (its first
     elements); Placemark ``id`` from the id, ``<name>`` from a ``name`` column; dates and
     lists as text; features without a location left out."""
@@ -253,14 +288,15 @@ def _fits_int32(values: pd.Series) -> bool:
     return present.empty or (present.min() >= INT32.min and present.max() <= INT32.max)
 
 
-def _shp(table: ExportTable, layer: str, precision: int,
-         marking: str) -> tuple[bytes, list[str]]:
-    """A zip of MARKING.txt (first), .shp .shx .dbf .prj .cpg (UTF-8); names cut to 10
-    bytes; one geometry type."""
+def _shp(table: ExportTable, layer: str, precision: int, marking: str,
+         crs: OutputCrs) -> tuple[bytes, list[str]]:
+    """A zip of MARKING.txt (first), .shp .shx .dbf .prj (``crs``) .cpg (UTF-8); names cut
+    to 10 bytes; one geometry type."""
     _one_shape_type(table.geoms)
     columns, notes = _shapefile_columns(table)
     names = shapefile_field_names(["id", *columns.columns])
-    frame, dropped = _located(_frame(table.with_id(columns).rename(columns=names), table.geoms),
+    geoms, area = _in_crs(table, crs)
+    frame, dropped = _located(_frame(table.with_id(columns).rename(columns=names), geoms, crs),
                               "Shapefile")
     renamed = [f"{long} → {short}" for long, short in names.items() if long != short]
     if renamed:
@@ -275,7 +311,7 @@ def _shp(table: ExportTable, layer: str, precision: int,
                             compress_type=zipfile.ZIP_STORED)
             for suffix in SHAPEFILE_PARTS:
                 zipped.write(path.with_suffix(suffix), f"{layer}{suffix}")
-    return archive.getvalue(), notes + dropped
+    return archive.getvalue(), notes + dropped + area
 
 
 def _shapefile_columns(table: ExportTable) -> tuple[pd.DataFrame, list[str]]:
@@ -318,13 +354,15 @@ def _one_shape_type(geoms: np.ndarray) -> None:
             f"{' and '.join(sorted(found))} geometries. Choose GeoPackage or GeoJSON instead.")
 
 
-def _parquet(table: ExportTable, layer: str, precision: int,
-             marking: str) -> tuple[bytes, list[str]]:
-    """GeoParquet (WKB geometries) with native date, date-time and list columns; the marking
-    in the file's key-value metadata (``marking``, and ``marking_line`` in words)."""
+def _parquet(table: ExportTable, layer: str, precision: int, marking: str,
+             crs: OutputCrs) -> tuple[bytes, list[str]]:
+    """GeoParquet (WKB geometries, ``crs`` as PROJJSON in its "geo" metadata) with native
+    date, date-time and list columns; the marking in the file's key-value metadata
+    (``marking``, and ``marking_line`` in words)."""
     import pyarrow.parquet as pq
 
-    frame = _frame(table.with_id(table.columns), table.geoms)
+    geoms, area = _in_crs(table, crs)
+    frame = _frame(table.with_id(table.columns), geoms, crs)
     buffer = io.BytesIO()
     frame.to_parquet(buffer, index=False)
     # geopandas takes no metadata of ours: read its table back and add ours to its "geo"
@@ -333,12 +371,14 @@ def _parquet(table: ExportTable, layer: str, precision: int,
             b"marking_line": marking_line(marking).encode()}
     out = io.BytesIO()
     pq.write_table(written.replace_schema_metadata(meta), out)
-    return out.getvalue(), []
+    return out.getvalue(), area
 
 
-def _frame(columns: pd.DataFrame, geoms: np.ndarray) -> gpd.GeoDataFrame:
-    """A GeoDataFrame for the writers that go through GDAL (the first to import geopandas)."""
-    return Features(columns, geoms).to_geodataframe()
+def _frame(columns: pd.DataFrame, geoms: np.ndarray,
+           crs: OutputCrs = WGS84_OUTPUT) -> gpd.GeoDataFrame:
+    """A GeoDataFrame in ``crs`` for the writers that go through GDAL (the first to import
+    geopandas)."""
+    return Features(columns, geoms, crs.srs).to_geodataframe()
 
 
 def _located(frame: gpd.GeoDataFrame, label: str) -> tuple[gpd.GeoDataFrame, list[str]]:

@@ -3,7 +3,8 @@ font, else a font from a Debian package when one is installed; never one fetched
 internet), and site names shortened to fit a label.
 
 A name with characters no installed font has (Japanese without a CJK font, say) is still
-drawn: those characters come out as the font's empty box, never as an error.
+drawn: those characters come out as the font's empty box, never as an error, and
+:func:`lettering_note` says so in words (the briefing pack's README carries it).
 """
 
 from __future__ import annotations
@@ -28,6 +29,10 @@ FONT_FILES: tuple[Path, ...] = (
 )
 """Fonts tried, in order, when Pillow's own (Aileron: English letters only, no "é" nor
 "–") lacks a character of the text."""
+
+JAPANESE_FONT_PACKAGE = "fonts-ipafont-gothic"
+"""The Debian package ``scripts/install_fonts.sh`` installs for Japanese names (3.5 MB, where
+fonts-noto-cjk is 57 MB for the same kana and kanji)."""
 
 _NO_SUCH_CHARACTER = "\U0010fffd"  # a private-use code point: every font draws its .notdef
 
@@ -63,6 +68,71 @@ def has_character(path: str | None, size: int, character: str) -> bool:
     (True, False)
     """
     return _has(path, size, character)
+
+
+def missing_characters(texts: Iterable[str], size: int,
+                       files: Iterable[Path] = FONT_FILES) -> list[str]:
+    """The characters of ``texts`` that neither Pillow's own font nor any installed font of
+    ``files`` has: they are drawn as boxes. In their order of first appearance.
+
+    >>> missing_characters(["Stibnite", "南鳥島"], 13, files=[])
+    ['南', '鳥', '島']
+    """
+    paths = [None, *(str(p) for p in files if p.is_file())]
+    seen = dict.fromkeys(c for text in texts for c in text if not c.isspace())
+    return [c for c in seen if not any(has_character(path, size, c) for path in paths)]
+
+
+def lettering_note(texts: Iterable[str], size: int,
+                   files: Iterable[Path] = FONT_FILES) -> str | None:
+    """What to tell the reader when some characters of ``texts`` are drawn as boxes (no
+    installed font has them), naming the Debian package to install for Japanese; None when
+    every character is drawn.
+
+    >>> lettering_note(["Stibnite Gold"], 13, files=[]) is None
+    True
+    >>> print(lettering_note(["住友金属鉱山"], 13, files=[]))  # doctest: +ELLIPSIS
+    Japanese names are drawn as boxes: no Japanese font is installed on the server; \
+install Debian's fonts-ipafont-gothic (scripts/install_fonts.sh) or fonts-noto-cjk...
+    """
+    missing = missing_characters(texts, size, files)
+    if not missing:
+        return None
+    japanese = [c for c in missing if is_japanese(c)]
+    others = [c for c in missing if not is_japanese(c)]
+    notes = []
+    if japanese:
+        notes.append("Japanese names are drawn as boxes: no Japanese font is installed on the "
+                     f"server; install Debian's {JAPANESE_FONT_PACKAGE} "
+                     "(scripts/install_fonts.sh) or fonts-noto-cjk and make the picture again.")
+    if others:
+        shown = " ".join(others[:10]) + (" …" if len(others) > 10 else "")
+        notes.append(f"{len(others)} character{'' if len(others) == 1 else 's'} of the "
+                     f"picture's text {'has' if len(others) == 1 else 'have'} no installed "
+                     f"font and {'is' if len(others) == 1 else 'are'} drawn as boxes: {shown}.")
+    return " ".join(notes)
+
+
+def is_japanese(character: str) -> bool:
+    """Whether ``character`` is kana, a CJK ideograph or Japanese punctuation (full- or
+    half-width).
+
+    >>> [is_japanese(c) for c in "住ひカｶ、A"]
+    [True, True, True, True, True, False]
+    """
+    code = ord(character)
+    return any(low <= code <= high for low, high in _JAPANESE_BLOCKS)
+
+
+_JAPANESE_BLOCKS = (
+    (0x3000, 0x30FF),  # CJK punctuation, hiragana, katakana
+    (0x31F0, 0x31FF),  # katakana phonetic extensions
+    (0x3400, 0x4DBF),  # CJK extension A
+    (0x4E00, 0x9FFF),  # CJK unified ideographs
+    (0xF900, 0xFAFF),  # CJK compatibility ideographs
+    (0xFF00, 0xFFEF),  # full-width forms and half-width katakana
+    (0x20000, 0x2FA1F),  # CJK extensions B to F, compatibility supplement
+)
 
 
 def short_name(name: str, limit: int = 30) -> str:

@@ -13,12 +13,19 @@ from typing import TYPE_CHECKING
 from domain.access import Action, Principal
 from domain.settings import load_settings
 from exports.export_file import ExportFile, ExportFormat
+from exports.output_crs import WGS84_OUTPUT, OutputCrs, refuse_crs
 from mapping.cached import cached_sites
 from mapping.permit_cache import projects_for
 from mapping.store_access import engine
 from permits.as_of import sites_on
 from services.grid_columns import grid_layers, with_grid_values
-from services.site_export import grid_detail, record_release, released_marking, selection_target
+from services.site_export import (
+    format_detail,
+    grid_detail,
+    record_release,
+    released_marking,
+    selection_target,
+)
 from sites.selection import SiteSelection, export_frame
 from store.acting import require
 
@@ -38,20 +45,23 @@ def selected_frame(selection: SiteSelection, principal: Principal) -> Features:
 
 
 def sites_file(selection: SiteSelection, fmt: ExportFormat, *, principal: Principal,
-               grids: Sequence[str] = ()) -> ExportFile:
+               grids: Sequence[str] = (), crs: OutputCrs = WGS84_OUTPUT) -> ExportFile:
     """The export file of a selection, named after what it holds, with a column per survey
-    grid in ``grids`` (raster layer ids); audited as an "export"."""
+    grid in ``grids`` (raster layer ids), in the coordinate system ``crs``
+    (:mod:`exports.output_crs`; UnsupportedFormat for GeoJSON or KML in another than WGS 84,
+    before any work); audited as an "export"."""
     from exports.formats import export_features
 
+    refuse_crs(fmt, crs)
     require(engine(), principal, Action.EXPORT, "export", selection_target(selection))
     records = grid_layers(engine(), grids, principal)
     features = selected_frame(selection, principal)
     if records:
         features = with_grid_values(features, records, load_settings().layer_dir)
     file = export_features(features, fmt, stem=selection.file_stem(),
-                           marking=released_marking(features))
+                           marking=released_marking(features), crs=crs)
     record_release(engine(), principal, "export", selection, features,
-                   cached_sites(principal), grid_detail(fmt.value, records))
+                   cached_sites(principal), grid_detail(format_detail(fmt.value, crs), records))
     return file
 
 

@@ -18,7 +18,7 @@ from domain.access import PUBLIC, Action, Principal, highest_marking
 from domain.bbox import BBox
 from domain.colours import STATUS_COLOURS
 from domain.settings import DATA_DIR
-from exports.briefing_picture import map_png
+from exports.briefing_picture import map_picture
 from exports.formats import (
     ExportFile,
     ExportFormat,
@@ -26,6 +26,7 @@ from exports.formats import (
     neutralise_formulas,
 )
 from exports.marking import csv_text, marking_line
+from exports.picture_text import FONT_FILES
 from permits.dates import shown_column
 from services.chokepoints import regions_file
 from services.site_export import (
@@ -58,6 +59,7 @@ class PackOptions:
     since: date | None = None  # history from this day (default: 90 days before as-of)
     layer_ids: tuple[str, ...] | None = None  # survey layers listed (default: all shown)
     notes: list[str] = field(default_factory=list)
+    fonts: tuple[Path, ...] = FONT_FILES  # the picture's lettering, first that has a name's
 
     @classmethod
     def bundled(cls, since: date | None = None) -> PackOptions:
@@ -87,6 +89,9 @@ def briefing_pack(engine: Engine, selection: SiteSelection, today: date,
     marking = released_marking(sites)
     geojson = export_features(sites, ExportFormat.GEOJSON, stem=stem, marking=marking)
     csv = export_features(sites, ExportFormat.CSV, stem=stem, marking=marking)
+    picture = map_picture(sites.to_geodataframe(), options.basemap,
+                          selection.describe().capitalize(), options.colours, selection.bbox,
+                          options.lines, marking, fonts=options.fonts)
     layers = [r for r in _layers(engine, options.layer_ids, selection.bbox)
               if principal.may_see(_marking_of(r))]
     pack_marking = highest_marking([marking, *(_marking_of(r) for r in layers)])
@@ -96,9 +101,7 @@ def briefing_pack(engine: Engine, selection: SiteSelection, today: date,
         "permit_timetables.csv": _csv(_timetables(state.derived, projects), marking),
         "change_history.csv": _csv(_history(state.changes, projects, since, selection.as_of),
                                    marking),
-        "map.png": map_png(sites.to_geodataframe(), options.basemap,
-                           selection.describe().capitalize(), options.colours, selection.bbox,
-                           options.lines, marking),
+        "map.png": picture.png,
         "survey_layers.json": json.dumps([_layer_meta(r) for r in layers], indent=2,
                                          ensure_ascii=False, default=str).encode(),
         "chokepoints.csv": _csv(chokepoint_table(select_sites(stored, selection),
@@ -106,10 +109,10 @@ def briefing_pack(engine: Engine, selection: SiteSelection, today: date,
     }
     files["README.txt"] = _readme(selection, exported_at, since, len(sites.columns),
                                   len(projects), layers,
-                                  geojson.notes + csv.notes + options.notes,
+                                  geojson.notes + csv.notes + picture.notes + options.notes,
                                   pack_marking).encode()
     pack = ExportFile(_zip(files), f"briefing_{stem}.zip", "application/zip",
-                      geojson.notes + csv.notes)
+                      geojson.notes + csv.notes + picture.notes)
     layer_note = f"; {len(layers)} survey layers" if layers else ""
     record_release(engine, principal, "briefing", selection, sites, stored,
                    f"{len(projects)} permitting project{'' if len(projects) == 1 else 's'}"

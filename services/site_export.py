@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 
 from domain.access import Action, Principal
 from domain.errors import InputError
+from exports.output_crs import OutputCrs
 from layers.features import Features
 from permits.as_of import PermitState, state_on
 from services.grid_columns import grid_layers, with_grid_values
@@ -55,6 +56,16 @@ def site_export(engine: Engine, selection: SiteSelection, today: date,
     record_release(engine, principal, "export", selection, features, sites,
                    grid_detail(detail, records))
     return features
+
+
+def format_detail(fmt: str, crs: OutputCrs) -> str:
+    """The audit detail of a file's format, with its coordinate system when not WGS 84.
+
+    >>> from exports.output_crs import output_crs
+    >>> format_detail("gpkg", output_crs("EPSG:6677")), format_detail("csv", output_crs(None))
+    ('gpkg; EPSG:6677', 'csv')
+    """
+    return fmt if crs.is_wgs84 else f"{fmt}; {crs.srs}"
 
 
 def grid_detail(detail: str, records: Sequence[LayerRecord]) -> str:

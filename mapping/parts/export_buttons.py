@@ -14,6 +14,7 @@ import streamlit as st
 
 from domain.access import Principal
 from exports.export_file import ExportFile, ExportFormat
+from exports.output_crs import OFFERED, WGS84_ONLY, WGS84_OUTPUT, OutputCrs, output_crs
 from mapping import state_keys as keys
 from mapping.access_state import current_principal
 from mapping.cached import cached_layers
@@ -23,6 +24,11 @@ from mapping.store_access import data_version
 from mapping.webmap.site_map import FUTURE_EXPORT
 from sites.selection import SiteSelection
 
+EXPORT_CRS = "export_crs"  # place -> the chosen output coordinate system (an EPSG code)
+CRS_HELP = ("The coordinates' system. GeoPackage, Shapefile and GeoParquet state it in the "
+            "file; CSV keeps lon/lat (WGS 84) and adds x_epsg<code> and y_epsg<code> columns "
+            "(eastings and northings in metres for the plane rectangular and UTM zones). "
+            "GeoJSON and KML are always WGS 84.")
 PACK_HELP = ("One zip: the sites (GeoJSON, CSV), their permit timetables, the last 90 days of "
              "changes, a map picture, the survey layers' metadata and a README with the "
              "filters, date and sources.")
@@ -42,14 +48,25 @@ def export_controls(selection: SiteSelection, place: str, with_pack: bool = Fals
         "Export format", [f.value for f in ExportFormat], key=f"{keys.EXPORT_FORMAT}_{place}",
         format_func=lambda v: ExportFormat(v).label,
         help="The sites as filtered, with their permitting state on the 'View as of' date."))
+    crs = _crs_choice(place, fmt)
     grids = _grid_choice(place, who)
-    _prepared_download(keys.EXPORT_READY, place, (selection, fmt, grids, who),
+    _prepared_download(keys.EXPORT_READY, place, (selection, fmt, grids, crs, who),
                        "Prepare the export", None,
-                       lambda: sites_file(selection, fmt, principal=who, grids=grids))
+                       lambda: sites_file(selection, fmt, principal=who, grids=grids, crs=crs))
     if with_pack:
         _prepared_download(keys.BRIEFING_READY, place, (selection, who),
                            "Prepare a briefing pack", PACK_HELP,
                            lambda: briefing_file(selection, principal=who))
+
+
+def _crs_choice(place: str, fmt: ExportFormat) -> OutputCrs:
+    """The output coordinate system (default WGS 84); fixed at WGS 84 for GeoJSON and KML,
+    which know no other."""
+    wgs84_only = fmt in WGS84_ONLY
+    code = st.selectbox(
+        "Coordinate system", [c.code for c in OFFERED], key=f"{EXPORT_CRS}_{place}",
+        format_func=lambda c: output_crs(c).label, disabled=wgs84_only, help=CRS_HELP)
+    return WGS84_OUTPUT if wgs84_only else output_crs(code)
 
 
 def _grid_choice(place: str, principal: Principal) -> tuple[str, ...]:

@@ -7,6 +7,9 @@ row: baseline, current (effective) target and actual, each running from its pred
 date of the same kind to its own; with no predecessor (or an earlier date missing) a diamond
 marks the date. Dependencies are thin connectors, the critical path has a dark outline,
 pauses are shaded over their span, and a dashed rule marks the as-of date.
+
+The browser draws it (there is no PNG of it on the server): its text takes the fonts of
+:data:`mapping.parts.vega.FONT_FAMILY`, Japanese names from an installed CJK font.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from datetime import date
 
 import pandas as pd
 
-from mapping.parts.vega import Spec, inline_data
+from mapping.parts.vega import Spec, font_config, inline_data
 from permits.dates import shown
 
 KINDS = {  # bar kind -> the derived column holding its date
@@ -191,7 +194,8 @@ def gantt_chart(derived: pd.DataFrame, actions: pd.DataFrame, project: pd.Series
                             "dy": -8, "fontWeight": "bold"},
                    "encoding": {"x": enc.x("x"), "y": {"value": 0},
                                 "text": {"field": "text", "type": "nominal"}}})
-    return {"height": {"step": ROW_PX}, "layer": layers}
+    # Japanese action and milestone names: the font list falls through to a CJK font
+    return {"height": {"step": ROW_PX}, "layer": layers, "config": font_config()}
 
 
 def _tip(field: str, title: str, kind: str = "nominal", fmt: str | None = None) -> Spec:

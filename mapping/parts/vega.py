@@ -1,5 +1,9 @@
 """Vega-Lite specifications as plain dicts, drawn by ``st.vega_lite_chart`` with Streamlit's
-bundled Vega: no Altair in the app process (it costs ~25 MB of memory per process)."""
+bundled Vega: no Altair in the app process (it costs ~25 MB of memory per process).
+
+Vega draws its text with the browser's fonts: :data:`FONT_FAMILY` names Streamlit's own Latin
+font first, then the Japanese fonts Debian packages, so that Chromium draws a Japanese name
+with a font that has it rather than as boxes. No font is fetched from the internet."""
 
 from __future__ import annotations
 
@@ -11,6 +15,25 @@ import numpy as np
 import pandas as pd
 
 Spec = dict[str, Any]  # a Vega-Lite specification, or a part of one
+
+JAPANESE_FONTS = ("Noto Sans CJK JP", "IPAGothic", "IPAexGothic", "VL Gothic", "TakaoGothic")
+"""Japanese fonts by their family names, as Debian installs them (fonts-noto-cjk,
+fonts-ipafont-gothic, fonts-ipaexfont-gothic, fonts-vlgothic, fonts-takao-gothic)."""
+
+FONT_FAMILY = ", ".join(f'"{name}"' for name in ("Source Sans", "Source Sans Pro",
+                                                 *JAPANESE_FONTS)) + ", sans-serif"
+"""A CSS font-family list for every text of a chart: the browser takes each character from
+the first family that has it, so Latin stays in Streamlit's font (served by Streamlit
+itself) and Japanese falls through to an installed CJK font."""
+
+
+def font_config() -> Spec:
+    """A chart's ``config`` setting :data:`FONT_FAMILY` as the font of all its text.
+
+    >>> font_config()["font"].split(", ")[:3]
+    ['"Source Sans"', '"Source Sans Pro"', '"Noto Sans CJK JP"']
+    """
+    return {"font": FONT_FAMILY}
 
 
 def inline_data(frame: pd.DataFrame, dates: tuple[str, ...] = ()) -> Spec:

@@ -1,5 +1,6 @@
 """The parameters of ``GET /api/sites.{format}`` and ``GET /api/briefing.zip`` read into a
-format, a site selection and the survey grids whose values become columns (``grid=``); the
+format, a site selection, the survey grids whose values become columns (``grid=``) and the
+output coordinate system (``crs=EPSG:6677``, :mod:`exports.output_crs`); the
 files come from :mod:`mapping.export_files`, which take the request's principal
 (:func:`mapping.access_state.request_principal`) to check and audit them.
 
@@ -13,12 +14,14 @@ from datetime import date
 from domain.access import Principal
 from domain.errors import InputError, NotFoundError
 from exports.export_file import ExportFormat
+from exports.output_crs import OutputCrs, output_crs
 from mapping.cached import cached_sites
 from sites.selection import SiteSelection, parse_selection
 
 FORMATS_BY_SUFFIX = {f.url_suffix: f for f in ExportFormat}
 CREDENTIALS = frozenset({"token"})  # read by mapping.access_state, never a filter
 GRID = "grid"  # survey-grid columns of a site export (raster layer ids), not a filter
+CRS = "crs"  # the site export's output coordinate system, not a filter
 
 
 def format_for(suffix: str) -> ExportFormat:
@@ -36,11 +39,26 @@ def grids_from(params: list[tuple[str, str]]) -> tuple[str, ...]:
     return parse_grid_ids(",".join(value for name, value in params if name == GRID))
 
 
+def crs_from(params: list[tuple[str, str]]) -> OutputCrs:
+    """The output coordinate system ``crs=`` names (default WGS 84); InputError (400) for one
+    not offered, or given twice."""
+    given = [value for name, value in params if name == CRS]
+    if len(given) > 1:
+        raise InputError("crs given more than once: give one coordinate system "
+                         "(crs=EPSG:6677).")
+    return output_crs(given[0] if given else None)
+
+
 def refuse_grids(params: list[tuple[str, str]], what: str) -> None:
-    """InputError when ``grid=`` is given where it adds nothing (``what``: a briefing pack)."""
+    """InputError when ``grid=`` or ``crs=`` is given where it adds nothing (``what``: a
+    briefing pack, whose files are GeoJSON and CSV in WGS 84)."""
     if any(name == GRID for name, _ in params):
         raise InputError(f"grid= adds survey-grid columns to a site export "
                          f"(/api/sites.csv?grid=LAYER); {what} does not take it.")
+    if any(name == CRS for name, _ in params):
+        raise InputError(f"crs= chooses the coordinate system of a site export "
+                         f"(/api/sites.gpkg?crs=EPSG:6677); {what} is in WGS 84 and does not "
+                         "take it.")
 
 
 def selection_from(params: dict[str, str] | list[tuple[str, str]], today: date,
@@ -58,6 +76,6 @@ def selection_from(params: dict[str, str] | list[tuple[str, str]], today: date,
                              "one, separated by commas (commodity=Li,REE).")
         params = dict(params)
     params = {name: value for name, value in params.items()
-              if name not in CREDENTIALS | {GRID}}
+              if name not in CREDENTIALS | {GRID, CRS}}
     countries = tuple(sorted(cached_sites(principal)["country"].dropna().unique()))
     return parse_selection(params, today, countries)

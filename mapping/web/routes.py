@@ -119,8 +119,9 @@ def tile(request: Request) -> Response:
 def sites_export(request: Request) -> Response:
     """The sites matching the URL's filters, extent and as-of date in the format the path
     ends in (``sites.geojson``, ``sites.gpkg``, ``sites.csv``, ``sites.kml``,
-    ``sites.shp.zip``, ``sites.parquet``), with ``grid=`` raster layers' values as columns.
-    GeoJSON is shown inline; the others download."""
+    ``sites.shp.zip``, ``sites.parquet``), with ``grid=`` raster layers' values as columns,
+    in the coordinate system ``crs=`` names (default WGS 84; 400 for one not offered, or for
+    GeoJSON or KML in another). GeoJSON is shown inline; the others download."""
     from datetime import date
 
     from exports.export_file import ExportFormat
@@ -132,7 +133,8 @@ def sites_export(request: Request) -> Response:
     params = _params(request)
     selection = export_api.selection_from(params, date.today(), who)
     file = export_files.sites_file(selection, fmt, principal=who,
-                                   grids=export_api.grids_from(params))
+                                   grids=export_api.grids_from(params),
+                                   crs=export_api.crs_from(params))
     return _file(file, inline=fmt is ExportFormat.GEOJSON)
 
 
