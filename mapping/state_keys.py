@@ -113,6 +113,7 @@ def layer_key(layer_id: str, field: str, version: int) -> str:
 # site exports (a prepared file waits in the session until downloaded or the choice changes)
 EXPORT_FORMAT = "export_format"
 EXPORT_GRIDS = "export_grids"  # raster layer ids whose values become export columns
+EXPORT_CRS = "export_crs"  # the chosen output coordinate system (an EPSG code)
 EXPORT_READY = "export_ready"  # place -> ((selection, format, grids, data version), file)
 BRIEFING_READY = "briefing_ready"  # place -> ((selection, data version), pack zip)
 

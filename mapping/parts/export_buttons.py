@@ -13,6 +13,7 @@ from datetime import date
 import streamlit as st
 
 from domain.access import Principal
+from domain.i18n import N_, tr
 from exports.export_file import ExportFile, ExportFormat
 from exports.output_crs import OFFERED, WGS84_ONLY, WGS84_OUTPUT, OutputCrs, output_crs
 from mapping import state_keys as keys
@@ -24,12 +25,11 @@ from mapping.store_access import data_version
 from mapping.webmap.site_map import FUTURE_EXPORT
 from sites.selection import SiteSelection
 
-EXPORT_CRS = "export_crs"  # place -> the chosen output coordinate system (an EPSG code)
-CRS_HELP = ("The coordinates' system. GeoPackage, Shapefile and GeoParquet state it in the "
+CRS_HELP = N_("The coordinates' system. GeoPackage, Shapefile and GeoParquet state it in the "
             "file; CSV keeps lon/lat (WGS 84) and adds x_epsg<code> and y_epsg<code> columns "
             "(eastings and northings in metres for the plane rectangular and UTM zones). "
             "GeoJSON and KML are always WGS 84.")
-PACK_HELP = ("One zip: the sites (GeoJSON, CSV), their permit timetables, the last 90 days of "
+PACK_HELP = N_("One zip: the sites (GeoJSON, CSV), their permit timetables, the last 90 days of "
              "changes, a map picture, the survey layers' metadata and a README with the "
              "filters, date and sources.")
 
@@ -41,21 +41,22 @@ def export_controls(selection: SiteSelection, place: str, with_pack: bool = Fals
     is a projection: it says so once, instead of the buttons. The files are made for
     ``principal`` (the page's signed-in person when not given)."""
     if selection.as_of > date.today():
-        st.caption(FUTURE_EXPORT)
+        st.caption(tr(FUTURE_EXPORT))
         return
     who = principal or current_principal()
     fmt = ExportFormat(st.selectbox(
-        "Export format", [f.value for f in ExportFormat], key=f"{keys.EXPORT_FORMAT}_{place}",
-        format_func=lambda v: ExportFormat(v).label,
-        help="The sites as filtered, with their permitting state on the 'View as of' date."))
+        tr("Export format"), [f.value for f in ExportFormat],
+        key=f"{keys.EXPORT_FORMAT}_{place}", format_func=lambda v: ExportFormat(v).label,
+        help=tr("The sites as filtered, with their permitting state on the 'View as of' "
+                "date.")))
     crs = _crs_choice(place, fmt)
     grids = _grid_choice(place, who)
     _prepared_download(keys.EXPORT_READY, place, (selection, fmt, grids, crs, who),
-                       "Prepare the export", None,
+                       tr("Prepare the export"), None,
                        lambda: sites_file(selection, fmt, principal=who, grids=grids, crs=crs))
     if with_pack:
         _prepared_download(keys.BRIEFING_READY, place, (selection, who),
-                           "Prepare a briefing pack", PACK_HELP,
+                           tr("Prepare a briefing pack"), tr(PACK_HELP),
                            lambda: briefing_file(selection, principal=who))
 
 
@@ -64,8 +65,8 @@ def _crs_choice(place: str, fmt: ExportFormat) -> OutputCrs:
     which know no other."""
     wgs84_only = fmt in WGS84_ONLY
     code = st.selectbox(
-        "Coordinate system", [c.code for c in OFFERED], key=f"{EXPORT_CRS}_{place}",
-        format_func=lambda c: output_crs(c).label, disabled=wgs84_only, help=CRS_HELP)
+        tr("Coordinate system"), [c.code for c in OFFERED], key=f"{keys.EXPORT_CRS}_{place}",
+        format_func=lambda c: output_crs(c).label, disabled=wgs84_only, help=tr(CRS_HELP))
     return WGS84_OUTPUT if wgs84_only else output_crs(code)
 
 
@@ -76,11 +77,11 @@ def _grid_choice(place: str, principal: Principal) -> tuple[str, ...]:
     if not rasters:
         return ()
     chosen = st.multiselect(
-        "Add values from survey grids", list(rasters), key=f"{keys.EXPORT_GRIDS}_{place}",
-        format_func=rasters.__getitem__, placeholder="None",
-        help="Each grid's value at each site becomes a column (grid_<layer name>); empty "
-             "where a site has no position or lies outside the grid. A marked grid marks "
-             "the export.")
+        tr("Add values from survey grids"), list(rasters), key=f"{keys.EXPORT_GRIDS}_{place}",
+        format_func=rasters.__getitem__, placeholder=tr("None"),
+        help=tr("Each grid's value at each site becomes a column (grid_<layer name>); empty "
+                "where a site has no position or lies outside the grid. A marked grid marks "
+                "the export."))
     return tuple(chosen)
 
 
@@ -96,14 +97,15 @@ def _prepared_download(state_key: str, place: str, wanted: tuple[object, ...], p
         if not slot.button(prepare, key=f"{state_key}_prepare_{place}", help=help_text):
             return
         made = None
-        with st.spinner("Making the file…"), show_user_errors():
+        with st.spinner(tr("Making the file…")), show_user_errors():
             made = (key, make())
         if made is None:
             return  # refused: show_user_errors said why
         prepared = ready[place] = made
     file = prepared[1]
     # "ignore": downloading is not a reason to run the page again
-    slot.download_button(f"Download {file.file_name}", file.data, file_name=file.file_name,
+    slot.download_button(tr("Download {file}").format(file=file.file_name), file.data,
+                         file_name=file.file_name,
                          mime=file.media_type, key=f"{state_key}_download_{place}",
                          on_click="ignore", icon=":material/download:")
     for note in file.notes:

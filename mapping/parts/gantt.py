@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from datetime import date
 
 import pandas as pd
 
+from domain.i18n import ENGLISH, N_, current_language, tr
 from mapping.parts.vega import Spec, font_config, inline_data
 from permits.dates import shown
 
@@ -40,6 +42,9 @@ OFFSETS = {"baseline": -9, "current target": 0, "actual": 9}  # pixels from the 
 BAR_PX = 8
 CRITICAL = "critical path"
 ROW_PX = 34
+# the kinds are data values; the legend shows them through tr (these mark them for the catalog)
+KIND_WORDS = (N_("baseline"), N_("current target"), N_("actual"), N_("paused"),
+              N_("critical path"))
 
 
 
@@ -183,7 +188,8 @@ def gantt_chart(derived: pd.DataFrame, actions: pd.DataFrame, project: pd.Series
                          "detail": {"field": "link", "type": "nominal"}}})
     marker = inline_data(pd.DataFrame({
         "x": [pd.Timestamp(as_of)],
-        "text": ["today" if as_of == date.today() else f"as of {as_of.isoformat()}"]}),
+        "text": [tr("today") if as_of == date.today()
+                 else tr("as of {date}").format(date=as_of.isoformat())]}),
         dates=("x",))
     layers.append({"data": marker,
                    "mark": {"type": "rule", "color": "#D55E00", "strokeDash": [6, 4],
@@ -196,6 +202,12 @@ def gantt_chart(derived: pd.DataFrame, actions: pd.DataFrame, project: pd.Series
                                 "text": {"field": "text", "type": "nominal"}}})
     # Japanese action and milestone names: the font list falls through to a CJK font
     return {"height": {"step": ROW_PX}, "layer": layers, "config": font_config()}
+
+
+def _labels(kinds: Iterable[str]) -> str:
+    """A legend's labelExpr showing each kind (a data value) in the page's language."""
+    shown = {kind: tr(kind) for kind in kinds}
+    return f"{json.dumps(shown, ensure_ascii=True)}[datum.label] || datum.label"
 
 
 def _tip(field: str, title: str, kind: str = "nominal", fmt: str | None = None) -> Spec:
@@ -225,22 +237,26 @@ class _Encodings:
         self.colour: Spec = {
             "field": "kind", "type": "nominal", "title": None,
             "scale": {"domain": list(COLOURS), "range": list(COLOURS.values())},
-            "legend": {"orient": "top", "symbolType": "square", "symbolOpacity": 1}}
+            "legend": {"orient": "top", "symbolType": "square", "symbolOpacity": 1,
+                       "labelExpr": _labels(COLOURS)}}
         self.stroke: Spec = {  # the critical path's outline, with its own legend entry
             "condition": {
                 "test": "datum.critical != ''", "field": "critical", "type": "nominal",
                 "title": None, "scale": {"domain": [CRITICAL], "range": ["#111111"]},
                 "legend": {"orient": "top", "symbolType": "square",
-                           "symbolFillColor": "white"}},
+                           "symbolFillColor": "white", "labelExpr": _labels([CRITICAL])}},
             "value": None}
-        self.tips = [_tip("milestone", "Milestone"), _tip("kind", "Bar"), _tip("from", "From"),
-                     _tip("date", "Date"), _tip("after", "After"), _tip("state", "State"),
-                     _tip("slip_days", "Slip (days)", "quantitative", ".0f"),
-                     _tip("critical", "Critical path")]
+        self.tips = [_tip("milestone", tr("Milestone")), _tip("kind", tr("Bar")),
+                     _tip("from", tr("From")), _tip("date", tr("Date")),
+                     _tip("after", tr("After")), _tip("state", tr("State")),
+                     _tip("slip_days", tr("Slip (days)"), "quantitative", ".0f"),
+                     _tip("critical", tr("Critical path"))]
 
     def x(self, field: str) -> Spec:
         return {"field": field, "type": "temporal", "scale": {"domain": list(self.domain)},
-                "axis": {"format": "%b %Y", "title": None, "labelOverlap": True,
+                # month names are English in Vega: ISO months in Japanese
+                "axis": {"format": "%b %Y" if current_language() == ENGLISH else "%Y-%m",
+                         "title": None, "labelOverlap": True,
                          "grid": True}}
 
 
