@@ -8,6 +8,7 @@ import streamlit as st
 
 from domain.access import Action
 from domain.errors import PermitmapError
+from domain.i18n import N_, ntr, tr
 from mapping import state_keys as keys
 from mapping.access_state import current_principal
 from mapping.cached import cached_sites, place_links
@@ -15,34 +16,45 @@ from mapping.store_access import engine
 from services.crosswalk import refresh_crosswalk
 from store.crosswalk_repo import CONFIRMED, STATUSES, decide, stored_links, use_position
 
-st.title("Cross-walk: records of one place", anchor=False)
+COMMAND = "`permitmap crosswalk`"
+KINDS = {"all": N_("all"), "deposit": N_("deposits"), "project": N_("permitting projects"),
+         "feature": N_("survey-layer polygons")}
+#: The kind of a record in a link, as a word before its name ("site Kings Mountain (S1)").
+RECORD_KINDS = {"site": N_("site"), "deposit": N_("deposit"), "project": N_("project"),
+                "feature": N_("feature")}
+
+st.title(tr("Cross-walk: records of one place"), anchor=False)
 principal = current_principal()
 may_decide = principal.may(Action.LINK_RECORDS)
-st.caption("Each line says two records are one place and how that was found: the same "
-           "source record id (score 1), alike names close by (the score falls with the "
-           "distance), alike names alone (half the score: check it), or a point within a "
-           "survey layer's polygon. Confirming a permitting project's link moves the project "
-           "to the site; rejecting it takes the project off the site, and imports keep both. "
-           "Confirmed and rejected links survive new imports; a refresh only adds and updates "
-           "candidates. "
-           + ("Set a decision and save." if may_decide else
-              "Editors confirm or reject them."))
-if principal.may(Action.IMPORT_TABLE) and st.button("Find candidates again",
-                                                     icon=":material/refresh:",
-                                                     help="As `permitmap crosswalk` does"):
+st.caption(tr("Each line says two records are one place and how that was found: the same "
+              "source record id (score 1), alike names close by (the score falls with the "
+              "distance), alike names alone (half the score: check it), or a point within a "
+              "survey layer's polygon. Confirming a permitting project's link moves the "
+              "project to the site; rejecting it takes the project off the site, and imports "
+              "keep both. Confirmed and rejected links survive new imports; a refresh only "
+              "adds and updates candidates.")
+           + " " + (tr("Set a decision and save.") if may_decide else
+                    tr("Editors confirm or reject them.")))
+if principal.may(Action.IMPORT_TABLE) and st.button(
+        tr("Find candidates again"), icon=":material/refresh:",
+        help=tr("As {command} does").format(command=COMMAND)):
     summary = refresh_crosswalk(engine(), principal=principal)
-    st.success(f"{summary.found} links found: {summary.new} new, {summary.dropped} candidates "
-               "no longer found dropped.", icon=":material/check:")
+    st.success(tr("{found} links found: {new} new, {dropped} candidates no longer found "
+                  "dropped.").format(found=summary.found, new=summary.new,
+                                     dropped=summary.dropped), icon=":material/check:")
 
-KINDS = {"all": "all", "deposit": "deposits", "project": "permitting projects",
-         "feature": "survey-layer polygons"}
 shown, kind = st.columns(2)
 with shown:
-    status = st.segmented_control("Show", ["all", *STATUSES], default="candidate",
+    # the statuses are the store's codes (a vocabulary); "all" is the page's word
+    statuses = {"all": tr("all")} | {code: code for code in STATUSES}
+    status = st.segmented_control(tr("Show"), list(statuses), default="candidate",
+                                  format_func=statuses.__getitem__,
                                   key=keys.CROSSWALK_STATUS) or "all"
 with kind:
-    of_kind = st.selectbox("Linked to", list(KINDS), format_func=KINDS.__getitem__,
+    kinds = {code: tr(label) for code, label in KINDS.items()}
+    of_kind = st.selectbox(tr("Linked to"), list(kinds), format_func=kinds.__getitem__,
                            key=keys.CROSSWALK_KIND)
+kind_words = {code: tr(word) for code, word in RECORD_KINDS.items()}
 sites = cached_sites(principal)
 visible = place_links(principal)  # those to a record the viewer may not see left out
 visible = visible[(visible["a_kind"] != "site") | visible["a_key"].isin(sites["id"])]
@@ -59,7 +71,8 @@ names = dict(zip(visible["b_key"], visible["b_name"], strict=False))
 
 def _named(kind: str, key: str) -> str:
     name = site_names.get(key, "") if kind == "site" else names.get(key, "")
-    return f"{kind} {name} ({key})" if name else f"{kind} {key}"
+    word = kind_words.get(kind, kind)
+    return f"{word} {name} ({key})" if name else f"{word} {key}"
 
 
 def _review(links: pd.DataFrame) -> None:
@@ -77,18 +90,20 @@ def _review(links: pd.DataFrame) -> None:
         disabled=[c for c in table.columns if c != "decision" or not may_decide],
         column_config={
             "id": None,
-            "a": st.column_config.TextColumn("Record", width="medium"),
-            "b": st.column_config.TextColumn("Same place as", width="medium"),
-            "method": "How found", "score": st.column_config.NumberColumn("Score", format="%.2f"),
-            "km": st.column_config.NumberColumn("Apart (km)", format="%.1f"),
-            "evidence": st.column_config.TextColumn("Evidence", width="large"),
-            "decision": st.column_config.SelectboxColumn("Decision", options=list(STATUSES),
+            "a": st.column_config.TextColumn(tr("Record"), width="medium"),
+            "b": st.column_config.TextColumn(tr("Same place as"), width="medium"),
+            "method": tr("How found"),
+            "score": st.column_config.NumberColumn(tr("Score"), format="%.2f"),
+            "km": st.column_config.NumberColumn(tr("Apart (km)"), format="%.1f"),
+            "evidence": st.column_config.TextColumn(tr("Evidence"), width="large"),
+            "decision": st.column_config.SelectboxColumn(tr("Decision"), options=list(STATUSES),
                                                          required=True),
-            "decided_by": "Decided by",
+            "decided_by": tr("Decided by"),
         })
     changed = edited[edited["decision"] != table["decision"]]
-    if may_decide and st.button(f"Save {len(changed)} decision{'' if len(changed) == 1 else 's'}",
-                                disabled=changed.empty, type="primary", icon=":material/save:"):
+    save = ntr("Save {n} decision", "Save {n} decisions", len(changed)).format(n=len(changed))
+    if may_decide and st.button(save, disabled=changed.empty, type="primary",
+                                icon=":material/save:"):
         try:
             for row in changed.to_dict("records"):
                 decide(engine(), int(row["id"]), str(row["decision"]), principal=principal)
@@ -100,8 +115,9 @@ def _review(links: pd.DataFrame) -> None:
 
 
 if links.empty:
-    st.info("No link here yet. An admin finds candidates with `permitmap crosswalk` (or the "
-            "button above) after importing a deposit table.", icon=":material/info:")
+    st.info(tr("No link here yet. An admin finds candidates with {command} (or the button "
+               "above) after importing a deposit table.").format(command=COMMAND),
+            icon=":material/info:")
 else:
     _review(links)
 
@@ -110,14 +126,16 @@ else:
 tied = stored[(stored["status"] == CONFIRMED) & (stored["a_kind"] == "site")
               & (stored["b_kind"] == "deposit")]
 if may_decide and not tied.empty:
-    st.subheader("A site's position from its deposit", anchor=False)
+    st.subheader(tr("A site's position from its deposit"), anchor=False)
+    using = " " + tr("(in use)")
     choices = {int(r["id"]): f"{_named('site', r['a_key'])} ← {_named('deposit', r['b_key'])}"
-               + (" (in use)" if r["use_position"] else "")
+               + (using if r["use_position"] else "")
                for r in tied.to_dict("records")}
-    chosen = st.selectbox("Confirmed link", list(choices), format_func=choices.__getitem__,
+    chosen = st.selectbox(tr("Confirmed link"), list(choices), format_func=choices.__getitem__,
                           key=keys.CROSSWALK_POSITION)
     in_use = bool(tied.set_index("id").loc[chosen, "use_position"])
-    label = "Give the site its own position back" if in_use else "Use the deposit's position"
+    label = (tr("Give the site its own position back") if in_use
+             else tr("Use the deposit's position"))
     if st.button(label, icon=":material/my_location:"):
         try:
             use_position(engine(), int(chosen), not in_use, principal=principal)

@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from domain.access import Principal
+from domain.i18n import tr
 from mapping.cached import cached_layers, place_links, raster_value
 from mapping.parts.safe_text import plain
 from mapping.permit_cache import record_for
@@ -24,15 +25,18 @@ def place_records(site: dict[str, Any], principal: Principal) -> None:
     lines = [*_deposits(mine), *_projects(site["id"], mine), *_features(mine),
              *_layers(site, principal)]
     if lines:
-        with st.expander(f"Records of this place ({len(lines)})", icon=":material/link:"):
+        with st.expander(tr("Records of this place ({n})").format(n=len(lines)),
+                         icon=":material/link:"):
             st.markdown("\n".join(lines))
 
 
 def _deposits(mine: pd.DataFrame) -> list[str]:
     deposits = mine[mine["b_kind"] == "deposit"]
-    return [f"- deposit **{plain(r['b_name'] or r['b_key'])}** ({plain(r['b_key'])}): "
-            f"{'confirmed' if r['status'] == 'confirmed' else 'possibly the same place'}, "
-            f"{plain(r['method'])}"
+    line = tr("deposit **{name}** ({key}): {status}, {method}")
+    said = {True: tr("confirmed"), False: tr("possibly the same place")}
+    return ["- " + line.format(name=plain(r["b_name"] or r["b_key"]), key=plain(r["b_key"]),
+                               status=said[r["status"] == "confirmed"],
+                               method=plain(r["method"]))
             for r in deposits.to_dict("records")]
 
 
@@ -40,13 +44,16 @@ def _projects(site_id: str, mine: pd.DataFrame) -> list[str]:
     """Its projects, then those the cross-walk offers as possibly its (not yet decided)."""
     projects = record_for(date.today()).projects
     here = projects[projects["site_id"] == site_id]
-    lines = [f"- permitting project **{plain(r['title'])}** ({plain(r['project_id'])})"
+    line = tr("permitting project **{title}** ({id})")
+    lines = ["- " + line.format(title=plain(r["title"]), id=plain(r["project_id"]))
              for r in here.to_dict("records")]
     maybe = mine[(mine["b_kind"] == "project") & (mine["status"] == "candidate")
                  & ~mine["b_key"].isin(here["project_id"])]
-    return lines + [f"- possibly permitting project **{plain(r['b_name'] or r['b_key'])}** "
-                    f"({plain(r['b_key'])}): {plain(r['method'])}, to review on the "
-                    "Cross-walk page" for r in maybe.to_dict("records")]
+    possibly = tr("possibly permitting project **{name}** ({key}): {method}, to review on the "
+                  "Cross-walk page")
+    return lines + ["- " + possibly.format(name=plain(r["b_name"] or r["b_key"]),
+                                           key=plain(r["b_key"]), method=plain(r["method"]))
+                    for r in maybe.to_dict("records")]
 
 
 def _features(mine: pd.DataFrame) -> list[str]:
@@ -61,6 +68,7 @@ def _layers(site: dict[str, Any], principal: Principal) -> list[str]:
         return []
     lat, lon = float(site["lat"]), float(site["lon"])
     lines = []
+    line = tr("survey layer **{name}** ({kind}) covers it{value}")
     for r in cached_layers(principal):
         if r.bounds is None or not (r.bounds[0] <= lon <= r.bounds[2]
                                     and r.bounds[1] <= lat <= r.bounds[3]):
@@ -68,6 +76,7 @@ def _layers(site: dict[str, Any], principal: Principal) -> list[str]:
         said = ""
         if r.kind == "raster":
             value = raster_value(r, lon, lat)
-            said = ": no data here" if value is None else f": {value:.6g} here"
-        lines.append(f"- survey layer **{plain(r.name)}** ({plain(r.kind)}) covers it{said}")
+            said = (tr(": no data here") if value is None
+                    else tr(": {value} here").format(value=f"{value:.6g}"))
+        lines.append("- " + line.format(name=plain(r.name), kind=plain(r.kind), value=said))
     return lines
