@@ -6,6 +6,7 @@ from datetime import date
 import streamlit as st
 
 from domain.access import Action
+from domain.i18n import tr
 from mapping import state_keys as keys
 from mapping.access_state import current_principal
 from mapping.cached import cached_sites
@@ -30,27 +31,28 @@ from permits.as_of import replays_history
 from sites.filters import SiteFilter
 from sites.selection import SiteSelection
 
-st.title("Site timeline", anchor=False)
+st.title(tr("Site timeline"), anchor=False)
 principal = current_principal()
 as_of = as_of_sidebar()
 sites = cached_sites(principal)
 site_id = ui.site_picker(sites, dict(health_for(as_of)))
 if site_id is None:
-    st.info("Pick a site to see its permitting timeline.", icon=":material/timeline:")
+    st.info(tr("Pick a site to see its permitting timeline."), icon=":material/timeline:")
     st.stop()
-st.page_link("pages/map_page.py", label="On the map", icon=":material/map:",
+st.page_link("pages/map_page.py", label=tr("On the map"), icon=":material/map:",
              query_params={keys.SITE_PARAM: site_id})
-with st.sidebar.expander("Export this site", icon=":material/download:"):
+with st.sidebar.expander(tr("Export this site"), icon=":material/download:"):
     export_controls(SiteSelection(SiteFilter(site_ids=(site_id,)), as_of), "site",
                     principal=principal)
 if principal.may(Action.MARK):
-    with st.sidebar.expander("Handling marking", icon=":material/lock:"):
+    with st.sidebar.expander(tr("Handling marking"), icon=":material/lock:"):
         marking_control("site", site_id, engine(), principal)
 
 data = record_for(as_of).for_site(site_id)
 if data.projects.empty:
-    st.info(f"No permitting record for this site ({as_of_label(as_of)}). Records are added "
-            "with `permitmap permits import` or in `data/permits/`.", icon=":material/info:")
+    st.info(tr("No permitting record for this site ({as_of}). Records are added with "
+               "`permitmap permits import` or in `data/permits/`.").format(
+                   as_of=as_of_label(as_of)), icon=":material/info:")
     st.stop()
 
 project_ids = tuple(data.projects["project_id"])
@@ -73,26 +75,28 @@ for project_id in project_ids:
     ui.findings(found[found["project_id"] == project_id])
     ui.notices(own)
     ui.gantt(own, actions, project, as_of)
-    with st.expander(f"Milestones ({len(own)})", expanded=True):
+    with st.expander(tr("Milestones ({n})").format(n=len(own)), expanded=True):
         ui.milestone_table(own, actions)
     ui.sources(data.for_projects([project_id]))
 
-st.subheader("History", anchor=False, divider="gray")
+st.subheader(tr("History"), anchor=False, divider="gray")
 ui.history(changes(), data, as_of, site_id,
            str(sites.loc[sites["id"] == site_id, "marking"].iloc[0]), principal=principal,
            engine=engine(), withheld=("operator",) if operator_withheld else ())
 
-st.subheader("Change a milestone", anchor=False, divider="gray")
+st.subheader(tr("Change a milestone"), anchor=False, divider="gray")
 if not principal.may(Action.EDIT_TIMELINE):
-    st.info(("Sign in to change this timeline." if principal.kind == "anonymous" else
-             f"Your role ({principal.role}) can view this timeline; changing it needs the "
-             "editor role. Ask an admin to change your account's role."),
+    st.info((tr("Sign in to change this timeline.") if principal.kind == "anonymous" else
+             tr("Your role ({role}) can view this timeline; changing it needs the editor "
+                "role. Ask an admin to change your account's role.").format(
+                    role=principal.role)),
             icon=":material/edit_off:")
 elif replays_history(as_of, date.today()):
-    st.info(f"You are viewing the record {plain(as_of_label(as_of))}; set “View as of” back to "
-            "today to change it.", icon=":material/edit_off:")
+    st.info(tr("You are viewing the record {as_of}; set “View as of” back to today to "
+               "change it.").format(as_of=plain(as_of_label(as_of))),
+            icon=":material/edit_off:")
 else:
     current = record_for(date.today()).for_site(site_id)
     edit_form(current, engine(), rule_setting("lockout_days", 30), principal)
-    st.subheader("Change an action's status or pause", anchor=False, divider="gray")
+    st.subheader(tr("Change an action's status or pause"), anchor=False, divider="gray")
     action_form(current, engine(), principal)

@@ -8,6 +8,7 @@ from urllib.parse import quote
 import pandas as pd
 import streamlit as st
 
+from domain.i18n import tr
 from mapping import state_keys as keys
 from mapping.parts.as_of_picker import as_of_query
 from mapping.parts.safe_text import plain
@@ -22,21 +23,22 @@ ICONS = {KIND_LOCKOUT: ":material/lock_clock:", KIND_MISSED: ":material/event_bu
 
 
 def explanation(settings: dict[str, int]) -> str:
-    """What each kind of alert means, with the rule sets' numbers."""
-    return (
-        f"- **{KIND_LOCKOUT}**: an open milestone whose target is within "
-        f"{settings['lockout_days'] + settings['lockout_warning_days']} days: from "
-        f"{settings['lockout_days']} days before the target, date changes need an extension "
-        "request.\n"
-        f"- **{KIND_MISSED}**: an open milestone whose target date has passed.\n"
-        f"- **{KIND_RULE}**: a clock of a rule set (e.g. an EIS within 2 years) missed or "
-        "projected to be missed.\n"
-        f"- **{KIND_PAUSE_OVERRUN}**: a project or action still paused after its expected "
-        "end.\n"
-        f"- **{KIND_STALE}**: an action with open milestones whose record has not changed for "
-        f"{settings['stale_days']} days.\n\n"
-        "Alerts are worked out for the “View as of” date in the sidebar."
-    )
+    """What each kind of alert means, with the rule sets' numbers (the kinds themselves are
+    the record's vocabulary, kept as they are)."""
+    meanings = [
+        (KIND_LOCKOUT, tr("an open milestone whose target is within {warning} days: from {days} "
+                          "days before the target, date changes need an extension request.")),
+        (KIND_MISSED, tr("an open milestone whose target date has passed.")),
+        (KIND_RULE, tr("a clock of a rule set (e.g. an EIS within 2 years) missed or projected "
+                       "to be missed.")),
+        (KIND_PAUSE_OVERRUN, tr("a project or action still paused after its expected end.")),
+        (KIND_STALE, tr("an action with open milestones whose record has not changed for "
+                        "{stale} days.")),
+    ]
+    numbers = {"warning": settings["lockout_days"] + settings["lockout_warning_days"],
+               "days": settings["lockout_days"], "stale": settings["stale_days"]}
+    return ("".join(f"- **{kind}**: {meaning.format(**numbers)}\n" for kind, meaning in meanings)
+            + "\n" + tr("Alerts are worked out for the “View as of” date in the sidebar."))
 
 
 def counts(found: pd.DataFrame) -> None:
@@ -54,6 +56,8 @@ def alert_lists(found: pd.DataFrame, data: PermitData, sites: pd.DataFrame,
     title_of = dict(zip(data.projects["project_id"], data.projects["title"], strict=True))
     names = dict(zip(sites["id"], sites["name"], strict=True))
     suffix = as_of_query(as_of)
+    unlinked = tr("not linked to a site ({reason})")
+    timeline, on_map = tr("site timeline"), tr("on the map")
     for kind in _kinds(found):
         rows = found[found["kind"] == kind].sort_values("date", kind="stable")
         with st.expander(f"{kind.capitalize()} ({len(rows)})", expanded=True,
@@ -64,9 +68,9 @@ def alert_lists(found: pd.DataFrame, data: PermitData, sites: pd.DataFrame,
                 when = "" if pd.isna(alert["date"]) else pd.Timestamp(alert["date"]).date()
                 why = unlinked_reasons.get(str(alert["project_id"]), NO_SITE_GIVEN)
                 where = plain(names.get(site, site)) if site else \
-                    f"not linked to a site ({plain(why)})"
-                link = (f" · [site timeline](timeline?{keys.SITE_PARAM}={quote(site)}{suffix})"
-                        f" · [on the map]({keys.map_link(site)})" if site else "")
+                    unlinked.format(reason=plain(why))
+                link = (f" · [{timeline}](timeline?{keys.SITE_PARAM}={quote(site)}{suffix})"
+                        f" · [{on_map}]({keys.map_link(site)})" if site else "")
                 project = plain(title_of.get(alert["project_id"], alert["project_id"]))
                 lines.append(f"- **{when}** · {where} · _{project}_: "
                              f"{plain(alert['message'])}{link}")

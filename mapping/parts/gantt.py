@@ -248,7 +248,7 @@ class _Encodings:
             "value": None}
         self.tips = [_tip("milestone", tr("Milestone")), _tip("kind", tr("Bar")),
                      _tip("from", tr("From")), _tip("date", tr("Date")),
-                     _tip("after", tr("After")), _tip("state", tr("State")),
+                     _tip("after", tr("Comes after")), _tip("state", tr("State")),
                      _tip("slip_days", tr("Slip (days)"), "quantitative", ".0f"),
                      _tip("critical", tr("Critical path"))]
 

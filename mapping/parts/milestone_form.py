@@ -18,6 +18,7 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from domain.access import AccessDenied, Principal
+from domain.i18n import N_, tr
 from mapping import state_keys as keys
 from mapping.parts.as_of_picker import EARLIEST, LATEST
 from mapping.parts.safe_text import plain
@@ -30,14 +31,14 @@ from permits.vocab import DATE_CHANGE_REASONS, ExtensionOutcome
 from store.errors import EditConflict
 from store.permits_repo import get_record, save_edit
 
-OTHER_REASON = "Other (write below)"
+OTHER_REASON = N_("Other (write below)")  # the choice's value stays this English text
 NO_EXTENSION = "none"
-EXTENSIONS = {NO_EXTENSION: "No extension request",
-              ExtensionOutcome.APPROVED.value: "Extension request approved",
-              ExtensionOutcome.REJECTED.value: "Extension request rejected"}
-DATE_FIELDS = {"current_target": "Current target", "alternative_completion":
-               "Alternative completion", "baseline_target": "Baseline target",
-               "actual_completion": "Actual completion"}
+EXTENSIONS = {NO_EXTENSION: N_("No extension request"),
+              ExtensionOutcome.APPROVED.value: N_("Extension request approved"),
+              ExtensionOutcome.REJECTED.value: N_("Extension request rejected")}
+DATE_FIELDS = {"current_target": N_("Current target"), "alternative_completion":
+               N_("Alternative completion"), "baseline_target": N_("Baseline target"),
+               "actual_completion": N_("Actual completion")}
 
 
 def edit_form(data: PermitData, engine: Engine, lockout_days: int, principal: Principal) -> None:
@@ -50,24 +51,24 @@ def edit_form(data: PermitData, engine: Engine, lockout_days: int, principal: Pr
         data.actions[["action_id", "action_type"]], on="action_id", how="left"
     ).sort_values(["project_id", "action_id", "sequence"], kind="stable")
     if milestones.empty:
-        st.caption("This site has no milestone to edit.")
+        st.caption(tr("This site has no milestone to edit."))
         return
     labels = {m.milestone_id: f"{m.action_type} · {m.sequence}. {m.name}"
               for m in milestones.itertuples()}
     if state.get(keys.EDIT_MILESTONE) not in labels:
         state.pop(keys.EDIT_MILESTONE, None)
-    milestone_id = str(st.selectbox("Milestone", list(labels), key=keys.EDIT_MILESTONE,
+    milestone_id = str(st.selectbox(tr("Milestone"), list(labels), key=keys.EDIT_MILESTONE,
                                     format_func=labels.__getitem__))
     record = get_record(engine, "milestone", milestone_id)
     versions: dict[str, int] = state.setdefault(keys.EDIT_VERSIONS, {})
     versions.setdefault(milestone_id, int(record["version"]))
-    st.caption(f"Changes to a target within {lockout_days} days of it are locked out: record "
-               "them as an extension request. Every saved change enters the history with "
-               "your name and reason.")
+    st.caption(tr("Changes to a target within {days} days of it are locked out: record them "
+                  "as an extension request. Every saved change enters the history with your "
+                  "name and reason.").format(days=lockout_days))
     round_ = state.setdefault(keys.EDIT_ROUNDS, {}).get(milestone_id, 0)
     with st.form("milestone_edit", border=True):
         _fields(milestone_id, round_, record, asks_name(principal))
-        submitted = st.form_submit_button("Save the change", type="primary",
+        submitted = st.form_submit_button(tr("Save the change"), type="primary",
                                           icon=":material/save:")
     if submitted:
         _save(engine, milestone_id, round_, record, versions, lockout_days, principal)
@@ -86,22 +87,26 @@ def _fields(milestone_id: str, round_: int, record: dict[str, Any], ask_name: bo
     left, right = st.columns(2)
     for i, (field, label) in enumerate(DATE_FIELDS.items()):
         (left if i % 2 == 0 else right).date_input(
-            label, value=record.get(field), key=key(field), min_value=EARLIEST,
+            tr(label), value=record.get(field), key=key(field), min_value=EARLIEST,
             max_value=LATEST, format="YYYY-MM-DD")
-    left.checkbox("Complete", value=bool(record.get("complete")), key=key("complete"))
-    right.checkbox("Not applicable", value=bool(record.get("not_applicable")),
+    left.checkbox(tr("Complete"), value=bool(record.get("complete")), key=key("complete"))
+    right.checkbox(tr("Not applicable"), value=bool(record.get("not_applicable")),
                    key=key("not_applicable"))
     reasons = [*DATE_CHANGE_REASONS, OTHER_REASON]
-    left.selectbox("Reason for the change", reasons, index=None, key=key("reason_choice"),
-                   placeholder="pick a reason",
-                   help="Required when a date changes; the dashboard's reasons.")
-    right.text_input("Other reason or justification", key=key("reason_text"),
-                     placeholder="required with “Other”; added to a listed reason")
-    left.radio("Extension request (inside the lock-out)", list(EXTENSIONS), key=key("extension"),
-               format_func=EXTENSIONS.__getitem__, horizontal=False)
+    # labels made here, in the page's language (a format_func may be called elsewhere); the
+    # dashboard's reasons are the record's vocabulary, kept as they are
+    reason_labels = {r: r for r in DATE_CHANGE_REASONS} | {OTHER_REASON: tr(OTHER_REASON)}
+    left.selectbox(tr("Reason for the change"), reasons, index=None, key=key("reason_choice"),
+                   placeholder=tr("pick a reason"), format_func=reason_labels.__getitem__,
+                   help=tr("Required when a date changes; the dashboard's reasons."))
+    right.text_input(tr("Other reason or justification"), key=key("reason_text"),
+                     placeholder=tr("required with “Other”; added to a listed reason"))
+    extensions = {value: tr(label) for value, label in EXTENSIONS.items()}
+    left.radio(tr("Extension request (inside the lock-out)"), list(EXTENSIONS),
+               key=key("extension"), format_func=extensions.__getitem__, horizontal=False)
     if ask_name:
-        right.text_input("Your name", value=st.session_state.get(keys.EDITOR_NAME, ""),
-                         key=key("who"), placeholder="recorded in the history")
+        right.text_input(tr("Your name"), value=st.session_state.get(keys.EDITOR_NAME, ""),
+                         key=key("who"), placeholder=tr("recorded in the history"))
 
 
 def _save(engine: Engine, milestone_id: str, round_: int, record: dict[str, Any],
@@ -130,8 +135,9 @@ def _save(engine: Engine, milestone_id: str, round_: int, record: dict[str, Any]
     if saved is None:
         return
     plan, new_version = saved
-    verb = "Saved" if plan.applied else "Recorded the rejected extension request (not applied)"
-    state[keys.EDIT_NOTICE] = f"{verb}: {change_summary(plan)} (version {new_version})."
+    verb = (tr("Saved") if plan.applied
+            else tr("Recorded the rejected extension request (not applied)"))
+    state[keys.EDIT_NOTICE] = saved_notice(verb, plan, new_version)
     versions.pop(milestone_id, None)  # the next form reads the new version
     state[keys.EDIT_ROUNDS][milestone_id] = round_ + 1  # and shows the stored values
     for field in keys.EDIT_FIELDS:
@@ -148,7 +154,7 @@ def editor_name(entered: Any) -> str | None:
     """The editor's name, remembered for the next form; None (and a message) when empty."""
     who = str(entered or "").strip()
     if not who:
-        st.error("Enter your name: the history records who made each change.",
+        st.error(tr("Enter your name: the history records who made each change."),
                  icon=":material/person:")
         return None
     st.session_state[keys.EDITOR_NAME] = who
@@ -178,5 +184,12 @@ def save_checked(engine: Engine, entity: str, record_id: str, versions: dict[str
 
 def change_summary(plan: EditPlan) -> str:
     """The fields a saved change touched, for the notice after the save (markdown-safe)."""
-    return plain("; ".join(f"{c.field.replace('_', ' ')} {c.before or '(empty)'} → "
-                           f"{c.after or '(empty)'}" for c in plan.changes))
+    empty = tr("(empty)")
+    return plain("; ".join(f"{c.field.replace('_', ' ')} {c.before or empty} → "
+                           f"{c.after or empty}" for c in plan.changes))
+
+
+def saved_notice(verb: str, plan: EditPlan, version: int) -> str:
+    """The notice after a save: what was done, the fields it touched, the new version."""
+    return tr("{verb}: {changes} (version {version}).").format(
+        verb=verb, changes=change_summary(plan), version=version)

@@ -13,6 +13,7 @@ from urllib.parse import quote
 import pandas as pd
 import streamlit as st
 
+from domain.i18n import N_, tr
 from domain.vocab import commodity_label
 from mapping import state_keys as keys
 from mapping.parts.as_of_picker import as_of_query
@@ -21,29 +22,43 @@ from permits.dates import shown_column
 from permits.status_report import NO_SITE_GIVEN
 from permits.summary import health_rank
 
+#: How each of ``permits.portfolio.GROUPINGS`` is named (as a column, the name capitalised).
+GROUP_NAMES = {"agency": N_("agency"), "action type": N_("action type"),
+               "commodity": N_("commodity"), "stage": N_("stage"), "country": N_("country"),
+               "project": N_("project")}
+
+
+def group_name(by: str) -> str:
+    """The name of the grouping ``by`` in the current language (``by`` itself when unknown)."""
+    return tr(GROUP_NAMES[by]) if by in GROUP_NAMES else by
+
 
 def measures_table(measures: pd.DataFrame, by: str) -> None:
     """One row per group: on-time share (%), slip, pause time and counts by status."""
     table = _labelled(measures, by).assign(on_time_share=measures["on_time_share"] * 100)
     status_columns = [c for c in table.columns if c.startswith("actions ")]
+    actions = tr("Actions: {status}")
     config: dict[str, Any] = {
-        by: st.column_config.TextColumn(by.capitalize(), width="medium"),
-        "projects": st.column_config.NumberColumn("Projects", format="%d"),
-        "milestones": st.column_config.NumberColumn("Milestones", format="%d"),
+        by: st.column_config.TextColumn(group_name(by).capitalize(), width="medium"),
+        "projects": st.column_config.NumberColumn(tr("Projects"), format="%d"),
+        "milestones": st.column_config.NumberColumn(tr("Milestones"), format="%d"),
         "completed": st.column_config.NumberColumn(
-            "Completed", format="%d", help="Completed milestones with an actual date."),
+            tr("Completed"), format="%d", help=tr("Completed milestones with an actual date.")),
         "on_time_share": st.column_config.NumberColumn(
-            "On time", format="%.0f%%", help="Share of the completed milestones done on or "
-            "before their baseline target (their first published date)."),
+            tr("On time"), format="%.0f%%", help=tr("Share of the completed milestones done on "
+                                                    "or before their baseline target (their "
+                                                    "first published date).")),
         "median_slip_days": st.column_config.NumberColumn(
-            "Median slip (days)", format="%.0f", help="Effective target minus baseline."),
-        "p90_slip_days": st.column_config.NumberColumn("90th percentile slip (days)",
+            tr("Median slip (days)"), format="%.0f", help=tr("Effective target minus baseline.")),
+        "p90_slip_days": st.column_config.NumberColumn(tr("90th percentile slip (days)"),
                                                        format="%.0f"),
-        "overdue": st.column_config.NumberColumn("Overdue", format="%d"),
+        "overdue": st.column_config.NumberColumn(tr("Overdue"), format="%d"),
         "pause_days": st.column_config.NumberColumn(
-            "Days paused", format="%.0f", help="Days the group's actions spent paused, up to "
-            "the as-of date."),
-        **{c: st.column_config.NumberColumn(c.replace("actions ", "Actions: "), format="%d")
+            tr("Days paused"), format="%.0f", help=tr("Days the group's actions spent paused, "
+                                                      "up to the as-of date.")),
+        # the status after "actions " is the record's vocabulary, kept as it is
+        **{c: st.column_config.NumberColumn(actions.format(status=c.removeprefix("actions ")),
+                                            format="%d")
            for c in status_columns},
     }
     st.dataframe(table[[c for c in config if c in table.columns]], hide_index=True,
@@ -62,13 +77,14 @@ def slip_chart(measures: pd.DataFrame, by: str) -> Spec | None:
         "mark": {"type": "bar", "color": "#0072B2"},
         "encoding": {
             "x": {"field": "median_slip_days", "type": "quantitative",
-                  "title": "Median slip (days)", "axis": {"format": "d", "tickMinStep": 1}},
+                  "title": tr("Median slip (days)"),
+                  "axis": {"format": "d", "tickMinStep": 1}},
             "y": {"field": by, "type": "nominal", "sort": order, "title": None,
                   "axis": {"labelLimit": 280}},
-            "tooltip": [_tip(by, by.capitalize(), "nominal"),
-                        _tip("median_slip_days", "Median slip (days)", fmt=".0f"),
-                        _tip("p90_slip_days", "90th percentile (days)", fmt=".0f"),
-                        _tip("milestones", "Milestones")],
+            "tooltip": [_tip(by, group_name(by).capitalize(), "nominal"),
+                        _tip("median_slip_days", tr("Median slip (days)"), fmt=".0f"),
+                        _tip("p90_slip_days", tr("90th percentile (days)"), fmt=".0f"),
+                        _tip("milestones", tr("Milestones"))],
         },
         "height": {"step": 26},
     }
@@ -81,13 +97,13 @@ def trend_charts(trend: pd.DataFrame) -> tuple[Spec, Spec] | None:
         return None
     frame = trend.assign(on_time_pct=trend["on_time_share"] * 100)[
         ["period", "completed", "on_time_pct", "median_slip_days"]]
-    x = {"field": "period", "type": "temporal", "title": "Quarter completed",
+    x = {"field": "period", "type": "temporal", "title": tr("Quarter completed"),
          "axis": {"format": "%Y Q%q", "tickCount": {"interval": "month", "step": 3},
                   "labelOverlap": True}}
-    tips = [_tip("period", "Quarter", "temporal", "%Y Q%q"),
-            _tip("completed", "Completed"),
-            _tip("on_time_pct", "On time (%)", fmt=".0f"),
-            _tip("median_slip_days", "Median slip (days)", fmt=".0f")]
+    tips = [_tip("period", tr("Quarter"), "temporal", "%Y Q%q"),
+            _tip("completed", tr("Completed")),
+            _tip("on_time_pct", tr("On time (%)"), fmt=".0f"),
+            _tip("median_slip_days", tr("Median slip (days)"), fmt=".0f")]
 
     def line(y: Spec, colour: str, title: str) -> Spec:
         return {"data": inline_data(frame, dates=("period",)),
@@ -95,10 +111,10 @@ def trend_charts(trend: pd.DataFrame) -> tuple[Spec, Spec] | None:
                 "encoding": {"x": x, "y": y, "tooltip": tips},
                 "height": 240, "title": title}
 
-    share = line({"field": "on_time_pct", "type": "quantitative", "title": "On time (%)",
-                  "scale": {"domain": [0, 100]}}, "#009E73", "On-time share")
+    share = line({"field": "on_time_pct", "type": "quantitative", "title": tr("On time (%)"),
+                  "scale": {"domain": [0, 100]}}, "#009E73", tr("On-time share"))
     slip = line({"field": "median_slip_days", "type": "quantitative",
-                 "title": "Median slip (days)"}, "#D55E00", "Median slip")
+                 "title": tr("Median slip (days)")}, "#D55E00", tr("Median slip"))
     return share, slip
 
 
@@ -108,8 +124,9 @@ def project_table(projects: pd.DataFrame, sites: pd.DataFrame, as_of: date,
     site says so, and why (``unlinked_reasons``: the importer's words by project id)."""
     names = dict(zip(sites["id"], sites["name"], strict=True))
     suffix = as_of_query(as_of)
+    unlinked = tr("not linked to a site: {reason}")
     no_site = projects["project_id"].map(
-        lambda p: f"not linked to a site: {unlinked_reasons.get(str(p), NO_SITE_GIVEN)}")
+        lambda p: unlinked.format(reason=unlinked_reasons.get(str(p), NO_SITE_GIVEN)))
     table = projects.assign(
         site=projects["site_id"].map(names).where(projects["site_id"].fillna("") != "",
                                                   no_site).fillna(""),
@@ -119,22 +136,23 @@ def project_table(projects: pd.DataFrame, sites: pd.DataFrame, as_of: date,
         next_target=shown_column(projects, "next_target", "next_target_precision"),
     ).sort_values(["health", "title"], key=_health_rank, kind="stable")
     config: dict[str, Any] = {
-        "title": st.column_config.TextColumn("Project", width="medium"),
-        "site": st.column_config.TextColumn("Site"),
-        "timeline": st.column_config.LinkColumn("Timeline", display_text="open the site",
-                                                help="The site's permitting timeline"),
-        "map": st.column_config.LinkColumn("Map", display_text="on the map",
-                                           help="The site on the map, centred and ringed"),
-        "status": "Status",
-        "health": "Schedule health",
+        "title": st.column_config.TextColumn(tr("Project"), width="medium"),
+        "site": st.column_config.TextColumn(tr("Site")),
+        "timeline": st.column_config.LinkColumn(tr("Timeline"), display_text=tr("open the site"),
+                                                help=tr("The site's permitting timeline")),
+        "map": st.column_config.LinkColumn(tr("Map"), display_text=tr("on the map"),
+                                           help=tr("The site on the map, centred and ringed")),
+        "status": tr("Status"),
+        "health": tr("Schedule health"),
         "percent_complete": st.column_config.ProgressColumn(
-            "Complete", format="%.0f%%", min_value=0, max_value=100),
-        "next_milestone": st.column_config.TextColumn("Next milestone", width="medium"),
-        "next_target": st.column_config.TextColumn("Next target"),
-        "projected_completion": st.column_config.DateColumn("Projected completion",
+            tr("Complete"), format="%.0f%%", min_value=0, max_value=100),
+        "next_milestone": st.column_config.TextColumn(tr("Next milestone"), width="medium"),
+        "next_target": st.column_config.TextColumn(tr("Next target")),
+        "projected_completion": st.column_config.DateColumn(tr("Projected completion"),
                                                             format="YYYY-MM-DD"),
-        "max_slip_days": st.column_config.NumberColumn("Largest slip (days)", format="%.0f"),
-        "lead_agency": "Lead agency",
+        "max_slip_days": st.column_config.NumberColumn(tr("Largest slip (days)"),
+                                                       format="%.0f"),
+        "lead_agency": tr("Lead agency"),
     }
     st.dataframe(table[list(config)], hide_index=True, width="stretch",
                  column_config=config)

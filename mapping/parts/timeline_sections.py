@@ -11,6 +11,7 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from domain.access import PUBLIC, Principal
+from domain.i18n import tr
 from exports.marking import csv_text
 from mapping import state_keys as keys
 from mapping.parts.gantt import gantt_chart
@@ -45,16 +46,16 @@ def site_picker(sites: pd.DataFrame, health: dict[str, str]) -> str | None:
         if wanted in names:
             state[keys.TIMELINE_SITE] = wanted
         else:
-            st.warning(f"No site has the id “{plain(wanted)}”; pick one below.",
-                       icon=":material/location_off:")
+            st.warning(tr("No site has the id “{id}”; pick one below.").format(
+                id=plain(wanted)), icon=":material/location_off:")
     if state.get(keys.TIMELINE_SITE) not in names:
         state.pop(keys.TIMELINE_SITE, None)
     chosen = st.selectbox(
-        "Site", options, key=keys.TIMELINE_SITE, index=0 if with_record else None,
-        placeholder="pick a site",
+        tr("Site"), options, key=keys.TIMELINE_SITE, index=0 if with_record else None,
+        placeholder=tr("pick a site"),
         format_func=lambda s: f"{names[s]}  ({health.get(s, NO_RECORD)})",
-        help=f"{len(with_record)} of {len(names)} sites have a permitting record; they come "
-             "first, with their schedule health.")
+        help=tr("{n} of {total} sites have a permitting record; they come first, with their "
+                "schedule health.").format(n=len(with_record), total=len(names)))
     if chosen is not None:
         state[keys.TIMELINE_URL_SITE] = chosen
         if st.query_params.get(keys.SITE_PARAM) != chosen:
@@ -65,37 +66,40 @@ def site_picker(sites: pd.DataFrame, health: dict[str, str]) -> str | None:
 def timeline_link(site_id: str, health: dict[str, str]) -> None:
     """A link to the site's timeline (with its schedule health) when it has a record."""
     if site_id in health:
-        st.page_link("pages/timeline_page.py", label=f"Permitting timeline ({health[site_id]})",
-                     icon=":material/timeline:", query_params={keys.SITE_PARAM: site_id})
+        label = tr("Permitting timeline ({health})").format(health=health[site_id])
+        st.page_link("pages/timeline_page.py", label=label, icon=":material/timeline:",
+                     query_params={keys.SITE_PARAM: site_id})
 
 
 def project_header(project: pd.Series) -> None:
     """Status, percent complete, next target, projected completion and health."""
     cols = st.columns(5)
-    cols[0].metric("Status", project["status"] or "not stated")
+    cols[0].metric(tr("Status"), project["status"] or tr("not stated"))
     done = project["percent_complete"]
-    cols[1].metric("Complete", "–" if pd.isna(done) else f"{done:.0f} %",
-                   help="Share of the applicable milestones that are complete.")
+    cols[1].metric(tr("Complete"), "–" if pd.isna(done) else f"{done:.0f} %",
+                   help=tr("Share of the applicable milestones that are complete."))
     next_target = shown(project["next_target"], project["next_target_precision"])
-    cols[2].metric("Next target", next_target or "–")
-    cols[3].metric("Projected completion", _day(project["projected_completion"]) or "–",
-                   help="Latest projected finish of the project's milestones: an open one "
-                        "cannot finish before the as-of date or before the milestone it "
-                        "depends on.")
-    cols[4].metric("Schedule health", project["health"])
+    cols[2].metric(tr("Next target"), next_target or "–")
+    cols[3].metric(tr("Projected completion"), _day(project["projected_completion"]) or "–",
+                   help=tr("Latest projected finish of the project's milestones: an open one "
+                           "cannot finish before the as-of date or before the milestone it "
+                           "depends on."))
+    cols[4].metric(tr("Schedule health"), project["health"])
     if project["next_milestone"]:
-        st.markdown(f"**Next milestone:** {plain(project['next_milestone'])}, target "
-                    f"{next_target}")
-    facts = [("Lead agency", project["lead_agency"]), ("Category", project["category"]),
-             ("Sponsor", project["sponsor"])]
-    line = " · ".join(f"{k}: {plain(v)}" for k, v in facts if v)
+        label = tr("Next milestone:")
+        st.markdown(f"**{label}** " + tr("{milestone}, target {date}").format(
+            milestone=plain(project["next_milestone"]), date=next_target))
+    facts = [(tr("Lead agency"), project["lead_agency"]), (tr("Category"), project["category"]),
+             (tr("Sponsor"), project["sponsor"])]
+    line = " · ".join(tr("{label}: {value}").format(label=k, value=plain(v))
+                      for k, v in facts if v)
     if line:
         st.caption(line)
 
 
 def pauses(project: pd.Series, actions: pd.DataFrame, as_of: date) -> None:
     """Each pause covering the as-of date (with reason and next steps); earlier ones briefly."""
-    labels = [f"Project {project['title']}",
+    labels = [tr("Project {title}").format(title=project["title"]),
               *(f"{t} ({a})" for t, a in zip(actions["action_type"], actions["agency"],
                                              strict=True))]
     records = [project.to_dict(), *actions.to_dict("records")]
@@ -108,16 +112,20 @@ def pauses(project: pd.Series, actions: pd.DataFrame, as_of: date) -> None:
         if paused:
             until = ""
             if pd.notna(end):
-                late = " (still paused)" if end < now else ""
-                until = f"; expected to resume {_day(end)}{late}"
+                late = tr(" (still paused)") if end < now else ""
+                until = tr("; expected to resume {date}{late}").format(date=_day(end), late=late)
+            heading = tr("Paused:")
             st.warning(
-                f"**Paused:** {plain(label)} since {_day(start) or 'a date not recorded'}"
-                f"{until}. Reason: {plain(record.get('pause_reason')) or 'none given'}. "
-                f"Next steps: {_sentence(record.get('pause_next_steps')) or 'none recorded'}.",
+                f"**{heading}** " + tr("{record} since {start}{until}. Reason: {reason}. Next "
+                                       "steps: {steps}.").format(
+                    record=plain(label), start=_day(start) or tr("a date not recorded"),
+                    until=until, reason=plain(record.get("pause_reason")) or tr("none given"),
+                    steps=_sentence(record.get("pause_next_steps")) or tr("none recorded")),
                 icon=":material/pause_circle:")
         elif was_paused:
-            st.caption(f"{plain(label)} was paused from {_day(start)} to {_day(end)} "
-                       f"({plain(record.get('pause_reason')) or 'no reason given'}).")
+            st.caption(tr("{record} was paused from {start} to {end} ({reason}).").format(
+                record=plain(label), start=_day(start), end=_day(end),
+                reason=plain(record.get("pause_reason")) or tr("no reason given")))
 
 
 def findings(found: pd.DataFrame) -> None:
@@ -138,20 +146,20 @@ def notices(derived: pd.DataFrame) -> None:
     for _, row in derived[derived["state"] == MilestoneState.OVERDUE.value].iterrows():
         st.warning(plain(missed_date_notice(row)), icon=":material/event_busy:")
     for flagged in derived[derived["flags"] != ""].to_dict("records"):
-        st.info(f"**Check {plain(flagged['name'])}:** {plain(flagged['flags'])}.",
-                icon=":material/rule:")
+        check = tr("Check {name}:").format(name=plain(flagged["name"]))
+        st.info(f"**{check}** {plain(flagged['flags'])}.", icon=":material/rule:")
 
 
 def gantt(derived: pd.DataFrame, actions: pd.DataFrame, project: pd.Series, as_of: date) -> None:
     chart = gantt_chart(derived, actions, project, as_of)
     if chart is None:
-        st.caption("No milestone has a date yet, so there is no chart.")
+        st.caption(tr("No milestone has a date yet, so there is no chart."))
         return
     st.vega_lite_chart(chart, width="stretch")
-    st.caption("Bars run from the milestone it depends on to the milestone itself (baseline, "
-               "current target, actual); a diamond marks a date with no earlier one to start "
-               "from. Dark outline: the critical path that sets the projected completion. "
-               "Orange shading: paused.")
+    st.caption(tr("Bars run from the milestone it depends on to the milestone itself "
+                  "(baseline, current target, actual); a diamond marks a date with no earlier "
+                  "one to start from. Dark outline: the critical path that sets the projected "
+                  "completion. Orange shading: paused."))
 
 
 def milestone_table(derived: pd.DataFrame, actions: pd.DataFrame) -> None:
@@ -163,20 +171,21 @@ def milestone_table(derived: pd.DataFrame, actions: pd.DataFrame) -> None:
         table[column] = shown_column(table, column)
     table["actual_as_of"] = shown_column(table, "actual_as_of", "actual_completion_precision")
     columns = {
-        "action": st.column_config.TextColumn("Action", width="medium"),
+        "action": st.column_config.TextColumn(tr("Action"), width="medium"),
         "sequence": st.column_config.NumberColumn("#", format="%d", width="small"),
-        "name": st.column_config.TextColumn("Milestone", width="medium"),
-        "state": st.column_config.TextColumn("State"),
-        "baseline_target": st.column_config.TextColumn("Baseline"),
-        "current_target": st.column_config.TextColumn("Current target"),
-        "alternative_completion": st.column_config.TextColumn("Alternative completion"),
-        "actual_as_of": st.column_config.TextColumn("Actual"),
-        "slip_days": st.column_config.NumberColumn("Slip (days)", format="%d",
-                                                   help="Effective target minus baseline."),
-        "projected_finish": st.column_config.DateColumn("Projected finish", format="YYYY-MM-DD"),
-        "on_critical_path": st.column_config.CheckboxColumn("Critical path"),
-        "reason_for_change": st.column_config.TextColumn("Reason for change"),
-        "flags": st.column_config.TextColumn("Flags"),
+        "name": st.column_config.TextColumn(tr("Milestone"), width="medium"),
+        "state": st.column_config.TextColumn(tr("State")),
+        "baseline_target": st.column_config.TextColumn(tr("Baseline")),
+        "current_target": st.column_config.TextColumn(tr("Current target")),
+        "alternative_completion": st.column_config.TextColumn(tr("Alternative completion")),
+        "actual_as_of": st.column_config.TextColumn(tr("Actual")),
+        "slip_days": st.column_config.NumberColumn(
+            tr("Slip (days)"), format="%d", help=tr("Effective target minus baseline.")),
+        "projected_finish": st.column_config.DateColumn(tr("Projected finish"),
+                                                        format="YYYY-MM-DD"),
+        "on_critical_path": st.column_config.CheckboxColumn(tr("Critical path")),
+        "reason_for_change": st.column_config.TextColumn(tr("Reason for change")),
+        "flags": st.column_config.TextColumn(tr("Flags")),
     }
     st.dataframe(table[list(columns)], hide_index=True, width="stretch",
                  column_config=columns)
@@ -186,7 +195,8 @@ def sources(data: PermitData) -> None:
     texts = pd.concat([data.projects["source"], data.actions["source"],
                        data.milestones["source"]])
     links = list(dict.fromkeys(link for text in texts for link in source_links(text)))
-    st.markdown("**Sources:** " + (" · ".join(links) if links else "_none recorded_"))
+    label, none = tr("Sources"), tr("none recorded")
+    st.markdown(f"**{label}:** " + (" · ".join(links) if links else f"_{none}_"))
 
 
 def history(changes: pd.DataFrame, data: PermitData, as_of: date, site_id: str,
@@ -202,7 +212,7 @@ def history(changes: pd.DataFrame, data: PermitData, as_of: date, site_id: str,
     if "operator" in withheld:
         site = site[site["field"] != "sponsor"]
     if site.empty:
-        st.caption("No change recorded for this site yet.")
+        st.caption(tr("No change recorded for this site yet."))
         return
     table = site.assign(
         when=site["changed_at"].dt.tz_convert(None),
@@ -211,13 +221,13 @@ def history(changes: pd.DataFrame, data: PermitData, as_of: date, site_id: str,
     listed = ["when", "who", "record", "field", "before", "after", "reason", "kind", "source"]
     later = int((table["when"] >= pd.Timestamp(as_of) + pd.Timedelta(days=1)).sum())
     if later and replays_history(as_of, date.today()):
-        st.caption(f"{later} of these changes were made after {as_of.isoformat()}; the view "
-                   "above has them undone.")
+        st.caption(tr("{n} of these changes were made after {date}; the view above has them "
+                      "undone.").format(n=later, date=as_of.isoformat()))
     st.dataframe(table[listed], hide_index=True, width="stretch", column_config={
-        "when": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm"),
-        "who": "Who", "record": "Record", "field": "Field", "before": "Before",
-        "after": "After", "reason": "Why", "kind": "Kind",
-        "source": st.column_config.TextColumn("Source", width="small")})
+        "when": st.column_config.DatetimeColumn(tr("When (UTC)"), format="YYYY-MM-DD HH:mm"),
+        "who": tr("Who"), "record": tr("Record"), "field": tr("Field"), "before": tr("Before"),
+        "after": tr("After"), "reason": tr("Why"), "kind": tr("Kind"),
+        "source": st.column_config.TextColumn(tr("Source"), width="small")})
     rows = table[listed]
 
     def released() -> str:  # made when clicked, so the export is recorded when it happens
@@ -225,7 +235,7 @@ def history(changes: pd.DataFrame, data: PermitData, as_of: date, site_id: str,
                    detail="change history", records=len(rows), marking=marking)
         return csv_text(rows, marking)
 
-    st.download_button("Download the history (CSV)", released, on_click="ignore",
+    st.download_button(tr("Download the history (CSV)"), released, on_click="ignore",
                        file_name=f"permitting-history-{site_id}.csv", mime="text/csv",
                        icon=":material/download:")
 
