@@ -16,6 +16,9 @@ from mapping.store_access import engine
 from services.crosswalk import refresh_crosswalk
 from store.crosswalk_repo import CONFIRMED, STATUSES, decide, stored_links, use_position
 
+STATUS_WORDS = {"candidate": N_("candidate"), "confirmed": N_("confirmed"),
+                "rejected": N_("rejected")}
+
 COMMAND = "`permitmap crosswalk`"
 KINDS = {"all": N_("all"), "deposit": N_("deposits"), "project": N_("permitting projects"),
          "feature": N_("survey-layer polygons")}
@@ -45,8 +48,8 @@ if principal.may(Action.IMPORT_TABLE) and st.button(
 
 shown, kind = st.columns(2)
 with shown:
-    # the statuses are the store's codes (a vocabulary); "all" is the page's word
-    statuses = {"all": tr("all")} | {code: code for code in STATUSES}
+    # the statuses are the store's codes; shown in the page's language
+    statuses = {"all": tr("all")} | {code: tr(STATUS_WORDS[code]) for code in STATUSES}
     status = st.segmented_control(tr("Show"), list(statuses), default="candidate",
                                   format_func=statuses.__getitem__,
                                   key=keys.CROSSWALK_STATUS) or "all"

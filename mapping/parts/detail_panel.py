@@ -17,7 +17,6 @@ from domain.i18n import tr
 from domain.vocab import (
     STALE_AFTER_YEARS,
     PositionQuality,
-    commodity_label,
     split_codes,
     status_age_years,
 )
@@ -27,6 +26,7 @@ from mapping.cached import cached_sites, site_marks
 from mapping.parts.marking_control import marking_control
 from mapping.parts.place_records import place_records
 from mapping.parts.safe_text import plain, source_links
+from mapping.vocab_words import commodity, word
 from store.crosswalk_repo import same_place_records
 from store.models import Site
 from store.records import get_deposit
@@ -214,9 +214,9 @@ def _site_panel(site: dict[str, Any]) -> None:
     parts = (site["locality"], site["admin_area"], site["country"])
     _field(tr("Place"), ", ".join(plain(p) for p in parts if p))
     stages = [site["stage"], *split_codes(site["other_stages"])]
-    _field(tr("Supply-chain stage"), plain("; ".join(stages)))
+    _field(tr("Supply-chain stage"), plain("; ".join(word("stage", s) for s in stages)))
     _commodities(site["commodities"], site["commodities_original"])
-    status = plain(site["status"])
+    status = plain(word("dev_status", site["status"]))
     when = site["status_date"]
     stated = (tr(", as of {date}").format(date=plain(when)) if when
               else tr(", date of the source not stated"))
@@ -269,7 +269,7 @@ def _deposit_panel(deposit: dict[str, Any]) -> None:
     _field(tr("Place"), place or _quiet(tr("not recorded")))
     _commodities(deposit["commodities"], deposit["commodities_original"])
     original = plain(deposit["dev_status_original"])
-    _field(tr("Development status"), plain(deposit["dev_status"])
+    _field(tr("Development status"), plain(word("dev_status", deposit["dev_status"]))
            + (tr(" (source: {text})").format(text=original) if original else ""))
     if deposit["deposit_type"]:
         _field(tr("Deposit type"), plain(deposit["deposit_type"]))
@@ -282,7 +282,7 @@ def _deposit_panel(deposit: dict[str, Any]) -> None:
 
 
 def _commodities(codes: str, original: str) -> None:
-    names = ", ".join(plain(commodity_label(c)) for c in split_codes(codes))
+    names = ", ".join(plain(commodity(c)) for c in split_codes(codes))
     note = (tr(" (source text: {text})").format(text=plain(original))
             if original and original != codes else "")
     _field(tr("Commodities"), (names or _quiet(tr("none recorded"))) + note)
@@ -297,7 +297,7 @@ def _location(lat: float | None, lon: float | None, quality: str, note: str) -> 
     if approx and not note.startswith(prefix):
         note = f"{prefix}: {note}" if note else prefix
     label = plain(note)
-    _field(tr("Location"), f"{lat}, {lon} ({plain(quality)})")
+    _field(tr("Location"), f"{lat}, {lon} ({plain(word('position_quality', quality))})")
     if label:
         st.caption(label)
 

@@ -10,8 +10,9 @@ import pandas as pd
 import streamlit as st
 
 from domain.i18n import N_, tr
-from domain.vocab import DevStatus, Stage, commodity_code, commodity_label
+from domain.vocab import DevStatus, Stage, commodity_code
 from mapping import state_keys as keys
+from mapping.vocab_words import commodity, word
 from sites.filters import SiteFilter, all_stages, facet_counts, filter_sites
 from sites.query_params import listed
 from sites.selection import SiteSelection
@@ -37,12 +38,13 @@ def sidebar_filters(sites: pd.DataFrame) -> tuple[SiteFilter, str, bool]:
                   placeholder=tr("e.g. Mountain Pass"))
     _multiselect(tr("Commodity"), keys.COMMODITIES,
                  facet_counts(_without(sites, current, commodities=()), "commodities", multi=True),
-                 commodity_label)
+                 commodity)
     _multiselect(tr("Supply-chain stage"), keys.STAGES,
-                 _stage_counts(_without(sites, current, stages=())), str, [s.value for s in Stage])
+                 _stage_counts(_without(sites, current, stages=())),
+                 lambda v: word("stage", v), [s.value for s in Stage])
     _multiselect(tr("Development status"), keys.STATUSES,
-                 facet_counts(_without(sites, current, statuses=()), "status"), str,
-                 [s.value for s in DevStatus])
+                 facet_counts(_without(sites, current, statuses=()), "status"),
+                 lambda v: word("dev_status", v), [s.value for s in DevStatus])
     _multiselect(tr("Country"), keys.COUNTRIES,
                  facet_counts(_without(sites, current, countries=()), "country"), str)
     joint_pool = _without(sites, current, jointly_selected_only=False)
@@ -91,10 +93,9 @@ def _multiselect(label: str, key: str, counts: dict[str, int], label_of: Callabl
     # labels: otherwise the browser keeps a chosen value's old label ("Neodymium (2)") after
     # another filter changed its count, and sends that label back as the value next time.
     st.session_state[key] = chosen
-    st.sidebar.multiselect(
-        label, options, key=key, placeholder=tr("any"),
-        format_func=lambda v: f"{label_of(v)} ({counts.get(v, 0)})",
-    )
+    labels = {v: f"{label_of(v)} ({counts.get(v, 0)})" for v in options}  # in this run
+    st.sidebar.multiselect(label, options, key=key, placeholder=tr("any"),
+                           format_func=labels.__getitem__)
 
 
 def _stage_counts(sites: pd.DataFrame) -> dict[str, int]:

@@ -16,6 +16,7 @@ from exports.marking import csv_text
 from mapping import state_keys as keys
 from mapping.parts.gantt import gantt_chart
 from mapping.parts.safe_text import plain, source_links
+from mapping.vocab_words import word
 from permits.as_of import replays_history
 from permits.dates import shown, shown_column
 from permits.frames import PermitData
@@ -66,7 +67,8 @@ def site_picker(sites: pd.DataFrame, health: dict[str, str]) -> str | None:
 def timeline_link(site_id: str, health: dict[str, str]) -> None:
     """A link to the site's timeline (with its schedule health) when it has a record."""
     if site_id in health:
-        label = tr("Permitting timeline ({health})").format(health=health[site_id])
+        label = tr("Permitting timeline ({health})").format(
+            health=word("schedule_health", health[site_id]))
         st.page_link("pages/timeline_page.py", label=label, icon=":material/timeline:",
                      query_params={keys.SITE_PARAM: site_id})
 
@@ -74,7 +76,8 @@ def timeline_link(site_id: str, health: dict[str, str]) -> None:
 def project_header(project: pd.Series) -> None:
     """Status, percent complete, next target, projected completion and health."""
     cols = st.columns(5)
-    cols[0].metric(tr("Status"), project["status"] or tr("not stated"))
+    cols[0].metric(tr("Status"), word("project_status", project["status"])
+                   or tr("not stated"))
     done = project["percent_complete"]
     cols[1].metric(tr("Complete"), "–" if pd.isna(done) else f"{done:.0f} %",
                    help=tr("Share of the applicable milestones that are complete."))
@@ -84,7 +87,7 @@ def project_header(project: pd.Series) -> None:
                    help=tr("Latest projected finish of the project's milestones: an open one "
                            "cannot finish before the as-of date or before the milestone it "
                            "depends on."))
-    cols[4].metric(tr("Schedule health"), project["health"])
+    cols[4].metric(tr("Schedule health"), word("schedule_health", project["health"]))
     if project["next_milestone"]:
         label = tr("Next milestone:")
         st.markdown(f"**{label}** " + tr("{milestone}, target {date}").format(

@@ -19,8 +19,9 @@ import pandas as pd
 
 from domain.bbox import BBox, Bounds
 from domain.i18n import N_, tr
-from domain.vocab import PositionQuality, commodity_label, split_codes
+from domain.vocab import DevStatus, PositionQuality, split_codes
 from exports.export_file import ExportFormat
+from mapping.vocab_words import commodity, word, words
 from mapping.webmap.map_elements import (
     ClickCount,
     DepositLayer,
@@ -41,6 +42,8 @@ from mapping.webmap.survey_overlays import Overlay, add_overlays
 from permits.vocab import ScheduleHealth
 from sites.filters import extent, located
 
+# the vocabulary each colouring shows (mapping.vocab_words)
+VOCABULARY_OF = {"status": "dev_status", "stage": "stage", "health": "schedule_health"}
 # names in the layer control: translated where the (per-language) map is built
 SITES_LAYER = N_("Project sites")
 DEPOSITS_LAYER = N_("Deposits")
@@ -142,7 +145,9 @@ def site_layer(sites: pd.DataFrame, view: SiteView) -> folium.FeatureGroup:
     st_folium draws into the map that is already there (``feature_group_to_add``)."""
     column, colours = COLOUR_SCHEMES[view.colour_by]
     shown = set(located(sites)[column])
-    entries = {label: colour for label, colour in colours.items() if label in shown}
+    vocabulary = VOCABULARY_OF[view.colour_by]
+    entries = {word(vocabulary, label): colour for label, colour in colours.items()
+               if label in shown}
     # Deposits are always coloured by development status.
     note = (tr("small dots: deposits, same colours") if view.colour_by == "status"
             else tr("small dots: deposits, coloured by development status"))
@@ -154,6 +159,7 @@ def site_layer(sites: pd.DataFrame, view: SiteView) -> folium.FeatureGroup:
         "legend": legend_html(tr(LEGEND_TITLES[view.colour_by]), entries, view.show_deposits,
                               note),
         "texts": map_texts(),
+        "statusWords": words("dev_status", [s.value for s in DevStatus]),
         "depositParams": dict(view.deposit_params),
         "exportView": {
             "sitesUrl": "/api/sites", "briefingUrl": "/api/briefing.zip",
@@ -183,17 +189,19 @@ def site_features(sites: pd.DataFrame, colour_by: str) -> dict[str, Any]:
     features = []
     for row in located(sites).to_dict("records"):
         approximate = PositionQuality(row["position_quality"] or "unknown").is_approximate
-        commodities = ", ".join(commodity_label(c) for c in split_codes(row["commodities"]))
+        commodities = ", ".join(commodity(c) for c in split_codes(row["commodities"]))
         commodities = commodities or tr("no commodity recorded")
         tip = (
             f"<b>{html.escape(row['name'])}</b>"
             f"<br>{html.escape(row['operator'] or _operator_unknown(row))}"
             f"<br>{html.escape(commodities)} · "
-            f"{html.escape(row['stage'] or '')} · {html.escape(row['status'] or '')}"
+            f"{html.escape(word('stage', row['stage']))} · "
+            f"{html.escape(word('dev_status', row['status']))}"
             + (f" ({html.escape(row['status_date'])})" if row.get("status_date") else "")
             + ("<br><i>" + html.escape(tr("location approximate")) + "</i>"
                if approximate else "")
-            + ("<br>" + html.escape(tr("permitting: {health}").format(health=row["health"]))
+            + ("<br>" + html.escape(tr("permitting: {health}").format(
+                health=word("schedule_health", row["health"])))
                if "health" in row else "")
         )
         features.append({

@@ -23,9 +23,11 @@ PAGES = ["/", "/timeline?site=us-alpha", "/portfolio", "/alerts", "/chokepoints"
          "/crosswalk", "/layers", "/data"]
 WINDOWS = [(1440, 900), (1024, 768)]
 
-# The text of every leaf element (and of a label's or button's own text), visible or not.
+# The text of every visible leaf element (and of a label's or button's own text): what a
+# person reads (not a table's hidden copy for screen readers, nor a folded expander).
 TEXTS_JS = """() => Array.from(document.querySelectorAll('body *'))
   .filter(e => e.children.length === 0 || ['BUTTON','LABEL','SUMMARY','P'].includes(e.tagName))
+  .filter(e => e.checkVisibility())
   .map(e => (e.innerText || e.textContent || '').trim()).filter(t => t.length > 0)"""
 # Controls whose text runs past their box: [text, scrollWidth, clientWidth].
 OVERFLOW_JS = """() => Array.from(document.querySelectorAll(

@@ -33,7 +33,7 @@
         layer.bindTooltip(
           "<b>" + escapeHtml(p.name || text("unnamedDeposit", "(unnamed deposit)")) + "</b><br>" +
           escapeHtml(commodities || text("noCommodity", "no commodity recorded")) + " · " +
-          escapeHtml(p.status)
+          escapeHtml((window.permitmapStatusWords || {})[p.status] || p.status)
         );
       }
     });

@@ -227,6 +227,7 @@
     var container = map.getContainer();
     map._pmPanelOptions = options;
     window.permitmapTexts = options.texts || {};  // read by permitmapText (common.js)
+    window.permitmapStatusWords = options.statusWords || {};  // the deposits' statuses
     followSize(map);
     setHint(map, options.hint);
     var room = setPanel(map, options);

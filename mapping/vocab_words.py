@@ -1,0 +1,39 @@
+"""Vocabulary codes as a person reads them in the page's language: the Japanese names of
+``data/vocab_ja.csv`` (:mod:`domain.vocab_names`) in Japanese, the English label in English.
+The codes themselves (stored, in URLs and exports) never change."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from domain.i18n import ENGLISH, current_language
+from domain.vocab import commodity_label
+from domain.vocab_names import vocab_names
+
+
+def word(vocabulary: str, code: object, english: str | None = None) -> str:
+    """``code`` of ``vocabulary`` ("stage", "dev_status", "schedule_health", …) as shown;
+    ``english`` (default: the code) in English or when there is no Japanese name."""
+    text = "" if code is None or code != code else str(code)  # None and NaN: nothing
+    shown = text if english is None else english
+    if not text or current_language() == ENGLISH:
+        return shown
+    return _japanese().get((vocabulary, text.casefold()), shown)
+
+
+def commodity(code: str) -> str:
+    """A commodity symbol as shown: "Lithium" in English, "リチウム" in Japanese."""
+    return word("commodity", code, commodity_label(code))
+
+
+def words(vocabulary: str, codes: list[str]) -> dict[str, str]:
+    """Each code's word, for a ``format_func`` (made in the page's run)."""
+    return {code: word(vocabulary, code) for code in codes}
+
+
+@cache
+def _japanese() -> dict[tuple[str, str], str]:
+    """(vocabulary, code case-folded) -> Japanese name: the file spells some codes as the
+    dashboard does ("Paused") where the store keeps them lower-case, and the other way."""
+    return {(vocabulary, code.casefold()): name.name_ja
+            for (vocabulary, code), name in vocab_names().items() if name.name_ja}
