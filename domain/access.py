@@ -63,7 +63,10 @@ HIGHEST = MARKING_CODES[-1]
 #: Attributes withheld together with the one marked, on sites and deposits alike: the
 #: source's own words say the same thing.
 COMPANIONS = {"dev_status": "dev_status_original", "status": "status_original",
-              "commodities": "commodities_original"}
+              "commodities": "commodities_original",
+              # a Japanese name is the same fact as its English one: withheld with it
+              "operator": "operator_ja", "admin_area": "admin_area_ja",
+              "locality": "locality_ja"}
 
 
 class AccessDenied(PermitmapError, PermissionError):

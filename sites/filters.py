@@ -22,6 +22,7 @@ import pandas as pd
 from domain.bbox import BBox
 from domain.deposit_view import PointFilter
 from domain.vocab import expand_groups, split_codes
+from domain.vocab_names import fold_text, place_readings
 
 
 @dataclass(frozen=True)
@@ -66,10 +67,45 @@ def filter_sites(sites: pd.DataFrame, f: SiteFilter) -> pd.DataFrame:
     if f.site_ids:
         mask &= sites["id"].isin(f.site_ids)
     if f.search.strip():
-        needle = f.search.strip().lower()
-        haystack = sites["name"].fillna("") + " " + sites["operator"].fillna("")
-        mask &= haystack.str.lower().str.contains(needle, regex=False)
+        needle = fold_text(f.search)
+        haystack = sites[SEARCH_COLUMN] if SEARCH_COLUMN in sites else search_text(sites)
+        mask &= haystack.str.contains(needle, regex=False).to_numpy(bool)
     return sites[mask]
+
+
+#: The columns the search (``q=``) reads, English and Japanese: the kana reading of a
+#: Japanese municipality (``data/places_ja.csv``) is added to its name.
+SEARCH_COLUMNS = ("name", "operator", "locality", "name_ja", "operator_ja", "locality_ja")
+#: A column :func:`with_search_text` adds, so that a frame filtered again and again is folded
+#: once; :func:`filter_sites` folds the frame itself when it lacks it.
+SEARCH_COLUMN = "search_text"
+
+
+def search_text(sites: pd.DataFrame) -> pd.Series:
+    """Each site's searchable text, folded as :func:`domain.vocab_names.fold_text` folds a
+    query (NFKC, katakana as hiragana, case folded), one string per row. Only the values the
+    frame holds are read, so an attribute withheld from it (blanked) cannot be found.
+
+    >>> frame = pd.DataFrame({"name": ["Niihama Nickel Refinery"], "name_ja": ["ニッケル工場"],
+    ...                       "locality_ja": ["新居浜市"]})
+    >>> search_text(frame).iloc[0]
+    'niihama nickel refinery にっける工場 新居浜市 にいはまし'
+    """
+    parts = [sites[c].fillna("").astype(str) for c in SEARCH_COLUMNS if c in sites]
+    if "locality_ja" in sites:
+        parts.append(sites["locality_ja"].map(place_readings()).fillna(""))
+    if not parts:
+        return pd.Series("", index=sites.index, dtype=object)
+    joined = parts[0]
+    for part in parts[1:]:
+        joined = joined + " " + part
+    return joined.map({text: fold_text(text) for text in joined.unique()})
+
+
+def with_search_text(sites: pd.DataFrame) -> pd.DataFrame:
+    """The frame with its folded search text computed once (:data:`SEARCH_COLUMN`); call it
+    on the frame a person may see (after :func:`sites.visibility.visible_sites`)."""
+    return sites.assign(**{SEARCH_COLUMN: search_text(sites)})
 
 
 def commodity_mask(sites: pd.DataFrame, commodities: tuple[str, ...]) -> pd.Series:

@@ -135,7 +135,8 @@ def export_frame(sites: pd.DataFrame, state: pd.DataFrame, selection: SiteSelect
                             chosen["lat"].fillna(0).to_numpy(float))
     points[~has_point.to_numpy(bool)] = None
     frame = pd.DataFrame({
-        "id": chosen["id"], "name": chosen["name"], "operator": chosen["operator"],
+        "id": chosen["id"], "name": chosen["name"], "name_ja": _column(chosen, "name_ja"),
+        "operator": chosen["operator"], "operator_ja": _column(chosen, "operator_ja"),
         "country": chosen["country"], "admin_area": chosen["admin_area"],
         "locality": chosen["locality"], "stage": chosen["stage"],
         "other_stages": chosen["other_stages"].fillna("").map(split_codes).map(list),
@@ -158,6 +159,12 @@ def export_frame(sites: pd.DataFrame, state: pd.DataFrame, selection: SiteSelect
         "withheld": (chosen["withheld"].map("; ".join) if "withheld" in chosen else ""),
     })
     return Features(frame.reset_index(drop=True), points)
+
+
+def _column(frame: pd.DataFrame, name: str) -> pd.Series:
+    """A column of the frame, or empty text where a table predates it (a withheld value
+    stays None)."""
+    return frame[name] if name in frame else pd.Series("", index=frame.index, dtype=object)
 
 
 def with_extent(selection: SiteSelection, bbox: BBox | None) -> SiteSelection:

@@ -31,7 +31,7 @@ RECORD_KINDS = tuple(RECORD_TABLES)
 ATTRIBUTE_KINDS = ("site", "deposit")
 #: Attributes that identify a record and place it on the map: never withheld on their own
 #: (withhold the whole record instead).
-UNMARKABLE = frozenset({"id", "name", "lat", "lon", "geometry", "marking", "dataset",
+UNMARKABLE = frozenset({"id", "name", "name_ja", "lat", "lon", "geometry", "marking", "dataset",
                         "layer_id", "title"})
 
 

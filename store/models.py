@@ -55,6 +55,12 @@ class Site(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     source: Mapped[str] = mapped_column(Text, default="")
     marking: Mapped[str] = mapped_column(String(40), default="public", index=True)
+    # Japanese names, from sources only (empty where none was found); names_ja_source cites them
+    name_ja: Mapped[str] = mapped_column(String(300), default="")
+    operator_ja: Mapped[str] = mapped_column(String(300), default="")
+    admin_area_ja: Mapped[str] = mapped_column(String(120), default="")
+    locality_ja: Mapped[str] = mapped_column(String(300), default="")
+    names_ja_source: Mapped[str] = mapped_column(Text, default="")
 
 
 class Deposit(Base):

@@ -58,10 +58,17 @@ def _drop_withdrawn_deposits(session: Session, deposits: list[dict[str, Any]]) -
                                           Deposit.source_record_id.not_in(kept)))
 
 
+#: Columns a ``sites.csv`` may leave out (empty then): the Japanese names, added in 0009, so a
+#: data folder written before them still loads.
+OPTIONAL_SITE_COLUMNS = ("name_ja", "operator_ja", "admin_area_ja", "locality_ja",
+                         "names_ja_source")
+
+
 def read_sites(path: Path) -> list[dict[str, Any]]:
     """Read and check ``sites.csv``; SeedDataError names the row and field that is wrong."""
     rows = []
-    for line, raw in _read_csv(path, SITE_COLUMNS):
+    required = [c for c in SITE_COLUMNS if c not in OPTIONAL_SITE_COLUMNS]
+    for line, raw in _read_csv(path, required):
         row: dict[str, Any] = {c: (raw.get(c) or "").strip() for c in SITE_COLUMNS}
         _check(path, line, "stage", row["stage"], Stage)
         for stage in split_codes(row["other_stages"]):

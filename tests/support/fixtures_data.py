@@ -15,7 +15,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def site_row(ident: str, name: str, **values: object) -> dict[str, object]:
-    """One site row with sensible defaults."""
+    """One site row with sensible defaults (no Japanese names unless given)."""
     row: dict[str, object] = {c: "" for c in SITE_COLUMNS}
     row.update(
         id=ident, name=name, operator="Example Operator", country="United States",
@@ -136,6 +136,8 @@ def write_data_dir(folder: Path, sites: list[dict[str, object]] | None = None,
         _write(folder / "permits" / "milestones.csv", list(MILESTONE_COLUMNS), SAMPLE_MILESTONES)
         _write(folder / "permits" / "changes.csv", list(CHANGE_FILE_COLUMNS), SAMPLE_CHANGES)
     shutil.copytree(REPO_ROOT / "data" / "rulesets", folder / "rulesets", dirs_exist_ok=True)
+    for name in ("vocab_ja.csv", "places_ja.csv"):  # Japanese names and place readings
+        shutil.copy(REPO_ROOT / "data" / name, folder / name)
     return folder
 
 

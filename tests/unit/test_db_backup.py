@@ -36,6 +36,7 @@ from store.models import Base
 from store.permit_tables import permit_changes
 from store.permits_repo import record_changes
 from store.records import DEPOSIT_COLUMNS, import_deposits
+from store.seed import OPTIONAL_SITE_COLUMNS
 from store.startup import ensure_store
 from store.transfer.backup import backup_store, restore_store
 from store.transfer.copy import copy_store
@@ -313,7 +314,9 @@ def test_restore_of_an_older_schema_migrates_it(database_url: str, tmp_path: Pat
     _migrate_to(old_url, "0004")
     old = create_engine(old_url)
     with old.begin() as connection:
-        row = site_row("us-old", "Old Mine", jointly_selected=None)
+        row = {name: value for name, value in site_row("us-old", "Old Mine",
+                                                       jointly_selected=None).items()
+               if name not in OPTIONAL_SITE_COLUMNS}  # the Japanese names came in 0009
         old_sites = table("sites", *(column(name) for name in row))  # the 0004 columns only
         connection.execute(insert(old_sites), [row])
         connection.execute(text("INSERT INTO store_meta (key, value) VALUES "

@@ -354,7 +354,8 @@ def test_every_format_copes_with_every_attribute_withheld(store: Engine,
     markable = ("operator", "country", "admin_area", "locality", "stage", "other_stages",
                 "commodities", "commodities_original", "status", "status_original",
                 "status_date", "jointly_selected", "position_quality", "location_note",
-                "description", "source")
+                "description", "source", "operator_ja", "admin_area_ja", "locality_ja",
+                "names_ja_source")
     for attribute in markable:
         set_marking(store, "site", "jp-gamma", "controlled", principal=EDITOR,
                     attribute=attribute)
