@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import pandas as pd
 
@@ -29,7 +30,7 @@ def _text(value: object) -> str:
     return str(value).strip()
 
 
-def shown_field(row: Mapping[str, object] | pd.Series, field: str, lang: str) -> str:
+def shown_field(row: Mapping[Any, Any] | pd.Series, field: str, lang: str) -> str:
     """``field`` ("name", "operator", "admin_area" or "locality") of one site in ``lang``:
     the Japanese ``<field>_ja`` in Japanese when it is not empty, else the English value
     ("" when neither is there, e.g. withheld)."""
@@ -44,7 +45,7 @@ def shown_field(row: Mapping[str, object] | pd.Series, field: str, lang: str) ->
     return _text(row.get(field))
 
 
-def shown_name(row: Mapping[str, object] | pd.Series, lang: str) -> str:
+def shown_name(row: Mapping[Any, Any] | pd.Series, lang: str) -> str:
     """The site's name in ``lang``: its Japanese name in Japanese mode when it has one, else
     its English name."""
     return shown_field(row, "name", lang)

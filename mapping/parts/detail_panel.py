@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from domain.access import Action, Principal
 from domain.crosswalk import deposit_key
 from domain.errors import NotFoundError
-from domain.i18n import tr
+from domain.i18n import ENGLISH, current_language, tr
 from domain.vocab import (
     STALE_AFTER_YEARS,
     PositionQuality,
@@ -27,6 +27,7 @@ from mapping.parts.marking_control import marking_control
 from mapping.parts.place_records import place_records
 from mapping.parts.safe_text import plain, source_links
 from mapping.vocab_words import commodity, word
+from sites.names import shown_field, shown_names
 from store.crosswalk_repo import same_place_records
 from store.models import Site
 from store.records import get_deposit
@@ -95,7 +96,7 @@ def remember_selection(clicked: tuple[Selection | None, int],
 def site_picker(shown: pd.DataFrame) -> None:
     """Open any matching site by name: those without a location are not on the map, and not
     everyone uses a mouse."""
-    names = dict(zip(shown["id"], shown["name"], strict=True))
+    names = dict(zip(shown["id"], shown_names(shown, current_language()), strict=True))
     unplaced = set(shown.loc[shown["lat"].isna(), "id"])
     nowhere = "  " + tr("(no known location)")
     labels = {i: name + (nowhere if i in unplaced else "") for i, name in names.items()}
@@ -207,11 +208,15 @@ def _missing(value: Any) -> bool:
 
 
 def _site_panel(site: dict[str, Any]) -> None:
-    st.subheader(site["name"], anchor=False)
+    lang = current_language()
+    st.subheader(shown_field(site, "name", lang), anchor=False)
+    if lang != ENGLISH and shown_field(site, "name", lang) != site["name"]:
+        st.caption(plain(site["name"]))  # the English name too: the one in the sources
     withheld = site.get("withheld") or []
     operator = _quiet(tr("withheld") if "operator" in withheld else tr("not known"))
-    _field(tr("Operator"), plain(site["operator"]) or operator)
-    parts = (site["locality"], site["admin_area"], site["country"])
+    _field(tr("Operator"), plain(shown_field(site, "operator", lang)) or operator)
+    parts = (shown_field(site, "locality", lang), shown_field(site, "admin_area", lang),
+             site["country"])
     _field(tr("Place"), ", ".join(plain(p) for p in parts if p))
     stages = [site["stage"], *split_codes(site["other_stages"])]
     _field(tr("Supply-chain stage"), plain("; ".join(word("stage", s) for s in stages)))

@@ -11,7 +11,7 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from domain.access import PUBLIC, Principal
-from domain.i18n import tr
+from domain.i18n import current_language, tr
 from exports.marking import csv_text
 from mapping import state_keys as keys
 from mapping.parts.gantt import gantt_chart
@@ -28,6 +28,7 @@ from permits.vocab import (
     ProjectStatus,
     ScheduleHealth,
 )
+from sites.names import shown_names
 from store.audit import record_now
 
 NO_RECORD = ScheduleHealth.NO_SCHEDULE.value
@@ -36,7 +37,7 @@ PAUSE_FIELDS = ["status", "pause_start", "pause_end", "pause_reason", "pause_nex
 
 def site_picker(sites: pd.DataFrame, health: dict[str, str]) -> str | None:
     """Pick a site (those with a permitting record first); kept in the URL as ``?site=``."""
-    names = dict(zip(sites["id"], sites["name"], strict=True))
+    names = dict(zip(sites["id"], shown_names(sites, current_language()), strict=True))
     with_record = sorted((s for s in names if s in health), key=lambda s: names[s].lower())
     others = sorted((s for s in names if s not in health), key=lambda s: names[s].lower())
     options = with_record + others
@@ -51,10 +52,13 @@ def site_picker(sites: pd.DataFrame, health: dict[str, str]) -> str | None:
                 id=plain(wanted)), icon=":material/location_off:")
     if state.get(keys.TIMELINE_SITE) not in names:
         state.pop(keys.TIMELINE_SITE, None)
+    # made in this run, in the page's language
+    labels = {s: f"{names[s]}  ({word('schedule_health', health.get(s, NO_RECORD))})"
+              for s in options}
     chosen = st.selectbox(
         tr("Site"), options, key=keys.TIMELINE_SITE, index=0 if with_record else None,
         placeholder=tr("pick a site"),
-        format_func=lambda s: f"{names[s]}  ({health.get(s, NO_RECORD)})",
+        format_func=labels.__getitem__,
         help=tr("{n} of {total} sites have a permitting record; they come first, with their "
                 "schedule health.").format(n=len(with_record), total=len(names)))
     if chosen is not None:

@@ -18,7 +18,7 @@ import folium
 import pandas as pd
 
 from domain.bbox import BBox, Bounds
-from domain.i18n import N_, tr
+from domain.i18n import N_, current_language, tr
 from domain.vocab import DevStatus, PositionQuality, split_codes
 from exports.export_file import ExportFormat
 from mapping.vocab_words import commodity, word, words
@@ -41,6 +41,7 @@ from mapping.webmap.palette import COLOUR_SCHEMES, LEGEND_TITLES, STATUS_COLOURS
 from mapping.webmap.survey_overlays import Overlay, add_overlays
 from permits.vocab import ScheduleHealth
 from sites.filters import extent, located
+from sites.names import shown_field
 
 # the vocabulary each colouring shows (mapping.vocab_words)
 VOCABULARY_OF = {"status": "dev_status", "stage": "stage", "health": "schedule_health"}
@@ -186,14 +187,15 @@ def with_health(sites: pd.DataFrame, health: dict[str, str]) -> pd.DataFrame:
 def site_features(sites: pd.DataFrame, colour_by: str) -> dict[str, Any]:
     """Located sites as GeoJSON; every text property is HTML-escaped before it leaves Python."""
     column = COLOUR_SCHEMES[colour_by][0]
+    lang = current_language()
     features = []
     for row in located(sites).to_dict("records"):
         approximate = PositionQuality(row["position_quality"] or "unknown").is_approximate
         commodities = ", ".join(commodity(c) for c in split_codes(row["commodities"]))
         commodities = commodities or tr("no commodity recorded")
         tip = (
-            f"<b>{html.escape(row['name'])}</b>"
-            f"<br>{html.escape(row['operator'] or _operator_unknown(row))}"
+            f"<b>{html.escape(shown_field(row, 'name', lang))}</b>"
+            f"<br>{html.escape(shown_field(row, 'operator', lang) or _operator_unknown(row))}"
             f"<br>{html.escape(commodities)} · "
             f"{html.escape(word('stage', row['stage']))} · "
             f"{html.escape(word('dev_status', row['status']))}"
