@@ -79,7 +79,14 @@ def timeline_link(site_id: str, health: dict[str, str]) -> None:
 
 def project_header(project: pd.Series) -> None:
     """Status, percent complete, next target, projected completion and health."""
-    cols = st.columns(5)
+    # Five figures side by side: a long label or value (a Japanese status, a full date) wraps
+    # in a smaller size instead of being cut off with an ellipsis.
+    st.html("<style>.st-key-pm-project-figures [data-testid='stMetricValue'] {"
+            "font-size: 1.6rem; white-space: normal; overflow-wrap: anywhere;}"
+            ".st-key-pm-project-figures [data-testid='stMetricValue'] > div,"
+            ".st-key-pm-project-figures [data-testid='stMetricLabel'] p {"
+            "white-space: normal; overflow: visible; text-overflow: clip;}</style>")
+    cols = st.container(key="pm-project-figures").columns(5)
     cols[0].metric(tr("Status"), word("project_status", project["status"])
                    or tr("not stated"))
     done = project["percent_complete"]
