@@ -13,6 +13,7 @@ from mapping.access_state import current_principal
 from mapping.cached import cached_sites
 from mapping.parts.as_of_picker import as_of_sidebar
 from mapping.permit_cache import projects_for
+from mapping.vocab_words import commodity, word
 from services.chokepoints import regions_file
 from sites.chokepoints import (
     CHAIN_STAGES,
@@ -62,6 +63,8 @@ if table.empty:
 
 region = str(st.radio(tr("Region"), REGIONS, format_func=region_labels.__getitem__,
                       key=keys.CHOKEPOINT_REGION, horizontal=True))
+SOURCE_WORDS = {"none": N_("no producing source"), "one": N_("one producing source"),
+                "several": N_("several producing sources")}
 # words: no emoji font offline
 FLAGS = {"none": tr(" (none)"), "one": tr(" (one)"), "several": ""}
 MOVED = tr(" (+{n} projected)")
@@ -83,11 +86,13 @@ def _cell_link(row: pd.Series) -> str:
 
 here = table[table["region"] == region].copy()
 here["cell"] = here.apply(_cell_link, axis=1)
-matrix = here.pivot(index="commodity_name", columns="stage", values="cell").fillna("")
+here["commodity_shown"] = here["commodity"].map(commodity)
+matrix = here.pivot(index="commodity_shown", columns="stage", values="cell").fillna("")
 matrix.index.name = tr("Commodity")
 stages = [s.value for s in CHAIN_STAGES if s.value in matrix.columns]
 st.dataframe(matrix[stages], width="stretch", column_config={
-    stage: st.column_config.LinkColumn(stage, display_text=r"#(.*)$") for stage in stages})
+    stage: st.column_config.LinkColumn(word("stage", stage), display_text=r"#(.*)$")
+    for stage in stages})
 
 flagged = here[here["sources"] != "several"]
 label = region_labels[region]
@@ -95,7 +100,10 @@ st.subheader(tr("{region}: {one} cells with one producing source, {none} with no
     region=f"{label[0].upper()}{label[1:]}", one=int((flagged["sources"] == "one").sum()),
     none=int((flagged["sources"] == "none").sum())), anchor=False)
 st.dataframe(
-    flagged.assign(region=flagged["region"].map(region_labels))[
+    flagged.assign(region=flagged["region"].map(region_labels),
+                   commodity_name=flagged["commodity"].map(commodity),
+                   stage=flagged["stage"].map(lambda s: word("stage", s)),
+                   sources=flagged["sources"].map(lambda s: tr(SOURCE_WORDS[s])))[
         ["commodity_name", "stage", "region", "producing", "construction", "permitting",
          "moved", "sources"]],
     hide_index=True, width="stretch",
