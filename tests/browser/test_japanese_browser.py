@@ -20,7 +20,7 @@ from tests.browser.conftest import APP_IDLE, MAP_IFRAME, is_local, recorded_cont
 pytestmark = pytest.mark.browser
 
 PAGES = ["/", "/timeline?site=us-alpha", "/portfolio", "/alerts", "/chokepoints",
-         "/crosswalk", "/layers", "/data"]
+         "/crosswalk", "/layers", "/upload", "/data"]
 WINDOWS = [(1440, 900), (1024, 768)]
 
 # The text of every visible leaf element (and of a label's or button's own text): what a
