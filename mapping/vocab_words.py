@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from functools import cache
 
-from domain.i18n import ENGLISH, current_language
+from domain.i18n import ENGLISH, current_language, tr
 from domain.vocab import commodity_label
 from domain.vocab_names import vocab_names
+from sites.filters import SiteFilter
 
 
 def word(vocabulary: str, code: object, english: str | None = None) -> str:
@@ -29,6 +30,22 @@ def commodity(code: str) -> str:
 def words(vocabulary: str, codes: list[str]) -> dict[str, str]:
     """Each code's word, for a ``format_func`` (made in the page's run)."""
     return {code: word(vocabulary, code) for code in codes}
+
+
+def filter_words(site_filter: SiteFilter) -> str:
+    """The filter in the page's words, as ``SiteFilter.describe`` says it in English (for
+    files and the command line): "Lithium + mine + Japan"."""
+    parts = [
+        ", ".join(commodity(c) for c in site_filter.commodities),
+        ", ".join(word("stage", s) for s in site_filter.stages),
+        ", ".join(word("dev_status", s) for s in site_filter.statuses),
+        ", ".join(site_filter.countries),
+        tr("jointly selected") if site_filter.jointly_selected_only else "",
+        tr("name contains “{text}”").format(text=site_filter.search)
+        if site_filter.search else "",
+        ", ".join(site_filter.site_ids),
+    ]
+    return " + ".join(p for p in parts if p) or tr("no filter")
 
 
 @cache

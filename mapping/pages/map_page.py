@@ -34,6 +34,7 @@ from mapping.parts.sidebar_filters import sidebar_filters
 from mapping.parts.timeline_sections import timeline_link
 from mapping.permit_cache import health_for
 from mapping.store_access import data_version, engine
+from mapping.vocab_words import filter_words
 from mapping.webmap.site_map import FUTURE_EXPORT, SiteView, site_layer, with_health
 from sites.filters import filter_sites, located
 from sites.selection import SiteSelection, deposit_params
@@ -68,7 +69,7 @@ with st.container(key="pm-header", horizontal=True, vertical_alignment="center")
                         principal=principal)
 if shown.empty:
     st.warning(tr("No site matches {filters}; clear a filter to see sites again.").format(
-        filters=site_filter.describe()), icon=":material/filter_alt_off:")
+        filters=plain(filter_words(site_filter))), icon=":material/filter_alt_off:")
 if focus is not None:
     note, back = st.columns([4, 1], vertical_alignment="center")
     note.caption(":material/layers: " + tr("Zoomed to the survey layer {name}.").format(
