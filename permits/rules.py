@@ -25,7 +25,7 @@ from permits.vocab import FindingStatus
 
 FINDING_COLUMNS = ("ruleset", "clock_id", "label", "project_id", "action_id", "milestone_id",
                    "milestone", "start", "due", "compared", "compared_kind", "over_by_days",
-                   "status", "message")
+                   "status", "message", "compared_text", "minimum")
 
 
 @dataclass(frozen=True)
@@ -146,9 +146,11 @@ def _type_matches(action_types: pd.Series, keywords: tuple[str, ...]) -> np.ndar
 def _finding(clock: Clock, end: dict[Any, Any], start: date | None, as_of: date
              ) -> dict[str, Any]:
     """One clock applied to one action (or project): due date, comparison, sentence."""
+    # compared_text: the date as precisely as the record gives it; minimum: an at-least clock
+    # (both let a page say the sentence again in another language)
     base = {"clock_id": clock.id, "label": clock.label, "project_id": end["project_id"],
             "action_id": end["action_id"], "milestone_id": end["milestone_id"],
-            "milestone": end["name"]}
+            "milestone": end["name"], "compared_text": "", "minimum": clock.minimum}
     if start is None:
         return {**base, "start": None, "due": None, "compared": None, "compared_kind": "",
                 "over_by_days": np.nan, "status": FindingStatus.NO_START_EVENT.value,
@@ -169,8 +171,8 @@ def _finding(clock: Clock, end: dict[Any, Any], start: date | None, as_of: date
         over = float((due - compared).days if clock.minimum else (compared - due).days)
         status = (_minimum_status(done, over) if clock.minimum
                   else _status(done, over, due, as_of)).value
-        message = _message(clock, end["name"], due, start, shown(compared, exactness), kind,
-                           over)
+        base["compared_text"] = shown(compared, exactness)
+        message = _message(clock, end["name"], due, start, base["compared_text"], kind, over)
     return {**base, "start": start, "due": due, "compared": compared, "compared_kind": kind,
             "over_by_days": over, "status": status, "message": message}
 

@@ -14,6 +14,7 @@ from domain.access import PUBLIC, Principal
 from domain.i18n import current_language, tr
 from exports.marking import csv_text
 from mapping import state_keys as keys
+from mapping.finding_words import finding_sentence
 from mapping.parts.gantt import gantt_chart
 from mapping.parts.safe_text import plain, source_links
 from mapping.vocab_words import word
@@ -145,9 +146,10 @@ def pauses(project: pd.Series, actions: pd.DataFrame, as_of: date) -> None:
 def findings(found: pd.DataFrame) -> None:
     """Rule-set findings: breaches in red, the rest as plain sentences."""
     for row in found.to_dict("records"):
-        text = plain(row["message"])
+        text = plain(finding_sentence(row))
         if row["status"] in BREACH_STATUSES:
-            st.error(f"**{plain(row['status'].capitalize())}:** {text}",
+            status = word("finding_status", row["status"], row["status"].capitalize())
+            st.error(f"**{plain(status)}:** {text}",
                      icon=":material/gavel:")
         elif row["status"] in WITHIN_CLOCK_STATUSES:
             st.markdown(f":material/check_circle: {text}")
