@@ -31,6 +31,7 @@ from starlette.routing import Route
 
 from domain.access import HIGHEST, Action, NotSignedIn, Principal
 from domain.errors import NotFoundError, PermitmapError
+from domain.i18n import language_from, set_language
 from domain.settings import DATA_DIR
 from mapping.access_state import request_principal
 from mapping.web import auth_routes, page_urls
@@ -46,7 +47,9 @@ BASEMAPS = {"countries-110m.geojson", "countries-50m.geojson", "us-state-lines.g
 
 def principal(request: Request, action: Action = Action.BROWSE) -> Principal:
     """Who the request is from (as the middleware found, else looked up now), allowed to do
-    ``action``: NotSignedIn (401) or AccessDenied (403) otherwise."""
+    ``action``: NotSignedIn (401) or AccessDenied (403) otherwise. Its messages from here on
+    are in the language the URL asks for (``lang=ja``, as the pages' links carry it)."""
+    set_language(language_from(request.query_params.get("lang")))
     found = request.scope.get(PRINCIPAL)
     if not isinstance(found, Principal):
         found = request_principal(request)
@@ -189,8 +192,9 @@ def unknown_api(request: Request) -> Response:
 
 
 def _params(request: Request) -> list[tuple[str, str]]:
-    """The query's parameters but ``token`` (an API token given in the URL, already read)."""
-    return [(k, v) for k, v in request.query_params.multi_items() if k != "token"]
+    """The query's parameters but ``token`` (an API token given in the URL, already read) and
+    ``lang`` (the language of the messages, already set)."""
+    return [(k, v) for k, v in request.query_params.multi_items() if k not in {"token", "lang"}]
 
 
 def _file(file: ExportFile, inline: bool = False) -> Response:

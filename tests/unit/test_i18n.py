@@ -99,3 +99,19 @@ def test_compiling_writes_the_mo_the_app_reads(tmp_path: Path,
 
     compiled = gettext.translation("permitmap", tmp_path, languages=["ja"])
     assert compiled.gettext("Map") == _catalog_string("Map")
+
+
+def test_the_api_takes_lang_as_the_language_of_its_messages_not_a_filter(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from starlette.testclient import TestClient
+
+    from mapping.web.routes import starlette_app
+    from tests.support.sample_store import use_sample_store
+
+    use_sample_store(tmp_path, monkeypatch, "api.db")
+    client = TestClient(starlette_app())
+    plain = client.get("/api/sites.geojson?commodity=Li").json()
+    japanese = client.get("/api/sites.geojson?commodity=Li&lang=ja")
+    assert japanese.status_code == 200
+    assert [f["id"] for f in japanese.json()["features"]] == [f["id"] for f in plain["features"]]
+    assert client.get("/api/sites.geojson?sort=name&lang=ja").status_code == 400
