@@ -24,6 +24,7 @@ from rasterio.io import DatasetReader
 from rasterio.transform import from_gcps
 from rasterio.vrt import WarpedVRT
 
+from domain.i18n import tr
 from layers.errors import UnreadableLayer, UnsafeFile
 from layers.limits import UploadLimits
 from layers.raster_check import (
@@ -74,13 +75,13 @@ def write_cog(source: IdentifiedUpload, destination: Path, progress: Progress = 
     Raises :class:`UnreadableLayer` (damaged pixel data, no coordinate system) or
     :class:`UnsafeFile` (refused before reading); ``destination`` is removed on failure.
     """
-    progress(0.0, "Opening the raster")
+    progress(0.0, tr("Opening the raster"))
     with ingest_env(GDAL_NUM_THREADS="ALL_CPUS", GDAL_CACHEMAX=CONVERT_CACHE_BYTES), \
             ExitStack() as stack:
         dataset = stack.enter_context(open_upload(source))
         problem = declared_size_problem(dataset, source.size_bytes, limits)
         if problem:
-            raise UnsafeFile(f"{source.name}: {problem}")
+            raise UnsafeFile(tr("{name}: {problem}").format(name=source.name, problem=problem))
         if is_complex(dataset):
             dataset = _amplitude(dataset, destination, stack, source.name, progress)
         readable = _placed(dataset, stack, assume_crs, source.name)
@@ -89,15 +90,20 @@ def write_cog(source: IdentifiedUpload, destination: Path, progress: Progress = 
         if options["OVERVIEW_COUNT"] == 0:
             options["OVERVIEWS"] = "NONE"
         options["OVERVIEW_RESAMPLING"] = _overview_resampling(dataset)
-        progress(0.1, "Writing a cloud-optimized GeoTIFF with overviews")
+        progress(0.1, tr("Writing a cloud-optimized GeoTIFF with overviews"))
         try:
             rasterio.shutil.copy(readable, str(destination), driver="COG", **options)
         except (RasterioError, CPLE_BaseError) as exc:
             destination.unlink(missing_ok=True)
-            raise UnreadableLayer(f"{source.name}: " + DAMAGED.format(
-                detail=str(exc).strip().splitlines()[0][:200] if str(exc).strip() else "")
-            ) from exc
-    progress(1.0, "Cloud-optimized GeoTIFF written")
+            raise UnreadableLayer(tr("{name}: {problem}").format(
+                name=source.name, problem=_damaged(exc))) from exc
+    progress(1.0, tr("Cloud-optimized GeoTIFF written"))
+
+
+def _damaged(exc: BaseException) -> str:
+    """The damaged-pixels message with GDAL's first line of ``exc``."""
+    detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+    return tr(DAMAGED).format(detail=detail)
 
 
 def _amplitude(dataset: DatasetReader, destination: Path, stack: ExitStack, name: str,
@@ -115,7 +121,7 @@ def _amplitude(dataset: DatasetReader, destination: Path, stack: ExitStack, name
                "transform": dataset.transform, "tiled": True, "blockxsize": BLOCKSIZE,
                "blockysize": BLOCKSIZE, "compress": "ZSTD", "zstd_level": 1,
                "bigtiff": "IF_SAFER"}
-    progress(0.05, "Taking the amplitude of the complex values")
+    progress(0.05, tr("Taking the amplitude of the complex values"))
     try:
         with rasterio.open(path, "w", **profile) as amplitude:
             gcps, gcp_crs = dataset.gcps
@@ -125,9 +131,8 @@ def _amplitude(dataset: DatasetReader, destination: Path, stack: ExitStack, name
                 values = np.ma.abs(dataset.read(window=window, masked=True))
                 amplitude.write(values.astype(dtype).filled(np.nan), window=window)
     except (RasterioError, CPLE_BaseError) as exc:
-        raise UnreadableLayer(f"{name}: " + DAMAGED.format(
-            detail=str(exc).strip().splitlines()[0][:200] if str(exc).strip() else "")
-        ) from exc
+        raise UnreadableLayer(tr("{name}: {problem}").format(
+            name=name, problem=_damaged(exc))) from exc
     return stack.enter_context(rasterio.open(path, driver="GTiff"))
 
 
@@ -145,7 +150,7 @@ def _placed(dataset: DatasetReader, stack: ExitStack, assume_crs: str | None,
     elif dataset.crs is None:
         crs = parse_crs(assume_crs) if assume_crs else None
         if crs is None or dataset.transform.is_identity:
-            raise UnreadableLayer(f"{name}: {NO_CRS}")
+            raise UnreadableLayer(tr("{name}: {problem}").format(name=name, problem=tr(NO_CRS)))
         params.update(src_crs=crs, crs=crs, transform=dataset.transform,
                       width=dataset.width, height=dataset.height)
     nodata = math.nan if nan_nodata else dataset.nodata

@@ -18,6 +18,7 @@ from xml.etree.ElementTree import ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 
+from domain.i18n import N_, tr
 from layers import upload_safety
 from layers.errors import FileTooLarge, UnreadableLayer, UnsafeFile, UnsupportedFormat
 from layers.limits import MIB, UploadLimits
@@ -25,7 +26,7 @@ from layers.upload_formats import FileFormat, IdentifiedUpload
 from layers.xml_encoding import as_utf8, foreign_codec
 
 HEAD_BYTES = 64 * 1024
-ACCEPTED = (
+ACCEPTED = N_(
     "GeoJSON or TopoJSON (.geojson, .json), a Shapefile (.shp, .shx, .dbf, .prj selected "
     "together, or zipped), GeoPackage (.gpkg), KML or KMZ, GPX, CSV (.csv) or Excel (.xlsx) "
     "with coordinate columns, FlatGeobuf (.fgb), GeoParquet (.parquet), GML (.gml), DXF "
@@ -78,11 +79,13 @@ def identify(path: Path, name: str, limits: UploadLimits) -> IdentifiedUpload:
     size = path.stat().st_size
     if size > limits.max_file_bytes:
         raise FileTooLarge(
-            f"{name} is {size / MIB:,.1f} MB; uploads may be up to "
-            f"{limits.max_file_bytes // MIB:,} MB. Split the layer or clip it to your area."
+            tr("{name} is {size} MB; uploads may be up to {limit} MB. Split the layer or clip "
+               "it to your area.").format(name=name, size=f"{size / MIB:,.1f}",
+                                          limit=f"{limits.max_file_bytes // MIB:,}")
         )
     if size == 0:
-        raise UnreadableLayer(f"{name} is empty (0 bytes); check the file was saved completely.")
+        raise UnreadableLayer(tr("{name} is empty (0 bytes); check the file was saved "
+                                 "completely.").format(name=name))
     with path.open("rb") as handle:
         head = handle.read(HEAD_BYTES)
     checksum = _sha256(path)
@@ -119,8 +122,9 @@ def _mismatch_note(name: str, extension: str, fmt: FileFormat) -> list[str]:
     """A note when the content is not what the extension says."""
     if extension in _EXPECTED_EXTENSIONS.get(fmt, ()):
         return []
-    shown = extension or "no extension"
-    return [f"{name} ({shown}) holds {fmt.value} data; it was read as {fmt.value}."]
+    shown = extension or tr("no extension")
+    return [tr("{name} ({extension}) holds {format} data; it was read as {format}.").format(
+        name=name, extension=shown, format=fmt.value)]
 
 
 def _by_content(
@@ -135,29 +139,30 @@ def _by_content(
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
         return _zip_format(path, name, extension, limits)
     if extension == ".vrt":
-        raise UnsafeFile(f"{name} is a VRT file: VRT files point at other files, so they are "
-                         "not accepted. Upload the data file itself.")
+        raise UnsafeFile(tr("{name} is a VRT file: VRT files point at other files, so they "
+                            "are not accepted. Upload the data file itself.").format(name=name))
     if extension in SHAPEFILE_PARTS:
         raise UnsupportedFormat(_shapefile_part_message(name))
     if extension == ".hgt" and path.stat().st_size in HGT_SIZES:
         return _Found(FileFormat.SRTM_HGT, str(path))
     if head.startswith(BINARY_DXF):
-        raise UnsupportedFormat(f"{name} is a binary DXF, which is not read; save the drawing "
-                                "again as an ASCII (text) DXF and upload that.")
+        raise UnsupportedFormat(tr("{name} is a binary DXF, which is not read; save the "
+                                   "drawing again as an ASCII (text) DXF and upload that.")
+                                .format(name=name))
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise UnsupportedFormat(f"{name} is an old Excel (.xls) or Office file; save the sheet "
-                                "as .xlsx or CSV and upload that.")
+        raise UnsupportedFormat(tr("{name} is an old Excel (.xls) or Office file; save the "
+                                   "sheet as .xlsx or CSV and upload that.").format(name=name))
     return _text_format(path, name, extension, head)
 
 
 def _shapefile_part_message(name: str) -> str:
     """What to do when one file of a Shapefile comes alone."""
     stem = PurePosixPath(name).stem
-    return (
-        f"{name} is one part of a Shapefile, which is several files; upload {stem}.shp, "
-        f"{stem}.shx, {stem}.dbf and {stem}.prj (and {stem}.cpg if there is one) together: "
+    return tr(
+        "{name} is one part of a Shapefile, which is several files; upload {stem}.shp, "
+        "{stem}.shx, {stem}.dbf and {stem}.prj (and {stem}.cpg if there is one) together: "
         "select them all at once, or zip them and upload the zip."
-    )
+    ).format(name=name, stem=stem)
 
 
 # --- text -------------------------------------------------------------------------------
@@ -175,9 +180,9 @@ def _text_format(path: Path, name: str, extension: str, head: bytes) -> _Found:
     if text.startswith((b"{", b"[")):
         if utf16:
             raise UnsupportedFormat(
-                f"{name} is JSON saved as UTF-16 text, which is not read; save it again "
-                "as UTF-8 (e.g. in a text editor choose 'Save with encoding: UTF-8') and "
-                "upload that."
+                tr("{name} is JSON saved as UTF-16 text, which is not read; save it again as "
+                   "UTF-8 (e.g. in a text editor choose 'Save with encoding: UTF-8') and "
+                   "upload that.").format(name=name)
             )
         upload_safety.check_text_content(path, name, xml=False)
         topo = re.search(rb'"type"\s*:\s*"Topology"', text[:4096])
@@ -188,14 +193,15 @@ def _text_format(path: Path, name: str, extension: str, head: bytes) -> _Found:
     if DXF_START.match(text) or (extension == ".dxf" and b"\x00" not in text):
         upload_safety.check_text_content(path, name, xml=False)
         if not DXF_START.match(text):
-            raise UnreadableLayer(f"{name} does not start as a DXF drawing does (group code 0, "
-                                  "SECTION); export the drawing again as DXF.")
+            raise UnreadableLayer(tr("{name} does not start as a DXF drawing does (group code "
+                                     "0, SECTION); export the drawing again as DXF.")
+                                  .format(name=name))
         return _Found(FileFormat.DXF, str(path))
     if b"\x00" not in text and extension in TEXT_TABLES:
         return _Found(FileFormat.CSV, str(path))
     raise UnsupportedFormat(
-        f"{name} is not a format we read (it is {_describe(head, extension)}). "
-        f"We accept: {ACCEPTED}."
+        tr("{name} is not a format we read (it is {what}). We accept: {accepted}.").format(
+            name=name, what=_describe(head, extension), accepted=tr(ACCEPTED))
     )
 
 
@@ -221,19 +227,23 @@ def _xml_format(path: Path, name: str) -> FileFormat:
             if any(GML_NAMESPACE.match(uri) for uri in namespaces):
                 return FileFormat.GML
             raise UnsupportedFormat(
-                f"{name} is XML with a <{root}> root, not KML, GPX or GML (GML declares the "
-                f"namespace http://www.opengis.net/gml on its root). We accept: {ACCEPTED}."
+                tr("{name} is XML with a <{root}> root, not KML, GPX or GML (GML declares the "
+                   "namespace http://www.opengis.net/gml on its root). We accept: {accepted}.")
+                .format(name=name, root=root, accepted=tr(ACCEPTED))
             )
     except DefusedXmlException as exc:
         raise UnsafeFile(
-            f"{name} declares a DOCTYPE or XML entities ({type(exc).__name__}), which can "
-            "expand without limit; export the file again without them."
+            tr("{name} declares a DOCTYPE or XML entities ({error}), which can expand "
+               "without limit; export the file again without them.").format(
+                name=name, error=type(exc).__name__)
         ) from exc
     except ParseError as exc:
         raise UnreadableLayer(
-            f"{name} is not well-formed XML ({exc}); check the file was saved completely."
+            tr("{name} is not well-formed XML ({error}); check the file was saved "
+               "completely.").format(name=name, error=exc)
         ) from exc
-    raise UnreadableLayer(f"{name} holds no XML elements; check the file was saved completely.")
+    raise UnreadableLayer(tr("{name} holds no XML elements; check the file was saved "
+                             "completely.").format(name=name))
 
 
 def _strip_bom(head: bytes) -> bytes:
@@ -248,9 +258,11 @@ def _is_utf16(head: bytes) -> bool:
 
 def _describe(head: bytes, extension: str) -> str:
     """A few words on an unrecognised file."""
-    kind = "binary data" if b"\x00" in head[:4096] else "text"
-    kind = "UTF-16 text" if _is_utf16(head) else kind
-    return f"{kind} with the extension {extension}" if extension else f"{kind} with no extension"
+    kind = tr("binary data") if b"\x00" in head[:4096] else tr("text")
+    kind = tr("UTF-16 text") if _is_utf16(head) else kind
+    if extension:
+        return tr("{kind} with the extension {extension}").format(kind=kind, extension=extension)
+    return tr("{kind} with no extension").format(kind=kind)
 
 
 # --- zips -------------------------------------------------------------------------------
@@ -273,23 +285,32 @@ def _zip_format(path: Path, name: str, extension: str, limits: UploadLimits) -> 
         return _geodatabase_zip(path, name, tables)
     kml = sorted((f for f in files if f.lower().endswith(".kml")), key=_kml_rank)
     if kml:
-        notes = [] if extension == ".kmz" else [f"{name} holds {kml[0]}; it was read as KMZ."]
+        notes = [] if extension == ".kmz" else [
+            tr("{name} holds {entry}; it was read as {format}.").format(
+                name=name, entry=kml[0], format=FileFormat.KMZ.value)]
         return _Found(FileFormat.KMZ, _vsizip(path, kml[0]), notes)
     for fmt, suffixes in _ZIPPED_SINGLES:
         inside = [f for f in files if f.lower().endswith(suffixes)]
         if inside:
-            many = f"{len(inside)} {suffixes[0]} files; " if len(inside) > 1 else ""
-            note = f"{name} holds {many}{inside[0]}; it was read as {fmt.value}."
+            if len(inside) > 1:
+                note = tr("{name} holds {n} {extension} files; {entry}; it was read as "
+                          "{format}.").format(name=name, n=len(inside), extension=suffixes[0],
+                                              entry=inside[0], format=fmt.value)
+            else:
+                note = tr("{name} holds {entry}; it was read as {format}.").format(
+                    name=name, entry=inside[0], format=fmt.value)
             return _Found(fmt, _vsizip(path, inside[0]), [note])
-    found = ", ".join(files[:10]) + (" …" if len(files) > 10 else "") if files else "nothing"
+    found = ", ".join(files[:10]) + (" …" if len(files) > 10 else "") if files else tr("nothing")
     if extension == ".kmz":
         raise UnsupportedFormat(
-            f"{name} holds no .kml file (found: {found}); a KMZ is a zipped KML. Save the "
-            "layer again as KMZ (or KML) from Google Earth or your GIS and re-upload."
+            tr("{name} holds no .kml file (found: {found}); a KMZ is a zipped KML. Save the "
+               "layer again as KMZ (or KML) from Google Earth or your GIS and re-upload.")
+            .format(name=name, found=found)
         )
     raise UnsupportedFormat(
-        f"{name} holds no .shp file (found: {found}); zip the .shp, .shx, .dbf and .prj "
-        "together, or upload other formats without zipping them."
+        tr("{name} holds no .shp file (found: {found}); zip the .shp, .shx, .dbf and .prj "
+           "together, or upload other formats without zipping them.").format(
+            name=name, found=found)
     )
 
 
@@ -315,10 +336,10 @@ def _shapefile_zip(
         stem = shp[:-4]
         if (stem + ".shx").lower() not in lower:
             raise UnreadableLayer(
-                f"{name} holds {shp} without its .shx part (the index of the shapes); zip "
-                "the .shp, .shx, .dbf and .prj of the layer together. If the .shx is lost, "
-                "upload the .shp, .dbf and .prj unzipped (select them together): the index "
-                "is rebuilt from the .shp."
+                tr("{name} holds {shp} without its .shx part (the index of the shapes); zip "
+                   "the .shp, .shx, .dbf and .prj of the layer together. If the .shx is lost, "
+                   "upload the .shp, .dbf and .prj unzipped (select them together): the index "
+                   "is rebuilt from the .shp.").format(name=name, shp=shp)
             )
         if (stem + ".dbf").lower() not in lower:
             warnings.append(missing_dbf_warning(name, shp))
@@ -327,14 +348,15 @@ def _shapefile_zip(
         return _Found(FileFormat.SHAPEFILE_ZIP, _vsizip(path, shapefiles[0]), [], warnings)
     if len(folders) > 1:
         raise UnsupportedFormat(
-            f"{name} holds Shapefiles in {len(folders)} folders ({', '.join(shapefiles[:6])}); "
-            "zip one folder's layers at a time."
+            tr("{name} holds Shapefiles in {n} folders ({shapefiles}); zip one folder's "
+               "layers at a time.").format(name=name, n=len(folders),
+                                           shapefiles=", ".join(shapefiles[:6]))
         )
     folder = "" if folders[0] == "." else folders[0]
-    note = (
-        f"{name} holds {len(shapefiles)} Shapefiles ({', '.join(shapefiles)}); each is "
-        "listed as a layer and the first is read unless you choose others."
-    )
+    note = tr(
+        "{name} holds {n} Shapefiles ({shapefiles}); each is listed as a layer and the first "
+        "is read unless you choose others."
+    ).format(name=name, n=len(shapefiles), shapefiles=", ".join(shapefiles))
     return _Found(FileFormat.SHAPEFILE_ZIP, _vsizip(path, folder), [note], warnings)
 
 
@@ -344,14 +366,15 @@ def _geodatabase_zip(path: Path, name: str, tables: list[str]) -> _Found:
     folders = sorted({str(PurePosixPath(table).parent) for table in tables})
     if len(folders) > 1:
         raise UnsupportedFormat(
-            f"{name} holds {len(folders)} File Geodatabases ({', '.join(folders[:6])}); zip "
-            "one .gdb folder at a time."
+            tr("{name} holds {n} File Geodatabases ({folders}); zip one .gdb folder at a "
+               "time.").format(name=name, n=len(folders), folders=", ".join(folders[:6]))
         )
     folder = "" if folders[0] == "." else folders[0]
     if folder and not folder.lower().endswith(".gdb"):
         raise UnsupportedFormat(
-            f"{name} holds File Geodatabase tables in {folder!r}, a folder not named .gdb; "
-            "zip the .gdb folder itself as your GIS saved it."
+            tr("{name} holds File Geodatabase tables in {folder}, a folder not named .gdb; "
+               "zip the .gdb folder itself as your GIS saved it.").format(
+                name=name, folder=repr(folder))
         )
     return _Found(FileFormat.FILEGDB, _vsizip(path, folder))
 
@@ -359,9 +382,9 @@ def _geodatabase_zip(path: Path, name: str, tables: list[str]) -> _Found:
 def missing_dbf_warning(name: str, shp: str) -> str:
     """The warning for a Shapefile without its attribute table."""
     stem = PurePosixPath(shp).stem
-    return (f"{name}: {stem}.dbf (the attribute table) is missing, so the features have no "
-            "attributes; they would be published as shapes only. If they should have "
-            f"attributes, upload {stem}.dbf with the other parts.")
+    return tr("{name}: {stem}.dbf (the attribute table) is missing, so the features have no "
+              "attributes; they would be published as shapes only. If they should have "
+              "attributes, upload {stem}.dbf with the other parts.").format(name=name, stem=stem)
 
 
 def _kml_rank(entry: str) -> tuple[int, int, str]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from domain.i18n import tr
+
 MIB = 1024 * 1024
 
 
@@ -22,12 +24,14 @@ class UploadLimits:
     def describe(self) -> list[str]:
         """The limits in words, for the upload page."""
         return [
-            f"files up to {self.max_file_bytes // MIB} MB each",
-            f"zip files with up to {self.max_zip_entries:,} entries, "
-            f"{self.max_unzipped_bytes // MIB:,} MB unpacked (however well they compress)",
-            f"rasters up to {self.max_raster_pixels:,} pixels per band, stored tiled or "
-            f"striped in blocks of up to {self.max_block_bytes // MIB:,} MB",
-            f"vector layers up to {self.max_features:,} features",
+            tr("files up to {size} MB each").format(size=self.max_file_bytes // MIB),
+            tr("zip files with up to {entries} entries, {size} MB unpacked (however well they "
+               "compress)").format(entries=f"{self.max_zip_entries:,}",
+                                   size=f"{self.max_unzipped_bytes // MIB:,}"),
+            tr("rasters up to {pixels} pixels per band, stored tiled or striped in blocks of "
+               "up to {size} MB").format(pixels=f"{self.max_raster_pixels:,}",
+                                         size=f"{self.max_block_bytes // MIB:,}"),
+            tr("vector layers up to {n} features").format(n=f"{self.max_features:,}"),
         ]
 
     @classmethod

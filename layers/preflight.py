@@ -12,6 +12,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
+from domain.i18n import ntr, tr
 from layers.dxf_curves import curved_entities
 from layers.errors import LayerError
 from layers.identify import identify
@@ -52,12 +53,13 @@ class Steps:
     def failure(self, name: str, exc: BaseException) -> str:
         """Log ``exc`` with its traceback; the sentence for the person who sent ``name``."""
         log.exception("Unforeseen failure while %s (%s)", self.current, name)
-        step = self.current.rstrip(".… ") or "reading it"
-        detail = str(exc).strip() or "no detail"
-        return (f"{name}: {step[:1].lower()}{step[1:]} failed ({type(exc).__name__}: "
-                f"{detail[:300]}). The file may be damaged or of a kind we do not read yet: "
-                "check it opens in your GIS, or send it to the maintainers (the details are "
-                "in the server's log).")
+        step = self.current.rstrip(".… ") or tr("reading it")
+        detail = str(exc).strip() or tr("no detail")
+        return tr("{name}: {step} failed ({error}: {detail}). The file may be damaged or of a "
+                  "kind we do not read yet: check it opens in your GIS, or send it to the "
+                  "maintainers (the details are in the server's log).").format(
+            name=name, step=step[:1].lower() + step[1:], error=type(exc).__name__,
+            detail=detail[:300])
 
 
 def inspect_upload(path: Path, name: str, options: VectorOptions | None = None,
@@ -73,7 +75,7 @@ def inspect_upload(path: Path, name: str, options: VectorOptions | None = None,
     options = options or VectorOptions()
     limits = limits or UploadLimits()
     name = display_name(name)
-    steps = Steps(progress, f"Looking at {name}…")
+    steps = Steps(progress, tr("Looking at {name}…").format(name=name))
     try:
         steps(0.0, steps.current)
         with ExitStack() as stack:
@@ -104,12 +106,13 @@ def _inspect(path: Path, name: str, options: VectorOptions, limits: UploadLimits
         if source.format is FileFormat.DXF:
             _note_dxf_curves(source, report)
         if report.ok and not layers:
-            report.errors.append(f"{name} holds no features with a geometry (only empty "
-                                 "folders, overlays or attribute rows); nothing would draw. "
-                                 "Check you exported the layer with its shapes.")
+            report.errors.append(tr("{name} holds no features with a geometry (only empty "
+                                    "folders, overlays or attribute rows); nothing would "
+                                    "draw. Check you exported the layer with its shapes.")
+                                 .format(name=name))
     report.notes[:0] = [note for note in source.notes if note not in report.notes]
     report.warnings[:0] = [w for w in source.warnings if w not in report.warnings]
-    progress(1.0, "Checked.")
+    progress(1.0, tr("Checked."))
     return Inspection(source, report, layers if report.ok else [])
 
 
@@ -120,11 +123,12 @@ def _note_dxf_curves(source: IdentifiedUpload, report: PreflightReport) -> None:
     if not curved or not report.layers:
         return
     report.layers[0].linearised = curved
-    what = "entity has" if curved == 1 else "entities have"
-    report.notes.append(
-        f"{source.name}: {curved:,} {what} curved edges (arcs, circles, ellipses, splines or "
-        "bulged polylines); they are drawn as straight segments, one every "
-        f"{ARC_STEP_DEGREES}° of arc.")
+    report.notes.append(ntr(
+        "{name}: {n} entity has curved edges (arcs, circles, ellipses, splines or bulged "
+        "polylines); they are drawn as straight segments, one every {step}° of arc.",
+        "{name}: {n} entities have curved edges (arcs, circles, ellipses, splines or bulged "
+        "polylines); they are drawn as straight segments, one every {step}° of arc.",
+        curved).format(name=source.name, n=f"{curved:,}", step=ARC_STEP_DEGREES))
 
 
 def check_upload(path: Path, name: str | None = None, options: VectorOptions | None = None,

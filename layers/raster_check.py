@@ -32,6 +32,7 @@ from rasterio.warp import transform_bounds
 from rasterio.windows import Window
 
 from domain.bbox import Bounds
+from domain.i18n import N_, tr
 from layers.crs_guess import crs_candidates
 from layers.errors import UnreadableLayer, UnsafeFile, UnsupportedFormat
 from layers.limits import MIB, UploadLimits
@@ -58,12 +59,12 @@ PROBE_BLOCKS = 9
 MAX_PROBE_BLOCK_BYTES = 64 * 1024 * 1024
 ELEVATION_RANGE = (-500.0, 9000.0)
 
-DAMAGED = ("The pixel data is damaged: the file's header is readable but its image data "
+DAMAGED = N_("The pixel data is damaged: the file's header is readable but its image data "
            "could not be decoded ({detail}). Re-export the file from the software that made "
            "it and upload it again.")
-ALL_NODATA = ("Every pixel is marked as no data{value}, so nothing would draw on the map. "
+ALL_NODATA = N_("Every pixel is marked as no data{value}, so nothing would draw on the map. "
               "Check the nodata setting in the software that made the file, or re-export it.")
-NO_CRS = ("The file has no coordinate system, so it cannot be placed on the map. Choose the "
+NO_CRS = N_("The file has no coordinate system, so it cannot be placed on the map. Choose the "
           "one the data provider states (likely candidates are listed), or re-export the file "
           "with its coordinate system.")
 
@@ -87,8 +88,8 @@ def require_local(source: IdentifiedUpload) -> None:
     inner = source.gdal_path.removeprefix("/vsizip/")
     if (inner.startswith(("/vsi", "{")) or "://" in inner or not inner
             or source.gdal_path.startswith("vrt:")):
-        raise UnsafeFile(f"{source.name}: only files on this server are read, not "
-                         f"{source.gdal_path!r}.")
+        raise UnsafeFile(tr("{name}: only files on this server are read, not {path}.")
+                         .format(name=source.name, path=repr(source.gdal_path)))
 
 
 @contextmanager
@@ -100,14 +101,16 @@ def open_upload(source: IdentifiedUpload) -> Iterator[DatasetReader]:
     """
     driver = DRIVERS.get(source.format)
     if driver is None:
-        raise UnsupportedFormat(f"{source.name}: {source.format} is not a raster format.")
+        raise UnsupportedFormat(tr("{name}: {format} is not a raster format.").format(
+            name=source.name, format=source.format))
     require_local(source)
     try:
         dataset = rasterio.open(source.gdal_path, driver=driver)
     except (RasterioError, CPLE_BaseError) as exc:
         raise UnreadableLayer(
-            f"{source.name} could not be opened as a {source.format}: {_gdal_detail(exc)}. "
-            "It may be damaged, or another kind of file with a raster's name.") from exc
+            tr("{name} could not be opened as a {format}: {detail}. It may be damaged, or "
+               "another kind of file with a raster's name.").format(
+                name=source.name, format=source.format, detail=_gdal_detail(exc))) from exc
     try:
         yield dataset
     finally:
@@ -119,25 +122,31 @@ def declared_size_problem(dataset: DatasetReader, file_bytes: int,
     """Why the declared dimensions are refused before any pixel is read, or None."""
     pixels = dataset.width * dataset.height
     if pixels > limits.max_raster_pixels:
-        return (f"The file declares {dataset.width:,} × {dataset.height:,} pixels "
-                f"({pixels:,} per band), over the limit of {limits.max_raster_pixels:,}; "
-                "it was not read.")
+        return tr("The file declares {width} × {height} pixels ({pixels} per band), over "
+                  "the limit of {limit}; it was not read.").format(
+            width=f"{dataset.width:,}", height=f"{dataset.height:,}", pixels=f"{pixels:,}",
+            limit=f"{limits.max_raster_pixels:,}")
     itemsize = max(item_bytes(d) for d in dataset.dtypes)
     declared = pixels * dataset.count * itemsize
     if declared > limits.max_unzipped_bytes and declared > limits.max_zip_ratio * max(
             file_bytes, 1):
-        return (f"The file declares {declared / 1e9:,.1f} GB of pixel data in "
-                f"{file_bytes / 1e3:,.0f} kB, more than {limits.max_zip_ratio:.0f} times its "
-                "size: refused as a possible decompression bomb; it was not read.")
+        return tr("The file declares {gigabytes} GB of pixel data in {kilobytes} kB, more "
+                  "than {ratio} times its size: refused as a possible decompression bomb; it "
+                  "was not read.").format(gigabytes=f"{declared / 1e9:,.1f}",
+                                          kilobytes=f"{file_bytes / 1e3:,.0f}",
+                                          ratio=f"{limits.max_zip_ratio:.0f}")
     block = largest_block_bytes(dataset)
     if block > limits.max_block_bytes:
         height, width = max(dataset.block_shapes, key=lambda shape: shape[0] * shape[1])
         whole = height >= dataset.height and width >= dataset.width
-        where = "in one block" if whole else f"in blocks of {width:,} × {height:,} pixels"
-        return (f"The file stores its pixels {where} of {_megabytes(block)} MB; save it tiled "
-                "(e.g. gdal_translate -co TILED=YES) or striped and upload again. Reading any "
-                "part of a block decodes all of it, so blocks may hold up to "
-                f"{_megabytes(limits.max_block_bytes)} MB; it was not read.")
+        where = tr("in one block") if whole else tr(
+            "in blocks of {width} × {height} pixels").format(width=f"{width:,}",
+                                                            height=f"{height:,}")
+        return tr("The file stores its pixels {where} of {size} MB; save it tiled (e.g. "
+                  "gdal_translate -co TILED=YES) or striped and upload again. Reading any part "
+                  "of a block decodes all of it, so blocks may hold up to {limit} MB; it was "
+                  "not read.").format(where=where, size=_megabytes(block),
+                                      limit=_megabytes(limits.max_block_bytes))
     return None
 
 
@@ -238,13 +247,13 @@ def check_raster(source: IdentifiedUpload, limits: UploadLimits = UploadLimits()
     report = PreflightReport(file_name=source.name, format=str(source.format),
                              kind=LayerKind.RASTER, size_bytes=source.size_bytes,
                              checksum=source.checksum, notes=list(source.notes))
-    progress(0.0, "Opening the raster")
+    progress(0.0, tr("Opening the raster"))
     try:
         with ingest_env(), open_upload(source) as dataset:
             _check_open(dataset, source, limits, progress, assume_crs, report)
     except (UnsafeFile, UnsupportedFormat, UnreadableLayer) as exc:
         report.errors.append(str(exc))
-    progress(1.0, "Raster checked")
+    progress(1.0, tr("Raster checked"))
     return report
 
 
@@ -261,38 +270,38 @@ def _check_open(dataset: DatasetReader, source: IdentifiedUpload, limits: Upload
         return
     if is_complex(dataset):
         raster.amplitude_of_complex = True
-        report.notes.append(
-            f"The bands hold complex numbers ({dataset.dtypes[0]}), as radar and InSAR "
-            "products do; the layer shows their amplitude (|z|, the size of each value) as "
-            "decimal numbers. The phase is not kept: keep the original file for "
-            "interferometry.")
+        report.notes.append(tr(
+            "The bands hold complex numbers ({dtype}), as radar and InSAR products do; the "
+            "layer shows their amplitude (|z|, the size of each value) as decimal numbers. The "
+            "phase is not kept: keep the original file for interferometry.").format(
+            dtype=dataset.dtypes[0]))
     if len(set(dataset.dtypes)) > 1:
-        report.warnings.append("The bands have different data types "
-                               f"({', '.join(sorted(set(dataset.dtypes)))}).")
+        report.warnings.append(tr("The bands have different data types ({dtypes}).").format(
+            dtypes=", ".join(sorted(set(dataset.dtypes)))))
     _place(dataset, assume_crs, raster, report)
-    progress(0.2, "Checking the pixel data")
+    progress(0.2, tr("Checking the pixel data"))
     damage = _probe_blocks(dataset)
     if damage:
-        report.errors.append(DAMAGED.format(detail=damage))
+        report.errors.append(tr(DAMAGED).format(detail=damage))
         return
-    progress(0.4, "Reading statistics from a reduced copy")
+    progress(0.4, tr("Reading statistics from a reduced copy"))
     try:
         sample = _sample_stats(dataset)
     except (RasterioError, CPLE_BaseError) as exc:
-        report.errors.append(DAMAGED.format(detail=_gdal_detail(exc)))
+        report.errors.append(tr(DAMAGED).format(detail=_gdal_detail(exc)))
         return
     raster.stats = sample.stats
     if sample.nan_as_nodata:
         raster.nodata = math.nan
-        report.notes.append("No nodata value is declared; the NaN (not-a-number) cells are "
-                            "treated as no data.")
+        report.notes.append(tr("No nodata value is declared; the NaN (not-a-number) cells "
+                               "are treated as no data."))
     _judge_nodata(dataset, sample, raster, report)
     _suggest_style(dataset, source, raster)
-    progress(0.8, "Checking whether it is already cloud-optimized")
+    progress(0.8, tr("Checking whether it is already cloud-optimized"))
     raster.is_cog = _is_cog(source) and not raster.amplitude_of_complex
     if not raster.is_cog:
-        report.notes.append("Not yet a cloud-optimized GeoTIFF: it will be converted once "
-                            "when published.")
+        report.notes.append(tr("Not yet a cloud-optimized GeoTIFF: it will be converted "
+                               "once when published."))
 
 
 def _place(dataset: DatasetReader, assume_crs: str | None, raster: RasterReport,
@@ -305,38 +314,42 @@ def _place(dataset: DatasetReader, assume_crs: str | None, raster: RasterReport,
         crs = gcp_crs
         native_bounds = array_bounds(dataset.height, dataset.width, from_gcps(gcps))
         native_bounds = (native_bounds[0], native_bounds[1], native_bounds[2], native_bounds[3])
-        report.notes.append(f"Placed by {len(gcps)} ground control points; it will be "
-                            "warped to a regular grid when published.")
+        report.notes.append(tr("Placed by {n} ground control points; it will be warped to "
+                               "a regular grid when published.").format(n=len(gcps)))
     georeferenced = crs is not None or not dataset.transform.is_identity
     if not georeferenced:
-        report.errors.append("The file has no georeferencing: neither a coordinate system "
-                             "nor the position of its pixels. Re-export it as a GeoTIFF with "
-                             "its coordinates (a world file beside it is not read).")
+        report.errors.append(tr("The file has no georeferencing: neither a coordinate "
+                                "system nor the position of its pixels. Re-export it as a "
+                                "GeoTIFF with its coordinates (a world file beside it is not "
+                                "read)."))
         return
     if crs is not None and assume_crs and parse_crs(assume_crs) != crs:
-        report.warnings.append(f"The file states its own coordinate system "
-                               f"({crs_code(crs)}); the one chosen ({assume_crs}) was not used.")
+        report.warnings.append(tr("The file states its own coordinate system ({crs}); the "
+                                  "one chosen ({chosen}) was not used.").format(
+            crs=crs_code(crs), chosen=assume_crs))
     if crs is None and assume_crs:
         crs = parse_crs(assume_crs)
         if crs is None:
-            report.errors.append(f"{assume_crs!r} is not a coordinate system code we know; "
-                                 "give an EPSG code such as EPSG:32611.")
+            report.errors.append(tr("{code} is not a coordinate system code we know; give "
+                                    "an EPSG code such as EPSG:32611.").format(
+                code=repr(assume_crs)))
             return
-        report.notes.append(f"No coordinate system in the file; using {crs_code(crs)} as "
-                            "chosen.")
+        report.notes.append(tr("No coordinate system in the file; using {crs} as chosen.")
+                            .format(crs=crs_code(crs)))
     if crs is None:
-        report.errors.append(NO_CRS)
+        report.errors.append(tr(NO_CRS))
         raster.crs_candidates = crs_candidates(native_bounds)
         return
     raster.crs = crs_code(crs)
     raster.crs_name = crs_name(crs)
     raster.bounds = bounds_4326(crs, native_bounds)
     if raster.bounds is None:
-        report.errors.append(f"The raster's corners do not convert from {raster.crs} to "
-                             "longitude and latitude: the coordinate system is probably wrong.")
+        report.errors.append(tr("The raster's corners do not convert from {crs} to "
+                                "longitude and latitude: the coordinate system is probably "
+                                "wrong.").format(crs=raster.crs))
     elif not _within(raster.bounds, (-180.5, -90.5, 180.5, 90.5)):
-        report.warnings.append("The raster reaches beyond the world's edges in "
-                               f"{raster.crs}; the coordinate system may be wrong.")
+        report.warnings.append(tr("The raster reaches beyond the world's edges in {crs}; the "
+                                  "coordinate system may be wrong.").format(crs=raster.crs))
 
 
 def _probe_blocks(dataset: DatasetReader) -> str | None:
@@ -357,8 +370,9 @@ def _probe_blocks(dataset: DatasetReader) -> str | None:
         try:
             dataset.read(window=window)
         except (RasterioError, CPLE_BaseError) as exc:
-            return f"block at row {row * block_h:,}, column {col * block_w:,}: " \
-                   f"{_gdal_detail(exc)}"
+            return tr("block at row {row}, column {column}: {detail}").format(
+                row=f"{row * block_h:,}", column=f"{col * block_w:,}",
+                detail=_gdal_detail(exc))
     return None
 
 
@@ -399,18 +413,19 @@ def _band_stats(band: int, valid: np.ndarray, total: int) -> BandStats:
 def _judge_nodata(dataset: DatasetReader, sample: _Sample, raster: RasterReport,
                   report: PreflightReport) -> None:
     if sample.stats and all(s.valid_fraction == 0 for s in sample.stats):
-        value = "" if raster.nodata is None else f" (nodata value {raster.nodata:g})"
+        value = "" if raster.nodata is None else tr(" (nodata value {value})").format(
+            value=f"{raster.nodata:g}")
         if not sample.full_resolution:
-            value += " in a reduced read of the whole raster"
-        report.errors.append(ALL_NODATA.format(value=value))
+            value += tr(" in a reduced read of the whole raster")
+        report.errors.append(tr(ALL_NODATA).format(value=value))
         return
     first = sample.stats[0] if sample.stats else None
     if first is not None and 0 < first.valid_fraction < 0.01:
-        report.warnings.append(f"Only {first.valid_fraction:.2%} of the pixels hold data; "
-                               "the rest is marked as no data.")
+        report.warnings.append(tr("Only {share} of the pixels hold data; the rest is marked "
+                                  "as no data.").format(share=f"{first.valid_fraction:.2%}"))
     if dataset.count > MAX_STATS_BANDS:
-        report.notes.append(f"Statistics are given for the first {MAX_STATS_BANDS} of "
-                            f"{dataset.count} bands.")
+        report.notes.append(tr("Statistics are given for the first {n} of {total} bands.")
+                            .format(n=MAX_STATS_BANDS, total=dataset.count))
 
 
 def _suggest_style(dataset: DatasetReader, source: IdentifiedUpload, raster: RasterReport) -> None:

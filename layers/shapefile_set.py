@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
+from domain.i18n import tr
 from layers.errors import UnreadableLayer
 from layers.identify import SHAPEFILE_PARTS
 
@@ -42,8 +43,8 @@ def packed_shapefile(shp: Path, name: str) -> Iterator[tuple[Path, list[str]]]:
     parts = {p.suffix.lower(): p for p in reversed(shapefile_siblings(shp))}
     stem = _entry_stem(PurePosixPath(name).stem)
     shown = PurePosixPath(name).stem
-    notes = [f"{name} was read with the parts beside it: "
-             + ", ".join(f"{shown}{suffix}" for suffix in sorted(parts)) + "."]
+    notes = [tr("{name} was read with the parts beside it: {parts}.").format(
+        name=name, parts=", ".join(f"{shown}{suffix}" for suffix in sorted(parts)))]
     private = Path(tempfile.mkdtemp(prefix="shapefile-"))
     try:
         target = private / "upload.zip"
@@ -52,8 +53,8 @@ def packed_shapefile(shp: Path, name: str) -> Iterator[tuple[Path, list[str]]]:
                 archive.write(part, stem + suffix)
             if ".shx" not in parts:
                 archive.writestr(stem + ".shx", rebuilt_index(shp, name))
-                notes.append(f"{shown}.shx (the index of the shapes) was missing; it was "
-                             f"rebuilt from {name}.")
+                notes.append(tr("{stem}.shx (the index of the shapes) was missing; it was "
+                                "rebuilt from {name}.").format(stem=shown, name=name))
         yield target, notes
     finally:
         shutil.rmtree(private, ignore_errors=True)
@@ -64,21 +65,22 @@ def rebuilt_index(shp: Path, name: str) -> bytes:
     16-bit words, big-endian). Raises UnreadableLayer when the ``.shp`` is not one or a
     record runs past its end."""
     size = shp.stat().st_size
-    damaged = f"{name} is not a readable Shapefile"
     with shp.open("rb") as handle:
         header = handle.read(HEADER_BYTES)
         if len(header) < HEADER_BYTES or struct.unpack(">i", header[:4])[0] != SHP_FILE_CODE:
-            raise UnreadableLayer(f"{damaged} (its header is not a Shapefile's); export the "
-                                  "layer again from your GIS.")
+            raise UnreadableLayer(tr("{name} is not a readable Shapefile (its header is not a "
+                                     "Shapefile's); export the layer again from your GIS.")
+                                  .format(name=name))
         records = bytearray()
         offset = HEADER_BYTES
         while offset + 8 <= size:
             handle.seek(offset)
             _number, words = struct.unpack(">ii", handle.read(8))
             if words < 2 or offset + 8 + 2 * words > size:
-                raise UnreadableLayer(
-                    f"{damaged}: the shape at byte {offset:,} runs past the end of the file "
-                    "(it was cut short); export the layer again from your GIS.")
+                raise UnreadableLayer(tr(
+                    "{name} is not a readable Shapefile: the shape at byte {offset} runs past "
+                    "the end of the file (it was cut short); export the layer again from your "
+                    "GIS.").format(name=name, offset=f"{offset:,}"))
             records += struct.pack(">ii", offset // 2, words)
             offset += 8 + 2 * words
     length = struct.pack(">i", (HEADER_BYTES + len(records)) // 2)

@@ -17,6 +17,7 @@ from dataclasses import replace
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
+from domain.i18n import tr
 from layers.errors import FileTooLarge, UnsupportedFormat
 from layers.identify import SHAPEFILE_PARTS
 from layers.limits import MIB, UploadLimits
@@ -77,24 +78,27 @@ def check_selection(names: Sequence[str]) -> None:
     if len(names) < 2:
         return
     shown = ", ".join(display_name(n) for n in names[:8]) + (" …" if len(names) > 8 else "")
-    what = "Upload one file at a time, or the parts of one Shapefile (.shp, .shx, .dbf, .prj " \
-           "and .cpg with the same name) together."
+    what = tr("Upload one file at a time, or the parts of one Shapefile (.shp, .shx, .dbf, "
+              ".prj and .cpg with the same name) together.")
     parts = [PurePosixPath(display_name(n)) for n in names]
     if any(p.suffix.lower() not in SHAPEFILE_PARTS for p in parts):
-        raise UnsupportedFormat(f"You chose {len(names)} files ({shown}). {what}")
+        raise UnsupportedFormat(tr("You chose {n} files ({files}). {what}").format(
+            n=len(names), files=shown, what=what))
     stems = sorted({p.stem.casefold() for p in parts})
     if len(stems) > 1:
-        raise UnsupportedFormat(
-            f"You chose the parts of {len(stems)} different Shapefiles ({shown}). {what} "
-            "To publish several Shapefiles, upload them one after the other, or zip them.")
+        raise UnsupportedFormat(tr(
+            "You chose the parts of {n} different Shapefiles ({files}). {what} To publish "
+            "several Shapefiles, upload them one after the other, or zip them.").format(
+            n=len(stems), files=shown, what=what))
     suffixes = [p.suffix.lower() for p in parts]
     if ".shp" not in suffixes:
-        raise UnsupportedFormat(
-            f"You chose {shown} but not the .shp file, which holds the shapes; select "
-            f"{parts[0].stem}.shp too.")
+        raise UnsupportedFormat(tr(
+            "You chose {files} but not the .shp file, which holds the shapes; select "
+            "{stem}.shp too.").format(files=shown, stem=parts[0].stem))
     doubled = sorted({s for s in suffixes if suffixes.count(s) > 1})
     if doubled:
-        raise UnsupportedFormat(f"You chose two {' and '.join(doubled)} files ({shown}). {what}")
+        raise UnsupportedFormat(tr("You chose two {extensions} files ({files}). {what}").format(
+            extensions=" and ".join(doubled), files=shown, what=what))
 
 
 def display_name(file_name: str) -> str:
@@ -156,8 +160,8 @@ def _copy_limited(stream: BinaryIO, target: Path, shown: str, max_bytes: int) ->
         while chunk := stream.read(CHUNK_BYTES):
             written += len(chunk)
             if written > max_bytes:
-                raise FileTooLarge(
-                    f"{shown} is larger than the {max_bytes // MIB} MB limit per file. "
-                    "Split it (by area or by layer), or ask an administrator to raise "
-                    "PERMITMAP_MAX_UPLOAD_MB.")
+                raise FileTooLarge(tr(
+                    "{name} is larger than the {limit} MB limit per file. Split it (by area or "
+                    "by layer), or ask an administrator to raise PERMITMAP_MAX_UPLOAD_MB.")
+                    .format(name=shown, limit=max_bytes // MIB))
             out.write(chunk)

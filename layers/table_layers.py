@@ -21,6 +21,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
+from domain.i18n import ntr, tr
 from layers.coordinates import LAT_LON_PAIRS, NO_DATA_VALUES, WKT_COLUMNS
 from layers.errors import LayerError
 from layers.table_text import (
@@ -79,7 +80,8 @@ def read_csv_table(path: Path, name: str,
                         columns=columns)
     layer.encoding = encoding
     if encoding not in ("utf-8", "utf-8-sig", "utf-16"):
-        layer.warnings.append(f"{name} is not UTF-8; it was read as {encoding} (Windows/Latin-1).")
+        layer.warnings.append(tr("{name} is not UTF-8; it was read as {encoding} "
+                                 "(Windows/Latin-1).").format(name=name, encoding=encoding))
     return layer
 
 
@@ -90,9 +92,10 @@ def read_excel_tables(path: Path, name: str,
         sheets = pd.read_excel(path, sheet_name=None, engine="openpyxl")
     except EXCEL_ERRORS as exc:
         detail = str(exc).strip() or type(exc).__name__
-        return [TableLayer(name="", columns=[], error=(
-            f"{name} is not a readable Excel workbook ({detail}); open it in Excel and save "
-            "it again as .xlsx (Excel Workbook), or save the sheet as CSV, and upload that."))]
+        return [TableLayer(name="", columns=[], error=tr(
+            "{name} is not a readable Excel workbook ({detail}); open it in Excel and save it "
+            "again as .xlsx (Excel Workbook), or save the sheet as CSV, and upload that.")
+            .format(name=name, detail=detail))]
     layers = []
     for sheet, frame in sheets.items():
         frame = frame.dropna(how="all")
@@ -112,12 +115,13 @@ def table_layer(frame: pd.DataFrame, name: str, sheet: str,
     header row), for messages. ``columns`` are the (x, y) columns the user chose; else a
     latitude/longitude pair is read before projected X/Y, and the other pair is offered.
     """
-    label = f"{name}, sheet {sheet!r}" if sheet else name
+    label = tr("{name}, sheet {sheet}").format(name=name, sheet=repr(sheet)) if sheet else name
     keys = column_keys(frame.columns)
     if columns is not None and not set(columns) <= {str(c) for c in frame.columns}:
-        return TableLayer(name=sheet, columns=[str(c) for c in frame.columns], error=(
-            f"{label} has no columns {columns[0]!r} and {columns[1]!r} to read coordinates "
-            "from; choose two of its columns: " + ", ".join(map(str, frame.columns)) + "."))
+        return TableLayer(name=sheet, columns=[str(c) for c in frame.columns], error=tr(
+            "{label} has no columns {x} and {y} to read coordinates from; choose two of its "
+            "columns: {columns}.").format(label=label, x=repr(columns[0]), y=repr(columns[1]),
+                                          columns=", ".join(map(str, frame.columns))))
     geographic, projected = _lat_lon_pair(keys), _projected_pair(keys)
     pair = (columns[1], columns[0]) if columns else (geographic or projected)
     others = [p for p in (geographic, projected) if p is not None and p != pair]
@@ -127,11 +131,12 @@ def table_layer(frame: pd.DataFrame, name: str, sheet: str,
         _datum_from_names(layer, pair, label)
         if others:
             layer.other_coordinate_columns = [others[0][1], others[0][0]]
-            layer.notes.append(
-                f"{label}: coordinates are read from {pair[1]!r} and {pair[0]!r}; the table "
-                f"also has {others[0][1]!r} and {others[0][0]!r}. To place the features by "
-                "those instead, choose them as the coordinate columns (on the command line "
-                f"--xy {others[0][1]},{others[0][0]}).")
+            layer.notes.append(tr(
+                "{label}: coordinates are read from {x} and {y}; the table also has {other_x} "
+                "and {other_y}. To place the features by those instead, choose them as the "
+                "coordinate columns (on the command line --xy {xy}).").format(
+                label=label, x=repr(pair[1]), y=repr(pair[0]), other_x=repr(others[0][1]),
+                other_y=repr(others[0][0]), xy=f"{others[0][1]},{others[0][0]}"))
     return layer
 
 
@@ -146,8 +151,8 @@ def _datum_from_names(layer: TableLayer, pair: tuple[str, str], label: str) -> N
         return
     code, datum = DATUMS[datums.pop()]
     layer.frame = layer.frame.set_crs(code)
-    layer.notes.append(f"{label}: the column names say the datum: longitude/latitude on "
-                       f"{datum} ({code}).")
+    layer.notes.append(tr("{label}: the column names say the datum: longitude/latitude on "
+                          "{datum} ({code}).").format(label=label, datum=datum, code=code))
 
 
 def _projected_pair(keys: dict[str, str]) -> tuple[str, str] | None:
@@ -164,11 +169,11 @@ def _table_layer(frame: pd.DataFrame, label: str, sheet: str, row_numbers: np.nd
     wkt = next((keys[k] for k in (*WKT_COLUMNS, *MORE_WKT_COLUMNS) if k in keys), None)
     layer = TableLayer(name=sheet, columns=columns)
     if pair is None and wkt is None:
-        layer.error = (
-            f"{label} has no coordinate columns (columns found: {', '.join(columns) or 'none'}). "
-            "Add longitude and latitude columns (e.g. 'lon' and 'lat') or a WKT geometry "
-            "column (e.g. 'wkt' holding 'POINT (-117.2 39.5)')."
-        )
+        layer.error = tr(
+            "{label} has no coordinate columns (columns found: {columns}). Add longitude and "
+            "latitude columns (e.g. 'lon' and 'lat') or a WKT geometry column (e.g. 'wkt' "
+            "holding 'POINT (-117.2 39.5)').").format(label=label,
+                                                      columns=", ".join(columns) or tr("none"))
         return layer
     if pair is not None:
         geometry, missing, markers = _points(frame[pair[1]], frame[pair[0]])
@@ -181,7 +186,7 @@ def _table_layer(frame: pd.DataFrame, label: str, sheet: str, row_numbers: np.nd
     rows = np.arange(len(frame)) + 2 if row_numbers is None else row_numbers
     stated, problem = _stated_crs(frame, keys, rows)
     if problem:
-        layer.error = f"{label}: {problem}"
+        layer.error = tr("{name}: {problem}").format(name=label, problem=problem)
         return layer
     crs = stated or (f"EPSG:{srid}" if pair is None and srid else None)
     properties = _typed(frame.drop(columns=used))
@@ -258,13 +263,15 @@ def _stated_crs(frame: pd.DataFrame, keys: dict[str, str],
         where = rows[values.index[values == value]]
         shown = ", ".join(str(r) for r in where[:5]) + (" …" if len(where) > 5 else "")
         others = values.nunique() - 1
-        more = f" (and {others} other unknown value{'s' if others > 1 else ''})" if others else ""
-        return None, (
-            f"the {column!r} column names a coordinate system we do not know: {value!r} in "
-            f"row{'s' if len(where) > 1 else ''} {shown}{more}. Give an EPSG code such as "
-            "4326 (longitude/latitude, WGS 84) or 26911 (UTM zone 11N), or remove the "
-            "column if the coordinates are longitude and latitude."
-        )
+        more = ntr(" (and {n} other unknown value)", " (and {n} other unknown values)",
+                   others).format(n=others) if others else ""
+        in_rows = ntr("row {rows}", "rows {rows}", len(where)).format(rows=shown)
+        return None, tr(
+            "the {column} column names a coordinate system we do not know: {value} in "
+            "{where}{more}. Give an EPSG code such as 4326 (longitude/latitude, WGS 84) or "
+            "26911 (UTM zone 11N), or remove the column if the coordinates are longitude and "
+            "latitude.").format(column=repr(column), value=repr(value), where=in_rows,
+                                more=more)
     named = codes.unique()
     return (str(named[0]) if len(named) == 1 else None), None
 
@@ -306,8 +313,8 @@ def _missing_warnings(label: str, missing: int, markers: int, rows: int) -> list
     """Warnings about rows without usable coordinates."""
     if not missing:
         return []
-    detail = f", {markers:,} of them with no-data markers such as -9999" if markers else ""
-    return [
-        f"{label}: {missing:,} of {rows:,} rows have no usable coordinates (blank, not a "
-        f"number{detail}); they are skipped."
-    ]
+    detail = tr(", {n} of them with no-data markers such as -9999").format(
+        n=f"{markers:,}") if markers else ""
+    return [tr("{label}: {n} of {rows} rows have no usable coordinates (blank, not a "
+               "number{detail}); they are skipped.").format(
+        label=label, n=f"{missing:,}", rows=f"{rows:,}", detail=detail)]

@@ -22,6 +22,7 @@ import zlib
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path, PurePosixPath
 
+from domain.i18n import tr
 from layers.errors import UnreadableLayer, UnsafeFile
 from layers.limits import MIB, UploadLimits
 
@@ -54,7 +55,8 @@ def zip_entries(path: Path, name: str, limits: UploadLimits) -> list[zipfile.Zip
             entries = archive.infolist()
     except (zipfile.BadZipFile, OSError) as exc:
         raise UnreadableLayer(
-            f"{name} is not a readable zip file ({exc}); zip the files again and re-upload."
+            tr("{name} is not a readable zip file ({error}); zip the files again and "
+               "re-upload.").format(name=name, error=exc)
         ) from exc
     check_zip_entries(entries, name, limits)
     return entries
@@ -72,16 +74,18 @@ def check_zip_entries(
     """
     if len(entries) > limits.max_zip_entries:
         raise UnsafeFile(
-            f"{name} holds {len(entries):,} entries; the limit is {limits.max_zip_entries:,}. "
-            "Zip only the files of the layer you want to publish."
+            tr("{name} holds {n} entries; the limit is {limit}. Zip only the files of the "
+               "layer you want to publish.").format(
+                name=name, n=f"{len(entries):,}", limit=f"{limits.max_zip_entries:,}")
         )
     for entry in entries:
         _check_entry(entry, name)
     total = sum(entry.file_size for entry in entries)
     if total > limits.max_unzipped_bytes:
         raise UnsafeFile(
-            f"{name} would unpack to {total / MIB:,.0f} MB; the limit is "
-            f"{limits.max_unzipped_bytes // MIB:,} MB. Upload the layer in smaller parts."
+            tr("{name} would unpack to {size} MB; the limit is {limit} MB. Upload the layer "
+               "in smaller parts.").format(name=name, size=f"{total / MIB:,.0f}",
+                                           limit=f"{limits.max_unzipped_bytes // MIB:,}")
         )
 
 
@@ -91,30 +95,34 @@ def _check_entry(entry: zipfile.ZipInfo, name: str) -> None:
     normal = label.replace("\\", "/")
     if not PurePosixPath(normal.strip("/")).parts:
         raise UnsafeFile(
-            f"{name} holds an entry with no name, which zip tools do not write; the zip is "
-            "damaged or was made by hand. Zip the files again and re-upload."
+            tr("{name} holds an entry with no name, which zip tools do not write; the zip is "
+               "damaged or was made by hand. Zip the files again and re-upload.").format(
+                name=name)
         )
     if normal.startswith("/") or re.match(r"^[A-Za-z]:", normal):
         raise UnsafeFile(
-            f"{name} holds an entry with an absolute path ({label!r}); zip the files "
-            "with paths relative to the zip's top folder."
+            tr("{name} holds an entry with an absolute path ({entry}); zip the files with "
+               "paths relative to the zip's top folder.").format(name=name, entry=repr(label))
         )
     if ".." in PurePosixPath(normal).parts:
         raise UnsafeFile(
-            f"{name} holds an entry that points outside the zip ({label!r}, path traversal "
-            "with '..'); zip the files again without '..' in their paths."
+            tr("{name} holds an entry that points outside the zip ({entry}, path traversal "
+               "with '..'); zip the files again without '..' in their paths.").format(
+                name=name, entry=repr(label))
         )
     if stat.S_ISLNK(entry.external_attr >> 16):
-        raise UnsafeFile(f"{name} holds a symbolic link ({label!r}); zip the real files instead.")
+        raise UnsafeFile(tr("{name} holds a symbolic link ({entry}); zip the real files "
+                            "instead.").format(name=name, entry=repr(label)))
     if entry.flag_bits & 0x1:
         raise UnsafeFile(
-            f"{name} holds an encrypted (password-protected) entry ({label!r}); "
-            "zip the files again without a password."
+            tr("{name} holds an encrypted (password-protected) entry ({entry}); zip the "
+               "files again without a password.").format(name=name, entry=repr(label))
         )
     if normal.lower().endswith(NESTED_ARCHIVES):
         raise UnsafeFile(
-            f"{name} holds another archive ({label!r}, a nested zip); unzip it and upload "
-            "its files in one zip, or upload it on its own."
+            tr("{name} holds another archive ({entry}, a nested zip); unzip it and upload "
+               "its files in one zip, or upload it on its own.").format(
+                name=name, entry=repr(label))
         )
 
 
@@ -122,8 +130,8 @@ def damaged_entry(name: str, entry: str, exc: BaseException) -> UnreadableLayer:
     """The error for a zip entry that cannot be unpacked (bad data, CRC or compression)."""
     detail = str(exc).strip() or type(exc).__name__
     return UnreadableLayer(
-        f"{name} is damaged (entry {entry!r} cannot be unpacked: {detail}); zip the files "
-        "again and re-upload."
+        tr("{name} is damaged (entry {entry} cannot be unpacked: {detail}); zip the files "
+           "again and re-upload.").format(name=name, entry=repr(entry), detail=detail)
     )
 
 
@@ -206,8 +214,8 @@ def _bomb(name: str, entry: zipfile.ZipInfo, *, lying: bool) -> Exception:
         return zipfile.BadZipFile(f"it unpacks to more than the {entry.file_size:,} bytes the "
                                   "zip declares for it: a damaged entry or a zip bomb")
     return UnsafeFile(
-        f"{name} unpacks to more than the limit for a zip's contents; it was not read "
-        "further. Upload the layer in smaller parts."
+        tr("{name} unpacks to more than the limit for a zip's contents; it was not read "
+           "further. Upload the layer in smaller parts.").format(name=name)
     )
 
 
@@ -233,19 +241,20 @@ def _check_pipeline(window: bytes, name: str) -> None:
     GDAL runs the pipeline it names, which can read any file on the server."""
     if GDALG_MARKER in window or GDAL_COMMAND_LINE.search(window):
         raise UnsafeFile(
-            f"{name} is a GDAL pipeline, not data: it holds a command ('gdal_streamed_alg' "
-            "or a 'command_line' running gdal) that would make the reader fetch other files. "
-            "Upload the data file itself (e.g. the GeoJSON, zipped Shapefile or GeoPackage); "
-            "if you made this file with GDAL, run the pipeline and upload what it writes."
+            tr("{name} is a GDAL pipeline, not data: it holds a command ('gdal_streamed_alg' "
+               "or a 'command_line' running gdal) that would make the reader fetch other "
+               "files. Upload the data file itself (e.g. the GeoJSON, zipped Shapefile or "
+               "GeoPackage); if you made this file with GDAL, run the pipeline and upload "
+               "what it writes.").format(name=name)
         )
 
 
 def _vrt_refusal(name: str) -> UnsafeFile:
     """The refusal for VRT markup found anywhere in an upload."""
     return UnsafeFile(
-        f"{name} is a GDAL VRT file: VRT files point at other files (or URLs) rather "
-        "than holding data, so they are not accepted. Upload the data file itself "
-        "(e.g. the GeoTIFF or GeoPackage the VRT refers to)."
+        tr("{name} is a GDAL VRT file: VRT files point at other files (or URLs) rather "
+           "than holding data, so they are not accepted. Upload the data file itself "
+           "(e.g. the GeoTIFF or GeoPackage the VRT refers to).").format(name=name)
     )
 
 
@@ -276,14 +285,14 @@ def _check_window(window: bytes, name: str, *, xml: bool) -> None:
     _check_pipeline(window, name)
     if xml and any(marker in window for marker in XML_ENTITY_MARKERS):
         raise UnsafeFile(
-            f"{name} declares a DOCTYPE or XML entities, which can expand without limit "
-            "(a 'billion laughs' file); KML, GPX and GML need neither. Export the file again "
-            "from your GIS, or remove the <!DOCTYPE ...> block."
+            tr("{name} declares a DOCTYPE or XML entities, which can expand without limit "
+               "(a 'billion laughs' file); KML, GPX and GML need neither. Export the file "
+               "again from your GIS, or remove the <!DOCTYPE ...> block.").format(name=name)
         )
     if xml and NETWORK_LINK in window:
         raise UnsafeFile(
-            f"{name} links to other KML files on the network (<NetworkLink>), which we "
-            "do not fetch; save the linked file and upload it instead."
+            tr("{name} links to other KML files on the network (<NetworkLink>), which we "
+               "do not fetch; save the linked file and upload it instead.").format(name=name)
         )
     if xml:
         _check_links(window, name)
@@ -291,8 +300,9 @@ def _check_window(window: bytes, name: str, *, xml: bool) -> None:
     if found:
         path_text = found.group(0).decode("ascii", "replace")
         raise UnsafeFile(
-            f"{name} refers to a GDAL virtual path ({path_text}…), which could make the "
-            "reader fetch data from outside the upload; remove it and upload the data itself."
+            tr("{name} refers to a GDAL virtual path ({path}…), which could make the reader "
+               "fetch data from outside the upload; remove it and upload the data itself.")
+            .format(name=name, path=path_text)
         )
 
 
@@ -303,14 +313,15 @@ def _check_links(window: bytes, name: str) -> None:
     if link:
         shown = link.group(0).decode("ascii", "replace").split("=", 1)[-1].strip(" \"'")
         raise UnsafeFile(
-            f"{name} links to data on the network or in other files (xlink:href to "
-            f"{shown}…), which we do not fetch; export the file again with the linked "
-            "features or values written in it (in your GIS: resolve or embed the links)."
+            tr("{name} links to data on the network or in other files (xlink:href to "
+               "{link}…), which we do not fetch; export the file again with the linked "
+               "features or values written in it (in your GIS: resolve or embed the links).")
+            .format(name=name, link=shown)
         )
     if any(marker in window for marker in XINCLUDE_MARKERS):
         raise UnsafeFile(
-            f"{name} includes other files (XInclude), which we do not read; export the file "
-            "again with everything in it."
+            tr("{name} includes other files (XInclude), which we do not read; export the "
+               "file again with everything in it.").format(name=name)
         )
 
 

@@ -15,6 +15,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS, Transformer
 
+from domain.i18n import N_, ntr, tr
 from layers.meridian_split import spanning_half_the_world, split_where_wrapping
 from layers.preflight_report import VectorLayerReport
 from layers.table_text import column_keys
@@ -26,7 +27,7 @@ TOLERANCE = 1e-6  # degrees: 180.00000000000006 from rounding is not out of rang
 LABEL_KEYS = ("name", "id", "site_id", "site_name", "title", "label", "fid", "objectid")
 FAMILIES = {0: "Point", 4: "Point", 1: "LineString", 2: "LineString", 5: "LineString",
             3: "Polygon", 6: "Polygon"}  # fmt: skip
-FAMILY_WORDS = {"Point": "points", "LineString": "lines", "Polygon": "polygons"}
+FAMILY_WORDS = {"Point": N_("points"), "LineString": N_("lines"), "Polygon": N_("polygons")}
 _SHAPELY_TYPES = ("Point", "LineString", "LinearRing", "Polygon", "MultiPoint",
                   "MultiLineString", "MultiPolygon", "GeometryCollection")  # fmt: skip
 
@@ -69,12 +70,13 @@ def check_layer(
     report.feature_count = len(frame)
     if report.empty_count:
         examples = "; ".join(feature_labels(frame[empty].iloc[:3], positions[empty][:3]))
-        result.warnings.append(
-            f"{label}: {report.empty_count:,} of {len(frame):,} features "
-            f"{_verb(report.empty_count, 'has', 'have')} no geometry (null or empty; e.g. "
-            f"{examples}); {_verb(report.empty_count, 'it is', 'they are')} left out when "
-            "the layer is published."
-        )
+        result.warnings.append(ntr(
+            "{label}: {n} of {total} features has no geometry (null or empty; e.g. "
+            "{examples}); it is left out when the layer is published.",
+            "{label}: {n} of {total} features have no geometry (null or empty; e.g. "
+            "{examples}); they are left out when the layer is published.",
+            report.empty_count).format(label=label, n=f"{report.empty_count:,}",
+                                       total=f"{len(frame):,}", examples=examples))
     frame, positions, geoms = frame[~empty], positions[~empty], geoms[~empty]
     why, unbuilt = why[~empty], unbuilt[~empty]
     report.geometry_types = _type_counts(geoms)
@@ -106,7 +108,7 @@ def feature_labels(frame: pd.DataFrame, positions: np.ndarray) -> list[str]:
     """'feature 12 ("Camp A")' labels for messages, using a name or id column when present."""
     keys = column_keys(c for c in frame.columns if c != frame.geometry.name)
     column = next((keys[k] for k in LABEL_KEYS if k in keys), None)
-    labels = [f"feature {int(p)}" for p in positions]
+    labels = [tr("feature {n}").format(n=int(p)) for p in positions]
     if column is None:
         return labels
     values = frame[column].astype("str").to_numpy()
@@ -157,13 +159,13 @@ def _validity(
     names = feature_labels(frame.iloc[where], positions[where])
     reasons = shapely.is_valid_reason(geoms[where])
     report.invalid_examples = [f"{n}: {r}" for n, r in zip(names, reasons, strict=True)]
-    action = ("they are repaired (make_valid) before publishing" if repair
-              else "they are published as they are and may draw wrongly; choose repair to fix")
-    result.warnings.append(
-        f"{label}: {report.invalid_count:,} invalid "
-        f"{_verb(report.invalid_count, 'geometry', 'geometries')} "
-        f"(e.g. {report.invalid_examples[0]}); {action}."
-    )
+    action = (tr("they are repaired (make_valid) before publishing") if repair else
+              tr("they are published as they are and may draw wrongly; choose repair to fix"))
+    result.warnings.append(ntr(
+        "{label}: {n} invalid geometry (e.g. {example}); {action}.",
+        "{label}: {n} invalid geometries (e.g. {example}); {action}.",
+        report.invalid_count).format(label=label, n=f"{report.invalid_count:,}",
+                                     example=report.invalid_examples[0], action=action))
     if repair:
         geoms = geoms.copy()
         geoms[invalid] = shapely.make_valid(geoms[invalid], method="structure",
@@ -190,17 +192,23 @@ def _undrawable(
     labels = feature_labels(frame.iloc[shown], positions[shown])
     report.broken = [f"{name}: {reason}" for name, reason in zip(labels, why[shown],
                                                                  strict=True)]
-    more = f" and {len(rows) - len(shown):,} more" if len(rows) > len(shown) else ""
+    more = _more(len(rows) - len(shown)) if len(rows) > len(shown) else ""
     listed = "; ".join(report.broken) + more
-    count = f"{len(rows):,} {_verb(len(rows), 'feature', 'features')}"
+    n, count = len(rows), f"{len(rows):,}"
     if drop:
-        result.warnings.append(f"{label}: {count} that cannot be drawn "
-                               f"{_verb(len(rows), 'is', 'are')} left out ({listed}).")
+        result.warnings.append(ntr(
+            "{label}: {n} feature that cannot be drawn is left out ({listed}).",
+            "{label}: {n} features that cannot be drawn are left out ({listed}).",
+            n).format(label=label, n=count, listed=listed))
     else:
-        result.errors.append(
-            f"{label}: {count} cannot be drawn, the shape is broken: {listed}. Fix "
-            f"{_verb(len(rows), 'it', 'them')} in your GIS and export again, or choose to "
-            "publish without the features that cannot be drawn.")
+        result.errors.append(ntr(
+            "{label}: {n} feature cannot be drawn, the shape is broken: {listed}. Fix it in "
+            "your GIS and export again, or choose to publish without the features that "
+            "cannot be drawn.",
+            "{label}: {n} features cannot be drawn, the shape is broken: {listed}. Fix them "
+            "in your GIS and export again, or choose to publish without the features that "
+            "cannot be drawn.",
+            n).format(label=label, n=count, listed=listed))
     return frame[~unusable], positions[~unusable]
 
 
@@ -211,9 +219,9 @@ def _fault_words(reason: str) -> str:
     'a position that is not a number'
     """
     if reason.startswith("Invalid Coordinate"):
-        return "a position that is not a number"
+        return tr("a position that is not a number")
     if reason.startswith("Too few points"):
-        return "too few distinct positions to make a line or an area"
+        return tr("too few distinct positions to make a line or an area")
     return reason
 
 
@@ -240,18 +248,18 @@ def _range(
     outside = np.flatnonzero(~inside)
     report.out_of_range = feature_labels(frame.iloc[outside[:MAX_OUT_OF_RANGE]],
                                          positions[outside[:MAX_OUT_OF_RANGE]])
-    more = f" and {len(outside) - MAX_OUT_OF_RANGE:,} more" if len(outside) > 10 else ""
+    more = _more(len(outside) - MAX_OUT_OF_RANGE) if len(outside) > 10 else ""
     listed = "; ".join(report.out_of_range) + more
     if drop:
-        result.warnings.append(f"{label}: {len(outside):,} features with coordinates out of "
-                               f"range are left out ({listed}).")
+        result.warnings.append(tr("{label}: {n} features with coordinates out of range are "
+                                  "left out ({listed}).").format(
+            label=label, n=f"{len(outside):,}", listed=listed))
         return frame[inside], positions[inside]
-    result.errors.append(
-        f"{label}: {len(outside):,} features have coordinates out of range (latitude beyond "
-        f"±90°, longitude beyond ±180°, or not numbers) after conversion to WGS 84: {listed}. "
-        "Check the coordinate system and the coordinate order (lon, lat), fix those "
-        "features, or choose to publish without them."
-    )
+    result.errors.append(tr(
+        "{label}: {n} features have coordinates out of range (latitude beyond ±90°, longitude "
+        "beyond ±180°, or not numbers) after conversion to WGS 84: {listed}. Check the "
+        "coordinate system and the coordinate order (lon, lat), fix those features, or choose "
+        "to publish without them.").format(label=label, n=f"{len(outside):,}", listed=listed))
     return frame, positions
 
 
@@ -278,21 +286,24 @@ def _antimeridian(
     geoms, wrapped = split_where_wrapping(geoms, spanning)
     if wrapped:
         frame = frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs))
-    fixed = (f"; {wrapped:,} {_verb(wrapped, 'was', 'were')} split at 180° so "
-             f"{_verb(wrapped, 'it draws', 'they draw')} correctly" if wrapped else "")
-    result.warnings.append(
-        f"{label}: {len(spanning):,} "
-        f"{_verb(len(spanning), 'feature crosses or spans', 'features cross or span')} "
-        "the antimeridian (180° longitude)"
-        f"{fixed}."
-    )
+    n, count = len(spanning), f"{len(spanning):,}"
+    if wrapped:
+        fixed = ntr("{n} was split at 180° so it draws correctly",
+                    "{n} were split at 180° so they draw correctly", wrapped).format(
+            n=f"{wrapped:,}")
+        result.warnings.append(ntr(
+            "{label}: {n} feature crosses or spans the antimeridian (180° longitude); {fixed}.",
+            "{label}: {n} features cross or span the antimeridian (180° longitude); {fixed}.",
+            n).format(label=label, n=count, fixed=fixed))
+    else:
+        result.warnings.append(ntr(
+            "{label}: {n} feature crosses or spans the antimeridian (180° longitude).",
+            "{label}: {n} features cross or span the antimeridian (180° longitude).",
+            n).format(label=label, n=count))
     return frame
 
 
-def _verb(count: int, one: str, many: str) -> str:
-    """The word that agrees with ``count``.
+def _more(count: int) -> str:
+    """' and 12 more' after a list cut short."""
+    return tr(" and {n} more").format(n=f"{count:,}")
 
-    >>> _verb(1, "feature has", "features have"), _verb(3, "was", "were")
-    ('feature has', 'were')
-    """
-    return one if count == 1 else many

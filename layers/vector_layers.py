@@ -26,6 +26,7 @@ from pyogrio.errors import GeometryError as OgrGeometryError
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
+from domain.i18n import N_, ntr, tr
 from layers.errors import DamagedEntry
 from layers.kml_models import kml_without_models
 from layers.limits import UploadLimits
@@ -44,9 +45,9 @@ ARC_STEP_DEGREES = 4  # GDAL's OGR_ARC_STEPSIZE: an arc becomes one straight seg
 CURVED_WKB_TYPES = range(8, 18)  # ISO WKB CircularString … Triangle (Z/M add 1000s)
 WKB_COLLECTION = 7
 GEOS_WORDS = {
-    "point array must contain 0 or >1": "a line with only one position",
-    "closed linestring": "a ring whose last position is not its first",
-    "LinearRing": "a ring with fewer than four positions",
+    "point array must contain 0 or >1": N_("a line with only one position"),
+    "closed linestring": N_("a ring whose last position is not its first"),
+    "LinearRing": N_("a ring with fewer than four positions"),
 }  # GEOS's refusals in words; the first key found in its message wins
 
 
@@ -92,9 +93,12 @@ def read_layers(
                 report.notes.append(decoded)
             with kml_without_models(utf8) as (readable, models):
                 if models:
-                    report.notes.append(
-                        f"{source.name}: {_count(models, '3D model', '3D models')} (<Model>) "
-                        "left out; the map draws points, lines and areas, not 3D models.")
+                    report.notes.append(ntr(
+                        "{name}: {n} 3D model (<Model>) left out; the map draws points, lines "
+                        "and areas, not 3D models.",
+                        "{name}: {n} 3D models (<Model>) left out; the map draws points, "
+                        "lines and areas, not 3D models.",
+                        models).format(name=source.name, n=f"{models:,}"))
                 return _ogr(readable, wanted, limits, report, progress)
     except DamagedEntry as exc:
         report.errors.append(str(damaged_entry(source.name, exc.entry, exc.cause)))
@@ -129,11 +133,12 @@ def _ogr(
     report.layers = [_info_report(name, info) for name, info in infos.items()]
     tables = [name for name in listed if kinds[name] is None and _is_plain_table(source)]
     if tables:
-        report.notes.append(
-            f"{source.name}: {_plain_tables_words(tables)} no geometry column (plain "
-            "attribute tables); they are listed without a geometry type and not read as "
-            "map layers."
-        )
+        report.notes.append(ntr(
+            "{name}: layer {layers} has no geometry column (plain attribute tables); they are "
+            "listed without a geometry type and not read as map layers.",
+            "{name}: layers {layers} have no geometry column (plain attribute tables); they "
+            "are listed without a geometry type and not read as map layers.",
+            len(tables)).format(name=source.name, layers=", ".join(map(repr, tables))))
     chosen = _choose(source, listed, infos, wanted, report, tables)
     if not _within_limit(source, sum(max(int(infos[n]["features"]), 0) for n in chosen),
                          limits, report):
@@ -141,7 +146,8 @@ def _ogr(
     by_name = {layer.name: layer for layer in report.layers}
     layers = []
     for step, name in enumerate(chosen):
-        progress(0.1 + 0.5 * step / max(len(chosen), 1), f"Reading features of {name}…")
+        progress(0.1 + 0.5 * step / max(len(chosen), 1),
+                 tr("Reading features of {name}…").format(name=name))
         read = _read_ogr(source, name, by_name[name], report)
         if read is None:
             return []
@@ -166,16 +172,11 @@ def _is_plain_table(source: IdentifiedUpload) -> bool:
     return source.format not in WHOLE_FILE_PARSERS
 
 
-def _plain_tables_words(tables: list[str]) -> str:
-    """``layer 'a' has`` or ``layers 'a', 'b' have``."""
-    names = ", ".join(map(repr, tables))
-    return f"layer {names} has" if len(tables) == 1 else f"layers {names} have"
-
-
 def _plain_table_error(source: IdentifiedUpload, name: str) -> str:
     """The error for a chosen layer that has no geometry column."""
-    return (f"{source.name}: layer {name!r} has no geometry column (it is a plain table); "
-            "choose another layer, or add coordinates to it in your GIS and export it again.")
+    return tr("{name}: layer {layer} has no geometry column (it is a plain table); choose "
+              "another layer, or add coordinates to it in your GIS and export it again.").format(
+        name=source.name, layer=repr(name))
 
 
 def _single_layer(source: IdentifiedUpload) -> bool:
@@ -268,7 +269,7 @@ def _only_layer(source: IdentifiedUpload, limits: UploadLimits, report: Prefligh
                 progress: Progress) -> list[RawLayer] | None:
     """The one layer of a single-layer file, its figures taken from what was read; None
     when GDAL found several after all (read only the first, it says so)."""
-    progress(0.1, f"Reading features of {source.name}…")
+    progress(0.1, tr("Reading features of {name}…").format(name=source.name))
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", UserWarning)
@@ -279,16 +280,17 @@ def _only_layer(source: IdentifiedUpload, limits: UploadLimits, report: Prefligh
     except IndexError:  # pyogrio's default layer of a file that has none
         if len(pyogrio.list_layers(source.gdal_path)):
             raise
-        report.errors.append(f"{source.name} holds no layers (e.g. only empty folders); "
-                             "nothing would draw. Check you exported the data with its "
-                             "features.")
+        report.errors.append(tr("{name} holds no layers (e.g. only empty folders); nothing "
+                                "would draw. Check you exported the data with its features.")
+                             .format(name=source.name))
         return []
     if any("More than one layer found" in str(w.message) for w in caught):
         return None  # a KML the folder scan took for one layer: list them after all
     frame, name = read.frame, Path(source.name).stem
     if not isinstance(frame, gpd.GeoDataFrame):
-        report.errors.append(f"{source.name} has no geometry column (it is a plain table); "
-                             "export the layer with its geometry and upload it again.")
+        report.errors.append(tr("{name} has no geometry column (it is a plain table); export "
+                                "the layer with its geometry and upload it again.").format(
+            name=source.name))
         return []
     code, crs_name = crs_words(frame.crs.to_wkt() if frame.crs is not None else None)
     layer = VectorLayerReport(name=name, feature_count=len(frame), crs=code, crs_name=crs_name,
@@ -296,7 +298,8 @@ def _only_layer(source: IdentifiedUpload, limits: UploadLimits, report: Prefligh
                               encoding="UTF-8")
     report.layers = [layer]
     if not len(frame):
-        report.errors.append(f"{source.name} holds no features; check you exported the data.")
+        report.errors.append(tr("{name} holds no features; check you exported the data.")
+                             .format(name=source.name))
         return []
     if not _within_limit(source, len(frame), limits, report):
         return []
@@ -354,8 +357,10 @@ def _choose(
     if wanted:
         unknown = [name for name in wanted if name not in infos]
         if unknown:
-            report.errors.append(f"{source.name} has no layer {', '.join(map(repr, unknown))}; "
-                                 f"its layers are: {', '.join(listed)}.")
+            report.errors.append(tr("{name} has no layer {unknown}; its layers are: "
+                                    "{layers}.").format(name=source.name,
+                                                        unknown=", ".join(map(repr, unknown)),
+                                                        layers=", ".join(listed)))
         report.errors += [_plain_table_error(source, name) for name in wanted if name in tables]
         return [name for name in wanted if name in infos and name not in tables]
     non_empty = [name for name in listed
@@ -365,12 +370,15 @@ def _choose(
     if source.format in (FileFormat.KML, FileFormat.KMZ):
         return non_empty
     if not non_empty:
-        report.errors.append(f"{source.name} holds no features (layers: "
-                             f"{', '.join(listed) or 'none'}); check you exported the data.")
+        report.errors.append(tr("{name} holds no features (layers: {layers}); check you "
+                                "exported the data.").format(
+            name=source.name, layers=", ".join(listed) or tr("none")))
         return []
     if len(listed) > 1:
-        report.notes.append(f"{source.name} has {len(listed)} layers ({', '.join(listed)}); "
-                            f"{non_empty[0]!r} is read unless you choose others.")
+        report.notes.append(tr("{name} has {n} layers ({layers}); {first} is read unless "
+                               "you choose others.").format(
+            name=source.name, n=len(listed), layers=", ".join(listed),
+            first=repr(non_empty[0])))
     return non_empty[:1]
 
 
@@ -391,11 +399,11 @@ def _read_ogr(
         return None
     if encoding:
         layer.encoding = encoding
-        report.warnings.append(
-            f"{source.name}: the attribute table of {name!r} is not UTF-8 and has no .cpg file "
-            "saying its encoding; it was read as Windows Latin-1 (cp1252). Check accented "
-            "names look right, or add a .cpg file naming the encoding."
-        )
+        report.warnings.append(tr(
+            "{name}: the attribute table of {layer} is not UTF-8 and has no .cpg file saying "
+            "its encoding; it was read as Windows Latin-1 (cp1252). Check accented names look "
+            "right, or add a .cpg file naming the encoding.").format(
+            name=source.name, layer=repr(name)))
     return read
 
 
@@ -525,8 +533,8 @@ def _why_refused(wkb: bytes) -> str:
         shapely.from_wkb(wkb)
     except (shapely.errors.GEOSException, NotImplementedError) as exc:
         text = str(exc).split(": ", 1)[-1].strip()
-        return next((words for key, words in GEOS_WORDS.items() if key in text), text)
-    return "a geometry that cannot be built"
+        return next((tr(words) for key, words in GEOS_WORDS.items() if key in text), text)
+    return tr("a geometry that cannot be built")
 
 
 def _note_repairs(read: OgrFrame, layer: VectorLayerReport, label: str,
@@ -534,25 +542,29 @@ def _note_repairs(read: OgrFrame, layer: VectorLayerReport, label: str,
     """Say what reading did: curves made straight, rings closed, text read as cp1252."""
     layer.linearised, layer.rings_closed = read.linearised, read.rings_closed
     if read.linearised:
-        report.notes.append(
-            f"{label}: {_count(read.linearised, 'feature has', 'features have')} curved "
-            "edges (arcs or circles); they are drawn as straight segments, one every "
-            f"{ARC_STEP_DEGREES}° of arc.")
+        report.notes.append(ntr(
+            "{label}: {n} feature has curved edges (arcs or circles); they are drawn as "
+            "straight segments, one every {step}° of arc.",
+            "{label}: {n} features have curved edges (arcs or circles); they are drawn as "
+            "straight segments, one every {step}° of arc.",
+            read.linearised).format(label=label, n=f"{read.linearised:,}",
+                                    step=ARC_STEP_DEGREES))
     if read.rings_closed:
-        report.warnings.append(
-            f"{label}: {_count(read.rings_closed, 'feature has', 'features have')} a ring "
-            "whose last position is not its first; it was closed by repeating the first "
-            "position at the end. Check the shape draws as you meant it.")
+        report.warnings.append(ntr(
+            "{label}: {n} feature has a ring whose last position is not its first; it was "
+            "closed by repeating the first position at the end. Check the shape draws as you "
+            "meant it.",
+            "{label}: {n} features have a ring whose last position is not its first; it was "
+            "closed by repeating the first position at the end. Check the shape draws as you "
+            "meant it.",
+            read.rings_closed).format(label=label, n=f"{read.rings_closed:,}"))
     if read.text_mended:
-        report.warnings.append(
-            f"{label}: {_count(read.text_mended, 'text value is', 'text values are')} not "
-            "UTF-8; read as Windows Latin-1 (cp1252). Check accented names look right, or "
-            "export the file again as UTF-8.")
-
-
-def _count(count: int, one: str, many: str) -> str:
-    """``1 feature has`` or ``12 features have``."""
-    return f"{count:,} {one if count == 1 else many}"
+        report.warnings.append(ntr(
+            "{label}: {n} text value is not UTF-8; read as Windows Latin-1 (cp1252). Check "
+            "accented names look right, or export the file again as UTF-8.",
+            "{label}: {n} text values are not UTF-8; read as Windows Latin-1 (cp1252). Check "
+            "accented names look right, or export the file again as UTF-8.",
+            read.text_mended).format(label=label, n=f"{read.text_mended:,}"))
 
 
 def _shapefile_fallback(source: IdentifiedUpload, layer: str) -> str | None:
@@ -585,7 +597,9 @@ def _dbf_fallback(archive: zipfile.ZipFile, dbf: str) -> str | None:
 
 def _label(source: IdentifiedUpload, layer: str, layer_count: int) -> str:
     """How messages name a layer: the file, plus the layer when the file has several."""
-    return f"{source.name}, layer {layer!r}" if layer_count > 1 else source.name
+    if layer_count > 1:
+        return tr("{name}, layer {layer}").format(name=source.name, layer=repr(layer))
+    return source.name
 
 
 def _within_limit(
@@ -594,8 +608,9 @@ def _within_limit(
     """Whether the feature count is within the limit (an error says so when it is not)."""
     if total <= limits.max_features:
         return True
-    report.errors.append(f"{source.name} has {total:,} features; the limit is "
-                         f"{limits.max_features:,}. Split it or clip it to your area.")
+    report.errors.append(tr("{name} has {n} features; the limit is {limit}. Split it or clip "
+                            "it to your area.").format(name=source.name, n=f"{total:,}",
+                                                       limit=f"{limits.max_features:,}"))
     return False
 
 
@@ -605,14 +620,17 @@ def read_error_message(source: IdentifiedUpload, exc: BaseException) -> str:
     found = re.search(r"JSON parsing error: (.*?)\s*\(at offset (\d+)\)", text)
     if found:
         line = _line_at(source.path, int(found.group(2)))
-        return (f"{source.name} is not valid JSON near line {line}: {found.group(1)}; "
-                "check the file was saved completely.")
+        return tr("{name} is not valid JSON near line {line}: {detail}; check the file was "
+                  "saved completely.").format(name=source.name, line=line,
+                                              detail=found.group(1))
     if "Unexpected type string" in text or ("invalid" in text and "coordinate" in text):
-        return (f"{source.name} has a coordinate that is not a number ({text}); "
-                "coordinates must be numbers, not text. Fix them and export again.")
+        return tr("{name} has a coordinate that is not a number ({detail}); coordinates must "
+                  "be numbers, not text. Fix them and export again.").format(
+            name=source.name, detail=text)
     text = text.replace(str(source.path), source.name).replace(source.gdal_path, source.name)
-    return (f"{source.name} could not be read as {source.format.value}: {text}. "
-            "Check the file is complete, or export it again from your GIS.")
+    return tr("{name} could not be read as {format}: {detail}. Check the file is complete, or "
+              "export it again from your GIS.").format(name=source.name,
+                                                       format=source.format.value, detail=text)
 
 
 def _line_at(path: Path, offset: int) -> int:
@@ -632,10 +650,9 @@ def _parquet(source: IdentifiedUpload, limits: UploadLimits,
         with pq.ParquetFile(source.path) as parquet:
             rows = parquet.metadata.num_rows
     except (pa.ArrowException, ValueError, OSError) as exc:
-        report.errors.append(
-            f"{source.name} is not a readable Parquet file ({exc}); export it again as "
-            "GeoParquet (e.g. with geopandas to_parquet or GDAL)."
-        )
+        report.errors.append(tr(
+            "{name} is not a readable Parquet file ({error}); export it again as GeoParquet "
+            "(e.g. with geopandas to_parquet or GDAL).").format(name=source.name, error=exc))
         return []
     if not _within_limit(source, rows, limits, report):
         report.layers.append(VectorLayerReport(name=PurePosixPath(source.name).stem,
@@ -644,10 +661,10 @@ def _parquet(source: IdentifiedUpload, limits: UploadLimits,
     try:
         frame = gpd.read_parquet(source.path)
     except (pa.ArrowException, ValueError, OSError) as exc:
-        report.errors.append(
-            f"{source.name} could not be read as GeoParquet ({exc}); it must be a Parquet file "
-            "with GeoParquet metadata (e.g. written by geopandas to_parquet or GDAL)."
-        )
+        report.errors.append(tr(
+            "{name} could not be read as GeoParquet ({error}); it must be a Parquet file with "
+            "GeoParquet metadata (e.g. written by geopandas to_parquet or GDAL).").format(
+            name=source.name, error=exc))
         return []
     return [_frame_layer(source, "", frame, report, limits)]
 
@@ -710,14 +727,17 @@ def _chosen_tables(
         return [t for t in picked if t.frame is not None]
     usable = [t for t in tables if t.frame is not None or t.has_coordinates]
     if not usable:
-        report.errors += [t.error or f"{source.name} holds no data." for t in tables[:3]]
+        report.errors += [t.error or tr("{name} holds no data.").format(name=source.name)
+                          for t in tables[:3]]
         return []
     if usable[0].frame is None:  # coordinates, but e.g. an unknown coordinate system
-        report.errors.append(usable[0].error or f"{source.name} holds no data.")
+        report.errors.append(usable[0].error
+                             or tr("{name} holds no data.").format(name=source.name))
         return []
     if len(tables) > 1:
-        report.notes.append(f"{source.name}: sheet {usable[0].name!r} is read (the first with "
-                            "coordinate columns); choose another sheet to read it instead.")
+        report.notes.append(tr("{name}: sheet {sheet} is read (the first with coordinate "
+                               "columns); choose another sheet to read it instead.").format(
+            name=source.name, sheet=repr(usable[0].name)))
     return usable[:1]
 
 
@@ -731,5 +751,6 @@ def _frame_layer_for_table(
     code, crs_name = crs_words(table.frame.crs.to_wkt() if table.frame.crs is not None else None)
     layer.crs, layer.crs_name = code, crs_name
     _within_limit(source, len(table.frame), limits, report)
-    label = f"{source.name}, sheet {table.name!r}" if table.name else source.name
+    label = tr("{name}, sheet {sheet}").format(name=source.name, sheet=repr(table.name)) \
+        if table.name else source.name
     return RawLayer(table.name, label, table.frame, layer)

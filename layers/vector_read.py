@@ -15,6 +15,7 @@ import pandas as pd
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
+from domain.i18n import tr
 from layers import vector_layers
 from layers.crs_guess import WEB_MERCATOR, crs_candidates
 from layers.gdal_safety import assert_vector_drivers_safe
@@ -93,18 +94,19 @@ def read_vector(
         notes=list(source.notes),
     )
     if source.kind is not LayerKind.VECTOR:
-        report.errors.append(f"{source.name} is a raster ({source.format.value}), not vector "
-                             "features; it is read by the raster upload.")
+        report.errors.append(tr("{name} is a raster ({format}), not vector features; it is "
+                                "read by the raster upload.").format(
+            name=source.name, format=source.format.value))
         return VectorReading(report)
     assert_vector_drivers_safe()
-    progress(0.05, "Listing layers…")
+    progress(0.05, tr("Listing layers…"))
     raws = vector_layers.read_layers(source, options.layers, limits, report, progress,
                                      options.coordinate_columns)
-    progress(0.6, "Checking geometries…")
+    progress(0.6, tr("Checking geometries…"))
     checked = [c for raw in raws if (c := _check(source, raw, options, report)) is not None]
-    progress(0.9, "Preparing layers…")
+    progress(0.9, tr("Preparing layers…"))
     prepared = _prepare(source, checked, report) if report.ok else []
-    progress(1.0, "Done")
+    progress(1.0, tr("Done"))
     return VectorReading(report, prepared if report.ok else [])
 
 
@@ -136,12 +138,14 @@ def _resolve_crs(
         try:
             crs = CRS.from_user_input(options.assume_crs)
         except CRSError:
-            report.errors.append(f"{options.assume_crs!r} is not a coordinate system we know; "
-                                 "choose one of the EPSG codes offered, e.g. EPSG:32611.")
+            report.errors.append(tr("{code} is not a coordinate system we know; choose one "
+                                    "of the EPSG codes offered, e.g. EPSG:32611.").format(
+                code=repr(options.assume_crs)))
             return None
         raw.report.crs, raw.report.crs_name = options.assume_crs, crs.name
-        report.warnings.append(f"{raw.label} states no coordinate system; {options.assume_crs} "
-                               f"({crs.name}) was assumed as you chose.")
+        report.warnings.append(tr("{label} states no coordinate system; {code} ({crs}) was "
+                                  "assumed as you chose.").format(
+            label=raw.label, code=options.assume_crs, crs=crs.name))
         return options.assume_crs
     bounds = _native_bounds(raw.frame)
     candidates = crs_candidates(bounds)
@@ -149,20 +153,22 @@ def _resolve_crs(
     is_table = source.format in (FileFormat.CSV, FileFormat.EXCEL)
     if is_table and candidates and candidates[0].code == "EPSG:4326":
         raw.report.crs, raw.report.crs_name = "EPSG:4326", "WGS 84"
-        report.notes.append(f"{raw.label}: coordinates read as longitude/latitude (WGS 84).")
+        report.notes.append(tr("{label}: coordinates read as longitude/latitude (WGS 84).")
+                            .format(label=raw.label))
         return "EPSG:4326"
     if is_table and [c.code for c in candidates] == [WEB_MERCATOR]:
         raw.report.crs, raw.report.crs_name = WEB_MERCATOR, candidates[0].name
-        report.notes.append(f"{raw.label}: the X/Y values are in the range of web-map metres "
-                            f"and fit no regional system; read as {WEB_MERCATOR} "
-                            f"({candidates[0].name}). If that is wrong, choose the system.")
+        report.notes.append(tr("{label}: the X/Y values are in the range of web-map metres "
+                               "and fit no regional system; read as {code} ({crs}). If that "
+                               "is wrong, choose the system.").format(
+            label=raw.label, code=WEB_MERCATOR, crs=candidates[0].name))
         return WEB_MERCATOR
     likely = ", ".join(f"{c.code} ({c.name}, {c.where})" for c in candidates[:4])
-    hint = f" Likely: {likely}." if likely else ""
-    report.errors.append(
-        f"{raw.label} has no coordinate system; choose one.{hint} If yours is not listed, "
-        "enter the EPSG code your data were exported in (a Shapefile's .prj file says it)."
-    )
+    hint = tr(" Likely: {likely}.").format(likely=likely) if likely else ""
+    report.errors.append(tr(
+        "{label} has no coordinate system; choose one.{hint} If yours is not listed, enter "
+        "the EPSG code your data were exported in (a Shapefile's .prj file says it).").format(
+        label=raw.label, hint=hint))
     return None
 
 
@@ -192,10 +198,10 @@ def _prepare(
     for name, layer, frame, crs in groups:
         families = split_families(_geometry_named(frame))
         if len(families) > 1:
-            report.notes.append(
-                f"{name} mixes geometry types; it is split into {len(families)} layers: "
-                + ", ".join(FAMILY_WORDS[f] for f in families) + "."
-            )
+            report.notes.append(tr(
+                "{name} mixes geometry types; it is split into {n} layers: {families}.").format(
+                name=name, n=len(families),
+                families=", ".join(tr(FAMILY_WORDS[f]) for f in families)))
         for family, part in families.items():
             title = f"{name} ({FAMILY_WORDS[family]})" if len(families) > 1 else name
             frame_part = part.reset_index(drop=True)

@@ -21,6 +21,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import IO
 
+from domain.i18n import tr
 from layers import upload_safety
 from layers.errors import DamagedEntry, UnreadableLayer
 from layers.upload_formats import FileFormat, IdentifiedUpload
@@ -53,11 +54,10 @@ def foreign_codec(head: bytes, name: str) -> str | None:
     try:
         return codecs.lookup(declared).name
     except LookupError:
-        raise UnreadableLayer(
-            f"{name} says its text is in the encoding {declared!r}, which we do not know. "
-            "Save it again as UTF-8 (most GIS and text editors offer it when saving) and "
-            "upload that."
-        ) from None
+        raise UnreadableLayer(tr(
+            "{name} says its text is in the encoding {encoding}, which we do not know. Save it "
+            "again as UTF-8 (most GIS and text editors offer it when saving) and upload that."
+        ).format(name=name, encoding=repr(declared))) from None
 
 
 def as_utf8(data: bytes, codec: str) -> tuple[bytes, int]:
@@ -92,10 +92,11 @@ def xml_in_utf8(source: IdentifiedUpload) -> Iterator[tuple[IdentifiedUpload, st
     with opened_xml(source) as handle:
         utf8, unreadable = as_utf8(handle.read(), codec)
     upload_safety.check_stream(iter((utf8,)), source.name, xml=True)
-    note = f"{source.name}: read as {codec} text, the encoding the file declares."
+    note = tr("{name}: read as {encoding} text, the encoding the file declares.").format(
+        name=source.name, encoding=codec)
     if unreadable:
-        note += (f" {unreadable} character(s) are not valid {codec} and show as �; "
-                 "check the names look right.")
+        note += tr(" {n} character(s) are not valid {encoding} and show as �; check the names "
+                   "look right.").format(n=unreadable, encoding=codec)
     private = Path(tempfile.mkdtemp(prefix="xml-"))
     try:
         copy = private / ("doc" + SUFFIXES.get(source.format, source.path.suffix.lower()))
