@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from domain.i18n import tr
 from permits.frames import PermitData, as_day, day_number
 from permits.schedule import missed_date_notice
 from permits.vocab import BREACH_STATUSES, ActionStatus, MilestoneState, ProjectStatus
@@ -43,9 +44,12 @@ def _lockouts(derived: pd.DataFrame, as_of: date, lockout_days: int,
     hit = derived[derived["is_open"] & (days >= 0) & (days <= lockout_days + warning_days)
                   & (derived["state"] != MilestoneState.PAUSED.value)]
     starts = hit["effective_target"] - pd.Timedelta(days=lockout_days)
+    locked = tr("{name}: target {target}; date changes lock on {lock} (locked now).")
+    coming = tr("{name}: target {target}; date changes lock on {lock} (in {n} days).")
     messages = [
-        (f"{name}: target {pd.Timestamp(t).date()}; date changes lock on {pd.Timestamp(s).date()}"
-         + (" (locked now)." if s.date() <= as_of else f" (in {(s.date() - as_of).days} days)."))
+        (locked if s.date() <= as_of else coming).format(
+            name=name, target=pd.Timestamp(t).date(), lock=pd.Timestamp(s).date(),
+            n=(s.date() - as_of).days)
         for name, t, s in zip(hit["name"], hit["effective_target"], starts, strict=True)]
     return _frame(KIND_LOCKOUT, hit, starts, messages)
 
@@ -69,10 +73,12 @@ def _pause_overruns(data: PermitData, as_of: date) -> pd.DataFrame:
                 "kind": KIND_PAUSE_OVERRUN, "project_id": row["project_id"],
                 "action_id": row.get("action_id", ""), "milestone_id": "",
                 "date": row["pause_end"],
-                "message": f"{label}: paused since {_day(row['pause_start'])} "
-                           f"({row['pause_reason'] or 'no reason given'}); expected to resume by "
-                           f"{_day(row['pause_end'])}, still paused. Next steps: "
-                           f"{row['pause_next_steps'] or 'none recorded'}."})
+                "message": tr("{label}: paused since {start} ({reason}); expected to resume by "
+                              "{end}, still paused. Next steps: {next_steps}.").format(
+                    label=label, start=_day(row["pause_start"]),
+                    reason=row["pause_reason"] or tr("no reason given"),
+                    end=_day(row["pause_end"]),
+                    next_steps=row["pause_next_steps"] or tr("none recorded"))})
     return pd.DataFrame(rows, columns=list(ALERT_COLUMNS))
 
 
@@ -88,7 +94,8 @@ def _stale(data: PermitData, derived: pd.DataFrame, as_of: date, stale_days: int
     is_stale = ~np.isnan(touched) & (touched < as_day(as_of) - stale_days)
     stale = actions[is_stale]
     days = as_day(as_of) - touched[is_stale]
-    messages = [f"{t} ({a}): no update for {int(d)} days." for t, a, d in
+    quiet = tr("{action} ({agency}): no update for {n} days.")
+    messages = [quiet.format(action=t, agency=a, n=int(d)) for t, a, d in
                 zip(stale["action_type"], stale["agency"], days, strict=True)]
     when = pd.Series(pd.to_datetime(as_of) - pd.to_timedelta(days, unit="D"), index=stale.index)
     return _frame(KIND_STALE, stale.assign(milestone_id=""), when, messages)

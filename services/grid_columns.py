@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 
 from domain.access import Principal
 from domain.errors import InputError, NotFoundError
+from domain.i18n import tr
 from layers.features import Features
 from sites.selection import slug
 from store.acting import marking_of
@@ -35,8 +36,8 @@ def parse_grid_ids(text: str | Sequence[str] | None) -> tuple[str, ...]:
     parts = text.split(",") if isinstance(text, str) else list(text or ())
     ids = tuple(dict.fromkeys(p.strip() for p in parts if p and p.strip()))
     if len(ids) > MAX_GRIDS:
-        raise InputError(f"{len(ids)} survey grids were asked for; an export takes up to "
-                         f"{MAX_GRIDS}. Choose fewer.")
+        raise InputError(tr("{n} survey grids were asked for; an export takes up to {most}. "
+                            "Choose fewer.").format(n=len(ids), most=MAX_GRIDS))
     return ids
 
 
@@ -47,9 +48,9 @@ def grid_layers(engine: Engine, layer_ids: Sequence[str],
     records = [get_layer(engine, layer_id, principal) for layer_id in layer_ids]
     for record in records:
         if record.kind != "raster":
-            raise InputError(f"Layer {record.name!r} holds vector features, not a grid of "
-                             "values: only raster survey layers can add columns to a site "
-                             "export.")
+            raise InputError(tr("Layer {name} holds vector features, not a grid of values: "
+                                "only raster survey layers can add columns to a site "
+                                "export.").format(name=repr(record.name)))
     return records
 
 
@@ -71,8 +72,9 @@ def with_grid_values(features: Features, records: Sequence[LayerRecord],
         try:
             values = values_at(layer_dir / record.raster_file, lons, lats).values
         except (OSError, RasterioError) as exc:  # deleted or damaged since it was published
-            raise NotFoundError(f"The file of layer {record.name!r} cannot be read ({exc}); "
-                                "it may have been deleted. Publish the layer again.") from exc
+            raise NotFoundError(tr("The file of layer {name} cannot be read ({error}); it may "
+                                   "have been deleted. Publish the layer again.").format(
+                                       name=repr(record.name), error=exc)) from exc
         columns[name] = pd.array(values, dtype="Float64")  # NaN becomes empty, not "nan"
     layer_marks = [r.marking for r in records]
     if "marking" in columns.columns:

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from domain.access import Action, Principal
 from domain.errors import InputError, NotFoundError
+from domain.i18n import tr
 from exports.export_file import ExportFile, ExportFormat
 from exports.formats import export_features
 from layers.features import Features
@@ -42,8 +43,8 @@ def export_vector_layer(engine: Engine, record: LayerRecord, fmt: ExportFormat, 
     """A vector layer in ``fmt``, named after the layer; audited as an "export"."""
     check_export(engine, record, principal)
     if record.kind != "vector":
-        raise InputError(f"{record.name} is a raster; download it as its Cloud-Optimized "
-                         "GeoTIFF instead.")
+        raise InputError(tr("{name} is a raster; download it as its Cloud-Optimized GeoTIFF "
+                            "instead.").format(name=record.name))
     frame = layer_frame(engine, record)
     file = export_features(frame, fmt, stem=slug(record.name) or record.id,
                            layer=slug(record.name) or "layer", marking=record.marking)
@@ -58,8 +59,8 @@ def cog_download(engine: Engine, record: LayerRecord, layer_dir: Path, *,
     check_export(engine, record, principal)
     path = cog_file(record, layer_dir)
     if not path.is_file():
-        raise NotFoundError(f"The file of layer {record.name!r} is missing; publish the "
-                            "layer again.")
+        raise NotFoundError(tr("The file of layer {name} is missing; publish the layer "
+                               "again.").format(name=repr(record.name)))
     _record(engine, record, principal, "tif", 1)
     return path
 
@@ -86,6 +87,7 @@ def raster_download_name(record: LayerRecord) -> str:
 def cog_file(record: LayerRecord, layer_dir: Path) -> Path:
     """The raster layer's COG on disk; InputError for a vector layer."""
     if record.kind != "raster":
-        raise InputError(f"{record.name} holds vector features; choose a vector format "
-                         f"({', '.join(f.value for f in ExportFormat)}).")
+        raise InputError(tr("{name} holds vector features; choose a vector format "
+                            "({formats}).").format(
+                                name=record.name, formats=", ".join(f.value for f in ExportFormat)))
     return layer_dir / record.raster_file

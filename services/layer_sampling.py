@@ -26,6 +26,7 @@ from sqlalchemy import Engine
 
 from domain.access import Action, Principal
 from domain.errors import InputError, NotFoundError
+from domain.i18n import tr
 from exports.formats import neutralise_formulas
 from exports.marking import csv_text
 from layers.nearby_features import MAX_DISTANCE_KM, check_distance, feature_label, features_near
@@ -178,8 +179,7 @@ def _per_polygon(engine: Engine, record: LayerRecord, request: SampleRequest,
     try:
         table = zonal_stats(cog_file(record, layer_dir), geoms, band=request.band).table
     except (OSError, RasterioError) as exc:
-        raise NotFoundError(f"The file of layer {record.name!r} cannot be read ({exc}); it "
-                            "may have been deleted. Publish the layer again.") from exc
+        raise _unreadable(record, exc) from exc
     rows = pd.concat([places, table[ZONE_COLUMNS].reset_index(drop=True)], axis=1)
     rows["count"] = rows["count"].astype("int64")
     result = LayerSample(record, request, Mode.WITHIN, rows,
@@ -203,32 +203,36 @@ def _mode(record: LayerRecord, request: SampleRequest) -> Mode:
     """What the request asks of this layer; InputError, in words, for what cannot be."""
     if record.kind != "raster":
         if request.at == SampleAt.POLYGONS:
-            raise InputError(f"Layer {record.name!r} holds vector features: statistics for "
-                             "each polygon are taken from a raster layer.")
+            raise InputError(tr("Layer {name} holds vector features: statistics for each "
+                                "polygon are taken from a raster layer.").format(
+                                    name=repr(record.name)))
         if request.radius_km is not None or request.within is not None:
-            raise InputError(f"Layer {record.name!r} holds vector features: a radius or a "
-                             "polygon layer applies to raster layers. To list its features "
-                             "near each place, give a distance instead.")
+            raise InputError(tr("Layer {name} holds vector features: a radius or a polygon "
+                                "layer applies to raster layers. To list its features near "
+                                "each place, give a distance instead.").format(
+                                    name=repr(record.name)))
         check_distance(DEFAULT_DISTANCE_KM if request.distance_km is None
                        else request.distance_km)
         return Mode.NEAR
     if request.distance_km is not None:
-        raise InputError(f"Layer {record.name!r} is a raster: a distance applies to vector "
-                         "layers. Give a radius for the statistics around each place.")
+        raise InputError(tr("Layer {name} is a raster: a distance applies to vector layers. "
+                            "Give a radius for the statistics around each place.").format(
+                                name=repr(record.name)))
     if request.radius_km is not None and request.within is not None:
-        raise InputError("Give either a radius or a polygon layer to take the statistics "
-                         "within, not both.")
+        raise InputError(tr("Give either a radius or a polygon layer to take the statistics "
+                            "within, not both."))
     if request.within is not None:
         return Mode.WITHIN
     if request.at == SampleAt.POLYGONS:
-        raise InputError("Statistics for each polygon need the layer of polygons: choose "
-                         "it (--within LAYER on the command line).")
+        raise InputError(tr("Statistics for each polygon need the layer of polygons: choose "
+                            "it (--within LAYER on the command line)."))
     if request.radius_km is None:
         return Mode.VALUE
     radius = request.radius_km
     if not (math.isfinite(radius) and 0 < radius <= MAX_RADIUS_KM):
-        raise InputError(f"A radius of {radius:g} km cannot be used: give more than 0 and up "
-                         f"to {MAX_RADIUS_KM:g} km, or none for the value at each place.")
+        raise InputError(tr("A radius of {radius} km cannot be used: give more than 0 and up "
+                            "to {most} km, or none for the value at each place.").format(
+                                radius=format(radius, "g"), most=format(MAX_RADIUS_KM, "g")))
     return Mode.RADIUS
 
 
@@ -236,9 +240,16 @@ def _polygon_layer(engine: Engine, layer_id: str | None, principal: Principal) -
     """The polygon layer to take statistics within (unknown to whoever may not see it)."""
     record = get_layer(engine, str(layer_id), principal)
     if record.kind != "vector" or record.geometry_type != "Polygon":
-        what = "a raster" if record.kind == "raster" else f"{record.geometry_type or 'no'} features"
-        raise InputError(f"Layer {record.name!r} holds {what}: statistics are taken within "
-                         "polygons. Choose a layer of polygons (areas).")
+        if record.kind == "raster":
+            held = tr("Layer {name} holds a raster: statistics are taken within polygons. "
+                      "Choose a layer of polygons (areas).")
+        elif record.geometry_type:
+            held = tr("Layer {name} holds {geometry} features: statistics are taken within "
+                      "polygons. Choose a layer of polygons (areas).")
+        else:
+            held = tr("Layer {name} holds no features: statistics are taken within polygons. "
+                      "Choose a layer of polygons (areas).")
+        raise InputError(held.format(name=repr(record.name), geometry=record.geometry_type))
     return record
 
 
@@ -276,8 +287,14 @@ def _raster(engine: Engine, record: LayerRecord, request: SampleRequest, mode: M
         assert within is not None
         return _within(engine, path, within, lons, lats, request.band)
     except (OSError, RasterioError) as exc:  # deleted or damaged since it was published
-        raise NotFoundError(f"The file of layer {record.name!r} cannot be read ({exc}); it "
-                            "may have been deleted. Publish the layer again.") from exc
+        raise _unreadable(record, exc) from exc
+
+
+def _unreadable(record: LayerRecord, exc: Exception) -> NotFoundError:
+    """The layer's file could not be read: deleted or damaged since it was published."""
+    return NotFoundError(tr("The file of layer {name} cannot be read ({error}); it may have "
+                            "been deleted. Publish the layer again.").format(
+                                name=repr(record.name), error=exc))
 
 
 def _within(engine: Engine, path: Path, within: LayerRecord, lons: np.ndarray,

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from domain.errors import InputError
+from domain.i18n import tr
 from layers.preflight_report import RasterReport
 
 VECTOR_COLOURS = ("#d95f02", "#1b9e77", "#7570b3", "#e7298a", "#66a61e", "#a6761d", "#1f78b4")
@@ -30,9 +31,10 @@ def default_raster_style(raster: RasterReport | None) -> dict[str, Any]:
 def checked_vector_style(colour: str, weight: float, fill_opacity: float) -> dict[str, Any]:
     """A vector style from form values; refuses what Leaflet could not draw."""
     if not HEX_COLOUR.match(colour):
-        raise InputError(f"Colour {colour!r} is not a colour like #d95f02; pick one.")
+        raise InputError(tr("Colour {colour} is not a colour like #d95f02; pick one.").format(
+            colour=repr(colour)))
     if not 0 <= fill_opacity <= 1 or not 0 < weight <= 20:
-        raise InputError("Fill opacity goes from 0 to 1 and line width from 1 to 20.")
+        raise InputError(tr("Fill opacity goes from 0 to 1 and line width from 1 to 20."))
     return {"colour": colour, "weight": weight, "fill_opacity": fill_opacity}
 
 
@@ -40,8 +42,9 @@ def checked_raster_style(colormap: str | None, low: float, high: float,
                          opacity: float) -> dict[str, Any]:
     """A raster style from form values; the stretch's low end must be below its high end."""
     if not low < high:
-        raise InputError(f"The stretch's low value ({low:g}) must be below its high value "
-                         f"({high:g}); swap them or widen the range.")
+        raise InputError(tr("The stretch's low value ({low}) must be below its high value "
+                            "({high}); swap them or widen the range.").format(
+                                low=format(low, "g"), high=format(high, "g")))
     if not 0 <= opacity <= 1:
-        raise InputError("Opacity goes from 0 (invisible) to 1 (opaque).")
+        raise InputError(tr("Opacity goes from 0 (invisible) to 1 (opaque)."))
     return {"colormap": colormap, "stretch": [low, high], "opacity": opacity}

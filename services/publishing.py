@@ -22,6 +22,7 @@ from sqlalchemy import Engine
 
 from domain.access import Action, Principal
 from domain.errors import InputError
+from domain.i18n import tr
 from layers.cog import write_cog
 from layers.limits import UploadLimits
 from layers.preflight import Inspection, Steps, inspect_upload
@@ -64,11 +65,11 @@ def publish_upload(engine: Engine, path: Path, file_name: str, details: LayerDet
     require(engine, principal, Action.UPLOAD_LAYER, "upload", file_name)
     details = replace(details, uploaded_by=acting_name(principal, details.uploaded_by))
     _require_details(details)
-    steps = Steps(progress, f"Looking at {display_name(file_name)}…")
+    steps = Steps(progress, tr("Looking at {name}…").format(name=display_name(file_name)))
     inspection = inspect_upload(path, file_name, options, limits, steps)
     if not inspection.report.ok or inspection.source is None:
-        raise PublishRefused(f"{inspection.report.file_name} cannot be published: "
-                             + " ".join(inspection.report.errors))
+        raise PublishRefused(tr("{name} cannot be published: {problems}").format(
+            name=inspection.report.file_name, problems=" ".join(inspection.report.errors)))
     if inspection.source.kind is LayerKind.RASTER:
         return _publish_raster(engine, inspection, details, layer_dir, steps,
                                (options or VectorOptions()).assume_crs, principal)
@@ -122,7 +123,8 @@ def _reading(steps: Steps, name: str) -> Iterator[None]:
     except InputError:
         raise
     except Exception as exc:
-        raise PublishRefused(f"{name} cannot be published: {steps.failure(name, exc)}") from exc
+        raise PublishRefused(tr("{name} cannot be published: {problems}").format(
+            name=name, problems=steps.failure(name, exc))) from exc
 
 
 def _publish_vector(engine: Engine, inspection: Inspection, details: LayerDetails,
@@ -131,11 +133,11 @@ def _publish_vector(engine: Engine, inspection: Inspection, details: LayerDetail
     assert source is not None
     several = len(inspection.vector_layers) > 1
     new = []
-    steps(0.8, "Preparing the features for the catalog…")
+    steps(0.8, tr("Preparing the features for the catalog…"))
     with _reading(steps, source.name):
         for prepared in inspection.vector_layers:
             new.append(_new_vector_layer(prepared, source, report, details, several))
-    steps(0.9, "Storing the features…")
+    steps(0.9, tr("Storing the features…"))
     return add_layers(engine, new, principal=principal)
 
 
@@ -163,7 +165,7 @@ def _publish_raster(engine: Engine, inspection: Inspection, details: LayerDetail
     staging = layer_dir / STAGING / uuid.uuid4().hex
     staging.mkdir(parents=True)
     try:
-        steps(0.5, "Converting the raster to a cloud-optimized GeoTIFF…")
+        steps(0.5, tr("Converting the raster to a cloud-optimized GeoTIFF…"))
         with _reading(steps, source.name):
             write_cog(source, staging / "layer.tif", steps, assume_crs)
         raster = report.raster
@@ -181,7 +183,7 @@ def _publish_raster(engine: Engine, inspection: Inspection, details: LayerDetail
             staging.rename(layer_dir / ids[0])  # atomic on one file system
             placed.append(layer_dir / ids[0])
 
-        steps(0.95, "Adding the layer to the catalog…")
+        steps(0.95, tr("Adding the layer to the catalog…"))
         try:
             return add_layers(engine, [layer], place_files=place, principal=principal)
         except BaseException:
@@ -227,7 +229,7 @@ def _label(prepared: PreparedLayer) -> str:
 
 def _require_details(details: LayerDetails) -> None:
     if not details.name.strip():
-        raise InputError("Give the layer a name before publishing it.")
+        raise InputError(tr("Give the layer a name before publishing it."))
     if not details.uploaded_by.strip():
-        raise InputError("Type your name in 'Uploaded by' before publishing: the catalog "
-                         "says who published each layer.")
+        raise InputError(tr("Type your name in 'Uploaded by' before publishing: the catalog "
+                            "says who published each layer."))

@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 
 from domain.access import Action, Principal
 from domain.errors import InputError
+from domain.i18n import tr
 from exports.output_crs import OutputCrs
 from layers.features import Features
 from permits.as_of import PermitState, state_on
@@ -136,7 +137,7 @@ def change_history(engine: Engine, *, principal: Principal,
         seen = site_id in set(readable_sites(engine, principal)["id"])
         project_ids = projects.loc[projects["site_id"] == site_id, "project_id"].tolist()
         if not project_ids or not seen:  # a site it may not see has no record for it
-            raise InputError(f"Site {site_id!r} has no permitting record.")
+            raise InputError(tr("Site {site} has no permitting record.").format(site=repr(site_id)))
     changes = load_changes(engine, project_ids)
     record_now(engine, principal, "export", target=target, detail="change history",
                records=len(changes))

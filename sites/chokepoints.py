@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from domain.errors import InputError
+from domain.i18n import N_, tr
 from domain.vocab import DevStatus, Stage, commodity_label, split_codes
 from sites.filters import SiteFilter, all_stages, code_matrix, commodity_masks
 
@@ -47,8 +48,9 @@ CHAIN_STAGES = (Stage.MINE, Stage.SEPARATION_REFINING, Stage.METAL_ALLOY, Stage.
                 Stage.BATTERY, Stage.RECYCLING, Stage.STOCKPILE)
 US, JAPAN, PARTNER, REST = "United States", "Japan", "partner", "rest"
 REGIONS = (US, JAPAN, PARTNER, REST)
-REGION_LABELS = {US: "United States", JAPAN: "Japan", PARTNER: "partner countries",
-                 REST: "rest of the world"}
+#: English names (shown with ``tr``).
+REGION_LABELS = {US: N_("United States"), JAPAN: N_("Japan"), PARTNER: N_("partner countries"),
+                 REST: N_("rest of the world")}
 #: Development statuses counted, by the column that counts them.
 STATES: dict[str, tuple[str, ...]] = {
     "producing": (DevStatus.PRODUCER,),
@@ -136,17 +138,19 @@ def parse_params(params: Mapping[str, str], today: date) -> tuple[date, bool]:
     and ``projected`` (true or false) from a URL's parameters; InputError says what is wrong."""
     unknown = sorted(set(params) - {"as_of", "projected"})
     if unknown:
-        raise InputError(f"{', '.join(unknown)}: not a parameter of the chokepoint table; "
-                         "it takes as_of=YYYY-MM-DD and projected=true.")
+        raise InputError(tr("{unknown}: not a parameter of the chokepoint table; it takes "
+                            "as_of=YYYY-MM-DD and projected=true.").format(
+                                unknown=", ".join(unknown)))
     text = params.get("as_of", "").strip()
     try:
         as_of = date.fromisoformat(text) if text else today
     except ValueError:
-        raise InputError(f"as_of {text!r} is not a date: write it as YYYY-MM-DD, "
-                         "e.g. 2027-12-31.") from None
+        raise InputError(tr("as_of {value} is not a date: write it as YYYY-MM-DD, e.g. "
+                            "{example}.").format(value=repr(text), example="2027-12-31")) from None
     flag = params.get("projected", "false").strip().lower()
     if flag not in {"true", "false", "1", "0", ""}:
-        raise InputError(f"projected {flag!r} is neither true nor false.")
+        raise InputError(tr("projected {value} is neither true nor false.").format(
+            value=repr(flag)))
     return as_of, flag in {"true", "1"}
 
 

@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from domain.i18n import tr
 from domain.vocab import DevStatus, PositionQuality, normalise_commodities, normalise_status
 from layers.coordinates import LAT_LON_PAIRS, WKT_COLUMNS, RowReasons, wgs84_coordinates
 from layers.errors import UnsupportedTable
@@ -179,10 +180,11 @@ def detect_layout(path: Path, columns: dict[str, str]) -> _Layout:
     else:
         wkt = next((columns[k] for k in WKT_COLUMNS if k in columns), None)
     if lat is None and wkt is None:
-        raise UnsupportedTable(
-            f"{path.name} has no coordinates. Columns found: {', '.join(columns.values())}. "
-            f"Expected a WKT point column ({', '.join(WKT_COLUMNS)}) or a latitude/longitude "
-            f"pair ({', '.join(f'{a}/{b}' for a, b in LAT_LON_PAIRS)})."
+        raise UnsupportedTable(tr(
+            "{name} has no coordinates. Columns found: {columns}. Expected a WKT point column "
+            "({wkt}) or a latitude/longitude pair ({pairs}).").format(
+                name=path.name, columns=", ".join(columns.values()), wkt=", ".join(WKT_COLUMNS),
+                pairs=", ".join(f"{a}/{b}" for a, b in LAT_LON_PAIRS))
         )
     kind = "wkt" if wkt else "latlon"
     if "ftr_id" in columns and "lat_wgs84" in columns:

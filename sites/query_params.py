@@ -4,6 +4,7 @@ raises InputError naming the parameter and what it takes."""
 from __future__ import annotations
 
 from domain.errors import InputError
+from domain.i18n import tr
 from domain.vocab import commodity_code
 
 
@@ -22,15 +23,17 @@ def flag(name: str, value: str | None) -> bool:
         return False
     if value.strip().lower() in ("true", "1", "yes"):
         return True
-    raise InputError(f"{name} must be true or false, not {value!r}.")
+    raise InputError(tr("{name} must be true or false, not {value}.").format(
+        name=name, value=repr(value)))
 
 
 def commodity(value: str) -> str:
     """A commodity given by symbol or name, in any case ("Li", "lithium", "REE")."""
     code = commodity_code(value)
     if code is None:
-        raise InputError(f"commodity {value!r} is not known: give a symbol or a name, such as "
-                         "Li or lithium, REE or rare earth elements; separate several by commas.")
+        raise InputError(tr("commodity {value} is not known: give a symbol or a name, such as "
+                            "Li or lithium, REE or rare earth elements; separate several by "
+                            "commas.").format(value=repr(value)))
     return code
 
 
@@ -38,5 +41,6 @@ def choice(name: str, value: str, allowed: list[str]) -> str:
     """One of ``allowed``, matched ignoring case."""
     by_lower = {a.lower(): a for a in allowed}
     if value.lower() not in by_lower:
-        raise InputError(f"{name} {value!r} is not known: use one of {', '.join(allowed)}.")
+        raise InputError(tr("{name} {value} is not known: use one of {allowed}.").format(
+            name=name, value=repr(value), allowed=", ".join(allowed)))
     return by_lower[value.lower()]

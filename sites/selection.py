@@ -17,6 +17,7 @@ import pandas as pd
 from domain.access import PUBLIC
 from domain.bbox import BBox
 from domain.errors import InputError
+from domain.i18n import tr
 from domain.vocab import DevStatus, Stage, commodity_label, split_codes
 from layers.features import Features
 from permits.dates import shown_column
@@ -92,8 +93,8 @@ def parse_selection(params: Mapping[str, str], today: date,
     """
     unknown = sorted(set(params) - set(PARAMETERS) - {"v"})
     if unknown:
-        raise InputError(f"Unknown parameter {', '.join(unknown)}: use "
-                         f"{', '.join(PARAMETERS)}.")
+        raise InputError(tr("Unknown parameter {unknown}: use {parameters}.").format(
+            unknown=", ".join(unknown), parameters=", ".join(PARAMETERS)))
     site_filter = SiteFilter(
         commodities=tuple(qp.commodity(v) for v in qp.listed(params.get("commodity"))),
         stages=tuple(qp.choice("stage", v, [s.value for s in Stage])
@@ -189,11 +190,12 @@ def _as_of(value: str | None, today: date) -> date:
     try:
         as_of = date.fromisoformat(value)
     except ValueError:
-        raise InputError(f"as_of {value!r} is not a date: write it as YYYY-MM-DD, "
-                         "e.g. 2026-06-30.") from None
+        raise InputError(tr("as_of {value} is not a date: write it as YYYY-MM-DD, e.g. "
+                            "{example}.").format(value=repr(value), example="2026-06-30")) from None
     if as_of > today:
-        raise InputError(f"as_of {value} is after today ({today.isoformat()}): the record "
-                         "can only be shown as it stood on a past day or today.")
+        raise InputError(tr("as_of {value} is after today ({today}): the record can only be "
+                            "shown as it stood on a past day or today.").format(
+                                value=value, today=today.isoformat()))
     return as_of
 
 

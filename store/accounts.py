@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from domain.access import MARKING_CODES, PUBLIC, Action, Principal, Role
 from domain.errors import InputError, NotFoundError, PermitmapError
+from domain.i18n import N_, ntr, tr
 from domain.settings import SUBJECT_NAME
 from store.audit import record, record_now
 from store.db import get_meta, set_meta
@@ -42,7 +43,7 @@ SESSION_HOURS = 12
 TOKEN_PREFIX = "pm_"  # noqa: S105  (a prefix, so a token is recognised; not a secret)
 MIN_PASSWORD = 8
 MAX_PASSWORD = 1024
-REFUSED = "The account name or the password is wrong."
+REFUSED = N_("The account name or the password is wrong.")  # shown with tr
 #: store_meta key of the anonymous public view ("on" lets visitors who are not signed in see
 #: public data); mapping.access_state reads the same key.
 ANONYMOUS_VIEW_KEY = "anonymous_view"
@@ -102,8 +103,8 @@ def valid_name(name: str) -> str:
     """An account name: 1–120 letters, digits and . _ @ - (an e-mail address fits)."""
     cleaned = name.strip()
     if not _NAME.fullmatch(cleaned):
-        raise InputError(f"'{name}' cannot be an account name: use 1 to 120 letters, digits "
-                         "and the characters . _ @ - (no spaces).")
+        raise InputError(tr("'{name}' cannot be an account name: use 1 to 120 letters, digits "
+                            "and the characters . _ @ - (no spaces).").format(name=name))
     return cleaned
 
 
@@ -112,32 +113,34 @@ def valid_role(role: str | Role) -> Role:
     try:
         return Role(str(role).strip().lower())
     except ValueError:
-        raise InputError(f"'{role}' is not a role: use one of "
-                         f"{', '.join(r.value for r in Role)}.") from None
+        raise InputError(tr("'{role}' is not a role: use one of {roles}.").format(
+            role=role, roles=", ".join(r.value for r in Role))) from None
 
 
 def valid_clearance(clearance: str) -> str:
     """A clearance: one of the marking codes."""
     code = clearance.strip().lower()
     if code not in MARKING_CODES:
-        raise InputError(f"'{clearance}' is not a clearance: use one of "
-                         f"{', '.join(MARKING_CODES)}.")
+        raise InputError(tr("'{clearance}' is not a clearance: use one of {codes}.").format(
+            clearance=clearance, codes=", ".join(MARKING_CODES)))
     return code
 
 
 def _valid_email(email: str) -> str:
     cleaned = email.strip()
     if cleaned and (len(cleaned) > 300 or not _EMAIL.fullmatch(cleaned)):
-        raise InputError(f"'{email}' is not an e-mail address.")
+        raise InputError(tr("'{email}' is not an e-mail address.").format(email=email))
     return cleaned
 
 
 def hash_password(password: str) -> str:
     """An Argon2id hash (PHC string) of ``password``; InputError for one too short or long."""
     if len(password) < MIN_PASSWORD:
-        raise InputError(f"The password is too short: use at least {MIN_PASSWORD} characters.")
+        raise InputError(tr("The password is too short: use at least {n} characters.").format(
+            n=MIN_PASSWORD))
     if len(password) > MAX_PASSWORD:
-        raise InputError(f"The password is too long: use at most {MAX_PASSWORD} characters.")
+        raise InputError(tr("The password is too long: use at most {n} characters.").format(
+            n=MAX_PASSWORD))
     return _HASHER.hash(password)
 
 
@@ -179,8 +182,8 @@ def _find(session: Session, name: str) -> Account | None:
 def _get(session: Session, name: str) -> Account:
     row = _find(session, name)
     if row is None:
-        raise NotFoundError(f"There is no account named '{name.strip()}'. "
-                            "`permitmap users list` shows them.")
+        raise NotFoundError(tr("There is no account named '{name}'. `permitmap users list` "
+                               "shows them.").format(name=name.strip()))
     return row
 
 
@@ -220,8 +223,8 @@ def add_account(engine: Engine, name: str, role: str | Role, clearance: str = PU
     row = Account(name=name, role=valid_role(role).value, clearance=valid_clearance(clearance),
                   email=_valid_email(email), created_at=_now(), disabled=False,
                   password_hash=hash_password(password) if password is not None else "")
-    taken = InputError(f"There is already an account named '{name}' (names are unique "
-                       "ignoring case).")
+    taken = InputError(tr("There is already an account named '{name}' (names are unique "
+                          "ignoring case).").format(name=name))
     try:
         with Session(engine) as session, session.begin():
             if _find(session, name) is not None:
@@ -360,9 +363,12 @@ def check_password(engine: Engine, name: str, password: str, address: str) -> Ac
         record_now(engine, key or "(no name)", "sign-in-failed", target=key, address=address,
                    detail="too many failed attempts", outcome="refused")
         minutes = max(1, int((until - now).total_seconds() // 60) + 1)
-        raise TooManyAttempts(
-            f"Too many failed sign-ins for this account or from this address. Try again "
-            f"after {until:%H:%M} UTC (in about {minutes} minute{'s' * (minutes != 1)}).")
+        raise TooManyAttempts(ntr(
+            "Too many failed sign-ins for this account or from this address. Try again after "
+            "{until} UTC (in about {n} minute).",
+            "Too many failed sign-ins for this account or from this address. Try again after "
+            "{until} UTC (in about {n} minutes).", minutes).format(
+                until=f"{until:%H:%M}", n=minutes))
     with Session(engine) as session, session.begin():
         row = _find(session, key) if key else None
         usable = row is not None and not row.disabled and bool(row.password_hash)
@@ -385,7 +391,7 @@ def check_password(engine: Engine, name: str, password: str, address: str) -> Ac
                    detail="password")
             info = _info(row)
     if not ok:
-        raise SignInRefused(REFUSED)
+        raise SignInRefused(tr(REFUSED))
     return info
 
 
@@ -415,8 +421,8 @@ def verify_password(engine: Engine, name: str, password: str, address: str = "")
     with Session(engine) as session:
         until = _blocked_until(session, key, address, now)
     if until is not None:
-        raise TooManyAttempts(f"Too many wrong passwords for this account. Try again after "
-                              f"{until:%H:%M} UTC.")
+        raise TooManyAttempts(tr("Too many wrong passwords for this account. Try again after "
+                                 "{until} UTC.").format(until=f"{until:%H:%M}"))
     with Session(engine) as session, session.begin():
         row = _find(session, key)
         ok = row is not None and bool(row.password_hash) and _verifies(row.password_hash,
@@ -439,8 +445,9 @@ def valid_oidc_name(name: str) -> str:
         return cleaned
     local, at, domain = valid_name(cleaned).rpartition("@")
     if not (local and at and domain):
-        raise InputError(f"'{name}' cannot be the account of an OpenID Connect sign-in: it "
-                         "is neither a verified e-mail address nor the provider's subject.")
+        raise InputError(tr("'{name}' cannot be the account of an OpenID Connect sign-in: it "
+                            "is neither a verified e-mail address nor the provider's "
+                            "subject.").format(name=name))
     return cleaned
 
 
@@ -576,12 +583,13 @@ def new_token(engine: Engine, name: str, label: str, actor: Actor) -> str:
     """A new personal API token for the account: returned this once, stored as SHA-256."""
     label = label.strip()
     if len(label) > 120:
-        raise InputError("The token's label is too long: use at most 120 characters.")
+        raise InputError(tr("The token's label is too long: use at most 120 characters."))
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with Session(engine) as session, session.begin():
         row = _get(session, name)
         if row.disabled:
-            raise InputError(f"{row.name} is disabled: a token of theirs would not work.")
+            raise InputError(tr("{name} is disabled: a token of theirs would not work.").format(
+                name=row.name))
         entry = ApiToken(account_id=row.id, token_hash=secret_hash(token), label=label,
                          created_at=_now())
         session.add(entry)
@@ -598,10 +606,12 @@ def revoke_token(engine: Engine, token_id: int, actor: Actor, *, name: str | Non
         found = session.execute(select(ApiToken, Account).join(
             Account, Account.id == ApiToken.account_id).where(ApiToken.id == token_id)).first()
         if found is None or (name is not None and found[1].name.lower() != name.strip().lower()):
-            raise NotFoundError(f"There is no API token {token_id}"
-                                + (f" of {name.strip()}" if name is not None else "")
-                                + ". `permitmap users list` shows the accounts; the account "
-                                  "page lists their tokens.")
+            raise NotFoundError((
+                tr("There is no API token {id}. `permitmap users list` shows the accounts; the "
+                   "account page lists their tokens.") if name is None else
+                tr("There is no API token {id} of {name}. `permitmap users list` shows the "
+                   "accounts; the account page lists their tokens.")).format(
+                       id=token_id, name=(name or "").strip()))
         token, row = found
         if token.revoked_at is None:
             token.revoked_at = _now()

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from domain.access import PUBLIC, Action, Principal
 from domain.crosswalk import BY_HAND, IMPORTED_BY, SAME_ID, Link
 from domain.errors import InputError, NotFoundError
+from domain.i18n import tr
 from domain.vocab import PositionQuality
 from store import audit
 from store.acting import require
@@ -99,13 +100,15 @@ def decide(engine: Engine, link_id: int, status: str, *, principal: Principal,
            now: datetime | None = None) -> None:
     """Confirm or reject a link (or put it back to a candidate)."""
     if status not in STATUSES:
-        raise InputError(f"{status!r} is not a decision: confirmed, rejected or candidate.")
+        raise InputError(tr("{status} is not a decision: confirmed, rejected or candidate.").format(
+            status=repr(status)))
     require(engine, principal, Action.LINK_RECORDS, "crosswalk", f"link {link_id}")
     now = now or datetime.now(UTC)
     with Session(engine) as session, session.begin():
         row = session.get(CrosswalkLink, link_id)
         if row is None:
-            raise NotFoundError(f"No cross-walk link has id {link_id}; refresh the list.")
+            raise NotFoundError(tr("No cross-walk link has id {id}; refresh the list.").format(
+                id=link_id))
         session.execute(update(CrosswalkLink).where(CrosswalkLink.id == link_id).values(
             status=status, decided_by="" if status == CANDIDATE else principal.name,
             decided_at=None if status == CANDIDATE else now))
@@ -221,10 +224,11 @@ def use_position(engine: Engine, link_id: int, use: bool, *, principal: Principa
     with Session(engine) as session, session.begin():
         row = session.get(CrosswalkLink, link_id)
         if row is None:
-            raise NotFoundError(f"No cross-walk link has id {link_id}; refresh the list.")
+            raise NotFoundError(tr("No cross-walk link has id {id}; refresh the list.").format(
+                id=link_id))
         if (row.a_kind, row.b_kind) != ("site", "deposit") or row.status != CONFIRMED:
-            raise InputError("Only a confirmed link between a site and a deposit can give the "
-                             "site a position: confirm the link first.")
+            raise InputError(tr("Only a confirmed link between a site and a deposit can give "
+                                "the site a position: confirm the link first."))
         if use:
             _check_position(session.get(Site, row.a_key), _deposit_of(session, row.b_key),
                             row.b_key)
@@ -243,21 +247,23 @@ def _deposit_of(session: Session, key: str) -> Deposit | None:
 
 def _check_position(site: Site | None, deposit: Deposit | None, key: str) -> None:
     if site is None:
-        raise NotFoundError("The link's site is no longer in the store.")
+        raise NotFoundError(tr("The link's site is no longer in the store."))
     quality = site.position_quality or "unknown"
     if quality in {q.value for q in PositionQuality} and \
             not PositionQuality(quality).is_approximate and site.lat is not None:
-        raise InputError(f"The site already has a {quality} position; it keeps its own.")
+        raise InputError(tr("The site already has a {quality} position; it keeps its own.").format(
+            quality=quality))
     if deposit is None or deposit.lat is None:
-        raise InputError(f"The deposit {key} has no position to give.")
+        raise InputError(tr("The deposit {key} has no position to give.").format(key=key))
     deposit_quality = deposit.position_quality or ""
     if deposit_quality not in (PositionQuality.PUBLISHED, PositionQuality.SURVEYED):
-        said = deposit_quality or "of unknown quality"
-        raise InputError(f"The deposit {key}'s position is {said}, not published: the site "
-                         "would gain nothing.")
+        said = deposit_quality or tr("of unknown quality")
+        raise InputError(tr("The deposit {key}'s position is {said}, not published: the site "
+                            "would gain nothing.").format(key=key, said=said))
     if (deposit.marking or PUBLIC) != PUBLIC:
-        raise InputError(f"The deposit {key} is marked: its position would reach everyone "
-                         "who may see the site. Only a public deposit's position can be used.")
+        raise InputError(tr("The deposit {key} is marked: its position would reach everyone "
+                            "who may see the site. Only a public deposit's position can be "
+                            "used.").format(key=key))
 
 
 def mark_same_places(session: Session) -> bool:

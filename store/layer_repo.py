@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from domain.access import PUBLIC, Action, Principal
 from domain.bbox import BBox
 from domain.errors import InputError, NotFoundError
+from domain.i18n import tr
 from store import audit
 from store.acting import acting_name, require
 from store.bulk import bulk_insert
@@ -140,9 +141,9 @@ def add_layers(engine: Engine, layers: Sequence[NewLayer],
             if place_files is not None:
                 place_files(ids)
     except IntegrityError as exc:  # another process published the same file a moment ago
-        raise DuplicateUpload(
-            f"{layers[0].original_filename} was published by someone else just now; "
-            "refresh the layer catalog to see it.") from exc
+        raise DuplicateUpload(tr(
+            "{name} was published by someone else just now; refresh the layer catalog to see "
+            "it.").format(name=layers[0].original_filename)) from exc
     return [get_layer(engine, layer_id) for layer_id in ids]
 
 
@@ -173,8 +174,9 @@ def get_layer(engine: Engine, layer_id: str, principal: Principal | None = None)
 
 def layer_not_found(layer_id: str) -> NotFoundError:
     """What is answered for a layer that is not there (or that the asker may not see)."""
-    return NotFoundError(f"No survey layer with id {layer_id!r}; it may have been deleted. "
-                         "Open the layer catalog to see the layers there are.")
+    return NotFoundError(tr("No survey layer with id {id}; it may have been deleted. Open the "
+                            "layer catalog to see the layers there are.").format(
+                                id=repr(layer_id)))
 
 
 def update_layer(engine: Engine, layer_id: str, *, principal: Principal,
@@ -187,12 +189,12 @@ def update_layer(engine: Engine, layer_id: str, *, principal: Principal,
     require(engine, principal, Action.RESTYLE_LAYER,
             "layer-show" if only_shown else "layer-restyle", layer_id)
     if name is not None and not name.strip():
-        raise InputError("A layer needs a name; type one before saving.")
+        raise InputError(tr("A layer needs a name; type one before saving."))
     with Session(engine) as session, session.begin():
         row = session.get(SurveyLayer, layer_id)
         if row is None:
-            raise NotFoundError(f"No survey layer with id {layer_id!r}; it may have been "
-                                "deleted by someone else.")
+            raise NotFoundError(tr("No survey layer with id {id}; it may have been deleted by "
+                                   "someone else.").format(id=repr(layer_id)))
         changed = []
         if name is not None and name.strip()[:200] != row.name:
             changed.append(f"renamed {row.name!r} → {name.strip()[:200]!r}")
@@ -224,8 +226,8 @@ def delete_layer(engine: Engine, layer_id: str, *, principal: Principal) -> Laye
         session.execute(delete(SurveyFeature).where(SurveyFeature.layer_id == layer_id))
         gone = session.execute(delete(SurveyLayer).where(SurveyLayer.id == layer_id))
         if gone.rowcount != 1:  # type: ignore[attr-defined]
-            raise NotFoundError(f"No survey layer with id {layer_id!r}; it was deleted by "
-                                "someone else just now.")
+            raise NotFoundError(tr("No survey layer with id {id}; it was deleted by someone "
+                                   "else just now.").format(id=repr(layer_id)))
         audit.record(session, principal, "layer-delete", target=layer_id,
                      detail=f"{record.name} ({record.kind}, {record.original_filename})",
                      records=record.feature_count, marking=record.marking)
@@ -284,15 +286,16 @@ def _refuse_duplicates(session: Session, layers: Sequence[NewLayer],
     if earlier:
         first = earlier[0]
         if not principal.may_see(first.marking or PUBLIC):
-            raise DuplicateUpload(
+            raise DuplicateUpload(tr(
                 "This file was published before, as a layer marked above your clearance. "
-                "Ask an admin if it should be shared more widely.")
+                "Ask an admin if it should be shared more widely."))
         when = first.uploaded_at.strftime("%Y-%m-%d %H:%M")
-        raise DuplicateUpload(
-            f"This file was published before: {first.original_filename} is the layer "
-            f"'{first.name}', uploaded by {first.uploaded_by} on {when} UTC (same contents, "
-            "checksum " f"{first.checksum[:12]}…). Open it in the layer catalog; to replace "
-            "it, delete it there first.")
+        raise DuplicateUpload(tr(
+            "This file was published before: {file} is the layer '{name}', uploaded by {who} "
+            "on {when} UTC (same contents, checksum {checksum}…). Open it in the layer "
+            "catalog; to replace it, delete it there first.").format(
+                file=first.original_filename, name=first.name, who=first.uploaded_by,
+                when=when, checksum=first.checksum[:12]))
 
 
 def _row(layer_id: str, layer: NewLayer, uploaded_by: str) -> SurveyLayer:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from domain.access import PUBLIC, AccessDenied, Action, Principal, marking_rank
 from domain.errors import InputError, NotFoundError
+from domain.i18n import N_, tr
 from store import audit
 from store.acting import require
 from store.db import bump_counter, bump_revision
@@ -27,6 +28,8 @@ from store.models import AttributeMarking, Deposit, Site, SurveyLayer
 RECORD_TABLES: dict[str, type[Site] | type[Deposit] | type[SurveyLayer]] = {
     "site": Site, "deposit": Deposit, "layer": SurveyLayer}
 RECORD_KINDS = tuple(RECORD_TABLES)
+#: Each kind in the words of a message (shown with ``tr``).
+_KIND_WORDS = {"site": N_("site"), "deposit": N_("deposit"), "layer": N_("layer")}
 #: The kinds whose attributes may carry markings of their own.
 ATTRIBUTE_KINDS = ("site", "deposit")
 #: Attributes that identify a record and place it on the map: never withheld on their own
@@ -69,8 +72,10 @@ def set_marking(engine: Engine, kind: str, record_id: str, marking: str, *,
                        session.get(table, _key(kind, record_id)))
             if row is None or not principal.may_see(row.marking or PUBLIC):
                 # a record above the clearance is answered as one that is not there
-                raise NotFoundError(f"No {kind} has id {record_id!r}: check the id on the "
-                                    f"map or in `permitmap {_list_hint(kind)}`.")
+                raise NotFoundError(tr("No {kind} has id {id}: check the id on the map or in "
+                                       "`permitmap {command}`.").format(
+                                           kind=_kind_word(kind), id=repr(record_id),
+                                           command=_list_hint(kind)))
             if attribute:
                 before = _set_attribute(session, row, kind, str(record_id), attribute, code,
                                         principal)
@@ -96,7 +101,8 @@ def record_marks(engine: Engine, kind: str, record_id: str) -> tuple[str, dict[s
         own = session.scalar(select(RECORD_TABLES[kind].marking).where(
             RECORD_TABLES[kind].id == _key(kind, record_id)))
         if own is None:
-            raise NotFoundError(f"No {kind} has id {record_id!r}.")
+            raise NotFoundError(tr("No {kind} has id {id}.").format(kind=_kind_word(kind),
+                                                                  id=repr(record_id)))
         query = select(AttributeMarking).where(AttributeMarking.record_kind == kind,
                                                AttributeMarking.record_id == str(record_id))
         return own or PUBLIC, {m.attribute: m.marking for m in session.scalars(query)}
@@ -128,10 +134,13 @@ def _set_attribute(session: Session, row: object, kind: str, record_id: str, att
                    code: str, principal: Principal) -> str:
     markable = markable_attributes(kind)
     if not markable:
-        raise InputError(f"A {kind} is marked as a whole: leave out the attribute.")
+        raise InputError(tr("A {kind} is marked as a whole: leave out the attribute.").format(
+            kind=_kind_word(kind)))
     if attribute not in markable:
-        raise InputError(f"A {kind} has no markable attribute {attribute!r}: use one of "
-                         f"{', '.join(markable)}, or mark the whole {kind}.")
+        raise InputError(tr("A {kind} has no markable attribute {attribute}: use one of "
+                            "{allowed}, or mark the whole {kind}.").format(
+                                kind=_kind_word(kind), attribute=repr(attribute),
+                                allowed=", ".join(markable)))
     key = (kind, record_id, attribute)
     mark = session.get(AttributeMarking, key)
     before = mark.marking if mark is not None else PUBLIC
@@ -163,8 +172,8 @@ def _changed(session: Session, kind: str) -> None:
 def _valid_kind(kind: str) -> str:
     name = kind.strip().lower()
     if name not in RECORD_TABLES:
-        raise InputError(f"'{kind}' cannot carry a marking: use one of "
-                         f"{', '.join(RECORD_KINDS)}.")
+        raise InputError(tr("'{kind}' cannot carry a marking: use one of {kinds}.").format(
+            kind=kind, kinds=", ".join(RECORD_KINDS)))
     return name
 
 
@@ -174,7 +183,12 @@ def _key(kind: str, record_id: str) -> object:
     try:
         return int(record_id)
     except ValueError:
-        raise InputError(f"A deposit id is a whole number, not {record_id!r}.") from None
+        raise InputError(tr("A deposit id is a whole number, not {id}.").format(
+            id=repr(record_id))) from None
+
+
+def _kind_word(kind: str) -> str:
+    return tr(_KIND_WORDS[kind]) if kind in _KIND_WORDS else kind
 
 
 def _list_hint(kind: str) -> str:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from domain.access import Action, Principal
 from domain.errors import InputError, NotFoundError
+from domain.i18n import N_, tr
 from permits.editing import EditPlan
 from permits.frames import PermitData, positions
 from permits.history import ENTITIES
@@ -41,6 +42,11 @@ from store.permit_tables import (
 # entity -> (table, key column, column kinds): the kinds and keys as permits.history names them.
 _SCHEMAS: dict[str, tuple[Table, str, dict[str, Kind]]] = {
     entity: (TABLES[entity], key, columns) for entity, (_, key, columns) in ENTITIES.items()}
+
+#: A record not (or no longer) there, by entity (shown with ``tr``).
+_GONE = {"project": N_("No project has id {id}; it may have been removed."),
+         "action": N_("No action has id {id}; it may have been removed."),
+         "milestone": N_("No milestone has id {id}; it may have been removed.")}
 
 
 @dataclass(frozen=True)
@@ -155,7 +161,7 @@ def get_record(engine: Engine, entity: str, record_id: str) -> dict[str, Any]:
     with engine.connect() as connection:
         row = connection.execute(select(table).where(table.c[key] == record_id)).mappings().first()
     if row is None:
-        raise NotFoundError(f"No {entity} has id {record_id!r}; it may have been removed.")
+        raise _gone(entity, record_id)
     return dict(row)
 
 
@@ -173,13 +179,13 @@ def save_edit(
     require(engine, principal, Action.EDIT_TIMELINE, "timeline-edit", record_id)
     who = acting_name(principal, who)
     if not who:
-        raise InputError("Enter your name: the history records who made each change.")
+        raise InputError(tr("Enter your name: the history records who made each change."))
     table, key, columns = _SCHEMAS[entity]
     now = now or datetime.now(UTC)
     with Session(engine) as session, session.begin():
         row = session.execute(select(table).where(table.c[key] == record_id)).mappings().first()
         if row is None:
-            raise NotFoundError(f"No {entity} has id {record_id!r}; it may have been removed.")
+            raise _gone(entity, record_id)
         if int(row["version"]) != expected_version:
             raise EditConflict(_conflict_message(session, entity, record_id))
         version = expected_version
@@ -214,6 +220,14 @@ def _edit_detail(entity: str, plan: EditPlan, reason: str, who: str, actor: str)
     if who != actor:
         parts.append(f"name given: {who}")
     return "; ".join(parts)
+
+
+def _gone(entity: str, record_id: str) -> NotFoundError:
+    """A project, action or milestone that is not (or no longer) there."""
+    gone = _GONE.get(entity)
+    if gone is None:
+        return NotFoundError(f"No {entity} has id {record_id!r}; it may have been removed.")
+    return NotFoundError(tr(gone).format(id=repr(record_id)))
 
 
 def _conflict_message(session: Session, entity: str, record_id: str) -> str:
@@ -340,8 +354,8 @@ def set_project_site(session: Session, project_id: str, site_id: str, *, who: st
     row = session.execute(select(permit_projects.c.site_id, permit_projects.c.version).where(
         permit_projects.c.project_id == project_id)).first()
     if row is None:
-        raise NotFoundError(f"No permitting project has id {project_id!r}; it may have been "
-                            "removed.")
+        raise NotFoundError(tr("No permitting project has id {id}; it may have been "
+                               "removed.").format(id=repr(project_id)))
     before = str(row.site_id or "")
     if before == site_id:
         return False

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from domain.access import HIGHEST, MARKING_CODES, PUBLIC, Action, Principal
 from domain.deposit_view import withheld_attributes
 from domain.errors import InputError, NotFoundError
+from domain.i18n import tr
 from store import audit
 from store.acting import require
 from store.bulk import load_append, load_upsert, lock_for_load
@@ -142,13 +143,15 @@ def remove_dataset(engine: Engine, dataset: str, *, principal: Principal) -> int
     same transaction); return how many went. Needs a role that may import tables (admin)."""
     require(engine, principal, Action.IMPORT_TABLE, "deposit-remove", dataset)
     if dataset == CURATED_DATASET:
-        raise InputError(f"{dataset!r} is the bundled list of curated deposits; it comes back "
-                         "from data/ and cannot be removed here.")
+        raise InputError(tr("{dataset} is the bundled list of curated deposits; it comes back "
+                            "from data/ and cannot be removed here.").format(
+                                dataset=repr(dataset)))
     with Session(engine) as session, session.begin():
         removed = _count_dataset(session, dataset)
         if not removed:
-            known = ", ".join(dataset_counts(engine)) or "none"
-            raise NotFoundError(f"No dataset named {dataset!r} (datasets: {known}).")
+            known = ", ".join(dataset_counts(engine)) or tr("none")
+            raise NotFoundError(tr("No dataset named {dataset} (datasets: {known}).").format(
+                dataset=repr(dataset), known=known))
         marking = _dataset_marking(session, dataset)
         session.execute(delete(Deposit).where(Deposit.dataset == dataset))
         audit.record(session, principal, "deposit-remove", target=dataset,
@@ -221,7 +224,8 @@ def get_deposit(engine: Engine, deposit_id: int, *, principal: Principal) -> dic
     with Session(engine) as session:
         row = session.get(Deposit, deposit_id)
         if row is None or not principal.may_see(row.marking or PUBLIC):
-            raise NotFoundError(f"No deposit has id {deposit_id}; it may have been re-imported.")
+            raise NotFoundError(tr("No deposit has id {id}; it may have been re-imported.").format(
+                id=deposit_id))
         deposit = {c: getattr(row, c) for c in ["id", *DEPOSIT_COLUMNS, "same_as"]}
         marks = dict(session.execute(
             select(AttributeMarking.attribute, AttributeMarking.marking).where(
@@ -254,7 +258,7 @@ def get_site(engine: Engine, site_id: str) -> dict[str, Any]:
     with Session(engine) as session:
         row = session.get(Site, site_id)
         if row is None:
-            raise NotFoundError(f"No site has id {site_id!r}.")
+            raise NotFoundError(tr("No site has id {id}.").format(id=repr(site_id)))
         return {c: getattr(row, c) for c in SITE_COLUMNS}
 
 
