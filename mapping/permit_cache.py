@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from domain.i18n import current_language, language
 from domain.settings import load_settings
 from mapping.store_access import data_version, engine
 from permits.alerts import alerts
@@ -149,17 +150,20 @@ def _check(data: PermitData, derived: pd.DataFrame, as_of: date) -> pd.DataFrame
 
 def alerts_for(as_of: date) -> pd.DataFrame:
     """Every alert on ``as_of`` with the rule sets' lock-out, warning and stale settings."""
-    return _alerts(*data_version(), as_of, date.today()).copy(deep=False)
+    return _alerts(*data_version(), as_of, date.today(), current_language()).copy(deep=False)
 
 
-@st.cache_resource(show_spinner="Checking every record…", max_entries=4)
-def _alerts(database: str, revision: int, as_of: date, today: date) -> pd.DataFrame:
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _alerts(database: str, revision: int, as_of: date, today: date,
+            in_language: str) -> pd.DataFrame:
+    """Per language too: the alerts' messages are sentences."""
     derived = _derived(database, revision, as_of, today)
     data = _record(database, revision, as_of, today)
-    return alerts(data, derived, _check(data, derived, as_of), as_of,
-                  lockout_days=rule_setting("lockout_days", 30),
-                  warning_days=rule_setting("lockout_warning_days", 14),
-                  stale_days=rule_setting("stale_days", 90))
+    with language(in_language):
+        return alerts(data, derived, _check(data, derived, as_of), as_of,
+                      lockout_days=rule_setting("lockout_days", 30),
+                      warning_days=rule_setting("lockout_warning_days", 14),
+                      stale_days=rule_setting("stale_days", 90))
 
 
 def _copy(data: PermitData) -> PermitData:

@@ -115,3 +115,27 @@ def test_the_api_takes_lang_as_the_language_of_its_messages_not_a_filter(
     assert japanese.status_code == 200
     assert [f["id"] for f in japanese.json()["features"]] == [f["id"] for f in plain["features"]]
     assert client.get("/api/sites.geojson?sort=name&lang=ja").status_code == 400
+
+
+def test_alerts_worked_out_in_english_first_are_japanese_in_japanese(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The alerts are cached (one server, many people): per language, so English asked first
+    leaves no English sentence for the next person, who reads Japanese."""
+    from datetime import date
+
+    from mapping.permit_cache import alerts_for
+    from tests.support.sample_store import use_sample_store
+
+    use_sample_store(tmp_path, monkeypatch, "alerts.db")
+    as_of = date(2026, 11, 25)
+    set_language("en")
+    english = alerts_for(as_of)["message"].tolist()
+    set_language("ja")
+    try:
+        japanese = alerts_for(as_of)["message"].tolist()
+    finally:
+        set_language("en")
+    assert len(english) == len(japanese) > 0
+    translated = [e for e in english if "paused since" in e or "no update for" in e
+                  or "date changes lock" in e]
+    assert translated and not set(translated) & set(japanese)
