@@ -8,15 +8,21 @@ from urllib.parse import quote
 import pandas as pd
 import streamlit as st
 
-from domain.i18n import tr
+from domain.i18n import N_, current_language, tr
 from mapping import state_keys as keys
 from mapping.parts.as_of_picker import as_of_query
 from mapping.parts.safe_text import plain
 from permits.alerts import KIND_LOCKOUT, KIND_MISSED, KIND_PAUSE_OVERRUN, KIND_RULE, KIND_STALE
 from permits.frames import PermitData
 from permits.status_report import NO_SITE_GIVEN
+from sites.names import shown_names
 
 KIND_ORDER = (KIND_LOCKOUT, KIND_MISSED, KIND_RULE, KIND_PAUSE_OVERRUN, KIND_STALE)
+# the kinds as headings (in English the kind with a capital, as before)
+KIND_HEADINGS = {KIND_LOCKOUT: N_("Entering the lock-out"), KIND_MISSED: N_("Missed date"),
+                 KIND_RULE: N_("Rule-set breach"),
+                 KIND_PAUSE_OVERRUN: N_("Pause past its expected end"),
+                 KIND_STALE: N_("Not updated")}
 ICONS = {KIND_LOCKOUT: ":material/lock_clock:", KIND_MISSED: ":material/event_busy:",
          KIND_RULE: ":material/gavel:", KIND_PAUSE_OVERRUN: ":material/pause_circle:",
          KIND_STALE: ":material/history_toggle_off:"}
@@ -45,7 +51,7 @@ def counts(found: pd.DataFrame) -> None:
     """One metric per kind that has alerts."""
     present = _kinds(found)
     for column, kind in zip(st.columns(len(present)), present, strict=True):
-        column.metric(kind.capitalize(), int((found["kind"] == kind).sum()))
+        column.metric(_heading(kind), int((found["kind"] == kind).sum()))
 
 
 def alert_lists(found: pd.DataFrame, data: PermitData, sites: pd.DataFrame,
@@ -54,13 +60,13 @@ def alert_lists(found: pd.DataFrame, data: PermitData, sites: pd.DataFrame,
     project without a site says so, and why (``unlinked_reasons``, by project id)."""
     site_of = dict(zip(data.projects["project_id"], data.projects["site_id"], strict=True))
     title_of = dict(zip(data.projects["project_id"], data.projects["title"], strict=True))
-    names = dict(zip(sites["id"], sites["name"], strict=True))
+    names = dict(zip(sites["id"], shown_names(sites, current_language()), strict=True))
     suffix = as_of_query(as_of)
     unlinked = tr("not linked to a site ({reason})")
     timeline, on_map = tr("site timeline"), tr("on the map")
     for kind in _kinds(found):
         rows = found[found["kind"] == kind].sort_values("date", kind="stable")
-        with st.expander(f"{kind.capitalize()} ({len(rows)})", expanded=True,
+        with st.expander(f"{_heading(kind)} ({len(rows)})", expanded=True,
                          icon=ICONS.get(kind)):
             lines = []
             for alert in rows.to_dict("records"):
@@ -75,6 +81,10 @@ def alert_lists(found: pd.DataFrame, data: PermitData, sites: pd.DataFrame,
                 lines.append(f"- **{when}** · {where} · _{project}_: "
                              f"{plain(alert['message'])}{link}")
             st.markdown("\n".join(lines))
+
+
+def _heading(kind: str) -> str:
+    return tr(KIND_HEADINGS[kind]) if kind in KIND_HEADINGS else kind.capitalize()
 
 
 def _kinds(found: pd.DataFrame) -> list[str]:
