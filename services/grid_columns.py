@@ -17,12 +17,12 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from domain.access import Principal
-from domain.errors import InputError, NotFoundError
+from domain.errors import InputError
 from domain.i18n import tr
 from layers.features import Features
 from sites.selection import slug
 from store.acting import marking_of
-from store.layer_repo import LayerRecord, get_layer
+from store.layer_repo import LayerRecord, get_layer, layer_unreadable
 
 MAX_GRIDS = 10
 
@@ -72,9 +72,7 @@ def with_grid_values(features: Features, records: Sequence[LayerRecord],
         try:
             values = values_at(layer_dir / record.raster_file, lons, lats).values
         except (OSError, RasterioError) as exc:  # deleted or damaged since it was published
-            raise NotFoundError(tr("The file of layer {name} cannot be read ({error}); it may "
-                                   "have been deleted. Publish the layer again.").format(
-                                       name=repr(record.name), error=exc)) from exc
+            raise layer_unreadable(record, exc) from exc
         columns[name] = pd.array(values, dtype="Float64")  # NaN becomes empty, not "nan"
     layer_marks = [r.marking for r in records]
     if "marking" in columns.columns:

@@ -25,7 +25,7 @@ from rasterio.errors import RasterioError
 from sqlalchemy import Engine
 
 from domain.access import Action, Principal
-from domain.errors import InputError, NotFoundError
+from domain.errors import InputError
 from domain.i18n import tr
 from exports.formats import neutralise_formulas
 from exports.marking import csv_text
@@ -36,7 +36,7 @@ from services.sample_places import PLACE_COLUMNS, SampleAt, places
 from sites.selection import slug
 from store.acting import marking_of, require
 from store.audit import record_now
-from store.layer_repo import LayerRecord, get_layer, layer_features
+from store.layer_repo import LayerRecord, get_layer, layer_features, layer_unreadable
 
 __all__ = ["DEFAULT_DISTANCE_KM", "MAX_DISTANCE_KM", "MAX_RADIUS_KM", "LayerSample", "Mode",
            "SampleAt", "SampleRequest", "record_sampling", "sample_layer"]
@@ -179,7 +179,7 @@ def _per_polygon(engine: Engine, record: LayerRecord, request: SampleRequest,
     try:
         table = zonal_stats(cog_file(record, layer_dir), geoms, band=request.band).table
     except (OSError, RasterioError) as exc:
-        raise _unreadable(record, exc) from exc
+        raise layer_unreadable(record, exc) from exc
     rows = pd.concat([places, table[ZONE_COLUMNS].reset_index(drop=True)], axis=1)
     rows["count"] = rows["count"].astype("int64")
     result = LayerSample(record, request, Mode.WITHIN, rows,
@@ -287,14 +287,8 @@ def _raster(engine: Engine, record: LayerRecord, request: SampleRequest, mode: M
         assert within is not None
         return _within(engine, path, within, lons, lats, request.band)
     except (OSError, RasterioError) as exc:  # deleted or damaged since it was published
-        raise _unreadable(record, exc) from exc
+        raise layer_unreadable(record, exc) from exc
 
-
-def _unreadable(record: LayerRecord, exc: Exception) -> NotFoundError:
-    """The layer's file could not be read: deleted or damaged since it was published."""
-    return NotFoundError(tr("The file of layer {name} cannot be read ({error}); it may have "
-                            "been deleted. Publish the layer again.").format(
-                                name=repr(record.name), error=exc))
 
 
 def _within(engine: Engine, path: Path, within: LayerRecord, lons: np.ndarray,

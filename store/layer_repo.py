@@ -172,6 +172,14 @@ def get_layer(engine: Engine, layer_id: str, principal: Principal | None = None)
         return _record(row)
 
 
+def layer_unreadable(record: LayerRecord, exc: Exception) -> NotFoundError:
+    """What is answered when a raster layer's file cannot be read: deleted or damaged since
+    it was published."""
+    return NotFoundError(tr("The file of layer {name} cannot be read ({error}); it may have "
+                            "been deleted. Publish the layer again.").format(
+                                name=repr(record.name), error=exc))
+
+
 def layer_not_found(layer_id: str) -> NotFoundError:
     """What is answered for a layer that is not there (or that the asker may not see)."""
     return NotFoundError(tr("No survey layer with id {id}; it may have been deleted. Open the "
