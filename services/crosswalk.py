@@ -6,12 +6,11 @@ layers."""
 from __future__ import annotations
 
 import pandas as pd
-import shapely
 from sqlalchemy import Engine
 
 from domain.access import Principal
 from domain.crosswalk import Link, deposit_key
-from layers.nearby_features import feature_label
+from services.layer_sampling import labelled_features
 from sites.crosswalk import (
     DEPOSIT_KM,
     SITE_KM,
@@ -21,7 +20,7 @@ from sites.crosswalk import (
     site_project_links,
 )
 from store.crosswalk_repo import RefreshSummary, refresh_links
-from store.layer_repo import layer_features, list_layers
+from store.layer_repo import list_layers
 from store.permits_repo import import_link_rows, load_permit_data
 from store.records import CURATED_DATASET, deposit_names, load_sites
 
@@ -50,12 +49,8 @@ def _polygon_links(engine: Engine, sites: pd.DataFrame, curated: pd.DataFrame) -
     for layer in list_layers(engine):
         if layer.kind != "vector" or layer.geometry_type != "Polygon":
             continue
-        stored = layer_features(engine, layer.id)
-        polygons = shapely.from_wkb(stored["geometry"].to_numpy())
-        numbers = [int(n) for n in stored["feature_no"]]
-        labels = [feature_label(text, no) for text, no in
-                  zip(stored["properties"], numbers, strict=True)]
+        polygons = labelled_features(engine, layer.id)
         for kind, frame in places:
-            links += feature_links(frame, kind, layer.id, layer.name, polygons, labels,
-                                   numbers)
+            links += feature_links(frame, kind, layer.id, layer.name, polygons.geoms,
+                                   polygons.labels, polygons.numbers)
     return links

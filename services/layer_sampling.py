@@ -163,21 +163,37 @@ def sample_layer(engine: Engine, request: SampleRequest, layer_dir: Path, *,
     return result
 
 
+@dataclass(frozen=True)
+class LabelledFeatures:
+    """A stored vector layer's features: lon/lat geometries, feature numbers and labels."""
+
+    geoms: np.ndarray
+    numbers: list[int]
+    labels: list[str]
+
+
+def labelled_features(engine: Engine, layer_id: str) -> LabelledFeatures:
+    """The layer's features as its samplings and the cross-walk name them."""
+    stored = layer_features(engine, layer_id)
+    numbers = [int(no) for no in stored["feature_no"]]
+    return LabelledFeatures(shapely.from_wkb(stored["geometry"].to_numpy()), numbers,
+                            [feature_label(text, no) for text, no in
+                             zip(stored["properties"], numbers, strict=True)])
+
+
 def _per_polygon(engine: Engine, record: LayerRecord, request: SampleRequest,
                  within: LayerRecord, layer_dir: Path, principal: Principal,
                  audit: bool) -> LayerSample:
     """One row per polygon of ``within``: its feature number as id, its label as name, a
     point inside it, and the raster's statistics over it."""
-    stored = layer_features(engine, within.id)
-    geoms = shapely.from_wkb(stored["geometry"].to_numpy())
-    inside = shapely.point_on_surface(geoms)
+    polygons = labelled_features(engine, within.id)
+    inside = shapely.point_on_surface(polygons.geoms)
     places = pd.DataFrame({
-        "id": stored["feature_no"].astype("int64").to_numpy(),
-        "name": [feature_label(text, int(no)) for text, no in
-                 zip(stored["properties"], stored["feature_no"], strict=True)],
+        "id": np.array(polygons.numbers, dtype="int64"), "name": polygons.labels,
         "lon": shapely.get_x(inside), "lat": shapely.get_y(inside), "marking": within.marking})
     try:
-        table = zonal_stats(cog_file(record, layer_dir), geoms, band=request.band).table
+        table = zonal_stats(cog_file(record, layer_dir), polygons.geoms,
+                            band=request.band).table
     except (OSError, RasterioError) as exc:
         raise layer_unreadable(record, exc) from exc
     rows = pd.concat([places, table[ZONE_COLUMNS].reset_index(drop=True)], axis=1)
@@ -257,17 +273,13 @@ def _near(engine: Engine, record: LayerRecord, found: pd.DataFrame,
           distance_km: float) -> pd.DataFrame:
     """How many of the layer's features lie within ``distance_km`` of each place, their
     numbers and names (``; `` between them)."""
-    stored = layer_features(engine, record.id)
-    geoms = shapely.from_wkb(stored["geometry"].to_numpy())
-    numbers = stored["feature_no"].to_numpy()
-    labels = [feature_label(text, int(no)) for text, no in
-              zip(stored["properties"], numbers, strict=True)]
+    near = labelled_features(engine, record.id)
     matches = features_near(found["lon"].to_numpy(dtype="float64"),
-                            found["lat"].to_numpy(dtype="float64"), geoms, distance_km)
+                            found["lat"].to_numpy(dtype="float64"), near.geoms, distance_km)
     return pd.DataFrame({
         "count": [len(m) for m in matches],
-        "feature_ids": ["; ".join(str(numbers[i]) for i in m) for m in matches],
-        "features": ["; ".join(labels[i] for i in m) for m in matches],
+        "feature_ids": ["; ".join(str(near.numbers[i]) for i in m) for m in matches],
+        "features": ["; ".join(near.labels[i] for i in m) for m in matches],
     })
 
 
@@ -295,10 +307,8 @@ def _within(engine: Engine, path: Path, within: LayerRecord, lons: np.ndarray,
             lats: np.ndarray, band: int) -> pd.DataFrame:
     """The names of the polygons each place lies in and the statistics over them (their
     union when it lies in several); each set of polygons is measured once."""
-    stored = layer_features(engine, within.id)
-    geoms = shapely.from_wkb(stored["geometry"].to_numpy())
-    labels = [feature_label(text, int(no)) for text, no in
-              zip(stored["properties"], stored["feature_no"], strict=True)]
+    polygons = labelled_features(engine, within.id)
+    geoms, labels = polygons.geoms, polygons.labels
     matches = features_near(lons, lats, geoms, 0.0)
     sets = sorted({tuple(int(i) for i in m) for m in matches if len(m)})
     zones = [shapely.union_all(geoms[list(s)]) for s in sets]
