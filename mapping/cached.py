@@ -12,8 +12,9 @@ import streamlit as st
 
 from domain.access import PUBLIC, Principal
 from domain.deposit_view import for_principal
-from domain.i18n import current_language, language
+from domain.i18n import N_, current_language, language
 from domain.settings import load_settings
+from mapping.loading import loading
 from mapping.store_access import data_version, deposit_views, engine, withheld_deposits
 from mapping.webmap.site_map import MapOptions, build_map
 from mapping.webmap.survey_overlays import Overlay
@@ -24,12 +25,15 @@ from store.layer_repo import LayerRecord, layer_revision, list_layers, visible_l
 from store.markings import attribute_marks
 from store.records import load_sites
 
+LOADING_SITES = N_("Loading sites…")
+
 
 def cached_sites(principal: Principal) -> pd.DataFrame:
     """The sites as ``principal`` may receive them (:func:`sites.visibility.visible_sites`:
     those their clearance reaches, attributes marked above it withheld), reloaded only when
     the database or its data revision changes (a marking set bumps it)."""
-    return _sites(*data_version(), principal.clearance)
+    with loading(LOADING_SITES):
+        return _sites(*data_version(), principal.clearance)
 
 
 def hidden_sites(principal: Principal) -> frozenset[str]:
@@ -46,7 +50,7 @@ def site_marks(site_id: str) -> tuple[str, dict[str, str]]:
     return (str(own.iloc[0] or PUBLIC) if len(own) else PUBLIC), marks.get(site_id, {})
 
 
-@st.cache_data(show_spinner="Loading sites…", max_entries=4)
+@st.cache_data(show_spinner=False, max_entries=4)
 def _stored(database: str, revision: int) -> tuple[pd.DataFrame, dict[str, dict[str, str]]]:
     return load_sites(engine()), attribute_marks(engine(), "site")
 

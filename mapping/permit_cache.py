@@ -17,8 +17,9 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from domain.i18n import current_language, language
+from domain.i18n import N_, current_language, language
 from domain.settings import load_settings
+from mapping.loading import loading
 from mapping.store_access import data_version, engine
 from permits.alerts import alerts
 from permits.as_of import milestones_on, projects_on, replays_history
@@ -40,12 +41,18 @@ def _unlinked_reasons(database: str, revision: int) -> dict[str, str]:
     return store_unlinked_reasons(engine())
 
 
+#: What the page says while a slow figure is worked out (:mod:`mapping.loading`).
+LOADING, REPLAYING, SCHEDULING = (N_("Loading the permitting record…"),
+                                  N_("Replaying the history…"), N_("Working out the schedule…"))
+
+
 def permit_data() -> PermitData:
     """The current permitting record."""
-    return _copy(_permit_data(*data_version()))
+    with loading(LOADING):
+        return _copy(_permit_data(*data_version()))
 
 
-@st.cache_resource(show_spinner="Loading the permitting record…", max_entries=2)
+@st.cache_resource(show_spinner=False, max_entries=2)
 def _permit_data(database: str, revision: int) -> PermitData:
     return load_permit_data(engine())
 
@@ -80,7 +87,8 @@ def rule_setting(name: str, default: int) -> int:
 def record_for(as_of: date) -> PermitData:
     """The record as it stood at the end of ``as_of``: the current one from today on, else the
     current one with every later change undone (from the history)."""
-    return _copy(_record(*data_version(), as_of, date.today()))
+    with loading(REPLAYING):
+        return _copy(_record(*data_version(), as_of, date.today()))
 
 
 def _record(database: str, revision: int, as_of: date, today: date) -> PermitData:
@@ -89,7 +97,7 @@ def _record(database: str, revision: int, as_of: date, today: date) -> PermitDat
     return _replayed(database, revision, as_of)
 
 
-@st.cache_resource(show_spinner="Replaying the history…", max_entries=4)
+@st.cache_resource(show_spinner=False, max_entries=4)
 def _replayed(database: str, revision: int, as_of: date) -> PermitData:
     """Only past days take a slot here: today's record is the current one, cached above."""
     return record_as_of(_permit_data(database, revision), _changes(database, revision), as_of)
@@ -97,10 +105,11 @@ def _replayed(database: str, revision: int, as_of: date) -> PermitData:
 
 def derived_for(as_of: date) -> pd.DataFrame:
     """Every milestone of ``record_for(as_of)`` with its derived state on that date."""
-    return _derived(*data_version(), as_of, date.today()).copy(deep=False)
+    with loading(SCHEDULING):
+        return _derived(*data_version(), as_of, date.today()).copy(deep=False)
 
 
-@st.cache_resource(show_spinner="Working out the schedule…", max_entries=4)
+@st.cache_resource(show_spinner=False, max_entries=4)
 def _derived(database: str, revision: int, as_of: date, today: date) -> pd.DataFrame:
     return milestones_on(_record(database, revision, as_of, today), as_of, today)
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from functools import cache
 
+from babel import Locale
+
 from domain.i18n import ENGLISH, current_language, tr
 from domain.vocab import commodity_label
 from domain.vocab_names import vocab_names
@@ -27,6 +29,26 @@ def commodity(code: str) -> str:
     return word("commodity", code, commodity_label(code))
 
 
+def country(name: object) -> str:
+    """A country as stored (its English name, "South Korea") in the page's language: in
+    Japanese the name CLDR gives it (Babel's locale data, "韓国"); as stored when CLDR does
+    not know the English name."""
+    text = "" if name is None or name != name else str(name)
+    if not text or current_language() == ENGLISH:
+        return text
+    code = _territory_codes().get(text.casefold())
+    return Locale(current_language()).territories.get(code, text) if code else text
+
+
+@cache
+def _territory_codes() -> dict[str, str]:
+    """CLDR's English territory names (and their short and variant forms) -> region code."""
+    english = Locale("en")
+    names = {name.casefold(): code for code, name in english.territories.items()
+             if code.isalpha()}
+    return names | {"united states of america": "US", "korea, republic of": "KR"}
+
+
 def words(vocabulary: str, codes: list[str]) -> dict[str, str]:
     """Each code's word, for a ``format_func`` (made in the page's run)."""
     return {code: word(vocabulary, code) for code in codes}
@@ -39,7 +61,7 @@ def filter_words(site_filter: SiteFilter) -> str:
         ", ".join(commodity(c) for c in site_filter.commodities),
         ", ".join(word("stage", s) for s in site_filter.stages),
         ", ".join(word("dev_status", s) for s in site_filter.statuses),
-        ", ".join(site_filter.countries),
+        ", ".join(country(c) for c in site_filter.countries),
         tr("jointly selected") if site_filter.jointly_selected_only else "",
         tr("name contains “{text}”").format(text=site_filter.search)
         if site_filter.search else "",

@@ -12,6 +12,7 @@ from domain.i18n import tr
 from domain.settings import DATA_DIR, load_settings
 from mapping.access_state import current_principal, forget_all, page_session_secret
 from mapping.page_errors import show_user_errors
+from mapping.parts.grid import grid
 from mapping.store_access import engine
 from store.accounts import (
     get_account,
@@ -69,7 +70,7 @@ if made:
 
 tokens = list_tokens(engine(), me.name)
 if tokens:
-    st.dataframe(pd.DataFrame([{
+    grid(pd.DataFrame([{
         tr("token"): t.id, tr("for"): t.label, tr("created"): _when(t.created_at),
         tr("last used"): _when(t.last_used_at), tr("revoked"): _when(t.revoked_at)}
         for t in tokens]), hide_index=True, width="stretch")

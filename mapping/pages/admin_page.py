@@ -16,6 +16,7 @@ from domain.i18n import N_, ntr, tr
 from exports.marking import marking_line
 from mapping.access_state import current_principal, forget_all
 from mapping.page_errors import show_user_errors
+from mapping.parts.grid import grid
 from mapping.store_access import engine
 from store.accounts import (
     add_account,
@@ -70,7 +71,7 @@ eng = engine()
 st.subheader(tr("Accounts"), anchor=False)
 accounts = list_accounts(eng)
 with_password, disabled, active = tr("password"), tr("disabled"), tr("active")
-st.dataframe(pd.DataFrame([{
+grid(pd.DataFrame([{
     tr("name"): a.name, tr("role"): a.role.value, tr("clearance"): a.clearance,
     tr("e-mail"): a.email,
     tr("signs in with"): with_password if a.has_password else "OpenID Connect",
@@ -187,7 +188,7 @@ with show_user_errors():
                      "target": tr("target"), "detail": tr("detail"), "records": tr("records"),
                      "marking": tr("marking"), "address": tr("address"),
                      "outcome": tr("outcome")}
-    st.dataframe(rows.head(SHOWN), hide_index=True, width="stretch", column_config={
+    grid(rows.head(SHOWN), hide_index=True, width="stretch", column_config={
         **audit_columns,
         "at": st.column_config.DatetimeColumn(tr("at (UTC)"), format="YYYY-MM-DD HH:mm:ss")})
     # Made when clicked (deferred), so the export is recorded once, when it happens; the

@@ -12,6 +12,7 @@ from mapping import state_keys as keys
 from mapping.access_state import current_principal
 from mapping.cached import cached_sites
 from mapping.parts.as_of_picker import as_of_sidebar
+from mapping.parts.grid import grid
 from mapping.permit_cache import projects_for
 from mapping.vocab_words import commodity, word
 from services.chokepoints import regions_file
@@ -90,7 +91,7 @@ here["commodity_shown"] = here["commodity"].map(commodity)
 matrix = here.pivot(index="commodity_shown", columns="stage", values="cell").fillna("")
 matrix.index.name = tr("Commodity")
 stages = [s.value for s in CHAIN_STAGES if s.value in matrix.columns]
-st.dataframe(matrix[stages], width="stretch", column_config={
+grid(matrix[stages], width="stretch", column_config={
     stage: st.column_config.LinkColumn(word("stage", stage), display_text=r"#(.*)$")
     for stage in stages})
 
@@ -99,7 +100,7 @@ label = region_labels[region]
 st.subheader(tr("{region}: {one} cells with one producing source, {none} with none").format(
     region=f"{label[0].upper()}{label[1:]}", one=int((flagged["sources"] == "one").sum()),
     none=int((flagged["sources"] == "none").sum())), anchor=False)
-st.dataframe(
+grid(
     flagged.assign(region=flagged["region"].map(region_labels),
                    commodity_name=flagged["commodity"].map(commodity),
                    stage=flagged["stage"].map(lambda s: word("stage", s)),

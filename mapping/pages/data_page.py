@@ -3,12 +3,15 @@
 import pandas as pd
 import streamlit as st
 
-from domain.i18n import tr
+from domain.i18n import current_language, tr
 from domain.settings import DATA_DIR
 from mapping.access_state import current_principal
 from mapping.cached import cached_sites, deposit_total
+from mapping.parts.grid import grid
 from mapping.store_access import engine
+from mapping.vocab_words import country, word
 from sites.filters import SiteFilter
+from sites.names import shown_names
 from store.records import recent_imports, store_counts
 
 st.title(tr("Data and sources"), anchor=False)
@@ -22,11 +25,20 @@ left.metric(tr("Sites"), len(sites))
 middle.metric(tr("Deposits"), f"{deposits:,}")
 right.metric(tr("Imports"), counts["imports"])
 
+# values in the page's language (names, stages, statuses, countries); the store keeps its own
+lang = current_language()
+shown = sites.assign(
+    name=shown_names(sites, lang), operator=shown_names(sites, lang, "operator"),
+    admin_area=shown_names(sites, lang, "admin_area"),
+    stage=sites["stage"].map(lambda code: word("stage", code)),
+    status=sites["status"].map(lambda code: word("dev_status", code)),
+    country=sites["country"].map(country))
+
 st.subheader(tr("Sites by stage and country"), anchor=False)
 # TRANSLATORS: "stage" and "country" head the table's rows and columns (the store's names).
-by_stage = pd.crosstab(sites["stage"], sites["country"]).rename_axis(
+by_stage = pd.crosstab(shown["stage"], shown["country"]).rename_axis(
     index=tr("stage"), columns=tr("country"))
-st.dataframe(by_stage, width="stretch")
+grid(by_stage, width="stretch")
 
 st.subheader(tr("All sites"), anchor=False)
 # The table's columns keep the store's names; only their headings are translated.
@@ -34,8 +46,8 @@ st.subheader(tr("All sites"), anchor=False)
 site_columns = {"name": tr("name"), "operator": tr("operator"), "country": tr("country"),
                 "admin_area": tr("admin_area"), "stage": tr("stage"), "status": tr("status"),
                 "commodities": tr("commodities"), "position_quality": tr("position_quality")}
-st.dataframe(
-    sites[["name", "operator", "country", "admin_area", "stage", "status", "commodities",
+grid(
+    shown[["name", "operator", "country", "admin_area", "stage", "status", "commodities",
            "position_quality", "source"]],
     width="stretch", hide_index=True,
     column_config={**site_columns,
@@ -49,7 +61,7 @@ if imports:
     import_columns = {"imported_at": tr("imported_at"), "dataset": tr("dataset"),
                       "file_name": tr("file_name"), "rows_read": tr("rows_read"),
                       "rows_loaded": tr("rows_loaded"), "rows_skipped": tr("rows_skipped")}
-    st.dataframe(
+    grid(
         pd.DataFrame(imports)[list(import_columns)],
         width="stretch", hide_index=True, column_config=import_columns,
     )

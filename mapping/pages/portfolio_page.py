@@ -9,6 +9,7 @@ from mapping.access_state import current_principal
 from mapping.cached import cached_sites, hidden_sites
 from mapping.parts import portfolio_tables as ui
 from mapping.parts.as_of_picker import as_of_label, as_of_sidebar
+from mapping.parts.grid import grid
 from mapping.permit_cache import derived_for, projects_for, record_for, unlinked_reasons
 from permits.portfolio import GROUPINGS, milestone_facts, portfolio_measures, status_counts, trend
 from sites.visibility import visible_record, without_hidden_projects
@@ -55,7 +56,7 @@ else:
     right.vega_lite_chart(charts[1], width="stretch")
 
 st.subheader(tr("Projects and actions by status"), anchor=False)
-st.dataframe(status_counts(data), hide_index=True, width=520, column_config={
+grid(status_counts(data), hide_index=True, width=520, column_config={
     "status": tr("Status"), "projects": tr("Projects"), "actions": tr("Actions")})
 
 st.subheader(tr("Projects"), anchor=False)

@@ -18,6 +18,7 @@ from domain.i18n import tr
 from mapping import state_keys as keys
 from mapping.parts.as_of_picker import EARLIEST, LATEST
 from mapping.parts.milestone_form import asks_name, save_checked, saved_notice, saving_name
+from mapping.vocab_words import word
 from permits.editing import plan_action_edit
 from permits.frames import PermitData
 from permits.vocab import PAUSE_REASONS, ActionStatus
@@ -61,7 +62,7 @@ def _fields(action_id: str, round_: int, record: dict[str, Any], ask_name: bool)
     statuses = [NOT_STATED, *(s.value for s in ActionStatus)]
     current = record.get("status") or NOT_STATED
     # labels made here, in the page's language (a format_func may be called elsewhere)
-    status_labels = {s: s or tr("not stated") for s in [*statuses, current]}
+    status_labels = {s: word("action_status", s) or tr("not stated") for s in [*statuses, current]}
     left, right = st.columns(2)
     left.selectbox(tr("Status"), statuses, index=statuses.index(current) if current in statuses
                    else 0, key=key("status"), format_func=status_labels.__getitem__)
@@ -69,7 +70,7 @@ def _fields(action_id: str, round_: int, record: dict[str, Any], ask_name: bool)
                      placeholder=tr("e.g. permit issued, denied, FONSI"))
     reasons = [NOT_STATED, *PAUSE_REASONS]
     stored_reason = record.get("pause_reason") or NOT_STATED
-    reason_labels = {r: r or tr("none") for r in [*reasons, stored_reason]}
+    reason_labels = {r: word("pause_reason", r) or tr("none") for r in [*reasons, stored_reason]}
     left.selectbox(tr("Pause reason"), reasons if stored_reason in reasons else [*reasons,
                                                                                  stored_reason],
                    index=(reasons.index(stored_reason) if stored_reason in reasons

@@ -26,7 +26,7 @@ from mapping.cached import cached_sites, site_marks
 from mapping.parts.marking_control import marking_control
 from mapping.parts.place_records import place_records
 from mapping.parts.safe_text import plain, source_links
-from mapping.vocab_words import commodity, word
+from mapping.vocab_words import commodity, country, word
 from sites.names import shown_field, shown_names
 from store.crosswalk_repo import same_place_records
 from store.models import Site
@@ -195,7 +195,7 @@ def visible_site(site_id: str, principal: Principal) -> dict[str, Any]:
     sites = cached_sites(principal)
     rows = sites[sites["id"] == site_id].to_dict("records")
     if not rows:
-        raise NotFoundError(f"No site has id {site_id!r}.")
+        raise NotFoundError(tr("No site has id {id}.").format(id=repr(site_id)))
     site = {str(k): None if _missing(v) else v for k, v in rows[0].items()}
     for attribute in site.get("withheld") or []:  # text as the store gives it: "" for none
         if attribute in _TEXT_COLUMNS:
@@ -216,7 +216,7 @@ def _site_panel(site: dict[str, Any]) -> None:
     operator = _quiet(tr("withheld") if "operator" in withheld else tr("not known"))
     _field(tr("Operator"), plain(shown_field(site, "operator", lang)) or operator)
     parts = (shown_field(site, "locality", lang), shown_field(site, "admin_area", lang),
-             site["country"])
+             country(site["country"]))
     _field(tr("Place"), ", ".join(plain(p) for p in parts if p))
     stages = [site["stage"], *split_codes(site["other_stages"])]
     _field(tr("Supply-chain stage"), plain("; ".join(word("stage", s) for s in stages)))
@@ -270,7 +270,8 @@ def _deposit_panel(deposit: dict[str, Any]) -> None:
         dataset=plain(deposit["dataset"]), record=plain(deposit["source_record_id"])))
     if deposit["other_names"]:
         _field(tr("Other names"), plain(deposit["other_names"]))
-    place = ", ".join(plain(p) for p in (deposit["admin_area"], deposit["country"]) if p)
+    place = ", ".join(plain(p) for p in (deposit["admin_area"], country(deposit["country"]))
+                      if p)
     _field(tr("Place"), place or _quiet(tr("not recorded")))
     _commodities(deposit["commodities"], deposit["commodities_original"])
     original = plain(deposit["dev_status_original"])

@@ -23,6 +23,7 @@ import pandas as pd
 
 from domain.i18n import ENGLISH, N_, current_language, tr
 from mapping.parts.vega import Spec, font_config, inline_data
+from mapping.vocab_words import word
 from permits.dates import shown
 
 KINDS = {  # bar kind -> the derived column holding its date
@@ -146,7 +147,9 @@ def gantt_pauses(project: pd.Series, actions: pd.DataFrame, rows: pd.DataFrame,
         end = pd.Timestamp(as_of) if pd.isna(end) else end
         if end <= start:
             continue
-        note = f"{record.get('pause_reason') or 'no reason given'}"
+        reason = record.get("pause_reason")
+        note = word("pause_reason", reason) if isinstance(reason, str) and reason else tr(
+            "no reason given")
         out += [{"row": r, "start": start, "end": end, "kind": PAUSED, "reason": note}
                 for r in hit]
     return pd.DataFrame(out, columns=["row", "start", "end", "kind", "reason"])

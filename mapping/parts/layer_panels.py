@@ -16,6 +16,7 @@ from exports.export_file import ExportFormat
 from exports.marking import marking_label
 from layers.tiles import COLORMAPS
 from mapping import state_keys as keys
+from mapping.parts.grid import grid
 from mapping.parts.layer_sampling_panel import sampling_section
 from mapping.store_access import engine
 from services.layer_styles import checked_raster_style, checked_vector_style
@@ -53,7 +54,7 @@ def metadata_table(record: LayerRecord) -> pd.DataFrame:
 def layer_panel(record: LayerRecord, principal: Principal) -> None:
     """Everything about one layer, with the actions ``principal``'s role allows."""
     table = metadata_table(record)
-    st.dataframe(table, hide_index=True, width="stretch", height=35 * (len(table) + 1) + 3)
+    grid(table, hide_index=True, width="stretch", height=35 * (len(table) + 1) + 3)
     left, middle, right = st.columns(3)
     if left.button(tr("Zoom to layer"), key=keys.layer_key(record.id, "zoom", record.version),
                    disabled=record.bounds is None):

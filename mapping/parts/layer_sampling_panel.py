@@ -18,6 +18,7 @@ from domain.settings import load_settings
 from mapping import state_keys as keys
 from mapping.cached import cached_layers
 from mapping.page_errors import show_user_errors
+from mapping.parts.grid import grid
 from mapping.store_access import data_version, engine
 from services.layer_sampling import (
     DEFAULT_DISTANCE_KM,
@@ -124,7 +125,7 @@ def _sample(database: str, revision: int, layers: int, clearance: str, layer_id:
 def _show(sample: LayerSample, principal: Principal, download_key: str) -> None:
     rows = sample.rows
     columns = {name: tr(label) for name, label in COLUMN_LABELS.items()}
-    st.dataframe(rows.rename(columns=columns), hide_index=True, width="stretch",
+    grid(rows.rename(columns=columns), hide_index=True, width="stretch",
                  height=min(35 * (len(rows) + 1) + 3, 400))
     st.caption(tr("{n} {rows}{measured}. Marking of the table: {marking}.").format(
         n=f"{len(rows):,}", rows=tr(AT_ROWS[SampleAt(sample.request.at)]),

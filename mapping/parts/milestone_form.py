@@ -22,6 +22,7 @@ from domain.i18n import N_, tr
 from mapping import state_keys as keys
 from mapping.parts.as_of_picker import EARLIEST, LATEST
 from mapping.parts.safe_text import plain
+from mapping.vocab_words import word
 from permits.editing import EditPlan, plan_milestone_edit
 from permits.errors import EditRefused
 from permits.frames import PermitData
@@ -94,8 +95,9 @@ def _fields(milestone_id: str, round_: int, record: dict[str, Any], ask_name: bo
                    key=key("not_applicable"))
     reasons = [*DATE_CHANGE_REASONS, OTHER_REASON]
     # labels made here, in the page's language (a format_func may be called elsewhere); the
-    # dashboard's reasons are the record's vocabulary, kept as they are
-    reason_labels = {r: r for r in DATE_CHANGE_REASONS} | {OTHER_REASON: tr(OTHER_REASON)}
+    # dashboard's reasons are the record's vocabulary: stored as they are, shown by name
+    reason_labels = ({r: word("date_change_reason", r) for r in DATE_CHANGE_REASONS}
+                     | {OTHER_REASON: tr(OTHER_REASON)})
     left.selectbox(tr("Reason for the change"), reasons, index=None, key=key("reason_choice"),
                    placeholder=tr("pick a reason"), format_func=reason_labels.__getitem__,
                    help=tr("Required when a date changes; the dashboard's reasons."))

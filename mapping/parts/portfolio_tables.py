@@ -17,6 +17,7 @@ from domain.i18n import N_, tr
 from domain.vocab import commodity_label
 from mapping import state_keys as keys
 from mapping.parts.as_of_picker import as_of_query
+from mapping.parts.grid import grid
 from mapping.parts.vega import Spec, inline_data
 from permits.dates import shown_column
 from permits.status_report import NO_SITE_GIVEN
@@ -61,7 +62,7 @@ def measures_table(measures: pd.DataFrame, by: str) -> None:
                                             format="%d")
            for c in status_columns},
     }
-    st.dataframe(table[[c for c in config if c in table.columns]], hide_index=True,
+    grid(table[[c for c in config if c in table.columns]], hide_index=True,
                  width="stretch", column_config=config)
 
 
@@ -154,7 +155,7 @@ def project_table(projects: pd.DataFrame, sites: pd.DataFrame, as_of: date,
                                                        format="%.0f"),
         "lead_agency": tr("Lead agency"),
     }
-    st.dataframe(table[list(config)], hide_index=True, width="stretch",
+    grid(table[list(config)], hide_index=True, width="stretch",
                  column_config=config)
 
 

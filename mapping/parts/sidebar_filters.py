@@ -12,7 +12,7 @@ import streamlit as st
 from domain.i18n import N_, tr
 from domain.vocab import DevStatus, Stage, commodity_code
 from mapping import state_keys as keys
-from mapping.vocab_words import commodity, word
+from mapping.vocab_words import commodity, country, word
 from sites.filters import SiteFilter, all_stages, facet_counts, filter_sites
 from sites.query_params import listed
 from sites.selection import SiteSelection
@@ -46,7 +46,7 @@ def sidebar_filters(sites: pd.DataFrame) -> tuple[SiteFilter, str, bool]:
                  facet_counts(_without(sites, current, statuses=()), "status"),
                  lambda v: word("dev_status", v), [s.value for s in DevStatus])
     _multiselect(tr("Country"), keys.COUNTRIES,
-                 facet_counts(_without(sites, current, countries=()), "country"), str)
+                 facet_counts(_without(sites, current, countries=()), "country"), country)
     joint_pool = _without(sites, current, jointly_selected_only=False)
     joint = int(joint_pool["jointly_selected"].fillna(False).astype(bool).sum())
     sb.checkbox(tr("Jointly selected under the framework only ({n})").format(n=joint),

@@ -16,6 +16,7 @@ from exports.marking import csv_text
 from mapping import state_keys as keys
 from mapping.finding_words import finding_sentence
 from mapping.parts.gantt import gantt_chart
+from mapping.parts.grid import grid
 from mapping.parts.safe_text import plain, source_links
 from mapping.vocab_words import word
 from permits.as_of import replays_history
@@ -203,7 +204,7 @@ def milestone_table(derived: pd.DataFrame, actions: pd.DataFrame) -> None:
         "reason_for_change": st.column_config.TextColumn(tr("Reason for change")),
         "flags": st.column_config.TextColumn(tr("Flags")),
     }
-    st.dataframe(table[list(columns)], hide_index=True, width="stretch",
+    grid(table[list(columns)], hide_index=True, width="stretch",
                  column_config=columns)
 
 
@@ -239,7 +240,7 @@ def history(changes: pd.DataFrame, data: PermitData, as_of: date, site_id: str,
     if later and replays_history(as_of, date.today()):
         st.caption(tr("{n} of these changes were made after {date}; the view above has them "
                       "undone.").format(n=later, date=as_of.isoformat()))
-    st.dataframe(table[listed], hide_index=True, width="stretch", column_config={
+    grid(table[listed], hide_index=True, width="stretch", column_config={
         "when": st.column_config.DatetimeColumn(tr("When (UTC)"), format="YYYY-MM-DD HH:mm"),
         "who": tr("Who"), "record": tr("Record"), "field": tr("Field"), "before": tr("Before"),
         "after": tr("After"), "reason": tr("Why"), "kind": tr("Kind"),

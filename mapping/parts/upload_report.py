@@ -21,6 +21,7 @@ from layers.staging import display_name, staged_files
 from layers.upload_formats import Progress
 from layers.vector_read import VectorOptions
 from mapping import state_keys as keys
+from mapping.parts.grid import grid
 from mapping.store_access import engine
 from services.publishing import INCOMING, LayerDetails, publish_upload
 from store.layer_repo import LayerRecord
@@ -110,7 +111,7 @@ def show_report(report: PreflightReport) -> None:
     for text in report.notes:
         st.caption(text)
     if report.layers:
-        st.dataframe(_layer_table(report), hide_index=True, width="stretch")
+        grid(_layer_table(report), hide_index=True, width="stretch")
     if report.raster is not None:
         _raster_figures(report)
 
@@ -219,7 +220,7 @@ def _raster_figures(report: PreflightReport) -> None:
     st.markdown(" · ".join(parts))
     if raster.stats:
         stats = pd.DataFrame([vars(s) for s in raster.stats])
-        st.dataframe(stats.rename(columns={name: tr(label)
+        grid(stats.rename(columns={name: tr(label)
                                            for name, label in BAND_COLUMNS.items()}),
                      hide_index=True, width="stretch")
 

@@ -98,7 +98,7 @@ class ClickCount(JSCSSMixin, MacroElement):
 
 
 def legend_html(title: str, entries: dict[str, str], show_deposits: bool = True,
-                deposit_note: str = "small dots: deposits, same colours") -> str:
+                deposit_note: str = "") -> str:
     """The legend's HTML, every text escaped: one swatch per colour shown, plus the outline
     and cluster cues. ``<details>``: it folds away when it covers the points wanted."""
     rows = [f'<details open><summary class="pm-title">{html.escape(title)}</summary>']

@@ -49,16 +49,17 @@ VOCABULARY_OF = {"status": "dev_status", "stage": "stage", "health": "schedule_h
 SITES_LAYER = N_("Project sites")
 DEPOSITS_LAYER = N_("Deposits")
 BASEMAP_LAYER = N_("Country outlines (offline)")
+#: Optional online basemaps: name in the layer control -> (tile URL, attribution as published).
 ONLINE_BASEMAPS = {
-    "OpenStreetMap (online)": (
+    N_("OpenStreetMap (online)"): (
         "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
         "&copy; OpenStreetMap contributors",
     ),
-    "USGS topo (online)": (
+    N_("USGS topo (online)"): (
         "https://basemap.nationalmap.gov/arcgis/rest/services/USGSTopo/MapServer/tile/{z}/{y}/{x}",
         "USGS The National Map",
     ),
-    "GSI Japan (online)": (
+    N_("GSI Japan (online)"): (
         "https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png",
         "Geospatial Information Authority of Japan",
     ),
@@ -117,7 +118,8 @@ def build_map(options: MapOptions) -> folium.Map:
                   lines_url="/api/basemap/us-state-lines.geojson").add_to(basemap)
     if options.online_basemaps:
         for name, (url, attribution) in ONLINE_BASEMAPS.items():
-            folium.TileLayer(url, name=name, attr=attribution, overlay=False, show=False).add_to(m)
+            folium.TileLayer(url, name=tr(name), attr=attribution, overlay=False,
+                             show=False).add_to(m)
     # before the sites, so sites stay on top
     add_overlays(m, options.overlays,
                  frozenset(tr(n) for n in (BASEMAP_LAYER, DEPOSITS_LAYER, SITES_LAYER)))

@@ -86,13 +86,15 @@ def test_every_member_of_every_vocabulary_enum_has_a_japanese_name(vocabulary: s
     assert missing == [], f"{vocabulary}: no Japanese name for {missing}"
 
 
-def test_every_commodity_marking_action_and_milestone_type_has_a_japanese_name() -> None:
+def test_every_commodity_marking_action_milestone_type_and_reason_has_a_japanese_name() -> None:
     actions = _bundled("permits/actions.csv")["action_type"]
     milestones = _bundled("permits/milestones.csv")["milestone_type"]
     wanted = ([("commodity", c) for c in COMMODITY_NAMES]
               + [("marking", c) for c in MARKING_CODES]
               + [("action_type", t) for t in {*permit_vocab.KNOWN_ACTION_TYPES, *actions}]
-              + [("milestone_type", t) for t in set(milestones)])
+              + [("milestone_type", t) for t in set(milestones)]
+              + [("date_change_reason", r) for r in permit_vocab.DATE_CHANGE_REASONS]
+              + [("pause_reason", r) for r in permit_vocab.PAUSE_REASONS])
     assert [key for key in wanted if not japanese_name(*key)] == []
 
 
