@@ -11,7 +11,7 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from domain.access import PUBLIC, Principal
-from domain.i18n import current_language, tr
+from domain.i18n import ENGLISH, N_, current_language, tr
 from exports.marking import csv_text
 from mapping import state_keys as keys
 from mapping.finding_words import finding_sentence
@@ -216,6 +216,34 @@ def sources(data: PermitData) -> None:
     st.markdown(f"**{label}:** " + (" · ".join(links) if links else f"_{none}_"))
 
 
+#: The record's kinds and fields as a reader in another language than English sees them in
+#: the change history (English readers see the store's own names, as in the CSV).
+_ENTITY_WORDS = {"project": N_("project"), "action": N_("action"), "milestone": N_("milestone")}
+_FIELD_WORDS = {
+    "baseline_target": N_("Baseline"), "current_target": N_("Current target"),
+    "alternative_completion": N_("Alternative completion"), "actual_completion": N_("Actual"),
+    "complete": N_("Complete"), "not_applicable": N_("Not applicable"),
+    "reason_for_change": N_("Reason for change"), "status": N_("Status"),
+    "outcome": N_("Outcome"), "pause_start": N_("Pause start"), "pause_end": N_("Pause end"),
+    "pause_reason": N_("Pause reason"), "pause_next_steps": N_("Pause next steps"),
+    "site_id": N_("Site"), "sponsor": N_("Sponsor"), "title": N_("Title"),
+}
+
+
+def _history_words(table: pd.DataFrame) -> pd.DataFrame:
+    """The history's kinds, fields, record kinds and reasons in the page's language."""
+    if current_language() == ENGLISH:
+        return table
+    entity = {code: tr(text) for code, text in _ENTITY_WORDS.items()}
+    fields = {code: tr(text) for code, text in _FIELD_WORDS.items()}
+    return table.assign(
+        record=table["entity"].map(lambda e: entity.get(e, e)) + ": "
+        + table["record"].str.split(": ", n=1).str[1],
+        field=table["field"].map(lambda f: fields.get(f, f)),
+        kind=table["kind"].map(lambda k: word("change_kind", k)),
+        reason=table["reason"].map(lambda r: word("date_change_reason", r)))
+
+
 def history(changes: pd.DataFrame, data: PermitData, as_of: date, site_id: str,
             marking: str = PUBLIC, *, principal: Principal, engine: Engine,
             withheld: Collection[str] = ()) -> None:
@@ -236,11 +264,12 @@ def history(changes: pd.DataFrame, data: PermitData, as_of: date, site_id: str,
         record=site["entity"] + ": " + site["entity_id"].map(names).fillna(site["entity_id"]),
     ).sort_values("when", ascending=False, kind="stable")
     listed = ["when", "who", "record", "field", "before", "after", "reason", "kind", "source"]
+    shown_rows = _history_words(table)
     later = int((table["when"] >= pd.Timestamp(as_of) + pd.Timedelta(days=1)).sum())
     if later and replays_history(as_of, date.today()):
         st.caption(tr("{n} of these changes were made after {date}; the view above has them "
                       "undone.").format(n=later, date=as_of.isoformat()))
-    grid(table[listed], hide_index=True, width="stretch", column_config={
+    grid(shown_rows[listed], hide_index=True, width="stretch", column_config={
         "when": st.column_config.DatetimeColumn(tr("When (UTC)"), format="YYYY-MM-DD HH:mm"),
         "who": tr("Who"), "record": tr("Record"), "field": tr("Field"), "before": tr("Before"),
         "after": tr("After"), "reason": tr("Why"), "kind": tr("Kind"),

@@ -87,3 +87,24 @@ def test_missing_text_cells_are_blank_and_numbers_and_dates_keep_their_type() ->
     assert frame["name"].isna().tolist() == [False, True]  # the caller's frame untouched
     complete = frame[["full"]]
     assert blank_missing(complete) is complete
+
+
+def test_the_change_history_names_kinds_fields_and_reasons_in_japanese() -> None:
+    from mapping.parts.timeline_sections import _history_words
+
+    table = pd.DataFrame({
+        "entity": ["milestone", "action"], "record": ["milestone: ROD", "action: EIS"],
+        "field": ["current_target", "pause_reason"], "kind": ["edit", "import"],
+        "reason": ["Litigation or court order", None],
+    })
+    assert _history_words(table) is table  # English: the store's own names, as in the CSV
+    with language("ja"):
+        shown = _history_words(table)
+        wanted = [tr("milestone") + ": ROD", tr("action") + ": EIS"]
+        fields = [tr("Current target"), tr("Pause reason")]
+    assert shown["record"].tolist() == wanted
+    assert shown["field"].tolist() == fields and fields[0] != "Current target"
+    assert shown["kind"].tolist() == [japanese_name("change_kind", "edit"),
+                                      japanese_name("change_kind", "import")]
+    assert shown["reason"].tolist() == [
+        japanese_name("date_change_reason", "Litigation or court order"), ""]
