@@ -60,12 +60,16 @@ def choose_language() -> None:
     state = st.session_state
     if state.get(keys.LANGUAGE) not in LANGUAGES:
         state[keys.LANGUAGE] = language_from(st.query_params.get(keys.LANG_PARAM))
-    set_language(state[keys.LANGUAGE])
-    st.sidebar.segmented_control(
+    current = state[keys.LANGUAGE]
+    set_language(current)
+    picked = st.sidebar.segmented_control(
         tr("Language"), LANGUAGES, format_func=LANGUAGE_NAMES.__getitem__, key=keys.LANGUAGE,
         label_visibility="collapsed", required=True)
-    if state[keys.LANGUAGE] != ENGLISH:
-        st.query_params[keys.LANG_PARAM] = state[keys.LANGUAGE]
+    # A run that gets no value back from the switch (a rerun started by the page itself can,
+    # in Streamlit's test runner) keeps the language it began with, and the link keeps it too.
+    chosen = picked if picked in LANGUAGES else current
+    if chosen != ENGLISH:
+        st.query_params[keys.LANG_PARAM] = chosen
     elif keys.LANG_PARAM in st.query_params:
         del st.query_params[keys.LANG_PARAM]
 

@@ -27,6 +27,7 @@ from permits.frames import PermitData
 from permits.history import record_as_of
 from permits.rules import FINDING_COLUMNS, RuleSet, check_rules, load_rulesets, setting
 from permits.summary import site_health
+from permits.templates import Template, load_templates
 from store.permits_repo import load_changes, load_permit_data
 from store.permits_repo import unlinked_reasons as store_unlinked_reasons
 
@@ -77,6 +78,18 @@ def rulesets() -> dict[str, RuleSet]:
 @st.cache_data(show_spinner=False, max_entries=8)
 def _rulesets(folder: str, stamp: tuple[tuple[str, int], ...]) -> dict[str, RuleSet]:
     return load_rulesets(Path(folder))
+
+
+def templates() -> dict[str, Template]:
+    """The milestone templates of the same rule-set files (reread when a file changes)."""
+    folder = load_settings().data_dir / "rulesets"
+    stamp = tuple((p.name, p.stat().st_mtime_ns) for p in sorted(folder.glob("*.toml")))
+    return _templates(str(folder), stamp)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _templates(folder: str, stamp: tuple[tuple[str, int], ...]) -> dict[str, Template]:
+    return load_templates(Path(folder))
 
 
 def rule_setting(name: str, default: int) -> int:

@@ -56,6 +56,11 @@ EDIT_VERSIONS = "edit_versions"  # milestone id -> version read when its form wa
 EDIT_NOTICE = "edit_notice"  # message shown after the rerun that follows a save
 EDIT_ROUNDS = "edit_rounds"  # milestone id -> saves so far: a new round gets fresh widgets
 EDITOR_NAME = "editor_name"  # remembered across pages and forms
+# the timeline's "lay out a procedure from a template" form
+PROCEDURE_PROJECT, PROCEDURE_TEMPLATE = "procedure_project", "procedure_template"
+PROCEDURE_TITLE, PROCEDURE_START = "procedure_title", "procedure_start"
+PROCEDURE_AGENCY, PROCEDURE_ADD = "procedure_agency", "procedure_add"
+PROCEDURE_ADDED = "procedure_added"  # the notice after adding, shown on the next run
 EDIT_FIELDS = ("current_target", "alternative_completion", "baseline_target",
                "actual_completion", "complete", "not_applicable", "reason_choice",
                "reason_text", "extension", "who")

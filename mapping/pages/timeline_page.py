@@ -6,7 +6,7 @@ from datetime import date
 import streamlit as st
 
 from domain.access import Action
-from domain.i18n import tr
+from domain.i18n import current_language, tr
 from mapping import state_keys as keys
 from mapping.access_state import current_principal
 from mapping.cached import cached_sites
@@ -16,6 +16,7 @@ from mapping.parts.as_of_picker import as_of_label, as_of_sidebar
 from mapping.parts.export_buttons import export_controls
 from mapping.parts.marking_control import marking_control
 from mapping.parts.milestone_form import edit_form
+from mapping.parts.procedure_form import procedure_form
 from mapping.parts.safe_text import plain
 from mapping.permit_cache import (
     changes,
@@ -25,10 +26,12 @@ from mapping.permit_cache import (
     record_for,
     rule_setting,
     site_findings,
+    templates,
 )
 from mapping.store_access import engine
 from permits.as_of import replays_history
 from sites.filters import SiteFilter
+from sites.names import shown_name
 from sites.selection import SiteSelection
 
 st.title(tr("Site timeline"), anchor=False)
@@ -48,11 +51,25 @@ if principal.may(Action.MARK):
     with st.sidebar.expander(tr("Handling marking"), icon=":material/lock:"):
         marking_control("site", site_id, engine(), principal)
 
+editing = principal.may(Action.EDIT_TIMELINE) and not replays_history(as_of, date.today())
+
+
+def lay_out_procedure(site: str) -> None:
+    """The template form, for an editor viewing today's record of ``site``."""
+    site_name = shown_name(sites.loc[sites["id"] == site].iloc[0], current_language())
+    with st.expander(tr("Lay out a procedure from a template"),
+                     icon=":material/playlist_add:", expanded=data.projects.empty):
+        procedure_form(record_for(date.today()).for_site(site), site, site_name,
+                       templates(), engine(), principal)
+
+
 data = record_for(as_of).for_site(site_id)
 if data.projects.empty:
     st.info(tr("No permitting record for this site ({as_of}). Records are added with "
                "`permitmap permits import` or in `data/permits/`.").format(
                    as_of=as_of_label(as_of)), icon=":material/info:")
+    if editing:
+        lay_out_procedure(site_id)
     st.stop()
 
 project_ids = tuple(data.projects["project_id"])
@@ -100,3 +117,5 @@ else:
     edit_form(current, engine(), rule_setting("lockout_days", 30), principal)
     st.subheader(tr("Change an action's status or pause"), anchor=False, divider="gray")
     action_form(current, engine(), principal)
+    st.subheader(tr("Add a procedure"), anchor=False, divider="gray")
+    lay_out_procedure(site_id)

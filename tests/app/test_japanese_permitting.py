@@ -28,7 +28,8 @@ FILES = ("mapping/pages/timeline_page.py", "mapping/parts/timeline_sections.py",
          "mapping/parts/milestone_form.py", "mapping/parts/action_form.py",
          "mapping/pages/portfolio_page.py", "mapping/parts/portfolio_tables.py",
          "mapping/pages/alerts_page.py", "mapping/parts/alert_list.py",
-         "mapping/pages/chokepoints_page.py", "mapping/parts/marking_control.py")
+         "mapping/pages/chokepoints_page.py", "mapping/parts/marking_control.py",
+         "mapping/parts/procedure_form.py")
 #: The proto fields that hold text a person reads.
 TEXT_FIELDS = ("label", "body", "help", "placeholder")
 
