@@ -2,7 +2,8 @@
 
 Text shown to a person is written in English in the code and wrapped: ``tr("Map")``, or
 ``tr("{n} sites match").format(n=n)`` when it holds values (an f-string cannot be looked up),
-``ntr("{n} site", "{n} sites", n)`` when it counts, and ``N_("Map")`` for a constant defined
+``ntr("{n} site", "{n} sites", n)`` when it counts, ``trc("audit", "Action")`` when one English
+word has two meanings, and ``N_("Map")`` for a constant defined
 before any language is known (translated where shown, with ``tr(CONSTANT)``). Babel extracts
 these calls into ``domain/locale/permitmap.pot`` and compiles ``domain/locale/ja/LC_MESSAGES/
 permitmap.po`` into the ``.mo`` read here (``python -m mapping.catalogs``).
@@ -74,6 +75,14 @@ def ntr(singular: str, plural: str, n: int) -> str:
     if current_language() == ENGLISH:
         return singular if n == 1 else plural
     return catalog(current_language()).ngettext(singular, plural, n)
+
+
+def trc(context: str, message: str) -> str:
+    """``message`` as meant in ``context`` ("audit"): for an English word that another
+    language says in two ways (an audit trail's "Action" is 操作, a permitting action 手続)."""
+    if current_language() == ENGLISH:
+        return message
+    return catalog(current_language()).pgettext(context, message)
 
 
 def N_(message: str) -> str:  # the name Babel and gettext tools look for

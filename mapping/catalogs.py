@@ -1,7 +1,7 @@
 """The interface's gettext catalogs, with Babel: ``python -m mapping.catalogs COMMAND``.
 
-- ``extract`` writes ``domain/locale/permitmap.pot``: every ``tr``, ``ntr`` and ``N_`` call in
-  the code (:mod:`domain.i18n`).
+- ``extract`` writes ``domain/locale/permitmap.pot``: every ``tr``, ``ntr``, ``trc`` and
+  ``N_`` call in the code (:mod:`domain.i18n`).
 - ``update`` merges it into each language's ``.po`` (new texts untranslated, gone ones
   marked obsolete), for a translator to fill in.
 - ``compile`` writes each ``.po`` as the ``.mo`` the app reads (``make assets`` runs it; it
@@ -29,7 +29,7 @@ ROOT = LOCALE_DIR.parent.parent
 #: The packages whose text reaches a person.
 SOURCES = ("mapping", "services", "sites", "exports", "layers", "store", "permits", "domain",
            "commands")
-KEYWORDS = {"tr": None, "ntr": (1, 2), "N_": None}
+KEYWORDS = {"tr": None, "ntr": (1, 2), "trc": ((1, "c"), 2), "N_": None}
 
 
 @dataclass(frozen=True)

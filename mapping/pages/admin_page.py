@@ -12,7 +12,7 @@ import streamlit as st
 
 from domain.access import MARKING_CODES, AccessDenied, Action, Role
 from domain.errors import PermitmapError
-from domain.i18n import N_, ntr, tr
+from domain.i18n import N_, ntr, tr, trc
 from exports.marking import marking_line
 from mapping.access_state import current_principal, forget_all
 from mapping.page_errors import show_user_errors
@@ -161,7 +161,7 @@ who, what, since, until = st.columns(4)
 actor = who.text_input(tr("Who (account name)"), key="audit_actor").strip() or None
 # the actions are the audit trail's codes (a vocabulary); "(any)" is the page's word
 action_names = {ANY: tr(ANY)} | {code: code for code in ACTIONS}
-picked = what.selectbox(tr("Action"), list(action_names), key="audit_action",
+picked = what.selectbox(trc("audit", "Action"), list(action_names), key="audit_action",
                         format_func=action_names.__getitem__)
 action = None if picked == ANY else picked
 first = since.date_input(tr("From"), value=None, key="audit_since", max_value=date.today())
@@ -184,7 +184,7 @@ with show_user_errors():
                           withheld).format(n=withheld)
     st.caption(said)
     # TRANSLATORS: the audit trail's columns keep the store's names (at, actor, action, ...).
-    audit_columns = {"id": tr("id"), "actor": tr("actor"), "action": tr("action"),
+    audit_columns = {"id": tr("id"), "actor": tr("actor"), "action": trc("audit", "action"),
                      "target": tr("target"), "detail": tr("detail"), "records": tr("records"),
                      "marking": tr("marking"), "address": tr("address"),
                      "outcome": tr("outcome")}

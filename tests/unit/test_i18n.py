@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po, write_po
 
-from domain.i18n import JAPANESE, current_language, language, ntr, set_language, tr
+from domain.i18n import JAPANESE, current_language, language, ntr, set_language, tr, trc
 from mapping import catalogs
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -82,7 +82,7 @@ def test_no_text_is_marked_inside_an_f_string() -> None:
                 if isinstance(node, ast.JoinedStr):
                     hidden += [f"{path.relative_to(ROOT)}:{call.lineno}"
                                for call in ast.walk(node) if isinstance(call, ast.Call)
-                               and getattr(call.func, "id", "") in {"tr", "ntr", "N_"}]
+                               and getattr(call.func, "id", "") in {"tr", "ntr", "trc", "N_"}]
     assert hidden == []
 
 
@@ -139,3 +139,14 @@ def test_alerts_worked_out_in_english_first_are_japanese_in_japanese(
     translated = [e for e in english if "paused since" in e or "no update for" in e
                   or "date changes lock" in e]
     assert translated and not set(translated) & set(japanese)
+
+
+def test_one_english_word_is_said_two_ways_by_its_context() -> None:
+    """The audit trail's "Action" (an operation) and a permitting action are one English
+    word and two Japanese ones: ``trc`` keeps them apart, and the catalog check sees both."""
+    with language(JAPANESE):
+        permitting, audited = tr("Action"), trc("audit", "Action")
+    assert permitting != audited and "Action" not in (permitting, audited)
+    assert trc("audit", "Action") == "Action"  # English: the word itself
+    contexts = {(m.id, m.context) for m in catalogs.extract() if m.id == "Action"}
+    assert contexts == {("Action", None), ("Action", "audit")}
