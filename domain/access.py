@@ -17,6 +17,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from domain.errors import InputError, PermitmapError
+from domain.i18n import N_, tr
 
 
 class Role(StrEnum):
@@ -30,18 +31,18 @@ class Role(StrEnum):
 class Action(StrEnum):
     """Everything a role is checked for; the value is how a message names it."""
 
-    BROWSE = "browse the map and the records"
-    EXPORT = "export what they may see"
-    EDIT_TIMELINE = "edit permitting timelines"
-    UPLOAD_LAYER = "upload survey layers"
-    RESTYLE_LAYER = "restyle survey layers"
-    MARK = "set handling markings"
-    LINK_RECORDS = "confirm or reject cross-walk links"
-    DELETE_LAYER = "delete survey layers"
-    IMPORT_TABLE = "import national deposit tables"
-    MANAGE_ACCOUNTS = "manage accounts"
-    READ_AUDIT = "read the audit trail"
-    FULL_HISTORY = "see and export the full change history"
+    BROWSE = N_("browse the map and the records")
+    EXPORT = N_("export what they may see")
+    EDIT_TIMELINE = N_("edit permitting timelines")
+    UPLOAD_LAYER = N_("upload survey layers")
+    RESTYLE_LAYER = N_("restyle survey layers")
+    MARK = N_("set handling markings")
+    LINK_RECORDS = N_("confirm or reject cross-walk links")
+    DELETE_LAYER = N_("delete survey layers")
+    IMPORT_TABLE = N_("import national deposit tables")
+    MANAGE_ACCOUNTS = N_("manage accounts")
+    READ_AUDIT = N_("read the audit trail")
+    FULL_HISTORY = N_("see and export the full change history")
 
 
 _VIEWER = frozenset({Action.BROWSE, Action.EXPORT})
@@ -86,8 +87,8 @@ def marking_rank(code: str) -> int:
     try:
         return MARKING_CODES.index(code.strip().lower())
     except ValueError:
-        raise InputError(f"'{code}' is not a handling marking: use one of "
-                         f"{', '.join(MARKING_CODES)}.") from None
+        raise InputError(tr("'{code}' is not a handling marking: use one of {codes}.").format(
+            code=code, codes=", ".join(MARKING_CODES))) from None
 
 
 def markings_reached(clearance: str) -> tuple[str, ...]:
@@ -138,9 +139,14 @@ class Principal:
         if self.may(action):
             return
         needed = next(r for r in Role if action in ALLOWED[r])
-        who = "Anonymous visitors" if self.kind == "anonymous" else f"{self.name} ({self.role})"
-        raise AccessDenied(f"{who} may not {action}: that needs the {needed} role. Ask an "
-                           "admin to change the account's role.")
+        if self.kind == "anonymous":
+            message = tr("Anonymous visitors may not {action}: that needs the {needed} role. "
+                         "Ask an admin to change the account's role.")
+        else:
+            message = tr("{name} ({role}) may not {action}: that needs the {needed} role. Ask "
+                         "an admin to change the account's role.")
+        raise AccessDenied(message.format(name=self.name, role=self.role, action=tr(action.value),
+                                          needed=needed))
 
 
 #: Everyone, when the store has no account yet (``make run``): as before accounts existed.

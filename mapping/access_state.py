@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from domain.access import ANONYMOUS, OPEN_ACCESS, NotSignedIn, Principal
-from domain.i18n import N_
+from domain.i18n import N_, tr
 
 if TYPE_CHECKING:  # the store's modules (SQLAlchemy, pandas) load on the first lookup, so
     from sqlalchemy import Engine  # the server starts without them (see mapping.web.routes)
@@ -58,10 +58,11 @@ TRUSTED_PROXIES = frozenset({"127.0.0.1", "::1"})
 
 OPEN_BANNER = N_("No accounts yet: anyone who can reach this address can change the data. "
                "Create the first admin with `permitmap users add NAME --role admin`.")
-SIGN_IN_FIRST = ("Sign in first: this address needs a signed-in person or a personal API "
-                 "token (header `Authorization: Bearer pm_…`, created on your account page).")
-REFUSED_KEY = ("This API token is not valid: it was revoked, mistyped, or its account is "
-               "disabled. Create a new one on your account page.")
+#: Shown with tr, where raised.
+SIGN_IN_FIRST = N_("Sign in first: this address needs a signed-in person or a personal API "
+                   "token (header `Authorization: Bearer pm_…`, created on your account page).")
+REFUSED_KEY = N_("This API token is not valid: it was revoked, mistyped, or its account is "
+                 "disabled. Create a new one on your account page.")
 
 
 @dataclass(frozen=True)
@@ -235,7 +236,7 @@ def resolve(eng: Engine, creds: Credentials, *, cached_only: bool = False) -> Pr
     if creds.token:
         found = _lookup(eng, "token", creds.token, cached_only)
         if found is None:
-            raise NotSignedIn(REFUSED_KEY)
+            raise NotSignedIn(tr(REFUSED_KEY))
         return found
     if creds.session:
         found = _lookup(eng, "session", creds.session, cached_only)
@@ -245,10 +246,10 @@ def resolve(eng: Engine, creds: Credentials, *, cached_only: bool = False) -> Pr
         found = _lookup(eng, "oidc", creds.oidc, cached_only)
         if found is not None:
             return found
-        raise NotSignedIn(SIGN_IN_FIRST)
+        raise NotSignedIn(tr(SIGN_IN_FIRST))
     if mode.anonymous_view:
         return ANONYMOUS
-    raise NotSignedIn(SIGN_IN_FIRST)
+    raise NotSignedIn(tr(SIGN_IN_FIRST))
 
 
 def access_mode(eng: Engine) -> AccessMode:

@@ -44,6 +44,12 @@ TOKEN_PREFIX = "pm_"  # noqa: S105  (a prefix, so a token is recognised; not a s
 MIN_PASSWORD = 8
 MAX_PASSWORD = 1024
 REFUSED = N_("The account name or the password is wrong.")  # shown with tr
+#: Why an OpenID Connect sign-in is refused: in English in the audit trail, shown with tr.
+ENDED = N_("That sign-in has ended: sign in again.")
+HAS_PASSWORD = N_("The account {name} signs in with its password, not through {via}: sign in "
+                  "with the password, or ask an admin of this permitmap for an account without "
+                  "one.")
+DISABLED = N_("The account {name} is disabled. Ask an admin of this permitmap to enable it.")
 #: store_meta key of the anonymous public view ("on" lets visitors who are not signed in see
 #: public data); mapping.access_state reads the same key.
 ANONYMOUS_VIEW_KEY = "anonymous_view"
@@ -252,7 +258,10 @@ def set_role(engine: Engine, name: str, role: str | Role | None, clearance: str 
         changes = []
         if new_role is not None and new_role.value != row.role:
             if row.role == Role.ADMIN and not row.disabled:
-                _keep_an_admin(session, row, f"make {row.name} {new_role.value}")
+                _keep_an_admin(session, row, tr(
+                    "Cannot make {name} {role}: {name} is the only admin who can sign in. "
+                    "Make another account admin first.").format(name=row.name,
+                                                                 role=new_role.value))
             changes.append(f"role {row.role} -> {new_role.value}")
             row.role = new_role.value
         if new_clearance is not None and new_clearance != row.clearance:
@@ -263,12 +272,12 @@ def set_role(engine: Engine, name: str, role: str | Role | None, clearance: str 
         return _info(row)
 
 
-def _keep_an_admin(session: Session, row: Account, what: str) -> None:
+def _keep_an_admin(session: Session, row: Account, refusal: str) -> None:
+    """InputError ``refusal`` when ``row`` is the only admin who can sign in."""
     others = session.scalar(select(func.count()).select_from(Account).where(
         Account.role == Role.ADMIN.value, Account.disabled.is_(False), Account.id != row.id))
     if not others:
-        raise InputError(f"Cannot {what}: {row.name} is the only admin who can sign in. Make "
-                         "another account admin first.")
+        raise InputError(refusal)
 
 
 def disable_account(engine: Engine, name: str, actor: Actor, *,
@@ -281,7 +290,9 @@ def disable_account(engine: Engine, name: str, actor: Actor, *,
         if row.disabled:
             return _info(row)
         if row.role == Role.ADMIN:
-            _keep_an_admin(session, row, f"disable {row.name}")
+            _keep_an_admin(session, row, tr(
+                "Cannot disable {name}: {name} is the only admin who can sign in. Make another "
+                "account admin first.").format(name=row.name))
         row.disabled = True
         now = _now()
         session.execute(update(SignInSession).where(
@@ -467,7 +478,7 @@ def oidc_sign_in(engine: Engine, secret: str, name: str, role: str | Role, clear
     sign-in that was ended."""
     name = valid_oidc_name(name)
     new_role, new_clearance = valid_role(role), valid_clearance(clearance)
-    address, now, refused = address.strip()[:80], _now(), ""
+    address, now, refused, values = address.strip()[:80], _now(), "", {"name": "", "via": via}
     with Session(engine) as session, session.begin():
         earlier = session.scalar(select(SignInSession).where(
             SignInSession.secret_hash == secret_hash(secret)))
@@ -477,7 +488,7 @@ def oidc_sign_in(engine: Engine, secret: str, name: str, role: str | Role, clear
             owner = session.get(Account, earlier.account_id)
             if alive and owner is not None and not owner.disabled:
                 return _info(owner)
-            refused = "That sign-in has ended: sign in again."
+            refused = ENDED
         elif row is None:
             row = Account(name=name, role=new_role.value, clearance=new_clearance,
                           email=_valid_email(email), created_at=now, disabled=False,
@@ -487,12 +498,9 @@ def oidc_sign_in(engine: Engine, secret: str, name: str, role: str | Role, clear
             record(session, f"OpenID Connect ({via})", "account-add", target=name,
                    detail=f"role {row.role}, clearance {row.clearance}, at the first sign-in")
         elif row.password_hash:
-            refused = (f"The account {row.name} signs in with its password, not through "
-                       f"{via}: sign in with the password, or ask an admin of this permitmap "
-                       "for an account without one.")
+            refused, values["name"] = HAS_PASSWORD, row.name
         elif row.disabled:
-            refused = (f"The account {row.name} is disabled. Ask an admin of this permitmap "
-                       "to enable it.")
+            refused, values["name"] = DISABLED, row.name
         else:
             _take_rule(session, row, new_role, new_clearance, via)
         if not refused:
@@ -504,8 +512,9 @@ def oidc_sign_in(engine: Engine, secret: str, name: str, role: str | Role, clear
             info = _info(row)
     if refused:
         record_now(engine, name, "sign-in-failed", target=name, address=address,
-                   detail=f"OpenID Connect ({via}): {refused}", outcome="refused")
-        raise SignInRefused(refused)
+                   detail=f"OpenID Connect ({via}): {refused.format(**values)}",
+                   outcome="refused")  # the audit trail in English, the person in their language
+        raise SignInRefused(tr(refused).format(**values))
     return info
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Engine, Integer, Text, cast, create_engine, e
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
+from domain.i18n import tr
 from store.errors import StoreError
 from store.models import StoreMeta
 
@@ -47,10 +48,10 @@ def migrate(engine: Engine) -> None:
     except DBAPIError as exc:
         where = engine.url.render_as_string(hide_password=True)
         if "postgis" in str(exc.orig).lower():
-            raise StoreError(
-                f"The PostgreSQL server at {where} has no PostGIS: install it (Debian: "
+            raise StoreError(tr(
+                "The PostgreSQL server at {where} has no PostGIS: install it (Debian: "
                 "postgresql-15-postgis-3), or have a superuser run CREATE EXTENSION postgis "
-                "in that database, then start again.") from exc
+                "in that database, then start again.").format(where=where)) from exc
         if not isinstance(exc, OperationalError):
             raise
         raise cannot_open(engine, exc) from exc
@@ -68,8 +69,8 @@ def migrate_on(connection: Connection) -> None:
 def cannot_open(engine: Engine, exc: DBAPIError) -> StoreError:
     """The message for a database that cannot be reached or opened."""
     where = engine.url.render_as_string(hide_password=True)
-    return StoreError(f"Cannot open the database at {where}: {exc.orig}. Check DATABASE_URL "
-                      "or PERMITMAP_DB_PATH.")
+    return StoreError(tr("Cannot open the database at {where}: {error}. Check DATABASE_URL or "
+                         "PERMITMAP_DB_PATH.").format(where=where, error=exc.orig))
 
 
 def schema_revision(engine: Engine) -> str | None:

@@ -24,7 +24,7 @@ import json
 import os
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from urllib.parse import parse_qs, quote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
@@ -33,6 +33,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from domain.access import NotSignedIn, Principal
 from domain.errors import PermitmapError
+from domain.i18n import language_from, set_language
 from mapping.access_state import (
     CacheMiss,
     client_address,
@@ -81,6 +82,8 @@ class AccessMiddleware:
             return
         if kind == "http":
             send = _with_headers(send)
+            # a refusal below (and the routes' messages) in the language the URL asks for
+            set_language(language_from(_query_lang(scope)))
         if is_public(scope["path"]):
             await self.app(scope, receive, send)
             return
@@ -94,6 +97,12 @@ class AccessMiddleware:
             return
         scope[PRINCIPAL] = principal
         await self.app(scope, receive, send)
+
+
+def _query_lang(scope: Scope) -> str | None:
+    """The ``lang`` parameter of the request's URL, if any."""
+    query = scope.get("query_string", b"").decode("latin-1")
+    return (parse_qs(query).get("lang") or [None])[0] if "lang=" in query else None
 
 
 def is_public(path: str) -> bool:

@@ -25,6 +25,10 @@ Strict) and the same value in a hidden field; a POST without both, or with an ``
 another site, is refused (403). The page is self-contained: inline style, no script, no
 font or image, nothing from another address.
 
+The pages are in English or Japanese (:func:`page_language`): ``?lang=`` on the request, else
+the ``lang`` of the page asked for (``next``), else the browser's Accept-Language. The links
+and forms between these pages keep a chosen language, and so does the page signed in to.
+
 >>> safe_next("/timeline?site=us-stibnite"), safe_next("//evil.example/x"), safe_next("https://x")
 ('/timeline?site=us-stibnite', '/', '/')
 """
@@ -35,7 +39,7 @@ import html
 import json
 import secrets
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -44,6 +48,17 @@ from starlette.routing import Route
 
 from domain.access import NotSignedIn
 from domain.errors import PermitmapError
+from domain.i18n import (
+    ENGLISH,
+    JAPANESE,
+    LANGUAGE_NAMES,
+    LANGUAGES,
+    N_,
+    current_language,
+    language_from,
+    set_language,
+    tr,
+)
 from domain.settings import (
     OidcSettings,
     load_oidc,
@@ -79,26 +94,30 @@ FRESH_MINUTES = 5
 MAX_FORM_BYTES = 16_384
 CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; "
        "frame-ancestors 'none'; base-uri 'none'")
-EXPIRED_FORM = ("This form had expired or did not come from this site. It has been shown "
-                "again: try once more.")
+EXPIRED_FORM = N_("This form had expired or did not come from this site. It has been shown "
+                  "again: try once more.")  # shown with tr
+LANG = "lang"  # the query parameter of the language, as the pages read it
 
 
 async def sign_in(request: Request) -> Response:
     """GET: the form. POST: check the password, start a session, go to ``next``."""
     if request.method == "GET":
+        set_language(page_language(request, request.query_params.get("next")))
         oidc = load_oidc()
         if oidc is not None and oidc_secret(request.cookies):
             return await run_in_threadpool(_finish_oidc, request, oidc)
         return await _sign_in_page(request, "", request.query_params.get("next", "/"))
     form, refused = await _checked_form(request)
     target = safe_next(form.get("next", "/"))
+    set_language(page_language(request, target))
     if refused:
-        return await _sign_in_page(request, EXPIRED_FORM, target, status=403)
+        return await _sign_in_page(request, tr(EXPIRED_FORM), target, status=403)
     name, password = form.get("name", ""), form.get("password", "")
     from mapping.store_access import engine
     from store.accounts import SignInRefused, TooManyAttempts, check_password, start_session
 
     eng = await run_in_threadpool(engine)
+    target = _in_language(request, target)
     if (await run_in_threadpool(access_mode, eng)).accounts == 0:
         return RedirectResponse(target, status_code=303)
     try:
@@ -118,11 +137,12 @@ async def sign_in(request: Request) -> Response:
 
 async def sign_out(request: Request) -> Response:
     """GET: a small form to confirm. POST: end the session everywhere, clear the cookie."""
+    set_language(page_language(request))
     if request.method == "GET":
         return await _sign_out_page(request)
     _form, refused = await _checked_form(request)
     if refused:
-        return await _sign_out_page(request, EXPIRED_FORM, status=403)
+        return await _sign_out_page(request, tr(EXPIRED_FORM), status=403)
     from mapping.store_access import engine
     from store.accounts import end_session
 
@@ -132,14 +152,16 @@ async def sign_out(request: Request) -> Response:
             eng = await run_in_threadpool(engine)
             await run_in_threadpool(end_session, eng, secret, _address(request))
             forget(secret)
-    response: Response = RedirectResponse(SIGN_IN, status_code=303)
+    response: Response = RedirectResponse(_with_language(request, SIGN_IN), status_code=303)
     if oidc:
         # On through st.logout's route: it clears Streamlit's identity cookie and signs out
         # at the provider too, then comes back here. A page that moves on by itself, not a
         # redirect: the form's CSP (form-action 'self') would stop a redirect to the provider.
-        body = (f"<h1>Signed out of permitmap</h1><p>Now signing you out at your "
-                f'organisation\'s sign-in too… <a href="{LOGOUT}">Go on</a></p>')
-        response = _page("Sign out", body, 200,
+        heading = html.escape(tr("Signed out of permitmap"))
+        moving = html.escape(tr("Now signing you out at your organisation's sign-in too…"))
+        go_on = html.escape(tr("Go on"))
+        body = f'<h1>{heading}</h1><p>{moving} <a href="{LOGOUT}">{go_on}</a></p>'
+        response = _page(tr("Sign out"), body, 200,
                          head=f'<meta http-equiv="refresh" content="0;url={LOGOUT}">')
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax",
                            secure=_https(request))
@@ -152,8 +174,10 @@ async def sign_in_oidc(request: Request) -> Response:
         return RedirectResponse(SIGN_IN, status_code=303)
     from streamlit.user_info import generate_login_redirect_url
 
+    target = safe_next(request.query_params.get("next", "/"))
+    set_language(page_language(request, target))
     response = RedirectResponse(generate_login_redirect_url(PROVIDER), status_code=303)
-    response.set_cookie(NEXT_COOKIE, safe_next(request.query_params.get("next", "/")),
+    response.set_cookie(NEXT_COOKIE, _in_language(request, target),
                         max_age=600, path="/", httponly=True, samesite="lax",
                         secure=_https(request))
     return response
@@ -191,13 +215,14 @@ def _finish_oidc(request: Request, oidc: OidcSettings) -> Response:
     eng, secret = engine(), oidc_secret(request.cookies)
     target = safe_next(request.cookies.get(NEXT_COOKIE) or request.query_params.get("next")
                        or "/")
+    set_language(page_language(request, target))
     claims = _fresh_claims(request)
     if claims is None:  # not fresh (or not ours): only a session started with it counts
         if session_account(eng, secret) is not None:
             return _go_on(target)
         return _forget_oidc(request, _sign_in_html(
-            request, f"Your sign-in through {oidc.name} has ended. Sign in again.", target,
-            oidc, status=401))
+            request, tr("Your sign-in through {provider} has ended. Sign in again.").format(
+                provider=oidc.name), target, oidc, status=401))
     name, address = account_name(claims, oidc.issuer_host), _address(request)
     rule = oidc.rule_for(claims)
     if rule is None:
@@ -205,10 +230,12 @@ def _finish_oidc(request: Request, oidc: OidcSettings) -> Response:
                    detail=f"OpenID Connect ({oidc.name}): no rule gives a role",
                    outcome="refused")
         return _forget_oidc(request, _sign_in_html(
-            request, f"{oidc.name} signed you in as {name or 'someone without a name'}, but "
-            "this permitmap gives that account no role (no rule matches its e-mail domain "
-            f"or groups; an e-mail domain counts only when {oidc.name} says the address is "
-            "verified). Ask an admin of this permitmap.", target, oidc, status=403))
+            request, tr("{provider} signed you in as {name}, but this permitmap gives that "
+                        "account no role (no rule matches its e-mail domain or groups; an "
+                        "e-mail domain counts only when {provider} says the address is "
+                        "verified). Ask an admin of this permitmap.").format(
+                provider=oidc.name, name=name or tr("someone without a name")),
+            target, oidc, status=403))
     try:
         oidc_sign_in(eng, secret, name, rule.role, rule.clearance,
                      email=verified_email(claims), via=oidc.name, address=address,
@@ -217,7 +244,7 @@ def _finish_oidc(request: Request, oidc: OidcSettings) -> Response:
     except PermitmapError as exc:  # disabled, ended, or a name the store cannot take
         return _forget_oidc(request, _sign_in_html(request, str(exc), target, oidc,
                                                    status=403))
-    return _go_on(target)
+    return _go_on(_in_language(request, target))
 
 
 def _go_on(target: str) -> Response:
@@ -258,6 +285,80 @@ def _forget_oidc(request: Request, response: Response) -> Response:
         if name == OIDC_COOKIE or name.startswith(OIDC_COOKIE + "_"):
             response.delete_cookie(name, path="/")
     return response
+
+
+def page_language(request: Request, target: str | None = None) -> str:
+    """The language of these pages: ``?lang=`` on the request, else the ``lang`` of the page
+    asked for (``target``, the ``next`` URL), else the browser's Accept-Language.
+
+    >>> from starlette.requests import Request
+    >>> def asking(query="", accept=""):
+    ...     return Request({"type": "http", "query_string": query.encode(),
+    ...                     "headers": [(b"accept-language", accept.encode())]})
+    >>> page_language(asking("lang=ja")), page_language(asking(), "/timeline?lang=ja")
+    ('ja', 'ja')
+    >>> page_language(asking(accept="ja,en-US;q=0.9")), page_language(asking(accept="en,ja;q=0.8"))
+    ('ja', 'en')
+    """
+    if LANG in request.query_params:
+        return language_from(request.query_params.get(LANG))
+    if target:
+        asked = parse_qs(urlsplit(target).query).get(LANG)
+        if asked:
+            return language_from(asked[0])
+    return accepted_language(request.headers.get("accept-language", ""))
+
+
+def accepted_language(header: str) -> str:
+    """The language an Accept-Language header ranks first among ours (Japanese on a tie, and
+    for a regional tag such as ``ja-JP``); English when it names neither.
+
+    >>> accepted_language("ja-JP,ja;q=0.9,en;q=0.8"), accepted_language("en-US,en;q=0.9")
+    ('ja', 'en')
+    >>> accepted_language("fr, ja;q=0.5, en;q=0.5"), accepted_language("*"), accepted_language("")
+    ('ja', 'en', 'en')
+    """
+    best: dict[str, float] = {}
+    for item in header.split(",")[:30]:
+        tag, _, params = item.strip().partition(";")
+        base = tag.strip().lower().split("-")[0]
+        if base not in LANGUAGES:
+            continue
+        quality = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if quality > 0:
+            best[base] = max(best.get(base, 0.0), quality)
+    if not best:
+        return ENGLISH
+    return JAPANESE if best.get(JAPANESE, 0.0) >= best.get(ENGLISH, 0.0) else ENGLISH
+
+
+def _keeps_language(request: Request) -> bool:
+    """Whether links from this page carry the language: a language other than English, or
+    one chosen in the URL (English then wins over the browser's Japanese)."""
+    return current_language() != ENGLISH or LANG in request.query_params
+
+
+def _with_language(request: Request, path: str, language: str | None = None) -> str:
+    """``path`` (one of these pages) with ``lang=`` when the language is to be kept."""
+    if language is None:
+        if not _keeps_language(request):
+            return path
+        language = current_language()
+    return path + ("&" if "?" in path else "?") + urlencode({LANG: language})
+
+
+def _in_language(request: Request, target: str) -> str:
+    """The page signed in to, asking for this page's language unless it names its own."""
+    if not _keeps_language(request) or LANG in parse_qs(urlsplit(target).query):
+        return target
+    return _with_language(request, target)
 
 
 def safe_next(value: str) -> str:
@@ -328,9 +429,12 @@ async def _sign_in_page(request: Request, message: str, target: str, *, name: st
 
     eng = await run_in_threadpool(engine)
     if (await run_in_threadpool(access_mode, eng)).accounts == 0:
-        body = (f"<h1>permitmap</h1><p class=note>{_md_code(OPEN_BANNER)}</p>"
-                f'<p><a href="{html.escape(safe_next(target))}">Open the map</a></p>')
-        return _page("Sign in", body, status)
+        banner, open_map = _md_code(tr(OPEN_BANNER)), html.escape(tr("Open the map"))
+        where = html.escape(_in_language(request, safe_next(target)))
+        body = (f"<h1>permitmap</h1><p class=note>{banner}</p>"
+                f'<p><a href="{where}">{open_map}</a></p>')
+        return _page(tr("Sign in"), body, status,
+                     switch=_switch(request, SIGN_IN, safe_next(target)))
     return _sign_in_html(request, message, target, load_oidc(), name=name, status=status)
 
 
@@ -338,23 +442,33 @@ def _sign_in_html(request: Request, message: str, target: str, oidc: OidcSetting
                   name: str = "", status: int = 200) -> Response:
     note = f'<p class=error role="alert">{html.escape(message)}</p>' if message else ""
     token = _csrf_token(request)
-    provider = "" if oidc is None else (
-        f'<a class=button href="{SIGN_IN_OIDC}?next={quote(safe_next(target), safe="")}">'
-        f'Sign in with {html.escape(oidc.name)}</a><p class="small or">or with a password '
-        "of this permitmap</p>")
-    body = f"""<h1>Sign in to permitmap</h1>{note}{provider}
-<form method="post" action="{SIGN_IN}">
+    provider = ""
+    if oidc is not None:
+        oidc_url = html.escape(_with_language(
+            request, f"{SIGN_IN_OIDC}?next={quote(safe_next(target), safe='')}"))
+        with_provider = html.escape(tr("Sign in with {provider}").format(provider=oidc.name))
+        or_password = html.escape(tr("or with a password of this permitmap"))
+        provider = (f'<a class=button href="{oidc_url}">{with_provider}</a>'
+                    f'<p class="small or">{or_password}</p>')
+    words = {key: html.escape(text) for key, text in {
+        "heading": tr("Sign in to permitmap"), "name": tr("Account name"),
+        "password": tr("Password"), "submit": tr("Sign in"),
+        "no_account": tr("No account? Ask an admin of this permitmap to create one.")}.items()}
+    action = html.escape(_with_language(request, SIGN_IN))
+    body = f"""<h1>{words["heading"]}</h1>{note}{provider}
+<form method="post" action="{action}">
 <input type="hidden" name="{CSRF_FIELD}" value="{html.escape(token)}">
 <input type="hidden" name="next" value="{html.escape(safe_next(target))}">
-<label for="name">Account name</label>
+<label for="name">{words["name"]}</label>
 <input id="name" name="name" autocomplete="username" required autofocus
  value="{html.escape(name)}">
-<label for="password">Password</label>
+<label for="password">{words["password"]}</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required>
-<button type="submit">Sign in</button>
+<button type="submit">{words["submit"]}</button>
 </form>
-<p class=small>No account? Ask an admin of this permitmap to create one.</p>"""
-    response = _page("Sign in", body, status)
+<p class=small>{words["no_account"]}</p>"""
+    response = _page(tr("Sign in"), body, status,
+                     switch=_switch(request, SIGN_IN, safe_next(target)))
     _set_csrf(response, request, token)
     return response
 
@@ -368,17 +482,26 @@ async def _sign_out_page(request: Request, message: str = "",
     token = _csrf_token(request)
     note = f'<p class=error role="alert">{html.escape(message)}</p>' if message else ""
     if who is None or who.kind not in ("account", "oidc"):
-        body = (f'<h1>permitmap</h1>{note}<p>You are not signed in.</p>'
-                f'<p><a href="{SIGN_IN}">Sign in</a></p>')
+        not_in, sign_in_word = html.escape(tr("You are not signed in.")), html.escape(tr("Sign in"))
+        sign_in_url = html.escape(_with_language(request, SIGN_IN))
+        body = (f'<h1>permitmap</h1>{note}<p>{not_in}</p>'
+                f'<p><a href="{sign_in_url}">{sign_in_word}</a></p>')
     else:
-        body = f"""<h1>Sign out of permitmap?</h1>{note}
-<p>Signed in as <strong>{html.escape(who.name)}</strong> ({html.escape(who.role)}).</p>
-<form method="post" action="{SIGN_OUT}">
+        signed_in_as = html.escape(tr("Signed in as {name} ({role}).")).format(
+            name="<strong>" + html.escape(who.name) + "</strong>", role=html.escape(who.role))
+        words = {key: html.escape(text) for key, text in {
+            "heading": tr("Sign out of permitmap?"), "submit": tr("Sign out"),
+            "back": tr("Back to the map")}.items()}
+        action = html.escape(_with_language(request, SIGN_OUT))
+        back = html.escape(_with_language(request, "/"))
+        body = f"""<h1>{words["heading"]}</h1>{note}
+<p>{signed_in_as}</p>
+<form method="post" action="{action}">
 <input type="hidden" name="{CSRF_FIELD}" value="{html.escape(token)}">
-<button type="submit">Sign out</button>
+<button type="submit">{words["submit"]}</button>
 </form>
-<p class=small><a href="/">Back to the map</a></p>"""
-    response = _page("Sign out", body, status)
+<p class=small><a href="{back}">{words["back"]}</a></p>"""
+    response = _page(tr("Sign out"), body, status, switch=_switch(request, SIGN_OUT))
     _set_csrf(response, request, token)
     return response
 
@@ -389,9 +512,19 @@ def _md_code(text: str) -> str:
     return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(parts))
 
 
-def _page(title: str, body: str, status: int, head: str = "") -> HTMLResponse:
+def _switch(request: Request, path: str, target: str | None = None) -> str:
+    """A link to the same page in the other language (``lang`` and ``next`` kept)."""
+    other = ENGLISH if current_language() == JAPANESE else JAPANESE
+    url = path if target is None or target == "/" else (
+        f"{path}?next={quote(target, safe='')}")
+    href = html.escape(_with_language(request, url, other))
+    return (f'<p class="small switch"><a href="{href}" lang="{other}" hreflang="{other}">'
+            f"{html.escape(LANGUAGE_NAMES[other])}</a></p>")
+
+
+def _page(title: str, body: str, status: int, head: str = "", switch: str = "") -> HTMLResponse:
     page = f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
+<html lang="{current_language()}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="icon" href="data:,">
 <title>{html.escape(title)} · permitmap</title>{head}
@@ -413,7 +546,8 @@ button:focus,input:focus,.button:focus{{outline:2px solid #1f5fbf;outline-offset
 .error{{background:#fdecea;color:#8a1c13;padding:.6rem .75rem;border-radius:6px}}
 .note{{background:#fff4e5;color:#663c00;padding:.6rem .75rem;border-radius:6px}}
 .small{{font-size:.85rem;color:#57606a}}
+.switch{{text-align:right;margin:1rem 0 0}}
 </style></head>
-<body><main>{body}</main></body></html>"""
+<body><main>{body}{switch}</main></body></html>"""
     return HTMLResponse(page, status_code=status, headers={
         "Content-Security-Policy": CSP, "Cache-Control": "no-store"})

@@ -13,6 +13,7 @@ from datetime import date
 
 from domain.access import Principal
 from domain.errors import InputError, NotFoundError
+from domain.i18n import tr
 from exports.export_file import ExportFormat
 from exports.output_crs import OutputCrs, output_crs
 from mapping.cached import cached_sites
@@ -27,8 +28,8 @@ CRS = "crs"  # the site export's output coordinate system, not a filter
 def format_for(suffix: str) -> ExportFormat:
     """The export format a URL ends in (``sites.gpkg``); NotFoundError lists the others."""
     if suffix not in FORMATS_BY_SUFFIX:
-        raise NotFoundError(f"No export format {suffix!r}: ask for "
-                            f"{', '.join('/api/sites.' + s for s in FORMATS_BY_SUFFIX)}.")
+        raise NotFoundError(tr("No export format {suffix}: ask for {urls}.").format(
+            suffix=repr(suffix), urls=", ".join("/api/sites." + s for s in FORMATS_BY_SUFFIX)))
     return FORMATS_BY_SUFFIX[suffix]
 
 
@@ -44,21 +45,23 @@ def crs_from(params: list[tuple[str, str]]) -> OutputCrs:
     not offered, or given twice."""
     given = [value for name, value in params if name == CRS]
     if len(given) > 1:
-        raise InputError("crs given more than once: give one coordinate system "
-                         "(crs=EPSG:6677).")
+        raise InputError(tr("crs given more than once: give one coordinate system "
+                            "(crs=EPSG:6677)."))
     return output_crs(given[0] if given else None)
 
 
 def refuse_grids(params: list[tuple[str, str]], what: str) -> None:
     """InputError when ``grid=`` or ``crs=`` is given where it adds nothing (``what``: a
-    briefing pack, whose files are GeoJSON and CSV in WGS 84)."""
+    briefing pack, whose files are GeoJSON and CSV in WGS 84; marked with ``N_`` by the
+    caller, translated here)."""
     if any(name == GRID for name, _ in params):
-        raise InputError(f"grid= adds survey-grid columns to a site export "
-                         f"(/api/sites.csv?grid=LAYER); {what} does not take it.")
+        raise InputError(tr("grid= adds survey-grid columns to a site export "
+                            "(/api/sites.csv?grid=LAYER); {what} does not take it.").format(
+                                what=tr(what)))
     if any(name == CRS for name, _ in params):
-        raise InputError(f"crs= chooses the coordinate system of a site export "
-                         f"(/api/sites.gpkg?crs=EPSG:6677); {what} is in WGS 84 and does not "
-                         "take it.")
+        raise InputError(tr("crs= chooses the coordinate system of a site export "
+                            "(/api/sites.gpkg?crs=EPSG:6677); {what} is in WGS 84 and does not "
+                            "take it.").format(what=tr(what)))
 
 
 def selection_from(params: dict[str, str] | list[tuple[str, str]], today: date,
@@ -71,9 +74,10 @@ def selection_from(params: dict[str, str] | list[tuple[str, str]], today: date,
         names = [name for name, _ in params]
         twice = sorted({name for name in names if names.count(name) > 1})
         if twice:
-            raise InputError(f"{', '.join(twice)} given more than once: give each parameter "
-                             "once; several commodities, stages, statuses or countries go in "
-                             "one, separated by commas (commodity=Li,REE).")
+            raise InputError(tr("{names} given more than once: give each parameter once; "
+                                "several commodities, stages, statuses or countries go in one, "
+                                "separated by commas (commodity=Li,REE).").format(
+                                    names=", ".join(twice)))
         params = dict(params)
     params = {name: value for name, value in params.items()
               if name not in CREDENTIALS | {GRID, CRS}}

@@ -20,6 +20,7 @@ from rasterio.errors import RasterioError
 from domain.access import Principal
 from domain.bbox import BBox
 from domain.errors import InputError, NotFoundError
+from domain.i18n import current_language, language, ntr, tr
 from domain.settings import load_settings
 from exports.export_file import ExportFile, ExportFormat
 from exports.geojson import export_table, geojson_bytes
@@ -54,17 +55,20 @@ def layer_geojson(layer_id: str, params: dict[str, str] | None = None, *,
     """
     record = get_layer(engine(), layer_id, principal)
     if record.kind != "vector":
-        raise InputError(f"Layer {record.name!r} is a raster; its pixels are served as tiles "
-                         f"from /tiles/{layer_id}/{{z}}/{{x}}/{{y}}.png.")
+        raise InputError(tr("Layer {name} is a raster; its pixels are served as tiles from "
+                            "{url}.").format(name=repr(record.name),
+                                             url=f"/tiles/{layer_id}/{{z}}/{{x}}/{{y}}.png"))
     bbox = BBox.optional((params or {}).get("bbox"))
     if bbox is None and record.feature_count <= CACHED_LAYER_LIMIT:
-        return _cached_geojson(record.id, record.version)
+        # the popups' words are in the request's language: part of the key
+        return _cached_geojson(record.id, record.version, current_language())
     return _geojson(record.id, bbox, limit=WHOLE_LAYER_LIMIT)
 
 
 @functools.lru_cache(maxsize=8)
-def _cached_geojson(layer_id: str, _version: int) -> bytes:
-    return _geojson(layer_id, None, limit=None)
+def _cached_geojson(layer_id: str, _version: int, in_language: str) -> bytes:
+    with language(in_language):
+        return _geojson(layer_id, None, limit=None)
 
 
 def _geojson(layer_id: str, bbox: BBox | None, limit: int | None) -> bytes:
@@ -94,8 +98,11 @@ def popup_html(properties_json: str) -> str:
     rows = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>"
                    for k, v in items[:POPUP_FIELDS])
     more = len(items) - POPUP_FIELDS
-    tail = f"<tr><td colspan=2>… {more} more</td></tr>" if more > 0 else ""
-    return f"<table>{rows}{tail}</table>" if rows else "<i>no attributes</i>"
+    if not rows:
+        return "<i>" + html.escape(tr("no attributes")) + "</i>"
+    tail = ("<tr><td colspan=2>" + html.escape(ntr("… {n} more", "… {n} more", more).format(
+        n=more)) + "</td></tr>") if more > 0 else ""
+    return f"<table>{rows}{tail}</table>"
 
 
 @dataclass(frozen=True)
@@ -115,14 +122,14 @@ def layer_download(layer_id: str, fmt: str, *, principal: Principal) -> ExportFi
     check_export(engine(), record, principal)  # before any message names the layer
     if record.kind == "raster":
         if fmt not in ("", "tif", "cog"):
-            raise InputError(f"{record.name} is a raster: it downloads as its Cloud-Optimized "
-                             "GeoTIFF (format=tif).")
+            raise InputError(tr("{name} is a raster: it downloads as its Cloud-Optimized "
+                                "GeoTIFF (format=tif).").format(name=record.name))
         path = cog_download(engine(), record, load_settings().layer_dir, principal=principal)
         return OnDisk(path, raster_download_name(record), COG_MEDIA_TYPE)
     formats = [f.value for f in ExportFormat]
     if fmt not in formats:
-        raise InputError(f"format {fmt!r} is not one we write: use one of "
-                         f"{', '.join(formats)}.")
+        raise InputError(tr("format {format} is not one we write: use one of {formats}.").format(
+            format=repr(fmt), formats=", ".join(formats)))
     return export_vector_layer(engine(), record, ExportFormat(fmt), principal=principal)
 
 
@@ -131,18 +138,19 @@ def tile_png(layer_id: str, z: int, x: int, y: int, *, principal: Principal) -> 
     tile where the raster has no data. A layer marked above ``principal``'s clearance is
     answered as an unknown one."""
     if not (0 <= z <= 24 and 0 <= x < 2**z and 0 <= y < 2**z):
-        raise InputError(f"Tile {z}/{x}/{y} does not exist: z is 0 to 24 and x, y are 0 to "
-                         "2^z − 1.")
+        raise InputError(tr("Tile {z}/{x}/{y} does not exist: z is 0 to 24 and x, y are 0 to "
+                            "2^z − 1.").format(z=z, x=x, y=y))
     record = get_layer(engine(), layer_id, principal)
     if record.kind != "raster":
-        raise InputError(f"Layer {record.name!r} holds vector features; read them from "
-                         f"/api/layers/{layer_id}/features.geojson.")
+        raise InputError(tr("Layer {name} holds vector features; read them from {url}.").format(
+            name=repr(record.name), url=f"/api/layers/{layer_id}/features.geojson"))
     path = raster_path(record, load_settings().layer_dir)
     try:
         png = render_tile(path, z, x, y, raster_style(record))
     except (OSError, RasterioError) as exc:  # deleted or damaged since it was published
-        raise NotFoundError(f"The file of layer {record.name!r} cannot be read ({exc}); it "
-                            "may have been deleted. Publish the layer again.") from exc
+        raise NotFoundError(tr("The file of layer {name} cannot be read ({error}); it may have "
+                               "been deleted. Publish the layer again.").format(
+                                   name=repr(record.name), error=exc)) from exc
     return png if png is not None else EMPTY_TILE
 
 

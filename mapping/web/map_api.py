@@ -9,12 +9,15 @@ from domain.access import Principal
 from domain.bbox import BBox
 from domain.deposit_view import PointFilter, for_principal, withhold_attributes
 from domain.errors import InputError
+from domain.i18n import N_, tr
 from domain.settings import load_settings
 from domain.vocab import DevStatus
 from mapping.store_access import deposit_views, engine, withheld_deposits
 from sites import query_params as qp
 from store.db import schema_revision
 from store.records import store_counts
+
+BAD_ZOOM = N_("zoom must be a whole number from 0 to 22.")  # shown with tr
 
 
 def health_body() -> dict[str, Any]:
@@ -65,9 +68,9 @@ def parse_view(params: dict[str, str]) -> tuple[BBox, int, PointFilter]:
     try:
         zoom = int(params.get("zoom", "0"))
     except ValueError:
-        raise InputError("zoom must be a whole number from 0 to 22.") from None
+        raise InputError(tr(BAD_ZOOM)) from None
     if not 0 <= zoom <= 22:
-        raise InputError("zoom must be a whole number from 0 to 22.")
+        raise InputError(tr(BAD_ZOOM))
     statuses = [s.value for s in DevStatus]
     filters = PointFilter(
         commodities=tuple(qp.commodity(v) for v in qp.listed(params.get("commodity"))),

@@ -31,7 +31,7 @@ from starlette.routing import Route
 
 from domain.access import HIGHEST, Action, NotSignedIn, Principal
 from domain.errors import NotFoundError, PermitmapError
-from domain.i18n import language_from, set_language
+from domain.i18n import N_, language_from, set_language, tr
 from domain.settings import DATA_DIR
 from mapping.access_state import request_principal
 from mapping.web import auth_routes, page_urls
@@ -49,7 +49,7 @@ def principal(request: Request, action: Action = Action.BROWSE) -> Principal:
     """Who the request is from (as the middleware found, else looked up now), allowed to do
     ``action``: NotSignedIn (401) or AccessDenied (403) otherwise. Its messages from here on
     are in the language the URL asks for (``lang=ja``, as the pages' links carry it)."""
-    set_language(language_from(request.query_params.get("lang")))
+    use_language(request)
     found = request.scope.get(PRINCIPAL)
     if not isinstance(found, Principal):
         found = request_principal(request)
@@ -57,11 +57,17 @@ def principal(request: Request, action: Action = Action.BROWSE) -> Principal:
     return found
 
 
+def use_language(request: Request) -> None:
+    """Messages from here on in the language the URL asks for (``lang=ja``), else English."""
+    set_language(language_from(request.query_params.get("lang")))
+
+
 def health(request: Request) -> Response:
     """The store's state as JSON; 503 when the database cannot be used. Without the row
     counts for a visitor who is not signed in (the route answers everyone, for monitors)."""
     from mapping.web import map_api
 
+    use_language(request)  # before the store is opened: its error is the answer
     body = map_api.health_body()
     try:
         who: Principal | None = principal(request)
@@ -91,7 +97,8 @@ def basemap(request: Request) -> Response:
     principal(request)
     name = request.path_params["name"]
     if name not in BASEMAPS:
-        raise NotFoundError(f"No basemap named {name!r}: there are {', '.join(sorted(BASEMAPS))}.")
+        raise NotFoundError(tr("No basemap named {name}: there are {names}.").format(
+            name=repr(name), names=", ".join(sorted(BASEMAPS))))
     return FileResponse(DATA_DIR / "basemap" / name, media_type="application/geo+json",
                         headers={"Cache-Control": "public, max-age=86400"})
 
@@ -151,7 +158,7 @@ def briefing(request: Request) -> Response:
 
     who = principal(request)  # the pack checks (and audits) Action.EXPORT
     params = _params(request)
-    export_api.refuse_grids(params, "a briefing pack")
+    export_api.refuse_grids(params, N_("a briefing pack"))
     selection = export_api.selection_from(params, date.today(), who)
     return _file(export_files.briefing_file(selection, principal=who))
 
@@ -188,7 +195,8 @@ def unknown_api(request: Request) -> Response:
     principal(request)
     known = ", ".join(sorted({r.path for r in ROUTES if r.path.startswith("/api/")} - {
         "/api/{rest:path}"}))
-    raise NotFoundError(f"No route {request.url.path}: the API has {known}.")
+    raise NotFoundError(tr("No route {path}: the API has {routes}.").format(
+        path=request.url.path, routes=known))
 
 
 def _params(request: Request) -> list[tuple[str, str]]:

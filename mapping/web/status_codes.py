@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse
 
 from domain.access import AccessDenied, NotSignedIn
 from domain.errors import InputError, NotFoundError, PermitmapError
+from domain.i18n import N_, language, language_from, tr
 from store.errors import StoreError
 
 LOG = logging.getLogger(__name__)
@@ -31,8 +32,8 @@ STATUS_CODES: dict[type[Exception], int] = {
     InputError: 400,
     PermitmapError: 400,
 }
-INTERNAL = ("The server met an error it did not expect; it has been logged for the "
-            "maintainers. Try again, and tell them if it happens again.")
+INTERNAL = N_("The server met an error it did not expect; it has been logged for the "
+              "maintainers. Try again, and tell them if it happens again.")  # shown with tr
 
 
 def status_of(exc: Exception) -> int:
@@ -52,7 +53,9 @@ def error_response(_request: Request, exc: Exception) -> JSONResponse:
 def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     """A bug: logged with its traceback for the maintainers, a sentence for the caller."""
     LOG.error("%s %s failed", request.method, request.url.path, exc_info=exc)
-    return JSONResponse({"error": INTERNAL, "status": 500}, status_code=500)
+    # Outside the routes (Starlette's outermost layer): the language from the URL again.
+    with language(language_from(request.query_params.get("lang"))):
+        return JSONResponse({"error": tr(INTERNAL), "status": 500}, status_code=500)
 
 
 EXCEPTION_HANDLERS: dict[Any, Any] = {
