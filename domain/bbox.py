@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.errors import InputError
+from domain.i18n import tr
 
 Bounds = tuple[float, float, float, float]
 """West, south, east, north as a plain tuple (stored layer extents, report figures)."""
@@ -53,14 +54,16 @@ meridian.
         try:
             west, south, east, north = (float(v) for v in value.split(","))
         except ValueError:
-            raise InputError(f"{name} must be four numbers west,south,east,north in degrees "
-                             f"(minx,miny,maxx,maxy), e.g. {EXAMPLE}.") from None
+            raise InputError(tr("{name} must be four numbers west,south,east,north in degrees "
+                                "(minx,miny,maxx,maxy), e.g. {example}.").format(
+                name=name, example=EXAMPLE)) from None
         box = cls(west, south, east, north)
         if not (all(math.isfinite(v) for v in box) and -90 <= south <= north <= 90
                 and -180 <= west <= 180 and -180 <= east <= 180):
-            raise InputError(f"{name} {value} is out of range: longitudes -180..180, latitudes "
-                             "-90..90 with south before north (south first); west may exceed "
-                             "east across the 180th meridian.")
+            raise InputError(tr("{name} {value} is out of range: longitudes -180..180, "
+                                "latitudes -90..90 with south before north (south first); west "
+                                "may exceed east across the 180th meridian.").format(
+                name=name, value=value))
         return box
 
     @classmethod

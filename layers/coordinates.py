@@ -17,10 +17,11 @@ import pyarrow.compute as pc
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
 
+from domain.i18n import N_, tr
 from layers.table_text import clean_text, constant_text
 
 NO_DATA_VALUES = (-999.0, -9999.0, -9999.99, -99999.0)
-NULL_ISLAND = "coordinates 0, 0 ('null island') are a placeholder, not a location"
+NULL_ISLAND = N_("coordinates 0, 0 ('null island') are a placeholder, not a location")
 WGS84 = "EPSG:4326"
 # column names (lower case) that hold a WKT geometry, and latitude/longitude pairs
 WKT_COLUMNS = ("location", "wkt", "geometry", "geom")
@@ -37,7 +38,11 @@ WKT_POINT_PATTERN = (
 
 
 class RowReasons:
-    """Why rows are skipped, by row label; the first reason a row is given wins."""
+    """Why rows are skipped, by row label; the first reason a row is given wins.
+
+    Reasons are in the language of the run that reads the table (a person reads them in
+    the report); a run is one language, so reasons of one kind still group together.
+    """
 
     def __init__(self, index: pd.Index) -> None:
         self.index = index
@@ -77,12 +82,15 @@ def wgs84_coordinates(
     names = srid.where(srid != "", declared)
     names = names.where(names != "", WGS84)
     lons, lats = _to_wgs84(x, y, names, reasons)
+    unconverted = tr("coordinates could not be converted from {crs} to {wgs84}")
     reasons.flag(
         ~np.isfinite(lats) | ~np.isfinite(lons),
-        lambda i: f"coordinates could not be converted from {names[i]} to {WGS84}",
+        lambda i: unconverted.format(crs=names[i], wgs84=WGS84),
     )
-    reasons.flag(lats.abs() > 90, lambda i: f"latitude {_num(lats[i])} is outside -90..90")
-    reasons.flag(lons.abs() > 180, lambda i: f"longitude {_num(lons[i])} is outside -180..180")
+    bad_lat = tr("latitude {value} is outside -90..90")
+    bad_lon = tr("longitude {value} is outside -180..180")
+    reasons.flag(lats.abs() > 90, lambda i: bad_lat.format(value=_num(lats[i])))
+    reasons.flag(lons.abs() > 180, lambda i: bad_lon.format(value=_num(lons[i])))
     return lons, lats
 
 
@@ -96,8 +104,10 @@ def _split_wkt(
     )
     matched = parts.is_valid().to_numpy(zero_copy_only=False)
     label = column.rstrip(" *")
+    not_point = tr("{column} {value} is not a point")
     reasons.flag(
-        (text != "").to_numpy() & ~matched, lambda i: f"{label} {_short(text[i])!r} is not a point"
+        (text != "").to_numpy() & ~matched,
+        lambda i: not_point.format(column=label, value=repr(_short(text[i]))),
     )
 
     def field(name: str) -> pd.Series:
@@ -114,14 +124,18 @@ def _numbers(
     """Parse coordinates as numbers, flagging missing, non-numeric, no-data and 0,0 rows."""
     x = pd.to_numeric(x_text, errors="coerce").astype(float)
     y = pd.to_numeric(y_text, errors="coerce").astype(float)
-    reasons.flag((x_text == "") & (y_text == ""), _always("no coordinates"))
-    reasons.flag(y_text == "", _always("no latitude"))
-    reasons.flag(x_text == "", _always("no longitude"))
-    reasons.flag(y.isna(), lambda i: f"latitude {y_text[i]!r} is not a number")
-    reasons.flag(x.isna(), lambda i: f"longitude {x_text[i]!r} is not a number")
-    reasons.flag(y.isin(NO_DATA_VALUES), lambda i: f"latitude {y_text[i]} is a no-data marker")
-    reasons.flag(x.isin(NO_DATA_VALUES), lambda i: f"longitude {x_text[i]} is a no-data marker")
-    reasons.flag((x == 0) & (y == 0), _always(NULL_ISLAND))
+    reasons.flag((x_text == "") & (y_text == ""), _always(tr("no coordinates")))
+    reasons.flag(y_text == "", _always(tr("no latitude")))
+    reasons.flag(x_text == "", _always(tr("no longitude")))
+    lat_text = tr("latitude {value} is not a number")
+    lon_text = tr("longitude {value} is not a number")
+    reasons.flag(y.isna(), lambda i: lat_text.format(value=repr(y_text[i])))
+    reasons.flag(x.isna(), lambda i: lon_text.format(value=repr(x_text[i])))
+    lat_marker = tr("latitude {value} is a no-data marker")
+    lon_marker = tr("longitude {value} is a no-data marker")
+    reasons.flag(y.isin(NO_DATA_VALUES), lambda i: lat_marker.format(value=y_text[i]))
+    reasons.flag(x.isin(NO_DATA_VALUES), lambda i: lon_marker.format(value=x_text[i]))
+    reasons.flag((x == 0) & (y == 0), _always(tr(NULL_ISLAND)))
     return x, y
 
 
@@ -134,7 +148,7 @@ def _to_wgs84(
         rows = (crs == name).to_numpy()
         target = _crs(str(name))
         if target is None:
-            reasons.flag(rows, _always(f"unknown CRS {name!r}"))
+            reasons.flag(rows, _always(tr("unknown CRS {name}").format(name=repr(name))))
             lon[rows] = lat[rows] = np.nan
         elif target.to_epsg() != 4326:
             transformer = Transformer.from_crs(target, WGS84, always_xy=True)

@@ -16,6 +16,7 @@ import numpy as np
 import shapely
 
 from domain.errors import InputError
+from domain.i18n import tr
 from layers.geodesic_zones import geodesic_circles, meridian_copies, placed_points
 
 #: Property names that name a feature, in order of preference (as the pre-flight report
@@ -64,8 +65,9 @@ def features_near(lons: np.ndarray, lats: np.ndarray, features: np.ndarray,
 def check_distance(distance_km: float) -> None:
     """InputError, in words, unless ``distance_km`` is 0 to :data:`MAX_DISTANCE_KM`."""
     if not (math.isfinite(distance_km) and 0 <= distance_km <= MAX_DISTANCE_KM):
-        raise InputError(f"A distance of {distance_km:g} km cannot be used: give 0 (the "
-                         f"features a place lies in or on) up to {MAX_DISTANCE_KM:g} km.")
+        raise InputError(tr("A distance of {distance} km cannot be used: give 0 (the "
+                            "features a place lies in or on) up to {limit} km.").format(
+            distance=format(distance_km, "g"), limit=format(MAX_DISTANCE_KM, "g")))
 
 
 def feature_label(properties_json: str, feature_no: int) -> str:

@@ -50,6 +50,7 @@ from rasterio.io import DatasetReader
 from rasterio.windows import Window
 
 from domain.errors import InputError
+from domain.i18n import ntr, tr
 from layers.geodesic_zones import geodesic_circles
 from layers.raster_grid import RasterGrid, Reads
 
@@ -116,7 +117,8 @@ def radius_stats(path: Path, lons: Sequence[float] | np.ndarray,
     """:func:`zonal_stats` within ``radius_km`` (on the ground) of each lon/lat point
     (:func:`layers.geodesic_zones.geodesic_circles`)."""
     if not (math.isfinite(radius_km) and radius_km > 0):
-        raise InputError(f"A radius must be a positive number of kilometres, not {radius_km}.")
+        raise InputError(tr("A radius must be a positive number of kilometres, not "
+                            "{radius}.").format(radius=radius_km))
     circles = geodesic_circles(np.asarray(lons, dtype="float64"),
                                np.asarray(lats, dtype="float64"), radius_km)
     return zonal_stats(path, circles, band=band, full_resolution=full_resolution,
@@ -191,8 +193,10 @@ def _opened(path: Path, band: int, opener: Any) -> Iterator[RasterGrid]:
     with rasterio.Env(**SAMPLING_ENV), RasterGrid(path, opener) as grid:
         if not 1 <= band <= grid.level(0).count:
             count = grid.level(0).count
-            raise InputError(f"Band {band} does not exist: the raster has {count} "
-                             f"band{'s' if count != 1 else ''} (1 to {count}).")
+            raise InputError(ntr("Band {band} does not exist: the raster has {count} band "
+                                 "(1 to {count}).",
+                                 "Band {band} does not exist: the raster has {count} bands "
+                                 "(1 to {count}).", count).format(band=band, count=count))
         grid.band = band
         yield grid
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from domain.i18n import tr
 from layers.errors import EmptyTable, LayerError, UnsupportedTable
 
 NULL_MARKERS = frozenset({"<null>", "null", "nan", "none", "n/a", "#n/a"})
@@ -29,17 +30,18 @@ def detect_encoding(path: Path, chunk_size: int = 1 << 20) -> str:
         with path.open("rb") as handle:
             head = handle.read(4)
     except OSError as exc:
-        raise LayerError(f"Cannot read {path}: {exc.strerror or exc}.") from exc
+        raise LayerError(tr("Cannot read {path}: {error}.").format(
+            path=path, error=exc.strerror or exc)) from exc
     if head.startswith(b"PK\x03\x04"):
         raise UnsupportedTable(
-            f"{path.name} is a zip or Excel workbook, not a CSV file. "
-            "Save the sheet as CSV (UTF-8) and import that."
+            tr("{name} is a zip or Excel workbook, not a CSV file. Save the sheet as CSV "
+               "(UTF-8) and import that.").format(name=path.name)
         )
     if head.startswith(UTF16_BOMS):
         if not _decodes(path, "utf-16", chunk_size):
-            raise LayerError(f"{path.name} starts as UTF-16 text (Excel's \"Unicode Text\") "
-                             "but is not: part of it is missing or damaged. Save the table "
-                             "again as CSV (UTF-8) and import that.")
+            raise LayerError(tr("{name} starts as UTF-16 text (Excel's \"Unicode Text\") but "
+                                "is not: part of it is missing or damaged. Save the table "
+                                "again as CSV (UTF-8) and import that.").format(name=path.name))
         return "utf-16"
     first = "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
     for encoding in (first, "cp1252"):
@@ -68,10 +70,11 @@ def read_text_table(path: Path, encoding: str) -> pd.DataFrame:
         with path.open(encoding=encoding, newline="") as handle:
             header = handle.readline()
     except UnicodeDecodeError as exc:  # detect_encoding said otherwise: a file changed since
-        raise LayerError(f"{path.name} cannot be read as {encoding} text: save it again as "
-                         "CSV (UTF-8).") from exc
+        raise LayerError(tr("{name} cannot be read as {encoding} text: save it again as CSV "
+                            "(UTF-8).").format(name=path.name, encoding=encoding)) from exc
     if not header.strip():
-        raise EmptyTable(f"{path.name} is empty: expected a header row and data rows.")
+        raise EmptyTable(tr("{name} is empty: expected a header row and data rows.").format(
+            name=path.name))
     separator = max(SEPARATORS, key=header.count)
     try:
         frame = pd.read_csv(
@@ -83,10 +86,11 @@ def read_text_table(path: Path, encoding: str) -> pd.DataFrame:
             skip_blank_lines=False,
         )
     except (pd.errors.ParserError, ValueError) as exc:
-        raise LayerError(f"{path.name} is not a well-formed table: {_plain_parser_error(exc)} "
-                         "Export it again as CSV with one header row.") from exc
+        raise LayerError(tr("{name} is not a well-formed table: {problem} Export it again as "
+                            "CSV with one header row.").format(
+            name=path.name, problem=_plain_parser_error(exc))) from exc
     if frame.empty:
-        raise EmptyTable(f"{path.name} has a header row but no data rows.")
+        raise EmptyTable(tr("{name} has a header row but no data rows.").format(name=path.name))
     return frame.reset_index(drop=True)
 
 
@@ -97,12 +101,14 @@ def _refuse_binary(path: Path) -> None:
     if head.startswith(UTF16_BOMS):
         return
     if head.startswith((b"PK\x03\x04", b"\x1f\x8b")) or b"\x00" in head:
-        raise LayerError(f"{path.name} is a compressed or binary file, not a text table: "
-                         "unzip it, or export the table as CSV (comma-separated text).")
+        raise LayerError(tr("{name} is a compressed or binary file, not a text table: unzip "
+                            "it, or export the table as CSV (comma-separated text).").format(
+            name=path.name))
 
 
 def _plain_parser_error(exc: Exception) -> str:
-    """pandas' tokenizer message in plain words.
+    """pandas' tokenizer message in plain words (in the run's language; another message of
+    pandas as it is).
 
     >>> message = "Error tokenizing data. C error: Expected 1 fields in line 5, saw 3"
     >>> _plain_parser_error(ValueError(message))
@@ -114,11 +120,12 @@ def _plain_parser_error(exc: Exception) -> str:
     found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
     if found:
         expected, line, saw = found.groups()
-        return f"line {line} has {saw} fields where the header has {expected}."
+        return tr("line {line} has {saw} fields where the header has {expected}.").format(
+            line=line, saw=saw, expected=expected)
     found = re.search(r"EOF inside string starting at row (\d+)", str(exc))
     if found:
-        return (f"a quoted value starting on row {int(found.group(1)) + 1} is never closed "
-                "(a stray \" character).")
+        return tr("a quoted value starting on row {row} is never closed (a stray \" "
+                  "character).").format(row=int(found.group(1)) + 1)
     text = str(exc).removeprefix("Error tokenizing data. C error: ").strip()
     return text if text.endswith(".") else f"{text}."
 

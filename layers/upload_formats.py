@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
+from domain.i18n import N_, tr
+
 Progress = Callable[[float, str], None]
 """A progress callback: fraction done (0 to 1) and what is being done, in words."""
 
@@ -27,30 +29,37 @@ class LayerKind(StrEnum):
 
 
 class FileFormat(StrEnum):
-    """Upload formats we read; the value is what the report calls it."""
+    """Upload formats we read; the value is what the report calls it, in English (it is stored
+    with a layer): :attr:`label` is the name in the page's language (names made of words are
+    marked for translation; a proper name such as GeoJSON is the same in every language)."""
 
     GEOJSON = "GeoJSON"
     TOPOJSON = "TopoJSON"
-    SHAPEFILE_ZIP = "zipped Shapefile"
+    SHAPEFILE_ZIP = N_("zipped Shapefile")
     GEOPACKAGE = "GeoPackage"
     KML = "KML"
     KMZ = "KMZ"
     GPX = "GPX"
-    CSV = "CSV table"
-    EXCEL = "Excel workbook"
+    CSV = N_("CSV table")
+    EXCEL = N_("Excel workbook")
     FLATGEOBUF = "FlatGeobuf"
     GML = "GML"
-    DXF = "DXF (CAD drawing)"
-    FILEGDB = "Esri File Geodatabase (zipped .gdb)"
+    DXF = N_("DXF (CAD drawing)")
+    FILEGDB = N_("Esri File Geodatabase (zipped .gdb)")
     GEOPARQUET = "GeoParquet"
     GEOTIFF = "GeoTIFF"
-    SRTM_HGT = "SRTM height grid (.hgt)"
+    SRTM_HGT = N_("SRTM height grid (.hgt)")
 
     @property
     def kind(self) -> LayerKind:
         """Whether this format holds a raster or vector features."""
         raster = {FileFormat.GEOTIFF, FileFormat.SRTM_HGT}
         return LayerKind.RASTER if self in raster else LayerKind.VECTOR
+
+    @property
+    def label(self) -> str:
+        """The format's name in the current language (the value is the English one)."""
+        return tr(self.value)
 
 
 @dataclass(frozen=True)

@@ -201,18 +201,21 @@ class _Counter:
                 self.crc = zlib.crc32(chunk, self.crc)
             yield chunk
         if self.total != self.entry.file_size:
-            raise zipfile.BadZipFile(f"{self.total:,} bytes where the zip declares "
-                                     f"{self.entry.file_size:,}")
+            # the detail of damaged_entry's message: in the person's language too
+            raise zipfile.BadZipFile(tr("{total} bytes where the zip declares {size}").format(
+                total=f"{self.total:,}", size=f"{self.entry.file_size:,}"))
         if self.check_crc and self.crc != self.entry.CRC:
-            raise zipfile.BadZipFile(f"Bad CRC-32 for file {self.entry.filename!r}")
+            raise zipfile.BadZipFile(tr("Bad CRC-32 for file {entry}").format(
+                entry=repr(self.entry.filename)))
 
 
 def _bomb(name: str, entry: zipfile.ZipInfo, *, lying: bool) -> Exception:
     """The refusal of an entry that unpacks to more than it declares (damage, or a zip bomb
     that lies: reported as damage), or to more than is left of the limit."""
     if lying:
-        return zipfile.BadZipFile(f"it unpacks to more than the {entry.file_size:,} bytes the "
-                                  "zip declares for it: a damaged entry or a zip bomb")
+        return zipfile.BadZipFile(tr("it unpacks to more than the {size} bytes the zip "
+                                     "declares for it: a damaged entry or a zip bomb").format(
+            size=f"{entry.file_size:,}"))
     return UnsafeFile(
         tr("{name} unpacks to more than the limit for a zip's contents; it was not read "
            "further. Upload the layer in smaller parts.").format(name=name)

@@ -80,7 +80,8 @@ _USGS_AREA_TYPES = frozenset({"mineral district", "mining district", "geothermal
 
 @dataclass(frozen=True)
 class SkippedRow:
-    """A data row that was not loaded; row 1 is the header, so the first data row is 2."""
+    """A data row that was not loaded; row 1 is the header, so the first data row is 2.
+    ``reason`` is in the language of the run that read the table."""
 
     row_number: int
     reason: str
@@ -140,7 +141,8 @@ def read_deposit_table(path: str | Path, *, dataset: str | None = None) -> Depos
     columns = column_keys(frame.columns)
     source = _Source(path, frame, columns, detect_layout(path, columns))
     reasons = RowReasons(frame.index)
-    reasons.flag(blank_rows(frame), lambda _label: "blank row")
+    blank = tr("blank row")
+    reasons.flag(blank_rows(frame), lambda _label: blank)
     layout = source.layout
     lon, lat = wgs84_coordinates(
         frame, reasons, lat=layout.lat, lon=layout.lon, wkt=layout.wkt, crs=source.pick("crs")
@@ -252,9 +254,10 @@ def _flag_duplicates(ids: pd.Series, reasons: RowReasons) -> None:
         return
     first = ids[usable & ~repeated]
     first_row = dict(zip(first.to_numpy(), first.index + 2, strict=True))
+    duplicate = tr("duplicate record id {id} (first at row {row})")
 
     def why(label: int) -> str:
-        return f"duplicate record id {ids[label]!r} (first at row {first_row[ids[label]]})"
+        return duplicate.format(id=repr(ids[label]), row=first_row[ids[label]])
 
     reasons.flag(repeated, why)
 

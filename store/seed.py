@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Engine, delete
 from sqlalchemy.orm import Session
 
+from domain.i18n import tr
 from domain.vocab import COMMODITY_NAMES, DevStatus, PositionQuality, Stage, split_codes
 from store.db import get_meta, set_meta
 from store.deposit_views import deposits_changed
@@ -94,7 +95,8 @@ def read_deposits(path: Path) -> list[dict[str, Any]]:
         _check_commodities(path, line, row["commodities"])
         row["lat"], row["lon"] = _optional_point(path, line, row["lat"], row["lon"])
         if row["lat"] is None:
-            raise SeedDataError(f"{path.name} row {line}: a deposit needs lat and lon.")
+            raise SeedDataError(tr("{file} row {row}: a deposit needs lat and lon.").format(
+                file=path.name, row=line))
         rows.append(row)
     return rows
 
@@ -104,7 +106,8 @@ def _read_csv(path: Path, columns: list[str]) -> list[tuple[int, dict[str, str]]
         reader = csv.DictReader(handle)
         missing = [c for c in columns if c not in (reader.fieldnames or [])]
         if missing:
-            raise SeedDataError(f"{path.name} lacks the columns {', '.join(missing)}.")
+            raise SeedDataError(tr("{file} lacks the columns {columns}.").format(
+                file=path.name, columns=", ".join(missing)))
         return [(n, raw) for n, raw in enumerate(reader, start=2)]
 
 
@@ -112,14 +115,17 @@ def _check(path: Path, line: int, field: str, value: str, vocab: type[StrEnum]) 
     allowed = [m.value for m in vocab]
     if value not in allowed:
         raise SeedDataError(
-            f"{path.name} row {line}: {field} {value!r} is not one of {', '.join(allowed)}."
+            tr("{file} row {row}: {field} {value} is not one of {allowed}.").format(
+                file=path.name, row=line, field=field, value=repr(value),
+                allowed=", ".join(allowed))
         )
 
 
 def _check_commodities(path: Path, line: int, value: str) -> None:
     unknown = [c for c in split_codes(value) if c not in COMMODITY_NAMES]
     if unknown:
-        raise SeedDataError(f"{path.name} row {line}: unknown commodity codes {unknown}.")
+        raise SeedDataError(tr("{file} row {row}: unknown commodity codes {codes}.").format(
+            file=path.name, row=line, codes=unknown))
 
 
 def _optional_bool(path: Path, line: int, value: str) -> bool | None:
@@ -127,7 +133,8 @@ def _optional_bool(path: Path, line: int, value: str) -> bool | None:
         return None
     if value.lower() in {"true", "false"}:
         return value.lower() == "true"
-    raise SeedDataError(f"{path.name} row {line}: jointly_selected must be true, false or empty.")
+    raise SeedDataError(tr("{file} row {row}: jointly_selected must be true, false or "
+                           "empty.").format(file=path.name, row=line))
 
 
 def _optional_point(path: Path, line: int, lat: str, lon: str) -> tuple[float | None, ...]:
@@ -136,8 +143,9 @@ def _optional_point(path: Path, line: int, lat: str, lon: str) -> tuple[float | 
     try:
         y, x = float(lat), float(lon)
     except ValueError as exc:
-        raise SeedDataError(f"{path.name} row {line}: lat/lon {lat!r}, {lon!r} are not numbers.")  \
-            from exc
+        raise SeedDataError(tr("{file} row {row}: lat/lon {lat}, {lon} are not numbers.").format(
+            file=path.name, row=line, lat=repr(lat), lon=repr(lon))) from exc
     if not (-90 <= y <= 90 and -180 <= x <= 180):
-        raise SeedDataError(f"{path.name} row {line}: lat/lon {y}, {x} are out of range.")
+        raise SeedDataError(tr("{file} row {row}: lat/lon {lat}, {lon} are out of range.").format(
+            file=path.name, row=line, lat=y, lon=x))
     return y, x
