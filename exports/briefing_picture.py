@@ -17,11 +17,12 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import shapely
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 from PIL.PngImagePlugin import PngInfo
 
 from domain.access import PUBLIC
 from domain.bbox import BBox
+from domain.i18n import N_, ntr, tr
 from domain.vocab import PositionQuality
 from exports.marking import marking_line
 from exports.picture_labels import Box, place_labels
@@ -47,6 +48,9 @@ REGION_KM = 1000.0  # sites closer together than this are framed as a region thi
 LABEL_SIZE, SMALL_SIZE, TITLE_SIZE = 13, 13, 18
 DOT_RADIUS = 7  # a ring's outer radius; a dot is 6
 HALO = 2  # the white outline around a label's letters
+LEGEND_SIZE = 14
+#: The legend's row for a ring (shown with ``tr``).
+RING_WORDS = N_("ring: approximate place")
 
 
 @dataclass(frozen=True)
@@ -104,11 +108,12 @@ def map_picture(sites: gpd.GeoDataFrame, basemap: Path, title: str,
     legend = _legend_box(legend_rows)
     names = (list(shown[label_column]) if label_column and label_column in shown
              else [None] * len(shown))
-    description, drawn = _names_scale_and_north(draw, frame, dots, names, legend, fonts)
+    description, drawn, footer = _names_scale_and_north(draw, frame, dots, names, legend,
+                                                        fonts)
     text = picture_title(title, marking, len(shown), len(sites))
     _title(draw, text, fonts)
-    _legend(draw, legend, statuses, colours, bool(approximate.any()))
-    note = lettering_note([text, *drawn], LABEL_SIZE, fonts)
+    legend_texts = _legend(draw, legend, statuses, colours, bool(approximate.any()), fonts)
+    note = lettering_note([text, *drawn, *footer, *legend_texts], LABEL_SIZE, fonts)
     notes = [note] if note else []
     info = PngInfo()
     info.add_text("Title", text)
@@ -124,7 +129,8 @@ def picture_title(title: str, marking: str, shown: int, total: int) -> str:
     >>> picture_title("All sites", "controlled", 3, 4)
     'Handling marking: Controlled (controlled) · All sites  (3 of 4 sites located)'
     """
-    return f"{marking_line(marking)} · {title}  ({shown} of {total} sites located)"
+    return tr("{marking} · {title}  ({shown} of {total} sites located)").format(
+        marking=marking_line(marking), title=title, shown=shown, total=total)
 
 
 def labels_note(labelled: int, shown: int, crowded_out: int = 0) -> str:
@@ -136,9 +142,10 @@ def labels_note(labelled: int, shown: int, crowded_out: int = 0) -> str:
     >>> labels_note(1, 1), labels_note(0, 2)  # the second: no names to draw
     ('1 of 1 site labelled', '0 of 2 sites labelled')
     """
-    note = f"{labelled} of {shown} site{'' if shown == 1 else 's'} labelled"
+    note = ntr("{labelled} of {shown} site labelled", "{labelled} of {shown} sites labelled",
+               shown).format(labelled=labelled, shown=shown)
     if crowded_out:
-        note += "; where crowded, the sites listed first keep theirs"
+        note += tr("; where crowded, the sites listed first keep theirs")
     return note
 
 
@@ -267,19 +274,23 @@ def _draw_sites(draw: ImageDraw.ImageDraw, dots: list[tuple[float, float]],
 def _names_scale_and_north(draw: ImageDraw.ImageDraw,
                            frame: tuple[float, float, float, float],
                            dots: list[tuple[float, float]], names: list[object],
-                           legend: Box, fonts: Sequence[Path]) -> tuple[str, list[str]]:
+                           legend: Box, fonts: Sequence[Path]
+                           ) -> tuple[str, list[str], list[str]]:
     """The sites' names where they fit, then the box at the bottom left with the north
-    arrow, the scale bar and how many sites are named; returns all that in words, and the
-    names drawn."""
+    arrow, the scale bar and how many sites are named; returns all that in words, the
+    names drawn and the box's texts."""
     bar = scale_bar(frame, WIDTH)
-    small = ImageFont.load_default(size=SMALL_SIZE)
-    widest = _footer_box(draw, bar, labels_note(0, len(dots), 1), small)  # labels keep off
+    widest_note = labels_note(0, len(dots), 1)
+    # Pillow's own letters for English; the picture's language may need a CJK font
+    small = font_for([widest_note, bar.label], SMALL_SIZE, fonts)
+    widest = _footer_box(draw, bar, widest_note, small)  # labels keep off
     drawn, crowded_out = _label_sites(draw, dots, names, fonts,
                                       reserved=[(0, 0, WIDTH, TITLE_HEIGHT), legend, widest])
     in_picture = sum(_inside(x, y) for x, y in dots)
     note = labels_note(len(drawn), in_picture, crowded_out)
     _footer(draw, _footer_box(draw, bar, note, small), bar, note, small)
-    return f"North up. Scale bar: {bar.label} (web mercator). {note}.", drawn
+    return (tr("North up. Scale bar: {scale} (web mercator). {labels}.").format(
+        scale=bar.label, labels=note), drawn, [note, bar.label])
 
 
 def _label_sites(draw: ImageDraw.ImageDraw, dots: list[tuple[float, float]],
@@ -342,10 +353,14 @@ def _legend_box(rows: int) -> Box:
 
 
 def _legend(draw: ImageDraw.ImageDraw, box: Box, statuses: list[str],
-            colours: dict[str, str], approximate: bool) -> None:
+            colours: dict[str, str], approximate: bool, fonts: Sequence[Path]) -> list[str]:
+    """The legend's rows: a dot per status, and a ring for approximate places; returns the
+    texts drawn."""
     if not statuses:
-        return
-    font = ImageFont.load_default(size=14)
+        return []
+    ring = tr(RING_WORDS)
+    texts = [*statuses, *([ring] if approximate else [])]
+    font = font_for(texts, LEGEND_SIZE, fonts)
     draw.rectangle(box, fill=PAPER, outline=FALLBACK)
     top = box[1] + 8
     for n, status in enumerate(statuses):
@@ -355,7 +370,8 @@ def _legend(draw: ImageDraw.ImageDraw, box: Box, statuses: list[str],
     if approximate:
         y = top + 20 * len(statuses)
         draw.ellipse((WIDTH - 200, y, WIDTH - 188, y + 12), fill=PAPER, outline=INK, width=3)
-        draw.text((WIDTH - 180, y - 2), "ring: approximate place", fill=INK, font=font)
+        draw.text((WIDTH - 180, y - 2), ring, fill=INK, font=font)
+    return texts
 
 
 def _footer_box(draw: ImageDraw.ImageDraw, bar: ScaleBar, note: str, font: Font) -> Box:

@@ -7,13 +7,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from domain.i18n import N_, tr
+
 _EXTENSIONS = {"geojson": ".geojson", "gpkg": ".gpkg", "csv": ".csv", "kml": ".kml",
                "shp": ".shp.zip", "parquet": ".parquet"}
 _MEDIA_TYPES = {"geojson": "application/geo+json", "gpkg": "application/geopackage+sqlite3",
                 "csv": "text/csv; charset=utf-8", "kml": "application/vnd.google-earth.kml+xml",
                 "shp": "application/zip", "parquet": "application/vnd.apache.parquet"}
-_LABELS = {"geojson": "GeoJSON", "gpkg": "GeoPackage", "csv": "CSV (spreadsheets)",
-           "kml": "KML (Google Earth)", "shp": "Shapefile (zip)", "parquet": "GeoParquet"}
+_LABELS = {"geojson": "GeoJSON", "gpkg": "GeoPackage", "csv": N_("CSV (spreadsheets)"),
+           "kml": N_("KML (Google Earth)"), "shp": N_("Shapefile (zip)"),
+           "parquet": "GeoParquet"}
 
 class ExportFormat(StrEnum):
     """An export format; the values are what URLs and the CLI use."""
@@ -37,8 +40,13 @@ class ExportFormat(StrEnum):
 
     @property
     def label(self) -> str:
-        """The format's name for people choosing one."""
-        return _LABELS[self.value]
+        """The format's name for people choosing one, in the current language."""
+        return tr(_LABELS[self.value])
+
+    @property
+    def format_name(self) -> str:
+        """The format's own name, the same in every language: ``KML``, ``Shapefile``."""
+        return _LABELS[self.value].split(" (")[0]
 
     @property
     def url_suffix(self) -> str:

@@ -22,6 +22,7 @@ import io
 import tempfile
 import zipfile
 from collections.abc import Callable
+from functools import reduce
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,6 +33,7 @@ import pyarrow.compute as pc
 import shapely
 
 from domain.access import PUBLIC
+from domain.i18n import N_, ntr, tr
 from exports.export_file import ExportFile, ExportFormat
 from exports.geojson import (
     ExportTable,
@@ -162,8 +164,8 @@ def _csv(table: ExportTable, layer: str, precision: int, marking: str,
     clashes = [name for name in computed if name in columns]
     if clashes:
         columns = columns.drop(columns=clashes)
-        notes.append(f"CSV: the column(s) {', '.join(clashes)} were replaced by ones computed "
-                     "from the geometry.")
+        notes.append(tr("CSV: the column(s) {columns} were replaced by ones computed from the "
+                        "geometry.").format(columns=", ".join(clashes)))
     points, area = _points_in(table.geoms, precision, crs)
     out = pd.concat([points, columns], axis=1)
     out = table.with_id(out)
@@ -205,10 +207,11 @@ def _neutralise_frame(out: pd.DataFrame) -> list[str]:
     total += count
     if not total:
         return []
-    cells = "cell starting" if total == 1 else "cells starting"
-    return [f"{total:,} CSV {cells} with =, +, -, @, tab or carriage return "
-            f"{'was' if total == 1 else 'were'} prefixed with ' so spreadsheets show "
-            f"{'it' if total == 1 else 'them'} as text."]
+    return [ntr("{count} CSV cell starting with =, +, -, @, tab or carriage return was "
+                "prefixed with ' so spreadsheets show it as text.",
+                "{count} CSV cells starting with =, +, -, @, tab or carriage return were "
+                "prefixed with ' so spreadsheets show them as text.", total).format(
+                    count=f"{total:,}")]
 
 
 def distinct_field_names(columns: pd.DataFrame, label: str) -> tuple[pd.DataFrame, list[str]]:
@@ -232,7 +235,8 @@ def distinct_field_names(columns: pd.DataFrame, label: str) -> tuple[pd.DataFram
     if not changed:
         return columns, []
     return columns.set_axis(names, axis=1), [
-        f"{label} field names must differ ignoring case: {', '.join(changed)}."]
+        tr("{format} field names must differ ignoring case: {renamed}.").format(
+            format=label, renamed=", ".join(changed))]
 
 
 def _lists_joined(table: ExportTable, columns: pd.DataFrame,
@@ -241,8 +245,10 @@ def _lists_joined(table: ExportTable, columns: pd.DataFrame,
     lists = [name for name, kind in table.kinds.items() if kind is Kind.LIST]
     if not lists:
         return columns, []
-    return columns, [f"{label} has no list type: {', '.join(lists)} "
-                     f"{'is' if len(lists) == 1 else 'are'} written as text joined with \"; \"."]
+    return columns, [ntr('{format} has no list type: {columns} is written as text joined '
+                         'with "; ".', '{format} has no list type: {columns} are written as '
+                         'text joined with "; ".', len(lists)).format(
+                             format=label, columns=", ".join(lists))]
 
 
 def _gpkg(table: ExportTable, layer: str, precision: int, marking: str,
@@ -300,7 +306,8 @@ def _shp(table: ExportTable, layer: str, precision: int, marking: str,
                               "Shapefile")
     renamed = [f"{long} → {short}" for long, short in names.items() if long != short]
     if renamed:
-        notes.append("Shapefile field names are at most 10 characters: " + ", ".join(renamed))
+        notes.append(tr("Shapefile field names are at most 10 characters: {renamed}").format(
+            renamed=", ".join(renamed)))
     with tempfile.TemporaryDirectory(prefix="permitmap-export-") as folder:
         path = Path(folder) / f"{layer}.shp"
         _write(frame, path, driver="ESRI Shapefile", layer=layer, encoding="UTF-8")
@@ -322,12 +329,13 @@ def _shapefile_columns(table: ExportTable) -> tuple[pd.DataFrame, list[str]]:
         if kind in (Kind.LIST, Kind.DATETIME, Kind.TEXT):
             columns[name], cut = _cut_text(text[name])
             if cut:
-                notes.append(f"Shapefile text fields hold at most 254 bytes: {cut:,} values of "
-                             f"{name} were cut.")
+                notes.append(tr("Shapefile text fields hold at most 254 bytes: {count} values "
+                                "of {column} were cut.").format(count=f"{cut:,}", column=name))
     datetimes = [name for name, kind in table.kinds.items() if kind is Kind.DATETIME]
     if datetimes:
-        notes.append(f"Shapefile has no date-time type: {', '.join(datetimes)} "
-                     f"{'is' if len(datetimes) == 1 else 'are'} written as ISO 8601 text.")
+        notes.append(ntr("Shapefile has no date-time type: {columns} is written as ISO 8601 "
+                         "text.", "Shapefile has no date-time type: {columns} are written as "
+                         "ISO 8601 text.", len(datetimes)).format(columns=", ".join(datetimes)))
     return columns, notes
 
 
@@ -349,9 +357,17 @@ def _one_shape_type(geoms: np.ndarray) -> None:
     types = shapely.get_type_id(geoms[~shapely.is_missing(geoms)])
     found = {families[int(type_id)] for type_id in np.unique(types)}
     if len(found) > 1 or "collection" in found:
-        raise UnsupportedFormat(
-            "A Shapefile holds one kind of geometry; this selection has "
-            f"{' and '.join(sorted(found))} geometries. Choose GeoPackage or GeoJSON instead.")
+        words = [tr(_FAMILY_WORDS[family]) for family in sorted(found)]
+        kinds = reduce(lambda first, second: tr("{first} and {second}").format(
+            first=first, second=second), words)
+        raise UnsupportedFormat(tr(
+            "A Shapefile holds one kind of geometry; this selection has {kinds} geometries. "
+            "Choose GeoPackage or GeoJSON instead.").format(kinds=kinds))
+
+
+#: Each family of geometry in the words of a message (shown with ``tr``).
+_FAMILY_WORDS = {"point": N_("point"), "line": N_("line"), "polygon": N_("polygon"),
+                 "collection": N_("collection")}
 
 
 def _parquet(table: ExportTable, layer: str, precision: int, marking: str,
@@ -388,9 +404,10 @@ def _located(frame: gpd.GeoDataFrame, label: str) -> tuple[gpd.GeoDataFrame, lis
     if not count:
         return frame, []
     return frame[~missing], [
-        f"{count:,} {'feature' if count == 1 else 'features'} without a location "
-        f"{'was' if count == 1 else 'were'} left out: {label} cannot hold a feature with "
-        "no geometry."]
+        ntr("{count} feature without a location was left out: {format} cannot hold a feature "
+            "with no geometry.", "{count} features without a location were left out: {format} "
+            "cannot hold a feature with no geometry.", count).format(count=f"{count:,}",
+                                                                     format=label)]
 
 
 def _written(frame: gpd.GeoDataFrame, file_name: str, **options: object) -> bytes:

@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
 
+from domain.i18n import ntr
 from layers.features import WGS84, Features
 from layers.meridian_split import split_where_wrapping
 
@@ -220,8 +221,9 @@ def geojson_bytes(table: ExportTable, precision: int,
     head = f'{{{first}"type":"FeatureCollection"{extra},"features":[\n'.encode()
     text = head + (buffer.to_pybytes() if buffer else b"")
     text = text.replace(b"\\/", b"/")  # pandas escapes every "/": "\/" is never anything else
-    notes = [f"{split:,} {'feature was' if split == 1 else 'features were'} split at the "
-             "antimeridian (180° longitude), as RFC 7946 asks."] if split else []
+    notes = [ntr("{count} feature was split at the antimeridian (180° longitude), as RFC 7946 "
+                 "asks.", "{count} features were split at the antimeridian (180° longitude), "
+                 "as RFC 7946 asks.", split).format(count=f"{split:,}")] if split else []
     return text + b"\n]}\n", notes
 
 

@@ -20,6 +20,7 @@ import numpy as np
 import shapely
 
 from domain.errors import InputError
+from domain.i18n import N_, ntr, tr
 from exports.export_file import ExportFormat
 from layers.errors import UnsupportedFormat
 
@@ -93,7 +94,7 @@ OFFERED: tuple[OutputCrs, ...] = (
 
 WGS84_OUTPUT = OFFERED[0]
 _BY_CODE = {crs.code: crs for crs in OFFERED}
-WGS84_ONLY = {ExportFormat.GEOJSON: "RFC 7946", ExportFormat.KML: "the KML standard"}
+WGS84_ONLY = {ExportFormat.GEOJSON: "RFC 7946", ExportFormat.KML: N_("the KML standard")}
 """The formats that are WGS 84 longitude/latitude by definition, and what defines them."""
 
 
@@ -117,17 +118,19 @@ JGD2011 (EPSG:6668), its plane rectangular zones I–XIX (EPSG:6669–6687) or U
     given = str(text).strip()
     digits = given.upper().removeprefix("EPSG:").strip()
     if not digits.isdigit():
-        raise InputError(f"crs {given!r} is not a coordinate system: write an EPSG code "
-                         f"such as EPSG:6677. {_CHOICES}")
+        raise InputError(tr("crs {given} is not a coordinate system: write an EPSG code "
+                            "such as EPSG:6677. {choices}").format(given=repr(given),
+                                                                  choices=tr(_CHOICES)))
     if int(digits) not in _BY_CODE:
-        raise InputError(f"crs EPSG:{int(digits)} is not offered: {_CHOICES[0].lower()}"
-                         f"{_CHOICES[1:]}")
+        choices = tr(_CHOICES)
+        raise InputError(tr("crs EPSG:{code} is not offered: {choices}").format(
+            code=int(digits), choices=choices[0].lower() + choices[1:]))
     return _BY_CODE[int(digits)]
 
 
-_CHOICES = ("Choose WGS 84 (EPSG:4326), JGD2011 (EPSG:6668), its plane rectangular zones "
-            "I–XIX (EPSG:6669–6687) or UTM 51N–55N (EPSG:6688–6692), or the Tokyo datum "
-            "(EPSG:4301, 30161–30179, 3092–3096).")
+_CHOICES = N_("Choose WGS 84 (EPSG:4326), JGD2011 (EPSG:6668), its plane rectangular zones "
+              "I–XIX (EPSG:6669–6687) or UTM 51N–55N (EPSG:6688–6692), or the Tokyo datum "
+              "(EPSG:4301, 30161–30179, 3092–3096).")
 
 
 def refuse_crs(fmt: ExportFormat, crs: OutputCrs) -> None:
@@ -142,10 +145,11 @@ so it cannot be written in EPSG:6677: choose GeoPackage, Shapefile, GeoParquet o
 JGD2011 / Japan Plane Rectangular CS IX.
     """
     if fmt in WGS84_ONLY and not crs.is_wgs84:
-        raise UnsupportedFormat(
-            f"{fmt.label.split(' (')[0]} is always in WGS 84 longitude/latitude "
-            f"({WGS84_ONLY[fmt]}), so it cannot be written in {crs.srs}: choose GeoPackage, "
-            f"Shapefile, GeoParquet or CSV for {crs.name}.")
+        raise UnsupportedFormat(tr(
+            "{format} is always in WGS 84 longitude/latitude ({standard}), so it cannot be "
+            "written in {srs}: choose GeoPackage, Shapefile, GeoParquet or CSV for {name}."
+        ).format(format=fmt.format_name, standard=tr(WGS84_ONLY[fmt]), srs=crs.srs,
+                 name=crs.name))
 
 
 def reproject(geoms: np.ndarray, crs: OutputCrs) -> tuple[np.ndarray, int]:
@@ -176,11 +180,13 @@ def area_note(outside: int, crs: OutputCrs) -> list[str]:
     """
     if not outside:
         return []
-    one = outside == 1
-    return [f"{outside:,} site{' lies' if one else 's lie'} outside the area of use of "
-            f"{crs.label}: {'its' if one else 'their'} coordinates are computed all the same, "
-            f"but that system is not meant for {'it' if one else 'them'} (distorted, or off "
-            f"its datum); choose one that covers {'it' if one else 'them'}."]
+    return [ntr("{count} site lies outside the area of use of {crs}: its coordinates are "
+                "computed all the same, but that system is not meant for it (distorted, or off "
+                "its datum); choose one that covers it.",
+                "{count} sites lie outside the area of use of {crs}: their coordinates are "
+                "computed all the same, but that system is not meant for them (distorted, or "
+                "off its datum); choose one that covers them.", outside).format(
+                    count=f"{outside:,}", crs=crs.label)]
 
 
 @lru_cache(maxsize=64)

@@ -16,6 +16,8 @@ from pathlib import Path
 
 from PIL import ImageFont
 
+from domain.i18n import ntr, tr
+
 Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 
 FONT_FILES: tuple[Path, ...] = (
@@ -102,14 +104,17 @@ install Debian's fonts-ipafont-gothic (scripts/install_fonts.sh) or fonts-noto-c
     others = [c for c in missing if not is_japanese(c)]
     notes = []
     if japanese:
-        notes.append("Japanese names are drawn as boxes: no Japanese font is installed on the "
-                     f"server; install Debian's {JAPANESE_FONT_PACKAGE} "
-                     "(scripts/install_fonts.sh) or fonts-noto-cjk and make the picture again.")
+        notes.append(tr("Japanese names are drawn as boxes: no Japanese font is installed on "
+                        "the server; install Debian's {package} (scripts/install_fonts.sh) or "
+                        "fonts-noto-cjk and make the picture again.").format(
+                            package=JAPANESE_FONT_PACKAGE))
     if others:
         shown = " ".join(others[:10]) + (" …" if len(others) > 10 else "")
-        notes.append(f"{len(others)} character{'' if len(others) == 1 else 's'} of the "
-                     f"picture's text {'has' if len(others) == 1 else 'have'} no installed "
-                     f"font and {'is' if len(others) == 1 else 'are'} drawn as boxes: {shown}.")
+        notes.append(ntr("{count} character of the picture's text has no installed font and "
+                         "is drawn as boxes: {characters}.",
+                         "{count} characters of the picture's text have no installed font and "
+                         "are drawn as boxes: {characters}.", len(others)).format(
+                             count=len(others), characters=shown))
     return " ".join(notes)
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from domain.access import PUBLIC, Action, Principal, highest_marking
 from domain.bbox import BBox
 from domain.colours import STATUS_COLOURS
+from domain.i18n import ntr, tr
 from domain.settings import DATA_DIR
 from exports.briefing_picture import map_picture
 from exports.formats import (
@@ -164,37 +165,51 @@ def _layer_meta(record: LayerRecord) -> dict[str, object]:
 def _readme(selection: SiteSelection, exported_at: datetime, since: date, n_sites: int,
             n_projects: int, layers: list[LayerRecord], notes: list[str],
             marking: str) -> str:
-    layer_lines = [f"  - {r.name} ({r.kind}; source: {r.source or 'not stated'}; licence: "
-                   f"{r.licence or 'not stated'}; marking: {_marking_of(r)})"
-                   for r in layers] or ["  - none"]
+    """The pack's README, in the language of the request (file and column names as they
+    are)."""
+    not_stated = tr("not stated")
+    layer_lines = ["  - " + tr("{name} ({kind}; source: {source}; licence: {licence}; "
+                               "marking: {marking})").format(
+                                   name=r.name, kind=r.kind, source=r.source or not_stated,
+                                   licence=r.licence or not_stated, marking=_marking_of(r))
+                   for r in layers] or ["  - " + tr("none")]
     return "\n".join([
-        marking_line(marking) + " (the highest marking of this pack's contents)",
+        tr("{marking} (the highest marking of this pack's contents)").format(
+            marking=marking_line(marking)),
         "",
-        "permitmap briefing pack",
+        tr("permitmap briefing pack"),
         "",
-        f"Sites: {n_sites} ({selection.describe()}).",
-        f"Permitting state as the record stood at the end of {selection.as_of.isoformat()}; "
-        f"{n_projects} permitting project{'' if n_projects == 1 else 's'}. Each site's "
-        "development status and its date are the site record's current ones.",
-        f"Change history from {since.isoformat()} to {selection.as_of.isoformat()}.",
-        f"Made {exported_at.isoformat(timespec='seconds')}.",
+        tr("Sites: {count} ({selection}).").format(count=n_sites,
+                                                   selection=selection.describe()),
+        ntr("Permitting state as the record stood at the end of {date}; {count} permitting "
+            "project. Each site's development status and its date are the site record's "
+            "current ones.",
+            "Permitting state as the record stood at the end of {date}; {count} permitting "
+            "projects. Each site's development status and its date are the site record's "
+            "current ones.", n_projects).format(date=selection.as_of.isoformat(),
+                                                count=n_projects),
+        tr("Change history from {since} to {until}.").format(
+            since=since.isoformat(), until=selection.as_of.isoformat()),
+        tr("Made {when}.").format(when=exported_at.isoformat(timespec="seconds")),
         "",
-        "Files:",
-        "  sites .geojson / .csv: the sites, one row each, with status, stage, schedule "
-        "health, next milestone and its date, slip days and source",
-        "  permit_timetables.csv: every milestone of those sites' projects, derived state",
-        "  change_history.csv: dated changes to those projects in the period",
-        "  map.png: the sites over country outlines (Natural Earth, public domain)",
-        "  survey_layers.json: metadata of the survey layers included",
-        "  chokepoints.csv: these sites by commodity, supply-chain stage and region "
-        "(United States, Japan, partner countries, rest): producing, under construction, "
-        "in permitting; 'sources' says where a stage has one producing site or none",
+        tr("Files:"),
+        "  " + tr("sites .geojson / .csv: the sites, one row each, with status, stage, "
+                  "schedule health, next milestone and its date, slip days and source"),
+        "  " + tr("permit_timetables.csv: every milestone of those sites' projects, derived "
+                  "state"),
+        "  " + tr("change_history.csv: dated changes to those projects in the period"),
+        "  " + tr("map.png: the sites over country outlines (Natural Earth, public domain)"),
+        "  " + tr("survey_layers.json: metadata of the survey layers included"),
+        "  " + tr("chokepoints.csv: these sites by commodity, supply-chain stage and region "
+                  "(United States, Japan, partner countries, rest): producing, under "
+                  "construction, in permitting; 'sources' says where a stage has one "
+                  "producing site or none"),
         "",
-        "Survey layers:", *layer_lines,
+        tr("Survey layers:"), *layer_lines,
         "",
-        "Sources: each site and milestone row names its own source (column 'source'); the "
-        "bundled data's provenance is in data/PROVENANCE.md of permitmap.",
-        *(["", "Notes:", *(f"  - {n}" for n in notes)] if notes else []),
+        tr("Sources: each site and milestone row names its own source (column 'source'); the "
+           "bundled data's provenance is in data/PROVENANCE.md of permitmap."),
+        *(["", tr("Notes:"), *(f"  - {n}" for n in notes)] if notes else []),
         "",
     ])
 

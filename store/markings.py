@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from domain.access import PUBLIC, AccessDenied, Action, Principal, marking_rank
 from domain.errors import InputError, NotFoundError
-from domain.i18n import N_, tr
+from domain.i18n import ENGLISH, N_, language, tr
 from store import audit
 from store.acting import require
 from store.db import bump_counter, bump_revision
@@ -36,6 +36,18 @@ ATTRIBUTE_KINDS = ("site", "deposit")
 #: (withhold the whole record instead).
 UNMARKABLE = frozenset({"id", "name", "name_ja", "lat", "lon", "geometry", "marking", "dataset",
                         "layer_id", "title"})
+#: The refusal to change a marking above the person's clearance (shown with ``tr``).
+ABOVE_CLEARANCE = N_("The {attribute} of this {kind} is marked {marking}, above your clearance "
+                     "({clearance}): only someone cleared for it can change that marking.")
+
+
+class MarkingRefused(AccessDenied):
+    """A refused marking change: its message in the reader's language, ``english`` for the
+    audit trail (which is kept in English)."""
+
+    def __init__(self, message: str, english: str) -> None:
+        super().__init__(message)
+        self.english = english
 
 
 @dataclass(frozen=True)
@@ -87,7 +99,8 @@ def set_marking(engine: Engine, kind: str, record_id: str, marking: str, *,
                          marking=max(before, code, key=marking_rank))
             _changed(session, kind)
     except AccessDenied as refused:  # nothing changed; the refusal is recorded on its own
-        audit.record_now(engine, principal, "mark", target=target, detail=str(refused),
+        detail = refused.english if isinstance(refused, MarkingRefused) else str(refused)
+        audit.record_now(engine, principal, "mark", target=target, detail=detail,
                          outcome="refused")
         raise
     return MarkingChange(kind, str(record_id), attribute, before, code)
@@ -145,9 +158,7 @@ def _set_attribute(session: Session, row: object, kind: str, record_id: str, att
     mark = session.get(AttributeMarking, key)
     before = mark.marking if mark is not None else PUBLIC
     if not principal.may_see(before):  # lowering it would show them what they may not see
-        raise AccessDenied(f"The {attribute.replace('_', ' ')} of this {kind} is marked "
-                           f"{before}, above your clearance ({principal.clearance}): only "
-                           "someone cleared for it can change that marking.")
+        raise _above_clearance(kind, attribute, before, principal.clearance)
     if code == PUBLIC:
         session.execute(delete(AttributeMarking).where(
             AttributeMarking.record_kind == kind, AttributeMarking.record_id == record_id,
@@ -185,6 +196,17 @@ def _key(kind: str, record_id: str) -> object:
     except ValueError:
         raise InputError(tr("A deposit id is a whole number, not {id}.").format(
             id=repr(record_id))) from None
+
+
+def _above_clearance(kind: str, attribute: str, marking: str,
+                     clearance: str) -> MarkingRefused:
+    """The refusal to change a marking above ``clearance``, in the reader's language and in
+    English for the audit trail."""
+    values = {"attribute": attribute.replace("_", " "), "marking": marking,
+              "clearance": clearance}
+    with language(ENGLISH):
+        english = ABOVE_CLEARANCE.format(kind=_kind_word(kind), **values)
+    return MarkingRefused(tr(ABOVE_CLEARANCE).format(kind=_kind_word(kind), **values), english)
 
 
 def _kind_word(kind: str) -> str:
