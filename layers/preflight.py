@@ -12,7 +12,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
-from domain.i18n import ntr, tr
+from domain.i18n import N_, ntr, tr
 from layers.dxf_curves import curved_entities
 from layers.errors import LayerError
 from layers.identify import identify
@@ -26,6 +26,8 @@ from layers.vector_layers import ARC_STEP_DEGREES
 from layers.vector_read import PreparedLayer, VectorOptions, read_vector
 
 RASTER_EXTENSIONS = (".tif", ".tiff", ".hgt", ".hgt.zip")
+#: A report's format when the file was not identified (shown with ``tr``, like a format's name).
+NOT_RECOGNISED = N_("not recognised")
 log = logging.getLogger(__name__)
 
 
@@ -145,5 +147,5 @@ def refused_report(path: Path, name: str, message: str) -> PreflightReport:
         size = path.stat().st_size if path.is_file() else 0
     except OSError:  # e.g. a name too long for the file system
         size = 0
-    return PreflightReport(file_name=display_name(name), format="not recognised", kind=kind,
+    return PreflightReport(file_name=display_name(name), format=NOT_RECOGNISED, kind=kind,
                            size_bytes=size, errors=[message])

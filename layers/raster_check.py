@@ -102,7 +102,7 @@ def open_upload(source: IdentifiedUpload) -> Iterator[DatasetReader]:
     driver = DRIVERS.get(source.format)
     if driver is None:
         raise UnsupportedFormat(tr("{name}: {format} is not a raster format.").format(
-            name=source.name, format=source.format))
+            name=source.name, format=source.format.label))
     require_local(source)
     try:
         dataset = rasterio.open(source.gdal_path, driver=driver)
@@ -110,7 +110,7 @@ def open_upload(source: IdentifiedUpload) -> Iterator[DatasetReader]:
         raise UnreadableLayer(
             tr("{name} could not be opened as a {format}: {detail}. It may be damaged, or "
                "another kind of file with a raster's name.").format(
-                name=source.name, format=source.format, detail=_gdal_detail(exc))) from exc
+                name=source.name, format=source.format.label, detail=_gdal_detail(exc))) from exc
     try:
         yield dataset
     finally:

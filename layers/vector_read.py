@@ -96,7 +96,7 @@ def read_vector(
     if source.kind is not LayerKind.VECTOR:
         report.errors.append(tr("{name} is a raster ({format}), not vector features; it is "
                                 "read by the raster upload.").format(
-            name=source.name, format=source.format.value))
+            name=source.name, format=source.format.label))
         return VectorReading(report)
     assert_vector_drivers_safe()
     progress(0.05, tr("Listing layers…"))

@@ -50,7 +50,7 @@ with st.expander(tr("What you can upload, and the limits")):
     st.markdown(tr("Formats: {formats}. A Shapefile: select its .shp, .shx, .dbf and .prj (and "
                    ".cpg) together, or zip them (a subfolder in the zip is fine). A zip of one "
                    "GeoTIFF, .hgt or CSV is read too.").format(
-        formats=", ".join(f.value for f in FileFormat)))
+        formats=", ".join(f.label for f in FileFormat)))
     # TRANSLATORS: the limits themselves are listed in English (written by the layers package).
     st.markdown(tr("Limits: {limits}.").format(limits="; ".join(upload_limits().describe())))
     st.caption(tr("Nothing is stored until you press Publish. Files are read without "

@@ -13,7 +13,7 @@ from datetime import date
 import streamlit as st
 
 from domain.access import Principal
-from domain.i18n import N_, tr
+from domain.i18n import N_, current_language, tr
 from exports.export_file import ExportFile, ExportFormat
 from exports.output_crs import OFFERED, WGS84_ONLY, WGS84_OUTPUT, OutputCrs, output_crs
 from mapping import state_keys as keys
@@ -90,7 +90,7 @@ def _prepared_download(state_key: str, place: str, wanted: tuple[object, ...], p
     """The download of the file ``make`` gives, once asked for; a file made for another
     selection, format or data revision (an edit, an import) is never offered."""
     ready: dict[str, tuple[object, ExportFile]] = st.session_state.setdefault(state_key, {})
-    key = (*wanted, data_version())
+    key = (*wanted, data_version(), current_language())  # notes and README in its words
     slot = st.empty()
     prepared = ready.get(place)
     if prepared is None or prepared[0] != key:

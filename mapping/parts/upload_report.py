@@ -102,7 +102,7 @@ def show_report(report: PreflightReport) -> None:
     size = f"{report.size_bytes / 1e6:,.1f} MB" if report.size_bytes else tr("size unknown")
     verdict = tr("can be published") if report.ok else tr("cannot be published as it is")
     st.markdown(tr("**{file}**: {format}, {kind}, {size} — {verdict}.").format(
-        file=report.file_name, format=report.format, kind=report.kind, size=size,
+        file=report.file_name, format=tr(report.format), kind=report.kind, size=size,
         verdict=verdict))
     for text in report.errors:
         st.error(text, icon=":material/error:")

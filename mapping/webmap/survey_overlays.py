@@ -14,6 +14,7 @@ from folium.elements import JSCSSMixin
 from jinja2 import Template
 
 from domain.bbox import Bounds
+from domain.i18n import ENGLISH, current_language
 from mapping.webmap.map_elements import own_assets, script_json
 from store.layer_repo import LayerRecord
 
@@ -62,7 +63,9 @@ class SurveyVectorLayer(JSCSSMixin, MacroElement):
         self._name = "SurveyVectorLayer"
         style = overlay.style
         self.options_json = script_json({
-            "url": f"/api/layers/{overlay.id}/features.geojson?v={overlay.version}",
+            # the popups' own words come in the map's language (the map is cached per language)
+            "url": f"/api/layers/{overlay.id}/features.geojson?v={overlay.version}"
+                   + ("" if current_language() == ENGLISH else f"&lang={current_language()}"),
             "perView": overlay.feature_count > WHOLE_LAYER_LIMIT,
             "name": overlay.name, "colour": style.get("colour", "#d95f02"),
             "weight": style.get("weight", 2), "fillOpacity": style.get("fill_opacity", 0.25),
