@@ -24,7 +24,7 @@ from domain.access import PUBLIC
 from domain.bbox import BBox
 from domain.i18n import N_, ntr, tr
 from domain.vocab import PositionQuality
-from exports.marking import marking_line
+from exports.marking import shown_marking_line
 from exports.picture_labels import Box, place_labels
 from exports.picture_scale import (
     EARTH_RADIUS,
@@ -130,7 +130,7 @@ def picture_title(title: str, marking: str, shown: int, total: int) -> str:
     'Handling marking: Controlled (controlled) · All sites  (3 of 4 sites located)'
     """
     return tr("{marking} · {title}  ({shown} of {total} sites located)").format(
-        marking=marking_line(marking), title=title, shown=shown, total=total)
+        marking=shown_marking_line(marking), title=title, shown=shown, total=total)
 
 
 def labels_note(labelled: int, shown: int, crowded_out: int = 0) -> str:

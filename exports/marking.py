@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from domain.access import marking_labels, marking_rank
+from domain.i18n import ENGLISH, current_language, tr
 from domain.settings import DATA_DIR, load_settings
+from domain.vocab_names import japanese_name
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -24,6 +26,18 @@ def marking_line(code: str) -> str:
     code = code.strip().lower()
     marking_rank(code)  # a typo here must not pass for a marking
     return f"Handling marking: {marking_label(code)} ({code})"
+
+
+def shown_marking_line(code: str) -> str:
+    """:func:`marking_line` as a picture shows it, in the reader's language: in Japanese the
+    marking's Japanese name (``data/vocab_ja.csv``), the office's label when it has none.
+    Files keep :func:`marking_line`, the same in every language."""
+    code = code.strip().lower()
+    marking_rank(code)
+    if current_language() == ENGLISH:
+        return marking_line(code)
+    label = japanese_name("marking", code) or marking_label(code)
+    return tr("Handling marking: {label} ({code})").format(label=label, code=code)
 
 
 def csv_text(frame: pd.DataFrame, marking: str) -> str:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from PIL import ImageDraw
 
+from domain.i18n import tr
 from exports.picture_text import Font
 
 EARTH_RADIUS = 6_378_137.0  # web mercator's sphere, metres
@@ -30,7 +31,10 @@ class ScaleBar:
         ('1,000 km at 38° N', '500 m at 12° S')
         """
         length = f"{self.km:,.0f} km" if self.km >= 1 else f"{self.km * 1000:,.0f} m"
-        return f"{length} at {abs(self.latitude):.0f}° {'N' if self.latitude >= 0 else 'S'}"
+        degrees = f"{abs(self.latitude):.0f}"
+        said = tr("{length} at {degrees}° N") if self.latitude >= 0 else tr(
+            "{length} at {degrees}° S")
+        return said.format(length=length, degrees=degrees)
 
 
 def scale_bar(frame: tuple[float, float, float, float], width: int,

@@ -14,6 +14,7 @@ import layers  # noqa: F401  (first: sets GDAL_SKIP before pyogrio is imported)
 
 # isort: on
 import geopandas as gpd
+import pandas as pd
 import pytest
 import shapely
 from sqlalchemy import Engine, select
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Session
 import domain.i18n
 from domain.access import AccessDenied, Principal, Role
 from domain.errors import InputError
-from domain.i18n import ntr, tr
+from domain.i18n import language, ntr, tr
 from exports.briefing_picture import labels_note, picture_title
 from exports.export_file import ExportFormat
 from exports.formats import export_features
@@ -175,7 +176,8 @@ def test_the_pictures_texts_are_in_japanese() -> None:
         note = labels_note(12, 30, crowded_out=18)
         boxes = lettering_note(["住友金属鉱山"], 13, files=[])
     assert title == _ja("{marking} · {title}  ({shown} of {total} sites located)").format(
-        marking=marking_line("public"), title="全サイト", shown=3, total=4)
+        marking=_ja("Handling marking: {label} ({code})").format(label="公開", code="public"),
+        title="全サイト", shown=3, total=4)
     assert note == (_ja_plural("{labelled} of {shown} site labelled",
                                "{labelled} of {shown} sites labelled", 30).format(
                                    labelled=12, shown=30)
@@ -238,3 +240,24 @@ def test_a_marking_above_the_clearance_is_refused_in_japanese_and_audited_in_eng
     refused = audit_rows(store, action="mark")
     refused = refused[refused["outcome"] == "refused"]
     assert refused["detail"].tolist() == [english, english]  # the audit trail stays English
+
+
+def test_the_pictures_marking_line_and_scale_bar_in_japanese_files_unchanged() -> None:
+    from domain.vocab_names import japanese_name
+    from exports.briefing_picture import picture_title
+    from exports.marking import csv_text, marking_line
+    from exports.picture_scale import ScaleBar
+
+    english_title = picture_title("All sites", "controlled", 3, 4)
+    with language("ja"):
+        title = picture_title("All sites", "controlled", 3, 4)
+        scale = ScaleBar(1000, 180.0, 37.6).label
+        south = ScaleBar(0.5, 150.0, -12.2).label
+        csv_first_line = csv_text(pd.DataFrame({"a": [1]}), "controlled").splitlines()[0]
+    name = japanese_name("marking", "controlled")
+    assert name and name in title and "Handling marking" not in title
+    assert "Handling marking: Controlled (controlled)" in english_title
+    assert scale != "1,000 km at 38° N" and "1,000 km" in scale and "38" in scale
+    assert south != "500 m at 12° S" and "500 m" in south
+    assert ScaleBar(1000, 180.0, 37.6).label == "1,000 km at 38° N"
+    assert csv_first_line == "\ufeff# " + marking_line("controlled")  # files: one language
