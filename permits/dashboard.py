@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from domain.i18n import N_, tr
 from permits.dashboard_columns import (
     ACTION_FIELDS,
     FIELDS,
@@ -39,7 +40,7 @@ JSON_SHAPE = "API JSON rows"
 CSV_SHAPE = "CSV export"
 DATASET = "permitting-dashboard"
 DEFAULT_SOURCE = "Permitting Dashboard full dataset (mcm3-xbid)"
-EXPECTED = "the Permitting Dashboard full dataset export, CSV or API JSON"
+EXPECTED = N_("the Permitting Dashboard full dataset export, CSV or API JSON")
 _SEPARATORS = (",", ";", "\t", "|")
 _RAW_FIELDS = frozenset({"project_url", "project_latlong"})  # may hold JSON objects
 
@@ -84,8 +85,8 @@ def read_dashboard(path: Path) -> DashboardBatch:
         (frame, headers), shape, first_row = _read_csv(path, head), CSV_SHAPE, 2
     found = resolve_headers(headers)
     if frame.empty:
-        raise DashboardFileError(f"{path.name} has column names but no data rows: export the "
-                                 "dataset again with its rows.")
+        raise DashboardFileError(tr("{name} has column names but no data rows: export the "
+                                    "dataset again with its rows.").format(name=path.name))
     raw = pd.DataFrame({f: frame[h] if f in _RAW_FIELDS else text_values(frame[h])
                         for f, h in found.items() if h in frame.columns})
     raw.index = pd.RangeIndex(first_row, first_row + len(raw))
@@ -101,14 +102,18 @@ def _head(path: Path) -> bytes:
         with path.open("rb") as handle:
             head = handle.read(65536)
     except OSError as exc:
-        raise DashboardFileError(f"Cannot read {path.name}: {exc.strerror or exc}.") from exc
+        raise DashboardFileError(tr("Cannot read {name}: {error}.").format(
+            name=path.name, error=exc.strerror or exc)) from exc
     if not head.strip(b"\xef\xbb\xbf \t\r\n"):
-        raise DashboardFileError(f"{path.name} is empty: expected {EXPECTED}.")
+        raise DashboardFileError(tr("{name} is empty: expected {expected}.").format(
+            name=path.name, expected=tr(EXPECTED)))
     if head.startswith((b"PK\x03\x04", b"\x1f\x8b")):
-        raise DashboardFileError(f"{path.name} is a zip, gzip or Excel file: unzip it, or save "
-                                 f"the sheet as CSV; expected {EXPECTED}.")
+        raise DashboardFileError(tr("{name} is a zip, gzip or Excel file: unzip it, or save the "
+                                    "sheet as CSV; expected {expected}.").format(
+                                        name=path.name, expected=tr(EXPECTED)))
     if b"\x00" in head:
-        raise DashboardFileError(f"{path.name} is a binary file, not text: expected {EXPECTED}.")
+        raise DashboardFileError(tr("{name} is a binary file, not text: expected {expected}.")
+                                 .format(name=path.name, expected=tr(EXPECTED)))
     return head
 
 
@@ -127,12 +132,13 @@ def _read_json(path: Path) -> tuple[pd.DataFrame, list[str]]:
         document = json.loads(_decode(path.read_bytes()))
     except json.JSONDecodeError as exc:
         raise DashboardFileError(
-            f"{path.name} starts like JSON but is not valid JSON ({exc.msg}, line {exc.lineno}): "
-            f"download it again; expected {EXPECTED}.") from exc
+            tr("{name} starts like JSON but is not valid JSON ({error}, line {line}): download "
+               "it again; expected {expected}.").format(
+                name=path.name, error=exc.msg, line=exc.lineno, expected=tr(EXPECTED))) from exc
     rows = _json_rows(document, path.name)
     if not rows:
-        raise DashboardFileError(f"{path.name} holds an empty list of rows: download the "
-                                 "dataset again with its rows.")
+        raise DashboardFileError(tr("{name} holds an empty list of rows: download the dataset "
+                                    "again with its rows.").format(name=path.name))
     keys: dict[str, object] = {}
     for row in rows:
         keys.update(row)
@@ -156,8 +162,9 @@ def _json_rows(document: object, name: str) -> list[dict[str, object]]:
             return [dict(zip(names, row, strict=False)) for row in rows]
     if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
         raise DashboardLayoutError(
-            f"{name} holds JSON but not a list of row objects: expected {EXPECTED} "
-            "(a list of rows, or an object with the list under \"data\").")
+            tr("{name} holds JSON but not a list of row objects: expected {expected} (a list of "
+               "rows, or an object with the list under \"data\").").format(
+                name=name, expected=tr(EXPECTED)))
     return rows
 
 
@@ -178,10 +185,12 @@ def _read_csv(path: Path, head: bytes) -> tuple[pd.DataFrame, list[str]]:
         except pd.errors.ParserError as exc:
             if "UTF8" in str(exc) or "decode" in str(exc):
                 continue
-            raise DashboardFileError(f"{path.name} is not a well-formed CSV table ({exc}): "
-                                     "export it again with one header row.") from exc
+            raise DashboardFileError(tr("{name} is not a well-formed CSV table ({error}): "
+                                        "export it again with one header row.").format(
+                                            name=path.name, error=exc)) from exc
         return frame, headers
-    raise DashboardFileError(f"{path.name} cannot be decoded as text.")  # latin-1 never fails
+    raise DashboardFileError(  # latin-1 never fails
+        tr("{name} cannot be decoded as text.").format(name=path.name))
 
 
 def _csv(path: Path, separator: str, usecols: list[str], encoding: str) -> pd.DataFrame:
@@ -199,9 +208,10 @@ def _check_layout(name: str, found: dict[str, str], headers: list[str]) -> None:
         return
     shown = ", ".join(headers[:12]) + (", ..." if len(headers) > 12 else "")
     raise DashboardLayoutError(
-        f"{name} is not a Permitting Dashboard export: it lacks the columns "
-        f"{'; '.join(describe(need) for need in missing)}. Expected {EXPECTED} "
-        f"(dataset mcm3-xbid); the file has the columns: {shown or 'none'}.")
+        tr("{name} is not a Permitting Dashboard export: it lacks the columns {missing}. "
+           "Expected {expected} (dataset mcm3-xbid); the file has the columns: {columns}.")
+        .format(name=name, missing="; ".join(describe(need) for need in missing),
+                expected=tr(EXPECTED), columns=shown or tr("none")))
 
 
 # --- building the frames --------------------------------------------------------------
@@ -236,9 +246,10 @@ def _usable_rows(raw: pd.DataFrame) -> tuple[pd.DataFrame, list[RowProblem]]:
             "milestone_key": ("milestone_id", "unique_id")}
     problems: list[RowProblem] = []
     lacking = pd.Series(False, index=rows.index)
+    no_key = tr("row {row} has no {fields}; it was skipped")
     for key, fields in keys.items():
         empty = (rows[key] == "") & ~lacking
-        problems += [RowProblem(int(n), f"row {n} has no {describe(fields)}; it was skipped")
+        problems += [RowProblem(int(n), no_key.format(row=n, fields=describe(fields)))
                      for n in rows.index[empty] if not _blank(raw.loc[n])]
         lacking |= empty
     rows = rows[~lacking]
@@ -246,8 +257,8 @@ def _usable_rows(raw: pd.DataFrame) -> tuple[pd.DataFrame, list[RowProblem]]:
     if repeated.any():
         numbers = pd.Series(rows.index.to_numpy(), index=rows.index)
         kept = numbers.groupby(rows["milestone_key"]).transform("last")
-        problems += [RowProblem(int(n), f"row {k} repeats milestone {key} of row {n}; "
-                                "the later row was kept")
+        again = tr("row {row} repeats milestone {id} of row {earlier}; the later row was kept")
+        problems += [RowProblem(int(n), again.format(row=k, id=key, earlier=n))
                      for n, k, key in zip(numbers[repeated], kept[repeated],
                                           rows.loc[repeated, "milestone_key"], strict=True)]
         rows = rows[~repeated]
@@ -313,12 +324,13 @@ def _bad_dates(rows: pd.DataFrame, frame: pd.DataFrame, fields: dict[str, str],
                kinds: dict[str, Kind]) -> list[RowProblem]:
     """A problem for each date text that did not parse (the date is left empty)."""
     problems: list[RowProblem] = []
+    not_date = tr("row {row}: {field} '{value}' is not a date; left empty")
     for column, field in fields.items():
         if kinds[column] != "date" or field not in rows.columns:
             continue
         bad = frame[column].isna() & (rows[field].str.strip() != "")
         label = FIELDS[field] or field
-        problems += [RowProblem(int(n), f"row {n}: {label} '{text}' is not a date; left empty")
+        problems += [RowProblem(int(n), not_date.format(row=n, field=label, value=text))
                      for n, text in zip(rows.index[bad], rows.loc[bad, field], strict=True)]
     return problems
 

@@ -16,6 +16,8 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from domain.i18n import tr
+
 TRUE_WORDS = ("true", "yes", "y", "1", "t", "x")
 DATE_FORMATS = ("ISO8601", "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y", "%m/%d/%Y %H:%M:%S",
                 "%m/%d/%Y %H:%M")
@@ -219,7 +221,11 @@ def describe(fields: tuple[str, ...]) -> str:
     'unique_id'
     """
     parts = [f"'{FIELDS[f]}' ({f})" if FIELDS.get(f) else f for f in fields]
-    return " or ".join(parts)
+    either = tr("{first} or {second}")  # the field names are the dashboard's, never translated
+    words = parts[0] if parts else ""
+    for part in parts[1:]:
+        words = either.format(first=words, second=part)
+    return words
 
 
 # --- values as the dashboard writes them ---------------------------------------------

@@ -14,6 +14,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from domain.i18n import tr
 from permits.vocab import DatePrecision
 
 # Each milestone date column and the column that holds its precision.
@@ -119,6 +120,9 @@ def misplaced(frame: pd.DataFrame) -> list[str]:
     without a date, or a date that is not the last day of its period (the storage rule)."""
     problems = []
     allowed = {"", *(p.value for p in DatePrecision)}
+    unknown = tr("{milestone}: {field} {word} is not one of {words}")
+    orphan = tr("{milestone}: {field} is {word} but {column} is empty")
+    inside = tr("{milestone}: {column} {date} is not the last day of its {word}")
     for column, name in PRECISION_OF.items():
         if name not in frame.columns:
             continue
@@ -126,11 +130,13 @@ def misplaced(frame: pd.DataFrame) -> list[str]:
                                           strict=True):
             word = str(word).strip()
             if word not in allowed:
-                problems.append(f"{milestone}: {name} {word!r} is not one of "
-                                f"{', '.join(sorted(allowed - {''}))}")
+                problems.append(unknown.format(milestone=milestone, field=name, word=repr(word),
+                                               words=", ".join(sorted(allowed - {""}))))
             elif word and pd.isna(value):
-                problems.append(f"{milestone}: {name} is {word!r} but {column} is empty")
+                problems.append(orphan.format(milestone=milestone, field=name, word=repr(word),
+                                              column=column))
             elif word and pd.Timestamp(value).date() != period_end(pd.Timestamp(value), word):
-                problems.append(f"{milestone}: {column} {pd.Timestamp(value).date()} is not "
-                                f"the last day of its {word}")
+                # the precision word ("month") is a stored code, shown as the record has it
+                problems.append(inside.format(milestone=milestone, column=column,
+                                              date=pd.Timestamp(value).date(), word=word))
     return problems

@@ -7,11 +7,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from domain.i18n import N_, tr
 from permits.dates import PRECISION_OF
 from permits.errors import EditRefused
 from permits.history import FieldChange, diff_fields, value_text
 from permits.schema import DATE_TARGET_FIELDS, EDITABLE_ACTION_FIELDS, EDITABLE_MILESTONE_FIELDS
 from permits.vocab import ActionStatus, ChangeKind, ExtensionOutcome
+
+NOTHING_TO_SAVE = N_("Nothing to save: the values are the same as the stored ones.")
 
 
 @dataclass(frozen=True)
@@ -47,24 +50,26 @@ def plan_milestone_edit(
     merged = {**current, **proposed, **_precisions_of_new_dates(current, proposed)}
     changes = diff_fields(current, merged, [*EDITABLE_MILESTONE_FIELDS, *PRECISION_OF.values()])
     if not changes:
-        raise EditRefused("Nothing to save: the values are the same as the stored ones.")
+        raise EditRefused(tr(NOTHING_TO_SAVE))
     _check_values(merged, today)
     dates_changed = [c for c in changes if c.field in (*DATE_TARGET_FIELDS, "baseline_target")]
     if dates_changed and not reason.strip():
-        raise EditRefused("A target-date change needs a reason: pick one from the list or "
-                          "write your own.")
+        raise EditRefused(tr("A target-date change needs a reason: pick one from the list or "
+                             "write your own."))
     target_changed = any(c.field in DATE_TARGET_FIELDS for c in changes)
     locked_target = _locked_target(current, today, lockout_days)
     if target_changed and locked_target is not None and extension is None:
         days = (locked_target - today).days
-        when = f"is {days} days away" if days >= 0 else f"passed {-days} days ago"
+        when = (tr("is {n} days away").format(n=days) if days >= 0
+                else tr("passed {n} days ago").format(n=-days))
         raise EditRefused(
-            f"The target date {locked_target.isoformat()} {when}: changes within {lockout_days} "
-            "days of a target are locked out. Record the change as an extension request "
-            "(approved or rejected) with its justification as the reason.")
+            tr("The target date {target} {when}: changes within {lockout} days of a target are "
+               "locked out. Record the change as an extension request (approved or rejected) "
+               "with its justification as the reason.").format(
+                target=locked_target.isoformat(), when=when, lockout=lockout_days))
     if extension is not None and not target_changed:
-        raise EditRefused("An extension request must change the target date; change the "
-                          "current target or the alternative completion date.")
+        raise EditRefused(tr("An extension request must change the target date; change the "
+                             "current target or the alternative completion date."))
     if extension is ExtensionOutcome.APPROVED:
         return EditPlan(changes, ChangeKind.EXTENSION_APPROVED, applied=True)
     if extension is ExtensionOutcome.REJECTED:
@@ -83,13 +88,15 @@ def _precisions_of_new_dates(current: Mapping[str, Any],
 def _check_values(merged: Mapping[str, Any], today: date) -> None:
     actual = _day(merged.get("actual_completion"))
     if actual is not None and actual > today:
-        raise EditRefused(f"The actual completion date {actual.isoformat()} is in the future; "
-                          "enter it once the milestone is done, or change the target instead.")
+        raise EditRefused(tr("The actual completion date {date} is in the future; enter it "
+                             "once the milestone is done, or change the target instead.").format(
+                                 date=actual.isoformat()))
     if bool(merged.get("complete")) and actual is None:
-        raise EditRefused("A complete milestone needs its actual completion date; enter the "
-                          "date it was done.")
+        raise EditRefused(tr("A complete milestone needs its actual completion date; enter the "
+                             "date it was done."))
     if bool(merged.get("complete")) and bool(merged.get("not_applicable")):
-        raise EditRefused("A milestone cannot be both complete and not applicable; untick one.")
+        raise EditRefused(tr("A milestone cannot be both complete and not applicable; untick "
+                             "one."))
 
 
 def _locked_target(current: Mapping[str, Any], today: date, lockout_days: int) -> date | None:
@@ -124,28 +131,29 @@ def plan_action_edit(
     merged = {**current, **proposed}
     status = str(merged.get("status") or "")
     if status and status not in {s.value for s in ActionStatus}:
-        raise EditRefused(f"{status!r} is not a status the dashboard uses; pick one from the "
-                          "list.")
+        raise EditRefused(tr("{status} is not a status the dashboard uses; pick one from the "
+                             "list.").format(status=repr(status)))
     was_paused = current.get("status") == ActionStatus.PAUSED.value
     if status == ActionStatus.PAUSED.value and not was_paused:
         if _day(merged.get("pause_start")) is None:
             merged["pause_start"] = today
         if not str(merged.get("pause_reason") or "").strip():
-            raise EditRefused("A pause needs its reason: pick one from the list.")
+            raise EditRefused(tr("A pause needs its reason: pick one from the list."))
         if not str(merged.get("pause_next_steps") or "").strip():
-            raise EditRefused("A pause needs a summary of next steps and when it should end.")
+            raise EditRefused(tr("A pause needs a summary of next steps and when it should "
+                                 "end."))
         merged["pause_end"] = proposed.get("pause_end")  # an expected end, if given
     if was_paused and status != ActionStatus.PAUSED.value and _day(merged.get("pause_end")) \
             in (None, _day(current.get("pause_end"))):
         merged["pause_end"] = today  # resumed today: the pause's actual end
     start, end = _day(merged.get("pause_start")), _day(merged.get("pause_end"))
     if start is not None and start > today:
-        raise EditRefused(f"The pause start {start.isoformat()} is in the future; record the "
-                          "pause when it begins.")
+        raise EditRefused(tr("The pause start {date} is in the future; record the pause when "
+                             "it begins.").format(date=start.isoformat()))
     if start is not None and end is not None and end < start:
-        raise EditRefused(f"The pause ends ({end.isoformat()}) before it starts "
-                          f"({start.isoformat()}); correct one of the dates.")
+        raise EditRefused(tr("The pause ends ({end}) before it starts ({start}); correct one "
+                             "of the dates.").format(end=end.isoformat(), start=start.isoformat()))
     changes = diff_fields(current, merged, list(EDITABLE_ACTION_FIELDS))
     if not changes:
-        raise EditRefused("Nothing to save: the values are the same as the stored ones.")
+        raise EditRefused(tr(NOTHING_TO_SAVE))
     return EditPlan(changes, ChangeKind.EDIT, applied=True)

@@ -15,6 +15,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from domain.i18n import N_, ntr, tr
 from permits.dates import period_start_days, precision, shown
 from permits.frames import (
     DUE_SOON_DAYS,
@@ -40,11 +41,14 @@ CLOSED_ACTION_STATUSES = (
 )
 _MAX_CHAIN = 10_000  # longest dependency chain followed before calling it a cycle
 
-FLAG_COMPLETE_NO_ACTUAL = "complete without an actual date"
-FLAG_ACTUAL_IN_FUTURE = "actual date in the future"
-FLAG_BASELINE_AFTER_TARGET = "baseline after the current target with no reason"
-FLAG_DEPENDENCY_ORDER = "earlier than the milestone it depends on"
-FLAG_DEPENDENCY_MISSING = "depends on a milestone that is not in the record"
+# The flags stay English in the derived frame (cached for every reader, whatever their
+# language): :func:`flags_shown` translates them where they are shown.
+FLAG_COMPLETE_NO_ACTUAL = N_("complete without an actual date")
+FLAG_ACTUAL_IN_FUTURE = N_("actual date in the future")
+FLAG_BASELINE_AFTER_TARGET = N_("baseline after the current target with no reason")
+FLAG_DEPENDENCY_ORDER = N_("earlier than the milestone it depends on")
+FLAG_DEPENDENCY_MISSING = N_("depends on a milestone that is not in the record")
+FLAG_SEPARATOR = "; "
 
 
 def derive_milestones(data: PermitData, as_of: date, today: date | None = None) -> pd.DataFrame:
@@ -112,8 +116,21 @@ def missed_date_notice(row: pd.Series) -> str:
     target = (pd.Timestamp(when).strftime("%m/%d/%Y") if precision(exactness) is DatePrecision.DAY
               else shown(when, exactness))
     days = int(row["business_days_late"])
-    unit = "business day" if days == 1 else "business days"
-    return f"Target date of {target} for {row['name']} has passed by {days} {unit}."
+    return ntr("Target date of {target} for {name} has passed by {n} business day.",
+               "Target date of {target} for {name} has passed by {n} business days.",
+               days).format(target=target, name=row["name"], n=days)
+
+
+def flags_shown(flags: object) -> str:
+    """A milestone's "; "-joined ``flags`` (stored in English) in the current language.
+
+    >>> flags_shown("actual date in the future; earlier than the milestone it depends on")
+    'actual date in the future; earlier than the milestone it depends on'
+    >>> flags_shown(None)
+    ''
+    """
+    text = "" if flags is None or not isinstance(flags, str) else flags
+    return FLAG_SEPARATOR.join(tr(flag) for flag in text.split(FLAG_SEPARATOR) if flag)
 
 
 def _paused(data: PermitData, ms: pd.DataFrame, as_of: date) -> np.ndarray:
@@ -238,7 +255,7 @@ def _flags(
         bits |= np.asarray(mask, dtype="int64") << n
     labels = list(checks)
     codes, uniques = pd.factorize(bits)
-    texts = ["; ".join(labels[n] for n in range(len(labels)) if int(u) >> n & 1)
+    texts = [FLAG_SEPARATOR.join(labels[n] for n in range(len(labels)) if int(u) >> n & 1)
              for u in uniques]
     # Distinct bit patterns give distinct texts, so they can be the categories.
     return pd.Series(pd.Categorical.from_codes(codes, pd.Index(texts, dtype=object)),

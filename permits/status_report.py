@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from domain.i18n import N_
 from permits.as_of import milestones_on, projects_on
 from permits.dates import shown
 from permits.frames import PermitData
@@ -20,7 +21,9 @@ _OVERDUE = MilestoneState.OVERDUE.value
 
 
 #: What a project without a site says when no import explains it.
-NO_SITE_GIVEN = "no site given for it (a curated record without one, or linked by hand before)"
+#: English in the report (plain data); translated where shown, with ``tr(NO_SITE_GIVEN)``.
+NO_SITE_GIVEN = N_("no site given for it (a curated record without one, or linked by hand "
+                   "before)")
 
 
 def permit_report(data: PermitData, sites: pd.DataFrame, rulesets: dict[str, RuleSet],

@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from domain.i18n import tr
 from permits.errors import RuleSetError
 from permits.schema import MILESTONE_COLUMNS, conform
 from permits.vocab import MilestoneEvent
@@ -61,8 +62,8 @@ def load_templates(folder: Path) -> dict[str, Template]:
     for path in sorted(folder.glob("*.toml")):
         for template in load_file_templates(path):
             if template.id in templates:
-                raise RuleSetError(f"Template {template.id} is defined twice ({path.name}); "
-                                   "give one of them another id.")
+                raise RuleSetError(tr("Template {id} is defined twice ({name}); give one of "
+                                      "them another id.").format(id=template.id, name=path.name))
             templates[template.id] = template
     return templates
 
@@ -73,8 +74,8 @@ def load_file_templates(path: Path) -> list[Template]:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
         return [_template(t, str(raw.get("id", path.stem))) for t in raw.get("template", [])]
     except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as exc:
-        raise RuleSetError(f"Templates in {path.name} cannot be read ({exc}); fix the file."
-                           ) from exc
+        raise RuleSetError(tr("Templates in {name} cannot be read ({error}); fix the file.")
+                           .format(name=path.name, error=exc)) from exc
 
 
 def lay_milestones(template: Template, action_id: str, project_id: str,
@@ -111,11 +112,13 @@ def _template(raw: dict[str, Any], ruleset: str) -> Template:
                         start=str(raw.get("start", ids[0] if ids else "")), steps=steps,
                         ruleset=ruleset)
     if template.start not in ids:
-        raise ValueError(f"template {template.id}: start step {template.start!r} is not a step")
+        raise ValueError(tr("template {id}: start step {step} is not a step").format(
+            id=template.id, step=repr(template.start)))
     for number, step in enumerate(steps):
         if step.after and step.after not in ids[:number]:  # dates flow forward only
-            raise ValueError(f"template {template.id}: step {step.id} follows {step.after!r}, "
-                             "which is not an earlier step")
+            raise ValueError(tr("template {id}: step {step} follows {after}, which is not an "
+                                "earlier step").format(id=template.id, step=step.id,
+                                                       after=repr(step.after)))
     return template
 
 

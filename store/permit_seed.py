@@ -15,6 +15,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from domain.i18n import tr
 from permits.dates import misplaced
 from permits.frames import PermitData
 from permits.history import ENTITIES
@@ -49,8 +50,9 @@ def read_permit_seed(data_dir: Path, site_ids: Iterable[str]) -> tuple[PermitDat
     data = PermitData.from_frames(projects, actions, milestones)
     problems = misplaced(data.milestones)
     if problems:
-        raise SeedDataError(f"milestones.csv: {problems[0]} (a date known to the month, "
-                            "quarter or year is stored as the last day of that period).")
+        raise SeedDataError(tr("{file}: {problem} (a date known to the month, quarter or year "
+                               "is stored as the last day of that period).").format(
+                                   file="milestones.csv", problem=problems[0]))
     changes = _read_changes(folder / "changes.csv", data)
     return data, changes
 
@@ -79,23 +81,27 @@ def write_permit_seed(session: Session, data: PermitData, changes: pd.DataFrame)
 
 def _read(path: Path, columns: dict[str, Kind]) -> pd.DataFrame:
     if not path.exists():
-        raise SeedDataError(f"{path.name} is missing from {path.parent}.")
+        raise SeedDataError(tr("{file} is missing from {folder}.").format(
+            file=path.name, folder=path.parent))
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise SeedDataError(f"{path.name} lacks the columns {', '.join(missing)}.")
+        raise SeedDataError(tr("{file} lacks the columns {columns}.").format(
+            file=path.name, columns=", ".join(missing)))
     key = next(iter(columns))
     duplicated = frame[frame[key].duplicated()][key].tolist()
     if duplicated:
-        raise SeedDataError(f"{path.name}: {key} repeated: {', '.join(duplicated[:5])}.")
+        raise SeedDataError(tr("{file}: {field} repeated: {values}.").format(
+            file=path.name, field=key, values=", ".join(duplicated[:5])))
     for name, kind in columns.items():
         if kind == "date":
             bad = frame[(frame[name] != "") & pd.to_datetime(
                 frame[name], errors="coerce", format="%Y-%m-%d").isna()]
             if not bad.empty:
                 line = int(bad.index[0]) + 2
-                raise SeedDataError(f"{path.name} row {line}: {name} {bad[name].iloc[0]!r} is "
-                                    "not a date written YYYY-MM-DD.")
+                raise SeedDataError(tr("{file} row {row}: {field} {value} is not a date written "
+                                       "YYYY-MM-DD.").format(file=path.name, row=line, field=name,
+                                                             value=repr(bad[name].iloc[0])))
     return frame
 
 
@@ -104,15 +110,18 @@ def _check_vocab(path: Path, frame: pd.DataFrame, field: str, vocab: type[StrEnu
     allowed = {m.value for m in vocab} | ({""} if allow_empty else set())
     bad = frame[~frame[field].isin(allowed)]
     if not bad.empty:
-        raise SeedDataError(f"{path.name} row {int(bad.index[0]) + 2}: {field} "
-                            f"{bad[field].iloc[0]!r} is not one of {', '.join(sorted(allowed))}.")
+        raise SeedDataError(tr("{file} row {row}: {field} {value} is not one of {allowed}.")
+                            .format(file=path.name, row=int(bad.index[0]) + 2, field=field,
+                                    value=repr(bad[field].iloc[0]),
+                                    allowed=", ".join(sorted(allowed))))
 
 
 def _check_refs(path: Path, frame: pd.DataFrame, field: str, known: set[str]) -> None:
     bad = frame[(frame[field] != "") & ~frame[field].isin(known)]
     if not bad.empty:
-        raise SeedDataError(f"{path.name} row {int(bad.index[0]) + 2}: {field} "
-                            f"{bad[field].iloc[0]!r} does not exist.")
+        raise SeedDataError(tr("{file} row {row}: {field} {value} does not exist.").format(
+            file=path.name, row=int(bad.index[0]) + 2, field=field,
+            value=repr(bad[field].iloc[0])))
 
 
 def _read_changes(path: Path, data: PermitData) -> pd.DataFrame:
@@ -121,19 +130,22 @@ def _read_changes(path: Path, data: PermitData) -> pd.DataFrame:
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     missing = [c for c in CHANGE_FILE_COLUMNS if c not in frame.columns]
     if missing:
-        raise SeedDataError(f"{path.name} lacks the columns {', '.join(missing)}.")
+        raise SeedDataError(tr("{file} lacks the columns {columns}.").format(
+            file=path.name, columns=", ".join(missing)))
     frame["changed_at"] = pd.to_datetime(frame["changed_at"], errors="coerce", format="%Y-%m-%d")
     for line, row in enumerate(frame.to_dict("records"), start=2):
         entity, entity_id, field = str(row["entity"]), str(row["entity_id"]), str(row["field"])
         if pd.isna(row["changed_at"]):
-            raise SeedDataError(f"{path.name} row {line}: changed_at is not a YYYY-MM-DD date.")
+            raise SeedDataError(tr("{file} row {row}: {field} is not a YYYY-MM-DD date.").format(
+                file=path.name, row=line, field="changed_at"))
         if entity not in ENTITIES:
-            raise SeedDataError(f"{path.name} row {line}: entity must be one of "
-                                f"{', '.join(ENTITIES)}.")
+            raise SeedDataError(tr("{file} row {row}: {field} must be one of {allowed}.").format(
+                file=path.name, row=line, field="entity", allowed=", ".join(ENTITIES)))
         attr, key, columns = ENTITIES[entity]
         if entity_id not in set(getattr(data, attr)[key]):
-            raise SeedDataError(f"{path.name} row {line}: {entity} {entity_id!r} does not "
-                                "exist.")
+            raise SeedDataError(tr("{file} row {row}: {field} {value} does not exist.").format(
+                file=path.name, row=line, field=entity, value=repr(entity_id)))
         if field not in columns:
-            raise SeedDataError(f"{path.name} row {line}: {entity} has no field {field!r}.")
+            raise SeedDataError(tr("{file} row {row}: {entity} has no field {field}.").format(
+                file=path.name, row=line, entity=entity, field=repr(field)))
     return frame

@@ -47,6 +47,31 @@ _SCHEMAS: dict[str, tuple[Table, str, dict[str, Kind]]] = {
 _GONE = {"project": N_("No project has id {id}; it may have been removed."),
          "action": N_("No action has id {id}; it may have been removed."),
          "milestone": N_("No milestone has id {id}; it may have been removed.")}
+#: A save refused because the record changed since the form was opened (shown with ``tr``):
+#: nobody's change is in the history, or ``who`` saved ``what`` at ``when`` ({why}: the reason).
+_CHANGED_ELSEWHERE = {
+    "project": N_("This project was changed by someone else since you opened it. Your change "
+                  "was not saved; your entries are kept in the form: reload, check, save again."),
+    "action": N_("This action was changed by someone else since you opened it. Your change "
+                 "was not saved; your entries are kept in the form: reload, check, save again."),
+    "milestone": N_("This milestone was changed by someone else since you opened it. Your "
+                    "change was not saved; your entries are kept in the form: reload, check, "
+                    "save again.")}
+_SAVED_MEANWHILE = {
+    "project": N_("{who} saved a change to this project at {when} while you were editing: "
+                  "{what}{why}. Your change was not saved; your entries are kept in the form. "
+                  "Check the new values, then save again."),
+    "action": N_("{who} saved a change to this action at {when} while you were editing: "
+                 "{what}{why}. Your change was not saved; your entries are kept in the form. "
+                 "Check the new values, then save again."),
+    "milestone": N_("{who} saved a change to this milestone at {when} while you were editing: "
+                    "{what}{why}. Your change was not saved; your entries are kept in the "
+                    "form. Check the new values, then save again.")}
+
+
+#: Why a project was left without a site when its import row says nothing (stays English: the
+#: reasons are cached for every reader and are the importer's words; translate where shown).
+NO_SITE_MATCHED = N_("no site matched")
 
 
 @dataclass(frozen=True)
@@ -237,17 +262,17 @@ def _conflict_message(session: Session, entity: str, record_id: str) -> str:
         .order_by(permit_changes.c.changed_at.desc(), permit_changes.c.change_id.desc())
     ).mappings().all()
     if not latest:
-        return (f"This {entity} was changed by someone else since you opened it. Your change "
-                "was not saved; your entries are kept in the form: reload, check, save again.")
+        return tr(_CHANGED_ELSEWHERE[entity])
     when = latest[0]["changed_at"]
     same = [r for r in latest if r["changed_at"] == when]
-    what = "; ".join(f"{r['field']} {r['before'] or '(empty)'} → {r['after'] or '(empty)'}"
-                     for r in same)
+    empty = tr("(empty)")
+    what = "; ".join(f"{r['field']} {r['before'] or empty} → {r['after'] or empty}"
+                     for r in same)  # field names and stored values: the record's own words
     stamp = pd.Timestamp(when).strftime("%Y-%m-%d %H:%M UTC")
-    why = f" (reason: {same[0]['reason']})" if same[0]["reason"] else ""
-    return (f"{same[0]['who']} saved a change to this {entity} at {stamp} while you were "
-            f"editing: {what}{why}. Your change was not saved; your entries are kept in the "
-            "form. Check the new values, then save again.")
+    why = " " + tr("(reason: {reason})").format(reason=same[0]["reason"]) \
+        if same[0]["reason"] else ""
+    return tr(_SAVED_MEANWHILE[entity]).format(who=same[0]["who"], when=stamp, what=what,
+                                               why=why)
 
 
 def _stored(session: Session, table: Table, key: str, ids: list[str]) -> pd.DataFrame:
@@ -342,7 +367,7 @@ def unlinked_reasons(engine: Engine) -> dict[str, str]:
     """Project id -> why the last import that read it left it without a site (the import
     report's link rows, in the importer's words); projects linked since are left out."""
     linked = project_site_links(engine)
-    return {pid: str(row.get("detail") or "no site matched")
+    return {pid: str(row.get("detail") or NO_SITE_MATCHED)
             for pid, row in import_link_rows(engine).items()
             if not row.get("site_id") and pid not in linked}
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from sqlalchemy import Engine, text
 
+from domain.i18n import tr
 from store.errors import StoreError
 
 
@@ -25,7 +26,8 @@ def site_distance_km(engine: Engine) -> Callable[[float, float, str], float] | N
         with engine.connect() as connection:
             km = connection.execute(query, {"lat": lat, "lon": lon, "id": site_id}).scalar()
         if km is None:
-            raise StoreError(f"Site {site_id} has no stored position to measure from.")
+            raise StoreError(tr("Site {id} has no stored position to measure from.").format(
+                id=site_id))
         return float(km)
 
     return measure
