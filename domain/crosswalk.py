@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from domain.i18n import N_, tr
+
 SAME_ID = "same source id"
 NAME_DISTANCE = "name and distance"
 NAME_STATE = "name and state"  # a project without coordinates, in the site's US state
@@ -13,6 +15,23 @@ NAME_ONLY = "name only"  # alike names without a second piece of evidence: for a
 WITHIN = "within a polygon"
 BY_HAND = "by hand"
 IMPORTED_BY = "permits import"  # who decided a project's link the import made
+
+#: How each method is shown (:func:`method_label`); the codes above are stored, in English.
+METHOD_LABELS = {SAME_ID: N_("same source id"), NAME_DISTANCE: N_("name and distance"),
+                 NAME_STATE: N_("name and state"), NAME_ONLY: N_("name only"),
+                 WITHIN: N_("within a polygon"), BY_HAND: N_("by hand")}
+#: Who decided a link, when not a person: shown in the reader's language.
+DECIDER_LABELS = {IMPORTED_BY: N_("permits import")}
+
+
+def method_label(code: str) -> str:
+    """A link's method in the current language; an unknown code as it is."""
+    return tr(METHOD_LABELS[code]) if code in METHOD_LABELS else code
+
+
+def decider_label(who: str) -> str:
+    """Who decided a link: the import in the current language, a person's name as it is."""
+    return tr(DECIDER_LABELS[who]) if who in DECIDER_LABELS else who
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,8 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
+from domain.i18n import N_
+
 EARTH_RADIUS_KM = 6371.0088
 # Names are similar at 0.8 or more (SequenceMatcher ratio, or the share of the shorter name's
 # words found in the other). 0.8 keeps spelling variants ("McDermitt" / "Mc Dermitt" 0.95,
@@ -38,6 +40,34 @@ _MIN_SHARED_GRAMS = 0.5  # share of letter triples a name must share to be score
 _MIN_SHARED_CHARS = 5  # a word share counts only when the shared words are this long together
 _NO_LINKS: Mapping[str, str] = MappingProxyType({})
 _PRECISE = frozenset({"published", "surveyed"})
+
+# The words of a link row's detail: kept in English (the import report stores them, and the
+# cross-walk's evidence quotes them), shown in the reader's language by matching them back to
+# these templates (mapping.stored_words). Numbers are filled in already formatted.
+LINKED_BEFORE = N_("linked before")
+PROJECT_NAMES_SITE = N_("the project names this site")
+REJECTED_BY_CROSSWALK = N_("the cross-walk says it is not {sites}")
+NO_SIMILAR_NAME = N_("no site with a similar name")
+TWO_TIED = N_("two sites match equally: {sites}")
+SEVERAL_TIED = N_("{count} sites match equally: {sites}")
+POSITION_REFUSED = N_("similar name '{name}' but its position is {position}; accept "
+                      "approximate matches to link it")
+TOO_FAR = N_("similar name '{name}' but {km} km away (limit {limit} km)")
+BY_DISTANCE = N_("name {score} similar, {km} km apart")
+BY_DISTANCE_APPROXIMATE = N_("name {score} similar, {km} km apart; site position {position}")
+BY_STATE = N_("name {score} similar, both in {state}")
+BY_STATE_APPROXIMATE = N_("name {score} similar, both in {state}; site position {position}")
+OTHER_STATE = N_("similar name '{name}' but the site is in {site_state} and the project in "
+                 "{state}")
+NO_KNOWN_STATE = N_("no known state")
+NO_STATE_GIVEN = N_("no state given")
+APPROXIMATE_AT = N_("approximate ({place})")
+#: Every template of a link row's detail (``position``, ``site_state`` and ``state`` fields
+#: may hold one of them too).
+DETAILS = (LINKED_BEFORE, PROJECT_NAMES_SITE, REJECTED_BY_CROSSWALK, NO_SIMILAR_NAME,
+           TWO_TIED, SEVERAL_TIED, POSITION_REFUSED, TOO_FAR, BY_DISTANCE,
+           BY_DISTANCE_APPROXIMATE, BY_STATE, BY_STATE_APPROXIMATE, OTHER_STATE, NO_KNOWN_STATE,
+           NO_STATE_GIVEN, APPROXIMATE_AT)
 
 
 @dataclass(frozen=True)
@@ -228,7 +258,7 @@ class _Sites:
         quality = self.quality[i] or "unknown"
         note = re.match(r"location approximate:\s*([^(;]+)", self.notes[i])
         if note and quality.startswith("approximate"):
-            return f"approximate ({note.group(1).strip().rstrip(',')})"
+            return APPROXIMATE_AT.format(place=note.group(1).strip().rstrip(","))
         return quality
 
 
@@ -252,9 +282,9 @@ def _link(project: dict[str, object], sites: _Sites, known: Mapping[str, str], m
     candidates = np.flatnonzero(scores >= NAME_THRESHOLD)
     if len(candidates) == 0:
         if refused:
-            return LinkRow(pid, title, "", "", "the cross-walk says it is not "
-                           + ", ".join(sites.ids[i] for i in refused))
-        return LinkRow(pid, title, "", "", "no site with a similar name")
+            return LinkRow(pid, title, "", "", REJECTED_BY_CROSSWALK.format(
+                sites=", ".join(sites.ids[i] for i in refused)))
+        return LinkRow(pid, title, "", "", NO_SIMILAR_NAME)
     verdicts = [_judge(project, int(i), float(scores[i]), sites, max_km, accept_approximate)
                 for i in candidates]
     usable = [v for v in verdicts if v.method]
@@ -265,8 +295,8 @@ def _link(project: dict[str, object], sites: _Sites, known: Mapping[str, str], m
     tied = [v for v in usable if round(v.score, 2) == top]
     if len(tied) > 1:
         names = ", ".join(sites.ids[v.site] for v in tied)
-        count = "two" if len(tied) == 2 else str(len(tied))
-        return LinkRow(pid, title, "", "", f"{count} sites match equally: {names}")
+        said = TWO_TIED if len(tied) == 2 else SEVERAL_TIED
+        return LinkRow(pid, title, "", "", said.format(count=len(tied), sites=names))
     return LinkRow(pid, title, sites.ids[tied[0].site], tied[0].method, tied[0].detail)
 
 
@@ -275,45 +305,47 @@ def _by_id(pid: str, own: str, sites: _Sites, known: Mapping[str, str]
     """(site id, detail) when a known link or the project's own site_id names a site."""
     linked = known.get(pid, "")
     if linked in sites.position:
-        return linked, "linked before"
+        return linked, LINKED_BEFORE
     if own in sites.position:
-        return own, "the project names this site"
+        return own, PROJECT_NAMES_SITE
     return None
 
 
 def _judge(project: dict[str, object], i: int, score: float, sites: _Sites, max_km: float,
            accept_approximate: bool) -> _Verdict:
     """Whether a site with a similar name can be linked, and the words to say so."""
-    similar = f"similar name '{sites.names[i]}'"
+    name, similar = sites.names[i], f"{score:.2f}"
     lat, lon = _number(project.get("lat")), _number(project.get("lon"))
     precise = sites.quality[i] in _PRECISE
-    note = "" if precise else f"; site position {sites.position_words(i)}"
+    position = "" if precise else sites.position_words(i)
     if np.isnan(lat) or np.isnan(lon):
-        return _by_state(project, i, score, sites, similar, note)
+        return _by_state(project, i, score, sites, position)
     if not (precise or accept_approximate):
-        return _Verdict(i, score, "", f"{similar} but its position is {sites.position_words(i)}; "
-                        "accept approximate matches to link it")
+        return _Verdict(i, score, "", POSITION_REFUSED.format(
+            name=name, position=sites.position_words(i)))
     if np.isnan(sites.lats[i]) or np.isnan(sites.lons[i]):  # no point to measure from
-        return _by_state(project, i, score, sites, similar, note)
+        return _by_state(project, i, score, sites, position)
     km = sites.distance_km(lat, lon, i)
     if km > max_km:
-        return _Verdict(i, score, "", f"{similar} but {km:.0f} km away (limit {max_km:g} km)")
+        return _Verdict(i, score, "", TOO_FAR.format(name=name, km=f"{km:.0f}",
+                                                     limit=f"{max_km:g}"))
+    said = BY_DISTANCE_APPROXIMATE if position else BY_DISTANCE
     return _Verdict(i, score, "name and distance",
-                    f"name {score:.2f} similar, {km:.1f} km apart{note}")
+                    said.format(score=similar, km=f"{km:.1f}", position=position))
 
 
-def _by_state(project: dict[str, object], i: int, score: float, sites: _Sites, similar: str,
-              note: str) -> _Verdict:
-    """A name match counts when the project lies in the site's US state."""
-    site_state = sites.admin[i] or "no known state"
+def _by_state(project: dict[str, object], i: int, score: float, sites: _Sites,
+              position: str) -> _Verdict:
+    """A name match counts when the project lies in the site's US state (``position``: how
+    the site's position is known when not precisely, else "")."""
+    site_state = sites.admin[i] or NO_KNOWN_STATE
     if sites.states[i] and sites.states[i] in _state_key(project.get("state")).split(";"):
+        said = BY_STATE_APPROXIMATE if position else BY_STATE
         return _Verdict(i, score, "name and state",
-                        f"name {score:.2f} similar, both in {site_state}{note}")
-    place = str(project.get("state", "") or "").strip() or "no state given"
-    return _Verdict(i, score, "", f"{similar} but the site is in {site_state} and the project "
-                    f"in {place}")
-
-
+                        said.format(score=f"{score:.2f}", state=site_state, position=position))
+    place = str(project.get("state", "") or "").strip() or NO_STATE_GIVEN
+    return _Verdict(i, score, "", OTHER_STATE.format(name=sites.names[i], site_state=site_state,
+                                                      state=place))
 def _records(frame: pd.DataFrame) -> list[dict[str, object]]:
     return [{str(k): v for k, v in row.items()} for row in frame.to_dict("records")]
 

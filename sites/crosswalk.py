@@ -49,10 +49,31 @@ from domain.crosswalk import (
     deposit_key,
     feature_key,
 )
-from permits.site_links import NAME_THRESHOLD, distances_km, name_similarity, name_variants
+from domain.i18n import N_
+from permits.site_links import (
+    NAME_THRESHOLD,
+    PROJECT_NAMES_SITE,
+    distances_km,
+    name_similarity,
+    name_variants,
+)
 
 DEPOSIT_KM = 5.0  # one deposit recorded twice lies within this of itself
 SITE_KM = 10.0  # a mine and the deposit it works
+
+# A link's evidence, stored in English (the record, read in both languages) and shown in the
+# reader's language by matching it back to these templates (mapping.stored_words). Numbers
+# are filled in already formatted; ``why`` holds a link row's detail (permits.site_links).
+BOTH_RECORD = N_("both record {record}")
+NAMES_ALIKE = N_("names {score} alike ({names}), {km} km apart")
+NOTES_NAME_RECORD = N_("the site's notes name record {record}")
+NAMES_NO_SITE = N_("the record names no site")
+NAMES_ALIKE_NOT_LINKED = N_("names {score} alike ({names}); not linked by the import: {why}")
+LIES_WITHIN = N_("lies within {feature} of survey layer {layer}")
+#: Every template of the evidence this module writes (a project link's may also be one of
+#: ``permits.site_links.DETAILS``).
+EVIDENCE = (BOTH_RECORD, NAMES_ALIKE, NOTES_NAME_RECORD, NAMES_NO_SITE, NAMES_ALIKE_NOT_LINKED,
+            LIES_WITHIN)
 
 
 def deposit_links(curated: pd.DataFrame, imported: pd.DataFrame,
@@ -74,7 +95,8 @@ def deposit_links(curated: pd.DataFrame, imported: pd.DataFrame,
         for i in by_id.get(str(row["source_record_id"]), []):
             matched.add(i)
             links.append(Link("deposit", a_key, "deposit", _key(imported, i), SAME_ID, 1.0,
-                              _round(float(km[i])), f"both record {row['source_record_id']}"))
+                              _round(float(km[i])),
+                              BOTH_RECORD.format(record=row["source_record_id"])))
         mine = spellings(row["name"], row.get("other_names"))
         for i in np.flatnonzero(km <= max_km).tolist():
             if i in matched:
@@ -83,7 +105,8 @@ def deposit_links(curated: pd.DataFrame, imported: pd.DataFrame,
             if similarity >= NAME_THRESHOLD:
                 links.append(Link("deposit", a_key, "deposit", _key(imported, i), NAME_DISTANCE,
                                   _score(similarity, float(km[i]), max_km), _round(float(km[i])),
-                                  f"names {similarity:.2f} alike ({said}), {km[i]:.1f} km apart"))
+                                  NAMES_ALIKE.format(score=f"{similarity:.2f}", names=said,
+                                                     km=f"{km[i]:.1f}")))
     return links
 
 
@@ -107,7 +130,7 @@ def site_deposit_links(sites: pd.DataFrame, deposits: pd.DataFrame,
         km = _km(row, lats, lons) if located else np.full(len(deposits), np.inf)
         for i in sorted(named):
             links.append(Link("site", str(row["id"]), "deposit", _key(deposits, i), SAME_ID,
-                              1.0, _round(float(km[i])), f"the site's notes name record {ids[i]}"))
+                              1.0, _round(float(km[i])), NOTES_NAME_RECORD.format(record=ids[i])))
         if not located:
             continue
         mine = spellings(row["name"], None)
@@ -119,7 +142,8 @@ def site_deposit_links(sites: pd.DataFrame, deposits: pd.DataFrame,
                 links.append(Link("site", str(row["id"]), "deposit", _key(deposits, i),
                                   NAME_DISTANCE, _score(similarity, float(km[i]), max_km),
                                   _round(float(km[i])),
-                                  f"names {similarity:.2f} alike ({said}), {km[i]:.1f} km apart"))
+                                  NAMES_ALIKE.format(score=f"{similarity:.2f}", names=said,
+                                                     km=f"{km[i]:.1f}")))
     return links
 
 
@@ -146,17 +170,17 @@ def site_project_links(sites: pd.DataFrame, projects: pd.DataFrame,
             similarity = 1.0 if method == SAME_ID else \
                 best_similarity(mine, site_names[index[linked]])[0]
             links.append(Link("site", linked, "project", pid, method, round(similarity, 3),
-                              None, str(said.get("detail") or "the project names this site"),
+                              None, str(said.get("detail") or PROJECT_NAMES_SITE),
                               decided_by=IMPORTED_BY))
             continue
         for i, theirs in enumerate(site_names):
             similarity, alike = best_similarity(mine, theirs)
             if similarity >= NAME_THRESHOLD:
-                why = str(said.get("detail") or "the record names no site")
+                why = str(said.get("detail") or NAMES_NO_SITE)
                 links.append(Link("site", site_ids[i], "project", pid, NAME_ONLY,
                                   round(similarity / 2, 3), None,
-                                  f"names {similarity:.2f} alike ({alike}); not linked by the "
-                                  f"import: {why}"))
+                                  NAMES_ALIKE_NOT_LINKED.format(score=f"{similarity:.2f}",
+                                                                names=alike, why=why)))
     return links
 
 
@@ -173,7 +197,7 @@ def feature_links(places: pd.DataFrame, kind: str, layer_id: str, layer_name: st
     points = shapely.points(lons[known], lats[known])
     at, within = tree.query(points, predicate="within")
     return [Link(kind, keys[known[p]], "feature", feature_key(layer_id, numbers[f]), WITHIN,
-                 1.0, 0.0, f"lies within {labels[f]} of survey layer {layer_name}")
+                 1.0, 0.0, LIES_WITHIN.format(feature=labels[f], layer=layer_name))
             for p, f in zip(at.tolist(), within.tolist(), strict=True)]
 
 

@@ -7,12 +7,14 @@ import pandas as pd
 import streamlit as st
 
 from domain.access import Action
+from domain.crosswalk import decider_label, method_label
 from domain.errors import PermitmapError
 from domain.i18n import N_, ntr, tr
 from mapping import state_keys as keys
 from mapping.access_state import current_principal
 from mapping.cached import cached_sites, place_links
 from mapping.store_access import engine
+from mapping.stored_words import link_evidence
 from services.crosswalk import refresh_crosswalk
 from store.crosswalk_repo import CONFIRMED, STATUSES, decide, stored_links, use_position
 
@@ -85,8 +87,10 @@ def _review(links: pd.DataFrame) -> None:
         "id": links["id"], "decision": links["status"],
         "a": [_named(k, v) for k, v in zip(links["a_kind"], links["a_key"], strict=True)],
         "b": [_named(k, v) for k, v in zip(links["b_kind"], links["b_key"], strict=True)],
-        "method": links["method"], "score": links["score"], "km": links["distance_km"],
-        "evidence": links["detail"], "decided_by": links["decided_by"],
+        # stored in English (the record): shown in the reader's language
+        "method": links["method"].map(method_label), "score": links["score"],
+        "km": links["distance_km"], "evidence": links["detail"].map(link_evidence),
+        "decided_by": links["decided_by"].map(decider_label),
     })
     edited = st.data_editor(
         table, hide_index=True, width="stretch", key=keys.CROSSWALK_EDITOR,
@@ -99,8 +103,9 @@ def _review(links: pd.DataFrame) -> None:
             "score": st.column_config.NumberColumn(tr("Score"), format="%.2f"),
             "km": st.column_config.NumberColumn(tr("Apart (km)"), format="%.1f"),
             "evidence": st.column_config.TextColumn(tr("Evidence"), width="large"),
-            "decision": st.column_config.SelectboxColumn(tr("Decision"), options=list(STATUSES),
-                                                         required=True),
+            "decision": st.column_config.SelectboxColumn(
+                tr("Decision"), options=list(STATUSES), required=True,
+                format_func=lambda code: tr(STATUS_WORDS.get(str(code), str(code)))),
             "decided_by": tr("Decided by"),
         })
     changed = edited[edited["decision"] != table["decision"]]

@@ -12,10 +12,12 @@ import pandas as pd
 import streamlit as st
 
 from domain.access import Principal
+from domain.crosswalk import method_label
 from domain.i18n import tr
 from mapping.cached import cached_layers, place_links, raster_value
 from mapping.parts.safe_text import plain
 from mapping.permit_cache import record_for
+from mapping.stored_words import link_evidence
 
 
 def place_records(site: dict[str, Any], principal: Principal) -> None:
@@ -36,7 +38,7 @@ def _deposits(mine: pd.DataFrame) -> list[str]:
     said = {True: tr("confirmed"), False: tr("possibly the same place")}
     return ["- " + line.format(name=plain(r["b_name"] or r["b_key"]), key=plain(r["b_key"]),
                                status=said[r["status"] == "confirmed"],
-                               method=plain(r["method"]))
+                               method=plain(method_label(r["method"])))
             for r in deposits.to_dict("records")]
 
 
@@ -52,14 +54,15 @@ def _projects(site_id: str, mine: pd.DataFrame) -> list[str]:
     possibly = tr("possibly permitting project **{name}** ({key}): {method}, to review on the "
                   "Cross-walk page")
     return lines + ["- " + possibly.format(name=plain(r["b_name"] or r["b_key"]),
-                                           key=plain(r["b_key"]), method=plain(r["method"]))
+                                           key=plain(r["b_key"]),
+                                           method=plain(method_label(r["method"])))
                     for r in maybe.to_dict("records")]
 
 
 def _features(mine: pd.DataFrame) -> list[str]:
     """The survey-layer polygons it lies within (the link's evidence names them)."""
     within = mine[mine["b_kind"] == "feature"]
-    return [f"- {plain(r['detail'])}" for r in within.to_dict("records")]
+    return [f"- {plain(link_evidence(r['detail']))}" for r in within.to_dict("records")]
 
 
 def _layers(site: dict[str, Any], principal: Principal) -> list[str]:
