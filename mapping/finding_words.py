@@ -1,6 +1,7 @@
 """A rule-set finding's sentence in the page's language. ``permits.rules`` writes it in
 English (files, the command line, ``permits report``); a page in another language says it
-again from the finding's own columns. The clock's label is rule-set data and stays as written.
+again from the finding's own columns, with the clock's Japanese label where its rule set gives
+one (``label_ja``; else the label as written).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from domain.i18n import ENGLISH, current_language, ntr, tr
+from domain.i18n import ENGLISH, JAPANESE, current_language, ntr, tr
 from permits.vocab import FindingStatus
 
 
@@ -18,10 +19,11 @@ def finding_sentence(row: Mapping[Any, Any]) -> str:
     """The sentence of one finding (a row of ``permits.rules.check_rules``)."""
     if current_language() == ENGLISH:
         return str(row["message"])
+    label = _label(row)
     if row["status"] == FindingStatus.NO_START_EVENT.value:
         return tr("{label}: no start event is recorded, so the clock cannot be checked.").format(
-            label=row["label"])
-    fields = {"milestone": row["milestone"], "label": row["label"],
+            label=label)
+    fields = {"milestone": row["milestone"], "label": label,
               "due": _day(row["due"]), "start": _day(row["start"])}
     if row["status"] == FindingStatus.NO_TARGET.value:
         return tr("{milestone} due {due} under the {label} clock (from {start}); it has no "
@@ -52,3 +54,11 @@ def finding_sentence(row: Mapping[Any, Any]) -> str:
 
 def _day(value: Any) -> str:
     return "" if value is None or pd.isna(value) else pd.Timestamp(value).date().isoformat()
+
+
+def _label(row: Mapping[Any, Any]) -> str:
+    """The clock's label in the page's language: its ``label_ja`` in Japanese when given."""
+    japanese = row.get("label_ja")
+    if current_language() == JAPANESE and isinstance(japanese, str) and japanese:
+        return japanese
+    return str(row["label"])

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from domain.i18n import tr
 from permits.dates import shown
 from permits.errors import RuleSetError
 from permits.frames import PermitData, positions
@@ -25,7 +26,7 @@ from permits.vocab import FindingStatus
 
 FINDING_COLUMNS = ("ruleset", "clock_id", "label", "project_id", "action_id", "milestone_id",
                    "milestone", "start", "due", "compared", "compared_kind", "over_by_days",
-                   "status", "message", "compared_text", "minimum")
+                   "status", "message", "compared_text", "minimum", "label_ja")
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class Clock:
     start_date: date | None = None
     end_name_contains: str = ""
     minimum: bool = False  # the end may not come earlier than the due date
+    label_ja: str = ""  # the label in Japanese, where the rule set gives one (``label_ja``)
 
     def due(self, start: date) -> date:
         """The deadline for a clock started on ``start``.
@@ -79,7 +81,8 @@ def load_ruleset(path: Path) -> RuleSet:
         return RuleSet(id=str(raw.pop("id")), title=str(raw.pop("title", path.stem)),
                        source=str(raw.pop("source", "")), clocks=clocks, settings=raw)
     except (tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as exc:
-        raise RuleSetError(f"Rule set {path.name} cannot be read ({exc}); fix the file.") from exc
+        raise RuleSetError(tr("Rule set {name} cannot be read ({error}); fix the file.").format(
+            name=path.name, error=exc)) from exc
 
 
 def setting(rulesets: dict[str, RuleSet], name: str, default: int) -> int:
@@ -129,7 +132,7 @@ def _clock(raw: dict[str, Any]) -> Clock:
         start_rule=str(raw.get("start_rule", "earliest")),
         start_date=start if isinstance(start, date) else None,
         end_name_contains=str(raw.get("end_name_contains", "")).lower(),
-        minimum=bool(raw.get("minimum", False)),
+        minimum=bool(raw.get("minimum", False)), label_ja=str(raw.get("label_ja", "")),
     )
 
 
@@ -150,7 +153,8 @@ def _finding(clock: Clock, end: dict[Any, Any], start: date | None, as_of: date
     # (both let a page say the sentence again in another language)
     base = {"clock_id": clock.id, "label": clock.label, "project_id": end["project_id"],
             "action_id": end["action_id"], "milestone_id": end["milestone_id"],
-            "milestone": end["name"], "compared_text": "", "minimum": clock.minimum}
+            "milestone": end["name"], "compared_text": "", "minimum": clock.minimum,
+            "label_ja": clock.label_ja}
     if start is None:
         return {**base, "start": None, "due": None, "compared": None, "compared_kind": "",
                 "over_by_days": np.nan, "status": FindingStatus.NO_START_EVENT.value,

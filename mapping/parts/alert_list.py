@@ -12,6 +12,7 @@ from domain.i18n import N_, current_language, tr
 from mapping import state_keys as keys
 from mapping.parts.as_of_picker import as_of_query
 from mapping.parts.safe_text import plain
+from mapping.stored_words import unlinked_reason
 from permits.alerts import KIND_LOCKOUT, KIND_MISSED, KIND_PAUSE_OVERRUN, KIND_RULE, KIND_STALE
 from permits.frames import PermitData
 from permits.status_report import NO_SITE_GIVEN
@@ -72,7 +73,8 @@ def alert_lists(found: pd.DataFrame, data: PermitData, sites: pd.DataFrame,
             for alert in rows.to_dict("records"):
                 site = site_of.get(alert["project_id"], "")
                 when = "" if pd.isna(alert["date"]) else pd.Timestamp(alert["date"]).date()
-                why = unlinked_reasons.get(str(alert["project_id"]), NO_SITE_GIVEN)
+                why = unlinked_reason(unlinked_reasons.get(str(alert["project_id"]),
+                                                           NO_SITE_GIVEN))
                 where = plain(names.get(site, site)) if site else \
                     unlinked.format(reason=plain(why))
                 link = (f" · [{timeline}](timeline?{keys.SITE_PARAM}={quote(site)}{suffix})"

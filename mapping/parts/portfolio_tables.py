@@ -19,6 +19,7 @@ from mapping import state_keys as keys
 from mapping.parts.as_of_picker import as_of_query
 from mapping.parts.grid import grid
 from mapping.parts.vega import Spec, inline_data
+from mapping.stored_words import unlinked_reason
 from permits.dates import shown_column
 from permits.status_report import NO_SITE_GIVEN
 from permits.summary import health_rank
@@ -127,7 +128,8 @@ def project_table(projects: pd.DataFrame, sites: pd.DataFrame, as_of: date,
     suffix = as_of_query(as_of)
     unlinked = tr("not linked to a site: {reason}")
     no_site = projects["project_id"].map(
-        lambda p: unlinked.format(reason=unlinked_reasons.get(str(p), NO_SITE_GIVEN)))
+        lambda p: unlinked.format(reason=unlinked_reason(unlinked_reasons.get(str(p),
+                                                                              NO_SITE_GIVEN))))
     table = projects.assign(
         site=projects["site_id"].map(names).where(projects["site_id"].fillna("") != "",
                                                   no_site).fillna(""),

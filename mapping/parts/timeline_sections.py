@@ -22,7 +22,7 @@ from mapping.vocab_words import word
 from permits.as_of import replays_history
 from permits.dates import shown, shown_column
 from permits.frames import PermitData
-from permits.schedule import missed_date_notice, pause_ended, paused_on
+from permits.schedule import flags_shown, missed_date_notice, pause_ended, paused_on
 from permits.vocab import (
     BREACH_STATUSES,
     WITHIN_CLOCK_STATUSES,
@@ -164,7 +164,7 @@ def notices(derived: pd.DataFrame) -> None:
         st.warning(plain(missed_date_notice(row)), icon=":material/event_busy:")
     for flagged in derived[derived["flags"] != ""].to_dict("records"):
         check = tr("Check {name}:").format(name=plain(flagged["name"]))
-        st.info(f"**{check}** {plain(flagged['flags'])}.", icon=":material/rule:")
+        st.info(f"**{check}** {plain(flags_shown(flagged['flags']))}.", icon=":material/rule:")
 
 
 def gantt(derived: pd.DataFrame, actions: pd.DataFrame, project: pd.Series, as_of: date) -> None:
@@ -187,6 +187,10 @@ def milestone_table(derived: pd.DataFrame, actions: pd.DataFrame) -> None:
     for column in ("baseline_target", "current_target", "alternative_completion"):
         table[column] = shown_column(table, column)
     table["actual_as_of"] = shown_column(table, "actual_as_of", "actual_completion_precision")
+    # the record's codes by their names in the page's language (as they are in English)
+    table["flags"] = table["flags"].map(flags_shown)
+    table["state"] = table["state"].map(lambda code: word("milestone_state", code))
+    table["action"] = table["action"].map(lambda code: word("action_type", code))
     columns = {
         "action": st.column_config.TextColumn(tr("Action"), width="medium"),
         "sequence": st.column_config.NumberColumn("#", format="%d", width="small"),

@@ -33,8 +33,17 @@ def test_english_is_the_engines_sentence_and_japanese_keeps_its_facts(which: str
         kind = tr(str(row["compared_kind"]))
     assert said != row["message"] and kind != row["compared_kind"]
     for fact in (str(row["milestone"]), str(row["due"]), str(row["compared_text"]),
-                 f"{int(abs(row['over_by_days']))} 日", kind):
+                 f"{int(abs(row['over_by_days']))} 日", kind, str(row["label_ja"])):
         assert fact in said, (fact, said)
+    assert str(row["label"]) not in said  # the rule set's Japanese label, not the English
+
+
+def test_every_clock_of_the_bundled_rule_sets_has_a_japanese_label() -> None:
+    from domain.settings import DATA_DIR
+    from permits.rules import load_rulesets
+
+    clocks = [c for r in load_rulesets(DATA_DIR / "rulesets").values() for c in r.clocks]
+    assert clocks and [c.id for c in clocks if not c.label_ja] == []
 
 
 def test_a_clock_without_a_start_says_so_in_japanese() -> None:
@@ -43,4 +52,5 @@ def test_a_clock_without_a_start_says_so_in_japanese() -> None:
     row = _findings(data, EIA).reset_index().to_dict("records")[0]
     assert row["status"] == "no start event"
     with language("ja"):
-        assert finding_sentence(row).startswith(f"{row['label']}：")
+        assert row["label_ja"] and finding_sentence(row).startswith(f"{row['label_ja']}：")
+    assert finding_sentence(row).startswith(f"{row['label']}:")
