@@ -70,9 +70,14 @@ def _changes(database: str, revision: int) -> pd.DataFrame:
 
 def rulesets() -> dict[str, RuleSet]:
     """The rule sets in the data folder's ``rulesets/`` (reread when a file changes)."""
+    return _rulesets(*_rule_files())
+
+
+def _rule_files() -> tuple[str, tuple[tuple[str, int], ...]]:
+    """The rule-set folder and each file's name and change time: the caches' key."""
     folder = load_settings().data_dir / "rulesets"
-    stamp = tuple((p.name, p.stat().st_mtime_ns) for p in sorted(folder.glob("*.toml")))
-    return _rulesets(str(folder), stamp)
+    return str(folder), tuple((p.name, p.stat().st_mtime_ns)
+                              for p in sorted(folder.glob("*.toml")))
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -82,9 +87,7 @@ def _rulesets(folder: str, stamp: tuple[tuple[str, int], ...]) -> dict[str, Rule
 
 def templates() -> dict[str, Template]:
     """The milestone templates of the same rule-set files (reread when a file changes)."""
-    folder = load_settings().data_dir / "rulesets"
-    stamp = tuple((p.name, p.stat().st_mtime_ns) for p in sorted(folder.glob("*.toml")))
-    return _templates(str(folder), stamp)
+    return _templates(*_rule_files())
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

@@ -5,7 +5,6 @@ filled with the same values), and unchanged in English."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -22,7 +21,6 @@ from sqlalchemy.orm import Session
 
 import domain.i18n
 from domain.access import AccessDenied, Principal, Role
-from domain.errors import InputError
 from domain.i18n import language, ntr, tr
 from exports.briefing_picture import labels_note, picture_title
 from exports.export_file import ExportFormat
@@ -39,22 +37,9 @@ from store.markings import set_marking
 from store.models import Site
 from store.startup import ensure_store
 from tests.support.fixtures_data import write_data_dir
+from tests.support.japanese import both as _both
 
 TODAY = date(2026, 6, 30)
-
-
-def _message(call: Callable[[], object], error: type[Exception]) -> str:
-    with pytest.raises(error) as raised:
-        call()
-    return str(raised.value)
-
-
-def _both(call: Callable[[], object], error: type[Exception] = InputError) -> tuple[str, str]:
-    """The message in English, then in Japanese."""
-    english = _message(call, error)
-    with domain.i18n.language("ja"):
-        japanese = _message(call, error)
-    return english, japanese
 
 
 def _ja(template: str) -> str:

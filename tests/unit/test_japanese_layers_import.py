@@ -14,11 +14,10 @@ from pathlib import Path
 # isort: off
 import layers  # noqa: F401  (first: sets GDAL_SKIP before pyogrio is imported)
 # isort: on
-import pytest
 
 from domain.bbox import BBox
 from domain.errors import InputError
-from domain.i18n import language, tr
+from domain.i18n import language
 from layers.coordinates import NULL_ISLAND
 from layers.errors import EmptyTable, LayerError, UnreadableLayer, UnsupportedTable
 from layers.identify import identify
@@ -30,6 +29,7 @@ from store.errors import SeedDataError
 from store.records import DEPOSIT_COLUMNS
 from store.seed import read_deposits
 from tests.support.archive_files import write_lying_zip
+from tests.support.japanese import in_japanese, refusal
 
 BAD_ROWS = (
     "id,name,latitude,longitude,commodity\n"
@@ -43,20 +43,6 @@ BAD_ROWS = (
     "A1,Repeated,1,1,Zinc\n"
     "A9,Nothing,,,Zinc\n"
 )
-
-
-def in_japanese(english: str) -> str:
-    """The Japanese of a msgid from the compiled catalog (asserting it is translated)."""
-    with language("ja"):
-        text = tr(english)
-    assert text != english, f"not translated: {english!r}"
-    return text
-
-
-def refusal(call: object, error: type[Exception], lang: str) -> str:
-    with language(lang), pytest.raises(error) as caught:
-        call()  # type: ignore[operator]
-    return str(caught.value)
 
 
 def write(folder: Path, name: str, text: str) -> Path:

@@ -13,7 +13,6 @@ from pathlib import Path
 # isort: off
 import layers  # noqa: F401  (first: sets GDAL_SKIP before pyogrio is imported)
 # isort: on
-import pytest
 
 from domain.i18n import language, ntr, tr
 from layers.errors import FileTooLarge, UnreadableLayer, UnsafeFile, UnsupportedFormat
@@ -21,6 +20,7 @@ from layers.identify import identify
 from layers.limits import MIB, UploadLimits
 from layers.preflight import check_upload
 from layers.staging import check_selection
+from tests.support.japanese import in_japanese, refusal
 
 LIMITS = UploadLimits()
 
@@ -30,20 +30,6 @@ def write_zip(path: Path, entries: dict[str, bytes]) -> Path:
         for name, data in entries.items():
             archive.writestr(name, data)
     return path
-
-
-def in_japanese(english: str) -> str:
-    """The Japanese of a msgid from the compiled catalog (asserting it is translated)."""
-    with language("ja"):
-        text = tr(english)
-    assert text != english, f"not translated: {english!r}"
-    return text
-
-
-def refusal(call: object, error: type[Exception], lang: str) -> str:
-    with language(lang), pytest.raises(error) as caught:
-        call()  # type: ignore[operator]
-    return str(caught.value)
 
 
 def test_a_zip_with_path_traversal_is_refused_in_japanese(tmp_path: Path) -> None:

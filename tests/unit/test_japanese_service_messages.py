@@ -4,16 +4,14 @@ the same values), and unchanged in English."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
-import pytest
 
 import domain.i18n
 from domain.access import OPEN_ACCESS
-from domain.errors import InputError, NotFoundError
+from domain.errors import NotFoundError
 from domain.i18n import tr
 from permits.alerts import KIND_LOCKOUT, KIND_PAUSE_OVERRUN, alerts
 from permits.frames import PermitData
@@ -32,22 +30,9 @@ from tests.support.fixtures_data import (
     SAMPLE_PROJECTS,
     write_data_dir,
 )
+from tests.support.japanese import both as _both
 
 TODAY = date(2026, 6, 30)
-
-
-def _message(call: Callable[[], object], error: type[Exception] = InputError) -> str:
-    with pytest.raises(error) as raised:
-        call()
-    return str(raised.value)
-
-
-def _both(call: Callable[[], object], error: type[Exception] = InputError) -> tuple[str, str]:
-    """The message in English, then in Japanese."""
-    english = _message(call, error)
-    with domain.i18n.language("ja"):
-        japanese = _message(call, error)
-    return english, japanese
 
 
 def _japanese(template: str, **values: object) -> str:
