@@ -17,11 +17,11 @@ from permits.templates import Template, lay_milestones
 from permits.vocab import ActionStatus, ProjectStatus
 
 
-def procedure_ids(template: Template, project_id: str, start: date) -> str:
+def procedure_id(template: Template, project_id: str, start: date) -> str:
     """The action id of ``template`` laid on ``project_id`` from ``start``.
 
     >>> from permits.templates import Template
-    >>> procedure_ids(Template("jp-x", "t", "a", ()), "site-1", date(2027, 4, 1))
+    >>> procedure_id(Template("jp-x", "t", "a", ()), "site-1", date(2027, 4, 1))
     'site-1-jp-x-20270401'
     """
     return f"{project_id}-{template.id}-{start:%Y%m%d}"
@@ -39,7 +39,7 @@ def lay_procedure(template: Template, project: dict[str, object], start: date, *
     """The records ``template`` adds to ``project`` from ``start``: one action (in progress,
     its type the template's), the template's milestones, and the project itself when ``new``."""
     project_id = str(project["project_id"])
-    action_id = procedure_ids(template, project_id, start)
+    action_id = procedure_id(template, project_id, start)
     action = {"action_id": action_id, "project_id": project_id,
               "action_type": template.action_type, "agency": agency.strip(),
               "status": ActionStatus.IN_PROGRESS.value, "source": source}

@@ -16,13 +16,12 @@ from domain.access import Action, Principal
 from domain.errors import InputError
 from domain.i18n import tr
 from permits.frames import PermitData
+from permits.history import ENTITIES
 from store import audit
 from store.acting import require
 from store.bulk import bulk_insert
 from store.db import bump_revision
 from store.permit_tables import TABLES
-
-_KEYS = {"project": "project_id", "action": "action_id", "milestone": "milestone_id"}
 
 
 def add_procedure(engine: Engine, principal: Principal, data: PermitData, *, template_id: str,
@@ -32,10 +31,9 @@ def add_procedure(engine: Engine, principal: Principal, data: PermitData, *, tem
     action_ids = data.actions["action_id"].tolist()
     require(engine, principal, Action.EDIT_TIMELINE, "timeline-edit", ", ".join(action_ids))
     now = now or datetime.now(UTC)
-    frames = {"project": data.projects, "action": data.actions, "milestone": data.milestones}
     with Session(engine) as session, session.begin():
-        for entity, frame in frames.items():
-            table, key = TABLES[entity], _KEYS[entity]
+        for entity, (attribute, key, _) in ENTITIES.items():  # projects first: ids refer up
+            table, frame = TABLES[entity], getattr(data, attribute)
             ids = frame[key].tolist()
             if ids and session.execute(select(table.c[key]).where(table.c[key].in_(ids))
                                        ).first() is not None:

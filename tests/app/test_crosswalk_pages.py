@@ -12,8 +12,7 @@ from streamlit.testing.v1 import AppTest
 from domain.access import OPEN_ACCESS
 from services.crosswalk import refresh_crosswalk
 from store.crosswalk_repo import CONFIRMED, stored_links
-from tests.support.fixtures_data import SAMPLE_SITES, site_row
-from tests.support.sample_store import sample_engine, use_sample_store
+from tests.support.sample_store import crosswalk_store
 from tests.support.survey_grids import publish_geojson
 
 MAIN = str(Path(__file__).resolve().parents[2] / "mapping" / "main.py")
@@ -21,12 +20,7 @@ MAIN = str(Path(__file__).resolve().parents[2] / "mapping" / "main.py")
 
 @pytest.fixture()
 def engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    use_sample_store(tmp_path, monkeypatch, "cw.db",
-                     sites=[*SAMPLE_SITES, site_row("us-one", "Deposit One",
-                                                    lat=39.001, lon=-116.0)])
-    engine = sample_engine(tmp_path, "cw.db")
-    refresh_crosswalk(engine, principal=OPEN_ACCESS)
-    return engine
+    return crosswalk_store(tmp_path, monkeypatch)
 
 
 def test_the_page_lists_the_links_and_saves_a_decision(engine) -> None:  # type: ignore[no-untyped-def]

@@ -14,18 +14,15 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
-from domain.access import OPEN_ACCESS
 from domain.crosswalk import IMPORTED_BY, NAME_DISTANCE, decider_label, method_label
 from domain.i18n import language, tr
 from mapping.stored_words import _pattern, link_detail, link_evidence, stored_text
 from permits import site_links
 from permits.site_links import DETAILS, link_projects
-from services.crosswalk import refresh_crosswalk
 from sites import crosswalk
 from sites.crosswalk import EVIDENCE, site_project_links
 from store.crosswalk_repo import stored_links
-from tests.support.fixtures_data import SAMPLE_SITES, site_row
-from tests.support.sample_store import sample_engine, use_sample_store
+from tests.support.sample_store import crosswalk_store
 from tests.unit.test_site_links import project, sites
 
 MAIN = str(Path(__file__).resolve().parents[2] / "mapping" / "main.py")
@@ -134,12 +131,7 @@ def test_methods_and_the_import_are_shown_by_their_labels() -> None:
 
 @pytest.fixture()
 def engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Engine:
-    use_sample_store(tmp_path, monkeypatch, "cw.db",
-                     sites=[*SAMPLE_SITES, site_row("us-one", "Deposit One",
-                                                    lat=39.001, lon=-116.0)])
-    engine = sample_engine(tmp_path, "cw.db")
-    refresh_crosswalk(engine, principal=OPEN_ACCESS)
-    return engine
+    return crosswalk_store(tmp_path, monkeypatch)
 
 
 def _page(lang: str | None) -> pd.DataFrame:

@@ -35,9 +35,8 @@ from sites.selection import parse_selection
 from store.audit import audit_rows
 from store.markings import set_marking
 from store.models import Site
-from store.startup import ensure_store
-from tests.support.fixtures_data import write_data_dir
 from tests.support.japanese import both as _both
+from tests.support.sample_store import seeded_store
 
 TODAY = date(2026, 6, 30)
 
@@ -198,10 +197,7 @@ def test_the_packs_readme_is_written_in_the_requests_language() -> None:
 
 @pytest.fixture
 def store(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Engine:
-    data_dir = write_data_dir(tmp_path / "data")
-    monkeypatch.setenv("PERMITMAP_DATA_DIR", str(data_dir))
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    return ensure_store(database_url, data_dir)
+    return seeded_store(database_url, tmp_path, monkeypatch)
 
 
 def test_a_marking_above_the_clearance_is_refused_in_japanese_and_audited_in_english(

@@ -30,19 +30,7 @@ from store.records import DEPOSIT_COLUMNS
 from store.seed import read_deposits
 from tests.support.archive_files import write_lying_zip
 from tests.support.japanese import in_japanese, refusal
-
-BAD_ROWS = (
-    "id,name,latitude,longitude,commodity\n"
-    "A1,Good,45.5,-117.25,Lithium; Bromine\n"
-    "A2,Sentinel,-9999.99,-9999.99,Gold\n"
-    "\n"
-    "A4,Too far north,96,10,Copper\n"
-    "A5,Words,abc,10,Tin\n"
-    "A6,Null island,0,0,Zinc\n"
-    "A7,No latitude,,10,Zinc\n"
-    "A1,Repeated,1,1,Zinc\n"
-    "A9,Nothing,,,Zinc\n"
-)
+from tests.unit.test_deposit_tables import BAD_ROWS
 
 
 def write(folder: Path, name: str, text: str) -> Path:

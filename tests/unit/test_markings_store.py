@@ -23,9 +23,8 @@ from store.deposit_views import DEPOSITS_REVISION
 from store.layer_repo import add_layers, layer_revision
 from store.markings import attribute_marks, markable_attributes, set_marking
 from store.models import Deposit, Site, StoreMeta
-from store.startup import ensure_store
-from tests.support.fixtures_data import write_data_dir
 from tests.support.layer_fixtures import sample_layer
+from tests.support.sample_store import seeded_store
 
 EDITOR = Principal("ed", Role.EDITOR, "controlled")
 VIEWER = Principal("vi", Role.VIEWER, "controlled")
@@ -34,10 +33,7 @@ VIEWER = Principal("vi", Role.VIEWER, "controlled")
 @pytest.fixture
 def store(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Engine:
     """A seeded store on each backend (the fixture data's sites and deposits)."""
-    data_dir = write_data_dir(tmp_path / "data")
-    monkeypatch.setenv("PERMITMAP_DATA_DIR", str(data_dir))
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    return ensure_store(database_url, data_dir)
+    return seeded_store(database_url, tmp_path, monkeypatch)
 
 
 def _first(engine: Engine, table: type[Site] | type[Deposit]) -> str:
