@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import gettext
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
@@ -26,6 +26,8 @@ LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DOMAIN = "permitmap"
 ENGLISH, JAPANESE = "en", "ja"
 LANGUAGES = (ENGLISH, JAPANESE)
+#: The URL query parameter that names the language (``?lang=ja``): pages, routes, sign-in.
+LANG_PARAM = "lang"
 #: How each language names itself in the language switch.
 LANGUAGE_NAMES = {ENGLISH: "English", JAPANESE: "日本語"}
 
@@ -41,6 +43,11 @@ def language_from(value: object) -> str:
     """
     text = str(value or "").strip().lower()
     return text if text in LANGUAGES else ENGLISH
+
+
+def asked_language(params: Mapping[str, str]) -> str:
+    """The language a request's query parameters ask for (:data:`LANG_PARAM`), else English."""
+    return language_from(params.get(LANG_PARAM))
 
 
 def set_language(language: str) -> None:

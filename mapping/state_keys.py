@@ -2,6 +2,8 @@
 
 from urllib.parse import quote
 
+from domain import i18n
+
 SEARCH = "f_search"
 COMMODITIES = "f_commodity"
 STAGES = "f_stage"
@@ -74,7 +76,7 @@ def edit_key(milestone_id: str, field: str, round_: int) -> str:
 
 # the interface's language (domain.i18n), kept in the URL as ?lang=ja
 LANGUAGE = "language"
-LANG_PARAM = "lang"
+LANG_PARAM = i18n.LANG_PARAM
 
 # the portfolio page
 PORTFOLIO_GROUP = "portfolio_group"

@@ -33,7 +33,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from domain.access import NotSignedIn, Principal
 from domain.errors import PermitmapError
-from domain.i18n import language_from, set_language
+from domain.i18n import LANG_PARAM, language_from, set_language
 from mapping.access_state import (
     CacheMiss,
     client_address,
@@ -100,9 +100,9 @@ class AccessMiddleware:
 
 
 def _query_lang(scope: Scope) -> str | None:
-    """The ``lang`` parameter of the request's URL, if any."""
+    """The language parameter of the request's URL (:data:`domain.i18n.LANG_PARAM`), if any."""
     query = scope.get("query_string", b"").decode("latin-1")
-    return (parse_qs(query).get("lang") or [None])[0] if "lang=" in query else None
+    return (parse_qs(query).get(LANG_PARAM) or [None])[0] if LANG_PARAM in query else None
 
 
 def is_public(path: str) -> bool:

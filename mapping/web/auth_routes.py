@@ -51,9 +51,11 @@ from domain.errors import PermitmapError
 from domain.i18n import (
     ENGLISH,
     JAPANESE,
+    LANG_PARAM,
     LANGUAGE_NAMES,
     LANGUAGES,
     N_,
+    asked_language,
     current_language,
     language_from,
     set_language,
@@ -96,7 +98,6 @@ CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-actio
        "frame-ancestors 'none'; base-uri 'none'")
 EXPIRED_FORM = N_("This form had expired or did not come from this site. It has been shown "
                   "again: try once more.")  # shown with tr
-LANG = "lang"  # the query parameter of the language, as the pages read it
 
 
 async def sign_in(request: Request) -> Response:
@@ -300,10 +301,10 @@ def page_language(request: Request, target: str | None = None) -> str:
     >>> page_language(asking(accept="ja,en-US;q=0.9")), page_language(asking(accept="en,ja;q=0.8"))
     ('ja', 'en')
     """
-    if LANG in request.query_params:
-        return language_from(request.query_params.get(LANG))
+    if LANG_PARAM in request.query_params:
+        return asked_language(request.query_params)
     if target:
-        asked = parse_qs(urlsplit(target).query).get(LANG)
+        asked = parse_qs(urlsplit(target).query).get(LANG_PARAM)
         if asked:
             return language_from(asked[0])
     return accepted_language(request.headers.get("accept-language", ""))
@@ -342,7 +343,7 @@ def accepted_language(header: str) -> str:
 def _keeps_language(request: Request) -> bool:
     """Whether links from this page carry the language: a language other than English, or
     one chosen in the URL (English then wins over the browser's Japanese)."""
-    return current_language() != ENGLISH or LANG in request.query_params
+    return current_language() != ENGLISH or LANG_PARAM in request.query_params
 
 
 def _with_language(request: Request, path: str, language: str | None = None) -> str:
@@ -351,12 +352,12 @@ def _with_language(request: Request, path: str, language: str | None = None) -> 
         if not _keeps_language(request):
             return path
         language = current_language()
-    return path + ("&" if "?" in path else "?") + urlencode({LANG: language})
+    return path + ("&" if "?" in path else "?") + urlencode({LANG_PARAM: language})
 
 
 def _in_language(request: Request, target: str) -> str:
     """The page signed in to, asking for this page's language unless it names its own."""
-    if not _keeps_language(request) or LANG in parse_qs(urlsplit(target).query):
+    if not _keeps_language(request) or LANG_PARAM in parse_qs(urlsplit(target).query):
         return target
     return _with_language(request, target)
 

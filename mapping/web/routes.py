@@ -31,7 +31,7 @@ from starlette.routing import Route
 
 from domain.access import HIGHEST, Action, NotSignedIn, Principal
 from domain.errors import NotFoundError, PermitmapError
-from domain.i18n import N_, language_from, set_language, tr
+from domain.i18n import LANG_PARAM, N_, asked_language, set_language, tr
 from domain.settings import DATA_DIR
 from mapping.access_state import request_principal
 from mapping.web import auth_routes, page_urls
@@ -59,7 +59,7 @@ def principal(request: Request, action: Action = Action.BROWSE) -> Principal:
 
 def use_language(request: Request) -> None:
     """Messages from here on in the language the URL asks for (``lang=ja``), else English."""
-    set_language(language_from(request.query_params.get("lang")))
+    set_language(asked_language(request.query_params))
 
 
 def health(request: Request) -> Response:
@@ -202,7 +202,7 @@ def unknown_api(request: Request) -> Response:
 def _params(request: Request) -> list[tuple[str, str]]:
     """The query's parameters but ``token`` (an API token given in the URL, already read) and
     ``lang`` (the language of the messages, already set)."""
-    return [(k, v) for k, v in request.query_params.multi_items() if k not in {"token", "lang"}]
+    return [(k, v) for k, v in request.query_params.multi_items() if k not in {"token", LANG_PARAM}]
 
 
 def _file(file: ExportFile, inline: bool = False) -> Response:

@@ -19,7 +19,7 @@ from starlette.responses import JSONResponse
 
 from domain.access import AccessDenied, NotSignedIn
 from domain.errors import InputError, NotFoundError, PermitmapError
-from domain.i18n import N_, language, language_from, tr
+from domain.i18n import N_, asked_language, language, tr
 from store.errors import StoreError
 
 LOG = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     """A bug: logged with its traceback for the maintainers, a sentence for the caller."""
     LOG.error("%s %s failed", request.method, request.url.path, exc_info=exc)
     # Outside the routes (Starlette's outermost layer): the language from the URL again.
-    with language(language_from(request.query_params.get("lang"))):
+    with language(asked_language(request.query_params)):
         return JSONResponse({"error": tr(INTERNAL), "status": 500}, status_code=500)
 
 

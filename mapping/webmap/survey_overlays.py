@@ -14,7 +14,7 @@ from folium.elements import JSCSSMixin
 from jinja2 import Template
 
 from domain.bbox import Bounds
-from domain.i18n import ENGLISH, current_language
+from domain.i18n import ENGLISH, LANG_PARAM, current_language
 from mapping.webmap.map_elements import own_assets, script_json
 from store.layer_repo import LayerRecord
 
@@ -65,7 +65,8 @@ class SurveyVectorLayer(JSCSSMixin, MacroElement):
         self.options_json = script_json({
             # the popups' own words come in the map's language (the map is cached per language)
             "url": f"/api/layers/{overlay.id}/features.geojson?v={overlay.version}"
-                   + ("" if current_language() == ENGLISH else f"&lang={current_language()}"),
+                   + ("" if current_language() == ENGLISH
+                      else f"&{LANG_PARAM}={current_language()}"),
             "perView": overlay.feature_count > WHOLE_LAYER_LIMIT,
             "name": overlay.name, "colour": style.get("colour", "#d95f02"),
             "weight": style.get("weight", 2), "fillOpacity": style.get("fill_opacity", 0.25),
